@@ -1,0 +1,476 @@
+//! Configuration: what the library needs to talk to Stripe on the platform's behalf.
+//!
+//! Build one with [`Config::builder`] or [`Config::from_env`]. Every check runs in `build()`, so a
+//! bad value is a `config_invalid` error that names the option (or environment variable), never a
+//! panic at first use. Debug output never shows a secret.
+
+use std::fmt;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::ConfigError;
+use crate::ids::ClientId;
+use crate::secret::{SecretKey, StateSecret, WebhookSecret};
+
+/// The `Stripe-Version` this library pins and parses shapes for.
+pub const STRIPE_VERSION: &str = "2026-10-28.endive";
+pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
+pub const DEFAULT_CONNECT_BASE: &str = "https://connect.stripe.com";
+/// Stripe's default webhook tolerance.
+pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: i64 = 300;
+
+/// The OAuth scope requested from the connecting account.
+///
+/// Stripe's own default is `read_only`, but only Extension apps may request it: a Platform must ask
+/// for `read_write`, which is therefore this library's default. Either way the library itself only
+/// reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    #[default]
+    ReadWrite,
+    ReadOnly,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::ReadWrite => "read_write",
+            Scope::ReadOnly => "read_only",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<Self, ConfigError> {
+        match value {
+            "read_write" => Ok(Scope::ReadWrite),
+            "read_only" => Ok(Scope::ReadOnly),
+            other => Err(ConfigError::new(field, format!("must be read_write or read_only, got {other:?}"))),
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How strictly webhook timestamps are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tolerance {
+    /// Reject a signature whose timestamp is more than this many seconds before **or after** now.
+    Seconds(i64),
+    /// No time check at all: only for replaying stored events on purpose. Must be chosen by name;
+    /// a tolerance of 0 never means this.
+    SkipTimestampCheckForReplay,
+}
+
+impl Tolerance {
+    /// A positive number of seconds; 0 or less is a `config_invalid` error (it would otherwise
+    /// silently disable the check in some SDKs, or reject everything in others).
+    pub fn seconds(field: &str, seconds: i64) -> Result<Self, ConfigError> {
+        if seconds <= 0 {
+            return Err(ConfigError::new(
+                field,
+                format!(
+                    "webhook tolerance must be a positive number of seconds, got {seconds}; to replay stored events \
+                     without a time check, choose Tolerance::SkipTimestampCheckForReplay explicitly"
+                ),
+            ));
+        }
+        Ok(Tolerance::Seconds(seconds))
+    }
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance::Seconds(DEFAULT_WEBHOOK_TOLERANCE_SECS)
+    }
+}
+
+/// Everything the library is configured with. Build through [`ConfigBuilder`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Config {
+    pub secret_key: SecretKey,
+    pub client_id: Option<ClientId>,
+    pub redirect_uri: Option<Url>,
+    pub scope: Scope,
+    pub webhook_secrets: Vec<WebhookSecret>,
+    pub webhook_tolerance: Tolerance,
+    pub state_secret: StateSecret,
+    /// How long an OAuth state stays valid (default 10 minutes).
+    pub state_ttl: Duration,
+    pub api_base: Url,
+    pub connect_base: Url,
+    pub stripe_version: String,
+    /// Total deadline of one call, retries and backoff included.
+    pub timeout: Duration,
+    /// Retries after the first attempt for safe (GET) requests. 0 means none.
+    pub max_retries: u32,
+    /// Most requests in flight at once per connected account.
+    pub max_concurrency_per_account: usize,
+    /// When set, webhook events whose `livemode` differs are ignored (outcome `ignored`).
+    pub livemode: Option<bool>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("secret_key", &self.secret_key)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri.as_ref().map(Url::as_str))
+            .field("scope", &self.scope)
+            .field("webhook_secrets", &format_args!("[{} redacted]", self.webhook_secrets.len()))
+            .field("webhook_tolerance", &self.webhook_tolerance)
+            .field("state_secret", &self.state_secret)
+            .field("state_ttl", &self.state_ttl)
+            .field("api_base", &self.api_base.as_str())
+            .field("connect_base", &self.connect_base.as_str())
+            .field("stripe_version", &self.stripe_version)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("max_concurrency_per_account", &self.max_concurrency_per_account)
+            .field("livemode", &self.livemode)
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Reads `STRIPE_SECRET_KEY` (required), `STRIPE_CONNECT_CLIENT_ID`, `STRIPE_WEBHOOK_SECRET`
+    /// (comma-separated for rotation), and optionally `STRIPE_CONNECT_REDIRECT_URI`,
+    /// `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::env_builder(|name| std::env::var(name).ok())?.build()
+    }
+
+    /// A builder filled from a variable lookup (the environment, or a map in tests), so that
+    /// further options can be set before `build()`.
+    pub fn env_builder(get: impl Fn(&str) -> Option<String>) -> Result<ConfigBuilder, ConfigError> {
+        let mut b = Config::builder();
+        match get("STRIPE_SECRET_KEY") {
+            Some(v) => b = b.secret_key_from("STRIPE_SECRET_KEY", v),
+            None => return Err(ConfigError::new("STRIPE_SECRET_KEY", "is not set")),
+        }
+        if let Some(v) = get("STRIPE_CONNECT_CLIENT_ID") {
+            b = b.client_id_from("STRIPE_CONNECT_CLIENT_ID", v);
+        }
+        if let Some(v) = get("STRIPE_WEBHOOK_SECRET") {
+            b = b.webhook_secrets_from("STRIPE_WEBHOOK_SECRET", v.split(',').map(|s| s.trim().to_string()));
+        }
+        if let Some(v) = get("STRIPE_CONNECT_REDIRECT_URI") {
+            b = b.redirect_uri_from("STRIPE_CONNECT_REDIRECT_URI", v);
+        }
+        if let Some(v) = get("STRIPE_STATE_SECRET") {
+            b = b.state_secret_from("STRIPE_STATE_SECRET", v);
+        }
+        if let Some(v) = get("STRIPE_CONNECT_SCOPE") {
+            b = b.scope_from("STRIPE_CONNECT_SCOPE", v);
+        }
+        Ok(b)
+    }
+
+    /// The client id, or a `config_invalid` error saying it is needed for `what`.
+    pub fn require_client_id(&self, what: &str) -> Result<&ClientId, ConfigError> {
+        self.client_id
+            .as_ref()
+            .ok_or_else(|| ConfigError::new("client_id", format!("is required for {what} (STRIPE_CONNECT_CLIENT_ID, ca_…)")))
+    }
+
+    pub fn require_redirect_uri(&self, what: &str) -> Result<&Url, ConfigError> {
+        self.redirect_uri
+            .as_ref()
+            .ok_or_else(|| ConfigError::new("redirect_uri", format!("is required for {what}")))
+    }
+}
+
+/// Collects options; validation happens in [`ConfigBuilder::build`], which reports the first
+/// problem with the name the value came from.
+#[derive(Default)]
+pub struct ConfigBuilder {
+    secret_key: Option<(String, String)>,
+    client_id: Option<(String, String)>,
+    redirect_uri: Option<(String, String)>,
+    scope: Option<(String, String)>,
+    webhook_secrets: Option<(String, Vec<String>)>,
+    webhook_tolerance: Option<Result<Tolerance, ConfigError>>,
+    state_secret: Option<(String, String)>,
+    state_ttl: Option<Duration>,
+    api_base: Option<String>,
+    connect_base: Option<String>,
+    stripe_version: Option<String>,
+    timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    max_concurrency_per_account: Option<usize>,
+    livemode: Option<bool>,
+}
+
+impl ConfigBuilder {
+    pub fn secret_key(self, v: impl Into<String>) -> Self {
+        self.secret_key_from("secret_key", v)
+    }
+    fn secret_key_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.secret_key = Some((field.into(), v.into()));
+        self
+    }
+    pub fn client_id(self, v: impl Into<String>) -> Self {
+        self.client_id_from("client_id", v)
+    }
+    fn client_id_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.client_id = Some((field.into(), v.into()));
+        self
+    }
+    pub fn redirect_uri(self, v: impl Into<String>) -> Self {
+        self.redirect_uri_from("redirect_uri", v)
+    }
+    fn redirect_uri_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.redirect_uri = Some((field.into(), v.into()));
+        self
+    }
+    /// `"read_write"` (default) or `"read_only"` (Extension apps only).
+    pub fn scope(self, v: impl Into<String>) -> Self {
+        self.scope_from("scope", v)
+    }
+    fn scope_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.scope = Some((field.into(), v.into()));
+        self
+    }
+    /// One webhook signing secret (replaces any set before).
+    pub fn webhook_secret(self, v: impl Into<String>) -> Self {
+        self.webhook_secrets([v.into()])
+    }
+    /// Several webhook signing secrets, e.g. old and new during rotation.
+    pub fn webhook_secrets<I: IntoIterator<Item = S>, S: Into<String>>(self, v: I) -> Self {
+        self.webhook_secrets_from("webhook_secrets", v)
+    }
+    fn webhook_secrets_from<I: IntoIterator<Item = S>, S: Into<String>>(mut self, field: &str, v: I) -> Self {
+        self.webhook_secrets = Some((field.into(), v.into_iter().map(Into::into).collect()));
+        self
+    }
+    /// Webhook timestamp tolerance in seconds (default 300). 0 or less is an error at `build()`.
+    pub fn webhook_tolerance_seconds(mut self, seconds: i64) -> Self {
+        self.webhook_tolerance = Some(Tolerance::seconds("webhook_tolerance_seconds", seconds));
+        self
+    }
+    /// Turn the webhook timestamp check off, for replaying stored events. Named, never implied.
+    pub fn skip_webhook_timestamp_check_for_replay(mut self) -> Self {
+        self.webhook_tolerance = Some(Ok(Tolerance::SkipTimestampCheckForReplay));
+        self
+    }
+    /// The key that signs OAuth state (≥ 32 bytes). Default: derived from the secret key.
+    pub fn state_secret(self, v: impl Into<String>) -> Self {
+        self.state_secret_from("state_secret", v)
+    }
+    fn state_secret_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.state_secret = Some((field.into(), v.into()));
+        self
+    }
+    pub fn state_ttl(mut self, v: Duration) -> Self {
+        self.state_ttl = Some(v);
+        self
+    }
+    /// Default `https://api.stripe.com`; override for tests.
+    pub fn api_base(mut self, v: impl Into<String>) -> Self {
+        self.api_base = Some(v.into());
+        self
+    }
+    /// Default `https://connect.stripe.com`; override for tests.
+    pub fn connect_base(mut self, v: impl Into<String>) -> Self {
+        self.connect_base = Some(v.into());
+        self
+    }
+    pub fn stripe_version(mut self, v: impl Into<String>) -> Self {
+        self.stripe_version = Some(v.into());
+        self
+    }
+    /// Total deadline per call (default 30 s).
+    pub fn timeout(mut self, v: Duration) -> Self {
+        self.timeout = Some(v);
+        self
+    }
+    /// Retries of safe requests after the first attempt (default 2; 0 means none).
+    pub fn max_retries(mut self, v: u32) -> Self {
+        self.max_retries = Some(v);
+        self
+    }
+    /// Requests in flight per connected account (default 8).
+    pub fn max_concurrency_per_account(mut self, v: usize) -> Self {
+        self.max_concurrency_per_account = Some(v);
+        self
+    }
+    /// Only accept webhook events of this mode (others are `ignored`).
+    pub fn livemode(mut self, v: bool) -> Self {
+        self.livemode = Some(v);
+        self
+    }
+
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let (field, key) = self.secret_key.ok_or_else(|| ConfigError::new("secret_key", "is required"))?;
+        let secret_key = SecretKey::new(&field, key)?;
+        let client_id = match self.client_id {
+            Some((field, v)) => Some(ClientId::parse(&v).map_err(|e| ConfigError::new(field, e.to_string()))?),
+            None => None,
+        };
+        let redirect_uri = match self.redirect_uri {
+            Some((field, v)) => Some(parse_http_url(&field, &v)?),
+            None => None,
+        };
+        let scope = match self.scope {
+            Some((field, v)) => Scope::parse(&field, &v)?,
+            None => Scope::default(),
+        };
+        let webhook_secrets = match self.webhook_secrets {
+            Some((field, list)) => {
+                if list.is_empty() || list.iter().all(|s| s.is_empty()) {
+                    return Err(ConfigError::new(field, "lists no secret"));
+                }
+                list.into_iter().map(|s| WebhookSecret::new(&field, s)).collect::<Result<Vec<_>, _>>()?
+            }
+            None => Vec::new(),
+        };
+        let webhook_tolerance = self.webhook_tolerance.unwrap_or(Ok(Tolerance::default()))?;
+        let state_secret = match self.state_secret {
+            Some((field, v)) => StateSecret::new(&field, v)?,
+            None => StateSecret::derived_from(&secret_key),
+        };
+        let state_ttl = self.state_ttl.unwrap_or(Duration::from_secs(600));
+        if state_ttl.is_zero() {
+            return Err(ConfigError::new("state_ttl", "must be more than zero"));
+        }
+        let api_base = parse_http_url("api_base", self.api_base.as_deref().unwrap_or(DEFAULT_API_BASE))?;
+        let connect_base = parse_http_url("connect_base", self.connect_base.as_deref().unwrap_or(DEFAULT_CONNECT_BASE))?;
+        let stripe_version = self.stripe_version.unwrap_or_else(|| STRIPE_VERSION.to_string());
+        if stripe_version.is_empty() || !stripe_version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+            return Err(ConfigError::new("stripe_version", "must look like 2026-10-28.endive"));
+        }
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
+        if timeout.is_zero() {
+            return Err(ConfigError::new("timeout", "must be more than zero"));
+        }
+        let max_concurrency_per_account = self.max_concurrency_per_account.unwrap_or(8);
+        if max_concurrency_per_account == 0 {
+            return Err(ConfigError::new("max_concurrency_per_account", "must be at least 1"));
+        }
+        Ok(Config {
+            secret_key,
+            client_id,
+            redirect_uri,
+            scope,
+            webhook_secrets,
+            webhook_tolerance,
+            state_secret,
+            state_ttl,
+            api_base,
+            connect_base,
+            stripe_version,
+            timeout,
+            max_retries: self.max_retries.unwrap_or(2),
+            max_concurrency_per_account,
+            livemode: self.livemode,
+        })
+    }
+}
+
+fn parse_http_url(field: &str, value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value).map_err(|e| ConfigError::new(field, format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::new(field, "must be an http(s) URL"));
+    }
+    if url.host_str().is_none() {
+        return Err(ConfigError::new(field, "has no host"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::builder().secret_key("sk_test_123").build().unwrap();
+        assert_eq!(c.scope, Scope::ReadWrite);
+        assert_eq!(c.api_base.as_str(), "https://api.stripe.com/");
+        assert_eq!(c.connect_base.as_str(), "https://connect.stripe.com/");
+        assert_eq!(c.stripe_version, STRIPE_VERSION);
+        assert_eq!(c.webhook_tolerance, Tolerance::Seconds(300));
+        assert_eq!(c.max_retries, 2);
+        assert_eq!(c.state_ttl, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn from_env_reads_comma_separated_secrets() {
+        let c = Config::env_builder(env(&[
+            ("STRIPE_SECRET_KEY", "sk_test_abc"),
+            ("STRIPE_CONNECT_CLIENT_ID", "ca_123"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_old, whsec_new"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.client_id.unwrap().as_str(), "ca_123");
+        let secrets: Vec<&str> = c.webhook_secrets.iter().map(|s| s.expose()).collect();
+        assert_eq!(secrets, ["whsec_old", "whsec_new"]);
+    }
+
+    #[test]
+    fn from_env_errors_name_the_variable() {
+        let e = Config::env_builder(env(&[])).err().unwrap();
+        assert_eq!(e.field, "STRIPE_SECRET_KEY");
+        let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_a"), ("STRIPE_CONNECT_CLIENT_ID", "acct_1")]))
+            .unwrap()
+            .build()
+            .unwrap_err();
+        assert_eq!(e.field, "STRIPE_CONNECT_CLIENT_ID");
+        let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_a"), ("STRIPE_WEBHOOK_SECRET", "sk_live_oops")]))
+            .unwrap()
+            .build()
+            .unwrap_err();
+        assert_eq!(e.field, "STRIPE_WEBHOOK_SECRET");
+        let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "pk_live_a")])).unwrap().build().unwrap_err();
+        assert_eq!(e.field, "STRIPE_SECRET_KEY");
+    }
+
+    #[test]
+    fn tolerance_zero_or_negative_is_config_error() {
+        for t in [0, -1, -300] {
+            let e = Config::builder().secret_key("sk_test_1").webhook_tolerance_seconds(t).build().unwrap_err();
+            assert_eq!(e.field, "webhook_tolerance_seconds");
+            assert!(e.reason.contains("SkipTimestampCheckForReplay"));
+        }
+        let c = Config::builder().secret_key("sk_test_1").skip_webhook_timestamp_check_for_replay().build().unwrap();
+        assert_eq!(c.webhook_tolerance, Tolerance::SkipTimestampCheckForReplay);
+    }
+
+    #[test]
+    fn scope_and_urls_are_validated() {
+        assert_eq!(Config::builder().secret_key("sk_test_1").scope("read_only").build().unwrap().scope, Scope::ReadOnly);
+        assert_eq!(Config::builder().secret_key("sk_test_1").scope("admin").build().unwrap_err().field, "scope");
+        assert_eq!(Config::builder().secret_key("sk_test_1").api_base("ftp://x").build().unwrap_err().field, "api_base");
+        assert_eq!(Config::builder().secret_key("sk_test_1").redirect_uri("not a url").build().unwrap_err().field, "redirect_uri");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let c = Config::builder()
+            .secret_key("sk_test_SUPERSECRET")
+            .webhook_secrets(["whsec_SUPERSECRET1", "whsec_SUPERSECRET2"])
+            .state_secret("STATE_SUPERSECRET_0123456789abcdefghijkl")
+            .client_id("ca_visible")
+            .build()
+            .unwrap();
+        let d = format!("{c:?} {c:#?}");
+        assert!(!d.contains("SUPERSECRET"), "{d}");
+        assert!(d.contains("ca_visible"));
+    }
+}

@@ -1,0 +1,32 @@
+//! HTTP plumbing shared by the OAuth flow and the API queries.
+
+use crate::config::Config;
+use crate::error::{Error, StripeError, StripeErrorKind};
+
+/// `User-Agent` on every request.
+pub const USER_AGENT: &str = concat!("stripe-connect-rs/", env!("CARGO_PKG_VERSION"));
+
+/// The one reqwest client (rustls, keep-alive). No cookies, no proxies read from disk.
+pub(crate) fn build_client(config: &Config) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .timeout(config.timeout)
+        .pool_idle_timeout(std::time::Duration::from_secs(90))
+        .build()
+        .map_err(|e| Error::Stripe(StripeError::new(StripeErrorKind::Unavailable, format!("cannot build HTTP client: {}", error_chain(&e)))))
+}
+
+/// reqwest's Display hides the cause ("error sending request"); walk `source()` for the real one.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}

@@ -1,0 +1,225 @@
+//! Validated Stripe ids and app slugs.
+//!
+//! An id reaches a URL path or a header only through one of these types, so `../charges`,
+//! `ch_1?expand=x` or a header-splitting `acct_1\r\n` is an `invalid_input` error before anything
+//! is sent. The rule: a known prefix, then 1+ characters of `[A-Za-z0-9_]`, at most 255 in all.
+
+use std::fmt;
+
+use crate::error::Error;
+
+/// Longest id accepted (Stripe documents ids as up to 255 characters).
+pub const MAX_ID_LEN: usize = 255;
+
+fn check_id(field: &str, value: &str, prefixes: &[&str]) -> Result<(), Error> {
+    let Some(prefix) = prefixes.iter().find(|p| value.starts_with(*p)) else {
+        return Err(Error::invalid_input(
+            field,
+            format!("expected an id starting with {}, got {:?}", prefixes.join(" or "), shorten(value)),
+        ));
+    };
+    let rest = &value[prefix.len()..];
+    if rest.is_empty() {
+        return Err(Error::invalid_input(field, format!("{value:?} has nothing after the prefix")));
+    }
+    if value.len() > MAX_ID_LEN {
+        return Err(Error::invalid_input(field, format!("id is longer than {MAX_ID_LEN} characters")));
+    }
+    if let Some(bad) = rest.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+        return Err(Error::invalid_input(
+            field,
+            format!("{:?} contains {bad:?}; Stripe ids are letters, digits and `_` only", shorten(value)),
+        ));
+    }
+    Ok(())
+}
+
+/// Cut long untrusted input before it is echoed in an error message.
+pub(crate) fn shorten(value: &str) -> String {
+    if value.chars().count() <= 64 {
+        value.to_string()
+    } else {
+        let cut: String = value.chars().take(64).collect();
+        format!("{cut}…")
+    }
+}
+
+macro_rules! stripe_id {
+    ($(#[$doc:meta])* $name:ident, $field:literal, [$($prefix:literal),+]) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The prefixes this id may start with.
+            pub const PREFIXES: &'static [&'static str] = &[$($prefix),+];
+
+            /// Validate `value`; `invalid_input` if it is not such an id.
+            pub fn parse(value: impl AsRef<str>) -> Result<Self, Error> {
+                let value = value.as_ref();
+                check_id($field, value, Self::PREFIXES)?;
+                Ok($name(value.to_string()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self, Error> {
+                Self::parse(s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+stripe_id!(
+    /// A connected account, `acct_…`.
+    AccountId, "account_id", ["acct_"]
+);
+stripe_id!(
+    /// A customer, `cus_…`.
+    CustomerId, "customer_id", ["cus_"]
+);
+stripe_id!(
+    /// A charge: `ch_…`, or `py_…` for charges made by non-card payment methods.
+    ChargeId, "charge_id", ["ch_", "py_"]
+);
+stripe_id!(
+    /// A refund: `re_…`, or `pyr_…` for refunds of `py_` charges.
+    RefundId, "refund_id", ["re_", "pyr_"]
+);
+stripe_id!(
+    /// A dispute: `dp_…`, or `du_…` for disputes on non-card payments.
+    DisputeId, "dispute_id", ["dp_", "du_"]
+);
+stripe_id!(
+    /// A Connect platform's OAuth client id, `ca_…`.
+    ClientId, "client_id", ["ca_"]
+);
+
+/// The support platform's name for one of its apps (the `slug` column of the apps table).
+///
+/// 1–100 characters of `[A-Za-z0-9_.-]`: it travels inside the OAuth state and into store keys.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct AppSlug(String);
+
+impl AppSlug {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(value: impl AsRef<str>) -> Result<Self, Error> {
+        let value = value.as_ref();
+        if value.is_empty() {
+            return Err(Error::invalid_input("app_slug", "must not be empty"));
+        }
+        if value.len() > Self::MAX_LEN {
+            return Err(Error::invalid_input("app_slug", format!("longer than {} characters", Self::MAX_LEN)));
+        }
+        if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
+            return Err(Error::invalid_input(
+                "app_slug",
+                format!("{:?} contains {bad:?}; use letters, digits, `_`, `-` and `.`", shorten(value)),
+            ));
+        }
+        Ok(AppSlug(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AppSlug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for AppSlug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AppSlug({:?})", self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AppSlug {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        AppSlug::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_real_ids() {
+        assert_eq!(AccountId::parse("acct_1032D82eZvKYlo2C").unwrap().as_str(), "acct_1032D82eZvKYlo2C");
+        assert!(ChargeId::parse("ch_3MmlLrLkdIwHu7ix0snN0B15").is_ok());
+        assert!(ChargeId::parse("py_1Abc").is_ok());
+        assert!(RefundId::parse("re_1Nispe2eZvKYlo2Cd31jOCgZ").is_ok());
+        assert!(DisputeId::parse("dp_1MtJUT2eZvKYlo2CNaw2HvEv").is_ok());
+        assert!(CustomerId::parse("cus_NffrFeUfNV2Hib").is_ok());
+        assert!(ClientId::parse("ca_FkyHCg7X8mlvCUdMDao4mMxagUfhIwXb").is_ok());
+    }
+
+    #[test]
+    fn rejects_path_traversal_and_injection() {
+        for bad in ["../charges", "re_../charges", "re_1/refunds", "re_1?expand[]=x", "re_1#x", "re_1 ", "re_1\r\nX: y", "re_é", "re_", "", "ch_1"] {
+            let err = RefundId::parse(bad).unwrap_err();
+            assert_eq!(err.code(), "invalid_input", "{bad:?}");
+        }
+        let long = format!("acct_{}", "a".repeat(MAX_ID_LEN));
+        assert_eq!(AccountId::parse(&long).unwrap_err().code(), "invalid_input");
+    }
+
+    #[test]
+    fn error_names_the_field_and_the_prefix() {
+        let msg = AccountId::parse("cus_123").unwrap_err().to_string();
+        assert!(msg.contains("account_id") && msg.contains("acct_"), "{msg}");
+    }
+
+    #[test]
+    fn deserialize_validates() {
+        let ok: AccountId = serde_json::from_str("\"acct_123\"").unwrap();
+        assert_eq!(ok.as_str(), "acct_123");
+        assert!(serde_json::from_str::<AccountId>("\"acct_../x\"").is_err());
+    }
+
+    #[test]
+    fn app_slugs() {
+        assert!(AppSlug::parse("helper-app_2.prod").is_ok());
+        for bad in ["", "a/b", "a b", "ä", &"a".repeat(101)] {
+            assert_eq!(AppSlug::parse(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
+        }
+    }
+}

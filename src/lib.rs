@@ -1,0 +1,50 @@
+//! # stripe-connect
+//!
+//! Stripe Connect (Standard accounts, OAuth) for a support platform: connect an app's Stripe
+//! account, read what a customer paid, subscribed to, refunded and disputed, and act on the two
+//! Connect webhooks that matter (`account.application.deauthorized`, `charge.dispute.created`).
+//!
+//! **Query, don't execute.** The API transport only sends GET; the only POSTs go to the OAuth
+//! endpoints on the Connect host. Nothing here can move money or change a financial object.
+//!
+//! ```no_run
+//! use stripe_connect::{Config, StripeConnect};
+//!
+//! # async fn run(body: &[u8], header: Option<&str>) -> Result<(), stripe_connect::Error> {
+//! let client = StripeConnect::new(Config::from_env()?)?;
+//! let outcome = client.handle_webhook(body, header).await?;
+//! println!("{outcome:?}");
+//! # Ok(()) }
+//! ```
+//!
+//! Every error has a stable [`Error::code`]; secrets print as `[redacted]`.
+
+mod client;
+mod config;
+mod error;
+mod http;
+mod ids;
+mod secret;
+mod store;
+mod webhooks;
+
+#[cfg(feature = "node")]
+pub mod node;
+
+pub use client::{StripeConnect, StripeConnectBuilder};
+pub use config::{Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, STRIPE_VERSION};
+pub use error::{
+    ConfigError, Direction, Error, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError, StripeErrorKind,
+    WebhookError, ERROR_CODES,
+};
+pub use http::USER_AGENT;
+pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
+pub use secret::{SecretKey, StateSecret, WebhookSecret};
+pub use store::{
+    ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock, MemoryClaimStore,
+    MemoryConnectionStore, MemoryDisputeSink, SystemClock,
+};
+pub use webhooks::{
+    construct_event, generate_test_header, parse_event, verify_signature, DeauthorizedApplication, DisputeCreated,
+    Event, EventKind, IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL,
+};

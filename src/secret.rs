@@ -1,0 +1,186 @@
+//! Secrets as newtypes: Debug and Display print `[redacted]`, there is no derived equality, and the
+//! value is reachable only through `expose()`, which makes every use easy to find in review.
+
+use std::fmt;
+
+use crate::error::ConfigError;
+
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The secret itself. Never log it.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}([redacted])", stringify!($name))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("[redacted]")
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// The platform's Stripe secret key (`sk_live_…`, `sk_test_…`) or restricted key (`rk_…`).
+    SecretKey
+);
+secret_type!(
+    /// A webhook endpoint's signing secret (`whsec_…`). Several may be configured during rotation.
+    WebhookSecret
+);
+secret_type!(
+    /// The key that signs OAuth `state` tokens. At least 32 bytes.
+    StateSecret
+);
+
+fn check_no_whitespace(field: &str, value: &str) -> Result<(), ConfigError> {
+    if value.is_empty() {
+        return Err(ConfigError::new(field, "is empty"));
+    }
+    if value.trim() != value {
+        return Err(ConfigError::new(field, "has leading or trailing whitespace (a stray newline from an env file?)"));
+    }
+    if value.chars().any(char::is_whitespace) {
+        return Err(ConfigError::new(field, "contains whitespace"));
+    }
+    Ok(())
+}
+
+impl SecretKey {
+    /// Accepts `sk_…` and `rk_…` keys. A publishable key (`pk_…`) or a webhook secret is refused
+    /// with a message that says which it looks like (never the value).
+    pub fn new(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
+        let value = value.into();
+        check_no_whitespace(field, &value)?;
+        if value.starts_with("pk_") {
+            return Err(ConfigError::new(field, "is a publishable key (pk_…); the secret key starts with sk_ or rk_"));
+        }
+        if value.starts_with("whsec_") {
+            return Err(ConfigError::new(field, "is a webhook signing secret (whsec_…); the secret key starts with sk_ or rk_"));
+        }
+        if !(value.starts_with("sk_") || value.starts_with("rk_")) {
+            return Err(ConfigError::new(field, "must start with sk_ or rk_"));
+        }
+        Ok(SecretKey(value))
+    }
+
+    /// `Some(true)` for a live key, `Some(false)` for a test key.
+    pub fn livemode(&self) -> Option<bool> {
+        if self.0.starts_with("sk_live_") || self.0.starts_with("rk_live_") {
+            Some(true)
+        } else if self.0.starts_with("sk_test_") || self.0.starts_with("rk_test_") {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+impl WebhookSecret {
+    /// Any non-empty string without whitespace: Stripe's are `whsec_…`, but the key is whatever
+    /// bytes the endpoint was given, so others are accepted (the official SDK test vectors use
+    /// `webhook_secret`). An `sk_`/`rk_`/`pk_` key is refused: it is never a signing secret.
+    pub fn new(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
+        let value = value.into();
+        check_no_whitespace(field, &value)?;
+        if value.starts_with("sk_") || value.starts_with("rk_") || value.starts_with("pk_") {
+            return Err(ConfigError::new(
+                field,
+                "looks like an API key, not a webhook signing secret; use the endpoint's whsec_… secret from the Dashboard",
+            ));
+        }
+        Ok(WebhookSecret(value))
+    }
+
+    /// Builds a secret without the API-key check, for verifying against whatever the caller holds
+    /// (the mismatch message then explains what looks wrong).
+    pub fn unchecked(value: impl Into<String>) -> Self {
+        WebhookSecret(value.into())
+    }
+
+    pub(crate) fn problem_hint(&self) -> Option<&'static str> {
+        let v = self.0.as_str();
+        if v.trim() != v {
+            Some("a configured webhook secret has leading or trailing whitespace")
+        } else if v.starts_with("sk_") || v.starts_with("rk_") {
+            Some("a configured webhook secret is an API key (sk_/rk_); use the endpoint's whsec_… signing secret")
+        } else {
+            None
+        }
+    }
+}
+
+impl StateSecret {
+    pub const MIN_LEN: usize = 32;
+
+    pub fn new(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
+        let value = value.into();
+        if value.len() < Self::MIN_LEN {
+            return Err(ConfigError::new(field, format!("must be at least {} bytes", Self::MIN_LEN)));
+        }
+        Ok(StateSecret(value))
+    }
+
+    /// A state secret derived from the secret key, so the state needs no extra configuration.
+    pub(crate) fn derived_from(key: &SecretKey) -> Self {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.expose().as_bytes()).expect("HMAC takes any key length");
+        mac.update(b"stripe-connect oauth state v1");
+        StateSecret(hex::encode(mac.finalize().into_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_are_redacted() {
+        let k = SecretKey::new("secret_key", "sk_test_supersecret123").unwrap();
+        assert_eq!(format!("{k:?}"), "SecretKey([redacted])");
+        assert_eq!(format!("{k}"), "[redacted]");
+        let w = WebhookSecret::new("w", "whsec_abcdef").unwrap();
+        assert!(!format!("{w:?}{w}").contains("abcdef"));
+        let s = StateSecret::new("s", "x".repeat(40)).unwrap();
+        assert!(!format!("{s:?}{s}").contains("xxxx"));
+    }
+
+    #[test]
+    fn secret_key_rules() {
+        assert_eq!(SecretKey::new("k", "sk_live_x").unwrap().livemode(), Some(true));
+        assert_eq!(SecretKey::new("k", "rk_test_x").unwrap().livemode(), Some(false));
+        for bad in ["", "pk_test_x", "whsec_x", "sk_test_x\n", " sk_test_x", "hello"] {
+            let e = SecretKey::new("STRIPE_SECRET_KEY", bad).unwrap_err();
+            assert_eq!(e.field, "STRIPE_SECRET_KEY");
+            assert!(!e.to_string().contains("_x"), "message must not echo the value: {e}");
+        }
+    }
+
+    #[test]
+    fn webhook_secret_rules() {
+        assert!(WebhookSecret::new("w", "webhook_secret").is_ok());
+        assert!(WebhookSecret::new("w", "sk_test_abc").unwrap_err().reason.contains("API key"));
+        assert!(WebhookSecret::new("w", "whsec_abc ").unwrap_err().reason.contains("whitespace"));
+    }
+
+    #[test]
+    fn state_secret_length_and_derivation() {
+        assert!(StateSecret::new("s", "short").is_err());
+        let k = SecretKey::new("k", "sk_test_abc").unwrap();
+        let a = StateSecret::derived_from(&k);
+        assert_eq!(a.expose().len(), 64);
+        assert_ne!(a.expose(), StateSecret::derived_from(&SecretKey::new("k", "sk_test_abd").unwrap()).expose());
+    }
+}

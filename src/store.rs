@@ -1,0 +1,284 @@
+//! Storage behind traits, with in-memory defaults.
+//!
+//! - [`ConnectionStore`]: the apps table's job (app slug ↔ connected account).
+//! - [`ClaimStore`]: single-use keys with expiry (OAuth state nonces, webhook event ids). `claim`
+//!   must be atomic: of many concurrent claims of one key, exactly one returns `true`. That is what
+//!   makes webhook handling and the OAuth callback safe across server instances sharing a store.
+//! - [`DisputeSink`]: where `charge.dispute.created` alerts go.
+//!
+//! The in-memory stores are per process: fine for one server and for tests; several instances
+//! need a shared store (the Node package ships a Drizzle one).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::config::Scope;
+use crate::error::StoreError;
+use crate::ids::{AccountId, AppSlug};
+
+/// Unix seconds "now", injected so tests control time.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+}
+
+/// A clock tests set and advance by hand.
+#[derive(Debug, Default, Clone)]
+pub struct ManualClock(Arc<std::sync::atomic::AtomicI64>);
+
+impl ManualClock {
+    pub fn new(now: i64) -> Self {
+        ManualClock(Arc::new(std::sync::atomic::AtomicI64::new(now)))
+    }
+    pub fn set(&self, now: i64) {
+        self.0.store(now, std::sync::atomic::Ordering::SeqCst);
+    }
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// One app's link to its Stripe account (a row of the apps table).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Connection {
+    pub app_slug: AppSlug,
+    pub account_id: AccountId,
+    pub livemode: bool,
+    /// The scope Stripe granted (`read_write` / `read_only`).
+    pub scope: String,
+}
+
+impl Connection {
+    pub fn new(app_slug: AppSlug, account_id: AccountId, livemode: bool, scope: Scope) -> Self {
+        Connection { app_slug, account_id, livemode, scope: scope.as_str().to_string() }
+    }
+}
+
+#[async_trait]
+pub trait ConnectionStore: Send + Sync {
+    /// Save (insert or replace) the connection of `connection.app_slug`.
+    async fn save(&self, connection: &Connection) -> Result<(), StoreError>;
+    /// Remove the connection to `account_id`; returns the app slug it belonged to, if any.
+    async fn clear_by_account(&self, account_id: &AccountId) -> Result<Option<AppSlug>, StoreError>;
+    async fn get_by_slug(&self, app_slug: &AppSlug) -> Result<Option<Connection>, StoreError>;
+    /// Every connected app.
+    async fn list(&self) -> Result<Vec<Connection>, StoreError>;
+    /// The connection to `account_id`. The default scans `list()`; stores with an index override it.
+    async fn get_by_account(&self, account_id: &AccountId) -> Result<Option<Connection>, StoreError> {
+        Ok(self.list().await?.into_iter().find(|c| &c.account_id == account_id))
+    }
+}
+
+#[async_trait]
+pub trait ClaimStore: Send + Sync {
+    /// Atomically claim `key` for `ttl`. `true` if this call claimed it, `false` if an unexpired
+    /// claim exists.
+    async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError>;
+    /// Give a claim back (the work it guarded failed and should be retried).
+    async fn release(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// A `charge.dispute.created` for one of the connected apps: alert someone and flag the customer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DisputeAlert {
+    pub event_id: String,
+    /// The app the account belongs to, if it is a known connection.
+    pub app_slug: Option<AppSlug>,
+    pub account_id: Option<AccountId>,
+    pub livemode: bool,
+    pub dispute: crate::webhooks::DisputeCreated,
+}
+
+#[async_trait]
+pub trait DisputeSink: Send + Sync {
+    async fn dispute_created(&self, alert: &DisputeAlert) -> Result<(), StoreError>;
+}
+
+/// Connections in a map, per process.
+#[derive(Debug, Default)]
+pub struct MemoryConnectionStore {
+    by_slug: Mutex<HashMap<AppSlug, Connection>>,
+}
+
+impl MemoryConnectionStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for MemoryConnectionStore {
+    async fn save(&self, connection: &Connection) -> Result<(), StoreError> {
+        let mut map = self.by_slug.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(connection.app_slug.clone(), connection.clone());
+        Ok(())
+    }
+
+    async fn clear_by_account(&self, account_id: &AccountId) -> Result<Option<AppSlug>, StoreError> {
+        let mut map = self.by_slug.lock().unwrap_or_else(|p| p.into_inner());
+        let slug = map.values().find(|c| &c.account_id == account_id).map(|c| c.app_slug.clone());
+        if let Some(s) = &slug {
+            map.remove(s);
+        }
+        Ok(slug)
+    }
+
+    async fn get_by_slug(&self, app_slug: &AppSlug) -> Result<Option<Connection>, StoreError> {
+        Ok(self.by_slug.lock().unwrap_or_else(|p| p.into_inner()).get(app_slug).cloned())
+    }
+
+    async fn list(&self) -> Result<Vec<Connection>, StoreError> {
+        let mut all: Vec<Connection> = self.by_slug.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        all.sort_by(|a, b| a.app_slug.cmp(&b.app_slug));
+        Ok(all)
+    }
+}
+
+/// Claims in a map with expiry, per process. Expired claims are swept as new ones arrive.
+pub struct MemoryClaimStore {
+    clock: Arc<dyn Clock>,
+    claims: Mutex<HashMap<String, i64>>,
+}
+
+impl std::fmt::Debug for MemoryClaimStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryClaimStore").finish_non_exhaustive()
+    }
+}
+
+impl Default for MemoryClaimStore {
+    fn default() -> Self {
+        Self::with_clock(Arc::new(SystemClock))
+    }
+}
+
+impl MemoryClaimStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        MemoryClaimStore { clock, claims: Mutex::new(HashMap::new()) }
+    }
+}
+
+/// Sweep expired claims once the map grows past this many entries.
+const SWEEP_THRESHOLD: usize = 1024;
+
+#[async_trait]
+impl ClaimStore for MemoryClaimStore {
+    async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let expires = now.saturating_add(ttl.as_secs().max(1) as i64);
+        let mut map = self.claims.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= SWEEP_THRESHOLD {
+            map.retain(|_, exp| *exp > now);
+        }
+        match map.get(key) {
+            Some(exp) if *exp > now => Ok(false),
+            _ => {
+                map.insert(key.to_string(), expires);
+                Ok(true)
+            }
+        }
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        self.claims.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        Ok(())
+    }
+}
+
+/// Keeps dispute alerts in memory (the default sink: read them with [`MemoryDisputeSink::alerts`]).
+#[derive(Debug, Default)]
+pub struct MemoryDisputeSink {
+    alerts: Mutex<Vec<DisputeAlert>>,
+}
+
+impl MemoryDisputeSink {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn alerts(&self) -> Vec<DisputeAlert> {
+        self.alerts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[async_trait]
+impl DisputeSink for MemoryDisputeSink {
+    async fn dispute_created(&self, alert: &DisputeAlert) -> Result<(), StoreError> {
+        self.alerts.lock().unwrap_or_else(|p| p.into_inner()).push(alert.clone());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(slug: &str, acct: &str) -> Connection {
+        Connection::new(AppSlug::parse(slug).unwrap(), AccountId::parse(acct).unwrap(), false, Scope::ReadWrite)
+    }
+
+    #[tokio::test]
+    async fn connections_save_get_clear_list() {
+        let s = MemoryConnectionStore::new();
+        s.save(&conn("b-app", "acct_2")).await.unwrap();
+        s.save(&conn("a-app", "acct_1")).await.unwrap();
+        assert_eq!(s.list().await.unwrap().iter().map(|c| c.app_slug.as_str()).collect::<Vec<_>>(), ["a-app", "b-app"]);
+        assert_eq!(s.get_by_slug(&AppSlug::parse("a-app").unwrap()).await.unwrap().unwrap().account_id.as_str(), "acct_1");
+        assert_eq!(s.clear_by_account(&AccountId::parse("acct_1").unwrap()).await.unwrap().unwrap().as_str(), "a-app");
+        assert_eq!(s.clear_by_account(&AccountId::parse("acct_1").unwrap()).await.unwrap(), None);
+        assert_eq!(s.list().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn claims_are_single_use_until_expiry_or_release() {
+        let clock = ManualClock::new(1_000);
+        let s = MemoryClaimStore::with_clock(Arc::new(clock.clone()));
+        assert!(s.claim("k", Duration::from_secs(60)).await.unwrap());
+        assert!(!s.claim("k", Duration::from_secs(60)).await.unwrap());
+        clock.advance(61);
+        assert!(s.claim("k", Duration::from_secs(60)).await.unwrap(), "expired claim can be taken again");
+        s.release("k").await.unwrap();
+        assert!(s.claim("k", Duration::from_secs(60)).await.unwrap(), "released claim can be taken again");
+    }
+
+    #[tokio::test]
+    async fn concurrent_claims_have_one_winner() {
+        let s = Arc::new(MemoryClaimStore::new());
+        let tasks: Vec<_> = (0..100)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move { s.claim("evt_1", Duration::from_secs(60)).await.unwrap() })
+            })
+            .collect();
+        let mut wins = 0;
+        for t in tasks {
+            wins += t.await.unwrap() as usize;
+        }
+        assert_eq!(wins, 1);
+    }
+}

@@ -1,0 +1,243 @@
+//! Typed Stripe events: the two Connect events that matter, and everything else passed through.
+//!
+//! Unknown fields and new enum values never fail parsing: statuses and reasons stay strings.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::WebhookError;
+
+/// A verified Stripe event.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Event {
+    pub id: String,
+    /// `type`, e.g. `charge.dispute.created`.
+    pub event_type: String,
+    /// The connected account for Connect events (top-level `account`).
+    pub account: Option<String>,
+    pub livemode: bool,
+    pub created: i64,
+    pub api_version: Option<String>,
+    /// `data.object` as sent.
+    pub data_object: Value,
+    pub kind: EventKind,
+}
+
+/// What the event means to this library.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// `account.application.deauthorized`: the account in `Event::account` disconnected the platform.
+    ApplicationDeauthorized(DeauthorizedApplication),
+    /// `charge.dispute.created`.
+    DisputeCreated(DisputeCreated),
+    /// Any other event type.
+    Other,
+}
+
+/// `data.object` of `account.application.deauthorized`: the platform's application.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct DeauthorizedApplication {
+    /// `ca_…`
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `data.object` of `charge.dispute.created`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct DisputeCreated {
+    /// `dp_…`
+    pub id: String,
+    /// Minor units of `currency`.
+    pub amount: i64,
+    pub currency: String,
+    /// `ch_…`; Stripe documents it as always present, kept optional so a variant never fails.
+    #[serde(default)]
+    pub charge: Option<String>,
+    #[serde(default)]
+    pub payment_intent: Option<String>,
+    pub reason: String,
+    pub status: String,
+    /// `evidence_details.due_by`, Unix seconds.
+    #[serde(default)]
+    pub evidence_due_by: Option<i64>,
+    #[serde(default)]
+    pub is_charge_refundable: bool,
+    #[serde(default)]
+    pub created: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    id: Option<String>,
+    object: Option<String>,
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    livemode: bool,
+    #[serde(default)]
+    created: i64,
+    #[serde(default)]
+    api_version: Option<String>,
+    data: Option<RawData>,
+}
+
+#[derive(Deserialize)]
+struct RawData {
+    object: Value,
+}
+
+#[derive(Deserialize)]
+struct RawDispute {
+    id: String,
+    amount: i64,
+    currency: String,
+    #[serde(default)]
+    charge: Option<String>,
+    #[serde(default)]
+    payment_intent: Option<String>,
+    reason: String,
+    status: String,
+    #[serde(default)]
+    evidence_details: Option<RawEvidenceDetails>,
+    #[serde(default)]
+    is_charge_refundable: bool,
+    #[serde(default)]
+    created: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct RawEvidenceDetails {
+    #[serde(default)]
+    due_by: Option<i64>,
+}
+
+fn invalid(reason: impl Into<String>) -> WebhookError {
+    WebhookError::InvalidPayload { reason: reason.into() }
+}
+
+/// Parse a (verified) body as a Stripe event. Not JSON, or JSON that is not an event object, is
+/// `webhook_invalid_payload`; an object other than `"event"` (a thin event) is `webhook_thin_event`.
+pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
+    let value: Value = serde_json::from_slice(payload).map_err(|e| invalid(e.to_string()))?;
+    if !value.is_object() {
+        return Err(invalid("the body is JSON but not an object"));
+    }
+    let raw: RawEvent = serde_json::from_value(value).map_err(|e| invalid(format!("not a Stripe event: {e}")))?;
+    match raw.object.as_deref() {
+        Some("event") => {}
+        Some(other) => return Err(WebhookError::ThinEvent { object: other.to_string() }),
+        None => return Err(invalid("no `object` field: not a Stripe event")),
+    }
+    let id = raw.id.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no id"))?;
+    let event_type = raw.event_type.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no type"))?;
+    let data_object = raw.data.map(|d| d.object).ok_or_else(|| invalid("the event has no data.object"))?;
+    let kind = match event_type.as_str() {
+        "account.application.deauthorized" => {
+            let app: DeauthorizedApplication = serde_json::from_value(data_object.clone())
+                .map_err(|e| invalid(format!("account.application.deauthorized: data.object is not an application: {e}")))?;
+            EventKind::ApplicationDeauthorized(app)
+        }
+        "charge.dispute.created" => {
+            let d: RawDispute = serde_json::from_value(data_object.clone())
+                .map_err(|e| invalid(format!("charge.dispute.created: data.object is not a dispute: {e}")))?;
+            EventKind::DisputeCreated(DisputeCreated {
+                id: d.id,
+                amount: d.amount,
+                currency: d.currency,
+                charge: d.charge,
+                payment_intent: d.payment_intent,
+                reason: d.reason,
+                status: d.status,
+                evidence_due_by: d.evidence_details.and_then(|e| e.due_by),
+                is_charge_refundable: d.is_charge_refundable,
+                created: d.created,
+            })
+        }
+        _ => EventKind::Other,
+    };
+    Ok(Event {
+        id,
+        event_type,
+        account: raw.account,
+        livemode: raw.livemode,
+        created: raw.created,
+        api_version: raw.api_version,
+        data_object,
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, object: Value) -> Vec<u8> {
+        serde_json::to_vec_pretty(&serde_json::json!({
+            "id": "evt_1", "object": "event", "type": kind, "account": "acct_1", "livemode": true,
+            "created": 1_700_000_000, "api_version": "2026-10-28.endive", "brand_new_field": {"x": 1},
+            "data": {"object": object}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn dispute_created_fields() {
+        let e = parse_event(&event(
+            "charge.dispute.created",
+            serde_json::json!({"id": "dp_1", "object": "dispute", "amount": 1000, "currency": "usd", "charge": "ch_1",
+                "payment_intent": null, "reason": "a_reason_from_2030", "status": "needs_response",
+                "evidence_details": {"due_by": 1_700_500_000, "has_evidence": false},
+                "is_charge_refundable": true, "created": 1_700_000_000, "unknown": [1, 2]}),
+        ))
+        .unwrap();
+        let EventKind::DisputeCreated(d) = e.kind else { panic!("{:?}", e.kind) };
+        assert_eq!((d.id.as_str(), d.amount, d.currency.as_str()), ("dp_1", 1000, "usd"));
+        assert_eq!(d.charge.as_deref(), Some("ch_1"));
+        assert_eq!(d.payment_intent, None);
+        assert_eq!(d.reason, "a_reason_from_2030");
+        assert_eq!(d.evidence_due_by, Some(1_700_500_000));
+        assert!(d.is_charge_refundable);
+        assert_eq!(e.account.as_deref(), Some("acct_1"));
+        assert!(e.livemode);
+    }
+
+    #[test]
+    fn deauthorized_reads_the_application() {
+        let e = parse_event(&event(
+            "account.application.deauthorized",
+            serde_json::json!({"id": "ca_1", "object": "application", "name": "Support"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            e.kind,
+            EventKind::ApplicationDeauthorized(DeauthorizedApplication { id: "ca_1".into(), name: Some("Support".into()) })
+        );
+    }
+
+    #[test]
+    fn other_types_pass_through() {
+        let e = parse_event(&event("customer.created", serde_json::json!({"id": "cus_1"}))).unwrap();
+        assert_eq!(e.kind, EventKind::Other);
+        assert_eq!(e.event_type, "customer.created");
+        assert_eq!(e.data_object["id"], "cus_1");
+    }
+
+    #[test]
+    fn rejects_what_stripe_does_not_send() {
+        let code = |b: &[u8]| parse_event(b).unwrap_err().code();
+        assert_eq!(code(b"not json"), "webhook_invalid_payload");
+        assert_eq!(code(b"{\"id\": \"evt_1\""), "webhook_invalid_payload");
+        assert_eq!(code(b"[1,2]"), "webhook_invalid_payload");
+        assert_eq!(code(b"{\"id\":\"evt_1\",\"type\":\"x\",\"data\":{\"object\":{}}}"), "webhook_invalid_payload");
+        assert_eq!(code(br#"{"id":"evt_1","object":"v2.core.event","type":"v1.billing.meter.error_report_triggered"}"#), "webhook_thin_event");
+        assert_eq!(code(br#"{"id":"evt_1","object":"event","type":"x"}"#), "webhook_invalid_payload");
+        assert_eq!(code(br#"{"id":7,"object":"event","type":"x","data":{"object":{}}}"#), "webhook_invalid_payload");
+        // A dispute event whose object is not a dispute.
+        assert_eq!(code(&event("charge.dispute.created", serde_json::json!({"id": "dp_1"}))), "webhook_invalid_payload");
+    }
+}

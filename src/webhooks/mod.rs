@@ -1,0 +1,27 @@
+//! Stripe webhooks: signature verification (pure), typed events, and the handler that dedupes and
+//! acts through the stores.
+
+mod event;
+mod handler;
+mod signature;
+
+pub use event::{parse_event, DeauthorizedApplication, DisputeCreated, Event, EventKind};
+pub use handler::{IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL};
+pub use signature::{generate_test_header, verify_signature};
+
+use crate::config::Tolerance;
+use crate::error::WebhookError;
+use crate::secret::WebhookSecret;
+
+/// Verify `header` over the raw `payload` and parse the event: the Rust twin of
+/// `stripe.webhooks.constructEvent`, with `now` injected.
+pub fn construct_event(
+    payload: &[u8],
+    header: Option<&str>,
+    secrets: &[WebhookSecret],
+    tolerance: Tolerance,
+    now: i64,
+) -> Result<Event, WebhookError> {
+    verify_signature(payload, header, secrets, tolerance, now)?;
+    parse_event(payload)
+}

@@ -1,0 +1,1 @@
+//! Webhook verification against the official SDK vectors, and the handler end to end.

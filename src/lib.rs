@@ -47,4 +47,5 @@ pub use store::{
 pub use webhooks::{
     construct_event, generate_test_header, parse_event, verify_signature, DeauthorizedApplication, DisputeCreated,
     Event, EventKind, IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL,
+    validate_event,
 };

@@ -18,8 +18,14 @@ export declare class NativeClient {
   handleWebhook(payload: string | Uint8Array, header?: string | undefined | null): Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored>
 }
 
+/**
+ * Every `err.code` value (the core's `ERROR_CODES`), so the TypeScript union can be checked
+ * against it in tests.
+ */
+export declare function errorCodes(): Array<string>
+
 /** A `Stripe-Signature` header for `payload`, signed like Stripe does (tests). */
-export declare function generateTestHeader(payload: Payload, secret: string, timestamp?: number | undefined | null): string
+export declare function generateTestHeader(payload: string | Uint8Array, secret: string, timestamp?: number | undefined | null): string
 
 /** A row of the apps table, as JS stores see it. */
 export interface NativeConnection {
@@ -99,10 +105,11 @@ export interface OutcomeIgnored {
 }
 
 /**
- * Verify the signature and that the body is a Stripe event (`construct_event`); the JS side
- * then `JSON.parse`s the same bytes for the caller.
+ * Verify the signature and that the body is a Stripe event (the checks of `construct_event`,
+ * via `validate_event`, which does not build the event); the JS side then `JSON.parse`s the
+ * same bytes for the caller.
  */
-export declare function verifyEvent(payload: Payload, header: string | undefined | null, secret: string | Array<string>, options?: VerifyOptions | undefined | null): void
+export declare function verifyEvent(payload: string | Uint8Array, header: string | undefined | null, secret: string | Array<string>, options?: VerifyOptions | undefined | null): void
 
 export interface VerifyOptions {
   /** Seconds a signature's timestamp may be away from now, either way (default 300). */
@@ -114,4 +121,4 @@ export interface VerifyOptions {
 }
 
 /** Verify the signature only; returns the signed timestamp. */
-export declare function verifySignature(payload: Payload, header: string | undefined | null, secret: string | Array<string>, options?: VerifyOptions | undefined | null): number
+export declare function verifySignature(payload: string | Uint8Array, header: string | undefined | null, secret: string | Array<string>, options?: VerifyOptions | undefined | null): number

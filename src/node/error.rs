@@ -52,3 +52,10 @@ where
         Err(error) => Err(js_error(env, &error)),
     })
 }
+
+/// Every `err.code` value (the core's `ERROR_CODES`), so the TypeScript union can be checked
+/// against it in tests.
+#[napi_derive::napi(js_name = "errorCodes")]
+pub fn error_codes() -> Vec<&'static str> {
+    crate::ERROR_CODES.to_vec()
+}

@@ -47,8 +47,9 @@ fn secrets(secret: Either<String, Vec<String>>) -> Vec<WebhookSecret> {
     string_list(secret).into_iter().map(WebhookSecret::unchecked).collect()
 }
 
-/// Verify the signature and that the body is a Stripe event (`construct_event`); the JS side
-/// then `JSON.parse`s the same bytes for the caller.
+/// Verify the signature and that the body is a Stripe event (the checks of `construct_event`,
+/// via `validate_event`, which does not build the event); the JS side then `JSON.parse`s the
+/// same bytes for the caller.
 #[napi(js_name = "verifyEvent")]
 pub fn verify_event(
     env: Env,
@@ -59,8 +60,9 @@ pub fn verify_event(
 ) -> napi::Result<()> {
     let run = || -> Result<(), Error> {
         let (tolerance, now) = check(options)?;
-        crate::construct_event(bytes(&payload), header.as_deref(), &secrets(secret), tolerance, now)?;
-        Ok(())
+        let body = bytes(&payload);
+        crate::verify_signature(body, header.as_deref(), &secrets(secret), tolerance, now)?;
+        Ok(crate::validate_event(body)?)
     };
     run().map_err(|e| js_error(&env, &e))
 }

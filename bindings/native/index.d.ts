@@ -11,8 +11,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 export declare class NativeClient {
   constructor(options: NativeOptions, stores?: object | undefined | null)
-  /** The environment (`STRIPE_SECRET_KEY`, ...) with `overrides` on top. */
-  static fromEnv(overrides?: NativeOptions | undefined | null, stores?: object | undefined | null): NativeClient
+  /** The environment variables `vars` (`STRIPE_SECRET_KEY`, ...) with `overrides` on top. */
+  static fromEnv(vars: Record<string, string>, overrides?: NativeOptions | undefined | null, stores?: object | undefined | null): NativeClient
   /** The configuration with every secret redacted (for `util.inspect`). */
   describe(): string
   handleWebhook(payload: string | Uint8Array, header?: string | undefined | null): Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored>

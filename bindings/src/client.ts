@@ -13,6 +13,15 @@ function split(options: Partial<StripeConnectOptions> | undefined): [native.Nati
   return [rest, stores]
 }
 
+/** The `STRIPE_*` variables of `process.env` (the only ones read). */
+function stripeVariables(): Record<string, string> {
+  const vars: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('STRIPE_') && value !== undefined) vars[name] = value
+  }
+  return vars
+}
+
 export class StripeConnect {
   // A private field: invisible to util.inspect, JSON.stringify and Object.keys.
   readonly #native: native.NativeClient
@@ -33,12 +42,13 @@ export class StripeConnect {
   /**
    * Configuration from the environment (`STRIPE_SECRET_KEY`, `STRIPE_CONNECT_CLIENT_ID`,
    * `STRIPE_WEBHOOK_SECRET` (comma-separated), `STRIPE_CONNECT_REDIRECT_URI`,
-   * `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`), with `overrides` on top.
+   * `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`), with `overrides` on top. Reads `process.env`
+   * (so dotenv and Bun's env loading are seen).
    */
   static fromEnv(overrides?: Partial<StripeConnectOptions>): StripeConnect {
     const handle = guard(() => {
       const [rest, stores] = split(overrides)
-      return native.NativeClient.fromEnv(rest, stores)
+      return native.NativeClient.fromEnv(stripeVariables(), rest, stores)
     })
     return new StripeConnect({ secretKey: '' }, handle)
   }

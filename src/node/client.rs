@@ -1,5 +1,7 @@
 //! `NativeClient`: the core [`StripeConnect`] behind the TypeScript `StripeConnect` class.
 
+use std::collections::HashMap;
+
 use napi::bindgen_prelude::{Either, Object, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
@@ -30,10 +32,15 @@ impl NativeClient {
         build(&env, config, stores)
     }
 
-    /// The environment (`STRIPE_SECRET_KEY`, ...) with `overrides` on top.
+    /// The environment variables `vars` (`STRIPE_SECRET_KEY`, ...) with `overrides` on top.
     #[napi(factory)]
-    pub fn from_env(env: Env, overrides: Option<NativeOptions>, stores: Option<Object>) -> napi::Result<Self> {
-        build(&env, overrides.unwrap_or_default().over_env(), stores)
+    pub fn from_env(
+        env: Env,
+        vars: HashMap<String, String>,
+        overrides: Option<NativeOptions>,
+        stores: Option<Object>,
+    ) -> napi::Result<Self> {
+        build(&env, overrides.unwrap_or_default().over_env(vars), stores)
     }
 
     /// The configuration with every secret redacted (for `util.inspect`).

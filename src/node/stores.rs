@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use napi::bindgen_prelude::{Either, FnArgs, FromNapiValue, Function, JsValuesTupleIntoVec, Object, Promise, ValidateNapiValue, TypeName};
-use napi::threadsafe_function::{ThreadsafeFunction, UnknownReturnValue};
+use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{Env, JsValue, Status};
 use napi::bindgen_prelude::JsObjectValue;
 
@@ -80,7 +80,29 @@ fn js_message(e: &napi::Error) -> String {
     }
 }
 
-type Void = UnknownReturnValue;
+/// What a `void` method returns: any value (a Drizzle insert resolves to a result object) is fine.
+pub struct Void;
+
+impl TypeName for Void {
+    fn type_name() -> &'static str {
+        "void"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Unknown
+    }
+}
+
+impl ValidateNapiValue for Void {
+    unsafe fn validate(_env: napi::sys::napi_env, _value: napi::sys::napi_value) -> napi::Result<napi::sys::napi_value> {
+        Ok(std::ptr::null_mut())
+    }
+}
+
+impl FromNapiValue for Void {
+    unsafe fn from_napi_value(_env: napi::sys::napi_env, _value: napi::sys::napi_value) -> napi::Result<Self> {
+        Ok(Void)
+    }
+}
 
 /// `stores.connections`: `save`, `clearByAccount`, `getBySlug`, `list`, optional `getByAccount`.
 pub struct JsConnectionStore {

@@ -1,6 +1,8 @@
 //! `#[napi(object)]` mirrors of the core's types (camelCase in JS), converted with `From`/`TryFrom`.
 //! `null` in JS is `None` here; results use `null` for a missing value (`use_nullable`).
 
+use std::collections::HashMap;
+
 use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
@@ -74,14 +76,15 @@ impl NativeOptions {
         b
     }
 
-    /// `Config::from_env()` with these options on top. A `secretKey` given here stands in for a
-    /// missing `STRIPE_SECRET_KEY`.
-    pub fn over_env(self) -> Result<Config, Error> {
+    /// `Config::from_env()` over the variables in `vars` (JS's `process.env`, which under Bun and
+    /// after dotenv is not the C environment) with these options on top. A `secretKey` given here
+    /// stands in for a missing `STRIPE_SECRET_KEY`.
+    pub fn over_env(self, vars: HashMap<String, String>) -> Result<Config, Error> {
         let key = self.secret_key.clone();
-        let env = move |name: &str| {
-            std::env::var(name).ok().or_else(|| if name == "STRIPE_SECRET_KEY" { key.clone() } else { None })
+        let lookup = move |name: &str| {
+            vars.get(name).cloned().or_else(|| if name == "STRIPE_SECRET_KEY" { key.clone() } else { None })
         };
-        Ok(self.apply(Config::env_builder(env)?).build()?)
+        Ok(self.apply(Config::env_builder(lookup)?).build()?)
     }
 }
 

@@ -24,6 +24,7 @@ mod config;
 mod error;
 mod http;
 mod ids;
+mod oauth;
 mod secret;
 mod store;
 mod webhooks;
@@ -38,6 +39,7 @@ pub use error::{
     WebhookError, ERROR_CODES,
 };
 pub use http::USER_AGENT;
+pub use oauth::{AuthorizeUrl, CallbackQuery, DisconnectResult, Prefill};
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{

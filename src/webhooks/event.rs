@@ -123,11 +123,15 @@ fn invalid(reason: impl Into<String>) -> WebhookError {
 /// Parse a (verified) body as a Stripe event. Not JSON, or JSON that is not an event object, is
 /// `webhook_invalid_payload`; an object other than `"event"` (a thin event) is `webhook_thin_event`.
 pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
-    let value: Value = serde_json::from_slice(payload).map_err(|e| invalid(e.to_string()))?;
-    if !value.is_object() {
-        return Err(invalid("the body is JSON but not an object"));
-    }
-    let raw: RawEvent = serde_json::from_value(value).map_err(|e| invalid(format!("not a Stripe event: {e}")))?;
+    // One pass straight into the envelope; every field is optional here so that a thin event or
+    // another object is reported as such rather than as a missing field.
+    let raw: RawEvent = serde_json::from_slice(payload).map_err(|e| {
+        if e.is_data() {
+            invalid(format!("not a Stripe event: {e}"))
+        } else {
+            invalid(e.to_string())
+        }
+    })?;
     match raw.object.as_deref() {
         Some("event") => {}
         Some(other) => return Err(WebhookError::ThinEvent { object: other.to_string() }),
@@ -138,12 +142,12 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
     let data_object = raw.data.map(|d| d.object).ok_or_else(|| invalid("the event has no data.object"))?;
     let kind = match event_type.as_str() {
         "account.application.deauthorized" => {
-            let app: DeauthorizedApplication = serde_json::from_value(data_object.clone())
+            let app = DeauthorizedApplication::deserialize(&data_object)
                 .map_err(|e| invalid(format!("account.application.deauthorized: data.object is not an application: {e}")))?;
             EventKind::ApplicationDeauthorized(app)
         }
         "charge.dispute.created" => {
-            let d: RawDispute = serde_json::from_value(data_object.clone())
+            let d = RawDispute::deserialize(&data_object)
                 .map_err(|e| invalid(format!("charge.dispute.created: data.object is not a dispute: {e}")))?;
             EventKind::DisputeCreated(DisputeCreated {
                 id: d.id,

@@ -36,7 +36,7 @@ pub use authorize::{AuthorizeUrl, Prefill};
 pub use callback::CallbackQuery;
 
 use crate::client::StripeConnect;
-use crate::error::{Error, OAuthError, OAuthErrorKind, StoreError, StripeError, StripeErrorKind};
+use crate::error::{Error, OAuthError, OAuthErrorKind, StripeError, StripeErrorKind};
 use crate::http::error_chain;
 use crate::ids::{AccountId, AppSlug};
 use crate::store::Connection;
@@ -92,7 +92,7 @@ impl StripeConnect {
         // Claimed before the exchange, and never given back: after a request Stripe may have
         // consumed the code, and a second use revokes the connection.
         let ttl = Duration::from_secs(u64::try_from(verified.expires_at - now).unwrap_or(1).max(1));
-        let claimed = self.claims().claim(&verified.claim_key(), ttl).await.map_err(|e| store_error("claims.claim", e))?;
+        let claimed = self.claims().claim(&verified.claim_key(), ttl).await.map_err(|e| e.in_operation("claims.claim"))?;
         if !claimed {
             return Err(OAuthError::new(
                 OAuthErrorKind::StateUsed,
@@ -110,7 +110,7 @@ impl StripeConnect {
             scope: grant.scope,
         };
         self.connections().save(&connection).await.map_err(|e| {
-            let mut e = store_error("connections.save", e).with_account(connection.account_id.as_str());
+            let mut e = e.in_operation("connections.save").with_account(connection.account_id.as_str());
             e.message = format!(
                 "{}; Stripe connected {} to app {} but it was not saved: save it by hand, and do not run the callback \
                  again (the code is single-use; reusing it revokes the connection)",
@@ -132,7 +132,7 @@ impl StripeConnect {
             .connections()
             .get_by_slug(app_slug)
             .await
-            .map_err(|e| store_error("connections.get_by_slug", e))?
+            .map_err(|e| e.in_operation("connections.get_by_slug"))?
             .ok_or_else(|| Error::invalid_input("app_slug", format!("app {app_slug} has no Stripe connection to disconnect")))?;
         let account_id = connection.account_id;
         let resp = self
@@ -142,7 +142,7 @@ impl StripeConnect {
         self.connections()
             .clear_by_account(&account_id)
             .await
-            .map_err(|e| store_error("connections.clear_by_account", e).with_account(account_id.as_str()))?;
+            .map_err(|e| e.in_operation("connections.clear_by_account").with_account(account_id.as_str()))?;
         Ok(DisconnectResult { account_id, app_slug: app_slug.clone(), already_disconnected: outcome == Deauthorized::AlreadyGone })
     }
 
@@ -165,12 +165,4 @@ impl StripeConnect {
         })?;
         Ok(RawResponse { status, request_id, body: body.to_vec() })
     }
-}
-
-/// Name the operation if the store did not.
-fn store_error(operation: &str, mut e: StoreError) -> StoreError {
-    if e.operation.is_empty() {
-        e.operation = operation.to_string();
-    }
-    e
 }

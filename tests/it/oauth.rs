@@ -470,26 +470,19 @@ async fn one_apps_state_cannot_connect_another() {
 }
 
 #[tokio::test]
-async fn access_denied_needs_no_state_and_sends_nothing() {
+async fn redirect_errors_need_no_state_and_send_nothing() {
     let h = Harness::new().await;
-    let query = CallbackQuery::parse("error=access_denied&error_description=The+user+denied+your+request");
-    let err = h.client.handle_callback(&query, None).await.unwrap_err();
-    assert_eq!(err.code(), "oauth_access_denied");
-    assert!(err.to_string().contains("The user denied your request"));
     let start = h.start("helpdesk");
-    let with_state = CallbackQuery::from_pairs([("error", "access_denied"), ("state", &start.state)]);
-    assert_eq!(h.client.handle_callback(&with_state, Some(&start.state)).await.unwrap_err().code(), "oauth_access_denied");
-    h.verify().await;
-}
-
-#[tokio::test]
-async fn other_redirect_errors_carry_stripes_code() {
-    let h = Harness::new().await;
-    let query = CallbackQuery::parse("error=invalid_scope&error_description=Invalid+scope+%27admin%27");
-    let err = h.client.handle_callback(&query, None).await.unwrap_err();
-    assert_eq!(err.code(), "oauth_error");
-    assert_eq!(err.stripe_code(), Some("invalid_scope"));
-    assert!(err.to_string().contains("Invalid scope 'admin'"), "{err}");
+    for (query, cookie, code, stripe_code, text) in [
+        ("error=access_denied&error_description=The+user+denied+your+request", None, "oauth_access_denied", None, "The user denied your request"),
+        ("error=access_denied", None, "oauth_access_denied", None, "declined"),
+        (&format!("error=access_denied&state={}", start.state), Some(start.state.as_str()), "oauth_access_denied", None, "declined"),
+        ("error=invalid_scope&error_description=Invalid+scope+%27admin%27", None, "oauth_error", Some("invalid_scope"), "Invalid scope 'admin'"),
+    ] {
+        let err = h.client.handle_callback(&CallbackQuery::parse(query), cookie).await.unwrap_err();
+        assert_eq!((err.code(), err.stripe_code()), (code, stripe_code), "{query}");
+        assert!(err.to_string().contains(text), "{err}");
+    }
     h.verify().await;
 }
 

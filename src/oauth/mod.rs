@@ -91,7 +91,7 @@ impl StripeConnect {
 
         // Claimed before the exchange, and never given back: after a request Stripe may have
         // consumed the code, and a second use revokes the connection.
-        let ttl = Duration::from_secs(u64::try_from(verified.expires_at - now).unwrap_or(1).max(1));
+        let ttl = Duration::from_secs(u64::try_from(verified.expires_at.saturating_sub(now)).unwrap_or(1).max(1));
         let claimed = self.claims().claim(&verified.claim_key(), ttl).await.map_err(|e| e.in_operation("claims.claim"))?;
         if !claimed {
             return Err(OAuthError::new(

@@ -94,7 +94,7 @@ pub(crate) fn verify_state(secret: &StateSecret, token: &str, now: i64) -> Resul
     if now >= state.expires_at {
         return Err(OAuthError::new(
             OAuthErrorKind::StateExpired,
-            format!("the state expired {} s ago: start the connect flow again", now - state.expires_at),
+            format!("the state expired {} s ago: start the connect flow again", now.saturating_sub(state.expires_at)),
         ));
     }
     Ok(state)

@@ -156,6 +156,11 @@ impl Harness {
         self.client.handle_callback(&query, cookie).await
     }
 
+    /// The one successful code exchange a test expects.
+    async fn expect_one_exchange(&self) {
+        token_exchange(CODE).respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write"))).expect(1).mount(&self.connect).await;
+    }
+
     async fn connection(&self, app: &str) -> Option<Connection> {
         self.client.connections().get_by_slug(&slug(app)).await.unwrap()
     }
@@ -241,7 +246,7 @@ async fn authorize_url_needs_client_id_and_redirect_uri() {
 #[tokio::test]
 async fn callback_exchanges_the_code_once_and_saves_the_connection() {
     let h = Harness::new().await;
-    token_exchange(CODE).respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write"))).expect(1).mount(&h.connect).await;
+    h.expect_one_exchange().await;
     let start = h.start("helpdesk");
 
     let conn = h.callback(&start.state, Some(&start.state)).await.unwrap();
@@ -369,7 +374,7 @@ async fn a_slow_token_endpoint_times_out_after_one_post() {
 #[tokio::test]
 async fn a_replayed_callback_sends_nothing() {
     let h = Harness::new().await;
-    token_exchange(CODE).respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write"))).expect(1).mount(&h.connect).await;
+    h.expect_one_exchange().await;
     let start = h.start("helpdesk");
     h.callback(&start.state, Some(&start.state)).await.unwrap();
     let err = h.callback(&start.state, Some(&start.state)).await.unwrap_err();
@@ -407,7 +412,7 @@ async fn expired_state_is_refused_before_stripe() {
 #[tokio::test]
 async fn ttl_comes_from_config() {
     let h = Harness::with(|b| b.state_ttl(Duration::from_secs(30)), None, None).await;
-    token_exchange(CODE).respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write"))).expect(1).mount(&h.connect).await;
+    h.expect_one_exchange().await;
     let (late, fresh) = (h.start("late"), h.start("fresh"));
     assert_eq!(late.expires_at, NOW + 30);
     h.clock.advance(29);
@@ -456,7 +461,7 @@ async fn missing_mismatched_or_forged_state_is_invalid() {
 #[tokio::test]
 async fn one_apps_state_cannot_connect_another() {
     let h = Harness::new().await;
-    token_exchange(CODE).respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write"))).expect(1).mount(&h.connect).await;
+    h.expect_one_exchange().await;
     let (a, b) = (h.start("app-a"), h.start("app-b"));
     // A's state in the URL, B's in the cookie (or the other way round): refused, nothing sent.
     assert_eq!(h.callback(&a.state, Some(&b.state)).await.unwrap_err().code(), "oauth_invalid_state");
@@ -489,7 +494,7 @@ async fn redirect_errors_need_no_state_and_send_nothing() {
 #[tokio::test]
 async fn missing_code_is_invalid_input_and_keeps_the_state() {
     let h = Harness::new().await;
-    token_exchange(CODE).respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write"))).expect(1).mount(&h.connect).await;
+    h.expect_one_exchange().await;
     let start = h.start("helpdesk");
     let no_code = CallbackQuery::from_pairs([("state", start.state.as_str()), ("scope", "read_write")]);
     assert_eq!(h.client.handle_callback(&no_code, Some(&start.state)).await.unwrap_err().code(), "invalid_input");
@@ -544,7 +549,7 @@ impl ClaimStore for BrokenClaims {
 async fn store_failure_after_stripe_connected_carries_the_account_id() {
     let store = Arc::new(BrokenConnections::default());
     let h = Harness::with(|b| b, Some(store.clone()), None).await;
-    token_exchange(CODE).respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write"))).expect(1).mount(&h.connect).await;
+    h.expect_one_exchange().await;
     let start = h.start("helpdesk");
     let err = h.callback(&start.state, Some(&start.state)).await.unwrap_err();
     assert_eq!(err.code(), "store_failed");

@@ -39,8 +39,8 @@ pub use error::{
     WebhookError, ERROR_CODES,
 };
 pub use http::USER_AGENT;
-pub use oauth::{AuthorizeUrl, CallbackQuery, DisconnectResult, Prefill};
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
+pub use oauth::{AuthorizeUrl, CallbackQuery, DisconnectResult, Prefill};
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{
     ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock, MemoryClaimStore,

@@ -650,6 +650,7 @@ export class FakeStripe {
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
     await done;
   }
 

@@ -196,23 +196,33 @@ interface FaultRule {
   hits: number;
 }
 
+// (Plain fields rather than parameter properties, so type-stripping runtimes can load this file.)
 class StripeError {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly message: string,
-    readonly code?: string,
-    readonly param?: string,
-    readonly headers: Record<string, string> = {},
-  ) {}
+  readonly status: number;
+  readonly type: string;
+  readonly message: string;
+  readonly code: string | undefined;
+  readonly param: string | undefined;
+  readonly headers: Record<string, string>;
+  constructor(status: number, type: string, message: string, code?: string, param?: string, headers: Record<string, string> = {}) {
+    this.status = status;
+    this.type = type;
+    this.message = message;
+    this.code = code;
+    this.param = param;
+    this.headers = headers;
+  }
 }
 
 class OAuthError {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly description: string,
-  ) {}
+  readonly status: number;
+  readonly error: string;
+  readonly description: string;
+  constructor(status: number, error: string, description: string) {
+    this.status = status;
+    this.error = error;
+    this.description = description;
+  }
 }
 
 /** Headers `fake.authorize()` uses to pass a per-visit decision / account to the authorize page. */

@@ -60,3 +60,5 @@ export {
   type SubscriptionItem,
   type SubscriptionStatus,
 } from './objects.js';
+/** Stripe's fixture objects the kit builds from (deep-clone before changing them). */
+export * as fixtures from './fixtures.js';

@@ -15,6 +15,7 @@ import {
   disputeCreatedEvent,
   signWebhook,
   startFakeStripe,
+  webhookRequest,
   type Customer,
   type FakeStripe,
   type StripeEvent,
@@ -223,6 +224,8 @@ describe('OAuth', () => {
       assert.equal(expired.status, 400);
       assert.equal(expired.json.error, 'invalid_grant');
       assert.match(expired.json.error_description, /expired/);
+      const expiredAgain = await form(own, '/oauth/token', { grant_type: 'authorization_code', code: auth.params['code']! });
+      assert.match(expiredAgain.json.error_description, /expired/, 'an expired code stays expired (it was not consumed)');
 
       const fresh = await own.authorize(authorizeUrl(own));
       const badGrant = await form(own, '/oauth/token', { grant_type: 'password', code: fresh.params['code']! });
@@ -816,6 +819,20 @@ describe('webhooks', () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
+  });
+
+  test('webhookRequest builds the same signed delivery as a Web Request', async () => {
+    const { default: Stripe } = await import('stripe');
+    const stripe = new Stripe('sk_test_unused');
+    const event = disputeCreatedEvent('acct_1');
+    const req = webhookRequest('http://localhost:3000/api/stripe/webhooks', event, { secret: SECRET, headers: { 'x-extra': '1' } });
+    assert.equal(req.method, 'POST');
+    assert.equal(req.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(req.headers.get('x-extra'), '1');
+    const body = await req.text();
+    assert.equal(body, JSON.stringify(event, null, 2));
+    assert.equal((await stripe.webhooks.constructEventAsync(body, req.headers.get('stripe-signature')!, SECRET)).id, event.id);
+    assert.equal(webhookRequest('http://x.test/', event, { secret: SECRET, signature: false }).headers.has('stripe-signature'), false);
   });
 
   test('event builders produce Stripe-shaped Connect events', () => {

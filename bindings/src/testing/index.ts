@@ -26,6 +26,7 @@ export {
   disputeCreatedEvent,
   signWebhook,
   webhookPayload,
+  webhookRequest,
   type Application,
   type DeliverOptions,
   type DeliveryResult,

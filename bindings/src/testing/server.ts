@@ -889,10 +889,10 @@ export class FakeStripe {
       this.disconnect(rec.account);
       throw new OAuthError(400, 'invalid_grant', 'This authorization code has already been used. All tokens issued with this code have been revoked.');
     }
-    rec.used = true;
     if (this.now() - rec.issuedAt > (this.options.codeTtlMs ?? 5 * 60_000)) {
       throw new OAuthError(400, 'invalid_grant', `Authorization code expired: ${code}`);
     }
+    rec.used = true;
     const account = this.ensureAccount(rec.account);
     account.connected = true;
     account.scope = rec.scope;

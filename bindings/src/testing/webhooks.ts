@@ -135,6 +135,22 @@ export interface DeliverOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The same delivery as a Web `Request`, for calling a route handler directly
+ * (`await POST(webhookRequest(url, event, { secret }))`) without starting a server.
+ */
+export function webhookRequest(url: string | URL, event: object | string, options: DeliverOptions): Request {
+  const payload = webhookPayload(event);
+  const signature = options.signature === false ? null : (options.signature ?? signWebhook(payload, options.secret, options.timestamp));
+  const headers = new Headers({
+    'content-type': 'application/json; charset=utf-8',
+    'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+  });
+  if (signature !== null) headers.set('stripe-signature', signature);
+  for (const [k, v] of Object.entries(options.headers ?? {})) headers.set(k, v);
+  return new Request(url, { method: 'POST', headers, body: payload });
+}
+
 export interface DeliveryResult {
   status: number;
   /** The response body as text. */

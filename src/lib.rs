@@ -19,6 +19,10 @@
 //!
 //! Every error has a stable [`Error::code`]; secrets print as `[redacted]`.
 
+// `Error` carries Stripe's context by value (status, type, code, param, request id) so every
+// caller can read it without unboxing; errors are the cold path, so the size is accepted.
+#![allow(clippy::result_large_err)]
+
 mod api;
 mod client;
 mod config;

@@ -32,11 +32,20 @@ async fn lookup(client: &StripeConnect) -> Result<stripe_connect::ChargeDetails,
     client.lookup_charge(&acct(), &charge_id()).await
 }
 
+fn rate_limited() -> ResponseTemplate {
+    stripe_error(429, "invalid_request_error", Some("rate_limit"), "Too many requests", None)
+}
+
+/// The charge answers `first` once, then 200 with the charge.
+async fn first_then_ok(fake: &FakeStripe, first: ResponseTemplate) {
+    fake.get(CHARGE_PATH, &[]).respond_with(first).up_to_n_times(1).with_priority(1).expect(1).mount(&fake.server).await;
+    fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge())).expect(1).mount(&fake.server).await;
+}
+
 #[tokio::test]
 async fn a_500_then_200_is_retried_and_succeeds() {
     let fake = FakeStripe::start().await;
-    fake.get(CHARGE_PATH, &[]).respond_with(ResponseTemplate::new(500)).up_to_n_times(1).with_priority(1).expect(1).mount(&fake.server).await;
-    fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge())).expect(1).mount(&fake.server).await;
+    first_then_ok(&fake, ResponseTemplate::new(500)).await;
     let c = lookup(&fake.client()).await.unwrap();
     assert_eq!((c.id.as_str(), c.amount), (CHARGE, 2500));
     assert_eq!(fake.assert_contract(&[ACCT]).await, 2);
@@ -59,28 +68,15 @@ async fn stripe_should_retry_false_is_not_retried() {
 #[tokio::test]
 async fn stripe_should_retry_true_allows_a_retry_of_a_400() {
     let fake = FakeStripe::start().await;
-    fake.get(CHARGE_PATH, &[])
-        .respond_with(stripe_error(400, "invalid_request_error", Some("lock_timeout"), "Try again", None).insert_header("stripe-should-retry", "true"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .expect(1)
-        .mount(&fake.server)
-        .await;
-    fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge())).expect(1).mount(&fake.server).await;
+    let retry = stripe_error(400, "invalid_request_error", Some("lock_timeout"), "Try again", None);
+    first_then_ok(&fake, retry.insert_header("stripe-should-retry", "true")).await;
     assert!(lookup(&fake.client()).await.is_ok());
 }
 
 #[tokio::test]
 async fn a_429_with_retry_after_waits_then_succeeds() {
     let fake = FakeStripe::start().await;
-    fake.get(CHARGE_PATH, &[])
-        .respond_with(stripe_error(429, "invalid_request_error", Some("rate_limit"), "Too many requests", None).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .expect(1)
-        .mount(&fake.server)
-        .await;
-    fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge())).expect(1).mount(&fake.server).await;
+    first_then_ok(&fake, rate_limited().insert_header("retry-after", "1")).await;
     let started = Instant::now();
     assert!(lookup(&fake.client()).await.is_ok());
     assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After: 1 was not honoured ({:?})", started.elapsed());
@@ -91,7 +87,7 @@ async fn a_429_that_persists_is_rate_limited_with_its_reason() {
     let fake = FakeStripe::start().await;
     fake.get(CHARGE_PATH, &[])
         .respond_with(
-            stripe_error(429, "invalid_request_error", Some("rate_limit"), "Too many requests", None)
+            rate_limited()
                 .insert_header("stripe-rate-limited-reason", "account-rate"),
         )
         .expect(2)
@@ -109,7 +105,7 @@ async fn a_429_that_persists_is_rate_limited_with_its_reason() {
 async fn retry_after_past_the_deadline_is_not_waited_for() {
     let fake = FakeStripe::start().await;
     fake.get(CHARGE_PATH, &[])
-        .respond_with(stripe_error(429, "invalid_request_error", Some("rate_limit"), "Too many requests", None).insert_header("retry-after", "30"))
+        .respond_with(rate_limited().insert_header("retry-after", "30"))
         .expect(1)
         .mount(&fake.server)
         .await;

@@ -6,6 +6,25 @@
 //! (email, ids, limit) before anything is sent: bad input is `invalid_input` with no request. Each
 //! call has one deadline (`config.timeout`) for all its requests, pages and retries; requests that
 //! do not depend on each other run concurrently, within the per-account concurrency limit.
+//!
+//! ```no_run
+//! use stripe_connect::{AccountId, Config, StripeConnect};
+//!
+//! # async fn run() -> Result<(), stripe_connect::Error> {
+//! let stripe = StripeConnect::new(Config::from_env()?)?;
+//! let acct = AccountId::parse("acct_1032D82eZvKYlo2C")?;
+//! let history = stripe.payment_history(&acct, "jenny.rosen@example.com", Some(25)).await?;
+//! for p in &history.payments {
+//!     println!("{} {} {} {}", p.id, p.amount, p.currency, p.status);
+//! }
+//! let context = stripe.customer_context("jenny.rosen@example.com", None).await?;
+//! for app in &context.apps {
+//!     if let Some(e) = &app.error {
+//!         eprintln!("{}: {}", app.app_slug, e.code); // the other apps still answered
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 
 mod context;
 mod types;

@@ -52,6 +52,19 @@ async fn a_500_then_200_is_retried_and_succeeds() {
 }
 
 #[tokio::test]
+async fn network_errors_409_429_and_5xx_are_retried() {
+    for status in [409, 429, 500, 502, 503, 504] {
+        let fake = FakeStripe::start().await;
+        first_then_ok(&fake, stripe_error(status, "api_error", None, "try again", None)).await;
+        assert_eq!(lookup(&fake.client()).await.unwrap().id, CHARGE, "HTTP {status}");
+    }
+    // A 400 without Stripe-Should-Retry is final.
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[]).respond_with(stripe_error(400, "invalid_request_error", Some("parameter_invalid"), "no", Some("expand"))).expect(1).mount(&fake.server).await;
+    assert_eq!(lookup(&fake.client()).await.unwrap_err().code(), "stripe_api_error");
+}
+
+#[tokio::test]
 async fn stripe_should_retry_false_is_not_retried() {
     let fake = FakeStripe::start().await;
     fake.get(CHARGE_PATH, &[])

@@ -91,6 +91,32 @@ async fn customers_by_email_pages_the_list_and_merges_the_case_insensitive_searc
 }
 
 #[tokio::test]
+async fn the_search_follows_next_page() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/customers", &[("email", EMAIL), ("limit", "100")])
+        .respond_with(ok(list("/v1/customers", vec![], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let mut first = search("/v1/customers/search", vec![customer("cus_A", "jenny.rosen@example.com", 2)]);
+    first["has_more"] = json!(true);
+    first["next_page"] = json!("page_abc");
+    fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
+        .respond_with(ok(first))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100"), ("page", "page_abc")])
+        .respond_with(ok(search("/v1/customers/search", vec![customer("cus_B", "JENNY.ROSEN@example.com", 1)])))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let found = fake.client().customers_by_email(&acct(), EMAIL).await.unwrap();
+    assert_eq!(found.customers.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["cus_A", "cus_B"]);
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 3);
+}
+
+#[tokio::test]
 async fn a_failed_search_falls_back_to_the_list_and_says_so() {
     let fake = FakeStripe::start().await;
     fake.get("/v1/customers", &[("email", EMAIL), ("limit", "100")])
@@ -363,6 +389,34 @@ async fn customer_context_reports_each_app_and_one_failing_app_does_not_fail_the
     assert_eq!(v["apps"][1]["error"]["code"], "stripe_auth_failed");
     assert!(v["apps"][0].get("openDisputes").is_some() && v["apps"][0].get("appSlug").is_some(), "{v}");
     fake.assert_contract(&["acct_happy", "acct_revoked", "acct_empty"]).await;
+}
+
+struct BrokenStore;
+
+#[async_trait::async_trait]
+impl ConnectionStore for BrokenStore {
+    async fn save(&self, _: &Connection) -> Result<(), stripe_connect::StoreError> {
+        unreachable!()
+    }
+    async fn clear_by_account(&self, _: &AccountId) -> Result<Option<AppSlug>, stripe_connect::StoreError> {
+        unreachable!()
+    }
+    async fn get_by_slug(&self, _: &AppSlug) -> Result<Option<Connection>, stripe_connect::StoreError> {
+        unreachable!()
+    }
+    async fn list(&self) -> Result<Vec<Connection>, stripe_connect::StoreError> {
+        Err(stripe_connect::StoreError::new("connections.list", "database is down"))
+    }
+}
+
+#[tokio::test]
+async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
+    let fake = FakeStripe::start().await;
+    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(Arc::new(BrokenStore)).build().unwrap();
+    assert_eq!(client.customer_context(EMAIL, None).await.unwrap_err().code(), "store_failed");
+    let none = StripeConnect::new(fake.config().build().unwrap()).unwrap().customer_context(EMAIL, None).await.unwrap();
+    assert!(none.apps.is_empty());
+    assert!(fake.requests().await.is_empty());
 }
 
 #[tokio::test]

@@ -156,3 +156,50 @@ fn parse<T: DeserializeOwned>(resp: &RawResponse, path: &[&str]) -> Result<T, St
         err
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::list::List;
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Obj {
+        id: String,
+        amount: i64,
+    }
+
+    /// Whatever status and body come back, the answer is a value or an error, never a panic.
+    #[test]
+    fn no_server_response_panics() {
+        let deep = "[".repeat(10_000);
+        let bodies: Vec<&[u8]> = vec![
+            b"",
+            b"\xff\xfe\x00",
+            b"{",
+            b"[]",
+            b"null",
+            b"{\"error\": 5}",
+            b"{\"error\": {\"type\": [1], \"code\": {}}}",
+            b"{\"object\":\"list\",\"data\":[{\"id\":1}],\"has_more\":false}",
+            b"{\"object\":\"list\",\"data\":[{\"id\":\"x\",\"amount\":1e400}],\"has_more\":false}",
+            deep.as_bytes(),
+        ];
+        let headers = vec![
+            ("retry-after".to_string(), "99999999999999999999".to_string()),
+            ("stripe-should-retry".to_string(), "maybe".to_string()),
+        ];
+        for status in [0, 100, 204, 299, 304, 399, 418, 499, 599, 600, 999, u16::MAX] {
+            for body in &bodies {
+                let resp = RawResponse { status, headers: headers.clone(), body: body.to_vec() };
+                match retry::classify(Ok(resp)) {
+                    Ok(r) => {
+                        let e = parse::<List<Obj>>(&r, &["v1", "x"]).unwrap_err();
+                        assert_eq!(e.code(), "stripe_bad_response");
+                    }
+                    Err(f) => assert!(f.error.status == Some(status)),
+                }
+            }
+        }
+    }
+}

@@ -92,7 +92,14 @@ impl TransportError {
 /// Sends GET requests to the Stripe API. Swap it in tests with
 /// [`StripeConnectBuilder::api_transport`](crate::StripeConnectBuilder::api_transport).
 ///
-/// `get` is the only request method, on purpose: implementations have nothing to send but a GET.
+/// `get` is the only request method, on purpose: implementations have nothing to send but a GET,
+/// and there is no verb to pass:
+///
+/// ```compile_fail
+/// # async fn f(t: &dyn stripe_connect::ApiTransport, r: &stripe_connect::GetRequest) {
+/// t.post(r).await; // no such method: the API side cannot send a POST
+/// # }
+/// ```
 #[async_trait]
 pub trait ApiTransport: Send + Sync {
     /// Send one GET with `request.headers()` and read the whole body.

@@ -25,6 +25,7 @@ impl GetRequest {
         GetRequest { url, headers }
     }
 
+    /// The API base, the path (each segment percent-encoded) and the query.
     pub fn url(&self) -> &Url {
         &self.url
     }
@@ -49,8 +50,11 @@ impl std::fmt::Debug for GetRequest {
 /// What came back: status, headers (names lower-case) and the whole body.
 #[derive(Debug, Clone, Default)]
 pub struct RawResponse {
+    /// The HTTP status, whatever it is (the caller maps it).
     pub status: u16,
+    /// Header names and values; values that are not visible ASCII may be left out.
     pub headers: Vec<(String, String)>,
+    /// The whole body, at most [`MAX_BODY_BYTES`].
     pub body: Vec<u8>,
 }
 
@@ -79,11 +83,14 @@ pub enum TransportErrorKind {
 /// A transport failure (no HTTP status to map).
 #[derive(Debug, Clone)]
 pub struct TransportError {
+    /// Decides the retry and the error code.
     pub kind: TransportErrorKind,
+    /// For people: what broke, with its causes.
     pub message: String,
 }
 
 impl TransportError {
+    /// A failure of this kind.
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         TransportError { kind, message: message.into() }
     }
@@ -113,6 +120,7 @@ pub struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
+    /// A transport over `client` (its user agent and timeouts apply).
     pub fn new(client: reqwest::Client) -> Self {
         ReqwestTransport { client }
     }

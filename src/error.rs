@@ -12,10 +12,11 @@ use std::fmt;
 pub enum Error {
     #[error(transparent)]
     Webhook(#[from] WebhookError),
+    // Boxed: they carry Stripe's response details, and `Result<_, Error>` stays small.
     #[error(transparent)]
-    OAuth(#[from] OAuthError),
+    OAuth(Box<OAuthError>),
     #[error(transparent)]
-    Stripe(#[from] StripeError),
+    Stripe(Box<StripeError>),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -77,6 +78,18 @@ impl Error {
 
     pub(crate) fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidInput { field: field.into(), reason: reason.into() }
+    }
+}
+
+impl From<OAuthError> for Error {
+    fn from(e: OAuthError) -> Self {
+        Error::OAuth(Box::new(e))
+    }
+}
+
+impl From<StripeError> for Error {
+    fn from(e: StripeError) -> Self {
+        Error::Stripe(Box::new(e))
     }
 }
 
@@ -314,6 +327,14 @@ impl StoreError {
 
     pub fn with_account(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
+        self
+    }
+
+    /// Name the operation, unless the store already did.
+    pub(crate) fn in_operation(mut self, operation: &str) -> Self {
+        if self.operation.is_empty() {
+            self.operation = operation.to_string();
+        }
         self
     }
 

@@ -10,10 +10,13 @@ pub const USER_AGENT: &str = concat!("stripe-connect-rs/", env!("CARGO_PKG_VERSI
 pub(crate) fn build_client(config: &Config) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
+        // Stripe never redirects API or OAuth calls; following one would carry Stripe-Account
+        // (and form bodies) to wherever it points.
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(config.timeout)
         .pool_idle_timeout(std::time::Duration::from_secs(90))
         .build()
-        .map_err(|e| Error::Stripe(StripeError::new(StripeErrorKind::Unavailable, format!("cannot build HTTP client: {}", error_chain(&e)))))
+        .map_err(|e| StripeError::new(StripeErrorKind::Unavailable, format!("cannot build HTTP client: {}", error_chain(&e))).into())
 }
 
 /// reqwest's Display hides the cause ("error sending request"); walk `source()` for the real one.

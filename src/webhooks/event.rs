@@ -139,17 +139,26 @@ impl DataObject for &serde_json::value::RawValue {
     }
 }
 
-/// Every rule of an event body, with `data.object` kept as `O`.
-fn parse_envelope<'de, O: Deserialize<'de> + DataObject>(
-    payload: &'de [u8],
-) -> Result<(RawEvent<O>, String, String, O, EventKind), WebhookError> {
-    let mut raw: RawEvent<O> = serde_json::from_slice(payload).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            invalid(e.to_string())
-        } else if payload.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            invalid("the body is JSON but not an object")
-        } else {
+/// An event body checked against every rule, with `data.object` kept as `O`.
+struct Envelope<O> {
+    id: String,
+    event_type: String,
+    account: Option<String>,
+    livemode: bool,
+    created: i64,
+    api_version: Option<String>,
+    data_object: O,
+    kind: EventKind,
+}
+
+fn parse_envelope<'de, O: Deserialize<'de> + DataObject>(payload: &'de [u8]) -> Result<Envelope<O>, WebhookError> {
+    // One pass straight into the envelope; every field is optional here so that a thin event or
+    // another object is reported as such rather than as a missing field.
+    let raw: RawEvent<O> = serde_json::from_slice(payload).map_err(|e| {
+        if e.is_data() {
             invalid(format!("not a Stripe event: {e}"))
+        } else {
+            invalid(e.to_string())
         }
     })?;
     match raw.object.as_deref() {
@@ -157,9 +166,9 @@ fn parse_envelope<'de, O: Deserialize<'de> + DataObject>(
         Some(other) => return Err(WebhookError::ThinEvent { object: other.to_string() }),
         None => return Err(invalid("no `object` field: not a Stripe event")),
     }
-    let id = raw.id.take().filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no id"))?;
-    let event_type = raw.event_type.take().filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no type"))?;
-    let data_object = raw.data.take().map(|d| d.object).ok_or_else(|| invalid("the event has no data.object"))?;
+    let id = raw.id.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no id"))?;
+    let event_type = raw.event_type.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no type"))?;
+    let data_object = raw.data.map(|d| d.object).ok_or_else(|| invalid("the event has no data.object"))?;
     let kind = match event_type.as_str() {
         "account.application.deauthorized" => {
             let app: DeauthorizedApplication = data_object
@@ -185,14 +194,7 @@ fn parse_envelope<'de, O: Deserialize<'de> + DataObject>(
         }
         _ => EventKind::Other,
     };
-    Ok((raw, id, event_type, data_object, kind))
-}
-
-/// Parse a (verified) body as a Stripe event. Not JSON, or JSON that is not an event object, is
-/// `webhook_invalid_payload`; an object other than `"event"` (a thin event) is `webhook_thin_event`.
-pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
-    let (raw, id, event_type, data_object, kind) = parse_envelope::<Value>(payload)?;
-    Ok(Event {
+    Ok(Envelope {
         id,
         event_type,
         account: raw.account,
@@ -201,6 +203,22 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
         api_version: raw.api_version,
         data_object,
         kind,
+    })
+}
+
+/// Parse a (verified) body as a Stripe event. Not JSON, or JSON that is not an event object, is
+/// `webhook_invalid_payload`; an object other than `"event"` (a thin event) is `webhook_thin_event`.
+pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
+    let e = parse_envelope::<Value>(payload)?;
+    Ok(Event {
+        id: e.id,
+        event_type: e.event_type,
+        account: e.account,
+        livemode: e.livemode,
+        created: e.created,
+        api_version: e.api_version,
+        data_object: e.data_object,
+        kind: e.kind,
     })
 }
 

@@ -16,6 +16,22 @@ export declare class NativeClient {
   /** The configuration with every secret redacted (for `util.inspect`). */
   describe(): string
   handleWebhook(payload: string | Uint8Array, header?: string | undefined | null): Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored>
+  /** Stripe's authorize URL for `app_slug` and the signed state to keep in a cookie. */
+  authorizeUrl(appSlug: string, prefill?: NativePrefill | undefined | null): NativeAuthorizeUrl
+  /**
+   * Check the redirect (`query`, a query string) against the cookie's `state`, exchange the
+   * code once, save the connection.
+   */
+  handleCallback(query: string, state?: string | undefined | null): Promise<NativeConnection>
+  disconnect(appSlug: string): Promise<NativeDisconnectResult>
+  paymentHistory(accountId: string, email: string, limit?: number | undefined | null): Promise<unknown>
+  /** By `email` (every customer with it) or by `customer_id`: exactly one of the two. */
+  subscriptionStatus(accountId: string, email?: string | undefined | null, customerId?: string | undefined | null): Promise<unknown>
+  lookupCharge(accountId: string, chargeId: string): Promise<unknown>
+  verifyRefund(accountId: string, refundId: string): Promise<unknown>
+  /** By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two. */
+  disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null): Promise<unknown>
+  customerContext(email: string, limit?: number | undefined | null): Promise<unknown>
 }
 
 /**
@@ -27,6 +43,14 @@ export declare function errorCodes(): Array<string>
 /** A `Stripe-Signature` header for `payload`, signed like Stripe does (tests). */
 export declare function generateTestHeader(payload: string | Uint8Array, secret: string, timestamp?: number | undefined | null): string
 
+/** Where to send the user, and the state to keep in an httpOnly cookie until the callback. */
+export interface NativeAuthorizeUrl {
+  url: string
+  state: string
+  /** Unix seconds after which the state is refused. */
+  expiresAt: number
+}
+
 /** A row of the apps table, as JS stores see it. */
 export interface NativeConnection {
   appSlug: string
@@ -34,6 +58,13 @@ export interface NativeConnection {
   accountId: string
   livemode: boolean
   scope: 'read_write' | 'read_only'
+}
+
+export interface NativeDisconnectResult {
+  accountId: string
+  appSlug: string
+  /** Stripe said the account was not connected any more; the local connection was cleared anyway. */
+  alreadyDisconnected: boolean
 }
 
 /** `charge.dispute.created`'s dispute, as the dispute sink sees it. */
@@ -74,6 +105,15 @@ export interface NativeOptions {
   timeoutMs?: number
   maxRetries?: number
   livemode?: boolean
+}
+
+/** `stripe_user[…]` fields that prefill Stripe's onboarding form. */
+export interface NativePrefill {
+  email?: string
+  url?: string
+  businessName?: string
+  /** Two-letter country code. */
+  country?: string
 }
 
 export interface OutcomeDisconnected {

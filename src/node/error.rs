@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use napi::bindgen_prelude::{Object, PromiseRaw, ToNapiValue};
+use napi::bindgen_prelude::{Object, PromiseRaw, ToNapiValue, Unknown};
 use napi::{Env, JsValue, Status};
 use napi::bindgen_prelude::JsObjectValue;
 
@@ -45,12 +45,22 @@ where
     T: Send + 'static,
     V: ToNapiValue,
     F: Future<Output = Result<T, Error>> + Send + 'static,
-    C: FnOnce(T) -> V + 'static,
+    C: FnOnce(&Env, T) -> napi::Result<V> + 'static,
 {
     env.spawn_future_with_callback(async move { Ok(work.await) }, move |env, result| match result {
-        Ok(value) => Ok(convert(value)),
+        Ok(value) => convert(env, value),
         Err(error) => Err(js_error(env, &error)),
     })
+}
+
+/// [`promise`] for results the core already shapes for JS (`#[serde(rename_all = "camelCase")]`,
+/// `None` → `null`): converted straight to JS values, no JSON text in between.
+pub fn promise_serde<'env, T, F>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, Unknown<'static>>>
+where
+    T: serde::Serialize + Send + 'static,
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+{
+    promise(env, work, |env, value| env.to_js_value(&value))
 }
 
 /// Every `err.code` value (the core's `ERROR_CODES`), so the TypeScript union can be checked

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
 use crate::{
-    AccountId, AppSlug, Config, ConfigBuilder, Connection, DisputeAlert, DisputeCreated, Error, IgnoreReason,
+    AccountId, AppSlug, AuthorizeUrl, Config, DisconnectResult, Prefill, ConfigBuilder, Connection, DisputeAlert, DisputeCreated, Error, IgnoreReason,
     WebhookOutcome,
 };
 
@@ -93,6 +93,55 @@ pub fn string_list(v: Either<String, Vec<String>>) -> Vec<String> {
     match v {
         Either::A(one) => vec![one],
         Either::B(many) => many,
+    }
+}
+
+/// `stripe_user[…]` fields that prefill Stripe's onboarding form.
+#[napi(object)]
+pub struct NativePrefill {
+    pub email: Option<String>,
+    pub url: Option<String>,
+    pub business_name: Option<String>,
+    /// Two-letter country code.
+    pub country: Option<String>,
+}
+
+impl From<NativePrefill> for Prefill {
+    fn from(p: NativePrefill) -> Self {
+        Prefill { email: p.email, url: p.url, business_name: p.business_name, country: p.country }
+    }
+}
+
+/// Where to send the user, and the state to keep in an httpOnly cookie until the callback.
+#[napi(object)]
+pub struct NativeAuthorizeUrl {
+    pub url: String,
+    pub state: String,
+    /// Unix seconds after which the state is refused.
+    pub expires_at: i64,
+}
+
+impl From<AuthorizeUrl> for NativeAuthorizeUrl {
+    fn from(a: AuthorizeUrl) -> Self {
+        NativeAuthorizeUrl { url: a.url.to_string(), state: a.state, expires_at: a.expires_at }
+    }
+}
+
+#[napi(object)]
+pub struct NativeDisconnectResult {
+    pub account_id: String,
+    pub app_slug: String,
+    /// Stripe said the account was not connected any more; the local connection was cleared anyway.
+    pub already_disconnected: bool,
+}
+
+impl From<DisconnectResult> for NativeDisconnectResult {
+    fn from(d: DisconnectResult) -> Self {
+        NativeDisconnectResult {
+            account_id: d.account_id.as_str().to_string(),
+            app_slug: d.app_slug.as_str().to_string(),
+            already_disconnected: d.already_disconnected,
+        }
     }
 }
 

@@ -4,34 +4,14 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { inspect } from 'node:util'
 import { StripeConnect, StripeConnectError, type StripeConnectErrorCode } from '@support/stripe-connect'
-import { SECRET, deauthorizedEvent, disputeEvent, eventBody, objects, sign } from './helpers'
+import { SECRET, deauthorizedEvent, disputeEvent, eventBody, objects, sign, rejectsCode, throwsCode } from './helpers'
 
 const KEY = 'sk_test_SECRETVALUE_key'
 const STATE = 'state_SECRETVALUE_0123456789abcdefghijklmnop'
 const client = (extra: Partial<ConstructorParameters<typeof StripeConnect>[0]> = {}) =>
   new StripeConnect({ secretKey: KEY, webhookSecrets: SECRET, ...extra })
 
-function throwsCode(f: () => unknown, code: StripeConnectErrorCode): StripeConnectError {
-  try {
-    f()
-  } catch (err) {
-    assert.ok(err instanceof StripeConnectError, String(err))
-    assert.equal(err.code, code, err.message)
-    return err
-  }
-  assert.fail(`expected ${code}`)
-}
 
-async function rejectsCode(p: Promise<unknown>, code: StripeConnectErrorCode): Promise<StripeConnectError> {
-  try {
-    await p
-  } catch (err) {
-    assert.ok(err instanceof StripeConnectError, String(err))
-    assert.equal(err.code, code, err.message)
-    return err
-  }
-  assert.fail(`expected ${code}`)
-}
 
 describe('options', () => {
   test('unusable options are config_invalid, wrong types invalid_input', () => {

@@ -11,6 +11,7 @@ import {
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
 import { startFakeStripe, type FakeStripe } from '@support/stripe-connect/testing'
+import { rejectsCode as rejects } from './helpers'
 
 const KEY = 'sk_test_platform_SECRETVALUE'
 const CLIENT_ID = 'ca_testplatform123'
@@ -18,16 +19,12 @@ const REDIRECT = 'http://localhost:3000/api/stripe/connect/callback'
 /** The Stripe-Version the client pins by default (the crate's STRIPE_VERSION). */
 const STRIPE_VERSION = '2026-10-28.endive'
 
+
+/** The exact code, and the message never holds the secret key. */
 async function rejectsCode(p: Promise<unknown>, code: StripeConnectErrorCode): Promise<StripeConnectError> {
-  try {
-    await p
-  } catch (err) {
-    assert.ok(err instanceof StripeConnectError, String(err))
-    assert.equal(err.code, code, err.message)
-    assert.ok(!err.message.includes('SECRETVALUE'))
-    return err
-  }
-  assert.fail(`expected ${code}`)
+  const e = await rejects(p, code)
+  assert.ok(!e.message.includes('SECRETVALUE'))
+  return e
 }
 
 /** An apps table in a Map (async, like a database). */

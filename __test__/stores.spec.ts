@@ -15,34 +15,14 @@ import {
   type Stores,
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
-import { SECRET, deauthorizedEvent, disputeEvent, objects, sign } from './helpers'
+import { SECRET, deauthorizedEvent, disputeEvent, objects, sign, rejectsCode, throwsCode } from './helpers'
 
 const ACME: Connection = { appSlug: 'acme', accountId: 'acct_1disputed', livemode: false, scope: 'read_write' }
 const EVENT_CLAIM_TTL = 4 * 24 * 3600
 
 const client = (stores: Stores) => new StripeConnect({ secretKey: 'sk_test_stores', webhookSecrets: SECRET, stores })
 
-async function rejectsCode(p: Promise<unknown>, code: StripeConnectErrorCode): Promise<StripeConnectError> {
-  try {
-    await p
-  } catch (err) {
-    assert.ok(err instanceof StripeConnectError, String(err))
-    assert.equal(err.code, code, err.message)
-    return err
-  }
-  assert.fail(`expected ${code}`)
-}
 
-function throwsCode(f: () => unknown, code: StripeConnectErrorCode): StripeConnectError {
-  try {
-    f()
-  } catch (err) {
-    assert.ok(err instanceof StripeConnectError, String(err))
-    assert.equal(err.code, code, err.message)
-    return err
-  }
-  assert.fail(`expected ${code}`)
-}
 
 const expectedAlert = (eventId: string, appSlug: string | null): DisputeAlert => ({
   eventId,

@@ -16,7 +16,7 @@ import {
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
 import * as native from '../bindings/native/index.js'
-import { SECRET, disputeEvent, eventBody, fixture, nowSeconds, objects, sign } from './helpers'
+import { SECRET, disputeEvent, eventBody, fixture, nowSeconds, objects, sign, throwsCode } from './helpers'
 
 const stripe = new Stripe('sk_test_interop')
 // Under Bun the stripe package loads its worker build, whose Web Crypto provider has no sync HMAC
@@ -30,19 +30,6 @@ const cryptoProvider = {
   computeSHA256Async: async (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),
 } as unknown as CryptoProvider
 
-/** Assert that `f` throws a StripeConnectError with exactly `code`; returns it. */
-function throwsCode(f: () => unknown, code: StripeConnectErrorCode): StripeConnectError {
-  try {
-    f()
-  } catch (err) {
-    assert.ok(err instanceof StripeConnectError, `not a StripeConnectError: ${String(err)}`)
-    assert.ok(err instanceof Error)
-    assert.equal(err.code, code, err.message)
-    assert.equal(err.name, 'StripeConnectError')
-    return err
-  }
-  assert.fail(`expected ${code}, nothing was thrown`)
-}
 
 interface Vector {
   name: string

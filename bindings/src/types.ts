@@ -4,6 +4,18 @@
  */
 
 import type { StripeConnectErrorCode } from './errors.js'
+import type {
+  NativeAuthorizeUrl,
+  NativeConnection,
+  NativeDisconnectResult,
+  NativeDispute,
+  NativeDisputeAlert,
+  NativePrefill,
+  OutcomeDisconnected,
+  OutcomeDisputeRecorded,
+  OutcomeDuplicate,
+  OutcomeIgnored,
+} from '../native/index.js'
 
 /** A request body: the raw bytes Stripe sent (never a re-serialised object). */
 export type Payload = string | Buffer | Uint8Array
@@ -44,15 +56,8 @@ export interface StripeConnectOptions {
 /** A value, or a promise of it: store methods may be sync or async. */
 export type MaybePromise<T> = T | Promise<T>
 
-/** One app's link to its Stripe account (a row of the apps table). */
-export interface Connection {
-  appSlug: string
-  /** `acct_…` */
-  accountId: string
-  livemode: boolean
-  /** The scope Stripe granted. */
-  scope: Scope
-}
+/** One app's link to its Stripe account (a row of the apps table): `{ appSlug, accountId, livemode, scope }`. */
+export type Connection = NativeConnection
 
 /** The apps table. Methods may be sync or async; `this` is the store object. */
 export interface ConnectionStore {
@@ -78,31 +83,10 @@ export interface ClaimStore {
 }
 
 /** `charge.dispute.created`'s dispute, as the dispute sink receives it. */
-export interface DisputeCreated {
-  /** `dp_…` */
-  id: string
-  amount: number
-  currency: string
-  /** `ch_…` */
-  charge: string | null
-  paymentIntent: string | null
-  reason: string
-  status: string
-  /** `evidence_details.due_by`, Unix seconds. */
-  evidenceDueBy: number | null
-  isChargeRefundable: boolean
-  created: number | null
-}
+export type DisputeCreated = NativeDispute
 
 /** What the dispute sink receives for a `charge.dispute.created`. */
-export interface DisputeAlert {
-  eventId: string
-  /** The app the account belongs to, if it is a known connection. */
-  appSlug: string | null
-  accountId: string | null
-  livemode: boolean
-  dispute: DisputeCreated
-}
+export type DisputeAlert = NativeDisputeAlert
 
 /** Where dispute alerts go: alert someone, flag the customer. */
 export interface DisputeSink {
@@ -116,11 +100,7 @@ export interface Stores {
 }
 
 /** What `handleWebhook` did with a verified event, told apart by `outcome`. */
-export type WebhookOutcome =
-  | { outcome: 'disconnected'; eventId: string; accountId: string; appSlug: string | null }
-  | { outcome: 'dispute_recorded'; eventId: string; disputeId: string; accountId: string | null; appSlug: string | null }
-  | { outcome: 'duplicate'; eventId: string; eventType: string }
-  | { outcome: 'ignored'; eventId: string; eventType: string; reason: 'unhandled_type' | 'livemode_mismatch' }
+export type WebhookOutcome = OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored
 
 /** A verified Stripe event, as Stripe sent it (snake_case, as in Stripe's API). */
 export interface StripeEvent<T = Record<string, unknown>> {
@@ -157,30 +137,16 @@ export interface GenerateTestHeaderOptions {
 
 // ---- OAuth ----
 
-/** `stripe_user[…]` fields that prefill Stripe's onboarding form. */
-export interface Prefill {
-  email?: string
-  /** The business website. */
-  url?: string
-  businessName?: string
-  /** Two-letter country code (`US`, `FR`, …). */
-  country?: string
-}
+/** `stripe_user[…]` fields that prefill Stripe's onboarding form: `{ email?, url?, businessName?, country? }`. */
+export type Prefill = NativePrefill
 
 export interface AuthorizeUrlOptions {
   appSlug: string
   prefill?: Prefill
 }
 
-/** Where to send the user, and the state to keep in an httpOnly cookie until the callback. */
-export interface AuthorizeUrl {
-  /** `{connectBase}/oauth/authorize?response_type=code&client_id=…&scope=…&redirect_uri=…&state=…` */
-  url: string
-  /** The signed, single-use state (also in `url`). */
-  state: string
-  /** Unix seconds after which the state is refused. */
-  expiresAt: number
-}
+/** Where to send the user, and the state to keep in an httpOnly cookie until the callback: `{ url, state, expiresAt }`. */
+export type AuthorizeUrl = NativeAuthorizeUrl
 
 export interface HandleCallbackOptions {
   /** The callback request's query: the raw string (with or without `?`), or parsed. */
@@ -189,12 +155,8 @@ export interface HandleCallbackOptions {
   state: string | null | undefined
 }
 
-export interface DisconnectResult {
-  accountId: string
-  appSlug: string
-  /** Stripe said the account was not connected any more; the local connection was cleared anyway. */
-  alreadyDisconnected: boolean
-}
+/** `{ accountId, appSlug, alreadyDisconnected }` */
+export type DisconnectResult = NativeDisconnectResult
 
 // ---- Queries (read-only) ----
 

@@ -42,9 +42,12 @@ fn check(options: Option<VerifyOptions>) -> Result<(Tolerance, i64), Error> {
     Ok((tolerance, o.now.unwrap_or_else(|| SystemClock.now())))
 }
 
-fn secrets(secret: Either<String, Vec<String>>) -> Vec<WebhookSecret> {
+/// The core's `verify_signature` with the JS arguments; returns the signed timestamp.
+fn verify(payload: &[u8], header: Option<String>, secret: Either<String, Vec<String>>, options: Option<VerifyOptions>) -> Result<i64, Error> {
+    let (tolerance, now) = check(options)?;
     // Unchecked: whatever the caller holds is tried, and a mismatch explains what looks wrong.
-    string_list(secret).into_iter().map(WebhookSecret::unchecked).collect()
+    let secrets: Vec<WebhookSecret> = string_list(secret).into_iter().map(WebhookSecret::unchecked).collect();
+    Ok(crate::verify_signature(payload, header.as_deref(), &secrets, tolerance, now)?)
 }
 
 /// Verify the signature and that the body is a Stripe event (the checks of `construct_event`,
@@ -58,13 +61,10 @@ pub fn verify_event(
     secret: Either<String, Vec<String>>,
     options: Option<VerifyOptions>,
 ) -> napi::Result<()> {
-    let run = || -> Result<(), Error> {
-        let (tolerance, now) = check(options)?;
-        let body = bytes(&payload);
-        crate::verify_signature(body, header.as_deref(), &secrets(secret), tolerance, now)?;
-        Ok(crate::validate_event(body)?)
-    };
-    run().map_err(|e| js_error(&env, &e))
+    let body = bytes(&payload);
+    verify(body, header, secret, options)
+        .and_then(|_| Ok(crate::validate_event(body)?))
+        .map_err(|e| js_error(&env, &e))
 }
 
 /// Verify the signature only; returns the signed timestamp.
@@ -76,11 +76,7 @@ pub fn verify_signature(
     secret: Either<String, Vec<String>>,
     options: Option<VerifyOptions>,
 ) -> napi::Result<i64> {
-    let run = || -> Result<i64, Error> {
-        let (tolerance, now) = check(options)?;
-        Ok(crate::verify_signature(bytes(&payload), header.as_deref(), &secrets(secret), tolerance, now)?)
-    };
-    run().map_err(|e| js_error(&env, &e))
+    verify(bytes(&payload), header, secret, options).map_err(|e| js_error(&env, &e))
 }
 
 /// A `Stripe-Signature` header for `payload`, signed like Stripe does (tests).

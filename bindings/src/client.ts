@@ -152,6 +152,7 @@ export class StripeConnect {
     return guardAsync(() => this.#native.customerContext(options.email, options.limit)) as Promise<CustomerContext>
   }
 
+  /** `util.inspect` / `console.log`: the configuration, secrets redacted. @internal */
   [inspectSymbol](): string {
     return `StripeConnect ${this.#native.describe()}`
   }

@@ -92,18 +92,31 @@ export interface NativeDisputeAlert {
 
 /** The options of `new StripeConnect(...)` except `stores` (passed separately). */
 export interface NativeOptions {
+  /** The platform's secret key, `sk_…` or `rk_…`. */
   secretKey?: string
+  /** The Connect client id, `ca_…` (needed for OAuth). */
   clientId?: string
+  /** Must exactly match a redirect URI configured in the Stripe Dashboard. */
   redirectUri?: string
+  /** `read_write` (Platform apps; the default) or `read_only` (Extension apps only). */
   scope?: 'read_write' | 'read_only'
+  /** One `whsec_…` secret, or several during rotation. */
   webhookSecrets?: string | Array<string>
+  /** Webhook timestamp tolerance, either way (default 300; 0 or less is `config_invalid`). */
   webhookToleranceSeconds?: number
+  /** Key (≥ 32 bytes) that signs OAuth state. Default: derived from `secretKey`. */
   stateSecret?: string
+  /** Default `https://api.stripe.com` (override for tests). */
   apiBase?: string
+  /** Default `https://connect.stripe.com` (override for tests). */
   connectBase?: string
+  /** The pinned `Stripe-Version`. */
   stripeVersion?: string
+  /** Total deadline per call, retries included (default 30000). */
   timeoutMs?: number
+  /** Retries of safe requests after the first attempt (default 2; 0 means none). */
   maxRetries?: number
+  /** Only act on webhook events of this mode (others are `ignored`). */
   livemode?: boolean
 }
 

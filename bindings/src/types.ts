@@ -10,6 +10,7 @@ import type {
   NativeDisconnectResult,
   NativeDispute,
   NativeDisputeAlert,
+  NativeOptions,
   NativePrefill,
   OutcomeDisconnected,
   OutcomeDisputeRecorded,
@@ -23,32 +24,10 @@ export type Payload = string | Buffer | Uint8Array
 /** `read_write` (Platform apps; the default) or `read_only` (Extension apps only). */
 export type Scope = 'read_write' | 'read_only'
 
-export interface StripeConnectOptions {
+/** Every option is documented on `NativeOptions` (generated from the Rust glue). */
+export interface StripeConnectOptions extends NativeOptions {
   /** The platform's secret key, `sk_…` or `rk_…`. */
   secretKey: string
-  /** The Connect client id, `ca_…` (needed for OAuth). */
-  clientId?: string
-  /** Must exactly match a redirect URI configured in the Stripe Dashboard. */
-  redirectUri?: string
-  scope?: Scope
-  /** One `whsec_…` secret, or several during rotation. */
-  webhookSecrets?: string | string[]
-  /** Webhook timestamp tolerance, either way (default 300; 0 or less is `config_invalid`). */
-  webhookToleranceSeconds?: number
-  /** Key (≥ 32 bytes) that signs OAuth state. Default: derived from `secretKey`. */
-  stateSecret?: string
-  /** Default `https://api.stripe.com` (override for tests). */
-  apiBase?: string
-  /** Default `https://connect.stripe.com` (override for tests). */
-  connectBase?: string
-  /** The pinned `Stripe-Version`. */
-  stripeVersion?: string
-  /** Total deadline per call, retries included (default 30000). */
-  timeoutMs?: number
-  /** Retries of safe requests after the first attempt (default 2; 0 means none). */
-  maxRetries?: number
-  /** Only act on webhook events of this mode (others are `ignored`). */
-  livemode?: boolean
   /** Where connections, claims and dispute alerts go. Default: in memory, per process. */
   stores?: Stores
 }

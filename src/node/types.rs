@@ -15,19 +15,32 @@ use crate::{
 #[napi(object)]
 #[derive(Default)]
 pub struct NativeOptions {
+    /// The platform's secret key, `sk_…` or `rk_…`.
     pub secret_key: Option<String>,
+    /// The Connect client id, `ca_…` (needed for OAuth).
     pub client_id: Option<String>,
+    /// Must exactly match a redirect URI configured in the Stripe Dashboard.
     pub redirect_uri: Option<String>,
+    /// `read_write` (Platform apps; the default) or `read_only` (Extension apps only).
     #[napi(ts_type = "'read_write' | 'read_only'")]
     pub scope: Option<String>,
+    /// One `whsec_…` secret, or several during rotation.
     pub webhook_secrets: Option<Either<String, Vec<String>>>,
+    /// Webhook timestamp tolerance, either way (default 300; 0 or less is `config_invalid`).
     pub webhook_tolerance_seconds: Option<i64>,
+    /// Key (≥ 32 bytes) that signs OAuth state. Default: derived from `secretKey`.
     pub state_secret: Option<String>,
+    /// Default `https://api.stripe.com` (override for tests).
     pub api_base: Option<String>,
+    /// Default `https://connect.stripe.com` (override for tests).
     pub connect_base: Option<String>,
+    /// The pinned `Stripe-Version`.
     pub stripe_version: Option<String>,
+    /// Total deadline per call, retries included (default 30000).
     pub timeout_ms: Option<u32>,
+    /// Retries of safe requests after the first attempt (default 2; 0 means none).
     pub max_retries: Option<u32>,
+    /// Only act on webhook events of this mode (others are `ignored`).
     pub livemode: Option<bool>,
 }
 

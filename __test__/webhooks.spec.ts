@@ -150,7 +150,8 @@ describe('constructEvent', () => {
   test('wrong argument types are invalid_input, not a napi error', () => {
     const bad = (v: unknown) => v as never
     throwsCode(() => constructEvent(bad(42), header, SECRET), 'invalid_input')
-    throwsCode(() => constructEvent(bad({ body }), header, SECRET), 'invalid_input')
+    const parsed = throwsCode(() => constructEvent(bad(JSON.parse(body)), header, SECRET), 'invalid_input')
+    assert.match(parsed.message, /raw request body/)
     throwsCode(() => constructEvent(body, bad(42), SECRET), 'invalid_input')
     throwsCode(() => constructEvent(body, header, bad(undefined)), 'invalid_input')
     throwsCode(() => constructEvent(body, header, bad([SECRET, 7])), 'invalid_input')

@@ -3,7 +3,7 @@
  * class turns every failure into a `StripeConnectError` and keeps secrets out of `util.inspect`.
  */
 import native = require('../native/index.js')
-import { guard, guardAsync } from './errors.js'
+import { guard, guardAsync, rawBody } from './errors.js'
 import type {
   AuthorizeUrl,
   AuthorizeUrlOptions,
@@ -89,7 +89,7 @@ export class StripeConnect {
    * 400; `store_failed` → answer 5xx so that Stripe redelivers.
    */
   handleWebhook(payload: Payload, header: string | null | undefined): Promise<WebhookOutcome> {
-    return guardAsync(() => this.#native.handleWebhook(payload, header))
+    return guardAsync(() => this.#native.handleWebhook(rawBody(payload), header))
   }
 
   /**

@@ -120,3 +120,18 @@ export async function guardAsync<T>(f: () => Promise<T>): Promise<T> {
     throw toStripeConnectError(err)
   }
 }
+
+/**
+ * `payload` as napi takes it, or `invalid_input` that says what to pass: the most common webhook
+ * mistake is handing over the framework's parsed JSON instead of the raw body.
+ * @internal
+ */
+export function rawBody<T>(payload: T): T {
+  if (typeof payload === 'string' || payload instanceof Uint8Array) return payload
+  const got = payload === null ? 'null' : Array.isArray(payload) ? 'an array' : typeof payload === 'object' ? 'an object' : typeof payload
+  throw new StripeConnectError(
+    'invalid_input',
+    `payload must be the raw request body as a string, Buffer or Uint8Array (got ${got}): ` +
+      'pass `await request.text()` or the raw Buffer, not the parsed JSON',
+  )
+}

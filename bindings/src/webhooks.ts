@@ -4,7 +4,7 @@
  * Stripe event on the caller's bytes (no copy for a Buffer); `JSON.parse` then builds the object.
  */
 import native = require('../native/index.js')
-import { guard } from './errors.js'
+import { guard, rawBody } from './errors.js'
 import type { ConstructEventOptions, GenerateTestHeaderOptions, Payload, StripeEvent } from './types.js'
 
 const text = (payload: Payload): string =>
@@ -24,7 +24,7 @@ export function constructEvent<T = Record<string, unknown>>(
   options?: ConstructEventOptions,
 ): StripeEvent<T> {
   return guard(() => {
-    native.verifyEvent(payload, header, secret, options)
+    native.verifyEvent(rawBody(payload), header, secret, options)
     return JSON.parse(text(payload)) as StripeEvent<T>
   })
 }
@@ -36,7 +36,7 @@ export function verifySignature(
   secret: string | string[],
   options?: ConstructEventOptions,
 ): number {
-  return guard(() => native.verifySignature(payload, header, secret, options))
+  return guard(() => native.verifySignature(rawBody(payload), header, secret, options))
 }
 
 /** A `Stripe-Signature` header for `payload`, signed the way Stripe signs. For tests. */

@@ -1,0 +1,3 @@
+export async function runLive(): Promise<number> {
+  return 1;
+}

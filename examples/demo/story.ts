@@ -131,11 +131,13 @@ export async function runStory(t: Transcript): Promise<void> {
       t.send(`Stripe's authorize page: the Stripe user ${fake!.account(account)?.email} clicks "Connect"`);
       const approved = await fake!.authorize(stripeUrl);
       const callbackUrl = approved.location ?? '';
-      t.recv(`${approved.status}  Location: ${showUrl(callbackUrl)}`);
+      if (verbose) t.recv(`${approved.status}  Location: ${showUrl(callbackUrl)}`);
+      else t.recv(`${approved.status}  → the app's callback with a code`);
       t.check(approved.status === 302 && callbackUrl.startsWith(`${origin}${CALLBACK_PATH}?`) && approved.params.code !== undefined, 'Stripe sends the browser back to the callback with a code and the state', approved.status);
 
       const callbackPath = callbackUrl.slice(origin.length);
-      t.send(`GET ${showUrl(callbackUrl, origin)}   Cookie: ${COOKIE}=${short(cookie.slice(COOKIE.length + 1), 10)}`);
+      if (verbose) t.send(`GET ${showUrl(callbackUrl, origin)}   Cookie: ${COOKIE}=${short(cookie.slice(COOKIE.length + 1), 10)}`);
+      else t.send(`GET ${CALLBACK_PATH}?code=…&state=…   with the state cookie`);
       const done = await get(callbackPath, cookie);
       t.recv(`${done.status}  Location: ${showUrl(done.location ?? '', origin)}`);
       if (verbose) t.recv(`     Set-Cookie: ${done.cookies.join(' | ')}`);
@@ -151,7 +153,9 @@ export async function runStory(t: Transcript): Promise<void> {
 
     const firstConnect = await connect('helpdesk', accountA, true);
     t.note('… and a second app, the same way:');
-    await connect('billing-bot', accountB, false);
+    await t.folded('billing-bot connected the same way: 307 → Stripe → 303 ?success=connected&app=billing-bot, one token exchange, its row updated', () =>
+      connect('billing-bot', accountB, false),
+    );
     t.check((await db.row('status-page'))?.stripe_connected === false, 'status-page, never connected, is untouched');
 
     // ---- 2. Look a customer up across apps ------------------------------------------------------

@@ -41,8 +41,24 @@ export class Transcript {
     console.log(`  ${dim(text)}`);
   }
 
+  private group: string[] | null = null;
+
+  /** Runs `body` with its checks folded into one ✓ line (each failing check still gets its ✗ line). */
+  async folded<T>(what: string, body: () => Promise<T>): Promise<T> {
+    const failures: string[] = [];
+    this.group = failures;
+    try {
+      return await body();
+    } finally {
+      this.group = null;
+      if (failures.length === 0) this.check(true, what);
+    }
+  }
+
   /** A check: ✓ when `ok`, else ✗ with what was seen instead. Returns `ok`. */
   check(ok: boolean, what: string, seen?: unknown): boolean {
+    if (ok && this.group !== null) return true;
+    if (!ok && this.group !== null) this.group.push(what);
     if (ok) {
       this.passed += 1;
       console.log(`  ${green('✓')} ${what}`);

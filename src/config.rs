@@ -94,7 +94,9 @@ impl Default for Tolerance {
 pub struct Config {
     pub secret_key: SecretKey,
     pub client_id: Option<ClientId>,
-    pub redirect_uri: Option<Url>,
+    /// Kept exactly as configured: Stripe compares it byte for byte with the Dashboard's list, so
+    /// it is validated as a URL but never re-serialised (which would add `/`, lowercase the host…).
+    pub redirect_uri: Option<String>,
     pub scope: Scope,
     pub webhook_secrets: Vec<WebhookSecret>,
     pub webhook_tolerance: Tolerance,
@@ -121,7 +123,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("secret_key", &self.secret_key)
             .field("client_id", &self.client_id)
-            .field("redirect_uri", &self.redirect_uri.as_ref().map(Url::as_str))
+            .field("redirect_uri", &self.redirect_uri)
             .field("scope", &self.scope)
             .field("webhook_secrets", &format_args!("[{} redacted]", self.webhook_secrets.len()))
             .field("webhook_tolerance", &self.webhook_tolerance)
@@ -184,9 +186,9 @@ impl Config {
             .ok_or_else(|| ConfigError::new("client_id", format!("is required for {what} (STRIPE_CONNECT_CLIENT_ID, ca_…)")))
     }
 
-    pub fn require_redirect_uri(&self, what: &str) -> Result<&Url, ConfigError> {
+    pub fn require_redirect_uri(&self, what: &str) -> Result<&str, ConfigError> {
         self.redirect_uri
-            .as_ref()
+            .as_deref()
             .ok_or_else(|| ConfigError::new("redirect_uri", format!("is required for {what}")))
     }
 }
@@ -326,7 +328,16 @@ impl ConfigBuilder {
             None => None,
         };
         let redirect_uri = match self.redirect_uri {
-            Some((field, v)) => Some(parse_http_url(&field, &v)?),
+            Some((field, v)) => {
+                if v.chars().any(char::is_whitespace) {
+                    return Err(ConfigError::new(field, "contains whitespace"));
+                }
+                let url = parse_http_url(&field, &v)?;
+                if url.fragment().is_some() {
+                    return Err(ConfigError::new(field, "must not have a #fragment"));
+                }
+                Some(v)
+            }
             None => None,
         };
         let scope = match self.scope {
@@ -469,6 +480,15 @@ mod tests {
         assert_eq!(Config::builder().secret_key("sk_test_1").scope("admin").build().unwrap_err().field, "scope");
         assert_eq!(Config::builder().secret_key("sk_test_1").api_base("ftp://x").build().unwrap_err().field, "api_base");
         assert_eq!(Config::builder().secret_key("sk_test_1").redirect_uri("not a url").build().unwrap_err().field, "redirect_uri");
+        assert_eq!(Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/cb#x").build().unwrap_err().field, "redirect_uri");
+        assert_eq!(Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/c b").build().unwrap_err().field, "redirect_uri");
+    }
+
+    #[test]
+    fn redirect_uri_is_kept_verbatim() {
+        // Stripe matches it exactly against the Dashboard's list: no trailing `/` added, host case kept.
+        let c = Config::builder().secret_key("sk_test_1").redirect_uri("https://Support.Example.com").build().unwrap();
+        assert_eq!(c.redirect_uri.as_deref(), Some("https://Support.Example.com"));
     }
 
     #[test]

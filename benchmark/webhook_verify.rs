@@ -14,7 +14,10 @@ fn dispute_event(size: usize) -> Vec<u8> {
         if body.len() >= size {
             return body;
         }
-        metadata.insert(format!("order_line_{i:04}"), serde_json::Value::String(format!("sku_{i:08}:qty=1:note=gift wrap requested")));
+        metadata.insert(
+            format!("order_line_{i:04}"),
+            serde_json::Value::String(format!("sku_{i:08}:qty=1:note=gift wrap requested")),
+        );
         i += 1;
     }
 }

@@ -181,15 +181,13 @@ impl Config {
 
     /// The client id, or a `config_invalid` error saying it is needed for `what`.
     pub fn require_client_id(&self, what: &str) -> Result<&ClientId, ConfigError> {
-        self.client_id
-            .as_ref()
-            .ok_or_else(|| ConfigError::new("client_id", format!("is required for {what} (STRIPE_CONNECT_CLIENT_ID, ca_…)")))
+        self.client_id.as_ref().ok_or_else(|| {
+            ConfigError::new("client_id", format!("is required for {what} (STRIPE_CONNECT_CLIENT_ID, ca_…)"))
+        })
     }
 
     pub fn require_redirect_uri(&self, what: &str) -> Result<&str, ConfigError> {
-        self.redirect_uri
-            .as_deref()
-            .ok_or_else(|| ConfigError::new("redirect_uri", format!("is required for {what}")))
+        self.redirect_uri.as_deref().ok_or_else(|| ConfigError::new("redirect_uri", format!("is required for {what}")))
     }
 }
 
@@ -363,9 +361,12 @@ impl ConfigBuilder {
             return Err(ConfigError::new("state_ttl", "must be more than zero"));
         }
         let api_base = parse_http_url("api_base", self.api_base.as_deref().unwrap_or(DEFAULT_API_BASE))?;
-        let connect_base = parse_http_url("connect_base", self.connect_base.as_deref().unwrap_or(DEFAULT_CONNECT_BASE))?;
+        let connect_base =
+            parse_http_url("connect_base", self.connect_base.as_deref().unwrap_or(DEFAULT_CONNECT_BASE))?;
         let stripe_version = self.stripe_version.unwrap_or_else(|| STRIPE_VERSION.to_string());
-        if stripe_version.is_empty() || !stripe_version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+        if stripe_version.is_empty()
+            || !stripe_version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
             return Err(ConfigError::new("stripe_version", "must look like 2026-10-28.endive"));
         }
         let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
@@ -454,10 +455,11 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(e.field, "STRIPE_CONNECT_CLIENT_ID");
-        let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_a"), ("STRIPE_WEBHOOK_SECRET", "sk_live_oops")]))
-            .unwrap()
-            .build()
-            .unwrap_err();
+        let e =
+            Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_a"), ("STRIPE_WEBHOOK_SECRET", "sk_live_oops")]))
+                .unwrap()
+                .build()
+                .unwrap_err();
         assert_eq!(e.field, "STRIPE_WEBHOOK_SECRET");
         let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "pk_live_a")])).unwrap().build().unwrap_err();
         assert_eq!(e.field, "STRIPE_SECRET_KEY");
@@ -476,12 +478,27 @@ mod tests {
 
     #[test]
     fn scope_and_urls_are_validated() {
-        assert_eq!(Config::builder().secret_key("sk_test_1").scope("read_only").build().unwrap().scope, Scope::ReadOnly);
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").scope("read_only").build().unwrap().scope,
+            Scope::ReadOnly
+        );
         assert_eq!(Config::builder().secret_key("sk_test_1").scope("admin").build().unwrap_err().field, "scope");
-        assert_eq!(Config::builder().secret_key("sk_test_1").api_base("ftp://x").build().unwrap_err().field, "api_base");
-        assert_eq!(Config::builder().secret_key("sk_test_1").redirect_uri("not a url").build().unwrap_err().field, "redirect_uri");
-        assert_eq!(Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/cb#x").build().unwrap_err().field, "redirect_uri");
-        assert_eq!(Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/c b").build().unwrap_err().field, "redirect_uri");
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").api_base("ftp://x").build().unwrap_err().field,
+            "api_base"
+        );
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").redirect_uri("not a url").build().unwrap_err().field,
+            "redirect_uri"
+        );
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/cb#x").build().unwrap_err().field,
+            "redirect_uri"
+        );
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/c b").build().unwrap_err().field,
+            "redirect_uri"
+        );
     }
 
     #[test]

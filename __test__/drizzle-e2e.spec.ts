@@ -14,7 +14,6 @@ import { after, before, beforeEach, describe, test as nodeTest } from 'node:test
 
 import { PGlite } from '@electric-sql/pglite';
 import { eq, type Table } from 'drizzle-orm';
-import { boolean as myBoolean, int as myInt, mysqlTable, varchar as myVarchar } from 'drizzle-orm/mysql-core';
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import mysql from 'mysql2/promise';
@@ -27,6 +26,7 @@ import {
   exampleAppsTableDdl,
   exampleAppsTablePg,
   mysqlClaimsTable,
+  mysqlExampleAppsTable,
   type DrizzleDatabase,
 } from '../bindings/src/drizzle.js';
 import { StripeConnect, type DisputeAlert } from '../bindings/src/index.js';
@@ -325,13 +325,7 @@ e2eSuite('end to end on PGlite', async () => {
 
 const MYSQL_URL = process.env.MYSQL_URL;
 const suffix = `_e2e_${process.pid}`;
-const myApps = mysqlTable(`SUPPORT_apps${suffix}`, {
-  id: myInt('id').autoincrement().primaryKey(),
-  slug: myVarchar('slug', { length: 100 }).notNull().unique(),
-  name: myVarchar('name', { length: 255 }).notNull().default(''),
-  stripeAccountId: myVarchar('stripe_account_id', { length: 255 }),
-  stripeConnected: myBoolean('stripe_connected').notNull().default(false),
-});
+const myApps = mysqlExampleAppsTable(`SUPPORT_apps${suffix}`);
 const myClaims = mysqlClaimsTable(`sc_claims${suffix}`);
 
 e2eSuite(

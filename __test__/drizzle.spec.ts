@@ -14,7 +14,6 @@ import { after, before, beforeEach, describe, test as nodeTest, test } from 'nod
 
 import { PGlite } from '@electric-sql/pglite';
 import { eq, type Table } from 'drizzle-orm';
-import { boolean as myBoolean, int as myInt, mysqlTable, varchar as myVarchar } from 'drizzle-orm/mysql-core';
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
 import { boolean as pgBoolean, pgTable, serial as pgSerial, text as pgText, varchar as pgVarchar } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -33,6 +32,7 @@ import {
   exampleAppsTablePg,
   isUniqueViolation,
   mysqlClaimsTable,
+  mysqlExampleAppsTable,
   type Dialect,
   type DrizzleDatabase,
 } from '../bindings/src/drizzle.js';
@@ -381,13 +381,7 @@ describe('PGlite: custom columns, livemode and scope columns, no connected colum
 
 const MYSQL_URL = process.env.MYSQL_URL;
 const suffix = `_${process.pid}`;
-const myApps = mysqlTable(`SUPPORT_apps${suffix}`, {
-  id: myInt('id').autoincrement().primaryKey(),
-  slug: myVarchar('slug', { length: 100 }).notNull().unique(),
-  name: myVarchar('name', { length: 255 }).notNull().default(''),
-  stripeAccountId: myVarchar('stripe_account_id', { length: 255 }),
-  stripeConnected: myBoolean('stripe_connected').notNull().default(false),
-});
+const myApps = mysqlExampleAppsTable(`SUPPORT_apps${suffix}`);
 const myClaims = mysqlClaimsTable(`sc_claims${suffix}`);
 
 storeSuite(

@@ -25,6 +25,7 @@ export {
   exampleAppsTablePg,
   exampleAppsTableSqlite,
   mysqlClaimsTable,
+  mysqlExampleAppsTable,
   pgClaimsTable,
   sqliteClaimsTable,
   type Dialect,

@@ -147,6 +147,16 @@ fn deauthorized_event(id: &str) -> Vec<u8> {
     event_body(id, "account.application.deauthorized", fixture("webhook-objects.json")["application"].clone(), false)
 }
 
+/// The app whose account the test events come from.
+fn helpdesk_connection() -> Connection {
+    Connection::new(
+        AppSlug::parse("helpdesk").unwrap(),
+        AccountId::parse("acct_1Connected").unwrap(),
+        false,
+        Scope::ReadWrite,
+    )
+}
+
 struct Harness {
     client: StripeConnect,
     connections: Arc<MemoryConnectionStore>,
@@ -156,15 +166,7 @@ struct Harness {
 async fn harness(configure: impl FnOnce(stripe_connect::ConfigBuilder) -> stripe_connect::ConfigBuilder) -> Harness {
     let config = configure(Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET)).build().unwrap();
     let connections = Arc::new(MemoryConnectionStore::new());
-    connections
-        .save(&Connection::new(
-            AppSlug::parse("helpdesk").unwrap(),
-            AccountId::parse("acct_1Connected").unwrap(),
-            false,
-            Scope::ReadWrite,
-        ))
-        .await
-        .unwrap();
+    connections.save(&helpdesk_connection()).await.unwrap();
     let sink = Arc::new(MemoryDisputeSink::new());
     let clock = Arc::new(ManualClock::new(NOW));
     let client = StripeConnect::builder(config)
@@ -384,15 +386,7 @@ impl ConnectionStore for FailingOnceConnections {
 async fn failing_connection_store_keeps_the_deauthorization_for_redelivery() {
     let store =
         Arc::new(FailingOnceConnections { inner: MemoryConnectionStore::new(), fail_next: AtomicBool::new(true) });
-    store
-        .save(&Connection::new(
-            AppSlug::parse("helpdesk").unwrap(),
-            AccountId::parse("acct_1Connected").unwrap(),
-            false,
-            Scope::ReadWrite,
-        ))
-        .await
-        .unwrap();
+    store.save(&helpdesk_connection()).await.unwrap();
     let config = Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET).build().unwrap();
     let client = StripeConnect::builder(config)
         .connection_store(store.clone())

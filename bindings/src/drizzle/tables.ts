@@ -119,13 +119,17 @@ export function claimsTableDdl(dialect: Dialect, name: string = CLAIMS_TABLE_NAM
  * columns `stripe_account_id varchar(255)` (nullable) and `stripe_connected boolean default false`.
  * Your own table works as it is: the connection store only touches the columns it is told about.
  */
-export const exampleAppsTableMysql = mysqlTable('SUPPORT_apps', {
-  id: mysqlInt('id').autoincrement().primaryKey(),
-  slug: mysqlVarchar('slug', { length: 100 }).notNull().unique(),
-  name: mysqlVarchar('name', { length: 255 }).notNull().default(''),
-  stripeAccountId: mysqlVarchar('stripe_account_id', { length: 255 }),
-  stripeConnected: mysqlBoolean('stripe_connected').notNull().default(false),
-});
+export function mysqlExampleAppsTable(name: string = 'SUPPORT_apps') {
+  return mysqlTable(name, {
+    id: mysqlInt('id').autoincrement().primaryKey(),
+    slug: mysqlVarchar('slug', { length: 100 }).notNull().unique(),
+    name: mysqlVarchar('name', { length: 255 }).notNull().default(''),
+    stripeAccountId: mysqlVarchar('stripe_account_id', { length: 255 }),
+    stripeConnected: mysqlBoolean('stripe_connected').notNull().default(false),
+  });
+}
+
+export const exampleAppsTableMysql = mysqlExampleAppsTable();
 
 /** The same apps table for Postgres (the demo runs it on PGlite). */
 export const exampleAppsTablePg = pgTable('SUPPORT_apps', {

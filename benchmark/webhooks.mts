@@ -27,22 +27,29 @@ export interface WebhookCase {
   /** What "ours" ran for this case (the verify-only entry may be missing from the binding). */
   oursEntry: string;
   theirsEntry: string;
+  /** Median wall-clock ns per operation. */
   oursNsPerOp: number;
   theirsNsPerOp: number;
+  /** Median CPU ns (user + system, whole process) per operation: less sensitive to a busy machine. */
+  oursCpuNsPerOp: number;
+  theirsCpuNsPerOp: number;
   rounds: number;
   opsPerRound: [number, number];
 }
 
 const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
 
-function batch(fn: Op, n: number): number {
+/** One timed batch: [wall ns/op, CPU ns/op]. */
+function batch(fn: Op, n: number): [number, number] {
   gc?.();
   let sink = 0;
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) sink += fn();
   const ns = Number(process.hrtime.bigint() - t0);
+  const c = process.cpuUsage(c0);
   if (sink === -1) console.log('unreachable');
-  return ns / n;
+  return [ns / n, ((c.user + c.system) * 1000) / n];
 }
 
 /** Operations per ROUND_MS, measured after a short warm-up. */
@@ -59,13 +66,13 @@ function calibrate(fn: Op): number {
 }
 
 /** Interleaved rounds of `a` and `b`; the median ns/op of each. */
-function compare(a: Op, b: Op): { a: number; b: number; rounds: number; n: [number, number] } {
+function compare(a: Op, b: Op): { a: number; b: number; cpuA: number; cpuB: number; rounds: number; n: [number, number] } {
   const na = calibrate(a);
   const nb = calibrate(b);
-  const ra: number[] = [];
-  const rb: number[] = [];
+  const ra: [number, number][] = [];
+  const rb: [number, number][] = [];
   for (let r = 0; r < WARMUP_ROUNDS + ROUNDS; r++) {
-    let ta: number, tb: number;
+    let ta: [number, number], tb: [number, number];
     if (r % 2 === 0) {
       ta = batch(a, na);
       tb = batch(b, nb);
@@ -78,7 +85,11 @@ function compare(a: Op, b: Op): { a: number; b: number; rounds: number; n: [numb
       rb.push(tb);
     }
   }
-  return { a: median(ra), b: median(rb), rounds: ROUNDS, n: [na, nb] };
+  return {
+    a: median(ra.map((x) => x[0])), b: median(rb.map((x) => x[0])),
+    cpuA: median(ra.map((x) => x[1])), cpuB: median(rb.map((x) => x[1])),
+    rounds: ROUNDS, n: [na, nb],
+  };
 }
 
 export function runWebhooks(): { cases: WebhookCase[]; payloadBytes: Record<number, number> } {
@@ -129,7 +140,7 @@ export function runWebhooks(): { cases: WebhookCase[]; payloadBytes: Record<numb
       cases.push({
         size: bytes.length, payloadType, op: 'constructEvent',
         oursEntry: 'constructEvent', theirsEntry: 'stripe.webhooks.constructEvent',
-        oursNsPerOp: construct.a, theirsNsPerOp: construct.b, rounds: construct.rounds, opsPerRound: construct.n,
+        oursNsPerOp: construct.a, theirsNsPerOp: construct.b, oursCpuNsPerOp: construct.cpuA, theirsCpuNsPerOp: construct.cpuB, rounds: construct.rounds, opsPerRound: construct.n,
       });
       const verify = oursVerify
         ? compare(
@@ -144,7 +155,7 @@ export function runWebhooks(): { cases: WebhookCase[]; payloadBytes: Record<numb
         size: bytes.length, payloadType, op: 'verify',
         oursEntry: oursVerify ? (ours.verifySignature ? 'verifySignature' : 'verifyHeader') : 'constructEvent (no verify-only entry exported)',
         theirsEntry: 'stripe.webhooks.signature.verifyHeader',
-        oursNsPerOp: verify.a, theirsNsPerOp: verify.b, rounds: verify.rounds, opsPerRound: verify.n,
+        oursNsPerOp: verify.a, theirsNsPerOp: verify.b, oursCpuNsPerOp: verify.cpuA, theirsCpuNsPerOp: verify.cpuB, rounds: verify.rounds, opsPerRound: verify.n,
       });
     }
   }
@@ -156,7 +167,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const result = runWebhooks();
   for (const c of result.cases) {
     console.log(
-      `${c.op.padEnd(14)} ${String(c.size).padStart(6)} B ${c.payloadType.padEnd(6)}  ours ${c.oursNsPerOp.toFixed(0).padStart(7)} ns/op  stripe ${c.theirsNsPerOp.toFixed(0).padStart(7)} ns/op  ${(c.theirsNsPerOp / c.oursNsPerOp).toFixed(2)}×`,
+      `${c.op.padEnd(14)} ${String(c.size).padStart(6)} B ${c.payloadType.padEnd(6)}  ours ${c.oursNsPerOp.toFixed(0).padStart(7)} ns/op  stripe ${c.theirsNsPerOp.toFixed(0).padStart(7)} ns/op  ${(c.theirsNsPerOp / c.oursNsPerOp).toFixed(2)}×  (CPU: ${c.oursCpuNsPerOp.toFixed(0)} vs ${c.theirsCpuNsPerOp.toFixed(0)}, ${(c.theirsCpuNsPerOp / c.oursCpuNsPerOp).toFixed(2)}×)`,
     );
   }
   const out = process.argv.indexOf('--json');

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::api::{ApiClient, ApiTransport, ReqwestTransport};
 use crate::config::Config;
 use crate::error::Error;
 use crate::store::{
@@ -27,6 +28,8 @@ pub(crate) struct Inner {
     /// One shared HTTP client: keep-alive connections are reused across calls.
     #[allow(dead_code)] // used by the oauth and queries modules
     pub(crate) http: reqwest::Client,
+    /// The GET-only API transport and the per-account concurrency limit.
+    pub(crate) api: ApiClient,
 }
 
 impl std::fmt::Debug for StripeConnect {
@@ -42,7 +45,7 @@ impl StripeConnect {
     }
 
     pub fn builder(config: Config) -> StripeConnectBuilder {
-        StripeConnectBuilder { config, connections: None, claims: None, disputes: None, clock: None }
+        StripeConnectBuilder { config, connections: None, claims: None, disputes: None, clock: None, api_transport: None }
     }
 
     pub fn config(&self) -> &Config {
@@ -73,6 +76,7 @@ pub struct StripeConnectBuilder {
     claims: Option<Arc<dyn ClaimStore>>,
     disputes: Option<Arc<dyn DisputeSink>>,
     clock: Option<Arc<dyn Clock>>,
+    api_transport: Option<Arc<dyn ApiTransport>>,
 }
 
 impl StripeConnectBuilder {
@@ -94,9 +98,18 @@ impl StripeConnectBuilder {
         self
     }
 
+    /// Replace the GET-only API transport (tests, or a service with its own HTTP stack).
+    /// Default: [`ReqwestTransport`] over the shared client.
+    pub fn api_transport(mut self, transport: Arc<dyn ApiTransport>) -> Self {
+        self.api_transport = Some(transport);
+        self
+    }
+
     pub fn build(self) -> Result<StripeConnect, Error> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let http = crate::http::build_client(&self.config)?;
+        let transport = self.api_transport.unwrap_or_else(|| Arc::new(ReqwestTransport::new(http.clone())));
+        let api = ApiClient::new(transport, self.config.max_concurrency_per_account);
         Ok(StripeConnect {
             inner: Arc::new(Inner {
                 connections: self.connections.unwrap_or_else(|| Arc::new(MemoryConnectionStore::new())),
@@ -104,6 +117,7 @@ impl StripeConnectBuilder {
                 disputes: self.disputes.unwrap_or_else(|| Arc::new(MemoryDisputeSink::new())),
                 clock,
                 http,
+                api,
                 config: self.config,
             }),
         })

@@ -108,6 +108,8 @@ pub struct Config {
     pub timeout: Duration,
     /// Retries after the first attempt for safe (GET) requests. 0 means none.
     pub max_retries: u32,
+    /// First retry backoff (default 500 ms); doubles per retry up to 5 s, with jitter.
+    pub retry_base_delay: Duration,
     /// Most requests in flight at once per connected account.
     pub max_concurrency_per_account: usize,
     /// When set, webhook events whose `livemode` differs are ignored (outcome `ignored`).
@@ -130,6 +132,7 @@ impl fmt::Debug for Config {
             .field("stripe_version", &self.stripe_version)
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
+            .field("retry_base_delay", &self.retry_base_delay)
             .field("max_concurrency_per_account", &self.max_concurrency_per_account)
             .field("livemode", &self.livemode)
             .finish()
@@ -205,6 +208,7 @@ pub struct ConfigBuilder {
     stripe_version: Option<String>,
     timeout: Option<Duration>,
     max_retries: Option<u32>,
+    retry_base_delay: Option<Duration>,
     max_concurrency_per_account: Option<usize>,
     livemode: Option<bool>,
 }
@@ -297,6 +301,12 @@ impl ConfigBuilder {
         self.max_retries = Some(v);
         self
     }
+    /// First retry backoff (default 500 ms; doubles per retry, capped at 5 s, jittered). Tests
+    /// set it tiny.
+    pub fn retry_base_delay(mut self, v: Duration) -> Self {
+        self.retry_base_delay = Some(v);
+        self
+    }
     /// Requests in flight per connected account (default 8).
     pub fn max_concurrency_per_account(mut self, v: usize) -> Self {
         self.max_concurrency_per_account = Some(v);
@@ -369,6 +379,7 @@ impl ConfigBuilder {
             stripe_version,
             timeout,
             max_retries: self.max_retries.unwrap_or(2),
+            retry_base_delay: self.retry_base_delay.unwrap_or(Duration::from_millis(500)),
             max_concurrency_per_account,
             livemode: self.livemode,
         })

@@ -330,6 +330,14 @@ impl StoreError {
         self
     }
 
+    /// Name the operation, unless the store already did.
+    pub(crate) fn in_operation(mut self, operation: &str) -> Self {
+        if self.operation.is_empty() {
+            self.operation = operation.to_string();
+        }
+        self
+    }
+
     fn account_suffix(&self) -> String {
         self.account_id.as_ref().map(|a| format!(" (account {a})")).unwrap_or_default()
     }

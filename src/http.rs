@@ -10,6 +10,9 @@ pub const USER_AGENT: &str = concat!("stripe-connect-rs/", env!("CARGO_PKG_VERSI
 pub(crate) fn build_client(config: &Config) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
+        // Stripe never redirects API or OAuth calls; following one would carry Stripe-Account
+        // (and form bodies) to wherever it points.
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(config.timeout)
         .pool_idle_timeout(std::time::Duration::from_secs(90))
         .build()

@@ -19,11 +19,14 @@
 //!
 //! Every error has a stable [`Error::code`]; secrets print as `[redacted]`.
 
+mod api;
 mod client;
 mod config;
 mod error;
 mod http;
 mod ids;
+mod oauth;
+mod queries;
 mod secret;
 mod store;
 mod webhooks;
@@ -31,6 +34,7 @@ mod webhooks;
 #[cfg(feature = "node")]
 pub mod node;
 
+pub use api::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 pub use client::{StripeConnect, StripeConnectBuilder};
 pub use config::{Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, STRIPE_VERSION};
 pub use error::{
@@ -39,6 +43,11 @@ pub use error::{
 };
 pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
+pub use oauth::{AuthorizeUrl, CallbackQuery, DisconnectResult, Prefill};
+pub use queries::{
+    AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, Payment,
+    PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
+};
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{
     ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock, MemoryClaimStore,

@@ -88,7 +88,7 @@ impl StripeConnect {
 
         let claim_key = format!("webhook:{}", event.id);
         let claims = self.claims();
-        if !claims.claim(&claim_key, EVENT_CLAIM_TTL).await.map_err(|e| store_err("claims.claim", e))? {
+        if !claims.claim(&claim_key, EVENT_CLAIM_TTL).await.map_err(|e| e.in_operation("claims.claim"))? {
             return Ok(WebhookOutcome::Duplicate { event_id: event.id, event_type: event.event_type });
         }
 
@@ -153,11 +153,4 @@ impl StripeConnect {
             }
         }
     }
-}
-
-fn store_err(operation: &str, mut e: StoreError) -> StoreError {
-    if e.operation.is_empty() {
-        e.operation = operation.to_string();
-    }
-    e
 }

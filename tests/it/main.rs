@@ -1,3 +1,7 @@
 //! The one integration test binary: a module per domain.
 
+mod api;
+mod fake_stripe;
+mod oauth;
+mod queries;
 mod webhooks;

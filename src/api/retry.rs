@@ -1,0 +1,215 @@
+//! What a response means: success, or a [`StripeError`] plus whether and when to try again.
+//!
+//! Pure functions, unit-tested without a server. The rules:
+//! - `Stripe-Should-Retry: false` forbids a retry, `true` allows one, whatever the status;
+//! - otherwise network errors, broken bodies, 409, 429 and 5xx are retried (GETs are safe);
+//! - `Retry-After` (seconds) is a floor on the wait; the caller caps every wait by the deadline;
+//! - backoff is exponential from `base`, capped at [`MAX_BACKOFF`], jittered to 50–100 %.
+
+use std::time::Duration;
+
+use rand::Rng;
+use serde::Deserialize;
+
+use super::transport::{RawResponse, TransportError, TransportErrorKind};
+use crate::error::{StripeError, StripeErrorKind};
+
+/// Longest backoff between two attempts (before `Retry-After`).
+pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// A failed attempt: the error to report if no retry follows, and the retry advice.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub error: StripeError,
+    pub retryable: bool,
+    pub retry_after: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    #[serde(rename = "type")]
+    error_type: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
+    param: Option<String>,
+}
+
+/// A 2xx response comes back as it is; anything else is a [`Failure`].
+// Failures are the cold path and are boxed once they become a public `Error`.
+#[allow(clippy::result_large_err)]
+pub(crate) fn classify(outcome: Result<RawResponse, TransportError>) -> Result<RawResponse, Failure> {
+    let resp = match outcome {
+        Ok(r) => r,
+        Err(e) => return Err(transport_failure(e)),
+    };
+    if (200..300).contains(&resp.status) {
+        return Ok(resp);
+    }
+    Err(status_failure(&resp))
+}
+
+fn transport_failure(e: TransportError) -> Failure {
+    let (kind, retryable, what) = match e.kind {
+        TransportErrorKind::Network => (StripeErrorKind::Unavailable, true, "cannot reach Stripe"),
+        TransportErrorKind::Timeout => (StripeErrorKind::Timeout, true, "Stripe did not answer in time"),
+        TransportErrorKind::Body => (StripeErrorKind::BadResponse, true, "Stripe's response broke off (truncated body)"),
+        _ => (StripeErrorKind::Unavailable, false, "the request could not be sent"),
+    };
+    Failure { error: StripeError::new(kind, format!("{what}: {}", e.message)), retryable, retry_after: None }
+}
+
+fn status_failure(resp: &RawResponse) -> Failure {
+    let status = resp.status;
+    let kind = match status {
+        401 => StripeErrorKind::AuthFailed,
+        403 => StripeErrorKind::PermissionDenied,
+        404 => StripeErrorKind::NotFound,
+        429 => StripeErrorKind::RateLimited,
+        400..=499 => StripeErrorKind::ApiError,
+        500..=599 => StripeErrorKind::Unavailable,
+        _ => StripeErrorKind::BadResponse,
+    };
+    let body = serde_json::from_slice::<ErrorEnvelope>(&resp.body).map(|e| e.error).ok();
+    let message = match body.as_ref().and_then(|b| b.message.clone()) {
+        Some(m) => m,
+        None => format!("HTTP {status}{}", describe_body(&resp.body)),
+    };
+    let hint = match kind {
+        StripeErrorKind::AuthFailed => " (is the secret key right, and is the account still connected to the platform?)",
+        _ => "",
+    };
+    let body = body.unwrap_or_default();
+    let mut error = StripeError::new(kind, format!("{message}{hint}"));
+    error.status = Some(status);
+    error.error_type = body.error_type;
+    error.stripe_code = body.code;
+    error.param = body.param;
+    error.request_id = resp.header("request-id").map(str::to_string);
+    error.rate_limited_reason = resp.header("stripe-rate-limited-reason").map(str::to_string);
+    let retryable = match resp.header("stripe-should-retry") {
+        Some(v) if v.trim().eq_ignore_ascii_case("true") => true,
+        Some(v) if v.trim().eq_ignore_ascii_case("false") => false,
+        _ => matches!(status, 409 | 429 | 500..=599),
+    };
+    let retry_after = resp.header("retry-after").and_then(parse_retry_after);
+    Failure { error, retryable, retry_after }
+}
+
+/// `Retry-After` in seconds (Stripe sends an integer; fractions are accepted, dates ignored).
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let secs: f64 = v.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+}
+
+/// A short, printable description of a body that is not a Stripe error.
+pub(crate) fn describe_body(body: &[u8]) -> String {
+    if body.is_empty() {
+        return " (empty body)".to_string();
+    }
+    let text: String = String::from_utf8_lossy(body).chars().take(80).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    format!(": body {:?}", text.trim())
+}
+
+/// The wait before retry number `retry` (0-based): `base · 2^retry`, capped, jittered to 50–100 %,
+/// and never shorter than `Retry-After`.
+pub(crate) fn backoff(base: Duration, retry: u32, retry_after: Option<Duration>) -> Duration {
+    let exp = base.saturating_mul(1u32.checked_shl(retry.min(16)).unwrap_or(u32::MAX)).min(MAX_BACKOFF);
+    let jittered = exp.mul_f64(rand::rng().random_range(0.5..=1.0));
+    jittered.max(retry_after.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Result<RawResponse, TransportError> {
+        Ok(RawResponse {
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    fn fail(r: Result<RawResponse, TransportError>) -> Failure {
+        classify(r).unwrap_err()
+    }
+
+    #[test]
+    fn status_codes_map_to_kinds_and_retry_rules() {
+        for (status, code, retry) in [
+            (401, "stripe_auth_failed", false),
+            (403, "stripe_permission_denied", false),
+            (404, "stripe_not_found", false),
+            (400, "stripe_api_error", false),
+            (409, "stripe_api_error", true),
+            (429, "stripe_rate_limited", true),
+            (500, "stripe_unavailable", true),
+            (503, "stripe_unavailable", true),
+            (302, "stripe_bad_response", false),
+        ] {
+            let f = fail(resp(status, &[], ""));
+            assert_eq!((f.error.code(), f.retryable), (code, retry), "HTTP {status}");
+            assert_eq!(f.error.status, Some(status));
+        }
+        assert_eq!(classify(resp(200, &[], "{}")).unwrap().body, b"{}");
+    }
+
+    #[test]
+    fn should_retry_header_wins() {
+        assert!(!fail(resp(500, &[("stripe-should-retry", "false")], "")).retryable);
+        assert!(!fail(resp(429, &[("Stripe-Should-Retry", "false")], "")).retryable);
+        assert!(fail(resp(400, &[("stripe-should-retry", "true")], "")).retryable);
+    }
+
+    #[test]
+    fn keeps_stripe_error_fields_and_headers() {
+        let body = r#"{"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such charge: 'ch_1'","param":"id","doc_url":"x"}}"#;
+        let f = fail(resp(404, &[("request-id", "req_123"), ("retry-after", "2")], body));
+        assert_eq!(f.error.stripe_code.as_deref(), Some("resource_missing"));
+        assert_eq!(f.error.error_type.as_deref(), Some("invalid_request_error"));
+        assert_eq!(f.error.param.as_deref(), Some("id"));
+        assert_eq!(f.error.request_id.as_deref(), Some("req_123"));
+        assert_eq!(f.retry_after, Some(Duration::from_secs(2)));
+        assert!(f.error.to_string().contains("No such charge"));
+        let f = fail(resp(429, &[("stripe-rate-limited-reason", "global-rate")], "<html>busy</html>"));
+        assert_eq!(f.error.rate_limited_reason.as_deref(), Some("global-rate"));
+        assert!(f.error.message.contains("<html>busy"), "{}", f.error.message);
+    }
+
+    #[test]
+    fn transport_errors() {
+        let f = fail(Err(TransportError::new(TransportErrorKind::Network, "refused")));
+        assert_eq!((f.error.code(), f.retryable), ("stripe_unavailable", true));
+        let f = fail(Err(TransportError::new(TransportErrorKind::Body, "eof")));
+        assert_eq!((f.error.code(), f.retryable), ("stripe_bad_response", true));
+        let f = fail(Err(TransportError::new(TransportErrorKind::Request, "bad header")));
+        assert!(!f.retryable);
+    }
+
+    #[test]
+    fn retry_after_parsing() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("NaN"), None);
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let base = Duration::from_millis(100);
+        for _ in 0..50 {
+            let d0 = backoff(base, 0, None);
+            assert!(d0 >= Duration::from_millis(50) && d0 <= base, "{d0:?}");
+            let d3 = backoff(base, 3, None);
+            assert!(d3 >= Duration::from_millis(400) && d3 <= Duration::from_millis(800), "{d3:?}");
+            assert!(backoff(base, 30, None) <= MAX_BACKOFF);
+        }
+        assert_eq!(backoff(Duration::ZERO, 1, Some(Duration::from_secs(1))), Duration::from_secs(1));
+    }
+}

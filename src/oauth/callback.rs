@@ -1,0 +1,145 @@
+//! The query Stripe's redirect brings back to the callback route.
+
+use std::fmt;
+
+use crate::error::{Error, OAuthError, OAuthErrorKind};
+
+/// The callback's query parameters. Build it from the raw query string or from key/value pairs
+/// (what a framework's parsed query gives you); unknown parameters are ignored.
+///
+/// Debug hides the authorization `code`.
+#[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallbackQuery {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub scope: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    /// The first known parameter that appeared more than once: refused rather than guessing which
+    /// one Stripe meant.
+    duplicate: Option<&'static str>,
+}
+
+impl CallbackQuery {
+    /// Parse a query string (`code=ac_…&state=…&scope=read_write`, with or without the leading
+    /// `?`). Never fails: what is missing is reported by `handle_callback`.
+    pub fn parse(query: &str) -> Self {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        Self::from_pairs(url::form_urlencoded::parse(query.as_bytes()))
+    }
+
+    /// From already-decoded key/value pairs.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut q = CallbackQuery::default();
+        for (k, v) in pairs {
+            let (name, slot) = match k.as_ref() {
+                "code" => ("code", &mut q.code),
+                "state" => ("state", &mut q.state),
+                "scope" => ("scope", &mut q.scope),
+                "error" => ("error", &mut q.error),
+                "error_description" => ("error_description", &mut q.error_description),
+                _ => continue,
+            };
+            if slot.is_some() {
+                q.duplicate.get_or_insert(name);
+            } else {
+                *slot = Some(v.as_ref().to_string());
+            }
+        }
+        q
+    }
+
+    /// What Stripe's redirect says, before any state or code check: an error the user or Stripe
+    /// reported (`error=…`), or a refusal of a repeated parameter.
+    pub(crate) fn redirect_error(&self) -> Option<Error> {
+        if let Some(name) = self.duplicate {
+            return Some(Error::invalid_input(name, "appears more than once in the callback query"));
+        }
+        let code = self.error.as_deref()?;
+        let description = self.error_description.clone().unwrap_or_default();
+        let err = if code == "access_denied" {
+            let why = if description.is_empty() { "the user declined to connect their Stripe account".into() } else { description };
+            OAuthError::new(OAuthErrorKind::AccessDenied, why)
+        } else {
+            let mut e = OAuthError::new(OAuthErrorKind::Other, format!("Stripe redirected with an error: {description}"));
+            e.stripe_code = Some(crate::ids::shorten(code));
+            e
+        };
+        Some(err.into())
+    }
+
+    /// The authorization code, checked for shape only (Stripe's are `ac_…`; the form body encodes
+    /// whatever it is).
+    pub(crate) fn checked_code(&self) -> Result<&str, Error> {
+        let code = self.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
+            Error::invalid_input("code", "the callback has no authorization `code` (and no `error`): was it opened by hand?")
+        })?;
+        if code.len() > 255 || !code.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::invalid_input("code", "is not an authorization code (too long, or has spaces or control characters)"));
+        }
+        Ok(code)
+    }
+}
+
+impl fmt::Debug for CallbackQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackQuery")
+            .field("code", &self.code.as_ref().map(|_| "[redacted]"))
+            .field("state", &self.state)
+            .field("scope", &self.scope)
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_query_strings_and_pairs_alike() {
+        let a = CallbackQuery::parse("?code=ac_123&scope=read_write&state=s%2Bt&extra=1");
+        let b = CallbackQuery::from_pairs([("state", "s+t"), ("code", "ac_123"), ("scope", "read_write")]);
+        assert_eq!(a, b);
+        assert_eq!(a.state.as_deref(), Some("s+t"));
+        assert_eq!(a.checked_code().unwrap(), "ac_123");
+        assert!(a.redirect_error().is_none());
+    }
+
+    #[test]
+    fn access_denied_needs_no_state() {
+        let e = CallbackQuery::parse("error=access_denied&error_description=The+user+denied+your+request").redirect_error().unwrap();
+        assert_eq!(e.code(), "oauth_access_denied");
+        assert!(e.to_string().contains("The user denied your request"), "{e}");
+        assert_eq!(CallbackQuery::parse("error=access_denied").redirect_error().unwrap().code(), "oauth_access_denied");
+    }
+
+    #[test]
+    fn other_errors_carry_stripes_code_and_description() {
+        let e = CallbackQuery::parse("error=invalid_scope&error_description=Bad+scope&state=x").redirect_error().unwrap();
+        assert_eq!(e.code(), "oauth_error");
+        assert_eq!(e.stripe_code(), Some("invalid_scope"));
+        assert!(e.to_string().contains("Bad scope"));
+    }
+
+    #[test]
+    fn duplicates_and_bad_codes_are_invalid_input() {
+        assert_eq!(CallbackQuery::parse("code=a&code=b&state=x").redirect_error().unwrap().code(), "invalid_input");
+        for q in ["state=x", "code=&state=x", "code=ac+1&state=x", "code=ac%0A1"] {
+            assert_eq!(CallbackQuery::parse(q).checked_code().unwrap_err().code(), "invalid_input", "{q}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_code() {
+        let d = format!("{:?}", CallbackQuery::parse("code=ac_SECRET&state=x"));
+        assert!(!d.contains("ac_SECRET") && d.contains("[redacted]"), "{d}");
+    }
+}

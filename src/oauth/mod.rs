@@ -1,0 +1,168 @@
+//! The OAuth connect flow for Standard accounts: authorize URL, signed single-use state, callback
+//! with code exchange, and disconnect.
+//!
+//! The only POSTs this crate sends are the two here, and they go to the Connect base
+//! (`https://connect.stripe.com`), never to the API host. The code exchange is never retried:
+//! Stripe revokes a connection whose code is used twice.
+//!
+//! ```no_run
+//! use stripe_connect::{AppSlug, CallbackQuery, Config, Prefill, StripeConnect};
+//!
+//! # async fn run() -> Result<(), stripe_connect::Error> {
+//! let client = StripeConnect::new(Config::from_env()?)?;
+//! let app = AppSlug::parse("helpdesk")?;
+//!
+//! // 1. Connect button: set `start.state` as an httpOnly cookie, redirect to `start.url`.
+//! let start = client.authorize_url(&app, &Prefill::default())?;
+//!
+//! // 2. Callback route: the query Stripe redirected with, plus the cookie.
+//! let query = CallbackQuery::parse("code=ac_123&scope=read_write&state=...");
+//! let connection = client.handle_callback(&query, Some(start.state.as_str())).await?;
+//! println!("{} is {}", connection.app_slug, connection.account_id);
+//!
+//! // Later: disconnect.
+//! let gone = client.disconnect(&app).await?;
+//! # let _ = gone; Ok(()) }
+//! ```
+
+mod authorize;
+mod callback;
+mod response;
+mod state;
+
+use std::time::Duration;
+
+pub use authorize::{AuthorizeUrl, Prefill};
+pub use callback::CallbackQuery;
+
+use crate::client::StripeConnect;
+use crate::error::{Error, OAuthError, OAuthErrorKind, StripeError, StripeErrorKind};
+use crate::http::error_chain;
+use crate::ids::{AccountId, AppSlug};
+use crate::store::Connection;
+use authorize::{build_authorize_url, connect_endpoint};
+use response::{parse_deauthorize_response, parse_token_response, Deauthorized, RawResponse};
+
+/// The outcome of [`StripeConnect::disconnect`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DisconnectResult {
+    pub account_id: AccountId,
+    pub app_slug: AppSlug,
+    /// Stripe said the account was not connected any more (`invalid_client`); the local
+    /// connection was cleared all the same.
+    pub already_disconnected: bool,
+}
+
+impl StripeConnect {
+    /// Start connecting `app_slug`: Stripe's authorize URL and the signed state that goes with it.
+    ///
+    /// Needs `client_id` and `redirect_uri` in the config (`config_invalid` otherwise). The state
+    /// expires after `state_ttl` (default 10 minutes) and can be used once.
+    pub fn authorize_url(&self, app_slug: &AppSlug, prefill: &Prefill) -> Result<AuthorizeUrl, Error> {
+        let config = self.config();
+        let client_id = config.require_client_id("the OAuth authorize URL")?;
+        let redirect_uri = config.require_redirect_uri("the OAuth authorize URL")?;
+        let ttl = i64::try_from(config.state_ttl.as_secs()).unwrap_or(i64::MAX);
+        let expires_at = self.now().saturating_add(ttl);
+        let state = state::sign_state(&config.state_secret, app_slug, &state::new_nonce(), expires_at);
+        let url = build_authorize_url(&config.connect_base, client_id, config.scope, redirect_uri, &state, prefill);
+        Ok(AuthorizeUrl { url, state, expires_at })
+    }
+
+    /// Finish connecting: check the redirect, the state (against the cookie, signature, expiry,
+    /// single use), exchange the code once, and save the connection.
+    ///
+    /// Errors, in the order they are checked: `invalid_input` (a repeated parameter),
+    /// `oauth_access_denied` / `oauth_error` (Stripe redirected with `error=`),
+    /// `oauth_invalid_state`, `oauth_state_expired`, `invalid_input` (no `code`),
+    /// `oauth_state_used` (replay: nothing is sent to Stripe), then the exchange's
+    /// `oauth_invalid_grant` etc. or `stripe_*`, and `store_failed` whose
+    /// [`Error::account_id`] is the account Stripe connected (save it by hand; do **not** run
+    /// the callback again).
+    pub async fn handle_callback(&self, query: &CallbackQuery, cookie_state: Option<&str>) -> Result<Connection, Error> {
+        if let Some(e) = query.redirect_error() {
+            return Err(e);
+        }
+        state::check_cookie(query.state.as_deref(), cookie_state)?;
+        let now = self.now();
+        let verified = state::verify_state(&self.config().state_secret, query.state.as_deref().unwrap_or_default(), now)?;
+        let code = query.checked_code()?;
+
+        // Claimed before the exchange, and never given back: after a request Stripe may have
+        // consumed the code, and a second use revokes the connection.
+        let ttl = Duration::from_secs(u64::try_from(verified.expires_at.saturating_sub(now)).unwrap_or(1).max(1));
+        let claimed = self.claims().claim(&verified.claim_key(), ttl).await.map_err(|e| e.in_operation("claims.claim"))?;
+        if !claimed {
+            return Err(OAuthError::new(
+                OAuthErrorKind::StateUsed,
+                "this state was already used by an earlier callback (a replay, reload or double submit); nothing was sent to Stripe",
+            )
+            .into());
+        }
+
+        let resp = self.post_form(&["oauth", "token"], &[("grant_type", "authorization_code"), ("code", code)]).await?;
+        let grant = parse_token_response(&resp)?;
+        let connection = Connection {
+            app_slug: verified.app_slug,
+            account_id: grant.account_id,
+            livemode: grant.livemode,
+            scope: grant.scope,
+        };
+        self.connections().save(&connection).await.map_err(|e| {
+            let mut e = e.in_operation("connections.save").with_account(connection.account_id.as_str());
+            e.message = format!(
+                "{}; Stripe connected {} to app {} but it was not saved: save it by hand, and do not run the callback \
+                 again (the code is single-use; reusing it revokes the connection)",
+                e.message, connection.account_id, connection.app_slug
+            );
+            e
+        })?;
+        Ok(connection)
+    }
+
+    /// Disconnect `app_slug`'s account from the platform at Stripe, then clear the connection.
+    ///
+    /// `invalid_input` if the app has no connection. If Stripe says the account is not connected
+    /// any more (`invalid_client`), the local connection is still cleared and the result says
+    /// `already_disconnected`.
+    pub async fn disconnect(&self, app_slug: &AppSlug) -> Result<DisconnectResult, Error> {
+        let client_id = self.config().require_client_id("disconnecting an app")?;
+        let connection = self
+            .connections()
+            .get_by_slug(app_slug)
+            .await
+            .map_err(|e| e.in_operation("connections.get_by_slug"))?
+            .ok_or_else(|| Error::invalid_input("app_slug", format!("app {app_slug} has no Stripe connection to disconnect")))?;
+        let account_id = connection.account_id;
+        let resp = self
+            .post_form(&["oauth", "deauthorize"], &[("client_id", client_id.as_str()), ("stripe_user_id", account_id.as_str())])
+            .await?;
+        let outcome = parse_deauthorize_response(&resp, &account_id)?;
+        self.connections()
+            .clear_by_account(&account_id)
+            .await
+            .map_err(|e| e.in_operation("connections.clear_by_account").with_account(account_id.as_str()))?;
+        Ok(DisconnectResult { account_id, app_slug: app_slug.clone(), already_disconnected: outcome == Deauthorized::AlreadyGone })
+    }
+
+    /// One form POST to the Connect base, sent once (no retry) with the secret key as Bearer.
+    async fn post_form(&self, endpoint: &[&str], form: &[(&str, &str)]) -> Result<RawResponse, Error> {
+        let url = connect_endpoint(&self.config().connect_base, endpoint);
+        let sent = self.inner.http.post(url).bearer_auth(self.config().secret_key.expose()).form(form).send().await;
+        let transport = |e: reqwest::Error| {
+            let kind = if e.is_timeout() { StripeErrorKind::Timeout } else { StripeErrorKind::Unavailable };
+            Error::from(StripeError::new(kind, format!("OAuth request to Stripe failed, not retried: {}", error_chain(&e))))
+        };
+        let resp = sent.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let request_id = resp.headers().get("request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = resp.bytes().await.map_err(|e| {
+            let mut err = StripeError::new(StripeErrorKind::Unavailable, format!("reading Stripe's OAuth response failed: {}", error_chain(&e)));
+            err.status = Some(status);
+            err.request_id = request_id.clone();
+            Error::from(err)
+        })?;
+        Ok(RawResponse { status, request_id, body: body.to_vec() })
+    }
+}

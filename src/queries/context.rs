@@ -1,0 +1,80 @@
+//! A customer across every connected app: payments, subscriptions and open disputes per app.
+//!
+//! Apps run concurrently and independently; within one app the requests follow the dependency
+//! chain and nothing more, so the latency is three round trips whatever the number of apps:
+//!
+//! 1. customers: list and search together;
+//! 2. charges and subscriptions of all those customers together;
+//! 3. disputes of the disputed charges, together with product names for plans without a nickname.
+//!
+//! (A list with more than one page adds its pages to its step.) One app failing is reported in
+//! that app's `error` and does not fail the others.
+
+use futures::future::join_all;
+
+use super::{charges_of, check_limit, disputes_of, find_customers, ids_of, name_plans, subscriptions_of, Email};
+use super::{AppContext, AppFailure, CustomerContext};
+use crate::client::StripeConnect;
+use crate::error::{Error, StripeError};
+use crate::store::Connection;
+
+struct AppData {
+    matches: super::CustomerMatches,
+    payments: Vec<super::Payment>,
+    payments_has_more: bool,
+    subscriptions: Vec<super::Subscription>,
+    open_disputes: Vec<super::Dispute>,
+}
+
+impl StripeConnect {
+    /// `email`'s payments (newest `limit`, default 25, 1–100), subscriptions and open disputes in
+    /// every app of the connection store. Fails only on bad input or when the store cannot list
+    /// the connections; a failing app is reported in its own [`AppContext::error`].
+    pub async fn customer_context(&self, email: &str, limit: Option<u32>) -> Result<CustomerContext, Error> {
+        let email = Email::parse(email)?;
+        let limit = check_limit(limit)?;
+        let connections = self.inner.connections.list().await?;
+        let apps = join_all(connections.into_iter().map(|c| self.app_context(c, &email, limit))).await;
+        Ok(CustomerContext { email: email.as_str().to_string(), apps })
+    }
+
+    async fn app_context(&self, connection: Connection, email: &Email, limit: usize) -> AppContext {
+        let data = self.app_data(&connection, email, limit).await;
+        let mut ctx = AppContext {
+            app_slug: connection.app_slug,
+            account_id: connection.account_id,
+            livemode: connection.livemode,
+            customers: Vec::new(),
+            payments: Vec::new(),
+            payments_has_more: false,
+            subscriptions: Vec::new(),
+            open_disputes: Vec::new(),
+            search_fallback: None,
+            error: None,
+        };
+        match data {
+            Ok(d) => {
+                ctx.customers = d.matches.customers;
+                ctx.search_fallback = d.matches.search_fallback;
+                ctx.payments = d.payments;
+                ctx.payments_has_more = d.payments_has_more;
+                ctx.subscriptions = d.subscriptions;
+                ctx.open_disputes = d.open_disputes;
+            }
+            Err(e) => ctx.error = Some(AppFailure::from(&Error::from(e))),
+        }
+        ctx
+    }
+
+    async fn app_data(&self, connection: &Connection, email: &Email, limit: usize) -> Result<AppData, StripeError> {
+        let api = self.api(&connection.account_id);
+        let matches = find_customers(&api, email).await?;
+        let ids = ids_of(&matches.customers);
+        let ((payments, payments_has_more), mut subscriptions) =
+            futures::try_join!(charges_of(&api, &ids, limit), subscriptions_of(&api, &ids))?;
+        let disputed: Vec<String> = payments.iter().filter(|p| p.disputed).map(|p| p.id.clone()).collect();
+        let (disputes, ()) = futures::try_join!(disputes_of(&api, &disputed), name_plans(&api, &mut subscriptions))?;
+        let open_disputes = disputes.into_iter().filter(|d| d.is_open()).collect();
+        Ok(AppData { matches, payments, payments_has_more, subscriptions, open_disputes })
+    }
+}

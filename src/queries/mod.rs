@@ -1,0 +1,299 @@
+//! Read-only queries on a connected account: customers by email, payment history, subscription
+//! status, charge lookup, refund verification, disputes, and a customer's context across every
+//! connected app.
+//!
+//! Every method takes the connected account as a validated [`AccountId`] and checks its other input
+//! (email, ids, limit) before anything is sent: bad input is `invalid_input` with no request. Each
+//! call has one deadline (`config.timeout`) for all its requests, pages and retries; requests that
+//! do not depend on each other run concurrently, within the per-account concurrency limit.
+//!
+//! ```no_run
+//! use stripe_connect::{AccountId, Config, StripeConnect};
+//!
+//! # async fn run() -> Result<(), stripe_connect::Error> {
+//! let stripe = StripeConnect::new(Config::from_env()?)?;
+//! let acct = AccountId::parse("acct_1032D82eZvKYlo2C")?;
+//! let history = stripe.payment_history(&acct, "jenny.rosen@example.com", Some(25)).await?;
+//! for p in &history.payments {
+//!     println!("{} {} {} {}", p.id, p.amount, p.currency, p.status);
+//! }
+//! let context = stripe.customer_context("jenny.rosen@example.com", None).await?;
+//! for app in &context.apps {
+//!     if let Some(e) = &app.error {
+//!         eprintln!("{}: {}", app.app_slug, e.code); // the other apps still answered
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+mod context;
+mod types;
+
+use std::collections::{BTreeSet, HashMap};
+
+use futures::future::try_join_all;
+
+use crate::api::list::List;
+use crate::api::Api;
+use crate::client::StripeConnect;
+use crate::error::{Error, StripeError};
+use crate::ids::{shorten, AccountId, ChargeId, CustomerId, RefundId};
+use types::{WireCharge, WireCustomer, WireDispute, WireProduct, WireRefund, WireSubscription};
+pub use types::{
+    AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, Payment,
+    PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus,
+};
+
+/// Payments returned when no limit is given.
+pub const DEFAULT_PAYMENT_LIMIT: u32 = 25;
+/// Largest payment limit (Stripe's largest page).
+pub const MAX_PAYMENT_LIMIT: u32 = 100;
+/// Most customer objects read for one email (list and search each).
+const MAX_CUSTOMERS: usize = 300;
+/// Most subscriptions read per customer.
+const MAX_SUBSCRIPTIONS: usize = 300;
+/// Most charges scanned per customer when looking for disputes by email.
+const MAX_DISPUTE_SCAN: usize = 300;
+/// Longest email accepted.
+const MAX_EMAIL_LEN: usize = 512;
+
+/// An email that is safe to send as a list filter and inside a search query's quotes.
+#[derive(Debug, Clone)]
+pub(crate) struct Email(String);
+
+impl Email {
+    /// Trims surrounding whitespace; then one `@` with something on both sides, no whitespace,
+    /// control characters, quotes or backslashes (they would break out of the search query).
+    pub(crate) fn parse(raw: &str) -> Result<Email, Error> {
+        let e = raw.trim();
+        let bad = |reason: String| Err(Error::invalid_input("email", reason));
+        if e.is_empty() {
+            return bad("must not be empty".into());
+        }
+        if e.len() > MAX_EMAIL_LEN {
+            return bad(format!("is longer than {MAX_EMAIL_LEN} characters"));
+        }
+        if let Some(c) = e.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\\')) {
+            return bad(format!("{:?} contains {c:?}", shorten(e)));
+        }
+        match e.split_once('@') {
+            Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@') => {
+                Ok(Email(e.to_string()))
+            }
+            _ => bad(format!("{:?} is not an email address (expected name@domain)", shorten(e))),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn search_query(&self) -> String {
+        format!("email:\"{}\"", self.0)
+    }
+}
+
+/// A limit of 1–100, default [`DEFAULT_PAYMENT_LIMIT`].
+pub(crate) fn check_limit(limit: Option<u32>) -> Result<usize, Error> {
+    match limit.unwrap_or(DEFAULT_PAYMENT_LIMIT) {
+        l @ 1..=MAX_PAYMENT_LIMIT => Ok(l as usize),
+        l => Err(Error::invalid_input("limit", format!("must be 1 to {MAX_PAYMENT_LIMIT}, got {l}"))),
+    }
+}
+
+fn newest_first<T>(items: &mut [T], key: impl Fn(&T) -> (Option<i64>, &str)) {
+    items.sort_by(|a, b| key(b).cmp(&key(a)));
+}
+
+/// The list (exact case) and the search (any case) together, merged by id. A failed search is
+/// reported in `search_fallback`, a failed list fails the call.
+pub(crate) async fn find_customers(api: &Api<'_>, email: &Email) -> Result<CustomerMatches, StripeError> {
+    let list = api.list_all::<WireCustomer>(&["v1", "customers"], vec![("email", email.as_str().to_string())], MAX_CUSTOMERS);
+    let search = api.search_all::<WireCustomer>(&["v1", "customers", "search"], email.search_query(), MAX_CUSTOMERS);
+    let (list, search) = futures::join!(list, search);
+    let mut customers: Vec<Customer> = list?.into_iter().map(Customer::from).collect();
+    let wanted = email.as_str().to_lowercase();
+    let search_fallback = match search {
+        Ok(found) => {
+            for c in found {
+                let same = c.email.as_deref().is_some_and(|e| e.to_lowercase() == wanted);
+                if same && !customers.iter().any(|k| k.id == c.id) {
+                    customers.push(c.into());
+                }
+            }
+            None
+        }
+        Err(e) => Some(SearchFallback { code: e.code().to_string(), message: e.to_string() }),
+    };
+    newest_first(&mut customers, |c| (c.created, &c.id));
+    Ok(CustomerMatches { customers, search_fallback })
+}
+
+/// The newest `limit` charges of each customer, concurrently, merged newest first and cut to
+/// `limit`. The flag says whether more exist.
+pub(crate) async fn charges_of(api: &Api<'_>, customer_ids: &[String], limit: usize) -> Result<(Vec<Payment>, bool), StripeError> {
+    let pages = try_join_all(customer_ids.iter().map(|id| {
+        api.get::<List<WireCharge>>(&["v1", "charges"], vec![("customer", id.clone()), ("limit", limit.to_string())])
+    }))
+    .await?;
+    let mut has_more = pages.iter().any(|p| p.has_more);
+    let mut payments: Vec<Payment> = pages.into_iter().flat_map(|p| p.data).map(Payment::from).collect();
+    newest_first(&mut payments, |p| (Some(p.created), &p.id));
+    if payments.len() > limit {
+        payments.truncate(limit);
+        has_more = true;
+    }
+    Ok((payments, has_more))
+}
+
+/// Every subscription (`status=all`) of each customer, concurrently, newest first. Plan names
+/// that need the product are filled by [`name_plans`].
+pub(crate) async fn subscriptions_of(api: &Api<'_>, customer_ids: &[String]) -> Result<Vec<Subscription>, StripeError> {
+    let lists = try_join_all(customer_ids.iter().map(|id| {
+        api.list_all::<WireSubscription>(
+            &["v1", "subscriptions"],
+            vec![("customer", id.clone()), ("status", "all".to_string())],
+            MAX_SUBSCRIPTIONS,
+        )
+    }))
+    .await?;
+    let mut subs: Vec<Subscription> = lists.into_iter().flatten().map(Subscription::from).collect();
+    newest_first(&mut subs, |s| (s.created, &s.id));
+    Ok(subs)
+}
+
+/// Product names for subscriptions whose price has no nickname: one `GET /v1/products?ids[]=…`
+/// per 100 products (expanding `data.items.data.price.product` would be five levels; Stripe
+/// allows four).
+pub(crate) async fn name_plans(api: &Api<'_>, subs: &mut [Subscription]) -> Result<(), StripeError> {
+    let wanted: BTreeSet<String> =
+        subs.iter().filter(|s| s.plan_name.is_none()).filter_map(|s| s.product_id.clone()).collect();
+    let wanted: Vec<String> = wanted.into_iter().collect();
+    let pages = try_join_all(wanted.chunks(100).map(|ids| {
+        let mut q: Vec<(&'static str, String)> = ids.iter().map(|id| ("ids[]", id.clone())).collect();
+        q.push(("limit", ids.len().to_string()));
+        api.get::<List<WireProduct>>(&["v1", "products"], q)
+    }))
+    .await?;
+    let names: HashMap<String, String> =
+        pages.into_iter().flat_map(|p| p.data).filter_map(|p| Some((p.id, p.name?))).collect();
+    for s in subs.iter_mut().filter(|s| s.plan_name.is_none()) {
+        s.plan_name = s.product_id.as_ref().and_then(|id| names.get(id).cloned());
+    }
+    Ok(())
+}
+
+/// The disputes of each charge, concurrently, newest first.
+pub(crate) async fn disputes_of(api: &Api<'_>, charge_ids: &[String]) -> Result<Vec<Dispute>, StripeError> {
+    let lists = try_join_all(
+        charge_ids.iter().map(|id| api.list_all::<WireDispute>(&["v1", "disputes"], vec![("charge", id.clone())], 100)),
+    )
+    .await?;
+    let mut disputes: Vec<Dispute> = lists.into_iter().flatten().map(Dispute::from).collect();
+    newest_first(&mut disputes, |d| (Some(d.created), &d.id));
+    Ok(disputes)
+}
+
+fn ids_of(customers: &[Customer]) -> Vec<String> {
+    customers.iter().map(|c| c.id.clone()).collect()
+}
+
+impl StripeConnect {
+    /// Every customer object on `account` whose email matches `email`, in any letter case.
+    ///
+    /// Stripe's list filter (`GET /v1/customers?email=`) is case-sensitive, so the Search API
+    /// (`email:"…"`, case-insensitive but eventually consistent) runs alongside it and the two are
+    /// merged by id. If the search fails, the list's results come back with `search_fallback` set.
+    pub async fn customers_by_email(&self, account: &AccountId, email: &str) -> Result<CustomerMatches, Error> {
+        let email = Email::parse(email)?;
+        Ok(find_customers(&self.api(account), &email).await?)
+    }
+
+    /// Charges of every customer with `email`, newest first, at most `limit` (default 25, 1–100).
+    pub async fn payment_history(&self, account: &AccountId, email: &str, limit: Option<u32>) -> Result<PaymentHistory, Error> {
+        let email = Email::parse(email)?;
+        let limit = check_limit(limit)?;
+        let api = self.api(account);
+        let found = find_customers(&api, &email).await?;
+        let customer_ids = ids_of(&found.customers);
+        let (payments, has_more) = charges_of(&api, &customer_ids, limit).await?;
+        Ok(PaymentHistory { customer_ids, payments, has_more, search_fallback: found.search_fallback })
+    }
+
+    /// Every subscription, any status, of every customer with `email`, newest first.
+    pub async fn subscriptions_by_email(&self, account: &AccountId, email: &str) -> Result<SubscriptionStatus, Error> {
+        let email = Email::parse(email)?;
+        let api = self.api(account);
+        let found = find_customers(&api, &email).await?;
+        let customer_ids = ids_of(&found.customers);
+        let mut subscriptions = subscriptions_of(&api, &customer_ids).await?;
+        name_plans(&api, &mut subscriptions).await?;
+        Ok(SubscriptionStatus { customer_ids, subscriptions, search_fallback: found.search_fallback })
+    }
+
+    /// Every subscription, any status, of one customer, newest first.
+    pub async fn subscriptions_for_customer(&self, account: &AccountId, customer: &CustomerId) -> Result<Vec<Subscription>, Error> {
+        let api = self.api(account);
+        let mut subscriptions = subscriptions_of(&api, &[customer.as_str().to_string()]).await?;
+        name_plans(&api, &mut subscriptions).await?;
+        Ok(subscriptions)
+    }
+
+    /// One charge by id (`stripe_not_found` if it is not on that account).
+    pub async fn lookup_charge(&self, account: &AccountId, charge: &ChargeId) -> Result<ChargeDetails, Error> {
+        let c: WireCharge = self.api(account).get(&["v1", "charges", charge.as_str()], vec![]).await?;
+        Ok(c.into())
+    }
+
+    /// One refund by id: did it go through, for how much, on which charge.
+    pub async fn verify_refund(&self, account: &AccountId, refund: &RefundId) -> Result<Refund, Error> {
+        let r: WireRefund = self.api(account).get(&["v1", "refunds", refund.as_str()], vec![]).await?;
+        Ok(r.into())
+    }
+
+    /// The disputes of one charge, newest first.
+    pub async fn disputes_for_charge(&self, account: &AccountId, charge: &ChargeId) -> Result<Vec<Dispute>, Error> {
+        Ok(disputes_of(&self.api(account), &[charge.as_str().to_string()]).await?)
+    }
+
+    /// The disputes on charges of every customer with `email` (their newest 300 charges each),
+    /// newest first.
+    pub async fn disputes_for_email(&self, account: &AccountId, email: &str) -> Result<Disputes, Error> {
+        let email = Email::parse(email)?;
+        let api = self.api(account);
+        let found = find_customers(&api, &email).await?;
+        let charges = try_join_all(found.customers.iter().map(|c| {
+            api.list_all::<WireCharge>(&["v1", "charges"], vec![("customer", c.id.clone())], MAX_DISPUTE_SCAN)
+        }))
+        .await?;
+        let disputed: Vec<String> =
+            charges.into_iter().flatten().filter(|c| c.disputed).map(|c| c.id).collect();
+        let disputes = disputes_of(&api, &disputed).await?;
+        Ok(Disputes { disputes, search_fallback: found.search_fallback })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(Email::parse("  Jenny.Rosen@Example.com ").unwrap().as_str(), "Jenny.Rosen@Example.com");
+        assert_eq!(Email::parse("a+b@x").unwrap().search_query(), "email:\"a+b@x\"");
+        for bad in ["", "   ", "no-at-sign", "@x.com", "a@", "a@b@c", "a b@c.com", "a\"@b.com", "a\\@b.com", "a@b.com\n\"x"] {
+            assert_eq!(Email::parse(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
+        }
+        assert_eq!(Email::parse(&format!("{}@x.com", "a".repeat(600))).unwrap_err().code(), "invalid_input");
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(check_limit(None).unwrap(), 25);
+        assert_eq!(check_limit(Some(1)).unwrap(), 1);
+        assert_eq!(check_limit(Some(100)).unwrap(), 100);
+        for bad in [0, 101, u32::MAX] {
+            assert_eq!(check_limit(Some(bad)).unwrap_err().code(), "invalid_input");
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! The HTTP layer against a misbehaving Stripe: retries, deadlines, broken bodies, error mapping,
+//! headers, the per-account concurrency limit, and the swappable GET-only transport.
+//!
+//! Stripe facts: error bodies are `{error:{type, code, message, param, doc_url}}` with a
+//! `Request-Id` header; 429s may carry `Stripe-Rate-Limited-Reason`; `Stripe-Should-Retry`
+//! overrides the client's own retry decision (stripe-node and stripe-go honour it first).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde_json::json;
+use stripe_connect::{
+    AccountId, ApiTransport, ChargeId, GetRequest, RawResponse, StripeConnect, TransportError, STRIPE_VERSION, USER_AGENT,
+};
+use wiremock::ResponseTemplate;
+
+use crate::fake_stripe::{acct, charge, config_for, dropping_server, ok, stripe_error, FakeStripe, ACCT, KEY};
+
+const CHARGE: &str = "ch_3MmlLrLkdIwHu7ix0snN0B15";
+const CHARGE_PATH: &str = "/v1/charges/ch_3MmlLrLkdIwHu7ix0snN0B15";
+
+fn charge_id() -> ChargeId {
+    ChargeId::parse(CHARGE).unwrap()
+}
+
+fn the_charge() -> serde_json::Value {
+    charge(CHARGE, "cus_A", 2500, 1_700_000_000)
+}
+
+async fn lookup(client: &StripeConnect) -> Result<stripe_connect::ChargeDetails, stripe_connect::Error> {
+    client.lookup_charge(&acct(), &charge_id()).await
+}
+
+fn rate_limited() -> ResponseTemplate {
+    stripe_error(429, "invalid_request_error", Some("rate_limit"), "Too many requests", None)
+}
+
+/// The charge answers `first` once, then 200 with the charge.
+async fn first_then_ok(fake: &FakeStripe, first: ResponseTemplate) {
+    fake.get(CHARGE_PATH, &[]).respond_with(first).up_to_n_times(1).with_priority(1).expect(1).mount(&fake.server).await;
+    fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge())).expect(1).mount(&fake.server).await;
+}
+
+#[tokio::test]
+async fn a_500_then_200_is_retried_and_succeeds() {
+    let fake = FakeStripe::start().await;
+    first_then_ok(&fake, ResponseTemplate::new(500)).await;
+    let c = lookup(&fake.client()).await.unwrap();
+    assert_eq!((c.id.as_str(), c.amount), (CHARGE, 2500));
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 2);
+}
+
+#[tokio::test]
+async fn network_errors_409_429_and_5xx_are_retried() {
+    for status in [409, 429, 500, 502, 503, 504] {
+        let fake = FakeStripe::start().await;
+        first_then_ok(&fake, stripe_error(status, "api_error", None, "try again", None)).await;
+        assert_eq!(lookup(&fake.client()).await.unwrap().id, CHARGE, "HTTP {status}");
+    }
+    // A 400 without Stripe-Should-Retry is final.
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[]).respond_with(stripe_error(400, "invalid_request_error", Some("parameter_invalid"), "no", Some("expand"))).expect(1).mount(&fake.server).await;
+    assert_eq!(lookup(&fake.client()).await.unwrap_err().code(), "stripe_api_error");
+}
+
+#[tokio::test]
+async fn stripe_should_retry_false_is_not_retried() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(stripe_error(500, "api_error", None, "Something went wrong", None).insert_header("stripe-should-retry", "false"))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let err = lookup(&fake.client()).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_unavailable");
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.request_id(), Some("req_500"));
+}
+
+#[tokio::test]
+async fn stripe_should_retry_true_allows_a_retry_of_a_400() {
+    let fake = FakeStripe::start().await;
+    let retry = stripe_error(400, "invalid_request_error", Some("lock_timeout"), "Try again", None);
+    first_then_ok(&fake, retry.insert_header("stripe-should-retry", "true")).await;
+    assert!(lookup(&fake.client()).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_waits_then_succeeds() {
+    let fake = FakeStripe::start().await;
+    first_then_ok(&fake, rate_limited().insert_header("retry-after", "1")).await;
+    let started = Instant::now();
+    assert!(lookup(&fake.client()).await.is_ok());
+    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After: 1 was not honoured ({:?})", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_429_that_persists_is_rate_limited_with_its_reason() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(
+            rate_limited()
+                .insert_header("stripe-rate-limited-reason", "account-rate"),
+        )
+        .expect(2)
+        .mount(&fake.server)
+        .await;
+    let client = StripeConnect::new(fake.config().max_retries(1).build().unwrap()).unwrap();
+    let err = lookup(&client).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_rate_limited");
+    let stripe_connect::Error::Stripe(e) = &err else { panic!("{err:?}") };
+    assert_eq!(e.rate_limited_reason.as_deref(), Some("account-rate"));
+    assert_eq!(e.stripe_code.as_deref(), Some("rate_limit"));
+}
+
+#[tokio::test]
+async fn retry_after_past_the_deadline_is_not_waited_for() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(rate_limited().insert_header("retry-after", "30"))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let client = StripeConnect::new(fake.config().timeout(Duration::from_secs(2)).build().unwrap()).unwrap();
+    let started = Instant::now();
+    let err = lookup(&client).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_rate_limited");
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_response_slower_than_the_deadline_is_stripe_timeout() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge()).set_delay(Duration::from_secs(3))).mount(&fake.server).await;
+    let client = StripeConnect::new(fake.config().timeout(Duration::from_millis(200)).build().unwrap()).unwrap();
+    let started = Instant::now();
+    let err = lookup(&client).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_timeout");
+    assert!(started.elapsed() < Duration::from_secs(1), "the deadline is total, not per socket read: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn the_deadline_covers_retries_and_backoff() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[]).respond_with(ResponseTemplate::new(503).set_delay(Duration::from_millis(150))).mount(&fake.server).await;
+    let config = fake.config().timeout(Duration::from_millis(400)).max_retries(50).retry_base_delay(Duration::from_millis(20));
+    let client = StripeConnect::new(config.build().unwrap()).unwrap();
+    let started = Instant::now();
+    let err = lookup(&client).await.unwrap_err();
+    assert!(matches!(err.code(), "stripe_timeout" | "stripe_unavailable"), "{err}");
+    assert!(started.elapsed() < Duration::from_millis(700), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_connection_dropped_mid_body_is_bad_response_and_is_retried() {
+    let body = the_charge().to_string();
+    let (base, connections) = dropping_server(usize::MAX, body.clone()).await;
+    let client = StripeConnect::new(config_for(&base).max_retries(0).build().unwrap()).unwrap();
+    let err = lookup(&client).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_bad_response", "{err}");
+    assert!(err.to_string().contains("truncated"), "{err}");
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    let (base, connections) = dropping_server(1, body).await;
+    let client = StripeConnect::new(config_for(&base).max_retries(2).build().unwrap()).unwrap();
+    assert_eq!(lookup(&client).await.unwrap().id, CHARGE);
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn html_instead_of_json_is_bad_response_and_not_retried() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html><body>Bad gateway</body></html>", "text/html"))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let err = lookup(&fake.client()).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_bad_response");
+    assert_eq!(err.status(), Some(200));
+    assert!(err.to_string().contains("not JSON"), "{err}");
+}
+
+#[tokio::test]
+async fn json_of_the_wrong_shape_is_bad_response() {
+    // (One server per case: wiremock's scoped mocks misbehave next to prioritised ones.)
+    let wrong = [json!({"id": CHARGE, "amount": "a lot", "currency": "usd", "created": 1}), json!([1, 2]), json!({"object": "charge"}), json!(null)];
+    for body in &wrong {
+        let fake = FakeStripe::start().await;
+        fake.get(CHARGE_PATH, &[]).respond_with(ok(body.clone())).expect(1).mount(&fake.server).await;
+        let err = lookup(&fake.client()).await.unwrap_err();
+        assert_eq!(err.code(), "stripe_bad_response", "{body}");
+        assert_eq!(err.request_id(), Some("req_ok"));
+    }
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/customers", &[("email", "a@b.co"), ("limit", "100")])
+        .respond_with(ok(json!({"object": "list", "data": "nope", "has_more": false})))
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/customers/search", &[("query", "email:\"a@b.co\""), ("limit", "100")])
+        .respond_with(ok(json!({"object": "search_result", "data": [], "has_more": false})))
+        .mount(&fake.server)
+        .await;
+    let err = fake.client().customers_by_email(&acct(), "a@b.co").await.unwrap_err();
+    assert_eq!(err.code(), "stripe_bad_response");
+}
+
+#[tokio::test]
+async fn a_401_keeps_stripes_error_and_request_id() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(stripe_error(401, "invalid_request_error", None, "Invalid API Key provided: sk_test_****ests", None))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let err = lookup(&fake.client()).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_auth_failed");
+    assert_eq!((err.status(), err.request_id()), (Some(401), Some("req_401")));
+    let stripe_connect::Error::Stripe(e) = &err else { panic!("{err:?}") };
+    assert_eq!(e.error_type.as_deref(), Some("invalid_request_error"));
+    assert!(!err.to_string().contains(KEY), "the key must never appear in an error");
+}
+
+#[tokio::test]
+async fn a_404_keeps_code_param_and_request_id() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(stripe_error(404, "invalid_request_error", Some("resource_missing"), "No such charge: 'ch_3MmlLrLkdIwHu7ix0snN0B15'", Some("id")))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let err = lookup(&fake.client()).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_not_found");
+    assert_eq!(err.stripe_code(), Some("resource_missing"));
+    assert_eq!(err.request_id(), Some("req_404"));
+    let stripe_connect::Error::Stripe(e) = &err else { panic!("{err:?}") };
+    assert_eq!(e.param.as_deref(), Some("id"));
+    assert!(err.to_string().contains("No such charge"), "{err}");
+}
+
+#[tokio::test]
+async fn other_4xx_are_api_errors_and_403_is_permission_denied() {
+    for (status, code) in [(400, "stripe_api_error"), (403, "stripe_permission_denied"), (409, "stripe_api_error")] {
+        let fake = FakeStripe::start().await;
+        fake.get(CHARGE_PATH, &[])
+            .respond_with(stripe_error(status, "invalid_request_error", Some("x"), "no", None))
+            .expect(1)
+            .mount(&fake.server)
+            .await;
+        let client = StripeConnect::new(fake.config().max_retries(0).build().unwrap()).unwrap();
+        assert_eq!(lookup(&client).await.unwrap_err().code(), code, "HTTP {status}");
+    }
+}
+
+#[tokio::test]
+async fn max_retries_zero_means_exactly_one_request() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[]).respond_with(ResponseTemplate::new(503)).expect(1).mount(&fake.server).await;
+    let client = StripeConnect::new(fake.config().max_retries(0).build().unwrap()).unwrap();
+    assert_eq!(lookup(&client).await.unwrap_err().code(), "stripe_unavailable");
+}
+
+#[tokio::test]
+async fn default_retries_are_two_then_unavailable() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[]).respond_with(ResponseTemplate::new(502).set_body_string("<html>502</html>")).expect(3).mount(&fake.server).await;
+    let err = lookup(&fake.client()).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_unavailable");
+    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+}
+
+#[tokio::test]
+async fn nobody_listening_is_unavailable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = StripeConnect::new(config_for(&base).build().unwrap()).unwrap();
+    assert_eq!(lookup(&client).await.unwrap_err().code(), "stripe_unavailable");
+}
+
+#[tokio::test]
+async fn concurrency_is_limited_per_account() {
+    let fake = FakeStripe::start().await;
+    let delay = Duration::from_millis(150);
+    for account in [ACCT, "acct_2", "acct_3"] {
+        fake.get_for(account, CHARGE_PATH, &[]).respond_with(ok(the_charge()).set_delay(delay)).mount(&fake.server).await;
+    }
+    let client = StripeConnect::new(fake.config().max_concurrency_per_account(2).build().unwrap()).unwrap();
+    let run = |accounts: Vec<&'static str>| {
+        let client = client.clone();
+        async move {
+            let started = Instant::now();
+            let calls = accounts.into_iter().map(|a| {
+                let client = client.clone();
+                async move { client.lookup_charge(&AccountId::parse(a).unwrap(), &charge_id()).await.unwrap() }
+            });
+            futures::future::join_all(calls).await;
+            started.elapsed()
+        }
+    };
+    let one_account = run(vec![ACCT; 6]).await;
+    assert!(one_account >= delay * 3 - Duration::from_millis(20), "6 calls, 2 at a time: {one_account:?}");
+    let three_accounts = run(vec![ACCT, ACCT, "acct_2", "acct_2", "acct_3", "acct_3"]).await;
+    assert!(three_accounts < delay * 3 - Duration::from_millis(20), "accounts do not share a limit: {three_accounts:?}");
+}
+
+/// A transport that records what it was asked to send.
+#[derive(Default)]
+struct Recording(Mutex<Vec<GetRequest>>);
+
+#[async_trait]
+impl ApiTransport for Recording {
+    async fn get(&self, request: &GetRequest) -> Result<RawResponse, TransportError> {
+        self.0.lock().unwrap().push(request.clone());
+        Ok(RawResponse { status: 200, headers: vec![], body: the_charge().to_string().into_bytes() })
+    }
+}
+
+#[tokio::test]
+async fn the_transport_is_swappable_and_gets_every_header() {
+    let recording = Arc::new(Recording::default());
+    let client = StripeConnect::builder(config_for("https://api.example.test").build().unwrap())
+        .api_transport(recording.clone())
+        .build()
+        .unwrap();
+    assert_eq!(lookup(&client).await.unwrap().id, CHARGE);
+    let sent = recording.0.lock().unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].url().as_str(), format!("https://api.example.test{CHARGE_PATH}"));
+    let headers: Vec<(&str, &str)> = sent[0].headers().collect();
+    let bearer = format!("Bearer {KEY}");
+    for expected in [("authorization", bearer.as_str()), ("stripe-account", ACCT), ("stripe-version", STRIPE_VERSION), ("user-agent", USER_AGENT)] {
+        assert!(headers.contains(&expected), "{expected:?} missing from {:?}", sent[0]);
+    }
+    assert!(!format!("{:?}", sent[0]).contains(KEY), "Debug must redact the key");
+}
+
+#[test]
+fn the_spec_check_rejects_undeclared_parameters() {
+    use crate::fake_stripe::declared;
+    assert!(declared("/v1/customers", "email", "a@b.co").is_ok());
+    assert!(declared("/v1/products", "ids[]", "prod_1").is_ok());
+    assert!(declared("/v1/subscriptions", "status", "all").is_ok());
+    assert!(declared("/v1/subscriptions", "status", "everything").is_err());
+    assert!(declared("/v1/charges", "email", "a@b.co").is_err());
+    assert!(declared("/v1/charges/ch_1", "limit", "1").is_err());
+    assert!(declared("/v1/customers/cus_1/sources", "limit", "1").is_err());
+}

@@ -1,0 +1,257 @@
+//! A wiremock Stripe for the contract tests.
+//!
+//! - Response bodies start from Stripe's own fixtures (`tests/fixtures/stripe-objects.json`, copied
+//!   from `../shared/stripe/fixtures3.json` by `tests/fixtures/extract.py`), with ids and amounts
+//!   changed as a test needs.
+//! - Every server has two guards that fail the test when it ends: any request that is not a GET
+//!   (`.expect(0)`), and any request no mock expected (`.expect(0)`, lowest priority). Mocks match
+//!   the exact set of query parameters, so an extra parameter is unexpected too.
+//! - [`FakeStripe::assert_contract`] checks every request received: GET, the Bearer key,
+//!   `Stripe-Account`, the pinned `Stripe-Version`, the User-Agent, and that each query parameter
+//!   is declared for that operation in Stripe's OpenAPI spec (`tests/fixtures/spec-params.json`).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use stripe_connect::{AccountId, ConfigBuilder, StripeConnect, STRIPE_VERSION, USER_AGENT};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wiremock::http::Method;
+use wiremock::matchers::{any, header, method, path};
+use wiremock::{Match, Mock, MockBuilder, MockServer, Request, ResponseTemplate};
+
+pub const KEY: &str = "sk_test_51FakeKeyForContractTests";
+pub const ACCT: &str = "acct_1TestAppAccount";
+
+fn load(name: &str) -> Value {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+}
+
+/// A Stripe fixture object (`customer`, `charge`, `subscription`, `refund`, `dispute`, `product`).
+pub fn object(name: &str) -> Value {
+    static OBJECTS: OnceLock<Value> = OnceLock::new();
+    OBJECTS.get_or_init(|| load("stripe-objects.json"))["resources"][name].clone()
+}
+
+fn with(mut v: Value, fields: Value) -> Value {
+    for (k, f) in fields.as_object().unwrap() {
+        v[k] = f.clone();
+    }
+    v
+}
+
+pub fn customer(id: &str, email: &str, created: i64) -> Value {
+    with(object("customer"), json!({"id": id, "email": email, "created": created}))
+}
+
+pub fn charge(id: &str, customer: &str, amount: i64, created: i64) -> Value {
+    with(object("charge"), json!({"id": id, "customer": customer, "amount": amount, "created": created}))
+}
+
+pub fn dispute(id: &str, charge: &str, status: &str) -> Value {
+    with(object("dispute"), json!({"id": id, "charge": charge, "status": status}))
+}
+
+/// A subscription: `nickname` on its price, or none (then the product name is needed).
+pub fn subscription(id: &str, customer: &str, created: i64, nickname: Option<&str>) -> Value {
+    let mut s = with(object("subscription"), json!({"id": id, "customer": customer, "created": created}));
+    s["items"]["data"][0]["price"]["nickname"] = json!(nickname);
+    s
+}
+
+pub fn list(url: &str, data: Vec<Value>, has_more: bool) -> Value {
+    json!({"object": "list", "url": url, "has_more": has_more, "data": data})
+}
+
+pub fn search(url: &str, data: Vec<Value>) -> Value {
+    json!({"object": "search_result", "url": url, "has_more": false, "next_page": null, "data": data})
+}
+
+pub fn ok(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body).insert_header("request-id", "req_ok")
+}
+
+/// Stripe's error body with a `Request-Id`.
+pub fn stripe_error(status: u16, error_type: &str, code: Option<&str>, message: &str, param: Option<&str>) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_json(json!({"error": {"type": error_type, "code": code, "message": message, "param": param,
+            "doc_url": code.map(|c| format!("https://stripe.com/docs/error-codes/{c}"))}}))
+        .insert_header("request-id", format!("req_{status}"))
+}
+
+/// Matches requests whose query is exactly these pairs (any order).
+pub struct QueryIs(Vec<(String, String)>);
+
+impl Match for QueryIs {
+    fn matches(&self, request: &Request) -> bool {
+        let mut got: Vec<(String, String)> = request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let mut want = self.0.clone();
+        got.sort();
+        want.sort();
+        got == want
+    }
+}
+
+struct NotGet;
+
+impl Match for NotGet {
+    fn matches(&self, request: &Request) -> bool {
+        request.method != Method::GET
+    }
+}
+
+pub struct FakeStripe {
+    pub server: MockServer,
+}
+
+impl FakeStripe {
+    /// A server with the non-GET and unexpected-request guards mounted.
+    pub async fn start() -> Self {
+        let server = MockServer::start().await;
+        Mock::given(NotGet)
+            .respond_with(ResponseTemplate::new(405))
+            .with_priority(1)
+            .expect(0)
+            .named("a request that is not a GET")
+            .mount(&server)
+            .await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(418))
+            .with_priority(u8::MAX)
+            .expect(0)
+            .named("an unexpected request")
+            .mount(&server)
+            .await;
+        FakeStripe { server }
+    }
+
+    /// Test config: this server as the API base, short deadline, tiny backoff.
+    pub fn config(&self) -> ConfigBuilder {
+        config_for(&self.server.uri())
+    }
+
+    pub fn client(&self) -> StripeConnect {
+        StripeConnect::new(self.config().build().unwrap()).unwrap()
+    }
+
+    /// A GET to `path` with exactly `query`, on behalf of `ACCT`.
+    pub fn get(&self, path_: &str, query: &[(&str, &str)]) -> MockBuilder {
+        self.get_for(ACCT, path_, query)
+    }
+
+    /// A GET to `path` with exactly `query`, on behalf of `account`.
+    pub fn get_for(&self, account: &str, path_: &str, query: &[(&str, &str)]) -> MockBuilder {
+        Mock::given(method("GET"))
+            .and(path(path_))
+            .and(header("stripe-account", account))
+            .and(QueryIs(query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()))
+    }
+
+    pub async fn requests(&self) -> Vec<Request> {
+        self.server.received_requests().await.unwrap()
+    }
+
+    /// Checks every request received (see the module docs); returns how many there were.
+    pub async fn assert_contract(&self, accounts: &[&str]) -> usize {
+        let requests = self.requests().await;
+        for r in &requests {
+            check_request(r, accounts);
+        }
+        requests.len()
+    }
+}
+
+pub fn config_for(base: &str) -> ConfigBuilder {
+    stripe_connect::Config::builder()
+        .secret_key(KEY)
+        .api_base(base)
+        .timeout(Duration::from_secs(5))
+        .retry_base_delay(Duration::from_millis(1))
+}
+
+pub fn acct() -> AccountId {
+    AccountId::parse(ACCT).unwrap()
+}
+
+/// GET, headers, and query parameters declared by the spec for that operation.
+pub fn check_request(r: &Request, accounts: &[&str]) {
+    let url = r.url.as_str();
+    assert_eq!(r.method, Method::GET, "{url}");
+    let h = |name: &str| r.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert_eq!(h("authorization"), format!("Bearer {KEY}"), "{url}");
+    assert!(accounts.contains(&h("stripe-account").as_str()), "Stripe-Account {:?} on {url}", h("stripe-account"));
+    assert_eq!(h("stripe-version"), STRIPE_VERSION, "{url}");
+    assert_eq!(h("user-agent"), USER_AGENT, "{url}");
+    for (name, value) in r.url.query_pairs() {
+        if let Err(e) = declared(r.url.path(), &name, &value) {
+            panic!("{url}: {e}");
+        }
+    }
+}
+
+/// `Ok` if the spec declares query parameter `name` (with `value`, for enums) for `GET path`.
+pub fn declared(path: &str, name: &str, value: &str) -> Result<(), String> {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    let spec = SPEC.get_or_init(|| load("spec-params.json"));
+    let segments: Vec<&str> = path.split('/').collect();
+    let template = spec["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|t| {
+            let ts: Vec<&str> = t.split('/').collect();
+            ts.len() == segments.len() && ts.iter().zip(&segments).all(|(t, s)| t.starts_with('{') || t == s)
+        })
+        .ok_or_else(|| format!("GET {path} is not an operation the queries should use"))?;
+    // `ids[]=a&ids[]=b` is the array parameter `ids`.
+    let base = name.split('[').next().unwrap_or(name);
+    let params = spec["paths"][template].as_array().unwrap();
+    if !params.iter().any(|p| p == base) {
+        return Err(format!("query parameter `{name}` is not declared for GET {template}"));
+    }
+    if let Some(values) = spec["enums"][template][base].as_array() {
+        if !values.iter().any(|v| v == value) {
+            return Err(format!("`{name}={value}` is not one of {values:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// A raw TCP server that answers every connection after the first `drop_first` with `good_body`,
+/// and the first `drop_first` with headers promising 500 bytes, 20 bytes, then a closed socket.
+/// Returns its base URL and the number of connections served.
+pub async fn dropping_server(drop_first: usize, good_body: String) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let good_body = good_body.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                    }
+                }
+                let reply = if n < drop_first {
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"object\": \"list\", \"da".to_string()
+                } else {
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{good_body}",
+                        good_body.len()
+                    )
+                };
+                let _ = sock.write_all(reply.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    (base, count)
+}

@@ -1,0 +1,554 @@
+//! The queries against a wiremock Stripe: what is sent (GET, path, spec-declared query, headers on
+//! every page) and what comes back (the support app's camelCase shapes).
+//!
+//! Stripe facts (DESIGN.md, "REST API"): the customers list `email` filter is case-sensitive and
+//! the Search API (`email:"…"`) is not; one email can have several customer objects; lists page
+//! with `limit`/`starting_after`/`has_more`; since 2025-03-31 `current_period_end` is on the
+//! subscription items.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use stripe_connect::{
+    AccountId, AppSlug, ChargeId, Connection, ConnectionStore, CustomerId, MemoryConnectionStore, RefundId, Scope,
+    StripeConnect,
+};
+
+use crate::fake_stripe::{
+    acct, charge, customer, dispute, list, object, ok, search, stripe_error, subscription, FakeStripe, ACCT,
+};
+
+const EMAIL: &str = "Jenny.Rosen@example.com";
+
+fn email_search() -> String {
+    format!("email:\"{EMAIL}\"")
+}
+
+/// Customers of `EMAIL` on `account`: the list (exact case) answers `listed`, the search answers
+/// `searched`.
+async fn mount_customers(fake: &FakeStripe, account: &str, listed: Vec<Value>, searched: Vec<Value>) {
+    fake.get_for(account, "/v1/customers", &[("email", EMAIL), ("limit", "100")])
+        .respond_with(ok(list("/v1/customers", listed, false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get_for(account, "/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
+        .respond_with(ok(search("/v1/customers/search", searched)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+}
+
+async fn mount_charges(fake: &FakeStripe, account: &str, customer: &str, limit: &str, charges: Vec<Value>, has_more: bool) {
+    fake.get_for(account, "/v1/charges", &[("customer", customer), ("limit", limit)])
+        .respond_with(ok(list("/v1/charges", charges, has_more)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+}
+
+async fn mount_subscriptions(fake: &FakeStripe, account: &str, customer: &str, subs: Vec<Value>) {
+    fake.get_for(account, "/v1/subscriptions", &[("customer", customer), ("status", "all"), ("limit", "100")])
+        .respond_with(ok(list("/v1/subscriptions", subs, false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+}
+
+#[tokio::test]
+async fn customers_by_email_pages_the_list_and_merges_the_case_insensitive_search() {
+    let fake = FakeStripe::start().await;
+    // The list filter is case-sensitive: it finds two objects with the exact email, on two pages.
+    fake.get("/v1/customers", &[("email", EMAIL), ("limit", "100")])
+        .respond_with(ok(list("/v1/customers", vec![customer("cus_A", EMAIL, 300)], true)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/customers", &[("email", EMAIL), ("limit", "100"), ("starting_after", "cus_A")])
+        .respond_with(ok(list("/v1/customers", vec![customer("cus_B", EMAIL, 100)], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    // The search also finds them, plus one in another case; a different email is dropped.
+    fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
+        .respond_with(ok(search(
+            "/v1/customers/search",
+            vec![customer("cus_B", EMAIL, 100), customer("cus_C", "JENNY.ROSEN@EXAMPLE.COM", 200), customer("cus_X", "jenny@other.com", 50)],
+        )))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let found = fake.client().customers_by_email(&acct(), EMAIL).await.unwrap();
+    let ids: Vec<&str> = found.customers.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["cus_A", "cus_C", "cus_B"], "merged by id, newest first");
+    assert_eq!(found.search_fallback, None);
+    assert_eq!(found.customers[1].email.as_deref(), Some("JENNY.ROSEN@EXAMPLE.COM"));
+    // Stripe-Account and Stripe-Version on every request, the second page included.
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 3);
+    let v = serde_json::to_value(&found).unwrap();
+    assert!(v.get("searchFallback").is_some() && v["customers"][0].get("created").is_some(), "{v}");
+}
+
+#[tokio::test]
+async fn the_search_follows_next_page() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/customers", &[("email", EMAIL), ("limit", "100")])
+        .respond_with(ok(list("/v1/customers", vec![], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let mut first = search("/v1/customers/search", vec![customer("cus_A", "jenny.rosen@example.com", 2)]);
+    first["has_more"] = json!(true);
+    first["next_page"] = json!("page_abc");
+    fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
+        .respond_with(ok(first))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100"), ("page", "page_abc")])
+        .respond_with(ok(search("/v1/customers/search", vec![customer("cus_B", "JENNY.ROSEN@example.com", 1)])))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let found = fake.client().customers_by_email(&acct(), EMAIL).await.unwrap();
+    assert_eq!(found.customers.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["cus_A", "cus_B"]);
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 3);
+}
+
+#[tokio::test]
+async fn a_failed_search_falls_back_to_the_list_and_says_so() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/customers", &[("email", EMAIL), ("limit", "100")])
+        .respond_with(ok(list("/v1/customers", vec![customer("cus_A", EMAIL, 300)], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
+        .respond_with(stripe_error(400, "invalid_request_error", Some("feature_not_enabled"), "Search is not available", None))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let found = fake.client().customers_by_email(&acct(), EMAIL).await.unwrap();
+    assert_eq!(found.customers.len(), 1);
+    let fallback = found.search_fallback.expect("the failed search is reported");
+    assert_eq!(fallback.code, "stripe_api_error");
+    assert!(fallback.message.contains("Search is not available"), "{}", fallback.message);
+}
+
+#[tokio::test]
+async fn a_failed_list_fails_the_call() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/customers", &[("email", EMAIL), ("limit", "100")])
+        .respond_with(stripe_error(401, "invalid_request_error", None, "The account is not connected to your platform", None))
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
+        .respond_with(ok(search("/v1/customers/search", vec![])))
+        .mount(&fake.server)
+        .await;
+    let err = fake.client().customers_by_email(&acct(), EMAIL).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_auth_failed");
+    assert_eq!(err.request_id(), Some("req_401"));
+}
+
+#[tokio::test]
+async fn payment_history_covers_every_customer_newest_first_within_the_limit() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3), customer("cus_B", EMAIL, 2)], vec![customer("cus_C", "jenny.rosen@EXAMPLE.com", 1)]).await;
+    let mut refunded = charge("ch_A2", "cus_A", 5000, 1_700_000_300);
+    refunded["refunded"] = json!(true);
+    refunded["amount_refunded"] = json!(5000);
+    refunded["disputed"] = json!(true);
+    refunded["description"] = json!(null);
+    mount_charges(&fake, ACCT, "cus_A", "3", vec![refunded, charge("ch_A1", "cus_A", 1000, 1_700_000_100)], false).await;
+    mount_charges(&fake, ACCT, "cus_B", "3", vec![], false).await; // a customer with no charges
+    mount_charges(&fake, ACCT, "cus_C", "3", vec![charge("ch_C1", "cus_C", 2000, 1_700_000_200), charge("ch_C0", "cus_C", 10, 1)], true).await;
+
+    let history = fake.client().payment_history(&acct(), EMAIL, Some(3)).await.unwrap();
+    let ids: Vec<&str> = history.payments.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["ch_A2", "ch_C1", "ch_A1"]);
+    assert_eq!(history.customer_ids, ["cus_A", "cus_B", "cus_C"]);
+    assert!(history.has_more);
+    let first = &history.payments[0];
+    assert_eq!((first.amount, first.currency.as_str(), first.status.as_str()), (5000, "usd", "succeeded"));
+    assert_eq!((first.refunded, first.amount_refunded, first.disputed), (true, 5000, true));
+    assert_eq!((first.created, first.customer_id.as_deref(), first.description.as_deref()), (1_700_000_300, Some("cus_A"), None));
+    assert_eq!(history.payments[1].description.as_deref(), Some("My First Test Charge (created for API docs)"));
+    let v = serde_json::to_value(&history).unwrap();
+    let keys: Vec<&str> = v["payments"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    for k in ["id", "amount", "currency", "status", "refunded", "amountRefunded", "disputed", "created", "description", "customerId"] {
+        assert!(keys.contains(&k), "{k} missing from {keys:?}");
+    }
+    assert!(v["payments"][0]["description"].is_null());
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 5);
+}
+
+#[tokio::test]
+async fn payment_history_default_limit_is_25_and_no_customers_means_no_charge_requests() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![], vec![]).await;
+    let history = fake.client().payment_history(&acct(), EMAIL, None).await.unwrap();
+    assert!(history.payments.is_empty() && history.customer_ids.is_empty() && !history.has_more);
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 2, "no charges are asked for without a customer");
+
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
+    mount_charges(&fake, ACCT, "cus_A", "25", vec![charge("ch_1", "cus_A", 100, 1)], false).await;
+    assert_eq!(fake.client().payment_history(&acct(), EMAIL, None).await.unwrap().payments.len(), 1);
+}
+
+#[tokio::test]
+async fn subscriptions_by_email_read_all_statuses_items_period_end_and_plan_names() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![customer("cus_B", "JENNY.rosen@example.com", 2)]).await;
+    let mut canceled = subscription("sub_old", "cus_A", 100, Some("Legacy monthly"));
+    canceled["status"] = json!("canceled");
+    canceled["items"]["data"][0]["current_period_end"] = json!(null);
+    canceled["current_period_end"] = json!(1_600_000_000); // the pre-2025-03-31 place
+    mount_subscriptions(&fake, ACCT, "cus_A", vec![subscription("sub_new", "cus_A", 200, None), canceled]).await;
+    mount_subscriptions(&fake, ACCT, "cus_B", vec![]).await;
+    // The price has no nickname: the product's name, in one request for all products.
+    fake.get("/v1/products", &[("ids[]", "prod_QXg1hqf4jFNsqG"), ("limit", "1")])
+        .respond_with(ok(list("/v1/products", vec![object("product")], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+
+    let status = fake.client().subscriptions_by_email(&acct(), EMAIL).await.unwrap();
+    assert_eq!(status.customer_ids, ["cus_A", "cus_B"]);
+    let [new, old] = &status.subscriptions[..] else { panic!("{status:?}") };
+    assert_eq!((new.id.as_str(), new.status.as_str()), ("sub_new", "active"));
+    assert_eq!(new.current_period_end, Some(976_287_773), "read from items.data[]");
+    assert_eq!(new.plan_name.as_deref(), Some("T-shirt"));
+    assert_eq!(new.price_id.as_deref(), Some("price_1PgafmB7WZ01zgkW6dKueIc5"));
+    assert_eq!((new.customer_id.as_deref(), new.canceled_at), (Some("cus_A"), Some(1_234_567_890)));
+    assert_eq!((old.status.as_str(), old.current_period_end), ("canceled", Some(1_600_000_000)));
+    assert_eq!(old.plan_name.as_deref(), Some("Legacy monthly"));
+    let v = serde_json::to_value(new).unwrap();
+    for k in ["currentPeriodEnd", "cancelAtPeriodEnd", "canceledAt", "planName", "priceId", "customerId"] {
+        assert!(v.get(k).is_some(), "{k} missing from {v}");
+    }
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 5);
+}
+
+#[tokio::test]
+async fn subscriptions_for_a_customer_follow_has_more_to_the_second_page() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/subscriptions", &[("customer", "cus_A"), ("status", "all"), ("limit", "100")])
+        .respond_with(ok(list("/v1/subscriptions", vec![subscription("sub_2", "cus_A", 2, Some("Pro"))], true)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/subscriptions", &[("customer", "cus_A"), ("status", "all"), ("limit", "100"), ("starting_after", "sub_2")])
+        .respond_with(ok(list("/v1/subscriptions", vec![subscription("sub_1", "cus_A", 1, Some("Basic"))], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let subs = fake.client().subscriptions_for_customer(&acct(), &CustomerId::parse("cus_A").unwrap()).await.unwrap();
+    let names: Vec<_> = subs.iter().map(|s| s.plan_name.as_deref().unwrap()).collect();
+    assert_eq!(names, ["Pro", "Basic"]);
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 2);
+}
+
+#[tokio::test]
+async fn a_page_that_repeats_itself_is_bad_response_not_a_loop() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/disputes", &[("charge", "ch_1"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![dispute("dp_1", "ch_1", "won")], true)))
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/disputes", &[("charge", "ch_1"), ("limit", "99"), ("starting_after", "dp_1")])
+        .respond_with(ok(list("/v1/disputes", vec![dispute("dp_1", "ch_1", "won")], true)))
+        .mount(&fake.server)
+        .await;
+    let err = fake.client().disputes_for_charge(&acct(), &ChargeId::parse("ch_1").unwrap()).await.unwrap_err();
+    assert_eq!(err.code(), "stripe_bad_response");
+}
+
+#[tokio::test]
+async fn lookup_charge_returns_the_support_app_shape() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[]).respond_with(ok(object("charge"))).expect(1).mount(&fake.server).await;
+    let c = fake.client().lookup_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
+    assert_eq!((c.id.as_str(), c.amount, c.currency.as_str(), c.status.as_str()), ("ch_1PgafuB7WZ01zgkWXYmPNZs8", 100, "usd", "succeeded"));
+    assert_eq!((c.refunded, c.customer.as_deref(), c.created), (false, None, 1_234_567_890));
+    assert_eq!(c.description.as_deref(), Some("My First Test Charge (created for API docs)"));
+    assert_eq!(c.paid, Some(true));
+    let v = serde_json::to_value(&c).unwrap();
+    for k in ["id", "amount", "currency", "status", "refunded", "customer", "description", "created"] {
+        assert!(v.get(k).is_some(), "{k} missing from {v}");
+    }
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 1);
+}
+
+#[tokio::test]
+async fn verify_refund_returns_status_amount_and_charge() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/refunds/re_1Pgc72B7WZ01zgkWqPvrRrPE", &[]).respond_with(ok(object("refund"))).expect(1).mount(&fake.server).await;
+    let r = fake.client().verify_refund(&acct(), &RefundId::parse("re_1Pgc72B7WZ01zgkWqPvrRrPE").unwrap()).await.unwrap();
+    assert_eq!((r.status.as_deref(), r.amount, r.currency.as_str()), (Some("succeeded"), 100, "usd"));
+    assert_eq!((r.charge_id.as_deref(), r.reason.as_deref(), r.created), (Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"), None, 1_234_567_890));
+    let v = serde_json::to_value(&r).unwrap();
+    assert!(v.get("chargeId").is_some() && v["reason"].is_null(), "{v}");
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 1);
+}
+
+#[tokio::test]
+async fn disputes_for_a_charge() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/disputes", &[("charge", "ch_1PgafuB7WZ01zgkWXYmPNZs8"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![object("dispute")], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let ds = fake.client().disputes_for_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
+    let [d] = &ds[..] else { panic!("{ds:?}") };
+    assert_eq!((d.id.as_str(), d.amount, d.currency.as_str()), ("dp_1Pgc71B7WZ01zgkWMevJiAUx", 1000, "usd"));
+    assert_eq!((d.charge_id.as_deref(), d.reason.as_deref(), d.status.as_str()), (Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"), Some("general"), "warning_needs_response"));
+    assert_eq!((d.evidence_due_by, d.is_charge_refundable, d.created), (Some(1_723_679_999), true, 1_234_567_890));
+    let v = serde_json::to_value(d).unwrap();
+    assert!(v.get("evidenceDueBy").is_some() && v.get("isChargeRefundable").is_some(), "{v}");
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 1);
+}
+
+#[tokio::test]
+async fn disputes_for_an_email_ask_only_about_disputed_charges() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
+    let mut disputed = charge("ch_D", "cus_A", 700, 2);
+    disputed["disputed"] = json!(true);
+    mount_charges(&fake, ACCT, "cus_A", "100", vec![disputed, charge("ch_ok", "cus_A", 100, 1)], false).await;
+    fake.get("/v1/disputes", &[("charge", "ch_D"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![dispute("dp_1", "ch_D", "needs_response")], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let found = fake.client().disputes_for_email(&acct(), EMAIL).await.unwrap();
+    assert_eq!(found.disputes.len(), 1);
+    assert_eq!(found.disputes[0].charge_id.as_deref(), Some("ch_D"));
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 4);
+}
+
+async fn store(apps: &[(&str, &str)]) -> Arc<MemoryConnectionStore> {
+    let store = Arc::new(MemoryConnectionStore::new());
+    for (slug, account) in apps {
+        let c = Connection::new(AppSlug::parse(slug).unwrap(), AccountId::parse(account).unwrap(), false, Scope::ReadWrite);
+        store.save(&c).await.unwrap();
+    }
+    store
+}
+
+/// One app with a customer, a disputed charge (one open dispute, one won) and a subscription.
+async fn mount_happy_app(fake: &FakeStripe, account: &str) {
+    mount_customers(fake, account, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
+    let mut disputed = charge("ch_D", "cus_A", 700, 2);
+    disputed["disputed"] = json!(true);
+    mount_charges(fake, account, "cus_A", "25", vec![disputed, charge("ch_ok", "cus_A", 100, 1)], false).await;
+    mount_subscriptions(fake, account, "cus_A", vec![subscription("sub_1", "cus_A", 1, Some("Pro"))]).await;
+    fake.get_for(account, "/v1/disputes", &[("charge", "ch_D"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![dispute("dp_open", "ch_D", "needs_response"), dispute("dp_won", "ch_D", "won")], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+}
+
+#[tokio::test]
+async fn customer_context_reports_each_app_and_one_failing_app_does_not_fail_the_others() {
+    let fake = FakeStripe::start().await;
+    mount_happy_app(&fake, "acct_happy").await;
+    // Revoked: Stripe answers 401 for the connected account.
+    for p in ["/v1/customers", "/v1/customers/search"] {
+        let q: Vec<(&str, String)> = if p == "/v1/customers" {
+            vec![("email", EMAIL.into()), ("limit", "100".into())]
+        } else {
+            vec![("query", email_search()), ("limit", "100".into())]
+        };
+        let q: Vec<(&str, &str)> = q.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fake.get_for("acct_revoked", p, &q)
+            .respond_with(stripe_error(401, "invalid_request_error", Some("account_invalid"), "The provided key does not have access to account 'acct_revoked'", None))
+            .mount(&fake.server)
+            .await;
+    }
+    mount_customers(&fake, "acct_empty", vec![], vec![]).await;
+    let connections = store(&[("a-happy", "acct_happy"), ("b-revoked", "acct_revoked"), ("c-empty", "acct_empty")]).await;
+    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(connections).build().unwrap();
+
+    let ctx = client.customer_context(EMAIL, None).await.unwrap();
+    assert_eq!(ctx.email, EMAIL);
+    let [happy, revoked, empty] = &ctx.apps[..] else { panic!("{ctx:?}") };
+    assert_eq!((happy.app_slug.as_str(), happy.account_id.as_str(), &happy.error), ("a-happy", "acct_happy", &None));
+    assert_eq!(happy.payments.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["ch_D", "ch_ok"]);
+    assert_eq!(happy.subscriptions[0].plan_name.as_deref(), Some("Pro"));
+    assert_eq!(happy.open_disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_open"]);
+    let failure = revoked.error.as_ref().expect("the revoked app reports its error");
+    assert_eq!((failure.code.as_str(), failure.status, failure.request_id.as_deref()), ("stripe_auth_failed", Some(401), Some("req_401")));
+    assert!(revoked.payments.is_empty() && revoked.customers.is_empty());
+    assert_eq!((&empty.error, empty.customers.len(), empty.payments.len()), (&None, 0, 0));
+    let v = serde_json::to_value(&ctx).unwrap();
+    assert_eq!(v["apps"][1]["error"]["code"], "stripe_auth_failed");
+    assert!(v["apps"][0].get("openDisputes").is_some() && v["apps"][0].get("appSlug").is_some(), "{v}");
+    fake.assert_contract(&["acct_happy", "acct_revoked", "acct_empty"]).await;
+}
+
+struct BrokenStore;
+
+#[async_trait::async_trait]
+impl ConnectionStore for BrokenStore {
+    async fn save(&self, _: &Connection) -> Result<(), stripe_connect::StoreError> {
+        unreachable!()
+    }
+    async fn clear_by_account(&self, _: &AccountId) -> Result<Option<AppSlug>, stripe_connect::StoreError> {
+        unreachable!()
+    }
+    async fn get_by_slug(&self, _: &AppSlug) -> Result<Option<Connection>, stripe_connect::StoreError> {
+        unreachable!()
+    }
+    async fn list(&self) -> Result<Vec<Connection>, stripe_connect::StoreError> {
+        Err(stripe_connect::StoreError::new("connections.list", "database is down"))
+    }
+}
+
+#[tokio::test]
+async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
+    let fake = FakeStripe::start().await;
+    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(Arc::new(BrokenStore)).build().unwrap();
+    assert_eq!(client.customer_context(EMAIL, None).await.unwrap_err().code(), "store_failed");
+    let none = StripeConnect::new(fake.config().build().unwrap()).unwrap().customer_context(EMAIL, None).await.unwrap();
+    assert!(none.apps.is_empty());
+    assert!(fake.requests().await.is_empty());
+}
+
+#[tokio::test]
+async fn customer_context_takes_three_round_trips_whatever_the_number_of_apps() {
+    let delayed = FakeStripe::start().await;
+    let accounts = ["acct_a1", "acct_a2", "acct_a3", "acct_a4"];
+    // Every answer takes `rt`: the call's latency counts the round trips.
+    let rt = Duration::from_millis(200);
+    for a in accounts {
+        mount_app(&delayed, a, rt).await;
+    }
+    let slugs: Vec<(String, &str)> = accounts.iter().map(|a| (a.replace('_', "-"), *a)).collect();
+    let apps: Vec<(&str, &str)> = slugs.iter().map(|(s, a)| (s.as_str(), *a)).collect();
+    let client = StripeConnect::builder(delayed.config().build().unwrap()).connection_store(store(&apps).await).build().unwrap();
+    let started = Instant::now();
+    let ctx = client.customer_context(EMAIL, None).await.unwrap();
+    let took = started.elapsed();
+    assert!(ctx.apps.iter().all(|a| a.error.is_none() && a.open_disputes.len() == 1), "{ctx:?}");
+    assert!(took >= rt * 3, "three dependent steps: {took:?}");
+    assert!(took < rt * 4, "customers → charges+subscriptions → disputes is three round trips, for any number of apps: {took:?}");
+    // 4 apps × (list + search + charges + subscriptions + disputes)
+    assert_eq!(delayed.assert_contract(&accounts).await, 20);
+}
+
+/// Like [`mount_happy_app`] with one open dispute, any number of times, each answer after `rt`.
+async fn mount_app(fake: &FakeStripe, account: &str, rt: Duration) {
+    let slow = |body: Value| ok(body).set_delay(rt);
+    fake.get_for(account, "/v1/customers", &[("email", EMAIL), ("limit", "100")])
+        .respond_with(slow(list("/v1/customers", vec![customer("cus_A", EMAIL, 3)], false)))
+        .mount(&fake.server)
+        .await;
+    fake.get_for(account, "/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
+        .respond_with(slow(search("/v1/customers/search", vec![])))
+        .mount(&fake.server)
+        .await;
+    let mut disputed = charge("ch_D", "cus_A", 700, 2);
+    disputed["disputed"] = json!(true);
+    fake.get_for(account, "/v1/charges", &[("customer", "cus_A"), ("limit", "25")])
+        .respond_with(slow(list("/v1/charges", vec![disputed], false)))
+        .mount(&fake.server)
+        .await;
+    fake.get_for(account, "/v1/subscriptions", &[("customer", "cus_A"), ("status", "all"), ("limit", "100")])
+        .respond_with(slow(list("/v1/subscriptions", vec![subscription("sub_1", "cus_A", 1, Some("Pro"))], false)))
+        .mount(&fake.server)
+        .await;
+    fake.get_for(account, "/v1/disputes", &[("charge", "ch_D"), ("limit", "100")])
+        .respond_with(slow(list("/v1/disputes", vec![dispute("dp_open", "ch_D", "needs_response")], false)))
+        .mount(&fake.server)
+        .await;
+}
+
+#[tokio::test]
+async fn bad_input_is_invalid_input_and_sends_nothing() {
+    let fake = FakeStripe::start().await;
+    let client = fake.client();
+    let a = acct();
+    for email in ["", "   ", "not-an-email", "@example.com", "jenny@", "a@b@c", "jen ny@example.com", "x\"@y.z", "a\\b@c.d"] {
+        assert_eq!(client.customers_by_email(&a, email).await.unwrap_err().code(), "invalid_input", "{email:?}");
+        assert_eq!(client.payment_history(&a, email, None).await.unwrap_err().code(), "invalid_input", "{email:?}");
+        assert_eq!(client.subscriptions_by_email(&a, email).await.unwrap_err().code(), "invalid_input", "{email:?}");
+        assert_eq!(client.disputes_for_email(&a, email).await.unwrap_err().code(), "invalid_input", "{email:?}");
+        assert_eq!(client.customer_context(email, None).await.unwrap_err().code(), "invalid_input", "{email:?}");
+    }
+    for limit in [0, 101, 1000] {
+        assert_eq!(client.payment_history(&a, EMAIL, Some(limit)).await.unwrap_err().code(), "invalid_input");
+        assert_eq!(client.customer_context(EMAIL, Some(limit)).await.unwrap_err().code(), "invalid_input");
+    }
+    for bad in ["../charges", "ch_1/refunds", "ch_1?expand[]=customer", "ch_..", "re_1", ""] {
+        assert_eq!(ChargeId::parse(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
+    }
+    for bad in ["re_../charges", "ch_1", "re_1%2F"] {
+        assert_eq!(RefundId::parse(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
+    }
+    for bad in ["acct_1\r\nX-Evil: 1", "cus_1", "acct_"] {
+        assert_eq!(AccountId::parse(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
+    }
+    assert_eq!(CustomerId::parse("cus_1/../x").unwrap_err().code(), "invalid_input");
+    assert!(fake.requests().await.is_empty(), "nothing may be sent for bad input");
+}
+
+/// No public query can send anything but GET: every one of them runs against a server whose
+/// non-GET guard expects 0 requests (and the transport has no method to send anything else).
+#[tokio::test]
+async fn no_public_function_sends_anything_but_get_to_the_api() {
+    let fake = FakeStripe::start().await;
+    mount_app(&fake, ACCT, Duration::ZERO).await;
+    fake.get("/v1/charges/ch_D", &[]).respond_with(ok(charge("ch_D", "cus_A", 700, 2))).mount(&fake.server).await;
+    fake.get("/v1/refunds/re_1", &[]).respond_with(ok(object("refund"))).mount(&fake.server).await;
+    fake.get("/v1/charges", &[("customer", "cus_A"), ("limit", "100")])
+        .respond_with(ok(list("/v1/charges", vec![], false)))
+        .mount(&fake.server)
+        .await;
+    let client = StripeConnect::builder(fake.config().build().unwrap())
+        .connection_store(store(&[("app", ACCT)]).await)
+        .build()
+        .unwrap();
+    let (a, ch, cus) = (acct(), ChargeId::parse("ch_D").unwrap(), CustomerId::parse("cus_A").unwrap());
+    client.customers_by_email(&a, EMAIL).await.unwrap();
+    client.payment_history(&a, EMAIL, None).await.unwrap();
+    client.subscriptions_by_email(&a, EMAIL).await.unwrap();
+    client.subscriptions_for_customer(&a, &cus).await.unwrap();
+    client.lookup_charge(&a, &ch).await.unwrap();
+    client.verify_refund(&a, &RefundId::parse("re_1").unwrap()).await.unwrap();
+    client.disputes_for_charge(&a, &ch).await.unwrap();
+    client.disputes_for_email(&a, EMAIL).await.unwrap();
+    client.customer_context(EMAIL, None).await.unwrap();
+    let requests = fake.requests().await;
+    assert!(requests.len() >= 9);
+    assert!(requests.iter().all(|r| r.method == wiremock::http::Method::GET));
+    fake.assert_contract(&[ACCT]).await;
+}
+
+#[tokio::test]
+async fn unknown_fields_and_new_status_values_parse() {
+    let fake = FakeStripe::start().await;
+    let mut c = object("charge");
+    c["status"] = json!("a_status_from_2030");
+    c["brand_new_field"] = json!({"nested": [1, 2, 3]});
+    c["customer"] = json!({"id": "cus_expanded", "object": "customer"});
+    fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[]).respond_with(ok(c)).mount(&fake.server).await;
+    let got = fake.client().lookup_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
+    assert_eq!((got.status.as_str(), got.customer.as_deref()), ("a_status_from_2030", Some("cus_expanded")));
+}
+
+#[tokio::test]
+async fn a_404_on_lookup_is_not_found() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/refunds/re_missing", &[])
+        .respond_with(stripe_error(404, "invalid_request_error", Some("resource_missing"), "No such refund: 're_missing'", Some("id")))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let err = fake.client().verify_refund(&acct(), &RefundId::parse("re_missing").unwrap()).await.unwrap_err();
+    assert_eq!((err.code(), err.stripe_code(), err.request_id()), ("stripe_not_found", Some("resource_missing"), Some("req_404")));
+}

@@ -23,7 +23,9 @@ type Op = () => number;
 export interface WebhookCase {
   size: number;
   payloadType: 'string' | 'Buffer';
-  op: 'constructEvent' | 'verify';
+  /** `floor`: ours' verify-only entry followed by `JSON.parse` — what `constructEvent` would cost if
+   * the event checks ran on the parsed object instead of a second, native parse (diagnostic). */
+  op: 'constructEvent' | 'verify' | 'floor';
   /** What "ours" ran for this case (the verify-only entry may be missing from the binding). */
   oursEntry: string;
   theirsEntry: string;
@@ -151,6 +153,17 @@ export function runWebhooks(): { cases: WebhookCase[]; payloadBytes: Record<numb
             () => ours.constructEvent(payload, header, secret, opts).id.length,
             () => (stripe.webhooks.signature.verifyHeader(payload, header, secret, 300, undefined, receivedAtMs) ? 1 : 0),
           );
+      if (oursVerify) {
+        const floor = compare(
+          () => (oursVerify(payload, header, secret, opts), JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'))).data.object.id.length,
+          () => stripe.webhooks.constructEvent(payload, header, secret, 300, undefined, receivedAtMs).data.object.id.length,
+        );
+        cases.push({
+          size: bytes.length, payloadType, op: 'floor',
+          oursEntry: 'verifySignature + JSON.parse', theirsEntry: 'stripe.webhooks.constructEvent',
+          oursNsPerOp: floor.a, theirsNsPerOp: floor.b, oursCpuNsPerOp: floor.cpuA, theirsCpuNsPerOp: floor.cpuB, rounds: floor.rounds, opsPerRound: floor.n,
+        });
+      }
       cases.push({
         size: bytes.length, payloadType, op: 'verify',
         oursEntry: oursVerify ? (ours.verifySignature ? 'verifySignature' : 'verifyHeader') : 'constructEvent (no verify-only entry exported)',

@@ -11,9 +11,11 @@ const [which, oursSpecifier, root] = process.argv.slice(2);
 const req = createRequire(path.join(root, 'package.json'));
 let client;
 let tLoaded = t0;
+let rssLoaded = rss0;
 if (which === 'ours') {
   const pkg = req(oursSpecifier);
   tLoaded = process.hrtime.bigint();
+  rssLoaded = process.memoryUsage.rss();
   client = new pkg.StripeConnect({
     secretKey: 'sk_test_coldstart',
     clientId: 'ca_coldstart',
@@ -23,6 +25,7 @@ if (which === 'ours') {
 } else if (which === 'stripe') {
   const Stripe = req('stripe');
   tLoaded = process.hrtime.bigint();
+  rssLoaded = process.memoryUsage.rss();
   client = new Stripe('sk_test_coldstart');
 } else if (which !== 'none') {
   throw new Error(`unknown subject ${which}`);
@@ -38,5 +41,6 @@ process.stdout.write(
     rssBefore: rss0,
     rssAfter: rss1,
     rssAdded: rss1 - rss0,
+    rssAddedByRequire: rssLoaded - rss0,
   }) + '\n',
 );

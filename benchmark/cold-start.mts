@@ -19,17 +19,19 @@ export interface ColdStartSide {
   requireMs: number;
   totalMs: number;
   rssAddedMiB: number;
+  /** Of which `require` alone. */
+  rssAddedByRequireMiB: number;
   processWallMs: number;
 }
 
-function once(which: Subject): { totalMs: number; requireMs: number; rssAdded: number; wallMs: number } {
+function once(which: Subject): { totalMs: number; requireMs: number; rssAdded: number; rssAddedByRequire: number; wallMs: number } {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [CHILD, which, OURS_SPECIFIER, ROOT], { encoding: 'utf8', cwd: ROOT });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`cold start of ${which} failed (${r.status}): ${r.stderr}`);
   const out = JSON.parse(r.stdout);
   if (which !== 'none' && !out.constructed) throw new Error(`${which}: no client constructed`);
-  return { totalMs: out.totalMs, requireMs: out.requireMs, rssAdded: out.rssAdded, wallMs };
+  return { totalMs: out.totalMs, requireMs: out.requireMs, rssAdded: out.rssAdded, rssAddedByRequire: out.rssAddedByRequire, wallMs };
 }
 
 export function runColdStart(runs = 21): Record<Subject, ColdStartSide> {
@@ -48,6 +50,7 @@ export function runColdStart(runs = 21): Record<Subject, ColdStartSide> {
       requireMs: median(xs.map((x) => x.requireMs)),
       totalMs: median(xs.map((x) => x.totalMs)),
       rssAddedMiB: median(xs.map((x) => x.rssAdded)) / 2 ** 20,
+      rssAddedByRequireMiB: median(xs.map((x) => x.rssAddedByRequire)) / 2 ** 20,
       processWallMs: median(xs.map((x) => x.wallMs)),
     };
   }

@@ -116,6 +116,7 @@ export function report(r: Results): string {
         ['`require` + construct a client', `${o.totalMs.toFixed(1)} ms`, `${s.totalMs.toFixed(1)} ms`, (o.totalMs / s.totalMs).toFixed(2), `≤ 0.20 ${verdict(o.totalMs / s.totalMs <= 0.2)}`],
         ['… of which `require`', `${o.requireMs.toFixed(1)} ms`, `${s.requireMs.toFixed(1)} ms`, (o.requireMs / s.requireMs).toFixed(2), ''],
         ['RSS added', `${o.rssAddedMiB.toFixed(1)} MiB`, `${s.rssAddedMiB.toFixed(1)} MiB`, (o.rssAddedMiB / s.rssAddedMiB).toFixed(2), `≤ 0.33 ${verdict(o.rssAddedMiB / s.rssAddedMiB <= 1 / 3)}`],
+        ['… of which `require`', `${o.rssAddedByRequireMiB.toFixed(1)} MiB`, `${s.rssAddedByRequireMiB.toFixed(1)} MiB`, (o.rssAddedByRequireMiB / s.rssAddedByRequireMiB).toFixed(2), ''],
         ['whole process, spawn to exit', `${o.processWallMs.toFixed(1)} ms`, `${s.processWallMs.toFixed(1)} ms`, (o.processWallMs / s.processWallMs).toFixed(2), `(empty Node: ${n.processWallMs.toFixed(1)} ms)`],
       ]));
     } else out.push(`Not measured: ${r.coldStart.error}`);

@@ -36,10 +36,15 @@ interface Results {
   fanout?: FanoutResult | { error: string };
   throughput?: ThroughputResult | { error: string };
   rust?: RustNumbers;
+  loadAt?: Record<string, string>;
 }
 
+/** The load average when each benchmark started (the machine may be shared). */
+const loadAt: Record<string, string> = {};
+
 async function attempt<T>(name: string, fn: () => T | Promise<T>): Promise<T | { error: string }> {
-  console.error(`… ${name}`);
+  loadAt[name] = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.error(`… ${name} (load average ${loadAt[name]})`);
   try {
     return await fn();
   } catch (e) {
@@ -151,6 +156,7 @@ export function report(r: Results): string {
         line('latency p50 / p99', (x) => `${x.p50Ms.toFixed(1)} / ${x.p99Ms.toFixed(1)} ms`, (x) => x.p50Ms),
         line('client CPU per call', (x) => `${fmt(x.cpuUsPerCall)} µs`, (x) => x.cpuUsPerCall),
         line('peak RSS of the client process', (x) => `${x.peakRssMiB.toFixed(0)} MiB`, (x) => x.peakRssMiB),
+        line('… growth during the run (peak − RSS before it)', (x) => `${(x.peakRssMiB - x.baseRssMiB).toFixed(1)} MiB`, (x) => x.peakRssMiB - x.baseRssMiB),
         line('TCP connections opened', (x) => fmt(x.tcpConnections), (x) => x.tcpConnections),
       ]));
       if (!o) out.push(`\nOurs not measured: ${t.oursError}`);
@@ -166,6 +172,9 @@ export function report(r: Results): string {
     if (rows.length === 0) out.push('No criterion results found: run `cargo bench --bench webhook_verify` first (same `CARGO_TARGET_DIR`).');
     else out.push(table(['benchmark/bytes', 'mean', 'throughput', `of openssl sha256 (${sha ? fmt(sha) : '?'} MB/s at 16 KB)`], rows));
   }
+  if (r.loadAt && Object.keys(r.loadAt).length) {
+    out.push(`\nLoad average (1, 5, 15 min) when each part started: ${Object.entries(r.loadAt).map(([k, v]) => `${k} ${v}`).join('; ')}.`);
+  }
   return out.join('\n');
 }
 
@@ -180,6 +189,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (want('fanout')) results.fanout = await attempt('customer context fan-out', () => runFanout(quick ? 3 : 9));
   if (want('throughput')) results.throughput = await attempt('throughput', () => runThroughput(quick ? 500 : 2000, 64));
   if (want('rust')) results.rust = rustNumbers();
+  results.loadAt = loadAt;
   const file = quick ? resolve(tmpdir(), 'stripe-connect-bench.quick.json') : resolve(ROOT, 'benchmark/results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(report(results));

@@ -6,6 +6,15 @@ const t0 = process.hrtime.bigint();
 const rss0 = process.memoryUsage.rss();
 const { createRequire } = require('node:module');
 const path = require('node:path');
+const { readFileSync } = require('node:fs');
+
+/** Resident anonymous (private: heap, stacks) and file-backed (code, shareable) memory, bytes. */
+function rssSplit() {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') };
+}
+const split0 = rssSplit();
 
 const [which, oursSpecifier, root] = process.argv.slice(2);
 const req = createRequire(path.join(root, 'package.json'));
@@ -32,6 +41,7 @@ if (which === 'ours') {
 }
 const t1 = process.hrtime.bigint();
 const rss1 = process.memoryUsage.rss();
+const split1 = rssSplit();
 process.stdout.write(
   JSON.stringify({
     which,
@@ -42,5 +52,7 @@ process.stdout.write(
     rssAfter: rss1,
     rssAdded: rss1 - rss0,
     rssAddedByRequire: rssLoaded - rss0,
+    anonAdded: split1.anon - split0.anon,
+    fileAdded: split1.file - split0.file,
   }) + '\n',
 );

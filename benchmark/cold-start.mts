@@ -21,23 +21,31 @@ export interface ColdStartSide {
   rssAddedMiB: number;
   /** Of which `require` alone. */
   rssAddedByRequireMiB: number;
+  /** RSS added, split: private anonymous memory (heap, stacks) and file-backed pages (code). */
+  anonAddedMiB: number;
+  fileAddedMiB: number;
   processWallMs: number;
 }
 
-function once(which: Subject): { totalMs: number; requireMs: number; rssAdded: number; rssAddedByRequire: number; wallMs: number } {
+interface Sample { totalMs: number; requireMs: number; rssAdded: number; rssAddedByRequire: number; anonAdded: number; fileAdded: number; wallMs: number }
+
+function once(which: Subject): Sample {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [CHILD, which, OURS_SPECIFIER, ROOT], { encoding: 'utf8', cwd: ROOT });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`cold start of ${which} failed (${r.status}): ${r.stderr}`);
   const out = JSON.parse(r.stdout);
   if (which !== 'none' && !out.constructed) throw new Error(`${which}: no client constructed`);
-  return { totalMs: out.totalMs, requireMs: out.requireMs, rssAdded: out.rssAdded, rssAddedByRequire: out.rssAddedByRequire, wallMs };
+  return {
+    totalMs: out.totalMs, requireMs: out.requireMs, rssAdded: out.rssAdded, rssAddedByRequire: out.rssAddedByRequire,
+    anonAdded: out.anonAdded, fileAdded: out.fileAdded, wallMs,
+  };
 }
 
 export function runColdStart(runs = 21): Record<Subject, ColdStartSide> {
   const subjects: Subject[] = ['ours', 'stripe', 'none'];
   for (const s of subjects) once(s); // warm the file-system cache, not counted
-  const samples: Record<Subject, ReturnType<typeof once>[]> = { ours: [], stripe: [], none: [] };
+  const samples: Record<Subject, Sample[]> = { ours: [], stripe: [], none: [] };
   for (let i = 0; i < runs; i++) {
     const order = i % 2 === 0 ? subjects : [...subjects].reverse();
     for (const s of order) samples[s].push(once(s));
@@ -51,6 +59,8 @@ export function runColdStart(runs = 21): Record<Subject, ColdStartSide> {
       totalMs: median(xs.map((x) => x.totalMs)),
       rssAddedMiB: median(xs.map((x) => x.rssAdded)) / 2 ** 20,
       rssAddedByRequireMiB: median(xs.map((x) => x.rssAddedByRequire)) / 2 ** 20,
+      anonAddedMiB: median(xs.map((x) => x.anonAdded)) / 2 ** 20,
+      fileAddedMiB: median(xs.map((x) => x.fileAdded)) / 2 ** 20,
       processWallMs: median(xs.map((x) => x.wallMs)),
     };
   }

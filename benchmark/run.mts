@@ -122,6 +122,8 @@ export function report(r: Results): string {
         ['… of which `require`', `${o.requireMs.toFixed(1)} ms`, `${s.requireMs.toFixed(1)} ms`, (o.requireMs / s.requireMs).toFixed(2), ''],
         ['RSS added', `${o.rssAddedMiB.toFixed(1)} MiB`, `${s.rssAddedMiB.toFixed(1)} MiB`, (o.rssAddedMiB / s.rssAddedMiB).toFixed(2), `≤ 0.33 ${verdict(o.rssAddedMiB / s.rssAddedMiB <= 1 / 3)}`],
         ['… of which `require`', `${o.rssAddedByRequireMiB.toFixed(1)} MiB`, `${s.rssAddedByRequireMiB.toFixed(1)} MiB`, (o.rssAddedByRequireMiB / s.rssAddedByRequireMiB).toFixed(2), ''],
+        ['… private (anonymous: heap, stacks)', `${o.anonAddedMiB.toFixed(1)} MiB`, `${s.anonAddedMiB.toFixed(1)} MiB`, (o.anonAddedMiB / s.anonAddedMiB).toFixed(2), ''],
+        ['… file-backed (mapped code, shareable)', `${o.fileAddedMiB.toFixed(1)} MiB`, `${s.fileAddedMiB.toFixed(1)} MiB`, '', ''],
         ['whole process, spawn to exit', `${o.processWallMs.toFixed(1)} ms`, `${s.processWallMs.toFixed(1)} ms`, (o.processWallMs / s.processWallMs).toFixed(2), `(empty Node: ${n.processWallMs.toFixed(1)} ms)`],
       ]));
     } else out.push(`Not measured: ${r.coldStart.error}`);

@@ -15,7 +15,9 @@ use stripe_connect::{
 };
 use wiremock::ResponseTemplate;
 
-use crate::fake_stripe::{acct, charge, config_for, dropping_server, ok, stripe_error, FakeStripe, ACCT, KEY};
+use crate::fake_stripe::{
+    acct, charge, config_for, dropping_server, ok, stripe_error, CannedStripe, FakeStripe, ACCT, KEY,
+};
 
 const CHARGE: &str = "ch_3MmlLrLkdIwHu7ix0snN0B15";
 const CHARGE_PATH: &str = "/v1/charges/ch_3MmlLrLkdIwHu7ix0snN0B15";
@@ -114,6 +116,8 @@ async fn a_429_that_persists_is_rate_limited_with_its_reason() {
     assert_eq!(e.stripe_code.as_deref(), Some("rate_limit"));
 }
 
+/// Waiting would end at the deadline (10 s) with `stripe_timeout`; not waiting answers at once
+/// with the 429's error. The bound is half the deadline, so load cannot reach it.
 #[tokio::test]
 async fn retry_after_past_the_deadline_is_not_waited_for() {
     let fake = FakeStripe::start().await;
@@ -122,24 +126,30 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let client = StripeConnect::new(fake.config().timeout(Duration::from_secs(2)).build().unwrap()).unwrap();
+    let client = StripeConnect::new(fake.config().timeout(Duration::from_secs(10)).build().unwrap()).unwrap();
     let started = Instant::now();
     let err = lookup(&client).await.unwrap_err();
-    assert_eq!(err.code(), "stripe_rate_limited");
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert_eq!(err.code(), "stripe_rate_limited", "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(fake.requests().await.len(), 1);
 }
 
+/// The server would answer after 10 s; the 200 ms deadline ends the call with the first attempt
+/// still in flight: one request, no retry, and well before the answer.
 #[tokio::test]
 async fn a_response_slower_than_the_deadline_is_stripe_timeout() {
     let fake = FakeStripe::start().await;
-    fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge()).set_delay(Duration::from_secs(3))).mount(&fake.server).await;
+    fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge()).set_delay(Duration::from_secs(10))).mount(&fake.server).await;
     let client = StripeConnect::new(fake.config().timeout(Duration::from_millis(200)).build().unwrap()).unwrap();
     let started = Instant::now();
     let err = lookup(&client).await.unwrap_err();
     assert_eq!(err.code(), "stripe_timeout");
-    assert!(started.elapsed() < Duration::from_secs(1), "the deadline is total, not per socket read: {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(5), "the deadline is total, not per socket read: {:?}", started.elapsed());
+    assert_eq!(fake.requests().await.len(), 1, "the deadline is total: no retry after it");
 }
 
+/// Every attempt takes at least 150 ms and every backoff at least 10 ms, so a 400 ms deadline
+/// leaves room for at most 3 of the 51 attempts allowed.
 #[tokio::test]
 async fn the_deadline_covers_retries_and_backoff() {
     let fake = FakeStripe::start().await;
@@ -149,7 +159,9 @@ async fn the_deadline_covers_retries_and_backoff() {
     let started = Instant::now();
     let err = lookup(&client).await.unwrap_err();
     assert!(matches!(err.code(), "stripe_timeout" | "stripe_unavailable"), "{err}");
-    assert!(started.elapsed() < Duration::from_millis(700), "{:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    let attempts = fake.requests().await.len();
+    assert!((1..=3).contains(&attempts), "the retries stop at the deadline: {attempts} attempts");
 }
 
 #[tokio::test]
@@ -279,30 +291,35 @@ async fn nobody_listening_is_unavailable() {
     assert_eq!(lookup(&client).await.unwrap_err().code(), "stripe_unavailable");
 }
 
+/// Counted in flight at the transport, under the limiter (which wraps every transport): one
+/// account never has more than its limit in flight, and the accounts do not share one.
 #[tokio::test]
 async fn concurrency_is_limited_per_account() {
-    let fake = FakeStripe::start().await;
-    let delay = Duration::from_millis(150);
-    for account in [ACCT, "acct_2", "acct_3"] {
-        fake.get_for(account, CHARGE_PATH, &[]).respond_with(ok(the_charge()).set_delay(delay)).mount(&fake.server).await;
-    }
-    let client = StripeConnect::new(fake.config().max_concurrency_per_account(2).build().unwrap()).unwrap();
-    let run = |accounts: Vec<&'static str>| {
-        let client = client.clone();
+    let canned = || Arc::new(CannedStripe::new(Duration::from_millis(10)).route(CHARGE_PATH, &[], the_charge()));
+    let lookups = |stripe: &Arc<CannedStripe>, accounts: Vec<&'static str>| {
+        let client = stripe.builder(|c| c.max_concurrency_per_account(2)).build().unwrap();
         async move {
-            let started = Instant::now();
-            let calls = accounts.into_iter().map(|a| {
+            let calls = accounts.iter().map(|a| {
                 let client = client.clone();
                 async move { client.lookup_charge(&AccountId::parse(a).unwrap(), &charge_id()).await.unwrap() }
             });
-            futures::future::join_all(calls).await;
-            started.elapsed()
+            futures::future::join_all(calls).await.len()
         }
     };
-    let one_account = run(vec![ACCT; 6]).await;
-    assert!(one_account >= delay * 3 - Duration::from_millis(20), "6 calls, 2 at a time: {one_account:?}");
-    let three_accounts = run(vec![ACCT, ACCT, "acct_2", "acct_2", "acct_3", "acct_3"]).await;
-    assert!(three_accounts < delay * 3 - Duration::from_millis(20), "accounts do not share a limit: {three_accounts:?}");
+
+    let stripe = canned();
+    assert_eq!(lookups(&stripe, vec![ACCT; 6]).await, 6);
+    assert_eq!(stripe.max_in_flight(ACCT), 2, "6 calls at once on one account, at most 2 in flight");
+    assert_eq!(stripe.assert_contract(&[ACCT]), 6);
+
+    let stripe = canned();
+    let accounts = [ACCT, "acct_2", "acct_3"];
+    assert_eq!(lookups(&stripe, accounts.iter().flat_map(|a| [*a; 4]).collect()).await, 12);
+    for a in accounts {
+        assert_eq!(stripe.max_in_flight(a), 2, "4 calls at once on {a}, at most 2 in flight");
+    }
+    assert_eq!(stripe.max_total_in_flight(), 6, "accounts do not share a limit: 2 each in flight together");
+    assert_eq!(stripe.assert_contract(&accounts), 12);
 }
 
 /// A transport that records what it was asked to send.

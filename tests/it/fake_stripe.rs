@@ -9,13 +9,22 @@
 //! - [`FakeStripe::assert_contract`] checks every request received: GET, the Bearer key,
 //!   `Stripe-Account`, the pinned `Stripe-Version`, the User-Agent, and that each query parameter
 //!   is declared for that operation in Stripe's OpenAPI spec (`tests/fixtures/spec-params.json`).
+//! - [`CannedStripe`] is the same Stripe as an [`ApiTransport`], for tests about *how* requests
+//!   are issued rather than what is on the wire: it records, per connected account, the causal
+//!   depth of every request and how many were in flight at once, so ordering and concurrency are
+//!   asserted structurally, never with a clock.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use serde_json::{json, Value};
-use stripe_connect::{AccountId, ConfigBuilder, StripeConnect, STRIPE_VERSION, USER_AGENT};
+use stripe_connect::{
+    AccountId, ApiTransport, ConfigBuilder, GetRequest, RawResponse, StripeConnect, StripeConnectBuilder, TransportError,
+    STRIPE_VERSION, USER_AGENT,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::http::Method;
 use wiremock::matchers::{any, header, method, path};
@@ -254,4 +263,176 @@ pub async fn dropping_server(drop_first: usize, good_body: String) -> (String, A
         }
     });
     (base, count)
+}
+
+/// One request a [`CannedStripe`] was sent.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The `Stripe-Account` header.
+    pub account: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    /// 1 + the greatest depth among the requests of the same account that had completed before
+    /// this one was issued: requests issued together share a depth, a request that waited for
+    /// another is one deeper. The deepest request of a call is its number of round trips.
+    pub depth: usize,
+    /// Whether a route answered it (an unrouted request gets a 418).
+    pub routed: bool,
+}
+
+#[derive(Default)]
+struct Record {
+    sent: Vec<Sent>,
+    /// Per account: the deepest request completed so far.
+    completed_depth: HashMap<String, usize>,
+    in_flight: HashMap<String, usize>,
+    max_in_flight: HashMap<String, usize>,
+    total_in_flight: usize,
+    max_total_in_flight: usize,
+}
+
+impl Record {
+    fn lock(m: &Mutex<Record>) -> std::sync::MutexGuard<'_, Record> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Leaves the in-flight counts when the request ends, answered or cancelled (e.g. by a deadline).
+struct InFlight<'a> {
+    record: &'a Mutex<Record>,
+    account: String,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut r = Record::lock(self.record);
+        *r.in_flight.get_mut(&self.account).unwrap() -= 1;
+        r.total_in_flight -= 1;
+    }
+}
+
+/// `GET path` with exactly `query` (sorted) answers 200 with `body`, on every account.
+struct Route {
+    path: String,
+    query: Vec<(String, String)>,
+    body: Value,
+}
+
+/// A Stripe behind the [`ApiTransport`] seam: canned Stripe-shaped answers (the same fixture
+/// helpers as the wiremock server), each after a short sleep. The sleep only lets requests that
+/// are issued together all be issued before any of them completes; nothing is asserted on time.
+/// What is asserted is the record: each request's causal depth ([`Sent::depth`]) and the most
+/// requests in flight at once, per account and in all.
+pub struct CannedStripe {
+    routes: Vec<Route>,
+    pause: Duration,
+    record: Mutex<Record>,
+}
+
+impl CannedStripe {
+    /// Answers after `pause` (a few milliseconds: not zero, or each request would complete
+    /// before the next one is issued).
+    pub fn new(pause: Duration) -> Self {
+        assert!(!pause.is_zero(), "a zero pause completes each request before its siblings are issued");
+        CannedStripe { routes: Vec::new(), pause, record: Mutex::default() }
+    }
+
+    /// Answer `GET path` with exactly `query` (any order) with 200 and `body`, on any account.
+    pub fn route(mut self, path: &str, query: &[(&str, &str)], body: Value) -> Self {
+        let mut query: Vec<(String, String)> = query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        query.sort();
+        self.routes.push(Route { path: path.to_string(), query, body });
+        self
+    }
+
+    /// A client builder (test config) whose API requests go to this transport: the API base is
+    /// never dialled.
+    pub fn builder(self: &Arc<Self>, config: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> StripeConnectBuilder {
+        StripeConnect::builder(config(config_for("https://api.stripe.test")).build().unwrap()).api_transport(self.clone())
+    }
+
+    pub fn sent(&self) -> Vec<Sent> {
+        Record::lock(&self.record).sent.clone()
+    }
+
+    /// `(depth, path)` of every request of `account`, sorted.
+    pub fn steps(&self, account: &str) -> Vec<(usize, String)> {
+        let mut steps: Vec<(usize, String)> =
+            self.sent().into_iter().filter(|s| s.account == account).map(|s| (s.depth, s.path)).collect();
+        steps.sort();
+        steps
+    }
+
+    /// The most requests of `account` in flight at once.
+    pub fn max_in_flight(&self, account: &str) -> usize {
+        Record::lock(&self.record).max_in_flight.get(account).copied().unwrap_or(0)
+    }
+
+    /// The most requests in flight at once, all accounts together.
+    pub fn max_total_in_flight(&self) -> usize {
+        Record::lock(&self.record).max_total_in_flight
+    }
+
+    /// Like [`FakeStripe::assert_contract`]: every request routed, with the headers and
+    /// spec-declared query parameters; returns how many there were.
+    pub fn assert_contract(&self, accounts: &[&str]) -> usize {
+        let sent = self.sent();
+        for s in &sent {
+            let what = format!("GET {} {:?} on {}", s.path, s.query, s.account);
+            assert!(s.routed, "no route for {what}");
+            let h = |name: &str| s.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+            assert_eq!(h("authorization"), format!("Bearer {KEY}"), "{what}");
+            assert!(accounts.contains(&s.account.as_str()), "unexpected Stripe-Account: {what}");
+            assert_eq!(h("stripe-version"), STRIPE_VERSION, "{what}");
+            assert_eq!(h("user-agent"), USER_AGENT, "{what}");
+            for (name, value) in &s.query {
+                if let Err(e) = declared(&s.path, name, value) {
+                    panic!("{what}: {e}");
+                }
+            }
+        }
+        sent.len()
+    }
+}
+
+#[async_trait]
+impl ApiTransport for CannedStripe {
+    async fn get(&self, request: &GetRequest) -> Result<RawResponse, TransportError> {
+        let url = request.url();
+        let path = url.path().to_string();
+        let mut query: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        query.sort();
+        let headers: Vec<(String, String)> = request.headers().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect();
+        let account = headers.iter().find(|(k, _)| k == "stripe-account").map(|(_, v)| v.clone()).unwrap_or_default();
+        let body = self.routes.iter().find(|r| r.path == path && r.query == query).map(|r| r.body.clone());
+
+        let depth = {
+            let mut r = Record::lock(&self.record);
+            let depth = 1 + r.completed_depth.get(&account).copied().unwrap_or(0);
+            r.sent.push(Sent { account: account.clone(), path, query, headers, depth, routed: body.is_some() });
+            let n = r.in_flight.entry(account.clone()).or_default();
+            *n += 1;
+            let n = *n;
+            let max = r.max_in_flight.entry(account.clone()).or_default();
+            *max = (*max).max(n);
+            r.total_in_flight += 1;
+            r.max_total_in_flight = r.max_total_in_flight.max(r.total_in_flight);
+            depth
+        };
+        let in_flight = InFlight { record: &self.record, account };
+        tokio::time::sleep(self.pause).await;
+        {
+            let mut r = Record::lock(&self.record);
+            let done = r.completed_depth.entry(in_flight.account.clone()).or_default();
+            *done = (*done).max(depth);
+        }
+        drop(in_flight);
+
+        let headers = vec![("request-id".to_string(), "req_canned".to_string())];
+        Ok(match body {
+            Some(body) => RawResponse { status: 200, headers, body: body.to_string().into_bytes() },
+            None => RawResponse { status: 418, headers, body: b"{\"error\":{\"message\":\"no route\"}}".to_vec() },
+        })
+    }
 }

@@ -7,7 +7,7 @@
 //! subscription items.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use stripe_connect::{
@@ -16,7 +16,8 @@ use stripe_connect::{
 };
 
 use crate::fake_stripe::{
-    acct, charge, customer, dispute, list, object, ok, search, stripe_error, subscription, FakeStripe, ACCT,
+    acct, charge, customer, dispute, list, object, ok, search, stripe_error, subscription, CannedStripe,
+    FakeStripe, ACCT,
 };
 
 const EMAIL: &str = "Jenny.Rosen@example.com";
@@ -419,53 +420,92 @@ async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
     assert!(fake.requests().await.is_empty());
 }
 
+/// The order is asserted on the requests' causal depth (see [`CannedStripe`]), not on a clock:
+/// per app, depth 1 is the customers list and search together, depth 2 the charges and the
+/// subscriptions together, depth 3 the disputes. Fetching charges and subscriptions one after
+/// the other would make it 4, and running the apps one after the other would keep fewer requests
+/// in flight at once than the apps have first steps.
 #[tokio::test]
 async fn customer_context_takes_three_round_trips_whatever_the_number_of_apps() {
-    let delayed = FakeStripe::start().await;
-    let accounts = ["acct_a1", "acct_a2", "acct_a3", "acct_a4"];
-    // Every answer takes `rt`: the call's latency counts the round trips.
-    let rt = Duration::from_millis(200);
-    for a in accounts {
-        mount_app(&delayed, a, rt).await;
+    let accounts = ["acct_a1", "acct_a2", "acct_a3", "acct_a4", "acct_a5"];
+    let mut stripe = CannedStripe::new(Duration::from_millis(10));
+    for (path, query, body) in app_answers() {
+        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        stripe = stripe.route(path, &query, body);
     }
+    let stripe = Arc::new(stripe);
     let slugs: Vec<(String, &str)> = accounts.iter().map(|a| (a.replace('_', "-"), *a)).collect();
     let apps: Vec<(&str, &str)> = slugs.iter().map(|(s, a)| (s.as_str(), *a)).collect();
-    let client = StripeConnect::builder(delayed.config().build().unwrap()).connection_store(store(&apps).await).build().unwrap();
-    let started = Instant::now();
+    let client = stripe.builder(|c| c).connection_store(store(&apps).await).build().unwrap();
+
     let ctx = client.customer_context(EMAIL, None).await.unwrap();
-    let took = started.elapsed();
+    assert_eq!(ctx.apps.len(), accounts.len());
     assert!(ctx.apps.iter().all(|a| a.error.is_none() && a.open_disputes.len() == 1), "{ctx:?}");
-    assert!(took >= rt * 3, "three dependent steps: {took:?}");
-    assert!(took < rt * 4, "customers → charges+subscriptions → disputes is three round trips, for any number of apps: {took:?}");
-    // 4 apps × (list + search + charges + subscriptions + disputes)
-    assert_eq!(delayed.assert_contract(&accounts).await, 20);
+
+    let three_steps = [
+        (1, "/v1/customers"),
+        (1, "/v1/customers/search"),
+        (2, "/v1/charges"),
+        (2, "/v1/subscriptions"),
+        (3, "/v1/disputes"),
+    ];
+    for a in accounts {
+        let steps = stripe.steps(a);
+        let steps: Vec<(usize, &str)> = steps.iter().map(|(d, p)| (*d, p.as_str())).collect();
+        assert_eq!(steps, three_steps, "{a}: customers (list + search) → charges + subscriptions → disputes");
+        assert_eq!(stripe.max_in_flight(a), 2, "{a}: the two requests of a step are in flight together");
+    }
+    let round_trips = stripe.sent().iter().map(|s| s.depth).max();
+    assert_eq!(round_trips, Some(3), "three round trips, for any number of apps");
+    assert_eq!(
+        stripe.max_total_in_flight(),
+        2 * accounts.len(),
+        "the apps run concurrently: every app's first step is in flight at once"
+    );
+    // 5 apps × (list + search + charges + subscriptions + disputes)
+    assert_eq!(stripe.assert_contract(&accounts), 25);
 }
 
-/// Like [`mount_happy_app`] with one open dispute, any number of times, each answer after `rt`.
-async fn mount_app(fake: &FakeStripe, account: &str, rt: Duration) {
-    let slow = |body: Value| ok(body).set_delay(rt);
-    fake.get_for(account, "/v1/customers", &[("email", EMAIL), ("limit", "100")])
-        .respond_with(slow(list("/v1/customers", vec![customer("cus_A", EMAIL, 3)], false)))
-        .mount(&fake.server)
-        .await;
-    fake.get_for(account, "/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
-        .respond_with(slow(search("/v1/customers/search", vec![])))
-        .mount(&fake.server)
-        .await;
+/// A query string's pairs.
+type Query = Vec<(&'static str, String)>;
+
+/// One app with one customer, a disputed charge with one open dispute, and a subscription: the
+/// path, exact query and answer of each request of a customer context.
+fn app_answers() -> Vec<(&'static str, Query, Value)> {
     let mut disputed = charge("ch_D", "cus_A", 700, 2);
     disputed["disputed"] = json!(true);
-    fake.get_for(account, "/v1/charges", &[("customer", "cus_A"), ("limit", "25")])
-        .respond_with(slow(list("/v1/charges", vec![disputed], false)))
-        .mount(&fake.server)
-        .await;
-    fake.get_for(account, "/v1/subscriptions", &[("customer", "cus_A"), ("status", "all"), ("limit", "100")])
-        .respond_with(slow(list("/v1/subscriptions", vec![subscription("sub_1", "cus_A", 1, Some("Pro"))], false)))
-        .mount(&fake.server)
-        .await;
-    fake.get_for(account, "/v1/disputes", &[("charge", "ch_D"), ("limit", "100")])
-        .respond_with(slow(list("/v1/disputes", vec![dispute("dp_open", "ch_D", "needs_response")], false)))
-        .mount(&fake.server)
-        .await;
+    let q = |pairs: &[(&'static str, &str)]| -> Query { pairs.iter().map(|(k, v)| (*k, v.to_string())).collect() };
+    vec![
+        (
+            "/v1/customers",
+            q(&[("email", EMAIL), ("limit", "100")]),
+            list("/v1/customers", vec![customer("cus_A", EMAIL, 3)], false),
+        ),
+        (
+            "/v1/customers/search",
+            q(&[("query", &email_search()), ("limit", "100")]),
+            search("/v1/customers/search", vec![]),
+        ),
+        ("/v1/charges", q(&[("customer", "cus_A"), ("limit", "25")]), list("/v1/charges", vec![disputed], false)),
+        (
+            "/v1/subscriptions",
+            q(&[("customer", "cus_A"), ("status", "all"), ("limit", "100")]),
+            list("/v1/subscriptions", vec![subscription("sub_1", "cus_A", 1, Some("Pro"))], false),
+        ),
+        (
+            "/v1/disputes",
+            q(&[("charge", "ch_D"), ("limit", "100")]),
+            list("/v1/disputes", vec![dispute("dp_open", "ch_D", "needs_response")], false),
+        ),
+    ]
+}
+
+/// [`app_answers`] on the wiremock server for `account`, any number of times.
+async fn mount_app(fake: &FakeStripe, account: &str) {
+    for (path, query, body) in app_answers() {
+        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fake.get_for(account, path, &query).respond_with(ok(body)).mount(&fake.server).await;
+    }
 }
 
 #[tokio::test]
@@ -502,7 +542,7 @@ async fn bad_input_is_invalid_input_and_sends_nothing() {
 #[tokio::test]
 async fn no_public_function_sends_anything_but_get_to_the_api() {
     let fake = FakeStripe::start().await;
-    mount_app(&fake, ACCT, Duration::ZERO).await;
+    mount_app(&fake, ACCT).await;
     fake.get("/v1/charges/ch_D", &[]).respond_with(ok(charge("ch_D", "cus_A", 700, 2))).mount(&fake.server).await;
     fake.get("/v1/refunds/re_1", &[]).respond_with(ok(object("refund"))).mount(&fake.server).await;
     fake.get("/v1/charges", &[("customer", "cus_A"), ("limit", "100")])

@@ -1,0 +1,33 @@
+// @support/stripe-connect/drizzle: the connections and claims stores over Drizzle ORM, for MySQL,
+// Postgres and SQLite. Pass them as `stores` to `new StripeConnect(...)`:
+//
+//   const stripeConnect = new StripeConnect({
+//     ...,
+//     stores: {
+//       connections: drizzleConnectionStore(db, apps),        // your apps table
+//       claims: drizzleClaimStore(db, claimsTableMysql),       // the documented claims table
+//       disputes: { disputeCreated: async (alert) => { … } },
+//     },
+//   });
+//
+// Needs `drizzle-orm` (≥ 0.44) in the app; nothing else.
+
+export { drizzleConnectionStore, type ConnectionColumns, type DrizzleConnectionStore, type DrizzleConnectionStoreOptions } from './drizzle/connections.js';
+export { drizzleClaimStore, type DrizzleClaimStore, type DrizzleClaimStoreOptions } from './drizzle/claims.js';
+export {
+  CLAIMS_TABLE_NAME,
+  claimsTableDdl,
+  claimsTableMysql,
+  claimsTablePg,
+  claimsTableSqlite,
+  exampleAppsTableDdl,
+  exampleAppsTableMysql,
+  exampleAppsTablePg,
+  exampleAppsTableSqlite,
+  mysqlClaimsTable,
+  pgClaimsTable,
+  sqliteClaimsTable,
+  type Dialect,
+} from './drizzle/tables.js';
+export { affectedRows, isUniqueViolation } from './drizzle/driver.js';
+export type { ClaimStore, Connection, ConnectionStore, DrizzleDatabase, Scope } from './drizzle/types.js';

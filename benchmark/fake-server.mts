@@ -20,6 +20,8 @@ export interface FakeStats {
   connections: number;
   openConnections: number;
   apiRequests: number;
+  /** CPU time (user + system) the fake's process has used, µs: shows when the server is the bottleneck. */
+  cpuUs: number;
 }
 
 type Command =
@@ -110,7 +112,12 @@ async function child(latencyMs: number): Promise<void> {
         fake.latencyMs = m.ms;
         break;
       case 'stats':
-        result = { connections: fake.connections, openConnections: fake.openConnections, apiRequests: fake.apiRequests().length };
+        result = {
+          connections: fake.connections,
+          openConnections: fake.openConnections,
+          apiRequests: fake.apiRequests().length,
+          cpuUs: process.cpuUsage().user + process.cpuUsage().system,
+        };
         break;
       case 'clear':
         fake.clearRequests();

@@ -160,6 +160,7 @@ export function report(r: Results): string {
         line('peak RSS of the client process', (x) => `${x.peakRssMiB.toFixed(0)} MiB`, (x) => x.peakRssMiB),
         line('… growth during the run (peak − RSS before it)', (x) => `${(x.peakRssMiB - x.baseRssMiB).toFixed(1)} MiB`, (x) => x.peakRssMiB - x.baseRssMiB),
         line('TCP connections opened', (x) => fmt(x.tcpConnections), (x) => x.tcpConnections),
+        line('fake Stripe CPU during the run (share of one core)', (x) => `${(x.fakeCpuShare * 100).toFixed(0)} %`),
       ]));
       if (!o) out.push(`\nOurs not measured: ${t.oursError}`);
     } else out.push(`Not measured: ${r.throughput.error}`);

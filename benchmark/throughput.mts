@@ -36,6 +36,8 @@ export interface ThroughputSide {
   /** CPU time (user + system) the client process spent per call. */
   cpuUsPerCall: number;
   tcpConnections: number;
+  /** CPU the fake Stripe process used during the run, as a share of one core (1.0 = saturated). */
+  fakeCpuShare: number;
 }
 
 export interface ThroughputResult {
@@ -118,7 +120,7 @@ function runSide(side: Side, data: BenchData, calls: number, concurrency: number
   });
 }
 
-function summarise(r: ChildReport, requests: number, connections: number): ThroughputSide {
+function summarise(r: ChildReport, requests: number, connections: number, fakeCpuUs: number): ThroughputSide {
   return {
     calls: r.calls,
     concurrency: r.concurrency,
@@ -134,6 +136,7 @@ function summarise(r: ChildReport, requests: number, connections: number): Throu
     baseRssMiB: r.baseRss / 2 ** 20,
     cpuUsPerCall: r.cpuUs / r.calls,
     tcpConnections: connections,
+    fakeCpuShare: fakeCpuUs / 1000 / r.wallMs,
   };
 }
 
@@ -143,12 +146,14 @@ export async function runThroughput(calls = 2000, concurrency = 64): Promise<Thr
     // A fresh fake per side: its connection counter and request log start at zero.
     const fake = await FakeProcess.start(THROUGHPUT_LATENCY_MS);
     try {
+      const before = await fake.stats();
       const r = await runSide(side, fake.data, calls, concurrency);
       const stats = await fake.stats();
       if (r.errors > 0) throw new Error(`${side}: ${r.errors} of ${calls} calls failed, first: ${r.firstError}`);
       // The warm-up call's requests are in the log too: take them out of the per-call count.
       const perCall = stats.apiRequests / (calls + 1);
-      result[side] = summarise(r, perCall * calls, stats.connections);
+      // The fake's CPU while the child ran (its one warm-up call included), over the run's wall time.
+      result[side] = summarise(r, perCall * calls, stats.connections, stats.cpuUs - before.cpuUs);
     } catch (e) {
       if (side === 'seed') throw e;
       result.ours = null;

@@ -1,1 +1,20 @@
-//! napi-rs glue for the Node package (feature `node`). Thin: converts types, maps errors, adapts JS stores.
+//! napi-rs glue for the Node package (feature `node`). Thin: converts types, maps errors, adapts
+//! JS stores. Every behaviour lives in the core; a function here only translates arguments, calls
+//! the core, and translates the result or the error back.
+//!
+//! - [`error`]: the one mapping from [`crate::Error`] to a JS `Error` carrying `code`, `requestId`,
+//!   `statusCode`, `stripeCode`, `accountId`, and the promise helper that rejects with it.
+//! - [`types`]: `#[napi(object)]` mirrors of the core's types, converted with `From`/`TryFrom`.
+//! - [`stores`]: JS objects (plain or class instances, sync or async methods) as the core's store
+//!   traits.
+//! - [`webhooks`]: signature verification and test headers (sync, CPU only).
+//! - [`client`]: `NativeClient`, the object the TypeScript `StripeConnect` class wraps.
+//!
+//! These names are internal: the package's public face is the TypeScript facade in
+//! `bindings/src/`, which turns every error into a `StripeConnectError`.
+
+pub mod client;
+pub mod error;
+pub mod stores;
+pub mod types;
+pub mod webhooks;

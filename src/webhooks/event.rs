@@ -69,8 +69,10 @@ pub struct DisputeCreated {
     pub created: Option<i64>,
 }
 
+/// The envelope of an event, with `data.object` left as `O`: a `Value` for [`parse_event`], or the
+/// unparsed JSON text for [`validate_event`].
 #[derive(Deserialize)]
-struct RawEvent {
+struct RawEvent<O> {
     id: Option<String>,
     object: Option<String>,
     #[serde(rename = "type")]
@@ -83,12 +85,12 @@ struct RawEvent {
     created: i64,
     #[serde(default)]
     api_version: Option<String>,
-    data: Option<RawData>,
+    data: Option<RawData<O>>,
 }
 
 #[derive(Deserialize)]
-struct RawData {
-    object: Value,
+struct RawData<O> {
+    object: O,
 }
 
 #[derive(Deserialize)]
@@ -120,12 +122,39 @@ fn invalid(reason: impl Into<String>) -> WebhookError {
     WebhookError::InvalidPayload { reason: reason.into() }
 }
 
-/// Parse a (verified) body as a Stripe event. Not JSON, or JSON that is not an event object, is
-/// `webhook_invalid_payload`; an object other than `"event"` (a thin event) is `webhook_thin_event`.
-pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
+/// `data.object` as parsed JSON or as raw text: either can be read again as a typed object.
+trait DataObject {
+    fn read<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T>;
+}
+
+impl DataObject for Value {
+    fn read<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        T::deserialize(self)
+    }
+}
+
+impl DataObject for &serde_json::value::RawValue {
+    fn read<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_str(self.get())
+    }
+}
+
+/// An event body checked against every rule, with `data.object` kept as `O`.
+struct Envelope<O> {
+    id: String,
+    event_type: String,
+    account: Option<String>,
+    livemode: bool,
+    created: i64,
+    api_version: Option<String>,
+    data_object: O,
+    kind: EventKind,
+}
+
+fn parse_envelope<'de, O: Deserialize<'de> + DataObject>(payload: &'de [u8]) -> Result<Envelope<O>, WebhookError> {
     // One pass straight into the envelope; every field is optional here so that a thin event or
     // another object is reported as such rather than as a missing field.
-    let raw: RawEvent = serde_json::from_slice(payload).map_err(|e| {
+    let raw: RawEvent<O> = serde_json::from_slice(payload).map_err(|e| {
         if e.is_data() {
             invalid(format!("not a Stripe event: {e}"))
         } else {
@@ -142,13 +171,14 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
     let data_object = raw.data.map(|d| d.object).ok_or_else(|| invalid("the event has no data.object"))?;
     let kind = match event_type.as_str() {
         "account.application.deauthorized" => {
-            let app = DeauthorizedApplication::deserialize(&data_object)
+            let app: DeauthorizedApplication = data_object
+                .read()
                 .map_err(|e| invalid(format!("account.application.deauthorized: data.object is not an application: {e}")))?;
             EventKind::ApplicationDeauthorized(app)
         }
         "charge.dispute.created" => {
-            let d = RawDispute::deserialize(&data_object)
-                .map_err(|e| invalid(format!("charge.dispute.created: data.object is not a dispute: {e}")))?;
+            let d: RawDispute =
+                data_object.read().map_err(|e| invalid(format!("charge.dispute.created: data.object is not a dispute: {e}")))?;
             EventKind::DisputeCreated(DisputeCreated {
                 id: d.id,
                 amount: d.amount,
@@ -164,7 +194,7 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
         }
         _ => EventKind::Other,
     };
-    Ok(Event {
+    Ok(Envelope {
         id,
         event_type,
         account: raw.account,
@@ -174,6 +204,29 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
         data_object,
         kind,
     })
+}
+
+/// Parse a (verified) body as a Stripe event. Not JSON, or JSON that is not an event object, is
+/// `webhook_invalid_payload`; an object other than `"event"` (a thin event) is `webhook_thin_event`.
+pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
+    let e = parse_envelope::<Value>(payload)?;
+    Ok(Event {
+        id: e.id,
+        event_type: e.event_type,
+        account: e.account,
+        livemode: e.livemode,
+        created: e.created,
+        api_version: e.api_version,
+        data_object: e.data_object,
+        kind: e.kind,
+    })
+}
+
+/// The checks of [`parse_event`] without building the event: `data.object` is scanned, not
+/// materialised. For callers that parse the body themselves (the Node package hands the bytes
+/// to `JSON.parse`), so that verifying costs little more than the HMAC.
+pub fn validate_event(payload: &[u8]) -> Result<(), WebhookError> {
+    parse_envelope::<&serde_json::value::RawValue>(payload).map(drop)
 }
 
 #[cfg(test)]
@@ -243,5 +296,25 @@ mod tests {
         assert_eq!(code(br#"{"id":7,"object":"event","type":"x","data":{"object":{}}}"#), "webhook_invalid_payload");
         // A dispute event whose object is not a dispute.
         assert_eq!(code(&event("charge.dispute.created", serde_json::json!({"id": "dp_1"}))), "webhook_invalid_payload");
+    }
+
+    #[test]
+    fn validate_event_agrees_with_parse_event() {
+        let bodies: Vec<Vec<u8>> = vec![
+            b"not json".to_vec(),
+            b"[1,2]".to_vec(),
+            b"{\"id\": \"evt_1\"".to_vec(),
+            br#"{"id":"evt_1","object":"v2.core.event","type":"x"}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"x"}"#.to_vec(),
+            br#"{"id":7,"object":"event","type":"x","data":{"object":{}}}"#.to_vec(),
+            event("charge.dispute.created", serde_json::json!({"id": "dp_1"})),
+            event("customer.created", serde_json::json!({"id": "cus_1", "nested": {"a": [1, "\u{e9}"]}})),
+            event("account.application.deauthorized", serde_json::json!({"id": "ca_1", "name": "x"})),
+        ];
+        for b in bodies {
+            // Same outcome and code (positions in messages may differ).
+            let parsed = parse_event(&b).map(drop).map_err(|e| e.code());
+            assert_eq!(validate_event(&b).map_err(|e| e.code()), parsed, "{}", String::from_utf8_lossy(&b));
+        }
     }
 }

@@ -5,7 +5,7 @@ mod event;
 mod handler;
 mod signature;
 
-pub use event::{parse_event, DeauthorizedApplication, DisputeCreated, Event, EventKind};
+pub use event::{parse_event, validate_event, DeauthorizedApplication, DisputeCreated, Event, EventKind};
 pub use handler::{IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL};
 pub use signature::{generate_test_header, verify_signature};
 

@@ -1,0 +1,57 @@
+// Shared by the specs: Stripe-shaped events (from Stripe's own fixtures) and their signatures.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import assert from 'node:assert/strict'
+import { generateTestHeader, StripeConnectError, type StripeConnectErrorCode } from '@support/stripe-connect'
+
+export const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8')) as T
+
+export const SECRET = 'whsec_test_SECRETVALUE'
+
+interface StripeObjects {
+  dispute: Record<string, unknown> & { id: string; charge: string; amount: number; currency: string }
+  application: Record<string, unknown>
+  event: Record<string, unknown>
+}
+export const objects = fixture<StripeObjects>('stripe-objects.json')
+
+/** A pretty-printed event body, as Stripe sends it. */
+export function eventBody(type: string, object: unknown, fields: Record<string, unknown> = {}): string {
+  return JSON.stringify({ ...objects.event, type, livemode: false, data: { object }, ...fields }, null, 2)
+}
+
+export const disputeEvent = (id: string, account: string | null = 'acct_1disputed', fields: Record<string, unknown> = {}) =>
+  eventBody('charge.dispute.created', objects.dispute, { id, account, ...fields })
+
+export const deauthorizedEvent = (id: string, account: string) =>
+  eventBody('account.application.deauthorized', { ...objects.application, id: 'ca_platform', name: 'Support' }, { id, account })
+
+export const sign = (payload: string | Buffer, secret = SECRET) => generateTestHeader({ payload, secret })
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+/** Assert that `f` throws a StripeConnectError with exactly `code`; returns it. */
+export function throwsCode(f: () => unknown, code: StripeConnectErrorCode): StripeConnectError {
+  try {
+    f()
+  } catch (err) {
+    assert.ok(err instanceof StripeConnectError, `not a StripeConnectError: ${String(err)}`)
+    assert.ok(err instanceof Error)
+    assert.equal(err.code, code, err.message)
+    assert.equal(err.name, 'StripeConnectError')
+    return err
+  }
+  assert.fail(`expected ${code}, nothing was thrown`)
+}
+
+/** Assert that `p` rejects with a StripeConnectError with exactly `code`; returns it. */
+export async function rejectsCode(p: Promise<unknown>, code: StripeConnectErrorCode): Promise<StripeConnectError> {
+  try {
+    await p
+  } catch (err) {
+    assert.ok(err instanceof StripeConnectError, `not a StripeConnectError: ${String(err)}`)
+    assert.equal(err.code, code, err.message)
+    return err
+  }
+  assert.fail(`expected ${code}, it resolved`)
+}

@@ -1,0 +1,159 @@
+/**
+ * `StripeConnect`: the configured client. A thin wrapper: the native client does the work, this
+ * class turns every failure into a `StripeConnectError` and keeps secrets out of `util.inspect`.
+ */
+import native = require('../native/index.js')
+import { guard, guardAsync, rawBody } from './errors.js'
+import type {
+  AuthorizeUrl,
+  AuthorizeUrlOptions,
+  Charge,
+  Connection,
+  CustomerContext,
+  DisconnectResult,
+  Disputes,
+  DisputesOptions,
+  HandleCallbackOptions,
+  Payload,
+  PaymentHistory,
+  PaymentHistoryOptions,
+  Refund,
+  Stores,
+  StripeConnectOptions,
+  SubscriptionStatus,
+  SubscriptionStatusOptions,
+  WebhookOutcome,
+} from './types.js'
+
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
+
+function split(options: Partial<StripeConnectOptions> | undefined): [native.NativeOptions, Stores | undefined] {
+  const { stores, ...rest } = options ?? {}
+  return [rest, stores]
+}
+
+/** The callback query as a query string (the core parses it and refuses repeated parameters). */
+function queryString(query: HandleCallbackOptions['query']): string {
+  if (typeof query === 'string' || query instanceof URLSearchParams) return query.toString()
+  const pairs: [string, string][] = []
+  for (const [k, v] of Object.entries(query ?? {})) {
+    for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) pairs.push([k, one])
+  }
+  return new URLSearchParams(pairs).toString()
+}
+
+/** The `STRIPE_*` variables of `process.env` (the only ones read). */
+function stripeVariables(): Record<string, string> {
+  const vars: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('STRIPE_') && value !== undefined) vars[name] = value
+  }
+  return vars
+}
+
+export class StripeConnect {
+  // A private field: invisible to util.inspect, JSON.stringify and Object.keys.
+  readonly #native: native.NativeClient
+
+  /** Throws `StripeConnectError` (`config_invalid`, `invalid_input`) for unusable options. */
+  constructor(options: StripeConnectOptions)
+  /** @internal */
+  constructor(options: StripeConnectOptions, handle: native.NativeClient)
+  constructor(options: StripeConnectOptions, handle?: native.NativeClient) {
+    this.#native =
+      handle ??
+      guard(() => {
+        const [rest, stores] = split(options)
+        return new native.NativeClient(rest, stores)
+      })
+  }
+
+  /**
+   * Configuration from the environment (`STRIPE_SECRET_KEY`, `STRIPE_CONNECT_CLIENT_ID`,
+   * `STRIPE_WEBHOOK_SECRET` (comma-separated), `STRIPE_CONNECT_REDIRECT_URI`,
+   * `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`), with `overrides` on top. Reads `process.env`
+   * (so dotenv and Bun's env loading are seen).
+   */
+  static fromEnv(overrides?: Partial<StripeConnectOptions>): StripeConnect {
+    const handle = guard(() => {
+      const [rest, stores] = split(overrides)
+      return native.NativeClient.fromEnv(stripeVariables(), rest, stores)
+    })
+    return new StripeConnect({ secretKey: '' }, handle)
+  }
+
+  /**
+   * Verify and act on one webhook delivery: dedupe on `event.id`, clear the connection on
+   * `account.application.deauthorized`, send `charge.dispute.created` to the dispute sink.
+   * `payload` is the raw request body. Rejects with `StripeConnectError`: `webhook_*` → answer
+   * 400; `store_failed` → answer 5xx so that Stripe redelivers.
+   */
+  handleWebhook(payload: Payload, header: string | null | undefined): Promise<WebhookOutcome> {
+    return guardAsync(() => this.#native.handleWebhook(rawBody(payload), header))
+  }
+
+  /**
+   * Start connecting an app: Stripe's authorize URL and the signed state. Put `state` in an
+   * httpOnly, `Secure`, `SameSite=Lax` cookie, then redirect to `url`. Needs `clientId` and
+   * `redirectUri`. Throws `StripeConnectError` (`config_invalid`, `invalid_input`).
+   */
+  authorizeUrl(options: AuthorizeUrlOptions): AuthorizeUrl {
+    return guard(() => this.#native.authorizeUrl(options.appSlug, options.prefill))
+  }
+
+  /**
+   * Finish connecting: check Stripe's redirect and the state cookie, exchange the code (once,
+   * never retried), save the connection. Rejects with `oauth_access_denied`, `oauth_invalid_state`,
+   * `oauth_state_expired`, `oauth_state_used`, `oauth_invalid_grant`, …, `stripe_*`, or
+   * `store_failed` (with `accountId`: Stripe connected it but it was not saved; do not retry).
+   */
+  handleCallback(options: HandleCallbackOptions): Promise<Connection> {
+    return guardAsync(() => this.#native.handleCallback(queryString(options.query), options.state)) as Promise<Connection>
+  }
+
+  /** Disconnect an app's account at Stripe, then clear its connection. */
+  disconnect(options: { appSlug: string }): Promise<DisconnectResult> {
+    return guardAsync(() => this.#native.disconnect(options.appSlug))
+  }
+
+  /** Charges of every customer with `email` on the account, newest first (`limit` 1–100, default 25). */
+  paymentHistory(options: PaymentHistoryOptions): Promise<PaymentHistory> {
+    return guardAsync(() => this.#native.paymentHistory(options.accountId, options.email, options.limit)) as Promise<PaymentHistory>
+  }
+
+  /** Subscriptions (any status) of every customer with `email`, or of `customerId`. */
+  subscriptionStatus(options: SubscriptionStatusOptions): Promise<SubscriptionStatus> {
+    return guardAsync(() =>
+      this.#native.subscriptionStatus(options.accountId, options.email, options.customerId),
+    ) as Promise<SubscriptionStatus>
+  }
+
+  /** One charge by id (`stripe_not_found` if it is not on that account). */
+  lookupCharge(options: { accountId: string; chargeId: string }): Promise<Charge> {
+    return guardAsync(() => this.#native.lookupCharge(options.accountId, options.chargeId)) as Promise<Charge>
+  }
+
+  /** One refund by id: did it go through, for how much, on which charge. */
+  verifyRefund(options: { accountId: string; refundId: string }): Promise<Refund> {
+    return guardAsync(() => this.#native.verifyRefund(options.accountId, options.refundId)) as Promise<Refund>
+  }
+
+  /** Disputes on the charges of every customer with `email`, or of `chargeId`. */
+  disputes(options: DisputesOptions): Promise<Disputes> {
+    return guardAsync(() => this.#native.disputes(options.accountId, options.email, options.chargeId)) as Promise<Disputes>
+  }
+
+  /**
+   * `email`'s payments, subscriptions and open disputes in every connected app of the connection
+   * store. A failing app is reported in its own `error`; the call fails only on bad input or when
+   * the store cannot list the connections.
+   */
+  customerContext(options: { email: string; limit?: number }): Promise<CustomerContext> {
+    return guardAsync(() => this.#native.customerContext(options.email, options.limit)) as Promise<CustomerContext>
+  }
+
+  /** `util.inspect` / `console.log`: the configuration, secrets redacted. @internal */
+  [inspectSymbol](): string {
+    return `StripeConnect ${this.#native.describe()}`
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * `StripeConnectError`: every failure of this package, sync or async, with a stable `code`.
+ */
+
+/** Every `err.code` (the Rust core's `ERROR_CODES`; a test checks the two lists are equal). */
+export const ERROR_CODES = [
+  'webhook_missing_header',
+  'webhook_malformed_header',
+  'webhook_no_v1_signature',
+  'webhook_signature_mismatch',
+  'webhook_timestamp_out_of_range',
+  'webhook_invalid_payload',
+  'webhook_thin_event',
+  'oauth_access_denied',
+  'oauth_invalid_state',
+  'oauth_state_expired',
+  'oauth_state_used',
+  'oauth_invalid_grant',
+  'oauth_invalid_request',
+  'oauth_invalid_scope',
+  'oauth_invalid_client',
+  'oauth_unsupported_grant_type',
+  'oauth_unsupported_response_type',
+  'oauth_error',
+  'stripe_rate_limited',
+  'stripe_not_found',
+  'stripe_auth_failed',
+  'stripe_permission_denied',
+  'stripe_api_error',
+  'stripe_unavailable',
+  'stripe_timeout',
+  'stripe_bad_response',
+  'invalid_input',
+  'store_failed',
+  'config_invalid',
+] as const
+
+/** The stable code of a {@link StripeConnectError}. */
+export type StripeConnectErrorCode = (typeof ERROR_CODES)[number]
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES)
+
+export interface StripeConnectErrorFields {
+  /** Stripe's `Request-Id`, where Stripe answered. */
+  requestId?: string
+  /** HTTP status of Stripe's answer, where there was one. */
+  statusCode?: number
+  /** Stripe's own error code (`resource_missing`, `invalid_grant`, ...), where Stripe sent one. */
+  stripeCode?: string
+  /** The connected account concerned (e.g. a connection Stripe made that the store failed to save). */
+  accountId?: string
+  cause?: unknown
+}
+
+/** A failure of this package. Branch on `code`; the message is for people. No secret is ever in it. */
+export class StripeConnectError extends Error {
+  readonly code: StripeConnectErrorCode
+  readonly requestId?: string
+  readonly statusCode?: number
+  readonly stripeCode?: string
+  readonly accountId?: string
+
+  constructor(code: StripeConnectErrorCode, message: string, fields: StripeConnectErrorFields = {}) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause })
+    this.name = 'StripeConnectError'
+    this.code = code
+    if (fields.requestId !== undefined) this.requestId = fields.requestId
+    if (fields.statusCode !== undefined) this.statusCode = fields.statusCode
+    if (fields.stripeCode !== undefined) this.stripeCode = fields.stripeCode
+    if (fields.accountId !== undefined) this.accountId = fields.accountId
+  }
+}
+
+type NativeErrorShape = {
+  code?: unknown
+  message?: unknown
+  requestId?: unknown
+  statusCode?: unknown
+  stripeCode?: unknown
+  accountId?: unknown
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+
+/**
+ * Any error from the native addon as a `StripeConnectError`: the core's errors keep their code
+ * and fields; anything else (napi's own argument-conversion errors, a TypeError from a wrong
+ * argument) is `invalid_input`.
+ * @internal
+ */
+export function toStripeConnectError(err: unknown): StripeConnectError {
+  if (err instanceof StripeConnectError) return err
+  const e = (typeof err === 'object' && err !== null ? err : {}) as NativeErrorShape
+  const message = str(e.message) ?? String(err)
+  if (typeof e.code === 'string' && KNOWN_CODES.has(e.code)) {
+    return new StripeConnectError(e.code as StripeConnectErrorCode, message, {
+      requestId: str(e.requestId),
+      statusCode: typeof e.statusCode === 'number' ? e.statusCode : undefined,
+      stripeCode: str(e.stripeCode),
+      accountId: str(e.accountId),
+    })
+  }
+  return new StripeConnectError('invalid_input', `invalid argument: ${message}`, { cause: err })
+}
+
+/** Run `f`; throw what it throws as a `StripeConnectError`. @internal */
+export function guard<T>(f: () => T): T {
+  try {
+    return f()
+  } catch (err) {
+    throw toStripeConnectError(err)
+  }
+}
+
+/** Run `f`; reject (never throw synchronously) with a `StripeConnectError`. @internal */
+export async function guardAsync<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f()
+  } catch (err) {
+    throw toStripeConnectError(err)
+  }
+}
+
+/**
+ * `payload` as napi takes it, or `invalid_input` that says what to pass: the most common webhook
+ * mistake is handing over the framework's parsed JSON instead of the raw body.
+ * @internal
+ */
+export function rawBody<T>(payload: T): T {
+  if (typeof payload === 'string' || payload instanceof Uint8Array) return payload
+  const got = payload === null ? 'null' : Array.isArray(payload) ? 'an array' : typeof payload === 'object' ? 'an object' : typeof payload
+  throw new StripeConnectError(
+    'invalid_input',
+    `payload must be the raw request body as a string, Buffer or Uint8Array (got ${got}): ` +
+      'pass `await request.text()` or the raw Buffer, not the parsed JSON',
+  )
+}

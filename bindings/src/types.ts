@@ -1,0 +1,299 @@
+/**
+ * The shapes the package takes and returns. camelCase, amounts in minor units with their
+ * currency, timestamps as Unix seconds, `null` for a missing value.
+ */
+
+import type { StripeConnectErrorCode } from './errors.js'
+import type {
+  NativeAuthorizeUrl,
+  NativeConnection,
+  NativeDisconnectResult,
+  NativeDispute,
+  NativeDisputeAlert,
+  NativeOptions,
+  NativePrefill,
+  OutcomeDisconnected,
+  OutcomeDisputeRecorded,
+  OutcomeDuplicate,
+  OutcomeIgnored,
+} from '../native/index.js'
+
+/** A request body: the raw bytes Stripe sent (never a re-serialised object). */
+export type Payload = string | Buffer | Uint8Array
+
+/** `read_write` (Platform apps; the default) or `read_only` (Extension apps only). */
+export type Scope = 'read_write' | 'read_only'
+
+/** Every option is documented on `NativeOptions` (generated from the Rust glue). */
+export interface StripeConnectOptions extends NativeOptions {
+  /** The platform's secret key, `sk_…` or `rk_…`. */
+  secretKey: string
+  /** Where connections, claims and dispute alerts go. Default: in memory, per process. */
+  stores?: Stores
+}
+
+/** A value, or a promise of it: store methods may be sync or async. */
+export type MaybePromise<T> = T | Promise<T>
+
+/** One app's link to its Stripe account (a row of the apps table): `{ appSlug, accountId, livemode, scope }`. */
+export type Connection = NativeConnection
+
+/** The apps table. Methods may be sync or async; `this` is the store object. */
+export interface ConnectionStore {
+  /** Insert or replace the connection of `connection.appSlug`. */
+  save(connection: Connection): MaybePromise<void>
+  /** Remove the connection to `accountId`; return the app slug it belonged to, or null. */
+  clearByAccount(accountId: string): MaybePromise<string | null | undefined>
+  getBySlug(appSlug: string): MaybePromise<Connection | null | undefined>
+  list(): MaybePromise<Connection[]>
+  /** Optional (an indexed lookup); without it `list()` is scanned. */
+  getByAccount?(accountId: string): MaybePromise<Connection | null | undefined>
+}
+
+/** Single-use keys with expiry (OAuth state nonces, webhook event ids). */
+export interface ClaimStore {
+  /**
+   * Atomically claim `key` for `ttlSeconds`: `true` if this call claimed it, `false` if an
+   * unexpired claim exists. Of many concurrent claims of one key exactly one may return `true`.
+   */
+  claim(key: string, ttlSeconds: number): MaybePromise<boolean>
+  /** Give a claim back (the work it guarded failed and will be retried). */
+  release(key: string): MaybePromise<void>
+}
+
+/** `charge.dispute.created`'s dispute, as the dispute sink receives it. */
+export type DisputeCreated = NativeDispute
+
+/** What the dispute sink receives for a `charge.dispute.created`. */
+export type DisputeAlert = NativeDisputeAlert
+
+/** Where dispute alerts go: alert someone, flag the customer. */
+export interface DisputeSink {
+  disputeCreated(alert: DisputeAlert): MaybePromise<void>
+}
+
+export interface Stores {
+  connections?: ConnectionStore
+  claims?: ClaimStore
+  disputes?: DisputeSink
+}
+
+/** What `handleWebhook` did with a verified event, told apart by `outcome`. */
+export type WebhookOutcome = OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored
+
+/** A verified Stripe event, as Stripe sent it (snake_case, as in Stripe's API). */
+export interface StripeEvent<T = Record<string, unknown>> {
+  id: string
+  object: 'event'
+  /** e.g. `charge.dispute.created` */
+  type: string
+  /** The connected account, for Connect events. */
+  account?: string | null
+  livemode: boolean
+  created: number
+  api_version?: string | null
+  data: { object: T; previous_attributes?: Record<string, unknown> }
+  pending_webhooks?: number
+  request?: { id: string | null; idempotency_key?: string | null } | null
+  [field: string]: unknown
+}
+
+export interface ConstructEventOptions {
+  /** Seconds the signature's timestamp may be away from now, either way (default 300). */
+  toleranceSeconds?: number
+  /** Unix seconds to check against (default: the system clock). */
+  now?: number
+  /** No timestamp check at all: only to replay stored events on purpose. */
+  skipTimestampCheckForReplay?: boolean
+}
+
+export interface GenerateTestHeaderOptions {
+  payload: string | Buffer | Uint8Array
+  secret: string
+  /** Unix seconds (default: now). */
+  timestamp?: number
+}
+
+// ---- OAuth ----
+
+/** `stripe_user[…]` fields that prefill Stripe's onboarding form: `{ email?, url?, businessName?, country? }`. */
+export type Prefill = NativePrefill
+
+export interface AuthorizeUrlOptions {
+  appSlug: string
+  prefill?: Prefill
+}
+
+/** Where to send the user, and the state to keep in an httpOnly cookie until the callback: `{ url, state, expiresAt }`. */
+export type AuthorizeUrl = NativeAuthorizeUrl
+
+export interface HandleCallbackOptions {
+  /** The callback request's query: the raw string (with or without `?`), or parsed. */
+  query: string | URLSearchParams | Record<string, string | string[] | undefined>
+  /** The state cookie's value. */
+  state: string | null | undefined
+}
+
+/** `{ accountId, appSlug, alreadyDisconnected }` */
+export type DisconnectResult = NativeDisconnectResult
+
+// ---- Queries (read-only) ----
+
+/** Why the case-insensitive customer search was not used (only the exact-case email list was). */
+export interface SearchFallback {
+  /** The search's error code (`stripe_rate_limited`, …). */
+  code: string
+  message: string
+}
+
+export interface Customer {
+  id: string
+  email: string | null
+  name: string | null
+  created: number | null
+}
+
+/** One charge in a payment history. */
+export interface Payment {
+  id: string
+  /** Minor units of `currency`. */
+  amount: number
+  currency: string
+  /** `succeeded`, `pending` or `failed`. */
+  status: string
+  refunded: boolean
+  amountRefunded: number
+  disputed: boolean
+  created: number
+  description: string | null
+  customerId: string | null
+}
+
+/** Charges of every customer with the email, newest first. */
+export interface PaymentHistory {
+  /** The customer ids the charges were read from (one email can map to several customers). */
+  customerIds: string[]
+  payments: Payment[]
+  /** More charges exist than `limit` returned. */
+  hasMore: boolean
+  searchFallback: SearchFallback | null
+}
+
+export interface Subscription {
+  id: string
+  /** `active`, `trialing`, `past_due`, `canceled`, `unpaid`, `incomplete`, … */
+  status: string
+  currentPeriodEnd: number | null
+  cancelAtPeriodEnd: boolean
+  canceledAt: number | null
+  /** The price's nickname, else its product's name. */
+  planName: string | null
+  priceId: string | null
+  productId: string | null
+  customerId: string | null
+  created: number | null
+}
+
+export interface SubscriptionStatus {
+  customerIds: string[]
+  /** Any status, newest first. */
+  subscriptions: Subscription[]
+  searchFallback: SearchFallback | null
+}
+
+/** One charge, looked up by id. */
+export interface Charge {
+  id: string
+  amount: number
+  amountCaptured: number | null
+  amountRefunded: number
+  currency: string
+  status: string
+  paid: boolean | null
+  captured: boolean | null
+  refunded: boolean
+  disputed: boolean
+  /** The customer id. */
+  customer: string | null
+  description: string | null
+  created: number
+  paymentIntent: string | null
+  failureCode: string | null
+  failureMessage: string | null
+  receiptUrl: string | null
+}
+
+export interface Refund {
+  id: string
+  /** `pending`, `requires_action`, `succeeded`, `failed`, `canceled`. */
+  status: string | null
+  amount: number
+  currency: string
+  chargeId: string | null
+  reason: string | null
+  created: number
+}
+
+export interface Dispute {
+  id: string
+  amount: number
+  currency: string
+  chargeId: string | null
+  reason: string | null
+  status: string
+  evidenceDueBy: number | null
+  isChargeRefundable: boolean
+  created: number
+}
+
+export interface Disputes {
+  /** Newest first. */
+  disputes: Dispute[]
+  searchFallback: SearchFallback | null
+}
+
+/** Why one app's part of a customer context is missing (the other apps still answered). */
+export interface AppFailure {
+  code: StripeConnectErrorCode
+  message: string
+  status: number | null
+  requestId: string | null
+}
+
+/** One connected app's view of the customer. When `error` is set the lists are empty. */
+export interface AppContext {
+  appSlug: string
+  accountId: string
+  livemode: boolean
+  customers: Customer[]
+  payments: Payment[]
+  paymentsHasMore: boolean
+  subscriptions: Subscription[]
+  /** Open disputes on the charges in `payments`. */
+  openDisputes: Dispute[]
+  searchFallback: SearchFallback | null
+  error: AppFailure | null
+}
+
+/** A customer across every connected app (one entry per connection in the store). */
+export interface CustomerContext {
+  email: string
+  apps: AppContext[]
+}
+
+export interface PaymentHistoryOptions {
+  accountId: string
+  email: string
+  /** 1–100, default 25. */
+  limit?: number
+}
+
+/** Exactly one of `email` or `customerId`. */
+export type SubscriptionStatusOptions =
+  | { accountId: string; email: string; customerId?: undefined }
+  | { accountId: string; customerId: string; email?: undefined }
+
+/** Exactly one of `email` or `chargeId`. */
+export type DisputesOptions =
+  | { accountId: string; email: string; chargeId?: undefined }
+  | { accountId: string; chargeId: string; email?: undefined }

@@ -1,0 +1,184 @@
+//! `NativeClient`: the core [`StripeConnect`] behind the TypeScript `StripeConnect` class.
+
+use std::collections::HashMap;
+
+use napi::bindgen_prelude::{Either, Object, PromiseRaw, Unknown};
+use napi::Env;
+use napi_derive::napi;
+
+use super::error::{js_error, promise, promise_serde};
+use super::stores;
+use super::types::{webhook_outcome, JsConnection, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativeOptions, NativePrefill};
+use crate::{
+    AccountId, AppSlug, CallbackQuery, ChargeId, Config, CustomerId, Disputes, Error, Prefill, RefundId, StripeConnect,
+    SubscriptionStatus,
+};
+
+#[napi]
+pub struct NativeClient {
+    inner: StripeConnect,
+}
+
+fn build(env: &Env, config: Result<Config, Error>, js_stores: Option<Object>) -> napi::Result<NativeClient> {
+    let run = || -> Result<NativeClient, Error> {
+        let builder = stores::install(env, js_stores, StripeConnect::builder(config?))?;
+        Ok(NativeClient { inner: builder.build()? })
+    };
+    run().map_err(|e| js_error(env, &e))
+}
+
+#[napi]
+impl NativeClient {
+    #[napi(constructor)]
+    pub fn new(env: Env, options: NativeOptions, stores: Option<Object>) -> napi::Result<Self> {
+        let config = options.apply(Config::builder()).build().map_err(Error::from);
+        build(&env, config, stores)
+    }
+
+    /// The environment variables `vars` (`STRIPE_SECRET_KEY`, ...) with `overrides` on top.
+    #[napi(factory)]
+    pub fn from_env(
+        env: Env,
+        vars: HashMap<String, String>,
+        overrides: Option<NativeOptions>,
+        stores: Option<Object>,
+    ) -> napi::Result<Self> {
+        build(&env, overrides.unwrap_or_default().over_env(vars), stores)
+    }
+
+    /// The configuration with every secret redacted (for `util.inspect`).
+    #[napi]
+    pub fn describe(&self) -> String {
+        format!("{:?}", self.inner.config())
+    }
+
+    #[napi(ts_return_type = "Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored>")]
+    pub fn handle_webhook<'env>(
+        &self,
+        env: &'env Env,
+        payload: Either<String, &[u8]>,
+        header: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, JsWebhookOutcome>> {
+        let body = match payload {
+            Either::A(s) => s.into_bytes(),
+            Either::B(b) => b.to_vec(),
+        };
+        let client = self.inner.clone();
+        promise(env, async move { client.handle_webhook(&body, header.as_deref()).await }, |_, o| Ok(webhook_outcome(o)))
+    }
+
+    /// Stripe's authorize URL for `app_slug` and the signed state to keep in a cookie.
+    #[napi]
+    pub fn authorize_url(&self, env: Env, app_slug: String, prefill: Option<NativePrefill>) -> napi::Result<NativeAuthorizeUrl> {
+        let run = || -> Result<NativeAuthorizeUrl, Error> {
+            let start = self.inner.authorize_url(&AppSlug::parse(&app_slug)?, &prefill.map(Prefill::from).unwrap_or_default())?;
+            Ok(start.into())
+        };
+        run().map_err(|e| js_error(&env, &e))
+    }
+
+    /// Check the redirect (`query`, a query string) against the cookie's `state`, exchange the
+    /// code once, save the connection.
+    #[napi(ts_return_type = "Promise<NativeConnection>")]
+    pub fn handle_callback<'env>(
+        &self,
+        env: &'env Env,
+        query: String,
+        state: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, JsConnection>> {
+        let client = self.inner.clone();
+        let query = CallbackQuery::parse(&query);
+        promise(env, async move { client.handle_callback(&query, state.as_deref()).await }, |_, c| Ok(JsConnection::from(&c)))
+    }
+
+    #[napi(ts_return_type = "Promise<NativeDisconnectResult>")]
+    pub fn disconnect<'env>(&self, env: &'env Env, app_slug: String) -> napi::Result<PromiseRaw<'env, NativeDisconnectResult>> {
+        let client = self.inner.clone();
+        promise(env, async move { client.disconnect(&AppSlug::parse(&app_slug)?).await }, |_, d| Ok(d.into()))
+    }
+
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn payment_history<'env>(
+        &self,
+        env: &'env Env,
+        account_id: String,
+        email: String,
+        limit: Option<u32>,
+    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+        let client = self.inner.clone();
+        promise_serde(env, async move { client.payment_history(&AccountId::parse(&account_id)?, &email, limit).await })
+    }
+
+    /// By `email` (every customer with it) or by `customer_id`: exactly one of the two.
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn subscription_status<'env>(
+        &self,
+        env: &'env Env,
+        account_id: String,
+        email: Option<String>,
+        customer_id: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+        let client = self.inner.clone();
+        promise_serde(env, async move {
+            let account = AccountId::parse(&account_id)?;
+            match one_of("email", email, "customerId", customer_id)? {
+                Either::A(email) => client.subscriptions_by_email(&account, &email).await,
+                Either::B(customer) => {
+                    let customer = CustomerId::parse(&customer)?;
+                    let subscriptions = client.subscriptions_for_customer(&account, &customer).await?;
+                    Ok(SubscriptionStatus { customer_ids: vec![customer.as_str().to_string()], subscriptions, search_fallback: None })
+                }
+            }
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn lookup_charge<'env>(&self, env: &'env Env, account_id: String, charge_id: String) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+        let client = self.inner.clone();
+        promise_serde(env, async move { client.lookup_charge(&AccountId::parse(&account_id)?, &ChargeId::parse(&charge_id)?).await })
+    }
+
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn verify_refund<'env>(&self, env: &'env Env, account_id: String, refund_id: String) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+        let client = self.inner.clone();
+        promise_serde(env, async move { client.verify_refund(&AccountId::parse(&account_id)?, &RefundId::parse(&refund_id)?).await })
+    }
+
+    /// By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two.
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn disputes<'env>(
+        &self,
+        env: &'env Env,
+        account_id: String,
+        email: Option<String>,
+        charge_id: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+        let client = self.inner.clone();
+        promise_serde(env, async move {
+            let account = AccountId::parse(&account_id)?;
+            match one_of("email", email, "chargeId", charge_id)? {
+                Either::A(email) => client.disputes_for_email(&account, &email).await,
+                Either::B(charge) => {
+                    let disputes = client.disputes_for_charge(&account, &ChargeId::parse(&charge)?).await?;
+                    Ok(Disputes { disputes, search_fallback: None })
+                }
+            }
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn customer_context<'env>(&self, env: &'env Env, email: String, limit: Option<u32>) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+        let client = self.inner.clone();
+        promise_serde(env, async move { client.customer_context(&email, limit).await })
+    }
+}
+
+/// Exactly one of two alternative options.
+fn one_of(a_name: &str, a: Option<String>, b_name: &str, b: Option<String>) -> Result<Either<String, String>, Error> {
+    match (a, b) {
+        (Some(a), None) => Ok(Either::A(a)),
+        (None, Some(b)) => Ok(Either::B(b)),
+        (Some(_), Some(_)) => Err(Error::invalid_input(a_name, format!("give {a_name} or {b_name}, not both"))),
+        (None, None) => Err(Error::invalid_input(a_name, format!("one of {a_name} or {b_name} is required"))),
+    }
+}

@@ -1,0 +1,314 @@
+//! `#[napi(object)]` mirrors of the core's types (camelCase in JS), converted with `From`/`TryFrom`.
+//! `null` in JS is `None` here; results use `null` for a missing value (`use_nullable`).
+
+use std::collections::HashMap;
+
+use napi::bindgen_prelude::Either;
+use napi_derive::napi;
+
+use crate::{
+    AccountId, AppSlug, AuthorizeUrl, Config, DisconnectResult, Prefill, ConfigBuilder, Connection, DisputeAlert, DisputeCreated, Error, IgnoreReason,
+    WebhookOutcome,
+};
+
+/// The options of `new StripeConnect(...)` except `stores` (passed separately).
+#[napi(object)]
+#[derive(Default)]
+pub struct NativeOptions {
+    /// The platform's secret key, `sk_…` or `rk_…`.
+    pub secret_key: Option<String>,
+    /// The Connect client id, `ca_…` (needed for OAuth).
+    pub client_id: Option<String>,
+    /// Must exactly match a redirect URI configured in the Stripe Dashboard.
+    pub redirect_uri: Option<String>,
+    /// `read_write` (Platform apps; the default) or `read_only` (Extension apps only).
+    #[napi(ts_type = "'read_write' | 'read_only'")]
+    pub scope: Option<String>,
+    /// One `whsec_…` secret, or several during rotation.
+    pub webhook_secrets: Option<Either<String, Vec<String>>>,
+    /// Webhook timestamp tolerance, either way (default 300; 0 or less is `config_invalid`).
+    pub webhook_tolerance_seconds: Option<i64>,
+    /// Key (≥ 32 bytes) that signs OAuth state. Default: derived from `secretKey`.
+    pub state_secret: Option<String>,
+    /// Default `https://api.stripe.com` (override for tests).
+    pub api_base: Option<String>,
+    /// Default `https://connect.stripe.com` (override for tests).
+    pub connect_base: Option<String>,
+    /// The pinned `Stripe-Version`.
+    pub stripe_version: Option<String>,
+    /// Total deadline per call, retries included (default 30000).
+    pub timeout_ms: Option<u32>,
+    /// Retries of safe requests after the first attempt (default 2; 0 means none).
+    pub max_retries: Option<u32>,
+    /// Only act on webhook events of this mode (others are `ignored`).
+    pub livemode: Option<bool>,
+}
+
+impl NativeOptions {
+    /// Set every given option on `builder` (later values replace earlier ones).
+    pub fn apply(self, mut b: ConfigBuilder) -> ConfigBuilder {
+        if let Some(v) = self.secret_key {
+            b = b.secret_key(v);
+        }
+        if let Some(v) = self.client_id {
+            b = b.client_id(v);
+        }
+        if let Some(v) = self.redirect_uri {
+            b = b.redirect_uri(v);
+        }
+        if let Some(v) = self.scope {
+            b = b.scope(v);
+        }
+        if let Some(v) = self.webhook_secrets {
+            b = b.webhook_secrets(string_list(v));
+        }
+        if let Some(v) = self.webhook_tolerance_seconds {
+            b = b.webhook_tolerance_seconds(v);
+        }
+        if let Some(v) = self.state_secret {
+            b = b.state_secret(v);
+        }
+        if let Some(v) = self.api_base {
+            b = b.api_base(v);
+        }
+        if let Some(v) = self.connect_base {
+            b = b.connect_base(v);
+        }
+        if let Some(v) = self.stripe_version {
+            b = b.stripe_version(v);
+        }
+        if let Some(v) = self.timeout_ms {
+            b = b.timeout(std::time::Duration::from_millis(u64::from(v)));
+        }
+        if let Some(v) = self.max_retries {
+            b = b.max_retries(v);
+        }
+        if let Some(v) = self.livemode {
+            b = b.livemode(v);
+        }
+        b
+    }
+
+    /// `Config::from_env()` over the variables in `vars` (JS's `process.env`, which under Bun and
+    /// after dotenv is not the C environment) with these options on top. A `secretKey` given here
+    /// stands in for a missing `STRIPE_SECRET_KEY`.
+    pub fn over_env(self, vars: HashMap<String, String>) -> Result<Config, Error> {
+        let key = self.secret_key.clone();
+        let lookup = move |name: &str| {
+            vars.get(name).cloned().or_else(|| if name == "STRIPE_SECRET_KEY" { key.clone() } else { None })
+        };
+        Ok(self.apply(Config::env_builder(lookup)?).build()?)
+    }
+}
+
+/// `string | string[]` as a list.
+pub fn string_list(v: Either<String, Vec<String>>) -> Vec<String> {
+    match v {
+        Either::A(one) => vec![one],
+        Either::B(many) => many,
+    }
+}
+
+/// `stripe_user[…]` fields that prefill Stripe's onboarding form.
+#[napi(object)]
+pub struct NativePrefill {
+    pub email: Option<String>,
+    pub url: Option<String>,
+    pub business_name: Option<String>,
+    /// Two-letter country code.
+    pub country: Option<String>,
+}
+
+impl From<NativePrefill> for Prefill {
+    fn from(p: NativePrefill) -> Self {
+        Prefill { email: p.email, url: p.url, business_name: p.business_name, country: p.country }
+    }
+}
+
+/// Where to send the user, and the state to keep in an httpOnly cookie until the callback.
+#[napi(object)]
+pub struct NativeAuthorizeUrl {
+    pub url: String,
+    pub state: String,
+    /// Unix seconds after which the state is refused.
+    pub expires_at: i64,
+}
+
+impl From<AuthorizeUrl> for NativeAuthorizeUrl {
+    fn from(a: AuthorizeUrl) -> Self {
+        NativeAuthorizeUrl { url: a.url.to_string(), state: a.state, expires_at: a.expires_at }
+    }
+}
+
+#[napi(object)]
+pub struct NativeDisconnectResult {
+    pub account_id: String,
+    pub app_slug: String,
+    /// Stripe said the account was not connected any more; the local connection was cleared anyway.
+    pub already_disconnected: bool,
+}
+
+impl From<DisconnectResult> for NativeDisconnectResult {
+    fn from(d: DisconnectResult) -> Self {
+        NativeDisconnectResult {
+            account_id: d.account_id.as_str().to_string(),
+            app_slug: d.app_slug.as_str().to_string(),
+            already_disconnected: d.already_disconnected,
+        }
+    }
+}
+
+/// A row of the apps table, as JS stores see it.
+#[napi(object, js_name = "NativeConnection")]
+pub struct JsConnection {
+    pub app_slug: String,
+    /// `acct_…`
+    pub account_id: String,
+    pub livemode: bool,
+    #[napi(ts_type = "'read_write' | 'read_only'")]
+    pub scope: String,
+}
+
+impl From<&Connection> for JsConnection {
+    fn from(c: &Connection) -> Self {
+        JsConnection {
+            app_slug: c.app_slug.as_str().to_string(),
+            account_id: c.account_id.as_str().to_string(),
+            livemode: c.livemode,
+            scope: c.scope.clone(),
+        }
+    }
+}
+
+impl TryFrom<JsConnection> for Connection {
+    type Error = Error;
+    fn try_from(c: JsConnection) -> Result<Self, Error> {
+        Ok(Connection { app_slug: AppSlug::parse(&c.app_slug)?, account_id: AccountId::parse(&c.account_id)?, livemode: c.livemode, scope: c.scope })
+    }
+}
+
+/// `charge.dispute.created`'s dispute, as the dispute sink sees it.
+#[napi(object, js_name = "NativeDispute", use_nullable = true)]
+pub struct JsDispute {
+    pub id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub charge: Option<String>,
+    pub payment_intent: Option<String>,
+    pub reason: String,
+    pub status: String,
+    pub evidence_due_by: Option<i64>,
+    pub is_charge_refundable: bool,
+    pub created: Option<i64>,
+}
+
+impl From<&DisputeCreated> for JsDispute {
+    fn from(d: &DisputeCreated) -> Self {
+        JsDispute {
+            id: d.id.clone(),
+            amount: d.amount,
+            currency: d.currency.clone(),
+            charge: d.charge.clone(),
+            payment_intent: d.payment_intent.clone(),
+            reason: d.reason.clone(),
+            status: d.status.clone(),
+            evidence_due_by: d.evidence_due_by,
+            is_charge_refundable: d.is_charge_refundable,
+            created: d.created,
+        }
+    }
+}
+
+/// What the dispute sink receives.
+#[napi(object, js_name = "NativeDisputeAlert", use_nullable = true)]
+pub struct JsDisputeAlert {
+    pub event_id: String,
+    pub app_slug: Option<String>,
+    pub account_id: Option<String>,
+    pub livemode: bool,
+    pub dispute: JsDispute,
+}
+
+impl From<&DisputeAlert> for JsDisputeAlert {
+    fn from(a: &DisputeAlert) -> Self {
+        JsDisputeAlert {
+            event_id: a.event_id.clone(),
+            app_slug: a.app_slug.as_ref().map(|s| s.as_str().to_string()),
+            account_id: a.account_id.as_ref().map(|s| s.as_str().to_string()),
+            livemode: a.livemode,
+            dispute: JsDispute::from(&a.dispute),
+        }
+    }
+}
+
+#[napi(object, use_nullable = true)]
+pub struct OutcomeDisconnected {
+    #[napi(ts_type = "'disconnected'")]
+    pub outcome: String,
+    pub event_id: String,
+    pub account_id: String,
+    pub app_slug: Option<String>,
+}
+
+#[napi(object, use_nullable = true)]
+pub struct OutcomeDisputeRecorded {
+    #[napi(ts_type = "'dispute_recorded'")]
+    pub outcome: String,
+    pub event_id: String,
+    pub dispute_id: String,
+    pub account_id: Option<String>,
+    pub app_slug: Option<String>,
+}
+
+#[napi(object)]
+pub struct OutcomeDuplicate {
+    #[napi(ts_type = "'duplicate'")]
+    pub outcome: String,
+    pub event_id: String,
+    pub event_type: String,
+}
+
+#[napi(object)]
+pub struct OutcomeIgnored {
+    #[napi(ts_type = "'ignored'")]
+    pub outcome: String,
+    pub event_id: String,
+    pub event_type: String,
+    #[napi(ts_type = "'unhandled_type' | 'livemode_mismatch'")]
+    pub reason: String,
+}
+
+/// `handleWebhook`'s result: one object per outcome, told apart by `outcome`.
+pub type JsWebhookOutcome = napi::bindgen_prelude::Either4<OutcomeDisconnected, OutcomeDisputeRecorded, OutcomeDuplicate, OutcomeIgnored>;
+
+pub fn webhook_outcome(o: WebhookOutcome) -> JsWebhookOutcome {
+    use napi::bindgen_prelude::Either4;
+    let outcome = o.kind().to_string();
+    let str_of = |s: Option<&str>| s.map(str::to_string);
+    match o {
+        WebhookOutcome::Disconnected { event_id, account_id, app_slug } => Either4::A(OutcomeDisconnected {
+            outcome,
+            event_id,
+            account_id: account_id.as_str().to_string(),
+            app_slug: str_of(app_slug.as_ref().map(AppSlug::as_str)),
+        }),
+        WebhookOutcome::DisputeRecorded { event_id, dispute_id, account_id, app_slug } => Either4::B(OutcomeDisputeRecorded {
+            outcome,
+            event_id,
+            dispute_id,
+            account_id: str_of(account_id.as_ref().map(AccountId::as_str)),
+            app_slug: str_of(app_slug.as_ref().map(AppSlug::as_str)),
+        }),
+        WebhookOutcome::Duplicate { event_id, event_type } => Either4::C(OutcomeDuplicate { outcome, event_id, event_type }),
+        WebhookOutcome::Ignored { event_id, event_type, reason } => Either4::D(OutcomeIgnored {
+            outcome,
+            event_id,
+            event_type,
+            reason: match reason {
+                IgnoreReason::UnhandledType => "unhandled_type",
+                IgnoreReason::LivemodeMismatch => "livemode_mismatch",
+            }
+            .to_string(),
+        }),
+    }
+}

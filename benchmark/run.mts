@@ -76,7 +76,10 @@ function rustNumbers(): RustNumbers {
   return { criterion, opensslSha256MBps };
 }
 
-const ok = (v: unknown): v is Exclude<typeof v, { error: string }> => typeof v === 'object' && v !== null && !('error' in v);
+type Failed = { error: string };
+function ok<T extends object>(v: T | Failed): v is Exclude<T, Failed> {
+  return !('error' in v && typeof (v as Failed).error === 'string');
+}
 const verdict = (met: boolean) => (met ? 'met' : '**missed**');
 
 export function report(r: Results): string {

@@ -56,7 +56,7 @@ async function attempt<T>(name: string, fn: () => T | Promise<T>): Promise<T | {
 function rustNumbers(): RustNumbers {
   const dir = resolve(process.env.CARGO_TARGET_DIR ?? resolve(ROOT, 'target'), 'criterion/webhook');
   const criterion: RustNumbers['criterion'] = {};
-  for (const fn of ['verify_signature', 'construct_event']) {
+  for (const fn of ['verify_signature', 'verify_event', 'construct_event']) {
     for (const bytes of [2096, 16452, 20522]) {
       const f = resolve(dir, fn, String(bytes), 'new/estimates.json');
       if (!existsSync(f)) continue;

@@ -337,7 +337,7 @@ const myClaims = mysqlClaimsTable(`sc_claims${suffix}`);
 e2eSuite(
   'end to end on MariaDB (MYSQL_URL)',
   !MYSQL_URL
-    ? 'MYSQL_URL is not set: MariaDB end-to-end tests skipped (run `export MYSQL_URL="$(scripts/mariadb.sh start)"` first)'
+    ? 'MYSQL_URL is not set: MariaDB end-to-end tests skipped (run `export MYSQL_URL="$(.ci/mariadb.sh start)"` first)'
     : async () => {
         const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });
         const pool2 = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });

@@ -1,6 +1,6 @@
 // Drizzle stores (`@support/stripe-connect/drizzle`) against real databases:
 // - PGlite (embedded Postgres): always;
-// - MariaDB on 127.0.0.1 when MYSQL_URL is set (`export MYSQL_URL="$(scripts/mariadb.sh start)"`);
+// - MariaDB on 127.0.0.1 when MYSQL_URL is set (`export MYSQL_URL="$(.ci/mariadb.sh start)"`);
 // - SQLite through libsql when `@libsql/client` is installed.
 // The same suite runs on each: connections over an apps table, atomic claims (50 concurrent claims
 // across two store instances on separate connections), expiry, release, and a database that is down.
@@ -393,7 +393,7 @@ const myClaims = mysqlClaimsTable(`sc_claims${suffix}`);
 storeSuite(
   'MariaDB (mysql2, MYSQL_URL)',
   MYSQL_URL === undefined || MYSQL_URL === ''
-    ? 'MYSQL_URL is not set: MariaDB tests skipped (run `export MYSQL_URL="$(scripts/mariadb.sh start)"` first)'
+    ? 'MYSQL_URL is not set: MariaDB tests skipped (run `export MYSQL_URL="$(.ci/mariadb.sh start)"` first)'
     : async () => {
         // Two pools: two "server instances" with their own connections to one database.
         const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });

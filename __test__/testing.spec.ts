@@ -516,6 +516,19 @@ describe('API: lists, search and retrieval', () => {
     expectStripeError(await call(fake, '/v1/disputes/dp_nope', { account: acct }), 404, 'resource_missing');
   });
 
+  test('products: listed by ids[] (how plan names are read) and active', async () => {
+    const acct = fake.createAccount();
+    const a = fake.addProduct(acct, { name: 'Pro' });
+    const b = fake.addProduct(acct, { name: 'Team', active: false });
+    fake.addProduct(acct, { name: 'Other' });
+    const byIds = await call(fake, `/v1/products?ids[]=${a.id}&ids[]=${b.id}&limit=2`, { account: acct });
+    assert.equal(byIds.status, 200, JSON.stringify(byIds.json));
+    assert.deepEqual(byIds.json.data.map((p: { name: string }) => p.name).sort(), ['Pro', 'Team']);
+    const inactive = await call(fake, '/v1/products?active=false', { account: acct });
+    assert.deepEqual(inactive.json.data.map((p: { id: string }) => p.id), [b.id]);
+    expectStripeError(await call(fake, '/v1/products?nope=1', { account: acct }), 400, 'parameter_unknown');
+  });
+
   test('served objects keep every field of Stripe fixtures and use Stripe id prefixes', async () => {
     const acct = fake.createAccount();
     const seeded = fake.seed(acct, {

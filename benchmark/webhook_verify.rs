@@ -6,7 +6,9 @@
 //! `JSON.parse`; `construct_event` also builds the Rust `Event`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use stripe_connect::{construct_event, generate_test_header, validate_event, verify_signature, Tolerance, WebhookSecret};
+use stripe_connect::{
+    construct_event, generate_test_header, validate_event, verify_signature, Tolerance, WebhookSecret,
+};
 
 /// A `charge.dispute.created` event, pretty-printed like Stripe, padded with realistic metadata to
 /// about `size` bytes.
@@ -18,7 +20,10 @@ fn dispute_event(size: usize) -> Vec<u8> {
         if body.len() >= size {
             return body;
         }
-        metadata.insert(format!("order_line_{i:04}"), serde_json::Value::String(format!("sku_{i:08}:qty=1:note=gift wrap requested")));
+        metadata.insert(
+            format!("order_line_{i:04}"),
+            serde_json::Value::String(format!("sku_{i:08}:qty=1:note=gift wrap requested")),
+        );
         i += 1;
     }
 }

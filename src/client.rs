@@ -45,7 +45,14 @@ impl StripeConnect {
     }
 
     pub fn builder(config: Config) -> StripeConnectBuilder {
-        StripeConnectBuilder { config, connections: None, claims: None, disputes: None, clock: None, api_transport: None }
+        StripeConnectBuilder {
+            config,
+            connections: None,
+            claims: None,
+            disputes: None,
+            clock: None,
+            api_transport: None,
+        }
     }
 
     pub fn config(&self) -> &Config {

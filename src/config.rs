@@ -94,7 +94,9 @@ impl Default for Tolerance {
 pub struct Config {
     pub secret_key: SecretKey,
     pub client_id: Option<ClientId>,
-    pub redirect_uri: Option<Url>,
+    /// Kept exactly as configured: Stripe compares it byte for byte with the Dashboard's list, so
+    /// it is validated as a URL but never re-serialised (which would add `/`, lowercase the host…).
+    pub redirect_uri: Option<String>,
     pub scope: Scope,
     pub webhook_secrets: Vec<WebhookSecret>,
     pub webhook_tolerance: Tolerance,
@@ -121,7 +123,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("secret_key", &self.secret_key)
             .field("client_id", &self.client_id)
-            .field("redirect_uri", &self.redirect_uri.as_ref().map(Url::as_str))
+            .field("redirect_uri", &self.redirect_uri)
             .field("scope", &self.scope)
             .field("webhook_secrets", &format_args!("[{} redacted]", self.webhook_secrets.len()))
             .field("webhook_tolerance", &self.webhook_tolerance)
@@ -179,15 +181,13 @@ impl Config {
 
     /// The client id, or a `config_invalid` error saying it is needed for `what`.
     pub fn require_client_id(&self, what: &str) -> Result<&ClientId, ConfigError> {
-        self.client_id
-            .as_ref()
-            .ok_or_else(|| ConfigError::new("client_id", format!("is required for {what} (STRIPE_CONNECT_CLIENT_ID, ca_…)")))
+        self.client_id.as_ref().ok_or_else(|| {
+            ConfigError::new("client_id", format!("is required for {what} (STRIPE_CONNECT_CLIENT_ID, ca_…)"))
+        })
     }
 
-    pub fn require_redirect_uri(&self, what: &str) -> Result<&Url, ConfigError> {
-        self.redirect_uri
-            .as_ref()
-            .ok_or_else(|| ConfigError::new("redirect_uri", format!("is required for {what}")))
+    pub fn require_redirect_uri(&self, what: &str) -> Result<&str, ConfigError> {
+        self.redirect_uri.as_deref().ok_or_else(|| ConfigError::new("redirect_uri", format!("is required for {what}")))
     }
 }
 
@@ -326,7 +326,16 @@ impl ConfigBuilder {
             None => None,
         };
         let redirect_uri = match self.redirect_uri {
-            Some((field, v)) => Some(parse_http_url(&field, &v)?),
+            Some((field, v)) => {
+                if v.chars().any(char::is_whitespace) {
+                    return Err(ConfigError::new(field, "contains whitespace"));
+                }
+                let url = parse_http_url(&field, &v)?;
+                if url.fragment().is_some() {
+                    return Err(ConfigError::new(field, "must not have a #fragment"));
+                }
+                Some(v)
+            }
             None => None,
         };
         let scope = match self.scope {
@@ -352,9 +361,12 @@ impl ConfigBuilder {
             return Err(ConfigError::new("state_ttl", "must be more than zero"));
         }
         let api_base = parse_http_url("api_base", self.api_base.as_deref().unwrap_or(DEFAULT_API_BASE))?;
-        let connect_base = parse_http_url("connect_base", self.connect_base.as_deref().unwrap_or(DEFAULT_CONNECT_BASE))?;
+        let connect_base =
+            parse_http_url("connect_base", self.connect_base.as_deref().unwrap_or(DEFAULT_CONNECT_BASE))?;
         let stripe_version = self.stripe_version.unwrap_or_else(|| STRIPE_VERSION.to_string());
-        if stripe_version.is_empty() || !stripe_version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+        if stripe_version.is_empty()
+            || !stripe_version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
             return Err(ConfigError::new("stripe_version", "must look like 2026-10-28.endive"));
         }
         let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
@@ -443,10 +455,11 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(e.field, "STRIPE_CONNECT_CLIENT_ID");
-        let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_a"), ("STRIPE_WEBHOOK_SECRET", "sk_live_oops")]))
-            .unwrap()
-            .build()
-            .unwrap_err();
+        let e =
+            Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_a"), ("STRIPE_WEBHOOK_SECRET", "sk_live_oops")]))
+                .unwrap()
+                .build()
+                .unwrap_err();
         assert_eq!(e.field, "STRIPE_WEBHOOK_SECRET");
         let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "pk_live_a")])).unwrap().build().unwrap_err();
         assert_eq!(e.field, "STRIPE_SECRET_KEY");
@@ -465,10 +478,34 @@ mod tests {
 
     #[test]
     fn scope_and_urls_are_validated() {
-        assert_eq!(Config::builder().secret_key("sk_test_1").scope("read_only").build().unwrap().scope, Scope::ReadOnly);
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").scope("read_only").build().unwrap().scope,
+            Scope::ReadOnly
+        );
         assert_eq!(Config::builder().secret_key("sk_test_1").scope("admin").build().unwrap_err().field, "scope");
-        assert_eq!(Config::builder().secret_key("sk_test_1").api_base("ftp://x").build().unwrap_err().field, "api_base");
-        assert_eq!(Config::builder().secret_key("sk_test_1").redirect_uri("not a url").build().unwrap_err().field, "redirect_uri");
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").api_base("ftp://x").build().unwrap_err().field,
+            "api_base"
+        );
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").redirect_uri("not a url").build().unwrap_err().field,
+            "redirect_uri"
+        );
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/cb#x").build().unwrap_err().field,
+            "redirect_uri"
+        );
+        assert_eq!(
+            Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/c b").build().unwrap_err().field,
+            "redirect_uri"
+        );
+    }
+
+    #[test]
+    fn redirect_uri_is_kept_verbatim() {
+        // Stripe matches it exactly against the Dashboard's list: no trailing `/` added, host case kept.
+        let c = Config::builder().secret_key("sk_test_1").redirect_uri("https://Support.Example.com").build().unwrap();
+        assert_eq!(c.redirect_uri.as_deref(), Some("https://Support.Example.com"));
     }
 
     #[test]

@@ -97,7 +97,9 @@ impl From<StripeError> for Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
-    #[error("no Stripe-Signature header: is this request from Stripe, and does your framework pass the header through?")]
+    #[error(
+        "no Stripe-Signature header: is this request from Stripe, and does your framework pass the header through?"
+    )]
     MissingHeader,
     #[error("malformed Stripe-Signature header: {reason}")]
     MalformedHeader { reason: String },
@@ -109,7 +111,9 @@ pub enum WebhookError {
     TimestampOutOfRange { timestamp: i64, now: i64, tolerance_seconds: i64, direction: Direction },
     #[error("the signed body is not valid JSON: {reason}")]
     InvalidPayload { reason: String },
-    #[error("the signed body is not a Stripe event (object = {object:?}): thin events and other objects are not accepted")]
+    #[error(
+        "the signed body is not a Stripe event (object = {object:?}): thin events and other objects are not accepted"
+    )]
     ThinEvent { object: String },
 }
 
@@ -390,5 +394,3 @@ pub const ERROR_CODES: &[&str] = &[
     "store_failed",
     "config_invalid",
 ];
-
-

@@ -16,7 +16,10 @@ pub(crate) fn build_client(config: &Config) -> Result<reqwest::Client, Error> {
         .timeout(config.timeout)
         .pool_idle_timeout(std::time::Duration::from_secs(90))
         .build()
-        .map_err(|e| StripeError::new(StripeErrorKind::Unavailable, format!("cannot build HTTP client: {}", error_chain(&e))).into())
+        .map_err(|e| {
+            StripeError::new(StripeErrorKind::Unavailable, format!("cannot build HTTP client: {}", error_chain(&e)))
+                .into()
+        })
 }
 
 /// reqwest's Display hides the cause ("error sending request"); walk `source()` for the real one.

@@ -194,7 +194,19 @@ mod tests {
 
     #[test]
     fn rejects_path_traversal_and_injection() {
-        for bad in ["../charges", "re_../charges", "re_1/refunds", "re_1?expand[]=x", "re_1#x", "re_1 ", "re_1\r\nX: y", "re_é", "re_", "", "ch_1"] {
+        for bad in [
+            "../charges",
+            "re_../charges",
+            "re_1/refunds",
+            "re_1?expand[]=x",
+            "re_1#x",
+            "re_1 ",
+            "re_1\r\nX: y",
+            "re_é",
+            "re_",
+            "",
+            "ch_1",
+        ] {
             let err = RefundId::parse(bad).unwrap_err();
             assert_eq!(err.code(), "invalid_input", "{bad:?}");
         }

@@ -68,7 +68,10 @@ impl SecretKey {
             return Err(ConfigError::new(field, "is a publishable key (pk_…); the secret key starts with sk_ or rk_"));
         }
         if value.starts_with("whsec_") {
-            return Err(ConfigError::new(field, "is a webhook signing secret (whsec_…); the secret key starts with sk_ or rk_"));
+            return Err(ConfigError::new(
+                field,
+                "is a webhook signing secret (whsec_…); the secret key starts with sk_ or rk_",
+            ));
         }
         if !(value.starts_with("sk_") || value.starts_with("rk_")) {
             return Err(ConfigError::new(field, "must start with sk_ or rk_"));

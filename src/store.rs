@@ -30,10 +30,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
     }
 }
 
@@ -149,7 +146,8 @@ impl ConnectionStore for MemoryConnectionStore {
     }
 
     async fn list(&self) -> Result<Vec<Connection>, StoreError> {
-        let mut all: Vec<Connection> = self.by_slug.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        let mut all: Vec<Connection> =
+            self.by_slug.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
         all.sort_by(|a, b| a.app_slug.cmp(&b.app_slug));
         Ok(all)
     }
@@ -248,7 +246,10 @@ mod tests {
         s.save(&conn("b-app", "acct_2")).await.unwrap();
         s.save(&conn("a-app", "acct_1")).await.unwrap();
         assert_eq!(s.list().await.unwrap().iter().map(|c| c.app_slug.as_str()).collect::<Vec<_>>(), ["a-app", "b-app"]);
-        assert_eq!(s.get_by_slug(&AppSlug::parse("a-app").unwrap()).await.unwrap().unwrap().account_id.as_str(), "acct_1");
+        assert_eq!(
+            s.get_by_slug(&AppSlug::parse("a-app").unwrap()).await.unwrap().unwrap().account_id.as_str(),
+            "acct_1"
+        );
         assert_eq!(s.clear_by_account(&AccountId::parse("acct_1").unwrap()).await.unwrap().unwrap().as_str(), "a-app");
         assert_eq!(s.clear_by_account(&AccountId::parse("acct_1").unwrap()).await.unwrap(), None);
         assert_eq!(s.list().await.unwrap().len(), 1);

@@ -81,7 +81,8 @@ impl Api<'_> {
         let mut items: Vec<T> = Vec::new();
         let mut page_token: Option<String> = None;
         loop {
-            let mut q = vec![("query", query.clone()), ("limit", (max_items - items.len()).clamp(1, MAX_PAGE).to_string())];
+            let mut q =
+                vec![("query", query.clone()), ("limit", (max_items - items.len()).clamp(1, MAX_PAGE).to_string())];
             if let Some(p) = &page_token {
                 q.push(("page", p.clone()));
             }
@@ -92,7 +93,12 @@ impl Api<'_> {
             }
             match page.next_page {
                 Some(n) if page_token.as_deref() != Some(n.as_str()) => page_token = Some(n),
-                _ => return Err(bad_page(&display_path(path), "`has_more` is true but `next_page` is missing or repeated")),
+                _ => {
+                    return Err(bad_page(
+                        &display_path(path),
+                        "`has_more` is true but `next_page` is missing or repeated",
+                    ))
+                }
             }
         }
     }

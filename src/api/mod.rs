@@ -53,7 +53,9 @@ impl AccountLimiter {
     async fn acquire(&self, account: &AccountId) -> Option<OwnedSemaphorePermit> {
         let sem = {
             let mut map = self.semaphores.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(account.as_str().to_string()).or_insert_with(|| Arc::new(Semaphore::new(self.per_account))).clone()
+            map.entry(account.as_str().to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_account)))
+                .clone()
         };
         // The semaphore is never closed; without a permit the request would still be correct.
         sem.acquire_owned().await.ok()
@@ -102,14 +104,22 @@ impl Api<'_> {
     }
 
     /// GET `path` with `query`, retried and bounded by the call's deadline, parsed as `T`.
-    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &[&str], query: Vec<(&'static str, String)>) -> Result<T, StripeError> {
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        path: &[&str],
+        query: Vec<(&'static str, String)>,
+    ) -> Result<T, StripeError> {
         let request = self.request(path, query);
         let config = &self.client.inner.config;
         match tokio::time::timeout_at(self.deadline, self.attempts(&request, path)).await {
             Ok(result) => result,
             Err(_) => Err(StripeError::new(
                 StripeErrorKind::Timeout,
-                format!("no complete answer from Stripe to GET {} within the {:?} deadline", display_path(path), config.timeout),
+                format!(
+                    "no complete answer from Stripe to GET {} within the {:?} deadline",
+                    display_path(path),
+                    config.timeout
+                ),
             )),
         }
     }
@@ -152,7 +162,8 @@ fn parse<T: DeserializeOwned>(resp: &RawResponse, path: &[&str]) -> Result<T, St
         } else {
             format!("JSON of an unexpected shape: {e}")
         };
-        let mut err = StripeError::new(StripeErrorKind::BadResponse, format!("GET {} answered {what}", display_path(path)));
+        let mut err =
+            StripeError::new(StripeErrorKind::BadResponse, format!("GET {} answered {what}", display_path(path)));
         err.status = Some(resp.status);
         err.request_id = resp.header("request-id").map(str::to_string);
         err

@@ -57,7 +57,9 @@ fn transport_failure(e: TransportError) -> Failure {
     let (kind, retryable, what) = match e.kind {
         TransportErrorKind::Network => (StripeErrorKind::Unavailable, true, "cannot reach Stripe"),
         TransportErrorKind::Timeout => (StripeErrorKind::Timeout, true, "Stripe did not answer in time"),
-        TransportErrorKind::Body => (StripeErrorKind::BadResponse, true, "Stripe's response broke off (truncated body)"),
+        TransportErrorKind::Body => {
+            (StripeErrorKind::BadResponse, true, "Stripe's response broke off (truncated body)")
+        }
         _ => (StripeErrorKind::Unavailable, false, "the request could not be sent"),
     };
     Failure { error: StripeError::new(kind, format!("{what}: {}", e.message)), retryable, retry_after: None }
@@ -80,7 +82,9 @@ fn status_failure(resp: &RawResponse) -> Failure {
         None => format!("HTTP {status}{}", describe_body(&resp.body)),
     };
     let hint = match kind {
-        StripeErrorKind::AuthFailed => " (is the secret key right, and is the account still connected to the platform?)",
+        StripeErrorKind::AuthFailed => {
+            " (is the secret key right, and is the account still connected to the platform?)"
+        }
         _ => "",
     };
     let body = body.unwrap_or_default();
@@ -111,7 +115,8 @@ pub(crate) fn describe_body(body: &[u8]) -> String {
     if body.is_empty() {
         return " (empty body)".to_string();
     }
-    let text: String = String::from_utf8_lossy(body).chars().take(80).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let text: String =
+        String::from_utf8_lossy(body).chars().take(80).map(|c| if c.is_control() { ' ' } else { c }).collect();
     format!(": body {:?}", text.trim())
 }
 

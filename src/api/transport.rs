@@ -165,10 +165,16 @@ impl ApiTransport for ReqwestTransport {
             .collect();
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| {
-            TransportError::new(TransportErrorKind::Body, format!("reading the body after {} bytes: {}", body.len(), error_chain(&e)))
+            TransportError::new(
+                TransportErrorKind::Body,
+                format!("reading the body after {} bytes: {}", body.len(), error_chain(&e)),
+            )
         })? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(TransportError::new(TransportErrorKind::Body, format!("body larger than {MAX_BODY_BYTES} bytes")));
+                return Err(TransportError::new(
+                    TransportErrorKind::Body,
+                    format!("body larger than {MAX_BODY_BYTES} bytes"),
+                ));
             }
             body.extend_from_slice(&chunk);
         }

@@ -8,7 +8,10 @@ use napi_derive::napi;
 
 use super::error::{js_error, promise, promise_serde};
 use super::stores;
-use super::types::{webhook_outcome, JsConnection, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativeOptions, NativePrefill};
+use super::types::{
+    webhook_outcome, JsConnection, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativeOptions,
+    NativePrefill,
+};
 use crate::{
     AccountId, AppSlug, CallbackQuery, ChargeId, Config, CustomerId, Disputes, Error, Prefill, RefundId, StripeConnect,
     SubscriptionStatus,
@@ -52,7 +55,9 @@ impl NativeClient {
         format!("{:?}", self.inner.config())
     }
 
-    #[napi(ts_return_type = "Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored>")]
+    #[napi(
+        ts_return_type = "Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored>"
+    )]
     pub fn handle_webhook<'env>(
         &self,
         env: &'env Env,
@@ -64,14 +69,23 @@ impl NativeClient {
             Either::B(b) => b.to_vec(),
         };
         let client = self.inner.clone();
-        promise(env, async move { client.handle_webhook(&body, header.as_deref()).await }, |_, o| Ok(webhook_outcome(o)))
+        promise(env, async move { client.handle_webhook(&body, header.as_deref()).await }, |_, o| {
+            Ok(webhook_outcome(o))
+        })
     }
 
     /// Stripe's authorize URL for `app_slug` and the signed state to keep in a cookie.
     #[napi]
-    pub fn authorize_url(&self, env: Env, app_slug: String, prefill: Option<NativePrefill>) -> napi::Result<NativeAuthorizeUrl> {
+    pub fn authorize_url(
+        &self,
+        env: Env,
+        app_slug: String,
+        prefill: Option<NativePrefill>,
+    ) -> napi::Result<NativeAuthorizeUrl> {
         let run = || -> Result<NativeAuthorizeUrl, Error> {
-            let start = self.inner.authorize_url(&AppSlug::parse(&app_slug)?, &prefill.map(Prefill::from).unwrap_or_default())?;
+            let start = self
+                .inner
+                .authorize_url(&AppSlug::parse(&app_slug)?, &prefill.map(Prefill::from).unwrap_or_default())?;
             Ok(start.into())
         };
         run().map_err(|e| js_error(&env, &e))
@@ -88,11 +102,17 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'env, JsConnection>> {
         let client = self.inner.clone();
         let query = CallbackQuery::parse(&query);
-        promise(env, async move { client.handle_callback(&query, state.as_deref()).await }, |_, c| Ok(JsConnection::from(&c)))
+        promise(env, async move { client.handle_callback(&query, state.as_deref()).await }, |_, c| {
+            Ok(JsConnection::from(&c))
+        })
     }
 
     #[napi(ts_return_type = "Promise<NativeDisconnectResult>")]
-    pub fn disconnect<'env>(&self, env: &'env Env, app_slug: String) -> napi::Result<PromiseRaw<'env, NativeDisconnectResult>> {
+    pub fn disconnect<'env>(
+        &self,
+        env: &'env Env,
+        app_slug: String,
+    ) -> napi::Result<PromiseRaw<'env, NativeDisconnectResult>> {
         let client = self.inner.clone();
         promise(env, async move { client.disconnect(&AppSlug::parse(&app_slug)?).await }, |_, d| Ok(d.into()))
     }
@@ -126,22 +146,40 @@ impl NativeClient {
                 Either::B(customer) => {
                     let customer = CustomerId::parse(&customer)?;
                     let subscriptions = client.subscriptions_for_customer(&account, &customer).await?;
-                    Ok(SubscriptionStatus { customer_ids: vec![customer.as_str().to_string()], subscriptions, search_fallback: None })
+                    Ok(SubscriptionStatus {
+                        customer_ids: vec![customer.as_str().to_string()],
+                        subscriptions,
+                        search_fallback: None,
+                    })
                 }
             }
         })
     }
 
     #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn lookup_charge<'env>(&self, env: &'env Env, account_id: String, charge_id: String) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    pub fn lookup_charge<'env>(
+        &self,
+        env: &'env Env,
+        account_id: String,
+        charge_id: String,
+    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
         let client = self.inner.clone();
-        promise_serde(env, async move { client.lookup_charge(&AccountId::parse(&account_id)?, &ChargeId::parse(&charge_id)?).await })
+        promise_serde(env, async move {
+            client.lookup_charge(&AccountId::parse(&account_id)?, &ChargeId::parse(&charge_id)?).await
+        })
     }
 
     #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn verify_refund<'env>(&self, env: &'env Env, account_id: String, refund_id: String) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    pub fn verify_refund<'env>(
+        &self,
+        env: &'env Env,
+        account_id: String,
+        refund_id: String,
+    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
         let client = self.inner.clone();
-        promise_serde(env, async move { client.verify_refund(&AccountId::parse(&account_id)?, &RefundId::parse(&refund_id)?).await })
+        promise_serde(env, async move {
+            client.verify_refund(&AccountId::parse(&account_id)?, &RefundId::parse(&refund_id)?).await
+        })
     }
 
     /// By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two.
@@ -167,7 +205,12 @@ impl NativeClient {
     }
 
     #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn customer_context<'env>(&self, env: &'env Env, email: String, limit: Option<u32>) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    pub fn customer_context<'env>(
+        &self,
+        env: &'env Env,
+        email: String,
+        limit: Option<u32>,
+    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
         let client = self.inner.clone();
         promise_serde(env, async move { client.customer_context(&email, limit).await })
     }

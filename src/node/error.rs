@@ -4,9 +4,9 @@
 
 use std::future::Future;
 
+use napi::bindgen_prelude::JsObjectValue;
 use napi::bindgen_prelude::{Object, PromiseRaw, ToNapiValue, Unknown};
 use napi::{Env, JsValue, Status};
-use napi::bindgen_prelude::JsObjectValue;
 
 use crate::Error;
 

@@ -11,10 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use napi::bindgen_prelude::{Either, FnArgs, FromNapiValue, Function, JsValuesTupleIntoVec, Object, Promise, ValidateNapiValue, TypeName};
+use napi::bindgen_prelude::JsObjectValue;
+use napi::bindgen_prelude::{
+    Either, FnArgs, FromNapiValue, Function, JsValuesTupleIntoVec, Object, Promise, TypeName, ValidateNapiValue,
+};
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{Env, JsValue, Status};
-use napi::bindgen_prelude::JsObjectValue;
 
 use super::types::{JsConnection, JsDisputeAlert};
 use crate::{
@@ -40,7 +42,9 @@ where
         let bad = |reason: String| Error::invalid_input(format!("stores.{operation}"), reason);
         let value: Option<napi::bindgen_prelude::Unknown> =
             object.get_named_property(name).map_err(|e| bad(e.reason.clone()))?;
-        let Some(value) = value.filter(|v| !matches!(v.get_type(), Ok(napi::ValueType::Undefined | napi::ValueType::Null))) else {
+        let Some(value) =
+            value.filter(|v| !matches!(v.get_type(), Ok(napi::ValueType::Undefined | napi::ValueType::Null)))
+        else {
             return Ok(None);
         };
         if value.get_type().ok() != Some(napi::ValueType::Function) {
@@ -56,8 +60,9 @@ where
     }
 
     fn require(object: &Object, operation: &'static str) -> Result<Self, Error> {
-        Self::get(object, operation)?
-            .ok_or_else(|| Error::invalid_input(format!("stores.{operation}"), "is missing: the store object must have this method"))
+        Self::get(object, operation)?.ok_or_else(|| {
+            Error::invalid_input(format!("stores.{operation}"), "is missing: the store object must have this method")
+        })
     }
 
     async fn call(&self, args: A) -> Result<R, StoreError> {
@@ -74,8 +79,12 @@ fn js_message(e: &napi::Error) -> String {
     let reason = e.reason.trim();
     let reason = if reason.is_empty() { "the JS method failed without a message" } else { reason };
     match e.status {
-        Status::InvalidArg | Status::ObjectExpected | Status::StringExpected | Status::NumberExpected
-        | Status::BooleanExpected | Status::ArrayExpected => format!("returned a value of the wrong type ({reason})"),
+        Status::InvalidArg
+        | Status::ObjectExpected
+        | Status::StringExpected
+        | Status::NumberExpected
+        | Status::BooleanExpected
+        | Status::ArrayExpected => format!("returned a value of the wrong type ({reason})"),
         _ => reason.to_string(),
     }
 }
@@ -93,7 +102,10 @@ impl TypeName for Void {
 }
 
 impl ValidateNapiValue for Void {
-    unsafe fn validate(_env: napi::sys::napi_env, _value: napi::sys::napi_value) -> napi::Result<napi::sys::napi_value> {
+    unsafe fn validate(
+        _env: napi::sys::napi_env,
+        _value: napi::sys::napi_value,
+    ) -> napi::Result<napi::sys::napi_value> {
         Ok(std::ptr::null_mut())
     }
 }
@@ -175,10 +187,16 @@ impl DisputeSink for JsDisputeSink {
 
 /// Put the JS stores found in `stores` (`{connections?, claims?, disputes?}`) on `builder`;
 /// the ones not given stay the in-memory defaults.
-pub fn install(_env: &Env, stores: Option<Object>, mut builder: StripeConnectBuilder) -> Result<StripeConnectBuilder, Error> {
+pub fn install(
+    _env: &Env,
+    stores: Option<Object>,
+    mut builder: StripeConnectBuilder,
+) -> Result<StripeConnectBuilder, Error> {
     let Some(stores) = stores else { return Ok(builder) };
     let part = |name: &str| -> Result<Option<Object>, Error> {
-        stores.get_named_property::<Option<Object>>(name).map_err(|e| Error::invalid_input(format!("stores.{name}"), format!("must be an object ({})", e.reason)))
+        stores
+            .get_named_property::<Option<Object>>(name)
+            .map_err(|e| Error::invalid_input(format!("stores.{name}"), format!("must be an object ({})", e.reason)))
     };
     if let Some(o) = part("connections")? {
         builder = builder.connection_store(Arc::new(JsConnectionStore {
@@ -196,7 +214,9 @@ pub fn install(_env: &Env, stores: Option<Object>, mut builder: StripeConnectBui
         }));
     }
     if let Some(o) = part("disputes")? {
-        builder = builder.dispute_sink(Arc::new(JsDisputeSink { dispute_created: JsMethod::require(&o, "disputes.disputeCreated")? }));
+        builder = builder.dispute_sink(Arc::new(JsDisputeSink {
+            dispute_created: JsMethod::require(&o, "disputes.disputeCreated")?,
+        }));
     }
     Ok(builder)
 }

@@ -7,8 +7,8 @@ use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
 use crate::{
-    AccountId, AppSlug, AuthorizeUrl, Config, DisconnectResult, Prefill, ConfigBuilder, Connection, DisputeAlert, DisputeCreated, Error, IgnoreReason,
-    WebhookOutcome,
+    AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, Connection, DisconnectResult, DisputeAlert,
+    DisputeCreated, Error, IgnoreReason, Prefill, WebhookOutcome,
 };
 
 /// The options of `new StripeConnect(...)` except `stores` (passed separately).
@@ -183,7 +183,12 @@ impl From<&Connection> for JsConnection {
 impl TryFrom<JsConnection> for Connection {
     type Error = Error;
     fn try_from(c: JsConnection) -> Result<Self, Error> {
-        Ok(Connection { app_slug: AppSlug::parse(&c.app_slug)?, account_id: AccountId::parse(&c.account_id)?, livemode: c.livemode, scope: c.scope })
+        Ok(Connection {
+            app_slug: AppSlug::parse(&c.app_slug)?,
+            account_id: AccountId::parse(&c.account_id)?,
+            livemode: c.livemode,
+            scope: c.scope,
+        })
     }
 }
 
@@ -279,7 +284,8 @@ pub struct OutcomeIgnored {
 }
 
 /// `handleWebhook`'s result: one object per outcome, told apart by `outcome`.
-pub type JsWebhookOutcome = napi::bindgen_prelude::Either4<OutcomeDisconnected, OutcomeDisputeRecorded, OutcomeDuplicate, OutcomeIgnored>;
+pub type JsWebhookOutcome =
+    napi::bindgen_prelude::Either4<OutcomeDisconnected, OutcomeDisputeRecorded, OutcomeDuplicate, OutcomeIgnored>;
 
 pub fn webhook_outcome(o: WebhookOutcome) -> JsWebhookOutcome {
     use napi::bindgen_prelude::Either4;
@@ -292,14 +298,18 @@ pub fn webhook_outcome(o: WebhookOutcome) -> JsWebhookOutcome {
             account_id: account_id.as_str().to_string(),
             app_slug: str_of(app_slug.as_ref().map(AppSlug::as_str)),
         }),
-        WebhookOutcome::DisputeRecorded { event_id, dispute_id, account_id, app_slug } => Either4::B(OutcomeDisputeRecorded {
-            outcome,
-            event_id,
-            dispute_id,
-            account_id: str_of(account_id.as_ref().map(AccountId::as_str)),
-            app_slug: str_of(app_slug.as_ref().map(AppSlug::as_str)),
-        }),
-        WebhookOutcome::Duplicate { event_id, event_type } => Either4::C(OutcomeDuplicate { outcome, event_id, event_type }),
+        WebhookOutcome::DisputeRecorded { event_id, dispute_id, account_id, app_slug } => {
+            Either4::B(OutcomeDisputeRecorded {
+                outcome,
+                event_id,
+                dispute_id,
+                account_id: str_of(account_id.as_ref().map(AccountId::as_str)),
+                app_slug: str_of(app_slug.as_ref().map(AppSlug::as_str)),
+            })
+        }
+        WebhookOutcome::Duplicate { event_id, event_type } => {
+            Either4::C(OutcomeDuplicate { outcome, event_id, event_type })
+        }
         WebhookOutcome::Ignored { event_id, event_type, reason } => Either4::D(OutcomeIgnored {
             outcome,
             event_id,

@@ -43,7 +43,12 @@ fn check(options: Option<VerifyOptions>) -> Result<(Tolerance, i64), Error> {
 }
 
 /// The core's `verify_signature` with the JS arguments; returns the signed timestamp.
-fn verify(payload: &[u8], header: Option<String>, secret: Either<String, Vec<String>>, options: Option<VerifyOptions>) -> Result<i64, Error> {
+fn verify(
+    payload: &[u8],
+    header: Option<String>,
+    secret: Either<String, Vec<String>>,
+    options: Option<VerifyOptions>,
+) -> Result<i64, Error> {
     let (tolerance, now) = check(options)?;
     // Unchecked: whatever the caller holds is tried, and a mismatch explains what looks wrong.
     let secrets: Vec<WebhookSecret> = string_list(secret).into_iter().map(WebhookSecret::unchecked).collect();
@@ -62,9 +67,7 @@ pub fn verify_event(
     options: Option<VerifyOptions>,
 ) -> napi::Result<()> {
     let body = bytes(&payload);
-    verify(body, header, secret, options)
-        .and_then(|_| Ok(crate::validate_event(body)?))
-        .map_err(|e| js_error(&env, &e))
+    verify(body, header, secret, options).and_then(|_| Ok(crate::validate_event(body)?)).map_err(|e| js_error(&env, &e))
 }
 
 /// Verify the signature only; returns the signed timestamp.

@@ -69,7 +69,7 @@ pub(crate) fn build_authorize_url(
     connect_base: &Url,
     client_id: &ClientId,
     scope: Scope,
-    redirect_uri: &Url,
+    redirect_uri: &str,
     state: &str,
     prefill: &Prefill,
 ) -> Url {
@@ -78,7 +78,7 @@ pub(crate) fn build_authorize_url(
         .append_pair("response_type", "code")
         .append_pair("client_id", client_id.as_str())
         .append_pair("scope", scope.as_str())
-        .append_pair("redirect_uri", redirect_uri.as_str())
+        .append_pair("redirect_uri", redirect_uri)
         .append_pair("state", state)
         .extend_pairs(prefill.pairs());
     url
@@ -98,7 +98,7 @@ mod tests {
             &Url::parse("https://connect.stripe.com").unwrap(),
             &ClientId::parse("ca_123").unwrap(),
             Scope::ReadWrite,
-            &Url::parse("https://support.example.com/api/stripe/callback").unwrap(),
+            "https://support.example.com/api/stripe/callback",
             "st.ate",
             &Prefill { email: Some("a+b@example.com".into()), country: Some(String::new()), ..Default::default() },
         );

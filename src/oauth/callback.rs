@@ -64,10 +64,15 @@ impl CallbackQuery {
         let code = self.error.as_deref()?;
         let description = self.error_description.clone().unwrap_or_default();
         let err = if code == "access_denied" {
-            let why = if description.is_empty() { "the user declined to connect their Stripe account".into() } else { description };
+            let why = if description.is_empty() {
+                "the user declined to connect their Stripe account".into()
+            } else {
+                description
+            };
             OAuthError::new(OAuthErrorKind::AccessDenied, why)
         } else {
-            let mut e = OAuthError::new(OAuthErrorKind::Other, format!("Stripe redirected with an error: {description}"));
+            let mut e =
+                OAuthError::new(OAuthErrorKind::Other, format!("Stripe redirected with an error: {description}"));
             e.stripe_code = Some(crate::ids::shorten(code));
             e
         };
@@ -78,10 +83,16 @@ impl CallbackQuery {
     /// whatever it is).
     pub(crate) fn checked_code(&self) -> Result<&str, Error> {
         let code = self.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
-            Error::invalid_input("code", "the callback has no authorization `code` (and no `error`): was it opened by hand?")
+            Error::invalid_input(
+                "code",
+                "the callback has no authorization `code` (and no `error`): was it opened by hand?",
+            )
         })?;
         if code.len() > 255 || !code.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::invalid_input("code", "is not an authorization code (too long, or has spaces or control characters)"));
+            return Err(Error::invalid_input(
+                "code",
+                "is not an authorization code (too long, or has spaces or control characters)",
+            ));
         }
         Ok(code)
     }
@@ -115,7 +126,9 @@ mod tests {
 
     #[test]
     fn access_denied_needs_no_state() {
-        let e = CallbackQuery::parse("error=access_denied&error_description=The+user+denied+your+request").redirect_error().unwrap();
+        let e = CallbackQuery::parse("error=access_denied&error_description=The+user+denied+your+request")
+            .redirect_error()
+            .unwrap();
         assert_eq!(e.code(), "oauth_access_denied");
         assert!(e.to_string().contains("The user denied your request"), "{e}");
         assert_eq!(CallbackQuery::parse("error=access_denied").redirect_error().unwrap().code(), "oauth_access_denied");
@@ -123,7 +136,8 @@ mod tests {
 
     #[test]
     fn other_errors_carry_stripes_code_and_description() {
-        let e = CallbackQuery::parse("error=invalid_scope&error_description=Bad+scope&state=x").redirect_error().unwrap();
+        let e =
+            CallbackQuery::parse("error=invalid_scope&error_description=Bad+scope&state=x").redirect_error().unwrap();
         assert_eq!(e.code(), "oauth_error");
         assert_eq!(e.stripe_code(), Some("invalid_scope"));
         assert!(e.to_string().contains("Bad scope"));

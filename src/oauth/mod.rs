@@ -80,19 +80,25 @@ impl StripeConnect {
     /// `oauth_invalid_grant` etc. or `stripe_*`, and `store_failed` whose
     /// [`Error::account_id`] is the account Stripe connected (save it by hand; do **not** run
     /// the callback again).
-    pub async fn handle_callback(&self, query: &CallbackQuery, cookie_state: Option<&str>) -> Result<Connection, Error> {
+    pub async fn handle_callback(
+        &self,
+        query: &CallbackQuery,
+        cookie_state: Option<&str>,
+    ) -> Result<Connection, Error> {
         if let Some(e) = query.redirect_error() {
             return Err(e);
         }
         state::check_cookie(query.state.as_deref(), cookie_state)?;
         let now = self.now();
-        let verified = state::verify_state(&self.config().state_secret, query.state.as_deref().unwrap_or_default(), now)?;
+        let verified =
+            state::verify_state(&self.config().state_secret, query.state.as_deref().unwrap_or_default(), now)?;
         let code = query.checked_code()?;
 
         // Claimed before the exchange, and never given back: after a request Stripe may have
         // consumed the code, and a second use revokes the connection.
         let ttl = Duration::from_secs(u64::try_from(verified.expires_at.saturating_sub(now)).unwrap_or(1).max(1));
-        let claimed = self.claims().claim(&verified.claim_key(), ttl).await.map_err(|e| e.in_operation("claims.claim"))?;
+        let claimed =
+            self.claims().claim(&verified.claim_key(), ttl).await.map_err(|e| e.in_operation("claims.claim"))?;
         if !claimed {
             return Err(OAuthError::new(
                 OAuthErrorKind::StateUsed,
@@ -133,17 +139,26 @@ impl StripeConnect {
             .get_by_slug(app_slug)
             .await
             .map_err(|e| e.in_operation("connections.get_by_slug"))?
-            .ok_or_else(|| Error::invalid_input("app_slug", format!("app {app_slug} has no Stripe connection to disconnect")))?;
+            .ok_or_else(|| {
+                Error::invalid_input("app_slug", format!("app {app_slug} has no Stripe connection to disconnect"))
+            })?;
         let account_id = connection.account_id;
         let resp = self
-            .post_form(&["oauth", "deauthorize"], &[("client_id", client_id.as_str()), ("stripe_user_id", account_id.as_str())])
+            .post_form(
+                &["oauth", "deauthorize"],
+                &[("client_id", client_id.as_str()), ("stripe_user_id", account_id.as_str())],
+            )
             .await?;
         let outcome = parse_deauthorize_response(&resp, &account_id)?;
         self.connections()
             .clear_by_account(&account_id)
             .await
             .map_err(|e| e.in_operation("connections.clear_by_account").with_account(account_id.as_str()))?;
-        Ok(DisconnectResult { account_id, app_slug: app_slug.clone(), already_disconnected: outcome == Deauthorized::AlreadyGone })
+        Ok(DisconnectResult {
+            account_id,
+            app_slug: app_slug.clone(),
+            already_disconnected: outcome == Deauthorized::AlreadyGone,
+        })
     }
 
     /// One form POST to the Connect base, sent once (no retry) with the secret key as Bearer.
@@ -152,13 +167,19 @@ impl StripeConnect {
         let sent = self.inner.http.post(url).bearer_auth(self.config().secret_key.expose()).form(form).send().await;
         let transport = |e: reqwest::Error| {
             let kind = if e.is_timeout() { StripeErrorKind::Timeout } else { StripeErrorKind::Unavailable };
-            Error::from(StripeError::new(kind, format!("OAuth request to Stripe failed, not retried: {}", error_chain(&e))))
+            Error::from(StripeError::new(
+                kind,
+                format!("OAuth request to Stripe failed, not retried: {}", error_chain(&e)),
+            ))
         };
         let resp = sent.map_err(transport)?;
         let status = resp.status().as_u16();
         let request_id = resp.headers().get("request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = resp.bytes().await.map_err(|e| {
-            let mut err = StripeError::new(StripeErrorKind::Unavailable, format!("reading Stripe's OAuth response failed: {}", error_chain(&e)));
+            let mut err = StripeError::new(
+                StripeErrorKind::Unavailable,
+                format!("reading Stripe's OAuth response failed: {}", error_chain(&e)),
+            );
             err.status = Some(status);
             err.request_id = request_id.clone();
             Error::from(err)

@@ -105,14 +105,20 @@ fn success_body(resp: &RawResponse) -> Result<Value, Error> {
     }
     match body {
         Some(v) if (200..300).contains(&status) => Ok(v),
-        _ if status == 429 => Err(stripe_error(StripeErrorKind::RateLimited, "Stripe's OAuth endpoint is rate limiting; not retried", resp).into()),
+        _ if status == 429 => Err(stripe_error(
+            StripeErrorKind::RateLimited,
+            "Stripe's OAuth endpoint is rate limiting; not retried",
+            resp,
+        )
+        .into()),
         _ if (200..300).contains(&status) => Err(bad_response("the body is not a JSON object", resp)),
         _ => Err(bad_response(&format!("HTTP {status} without an OAuth error body"), resp)),
     }
 }
 
 fn account_field(body: &Value, resp: &RawResponse) -> Result<AccountId, Error> {
-    let raw = body.get("stripe_user_id").and_then(Value::as_str).ok_or_else(|| bad_response("no `stripe_user_id`", resp))?;
+    let raw =
+        body.get("stripe_user_id").and_then(Value::as_str).ok_or_else(|| bad_response("no `stripe_user_id`", resp))?;
     AccountId::parse(raw).map_err(|_| bad_response("`stripe_user_id` is not an acct_ id", resp))
 }
 
@@ -120,7 +126,8 @@ fn account_field(body: &Value, resp: &RawResponse) -> Result<AccountId, Error> {
 pub(crate) fn parse_token_response(resp: &RawResponse) -> Result<Grant, Error> {
     let body = success_body(resp)?;
     let account_id = account_field(&body, resp)?;
-    let livemode = body.get("livemode").and_then(Value::as_bool).ok_or_else(|| bad_response("no boolean `livemode`", resp))?;
+    let livemode =
+        body.get("livemode").and_then(Value::as_bool).ok_or_else(|| bad_response("no boolean `livemode`", resp))?;
     let scope = body
         .get("scope")
         .and_then(Value::as_str)
@@ -155,9 +162,18 @@ mod tests {
     #[test]
     fn token_success_with_and_without_deprecated_tokens() {
         let g = parse_token_response(&resp(200, TOKEN_OK)).unwrap();
-        assert_eq!(g, Grant { account_id: AccountId::parse("acct_1PgafTB7WZ01zgkW").unwrap(), livemode: false, scope: "read_write".into() });
+        assert_eq!(
+            g,
+            Grant {
+                account_id: AccountId::parse("acct_1PgafTB7WZ01zgkW").unwrap(),
+                livemode: false,
+                scope: "read_write".into()
+            }
+        );
         assert!(!format!("{g:?}").contains("LEAK"));
-        let bare = parse_token_response(&resp(200, r#"{"stripe_user_id":"acct_9","livemode":true,"scope":"read_only"}"#)).unwrap();
+        let bare =
+            parse_token_response(&resp(200, r#"{"stripe_user_id":"acct_9","livemode":true,"scope":"read_only"}"#))
+                .unwrap();
         assert!(bare.livemode);
     }
 
@@ -172,7 +188,8 @@ mod tests {
             ("unsupported_response_type", "oauth_unsupported_response_type"),
             ("something_new", "oauth_error"),
         ] {
-            let body = format!(r#"{{"error":"{stripe}","error_description":"Authorization code does not exist: ac_1"}}"#);
+            let body =
+                format!(r#"{{"error":"{stripe}","error_description":"Authorization code does not exist: ac_1"}}"#);
             let e = parse_token_response(&resp(400, &body)).unwrap_err();
             assert_eq!(e.code(), ours);
             assert_eq!((e.stripe_code(), e.status(), e.request_id()), (Some(stripe), Some(400), Some("req_1")));
@@ -186,7 +203,11 @@ mod tests {
             (500, "", "stripe_unavailable"),
             (503, r#"{"error":"invalid_grant"}"#, "stripe_unavailable"),
             (429, "", "stripe_rate_limited"),
-            (401, r#"{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_****1234"}}"#, "stripe_auth_failed"),
+            (
+                401,
+                r#"{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_****1234"}}"#,
+                "stripe_auth_failed",
+            ),
             (400, "<html>", "stripe_bad_response"),
             (200, "<html>", "stripe_bad_response"),
             (200, "[]", "stripe_bad_response"),
@@ -212,12 +233,18 @@ mod tests {
     #[test]
     fn deauthorize_outcomes() {
         let acct = AccountId::parse("acct_1").unwrap();
-        assert_eq!(parse_deauthorize_response(&resp(200, r#"{"stripe_user_id":"acct_1"}"#), &acct).unwrap(), Deauthorized::Now);
+        assert_eq!(
+            parse_deauthorize_response(&resp(200, r#"{"stripe_user_id":"acct_1"}"#), &acct).unwrap(),
+            Deauthorized::Now
+        );
         let gone = r#"{"error":"invalid_client","error_description":"This application is not connected to stripe account acct_1, or that account does not exist."}"#;
         assert_eq!(parse_deauthorize_response(&resp(401, gone), &acct).unwrap(), Deauthorized::AlreadyGone);
         let other = parse_deauthorize_response(&resp(200, r#"{"stripe_user_id":"acct_2"}"#), &acct).unwrap_err();
         assert_eq!(other.code(), "stripe_bad_response");
-        assert_eq!(parse_deauthorize_response(&resp(400, r#"{"error":"invalid_request"}"#), &acct).unwrap_err().code(), "oauth_invalid_request");
+        assert_eq!(
+            parse_deauthorize_response(&resp(400, r#"{"error":"invalid_request"}"#), &acct).unwrap_err().code(),
+            "oauth_invalid_request"
+        );
         assert_eq!(parse_deauthorize_response(&resp(502, ""), &acct).unwrap_err().code(), "stripe_unavailable");
     }
 }

@@ -114,7 +114,11 @@ fn parse_payload(payload: &str) -> Option<VerifiedState> {
     if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    Some(VerifiedState { app_slug: AppSlug::parse(slug).ok()?, nonce: nonce.to_string(), expires_at: expires.parse().ok()? })
+    Some(VerifiedState {
+        app_slug: AppSlug::parse(slug).ok()?,
+        nonce: nonce.to_string(),
+        expires_at: expires.parse().ok()?,
+    })
 }
 
 #[cfg(test)]
@@ -135,7 +139,10 @@ mod tests {
     fn round_trip_binds_slug_nonce_and_expiry() {
         let nonce = new_nonce();
         let token = sign_state(&secret("a"), &slug("help.desk-2"), &nonce, NOW + 600);
-        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)), "URL and cookie safe: {token}");
+        assert!(
+            token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+            "URL and cookie safe: {token}"
+        );
         let v = verify_state(&secret("a"), &token, NOW).unwrap();
         assert_eq!(v, VerifiedState { app_slug: slug("help.desk-2"), nonce: nonce.clone(), expires_at: NOW + 600 });
         assert_eq!(v.claim_key(), format!("oauth_state:{nonce}"));
@@ -200,7 +207,13 @@ mod tests {
     #[test]
     fn cookie_must_match_query() {
         assert!(check_cookie(Some("abc"), Some("abc")).is_ok());
-        for (q, c) in [(None, Some("abc")), (Some("abc"), None), (Some(""), Some("")), (Some("abc"), Some("abd")), (Some("abc"), Some("abcd"))] {
+        for (q, c) in [
+            (None, Some("abc")),
+            (Some("abc"), None),
+            (Some(""), Some("")),
+            (Some("abc"), Some("abd")),
+            (Some("abc"), Some("abcd")),
+        ] {
             assert_eq!(check_cookie(q, c).unwrap_err().code(), "oauth_invalid_state", "{q:?} {c:?}");
         }
     }

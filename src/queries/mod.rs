@@ -38,11 +38,11 @@ use crate::api::Api;
 use crate::client::StripeConnect;
 use crate::error::{Error, StripeError};
 use crate::ids::{shorten, AccountId, ChargeId, CustomerId, RefundId};
-use types::{WireCharge, WireCustomer, WireDispute, WireProduct, WireRefund, WireSubscription};
 pub use types::{
     AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, Payment,
     PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus,
 };
+use types::{WireCharge, WireCustomer, WireDispute, WireProduct, WireRefund, WireSubscription};
 
 /// Payments returned when no limit is given.
 pub const DEFAULT_PAYMENT_LIMIT: u32 = 25;
@@ -108,7 +108,8 @@ fn newest_first<T>(items: &mut [T], key: impl Fn(&T) -> (Option<i64>, &str)) {
 /// The list (exact case) and the search (any case) together, merged by id. A failed search is
 /// reported in `search_fallback`, a failed list fails the call.
 pub(crate) async fn find_customers(api: &Api<'_>, email: &Email) -> Result<CustomerMatches, StripeError> {
-    let list = api.list_all::<WireCustomer>(&["v1", "customers"], vec![("email", email.as_str().to_string())], MAX_CUSTOMERS);
+    let list =
+        api.list_all::<WireCustomer>(&["v1", "customers"], vec![("email", email.as_str().to_string())], MAX_CUSTOMERS);
     let search = api.search_all::<WireCustomer>(&["v1", "customers", "search"], email.search_query(), MAX_CUSTOMERS);
     let (list, search) = futures::join!(list, search);
     let mut customers: Vec<Customer> = list?.into_iter().map(Customer::from).collect();
@@ -131,7 +132,11 @@ pub(crate) async fn find_customers(api: &Api<'_>, email: &Email) -> Result<Custo
 
 /// The newest `limit` charges of each customer, concurrently, merged newest first and cut to
 /// `limit`. The flag says whether more exist.
-pub(crate) async fn charges_of(api: &Api<'_>, customer_ids: &[String], limit: usize) -> Result<(Vec<Payment>, bool), StripeError> {
+pub(crate) async fn charges_of(
+    api: &Api<'_>,
+    customer_ids: &[String],
+    limit: usize,
+) -> Result<(Vec<Payment>, bool), StripeError> {
     let pages = try_join_all(customer_ids.iter().map(|id| {
         api.get::<List<WireCharge>>(&["v1", "charges"], vec![("customer", id.clone()), ("limit", limit.to_string())])
     }))
@@ -210,7 +215,12 @@ impl StripeConnect {
     }
 
     /// Charges of every customer with `email`, newest first, at most `limit` (default 25, 1–100).
-    pub async fn payment_history(&self, account: &AccountId, email: &str, limit: Option<u32>) -> Result<PaymentHistory, Error> {
+    pub async fn payment_history(
+        &self,
+        account: &AccountId,
+        email: &str,
+        limit: Option<u32>,
+    ) -> Result<PaymentHistory, Error> {
         let email = Email::parse(email)?;
         let limit = check_limit(limit)?;
         let api = self.api(account);
@@ -232,7 +242,11 @@ impl StripeConnect {
     }
 
     /// Every subscription, any status, of one customer, newest first.
-    pub async fn subscriptions_for_customer(&self, account: &AccountId, customer: &CustomerId) -> Result<Vec<Subscription>, Error> {
+    pub async fn subscriptions_for_customer(
+        &self,
+        account: &AccountId,
+        customer: &CustomerId,
+    ) -> Result<Vec<Subscription>, Error> {
         let api = self.api(account);
         let mut subscriptions = subscriptions_of(&api, &[customer.as_str().to_string()]).await?;
         name_plans(&api, &mut subscriptions).await?;
@@ -266,8 +280,7 @@ impl StripeConnect {
             api.list_all::<WireCharge>(&["v1", "charges"], vec![("customer", c.id.clone())], MAX_DISPUTE_SCAN)
         }))
         .await?;
-        let disputed: Vec<String> =
-            charges.into_iter().flatten().filter(|c| c.disputed).map(|c| c.id).collect();
+        let disputed: Vec<String> = charges.into_iter().flatten().filter(|c| c.disputed).map(|c| c.id).collect();
         let disputes = disputes_of(&api, &disputed).await?;
         Ok(Disputes { disputes, search_fallback: found.search_fallback })
     }
@@ -281,7 +294,9 @@ mod tests {
     fn emails() {
         assert_eq!(Email::parse("  Jenny.Rosen@Example.com ").unwrap().as_str(), "Jenny.Rosen@Example.com");
         assert_eq!(Email::parse("a+b@x").unwrap().search_query(), "email:\"a+b@x\"");
-        for bad in ["", "   ", "no-at-sign", "@x.com", "a@", "a@b@c", "a b@c.com", "a\"@b.com", "a\\@b.com", "a@b.com\n\"x"] {
+        for bad in
+            ["", "   ", "no-at-sign", "@x.com", "a@", "a@b@c", "a b@c.com", "a\"@b.com", "a\\@b.com", "a@b.com\n\"x"]
+        {
             assert_eq!(Email::parse(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
         }
         assert_eq!(Email::parse(&format!("{}@x.com", "a".repeat(600))).unwrap_err().code(), "invalid_input");

@@ -519,7 +519,8 @@ mod tests {
         assert_eq!(s.customer_id.as_deref(), Some("cus_1"));
         assert_eq!(s.status, "a_status_stripe_adds_later");
         let old: WireSubscription =
-            serde_json::from_value(serde_json::json!({"id": "sub_2", "status": "active", "current_period_end": 5})).unwrap();
+            serde_json::from_value(serde_json::json!({"id": "sub_2", "status": "active", "current_period_end": 5}))
+                .unwrap();
         let s = Subscription::from(old);
         assert_eq!((s.current_period_end, s.plan_name, s.price_id), (Some(5), None, None));
     }

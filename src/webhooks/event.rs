@@ -171,14 +171,15 @@ fn parse_envelope<'de, O: Deserialize<'de> + DataObject>(payload: &'de [u8]) -> 
     let data_object = raw.data.map(|d| d.object).ok_or_else(|| invalid("the event has no data.object"))?;
     let kind = match event_type.as_str() {
         "account.application.deauthorized" => {
-            let app: DeauthorizedApplication = data_object
-                .read()
-                .map_err(|e| invalid(format!("account.application.deauthorized: data.object is not an application: {e}")))?;
+            let app: DeauthorizedApplication = data_object.read().map_err(|e| {
+                invalid(format!("account.application.deauthorized: data.object is not an application: {e}"))
+            })?;
             EventKind::ApplicationDeauthorized(app)
         }
         "charge.dispute.created" => {
-            let d: RawDispute =
-                data_object.read().map_err(|e| invalid(format!("charge.dispute.created: data.object is not a dispute: {e}")))?;
+            let d: RawDispute = data_object
+                .read()
+                .map_err(|e| invalid(format!("charge.dispute.created: data.object is not a dispute: {e}")))?;
             EventKind::DisputeCreated(DisputeCreated {
                 id: d.id,
                 amount: d.amount,
@@ -272,7 +273,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             e.kind,
-            EventKind::ApplicationDeauthorized(DeauthorizedApplication { id: "ca_1".into(), name: Some("Support".into()) })
+            EventKind::ApplicationDeauthorized(DeauthorizedApplication {
+                id: "ca_1".into(),
+                name: Some("Support".into())
+            })
         );
     }
 
@@ -291,11 +295,17 @@ mod tests {
         assert_eq!(code(b"{\"id\": \"evt_1\""), "webhook_invalid_payload");
         assert_eq!(code(b"[1,2]"), "webhook_invalid_payload");
         assert_eq!(code(b"{\"id\":\"evt_1\",\"type\":\"x\",\"data\":{\"object\":{}}}"), "webhook_invalid_payload");
-        assert_eq!(code(br#"{"id":"evt_1","object":"v2.core.event","type":"v1.billing.meter.error_report_triggered"}"#), "webhook_thin_event");
+        assert_eq!(
+            code(br#"{"id":"evt_1","object":"v2.core.event","type":"v1.billing.meter.error_report_triggered"}"#),
+            "webhook_thin_event"
+        );
         assert_eq!(code(br#"{"id":"evt_1","object":"event","type":"x"}"#), "webhook_invalid_payload");
         assert_eq!(code(br#"{"id":7,"object":"event","type":"x","data":{"object":{}}}"#), "webhook_invalid_payload");
         // A dispute event whose object is not a dispute.
-        assert_eq!(code(&event("charge.dispute.created", serde_json::json!({"id": "dp_1"}))), "webhook_invalid_payload");
+        assert_eq!(
+            code(&event("charge.dispute.created", serde_json::json!({"id": "dp_1"}))),
+            "webhook_invalid_payload"
+        );
     }
 
     #[test]

@@ -65,19 +65,36 @@ pub enum IgnoreReason {
 
 impl StripeConnect {
     /// Verify and act on one webhook delivery. `payload` is the raw request body, byte for byte.
-    pub async fn handle_webhook(&self, payload: &[u8], signature_header: Option<&str>) -> Result<WebhookOutcome, Error> {
+    pub async fn handle_webhook(
+        &self,
+        payload: &[u8],
+        signature_header: Option<&str>,
+    ) -> Result<WebhookOutcome, Error> {
         let config = self.config();
         if config.webhook_secrets.is_empty() {
-            return Err(ConfigError::new("webhook_secrets", "no webhook signing secret is configured (STRIPE_WEBHOOK_SECRET)").into());
+            return Err(ConfigError::new(
+                "webhook_secrets",
+                "no webhook signing secret is configured (STRIPE_WEBHOOK_SECRET)",
+            )
+            .into());
         }
-        let event = construct_event(payload, signature_header, &config.webhook_secrets, config.webhook_tolerance, self.now())?;
+        let event =
+            construct_event(payload, signature_header, &config.webhook_secrets, config.webhook_tolerance, self.now())?;
 
         if config.livemode.is_some_and(|mode| mode != event.livemode) {
-            return Ok(WebhookOutcome::Ignored { event_id: event.id, event_type: event.event_type, reason: IgnoreReason::LivemodeMismatch });
+            return Ok(WebhookOutcome::Ignored {
+                event_id: event.id,
+                event_type: event.event_type,
+                reason: IgnoreReason::LivemodeMismatch,
+            });
         }
         if matches!(event.kind, EventKind::Other) {
             // No side effect, so no claim needed: a redelivery is ignored again.
-            return Ok(WebhookOutcome::Ignored { event_id: event.id, event_type: event.event_type, reason: IgnoreReason::UnhandledType });
+            return Ok(WebhookOutcome::Ignored {
+                event_id: event.id,
+                event_type: event.event_type,
+                reason: IgnoreReason::UnhandledType,
+            });
         }
         let account = match event.account.as_deref() {
             Some(a) => Some(AccountId::parse(a).map_err(|_| WebhookError::InvalidPayload {
@@ -98,7 +115,9 @@ impl StripeConnect {
                     // Signed by Stripe but useless: release so that nothing is remembered about it.
                     let _ = claims.release(&claim_key).await;
                     return Err(WebhookError::InvalidPayload {
-                        reason: "account.application.deauthorized has no top-level `account`: is this a Connect endpoint?".into(),
+                        reason:
+                            "account.application.deauthorized has no top-level `account`: is this a Connect endpoint?"
+                                .into(),
                     }
                     .into());
                 };

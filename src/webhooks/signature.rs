@@ -186,7 +186,10 @@ mod tests {
     #[test]
     fn generated_header_verifies() {
         let h = generate_test_header(BODY, "whsec_a", 1000);
-        assert_eq!(verify_signature(BODY, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(300), 1000).unwrap(), 1000);
+        assert_eq!(
+            verify_signature(BODY, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(300), 1000).unwrap(),
+            1000
+        );
     }
 
     #[test]
@@ -194,7 +197,11 @@ mod tests {
         let sig = hex::encode(sign("1000", BODY, b"whsec_a"));
         for t in ["abc", "1.7e9", "123abc", "-1", "+1000", " 1000", "1000 ", "", "1234567890123"] {
             let h = format!("t={t},v1={sig}");
-            assert_eq!(code(verify_signature(BODY, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(300), 1000)), "webhook_malformed_header", "t={t:?}");
+            assert_eq!(
+                code(verify_signature(BODY, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(300), 1000)),
+                "webhook_malformed_header",
+                "t={t:?}"
+            );
         }
     }
 
@@ -208,7 +215,10 @@ mod tests {
         assert!(matches!(e, WebhookError::TimestampOutOfRange { direction: Direction::InFuture, .. }), "{e:?}");
         let e = verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1301).unwrap_err();
         assert!(matches!(e, WebhookError::TimestampOutOfRange { direction: Direction::TooOld, .. }), "{e:?}");
-        assert_eq!(code(verify_signature(BODY, Some(&h), &s, Tolerance::SkipTimestampCheckForReplay, 99_999_999)), "ok");
+        assert_eq!(
+            code(verify_signature(BODY, Some(&h), &s, Tolerance::SkipTimestampCheckForReplay, 99_999_999)),
+            "ok"
+        );
     }
 
     #[test]
@@ -217,7 +227,11 @@ mod tests {
         let s = [secret("whsec_a")];
         for bad in [sig.to_uppercase(), format!("{sig}00"), sig[..62].to_string(), format!(" {}", &sig[1..])] {
             let h = format!("t=1000,v1={bad}");
-            assert_eq!(code(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1000)), "webhook_signature_mismatch", "{bad}");
+            assert_eq!(
+                code(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1000)),
+                "webhook_signature_mismatch",
+                "{bad}"
+            );
         }
     }
 
@@ -225,10 +239,19 @@ mod tests {
     fn any_v1_and_any_secret_may_match_and_v0_is_ignored() {
         let good = hex::encode(sign("1000", BODY, b"whsec_new"));
         let h = format!("t=1000,v0={good},v1={},v1={good},x9=zzz", "0".repeat(64));
-        let r = verify_signature(BODY, Some(&h), &[secret("whsec_old"), secret("whsec_new")], Tolerance::Seconds(300), 1000);
+        let r = verify_signature(
+            BODY,
+            Some(&h),
+            &[secret("whsec_old"), secret("whsec_new")],
+            Tolerance::Seconds(300),
+            1000,
+        );
         assert_eq!(code(r), "ok");
         let only_v0 = format!("t=1000,v0={good}");
-        assert_eq!(code(verify_signature(BODY, Some(&only_v0), &[secret("whsec_new")], Tolerance::Seconds(300), 1000)), "webhook_no_v1_signature");
+        assert_eq!(
+            code(verify_signature(BODY, Some(&only_v0), &[secret("whsec_new")], Tolerance::Seconds(300), 1000)),
+            "webhook_no_v1_signature"
+        );
     }
 
     #[test]
@@ -237,8 +260,13 @@ mod tests {
         let sig = "a".repeat(64);
         assert_eq!(code(verify_signature(BODY, None, &s, Tolerance::Seconds(300), 0)), "webhook_missing_header");
         assert_eq!(code(verify_signature(BODY, Some("  "), &s, Tolerance::Seconds(300), 0)), "webhook_missing_header");
-        for h in [format!("t=1,t=2,v1={sig}"), format!("v1={sig}"), format!("t=1,v1={sig},junk"), format!("t=1,={sig}")] {
-            assert_eq!(code(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1)), "webhook_malformed_header", "{h}");
+        for h in [format!("t=1,t=2,v1={sig}"), format!("v1={sig}"), format!("t=1,v1={sig},junk"), format!("t=1,={sig}")]
+        {
+            assert_eq!(
+                code(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1)),
+                "webhook_malformed_header",
+                "{h}"
+            );
         }
     }
 

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde_json::json;
 use stripe_connect::{
-    AccountId, ApiTransport, ChargeId, GetRequest, RawResponse, StripeConnect, TransportError, STRIPE_VERSION, USER_AGENT,
+    AccountId, ApiTransport, ChargeId, GetRequest, RawResponse, StripeConnect, TransportError, STRIPE_VERSION,
+    USER_AGENT,
 };
 use wiremock::ResponseTemplate;
 
@@ -40,7 +41,13 @@ fn rate_limited() -> ResponseTemplate {
 
 /// The charge answers `first` once, then 200 with the charge.
 async fn first_then_ok(fake: &FakeStripe, first: ResponseTemplate) {
-    fake.get(CHARGE_PATH, &[]).respond_with(first).up_to_n_times(1).with_priority(1).expect(1).mount(&fake.server).await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(first)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&fake.server)
+        .await;
     fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge())).expect(1).mount(&fake.server).await;
 }
 
@@ -62,7 +69,11 @@ async fn network_errors_409_429_and_5xx_are_retried() {
     }
     // A 400 without Stripe-Should-Retry is final.
     let fake = FakeStripe::start().await;
-    fake.get(CHARGE_PATH, &[]).respond_with(stripe_error(400, "invalid_request_error", Some("parameter_invalid"), "no", Some("expand"))).expect(1).mount(&fake.server).await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(stripe_error(400, "invalid_request_error", Some("parameter_invalid"), "no", Some("expand")))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
     assert_eq!(lookup(&fake.client()).await.unwrap_err().code(), "stripe_api_error");
 }
 
@@ -70,7 +81,10 @@ async fn network_errors_409_429_and_5xx_are_retried() {
 async fn stripe_should_retry_false_is_not_retried() {
     let fake = FakeStripe::start().await;
     fake.get(CHARGE_PATH, &[])
-        .respond_with(stripe_error(500, "api_error", None, "Something went wrong", None).insert_header("stripe-should-retry", "false"))
+        .respond_with(
+            stripe_error(500, "api_error", None, "Something went wrong", None)
+                .insert_header("stripe-should-retry", "false"),
+        )
         .expect(1)
         .mount(&fake.server)
         .await;
@@ -94,17 +108,18 @@ async fn a_429_with_retry_after_waits_then_succeeds() {
     first_then_ok(&fake, rate_limited().insert_header("retry-after", "1")).await;
     let started = Instant::now();
     assert!(lookup(&fake.client()).await.is_ok());
-    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After: 1 was not honoured ({:?})", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After: 1 was not honoured ({:?})",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn a_429_that_persists_is_rate_limited_with_its_reason() {
     let fake = FakeStripe::start().await;
     fake.get(CHARGE_PATH, &[])
-        .respond_with(
-            rate_limited()
-                .insert_header("stripe-rate-limited-reason", "account-rate"),
-        )
+        .respond_with(rate_limited().insert_header("stripe-rate-limited-reason", "account-rate"))
         .expect(2)
         .mount(&fake.server)
         .await;
@@ -139,12 +154,19 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
 #[tokio::test]
 async fn a_response_slower_than_the_deadline_is_stripe_timeout() {
     let fake = FakeStripe::start().await;
-    fake.get(CHARGE_PATH, &[]).respond_with(ok(the_charge()).set_delay(Duration::from_secs(10))).mount(&fake.server).await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(ok(the_charge()).set_delay(Duration::from_secs(10)))
+        .mount(&fake.server)
+        .await;
     let client = StripeConnect::new(fake.config().timeout(Duration::from_millis(200)).build().unwrap()).unwrap();
     let started = Instant::now();
     let err = lookup(&client).await.unwrap_err();
     assert_eq!(err.code(), "stripe_timeout");
-    assert!(started.elapsed() < Duration::from_secs(5), "the deadline is total, not per socket read: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the deadline is total, not per socket read: {:?}",
+        started.elapsed()
+    );
     assert_eq!(fake.requests().await.len(), 1, "the deadline is total: no retry after it");
 }
 
@@ -153,8 +175,12 @@ async fn a_response_slower_than_the_deadline_is_stripe_timeout() {
 #[tokio::test]
 async fn the_deadline_covers_retries_and_backoff() {
     let fake = FakeStripe::start().await;
-    fake.get(CHARGE_PATH, &[]).respond_with(ResponseTemplate::new(503).set_delay(Duration::from_millis(150))).mount(&fake.server).await;
-    let config = fake.config().timeout(Duration::from_millis(400)).max_retries(50).retry_base_delay(Duration::from_millis(20));
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(ResponseTemplate::new(503).set_delay(Duration::from_millis(150)))
+        .mount(&fake.server)
+        .await;
+    let config =
+        fake.config().timeout(Duration::from_millis(400)).max_retries(50).retry_base_delay(Duration::from_millis(20));
     let client = StripeConnect::new(config.build().unwrap()).unwrap();
     let started = Instant::now();
     let err = lookup(&client).await.unwrap_err();
@@ -197,7 +223,12 @@ async fn html_instead_of_json_is_bad_response_and_not_retried() {
 #[tokio::test]
 async fn json_of_the_wrong_shape_is_bad_response() {
     // (One server per case: wiremock's scoped mocks misbehave next to prioritised ones.)
-    let wrong = [json!({"id": CHARGE, "amount": "a lot", "currency": "usd", "created": 1}), json!([1, 2]), json!({"object": "charge"}), json!(null)];
+    let wrong = [
+        json!({"id": CHARGE, "amount": "a lot", "currency": "usd", "created": 1}),
+        json!([1, 2]),
+        json!({"object": "charge"}),
+        json!(null),
+    ];
     for body in &wrong {
         let fake = FakeStripe::start().await;
         fake.get(CHARGE_PATH, &[]).respond_with(ok(body.clone())).expect(1).mount(&fake.server).await;
@@ -222,7 +253,13 @@ async fn json_of_the_wrong_shape_is_bad_response() {
 async fn a_401_keeps_stripes_error_and_request_id() {
     let fake = FakeStripe::start().await;
     fake.get(CHARGE_PATH, &[])
-        .respond_with(stripe_error(401, "invalid_request_error", None, "Invalid API Key provided: sk_test_****ests", None))
+        .respond_with(stripe_error(
+            401,
+            "invalid_request_error",
+            None,
+            "Invalid API Key provided: sk_test_****ests",
+            None,
+        ))
         .expect(1)
         .mount(&fake.server)
         .await;
@@ -238,7 +275,13 @@ async fn a_401_keeps_stripes_error_and_request_id() {
 async fn a_404_keeps_code_param_and_request_id() {
     let fake = FakeStripe::start().await;
     fake.get(CHARGE_PATH, &[])
-        .respond_with(stripe_error(404, "invalid_request_error", Some("resource_missing"), "No such charge: 'ch_3MmlLrLkdIwHu7ix0snN0B15'", Some("id")))
+        .respond_with(stripe_error(
+            404,
+            "invalid_request_error",
+            Some("resource_missing"),
+            "No such charge: 'ch_3MmlLrLkdIwHu7ix0snN0B15'",
+            Some("id"),
+        ))
         .expect(1)
         .mount(&fake.server)
         .await;
@@ -276,7 +319,11 @@ async fn max_retries_zero_means_exactly_one_request() {
 #[tokio::test]
 async fn default_retries_are_two_then_unavailable() {
     let fake = FakeStripe::start().await;
-    fake.get(CHARGE_PATH, &[]).respond_with(ResponseTemplate::new(502).set_body_string("<html>502</html>")).expect(3).mount(&fake.server).await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>502</html>"))
+        .expect(3)
+        .mount(&fake.server)
+        .await;
     let err = lookup(&fake.client()).await.unwrap_err();
     assert_eq!(err.code(), "stripe_unavailable");
     assert!(err.to_string().contains("after 3 attempts"), "{err}");
@@ -347,7 +394,12 @@ async fn the_transport_is_swappable_and_gets_every_header() {
     assert_eq!(sent[0].url().as_str(), format!("https://api.example.test{CHARGE_PATH}"));
     let headers: Vec<(&str, &str)> = sent[0].headers().collect();
     let bearer = format!("Bearer {KEY}");
-    for expected in [("authorization", bearer.as_str()), ("stripe-account", ACCT), ("stripe-version", STRIPE_VERSION), ("user-agent", USER_AGENT)] {
+    for expected in [
+        ("authorization", bearer.as_str()),
+        ("stripe-account", ACCT),
+        ("stripe-version", STRIPE_VERSION),
+        ("user-agent", USER_AGENT),
+    ] {
         assert!(headers.contains(&expected), "{expected:?} missing from {:?}", sent[0]);
     }
     assert!(!format!("{:?}", sent[0]).contains(KEY), "Debug must redact the key");

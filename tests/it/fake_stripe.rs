@@ -22,8 +22,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use stripe_connect::{
-    AccountId, ApiTransport, ConfigBuilder, GetRequest, RawResponse, StripeConnect, StripeConnectBuilder, TransportError,
-    STRIPE_VERSION, USER_AGENT,
+    AccountId, ApiTransport, ConfigBuilder, GetRequest, RawResponse, StripeConnect, StripeConnectBuilder,
+    TransportError, STRIPE_VERSION, USER_AGENT,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::http::Method;
@@ -83,7 +83,13 @@ pub fn ok(body: Value) -> ResponseTemplate {
 }
 
 /// Stripe's error body with a `Request-Id`.
-pub fn stripe_error(status: u16, error_type: &str, code: Option<&str>, message: &str, param: Option<&str>) -> ResponseTemplate {
+pub fn stripe_error(
+    status: u16,
+    error_type: &str,
+    code: Option<&str>,
+    message: &str,
+    param: Option<&str>,
+) -> ResponseTemplate {
     ResponseTemplate::new(status)
         .set_body_json(json!({"error": {"type": error_type, "code": code, "message": message, "param": param,
             "doc_url": code.map(|c| format!("https://stripe.com/docs/error-codes/{c}"))}}))
@@ -95,7 +101,8 @@ pub struct QueryIs(Vec<(String, String)>);
 
 impl Match for QueryIs {
     fn matches(&self, request: &Request) -> bool {
-        let mut got: Vec<(String, String)> = request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let mut got: Vec<(String, String)> =
+            request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         let mut want = self.0.clone();
         got.sort();
         want.sort();
@@ -349,7 +356,8 @@ impl CannedStripe {
     /// A client builder (test config) whose API requests go to this transport: the API base is
     /// never dialled.
     pub fn builder(self: &Arc<Self>, config: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> StripeConnectBuilder {
-        StripeConnect::builder(config(config_for("https://api.stripe.test")).build().unwrap()).api_transport(self.clone())
+        StripeConnect::builder(config(config_for("https://api.stripe.test")).build().unwrap())
+            .api_transport(self.clone())
     }
 
     pub fn sent(&self) -> Vec<Sent> {
@@ -401,9 +409,11 @@ impl ApiTransport for CannedStripe {
     async fn get(&self, request: &GetRequest) -> Result<RawResponse, TransportError> {
         let url = request.url();
         let path = url.path().to_string();
-        let mut query: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let mut query: Vec<(String, String)> =
+            url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         query.sort();
-        let headers: Vec<(String, String)> = request.headers().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect();
+        let headers: Vec<(String, String)> =
+            request.headers().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect();
         let account = headers.iter().find(|(k, _)| k == "stripe-account").map(|(_, v)| v.clone()).unwrap_or_default();
         let body = self.routes.iter().find(|r| r.path == path && r.query == query).map(|r| r.body.clone());
 

@@ -158,7 +158,11 @@ impl Harness {
 
     /// The one successful code exchange a test expects.
     async fn expect_one_exchange(&self) {
-        token_exchange(CODE).respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write"))).expect(1).mount(&self.connect).await;
+        token_exchange(CODE)
+            .respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write")))
+            .expect(1)
+            .mount(&self.connect)
+            .await;
     }
 
     async fn connection(&self, app: &str) -> Option<Connection> {
@@ -196,7 +200,10 @@ async fn authorize_url_round_trips_every_parameter() {
     let start = h.client.authorize_url(&slug("help.desk-2"), &prefill).unwrap();
     let reparsed = url::Url::parse(start.url.as_str()).unwrap();
     assert_eq!(reparsed, start.url);
-    assert_eq!(format!("{}{}", reparsed.origin().ascii_serialization(), reparsed.path()), format!("{}/oauth/authorize", h.connect.uri()));
+    assert_eq!(
+        format!("{}{}", reparsed.origin().ascii_serialization(), reparsed.path()),
+        format!("{}/oauth/authorize", h.connect.uri())
+    );
     let expected: Vec<(String, String)> = [
         ("response_type", "code"),
         ("client_id", CLIENT_ID),
@@ -285,14 +292,21 @@ async fn token_endpoint_errors_map_to_codes_after_one_post() {
         let h = Harness::new().await;
         let description = format!("Authorization code does not exist: {CODE}");
         token_exchange(CODE)
-            .respond_with(ResponseTemplate::new(status).set_body_json(oauth_error(stripe, &description)).insert_header("request-id", "req_oauth1"))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .set_body_json(oauth_error(stripe, &description))
+                    .insert_header("request-id", "req_oauth1"),
+            )
             .expect(1)
             .mount(&h.connect)
             .await;
         let start = h.start("helpdesk");
         let err = h.callback(&start.state, Some(&start.state)).await.unwrap_err();
         assert_eq!(err.code(), code, "{stripe}");
-        assert_eq!((err.stripe_code(), err.status(), err.request_id()), (Some(stripe), Some(status), Some("req_oauth1")));
+        assert_eq!(
+            (err.stripe_code(), err.status(), err.request_id()),
+            (Some(stripe), Some(status), Some("req_oauth1"))
+        );
         assert!(err.to_string().contains(&description), "{err}");
         assert_eq!(h.connection("helpdesk").await, None);
         h.verify().await;
@@ -302,7 +316,11 @@ async fn token_endpoint_errors_map_to_codes_after_one_post() {
 #[tokio::test]
 async fn a_500_from_the_token_endpoint_is_sent_exactly_once() {
     let h = Harness::new().await;
-    token_exchange(CODE).respond_with(ResponseTemplate::new(500).insert_header("request-id", "req_500")).expect(1).mount(&h.connect).await;
+    token_exchange(CODE)
+        .respond_with(ResponseTemplate::new(500).insert_header("request-id", "req_500"))
+        .expect(1)
+        .mount(&h.connect)
+        .await;
     let start = h.start("helpdesk");
     let err = h.callback(&start.state, Some(&start.state)).await.unwrap_err();
     assert_eq!(err.code(), "stripe_unavailable");
@@ -361,7 +379,9 @@ async fn network_failure_is_unavailable_and_not_retried() {
 async fn a_slow_token_endpoint_times_out_after_one_post() {
     let h = Harness::with(|b| b.timeout(Duration::from_millis(200)), None, None).await;
     token_exchange(CODE)
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write")).set_delay(Duration::from_secs(2)))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write")).set_delay(Duration::from_secs(2)),
+        )
         .expect(1)
         .mount(&h.connect)
         .await;
@@ -387,13 +407,19 @@ async fn a_replayed_callback_sends_nothing() {
 async fn concurrent_callbacks_with_one_state_exchange_once() {
     let h = Harness::new().await;
     token_exchange(CODE)
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write")).set_delay(Duration::from_millis(200)))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_ok(false, "read_write"))
+                .set_delay(Duration::from_millis(200)),
+        )
         .expect(1)
         .mount(&h.connect)
         .await;
     let start = h.start("helpdesk");
-    let (a, b) = tokio::join!(h.callback(&start.state, Some(&start.state)), h.callback(&start.state, Some(&start.state)));
-    let mut codes: Vec<&str> = [&a, &b].iter().map(|r| r.as_ref().map(|_| "connected").unwrap_or_else(|e| e.code())).collect();
+    let (a, b) =
+        tokio::join!(h.callback(&start.state, Some(&start.state)), h.callback(&start.state, Some(&start.state)));
+    let mut codes: Vec<&str> =
+        [&a, &b].iter().map(|r| r.as_ref().map(|_| "connected").unwrap_or_else(|e| e.code())).collect();
     codes.sort();
     assert_eq!(codes, ["connected", "oauth_state_used"]);
     assert_eq!(h.posts().await, 1);
@@ -454,7 +480,10 @@ async fn missing_mismatched_or_forged_state_is_invalid() {
         assert_eq!(err.code(), "oauth_invalid_state", "{query_state:?} / {cookie:?}");
     }
     let no_state = CallbackQuery::from_pairs([("code", CODE)]);
-    assert_eq!(h.client.handle_callback(&no_state, Some(&start.state)).await.unwrap_err().code(), "oauth_invalid_state");
+    assert_eq!(
+        h.client.handle_callback(&no_state, Some(&start.state)).await.unwrap_err().code(),
+        "oauth_invalid_state"
+    );
     h.verify().await;
 }
 
@@ -479,10 +508,28 @@ async fn redirect_errors_need_no_state_and_send_nothing() {
     let h = Harness::new().await;
     let start = h.start("helpdesk");
     for (query, cookie, code, stripe_code, text) in [
-        ("error=access_denied&error_description=The+user+denied+your+request", None, "oauth_access_denied", None, "The user denied your request"),
+        (
+            "error=access_denied&error_description=The+user+denied+your+request",
+            None,
+            "oauth_access_denied",
+            None,
+            "The user denied your request",
+        ),
         ("error=access_denied", None, "oauth_access_denied", None, "declined"),
-        (&format!("error=access_denied&state={}", start.state), Some(start.state.as_str()), "oauth_access_denied", None, "declined"),
-        ("error=invalid_scope&error_description=Invalid+scope+%27admin%27", None, "oauth_error", Some("invalid_scope"), "Invalid scope 'admin'"),
+        (
+            &format!("error=access_denied&state={}", start.state),
+            Some(start.state.as_str()),
+            "oauth_access_denied",
+            None,
+            "declined",
+        ),
+        (
+            "error=invalid_scope&error_description=Invalid+scope+%27admin%27",
+            None,
+            "oauth_error",
+            Some("invalid_scope"),
+            "Invalid scope 'admin'",
+        ),
     ] {
         let err = h.client.handle_callback(&CallbackQuery::parse(query), cookie).await.unwrap_err();
         assert_eq!((err.code(), err.stripe_code()), (code, stripe_code), "{query}");
@@ -555,7 +602,10 @@ async fn store_failure_after_stripe_connected_carries_the_account_id() {
     assert_eq!(err.code(), "store_failed");
     assert_eq!(err.account_id(), Some(ACCOUNT));
     let msg = err.to_string();
-    assert!(msg.contains("connections.save") && msg.contains("helpdesk") && msg.contains("do not run the callback again"), "{msg}");
+    assert!(
+        msg.contains("connections.save") && msg.contains("helpdesk") && msg.contains("do not run the callback again"),
+        "{msg}"
+    );
     assert!(!format!("{msg} {err:?}").contains("TOKEN_MUST_NOT_LEAK"));
     assert_eq!(store.saves.load(Ordering::SeqCst), 1);
     // Re-running the callback must not spend the code a second time.
@@ -587,9 +637,16 @@ async fn connected(h: &Harness, app: &str) {
 async fn disconnect_deauthorizes_then_clears() {
     let h = Harness::new().await;
     connected(&h, "helpdesk").await;
-    deauthorize(ACCOUNT).respond_with(ResponseTemplate::new(200).set_body_json(json!({ "stripe_user_id": ACCOUNT }))).expect(1).mount(&h.connect).await;
+    deauthorize(ACCOUNT)
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "stripe_user_id": ACCOUNT })))
+        .expect(1)
+        .mount(&h.connect)
+        .await;
     let result: DisconnectResult = h.client.disconnect(&slug("helpdesk")).await.unwrap();
-    assert_eq!((result.account_id.as_str(), result.app_slug.as_str(), result.already_disconnected), (ACCOUNT, "helpdesk", false));
+    assert_eq!(
+        (result.account_id.as_str(), result.app_slug.as_str(), result.already_disconnected),
+        (ACCOUNT, "helpdesk", false)
+    );
     assert_eq!(h.connection("helpdesk").await, None);
     h.verify().await;
 }
@@ -598,7 +655,10 @@ async fn disconnect_deauthorizes_then_clears() {
 async fn disconnect_of_an_account_already_gone_at_stripe_still_clears() {
     let h = Harness::new().await;
     connected(&h, "helpdesk").await;
-    let body = oauth_error("invalid_client", &format!("This application is not connected to stripe account {ACCOUNT}, or that account does not exist."));
+    let body = oauth_error(
+        "invalid_client",
+        &format!("This application is not connected to stripe account {ACCOUNT}, or that account does not exist."),
+    );
     deauthorize(ACCOUNT).respond_with(ResponseTemplate::new(401).set_body_json(body)).expect(1).mount(&h.connect).await;
     let result = h.client.disconnect(&slug("helpdesk")).await.unwrap();
     assert!(result.already_disconnected);
@@ -624,7 +684,11 @@ async fn disconnect_failures_keep_the_connection() {
     ] {
         let h = Harness::new().await;
         connected(&h, "helpdesk").await;
-        deauthorize(ACCOUNT).respond_with(ResponseTemplate::new(status).set_body_json(body)).expect(1).mount(&h.connect).await;
+        deauthorize(ACCOUNT)
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .expect(1)
+            .mount(&h.connect)
+            .await;
         assert_eq!(h.client.disconnect(&slug("helpdesk")).await.unwrap_err().code(), code);
         assert!(h.connection("helpdesk").await.is_some(), "{code}: a failed disconnect keeps the connection");
         h.verify().await;
@@ -637,7 +701,11 @@ async fn disconnect_store_failure_carries_the_account_id() {
     let conn = Connection::new(slug("helpdesk"), AccountId::parse(ACCOUNT).unwrap(), false, Scope::ReadWrite);
     store.inner.save(&conn).await.unwrap();
     let h = Harness::with(|b| b, Some(store), None).await;
-    deauthorize(ACCOUNT).respond_with(ResponseTemplate::new(200).set_body_json(json!({ "stripe_user_id": ACCOUNT }))).expect(1).mount(&h.connect).await;
+    deauthorize(ACCOUNT)
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "stripe_user_id": ACCOUNT })))
+        .expect(1)
+        .mount(&h.connect)
+        .await;
     let err = h.client.disconnect(&slug("helpdesk")).await.unwrap_err();
     assert_eq!((err.code(), err.account_id()), ("store_failed", Some(ACCOUNT)));
     h.verify().await;
@@ -646,7 +714,9 @@ async fn disconnect_store_failure_carries_the_account_id() {
 #[tokio::test]
 async fn disconnect_needs_a_client_id() {
     let h = Harness::new().await;
-    let client = StripeConnect::new(Config::builder().secret_key(SECRET_KEY).connect_base(h.connect.uri()).build().unwrap()).unwrap();
+    let client =
+        StripeConnect::new(Config::builder().secret_key(SECRET_KEY).connect_base(h.connect.uri()).build().unwrap())
+            .unwrap();
     assert_eq!(client.disconnect(&slug("helpdesk")).await.unwrap_err().code(), "config_invalid");
     h.verify().await;
 }

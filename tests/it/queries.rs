@@ -16,8 +16,8 @@ use stripe_connect::{
 };
 
 use crate::fake_stripe::{
-    acct, charge, customer, dispute, list, object, ok, search, stripe_error, subscription, CannedStripe,
-    FakeStripe, ACCT,
+    acct, charge, customer, dispute, list, object, ok, search, stripe_error, subscription, CannedStripe, FakeStripe,
+    ACCT,
 };
 
 const EMAIL: &str = "Jenny.Rosen@example.com";
@@ -41,7 +41,14 @@ async fn mount_customers(fake: &FakeStripe, account: &str, listed: Vec<Value>, s
         .await;
 }
 
-async fn mount_charges(fake: &FakeStripe, account: &str, customer: &str, limit: &str, charges: Vec<Value>, has_more: bool) {
+async fn mount_charges(
+    fake: &FakeStripe,
+    account: &str,
+    customer: &str,
+    limit: &str,
+    charges: Vec<Value>,
+    has_more: bool,
+) {
     fake.get_for(account, "/v1/charges", &[("customer", customer), ("limit", limit)])
         .respond_with(ok(list("/v1/charges", charges, has_more)))
         .expect(1)
@@ -75,7 +82,11 @@ async fn customers_by_email_pages_the_list_and_merges_the_case_insensitive_searc
     fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
         .respond_with(ok(search(
             "/v1/customers/search",
-            vec![customer("cus_B", EMAIL, 100), customer("cus_C", "JENNY.ROSEN@EXAMPLE.COM", 200), customer("cus_X", "jenny@other.com", 50)],
+            vec![
+                customer("cus_B", EMAIL, 100),
+                customer("cus_C", "JENNY.ROSEN@EXAMPLE.COM", 200),
+                customer("cus_X", "jenny@other.com", 50),
+            ],
         )))
         .expect(1)
         .mount(&fake.server)
@@ -126,7 +137,13 @@ async fn a_failed_search_falls_back_to_the_list_and_says_so() {
         .mount(&fake.server)
         .await;
     fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
-        .respond_with(stripe_error(400, "invalid_request_error", Some("feature_not_enabled"), "Search is not available", None))
+        .respond_with(stripe_error(
+            400,
+            "invalid_request_error",
+            Some("feature_not_enabled"),
+            "Search is not available",
+            None,
+        ))
         .expect(1)
         .mount(&fake.server)
         .await;
@@ -141,7 +158,13 @@ async fn a_failed_search_falls_back_to_the_list_and_says_so() {
 async fn a_failed_list_fails_the_call() {
     let fake = FakeStripe::start().await;
     fake.get("/v1/customers", &[("email", EMAIL), ("limit", "100")])
-        .respond_with(stripe_error(401, "invalid_request_error", None, "The account is not connected to your platform", None))
+        .respond_with(stripe_error(
+            401,
+            "invalid_request_error",
+            None,
+            "The account is not connected to your platform",
+            None,
+        ))
         .mount(&fake.server)
         .await;
     fake.get("/v1/customers/search", &[("query", &email_search()), ("limit", "100")])
@@ -156,15 +179,30 @@ async fn a_failed_list_fails_the_call() {
 #[tokio::test]
 async fn payment_history_covers_every_customer_newest_first_within_the_limit() {
     let fake = FakeStripe::start().await;
-    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3), customer("cus_B", EMAIL, 2)], vec![customer("cus_C", "jenny.rosen@EXAMPLE.com", 1)]).await;
+    mount_customers(
+        &fake,
+        ACCT,
+        vec![customer("cus_A", EMAIL, 3), customer("cus_B", EMAIL, 2)],
+        vec![customer("cus_C", "jenny.rosen@EXAMPLE.com", 1)],
+    )
+    .await;
     let mut refunded = charge("ch_A2", "cus_A", 5000, 1_700_000_300);
     refunded["refunded"] = json!(true);
     refunded["amount_refunded"] = json!(5000);
     refunded["disputed"] = json!(true);
     refunded["description"] = json!(null);
-    mount_charges(&fake, ACCT, "cus_A", "3", vec![refunded, charge("ch_A1", "cus_A", 1000, 1_700_000_100)], false).await;
+    mount_charges(&fake, ACCT, "cus_A", "3", vec![refunded, charge("ch_A1", "cus_A", 1000, 1_700_000_100)], false)
+        .await;
     mount_charges(&fake, ACCT, "cus_B", "3", vec![], false).await; // a customer with no charges
-    mount_charges(&fake, ACCT, "cus_C", "3", vec![charge("ch_C1", "cus_C", 2000, 1_700_000_200), charge("ch_C0", "cus_C", 10, 1)], true).await;
+    mount_charges(
+        &fake,
+        ACCT,
+        "cus_C",
+        "3",
+        vec![charge("ch_C1", "cus_C", 2000, 1_700_000_200), charge("ch_C0", "cus_C", 10, 1)],
+        true,
+    )
+    .await;
 
     let history = fake.client().payment_history(&acct(), EMAIL, Some(3)).await.unwrap();
     let ids: Vec<&str> = history.payments.iter().map(|p| p.id.as_str()).collect();
@@ -174,11 +212,25 @@ async fn payment_history_covers_every_customer_newest_first_within_the_limit() {
     let first = &history.payments[0];
     assert_eq!((first.amount, first.currency.as_str(), first.status.as_str()), (5000, "usd", "succeeded"));
     assert_eq!((first.refunded, first.amount_refunded, first.disputed), (true, 5000, true));
-    assert_eq!((first.created, first.customer_id.as_deref(), first.description.as_deref()), (1_700_000_300, Some("cus_A"), None));
+    assert_eq!(
+        (first.created, first.customer_id.as_deref(), first.description.as_deref()),
+        (1_700_000_300, Some("cus_A"), None)
+    );
     assert_eq!(history.payments[1].description.as_deref(), Some("My First Test Charge (created for API docs)"));
     let v = serde_json::to_value(&history).unwrap();
     let keys: Vec<&str> = v["payments"][0].as_object().unwrap().keys().map(String::as_str).collect();
-    for k in ["id", "amount", "currency", "status", "refunded", "amountRefunded", "disputed", "created", "description", "customerId"] {
+    for k in [
+        "id",
+        "amount",
+        "currency",
+        "status",
+        "refunded",
+        "amountRefunded",
+        "disputed",
+        "created",
+        "description",
+        "customerId",
+    ] {
         assert!(keys.contains(&k), "{k} missing from {keys:?}");
     }
     assert!(v["payments"][0]["description"].is_null());
@@ -202,7 +254,13 @@ async fn payment_history_default_limit_is_25_and_no_customers_means_no_charge_re
 #[tokio::test]
 async fn subscriptions_by_email_read_all_statuses_items_period_end_and_plan_names() {
     let fake = FakeStripe::start().await;
-    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![customer("cus_B", "JENNY.rosen@example.com", 2)]).await;
+    mount_customers(
+        &fake,
+        ACCT,
+        vec![customer("cus_A", EMAIL, 3)],
+        vec![customer("cus_B", "JENNY.rosen@example.com", 2)],
+    )
+    .await;
     let mut canceled = subscription("sub_old", "cus_A", 100, Some("Legacy monthly"));
     canceled["status"] = json!("canceled");
     canceled["items"]["data"][0]["current_period_end"] = json!(null);
@@ -241,11 +299,14 @@ async fn subscriptions_for_a_customer_follow_has_more_to_the_second_page() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    fake.get("/v1/subscriptions", &[("customer", "cus_A"), ("status", "all"), ("limit", "100"), ("starting_after", "sub_2")])
-        .respond_with(ok(list("/v1/subscriptions", vec![subscription("sub_1", "cus_A", 1, Some("Basic"))], false)))
-        .expect(1)
-        .mount(&fake.server)
-        .await;
+    fake.get(
+        "/v1/subscriptions",
+        &[("customer", "cus_A"), ("status", "all"), ("limit", "100"), ("starting_after", "sub_2")],
+    )
+    .respond_with(ok(list("/v1/subscriptions", vec![subscription("sub_1", "cus_A", 1, Some("Basic"))], false)))
+    .expect(1)
+    .mount(&fake.server)
+    .await;
     let subs = fake.client().subscriptions_for_customer(&acct(), &CustomerId::parse("cus_A").unwrap()).await.unwrap();
     let names: Vec<_> = subs.iter().map(|s| s.plan_name.as_deref().unwrap()).collect();
     assert_eq!(names, ["Pro", "Basic"]);
@@ -270,9 +331,17 @@ async fn a_page_that_repeats_itself_is_bad_response_not_a_loop() {
 #[tokio::test]
 async fn lookup_charge_returns_the_support_app_shape() {
     let fake = FakeStripe::start().await;
-    fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[]).respond_with(ok(object("charge"))).expect(1).mount(&fake.server).await;
-    let c = fake.client().lookup_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
-    assert_eq!((c.id.as_str(), c.amount, c.currency.as_str(), c.status.as_str()), ("ch_1PgafuB7WZ01zgkWXYmPNZs8", 100, "usd", "succeeded"));
+    fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[])
+        .respond_with(ok(object("charge")))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let c =
+        fake.client().lookup_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
+    assert_eq!(
+        (c.id.as_str(), c.amount, c.currency.as_str(), c.status.as_str()),
+        ("ch_1PgafuB7WZ01zgkWXYmPNZs8", 100, "usd", "succeeded")
+    );
     assert_eq!((c.refunded, c.customer.as_deref(), c.created), (false, None, 1_234_567_890));
     assert_eq!(c.description.as_deref(), Some("My First Test Charge (created for API docs)"));
     assert_eq!(c.paid, Some(true));
@@ -286,10 +355,18 @@ async fn lookup_charge_returns_the_support_app_shape() {
 #[tokio::test]
 async fn verify_refund_returns_status_amount_and_charge() {
     let fake = FakeStripe::start().await;
-    fake.get("/v1/refunds/re_1Pgc72B7WZ01zgkWqPvrRrPE", &[]).respond_with(ok(object("refund"))).expect(1).mount(&fake.server).await;
-    let r = fake.client().verify_refund(&acct(), &RefundId::parse("re_1Pgc72B7WZ01zgkWqPvrRrPE").unwrap()).await.unwrap();
+    fake.get("/v1/refunds/re_1Pgc72B7WZ01zgkWqPvrRrPE", &[])
+        .respond_with(ok(object("refund")))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let r =
+        fake.client().verify_refund(&acct(), &RefundId::parse("re_1Pgc72B7WZ01zgkWqPvrRrPE").unwrap()).await.unwrap();
     assert_eq!((r.status.as_deref(), r.amount, r.currency.as_str()), (Some("succeeded"), 100, "usd"));
-    assert_eq!((r.charge_id.as_deref(), r.reason.as_deref(), r.created), (Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"), None, 1_234_567_890));
+    assert_eq!(
+        (r.charge_id.as_deref(), r.reason.as_deref(), r.created),
+        (Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"), None, 1_234_567_890)
+    );
     let v = serde_json::to_value(&r).unwrap();
     assert!(v.get("chargeId").is_some() && v["reason"].is_null(), "{v}");
     assert_eq!(fake.assert_contract(&[ACCT]).await, 1);
@@ -303,10 +380,17 @@ async fn disputes_for_a_charge() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let ds = fake.client().disputes_for_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
+    let ds = fake
+        .client()
+        .disputes_for_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap())
+        .await
+        .unwrap();
     let [d] = &ds[..] else { panic!("{ds:?}") };
     assert_eq!((d.id.as_str(), d.amount, d.currency.as_str()), ("dp_1Pgc71B7WZ01zgkWMevJiAUx", 1000, "usd"));
-    assert_eq!((d.charge_id.as_deref(), d.reason.as_deref(), d.status.as_str()), (Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"), Some("general"), "warning_needs_response"));
+    assert_eq!(
+        (d.charge_id.as_deref(), d.reason.as_deref(), d.status.as_str()),
+        (Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"), Some("general"), "warning_needs_response")
+    );
     assert_eq!((d.evidence_due_by, d.is_charge_refundable, d.created), (Some(1_723_679_999), true, 1_234_567_890));
     let v = serde_json::to_value(d).unwrap();
     assert!(v.get("evidenceDueBy").is_some() && v.get("isChargeRefundable").is_some(), "{v}");
@@ -334,7 +418,8 @@ async fn disputes_for_an_email_ask_only_about_disputed_charges() {
 async fn store(apps: &[(&str, &str)]) -> Arc<MemoryConnectionStore> {
     let store = Arc::new(MemoryConnectionStore::new());
     for (slug, account) in apps {
-        let c = Connection::new(AppSlug::parse(slug).unwrap(), AccountId::parse(account).unwrap(), false, Scope::ReadWrite);
+        let c =
+            Connection::new(AppSlug::parse(slug).unwrap(), AccountId::parse(account).unwrap(), false, Scope::ReadWrite);
         store.save(&c).await.unwrap();
     }
     store
@@ -348,7 +433,11 @@ async fn mount_happy_app(fake: &FakeStripe, account: &str) {
     mount_charges(fake, account, "cus_A", "25", vec![disputed, charge("ch_ok", "cus_A", 100, 1)], false).await;
     mount_subscriptions(fake, account, "cus_A", vec![subscription("sub_1", "cus_A", 1, Some("Pro"))]).await;
     fake.get_for(account, "/v1/disputes", &[("charge", "ch_D"), ("limit", "100")])
-        .respond_with(ok(list("/v1/disputes", vec![dispute("dp_open", "ch_D", "needs_response"), dispute("dp_won", "ch_D", "won")], false)))
+        .respond_with(ok(list(
+            "/v1/disputes",
+            vec![dispute("dp_open", "ch_D", "needs_response"), dispute("dp_won", "ch_D", "won")],
+            false,
+        )))
         .expect(1)
         .mount(&fake.server)
         .await;
@@ -367,12 +456,19 @@ async fn customer_context_reports_each_app_and_one_failing_app_does_not_fail_the
         };
         let q: Vec<(&str, &str)> = q.iter().map(|(k, v)| (*k, v.as_str())).collect();
         fake.get_for("acct_revoked", p, &q)
-            .respond_with(stripe_error(401, "invalid_request_error", Some("account_invalid"), "The provided key does not have access to account 'acct_revoked'", None))
+            .respond_with(stripe_error(
+                401,
+                "invalid_request_error",
+                Some("account_invalid"),
+                "The provided key does not have access to account 'acct_revoked'",
+                None,
+            ))
             .mount(&fake.server)
             .await;
     }
     mount_customers(&fake, "acct_empty", vec![], vec![]).await;
-    let connections = store(&[("a-happy", "acct_happy"), ("b-revoked", "acct_revoked"), ("c-empty", "acct_empty")]).await;
+    let connections =
+        store(&[("a-happy", "acct_happy"), ("b-revoked", "acct_revoked"), ("c-empty", "acct_empty")]).await;
     let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(connections).build().unwrap();
 
     let ctx = client.customer_context(EMAIL, None).await.unwrap();
@@ -383,7 +479,10 @@ async fn customer_context_reports_each_app_and_one_failing_app_does_not_fail_the
     assert_eq!(happy.subscriptions[0].plan_name.as_deref(), Some("Pro"));
     assert_eq!(happy.open_disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_open"]);
     let failure = revoked.error.as_ref().expect("the revoked app reports its error");
-    assert_eq!((failure.code.as_str(), failure.status, failure.request_id.as_deref()), ("stripe_auth_failed", Some(401), Some("req_401")));
+    assert_eq!(
+        (failure.code.as_str(), failure.status, failure.request_id.as_deref()),
+        ("stripe_auth_failed", Some(401), Some("req_401"))
+    );
     assert!(revoked.payments.is_empty() && revoked.customers.is_empty());
     assert_eq!((&empty.error, empty.customers.len(), empty.payments.len()), (&None, 0, 0));
     let v = serde_json::to_value(&ctx).unwrap();
@@ -413,7 +512,8 @@ impl ConnectionStore for BrokenStore {
 #[tokio::test]
 async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
     let fake = FakeStripe::start().await;
-    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(Arc::new(BrokenStore)).build().unwrap();
+    let client =
+        StripeConnect::builder(fake.config().build().unwrap()).connection_store(Arc::new(BrokenStore)).build().unwrap();
     assert_eq!(client.customer_context(EMAIL, None).await.unwrap_err().code(), "store_failed");
     let none = StripeConnect::new(fake.config().build().unwrap()).unwrap().customer_context(EMAIL, None).await.unwrap();
     assert!(none.apps.is_empty());
@@ -513,7 +613,9 @@ async fn bad_input_is_invalid_input_and_sends_nothing() {
     let fake = FakeStripe::start().await;
     let client = fake.client();
     let a = acct();
-    for email in ["", "   ", "not-an-email", "@example.com", "jenny@", "a@b@c", "jen ny@example.com", "x\"@y.z", "a\\b@c.d"] {
+    for email in
+        ["", "   ", "not-an-email", "@example.com", "jenny@", "a@b@c", "jen ny@example.com", "x\"@y.z", "a\\b@c.d"]
+    {
         assert_eq!(client.customers_by_email(&a, email).await.unwrap_err().code(), "invalid_input", "{email:?}");
         assert_eq!(client.payment_history(&a, email, None).await.unwrap_err().code(), "invalid_input", "{email:?}");
         assert_eq!(client.subscriptions_by_email(&a, email).await.unwrap_err().code(), "invalid_input", "{email:?}");
@@ -577,7 +679,8 @@ async fn unknown_fields_and_new_status_values_parse() {
     c["brand_new_field"] = json!({"nested": [1, 2, 3]});
     c["customer"] = json!({"id": "cus_expanded", "object": "customer"});
     fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[]).respond_with(ok(c)).mount(&fake.server).await;
-    let got = fake.client().lookup_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
+    let got =
+        fake.client().lookup_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
     assert_eq!((got.status.as_str(), got.customer.as_deref()), ("a_status_from_2030", Some("cus_expanded")));
 }
 
@@ -585,10 +688,19 @@ async fn unknown_fields_and_new_status_values_parse() {
 async fn a_404_on_lookup_is_not_found() {
     let fake = FakeStripe::start().await;
     fake.get("/v1/refunds/re_missing", &[])
-        .respond_with(stripe_error(404, "invalid_request_error", Some("resource_missing"), "No such refund: 're_missing'", Some("id")))
+        .respond_with(stripe_error(
+            404,
+            "invalid_request_error",
+            Some("resource_missing"),
+            "No such refund: 're_missing'",
+            Some("id"),
+        ))
         .expect(1)
         .mount(&fake.server)
         .await;
     let err = fake.client().verify_refund(&acct(), &RefundId::parse("re_missing").unwrap()).await.unwrap_err();
-    assert_eq!((err.code(), err.stripe_code(), err.request_id()), ("stripe_not_found", Some("resource_missing"), Some("req_404")));
+    assert_eq!(
+        (err.code(), err.stripe_code(), err.request_id()),
+        ("stripe_not_found", Some("resource_missing"), Some("req_404"))
+    );
 }

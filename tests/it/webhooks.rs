@@ -56,10 +56,8 @@ fn official_sdk_vectors() {
         let payload = v["payload"].as_str().unwrap().as_bytes();
         let header = v["header"].as_str().unwrap();
         let secret = WebhookSecret::unchecked(v["secret"].as_str().unwrap());
-        let timestamp_in_header = header
-            .split(',')
-            .find_map(|p| p.strip_prefix("t="))
-            .and_then(|t| t.parse::<i64>().ok());
+        let timestamp_in_header =
+            header.split(',').find_map(|p| p.strip_prefix("t=")).and_then(|t| t.parse::<i64>().ok());
         // Vectors without now/tolerance were checked by the SDKs with the time check off: check at now = t.
         let (tolerance, now) = match (v["tolerance"].as_i64(), v["now"].as_f64()) {
             (Some(t), Some(now)) => (Tolerance::Seconds(t), now.floor() as i64),
@@ -89,7 +87,10 @@ fn valid_vectors_that_are_events_parse() {
         v["now"].as_i64().unwrap(),
     )
     .unwrap();
-    assert_eq!((e.id.as_str(), e.event_type.as_str(), e.account.as_deref()), ("evt_123", "customer.created", Some("acct_123")));
+    assert_eq!(
+        (e.id.as_str(), e.event_type.as_str(), e.account.as_deref()),
+        ("evt_123", "customer.created", Some("acct_123"))
+    );
 }
 
 #[test]
@@ -99,7 +100,10 @@ fn rotation_several_secrets_any_matches() {
     let both = [WebhookSecret::unchecked("whsec_old"), WebhookSecret::unchecked("whsec_new")];
     assert!(construct_event(&payload, Some(&header), &both, Tolerance::Seconds(300), NOW).is_ok());
     let only_old = [WebhookSecret::unchecked("whsec_old")];
-    assert_eq!(construct_event(&payload, Some(&header), &only_old, Tolerance::Seconds(300), NOW).unwrap_err().code(), "webhook_signature_mismatch");
+    assert_eq!(
+        construct_event(&payload, Some(&header), &only_old, Tolerance::Seconds(300), NOW).unwrap_err().code(),
+        "webhook_signature_mismatch"
+    );
 }
 
 #[test]
@@ -107,10 +111,16 @@ fn signed_but_not_an_event() {
     let s = [WebhookSecret::unchecked("whsec_x")];
     let thin = br#"{"id":"evt_1","object":"v2.core.event","type":"v1.account.updated"}"#;
     let h = generate_test_header(thin, "whsec_x", NOW);
-    assert_eq!(construct_event(thin, Some(&h), &s, Tolerance::Seconds(300), NOW).unwrap_err().code(), "webhook_thin_event");
+    assert_eq!(
+        construct_event(thin, Some(&h), &s, Tolerance::Seconds(300), NOW).unwrap_err().code(),
+        "webhook_thin_event"
+    );
     let junk = b"<html>not json</html>";
     let h = generate_test_header(junk, "whsec_x", NOW);
-    assert_eq!(construct_event(junk, Some(&h), &s, Tolerance::Seconds(300), NOW).unwrap_err().code(), "webhook_invalid_payload");
+    assert_eq!(
+        construct_event(junk, Some(&h), &s, Tolerance::Seconds(300), NOW).unwrap_err().code(),
+        "webhook_invalid_payload"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,7 +157,12 @@ async fn harness(configure: impl FnOnce(stripe_connect::ConfigBuilder) -> stripe
     let config = configure(Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET)).build().unwrap();
     let connections = Arc::new(MemoryConnectionStore::new());
     connections
-        .save(&Connection::new(AppSlug::parse("helpdesk").unwrap(), AccountId::parse("acct_1Connected").unwrap(), false, Scope::ReadWrite))
+        .save(&Connection::new(
+            AppSlug::parse("helpdesk").unwrap(),
+            AccountId::parse("acct_1Connected").unwrap(),
+            false,
+            Scope::ReadWrite,
+        ))
         .await
         .unwrap();
     let sink = Arc::new(MemoryDisputeSink::new());
@@ -182,7 +197,10 @@ async fn dispute_created_reaches_the_sink_with_the_app() {
     let alerts = h.sink.alerts();
     assert_eq!(alerts.len(), 1);
     let d = &alerts[0].dispute;
-    assert_eq!((d.amount, d.currency.as_str(), d.charge.as_deref()), (1000, "usd", Some("ch_1PgafuB7WZ01zgkWXYmPNZs8")));
+    assert_eq!(
+        (d.amount, d.currency.as_str(), d.charge.as_deref()),
+        (1000, "usd", Some("ch_1PgafuB7WZ01zgkWXYmPNZs8"))
+    );
     assert_eq!((d.reason.as_str(), d.status.as_str()), ("general", "warning_needs_response"));
     assert_eq!(d.evidence_due_by, Some(1723679999));
     assert!(d.is_charge_refundable);
@@ -243,12 +261,21 @@ async fn other_events_and_other_modes_are_ignored() {
     let body = event_body("evt_other", "customer.updated", json!({"id": "cus_1"}), false);
     assert_eq!(
         h.client.handle_webhook(&body, Some(&sign(&body))).await.unwrap(),
-        WebhookOutcome::Ignored { event_id: "evt_other".into(), event_type: "customer.updated".into(), reason: IgnoreReason::UnhandledType }
+        WebhookOutcome::Ignored {
+            event_id: "evt_other".into(),
+            event_type: "customer.updated".into(),
+            reason: IgnoreReason::UnhandledType
+        }
     );
-    let live = event_body("evt_live", "charge.dispute.created", fixture("webhook-objects.json")["dispute"].clone(), true);
+    let live =
+        event_body("evt_live", "charge.dispute.created", fixture("webhook-objects.json")["dispute"].clone(), true);
     assert_eq!(
         h.client.handle_webhook(&live, Some(&sign(&live))).await.unwrap(),
-        WebhookOutcome::Ignored { event_id: "evt_live".into(), event_type: "charge.dispute.created".into(), reason: IgnoreReason::LivemodeMismatch }
+        WebhookOutcome::Ignored {
+            event_id: "evt_live".into(),
+            event_type: "charge.dispute.created".into(),
+            reason: IgnoreReason::LivemodeMismatch
+        }
     );
     assert!(h.sink.alerts().is_empty());
 }
@@ -310,7 +337,11 @@ async fn failing_sink_releases_the_claim_so_redelivery_processes_the_event() {
     let sink = Arc::new(FlakySink::default());
     sink.failing.store(true, Ordering::SeqCst);
     let config = Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET).build().unwrap();
-    let client = StripeConnect::builder(config).dispute_sink(sink.clone()).clock(Arc::new(ManualClock::new(NOW))).build().unwrap();
+    let client = StripeConnect::builder(config)
+        .dispute_sink(sink.clone())
+        .clock(Arc::new(ManualClock::new(NOW)))
+        .build()
+        .unwrap();
     let body = dispute_event("evt_retry");
     let err = client.handle_webhook(&body, Some(&sign(&body))).await.unwrap_err();
     assert_eq!(err.code(), "store_failed");
@@ -351,13 +382,23 @@ impl ConnectionStore for FailingOnceConnections {
 
 #[tokio::test]
 async fn failing_connection_store_keeps_the_deauthorization_for_redelivery() {
-    let store = Arc::new(FailingOnceConnections { inner: MemoryConnectionStore::new(), fail_next: AtomicBool::new(true) });
+    let store =
+        Arc::new(FailingOnceConnections { inner: MemoryConnectionStore::new(), fail_next: AtomicBool::new(true) });
     store
-        .save(&Connection::new(AppSlug::parse("helpdesk").unwrap(), AccountId::parse("acct_1Connected").unwrap(), false, Scope::ReadWrite))
+        .save(&Connection::new(
+            AppSlug::parse("helpdesk").unwrap(),
+            AccountId::parse("acct_1Connected").unwrap(),
+            false,
+            Scope::ReadWrite,
+        ))
         .await
         .unwrap();
     let config = Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET).build().unwrap();
-    let client = StripeConnect::builder(config).connection_store(store.clone()).clock(Arc::new(ManualClock::new(NOW))).build().unwrap();
+    let client = StripeConnect::builder(config)
+        .connection_store(store.clone())
+        .clock(Arc::new(ManualClock::new(NOW)))
+        .build()
+        .unwrap();
     let body = deauthorized_event("evt_deauth_retry");
     let err = client.handle_webhook(&body, Some(&sign(&body))).await.unwrap_err();
     assert_eq!(err.code(), "store_failed");

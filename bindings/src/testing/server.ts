@@ -233,7 +233,7 @@ const SUB_STATUSES = ['active', 'all', 'canceled', 'ended', 'incomplete', 'incom
 const LIST_PARAMS = ['limit', 'starting_after', 'ending_before', 'created', 'expand'];
 
 interface ListRoute {
-  collection: 'customers' | 'charges' | 'subscriptions' | 'refunds' | 'disputes';
+  collection: 'customers' | 'charges' | 'subscriptions' | 'refunds' | 'disputes' | 'products';
   params: string[];
   filter: (obj: StripeObject, q: URLSearchParams) => boolean;
   defaultFilter?: (obj: StripeObject) => boolean;
@@ -270,6 +270,17 @@ const LIST_ROUTES: Record<string, ListRoute> = {
   },
   '/v1/refunds': { collection: 'refunds', params: [...LIST_PARAMS, 'charge', 'payment_intent'], filter: (o, q) => eq('charge')(o, q) && eq('payment_intent')(o, q) },
   '/v1/disputes': { collection: 'disputes', params: [...LIST_PARAMS, 'charge', 'payment_intent'], filter: (o, q) => eq('charge')(o, q) && eq('payment_intent')(o, q) },
+  // `ids[]` is how the core names subscription plans whose price has no nickname (one call per 100 products).
+  '/v1/products': {
+    collection: 'products',
+    params: [...LIST_PARAMS, 'active', 'ids', 'shippable', 'url'],
+    filter: (o, q) => {
+      const ids = [...q].filter(([k]) => baseParam(k) === 'ids').map(([, v]) => v);
+      if (ids.length > 0 && !ids.includes(o.id)) return false;
+      const active = q.get('active');
+      return active === null || String(o['active']) === active;
+    },
+  },
 };
 
 const RETRIEVE_ROUTES: Record<string, { collection: keyof Seeded; noun: string }> = {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A local MariaDB for the Drizzle store tests (Debian's mariadb-server, on 127.0.0.1:3306).
 #
-#   export MYSQL_URL="$(scripts/mariadb.sh start)"   # installs if missing, starts, creates db + user
-#   scripts/mariadb.sh url                           # prints the URL again
-#   scripts/mariadb.sh stop
+#   export MYSQL_URL="$(.ci/mariadb.sh start)"   # installs if missing, starts, creates db + user
+#   .ci/mariadb.sh url                           # prints the URL again
+#   .ci/mariadb.sh stop
 #
 # Only the URL goes to stdout; progress goes to stderr. Needs root (or sudo) to install and start
 # the server. Database, user and password can be changed with MARIADB_TEST_DB / MARIADB_TEST_USER /

@@ -89,14 +89,13 @@ async function child(latencyMs: number): Promise<void> {
   for (const [i, appSlug] of APP_SLUGS.entries()) {
     const accountId = fake.createAccount({ id: `acct_bench${i}${appSlug}`.slice(0, 21) });
     apps.push({ appSlug, accountId });
-    // The customer of the fan-out: a few payments, an active subscription, and in two apps a
-    // dispute on one charge. The plan is named on the price (`nickname`): a plan named only by its
-    // product makes the client list `/v1/products?ids[]=…`, which the fake does not serve yet.
+    // The customer of the fan-out: a few payments, an active subscription (its plan named by its
+    // product, as on most Stripe prices: no price nickname), and in two apps a dispute on one charge.
     const jenny = fake.addCustomer(accountId, { email: EMAIL, name: 'Jenny Rosen' });
     const charges = [2500, 4900, 1200].map((amount, k) =>
       fake.addCharge(accountId, { customer: jenny, amount, description: `Order ${i}-${k}` }),
     );
-    fake.addSubscription(accountId, { customer: jenny, status: 'active', price: { nickname: `${appSlug} Pro` } });
+    fake.addSubscription(accountId, { customer: jenny, status: 'active', product_name: `${appSlug} Pro` });
     if (i % 2 === 1) fake.addDispute(accountId, { charge: charges[0]!.id, reason: 'fraudulent' });
     // The throughput set: other customers with a couple of payments each.
     for (let k = 0; k < THROUGHPUT_CUSTOMERS; k++) {

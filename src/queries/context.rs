@@ -73,7 +73,8 @@ impl StripeConnect {
         let ((payments, payments_has_more), mut subscriptions) =
             futures::try_join!(charges_of(&api, &ids, limit), subscriptions_of(&api, &ids))?;
         let disputed: Vec<String> = payments.iter().filter(|p| p.disputed).map(|p| p.id.clone()).collect();
-        let (disputes, ()) = futures::try_join!(disputes_of(&api, &disputed), name_plans(&api, &mut subscriptions))?;
+        let (disputes, ()) = futures::join!(disputes_of(&api, &disputed), name_plans(&api, &mut subscriptions));
+        let disputes = disputes?;
         let open_disputes = disputes.into_iter().filter(|d| d.is_open()).collect();
         Ok(AppData { matches, payments, payments_has_more, subscriptions, open_disputes })
     }

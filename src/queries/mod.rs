@@ -170,22 +170,28 @@ pub(crate) async fn subscriptions_of(api: &Api<'_>, customer_ids: &[String]) -> 
 /// Product names for subscriptions whose price has no nickname: one `GET /v1/products?ids[]=…`
 /// per 100 products (expanding `data.items.data.price.product` would be five levels; Stripe
 /// allows four).
-pub(crate) async fn name_plans(api: &Api<'_>, subs: &mut [Subscription]) -> Result<(), StripeError> {
+///
+/// Best effort: a plan name is a label, so if the lookup fails (a restricted key without product
+/// access, a rate limit) the names stay `None` and the subscriptions, payments and disputes that
+/// were read are still returned.
+pub(crate) async fn name_plans(api: &Api<'_>, subs: &mut [Subscription]) {
     let wanted: BTreeSet<String> =
         subs.iter().filter(|s| s.plan_name.is_none()).filter_map(|s| s.product_id.clone()).collect();
     let wanted: Vec<String> = wanted.into_iter().collect();
-    let pages = try_join_all(wanted.chunks(100).map(|ids| {
+    let Ok(pages) = try_join_all(wanted.chunks(100).map(|ids| {
         let mut q: Vec<(&'static str, String)> = ids.iter().map(|id| ("ids[]", id.clone())).collect();
         q.push(("limit", ids.len().to_string()));
         api.get::<List<WireProduct>>(&["v1", "products"], q)
     }))
-    .await?;
+    .await
+    else {
+        return;
+    };
     let names: HashMap<String, String> =
         pages.into_iter().flat_map(|p| p.data).filter_map(|p| Some((p.id, p.name?))).collect();
     for s in subs.iter_mut().filter(|s| s.plan_name.is_none()) {
         s.plan_name = s.product_id.as_ref().and_then(|id| names.get(id).cloned());
     }
-    Ok(())
 }
 
 /// The disputes of each charge, concurrently, newest first.
@@ -237,7 +243,7 @@ impl StripeConnect {
         let found = find_customers(&api, &email).await?;
         let customer_ids = ids_of(&found.customers);
         let mut subscriptions = subscriptions_of(&api, &customer_ids).await?;
-        name_plans(&api, &mut subscriptions).await?;
+        name_plans(&api, &mut subscriptions).await;
         Ok(SubscriptionStatus { customer_ids, subscriptions, search_fallback: found.search_fallback })
     }
 
@@ -249,7 +255,7 @@ impl StripeConnect {
     ) -> Result<Vec<Subscription>, Error> {
         let api = self.api(account);
         let mut subscriptions = subscriptions_of(&api, &[customer.as_str().to_string()]).await?;
-        name_plans(&api, &mut subscriptions).await?;
+        name_plans(&api, &mut subscriptions).await;
         Ok(subscriptions)
     }
 

@@ -292,6 +292,23 @@ async fn subscriptions_by_email_read_all_statuses_items_period_end_and_plan_name
 }
 
 #[tokio::test]
+async fn a_failed_plan_name_lookup_keeps_the_subscriptions() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
+    mount_subscriptions(&fake, ACCT, "cus_A", vec![subscription("sub_new", "cus_A", 200, None)]).await;
+    // A restricted key without product access: the name is a label, not worth the whole answer.
+    fake.get("/v1/products", &[("ids[]", "prod_QXg1hqf4jFNsqG"), ("limit", "1")])
+        .respond_with(stripe_error(403, "invalid_request_error", None, "no product access", None))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let status = fake.client().subscriptions_by_email(&acct(), EMAIL).await.unwrap();
+    let [sub] = &status.subscriptions[..] else { panic!("{status:?}") };
+    assert_eq!((sub.id.as_str(), sub.status.as_str(), sub.plan_name.as_deref()), ("sub_new", "active", None));
+    assert_eq!(sub.current_period_end, Some(976_287_773));
+}
+
+#[tokio::test]
 async fn subscriptions_for_a_customer_follow_has_more_to_the_second_page() {
     let fake = FakeStripe::start().await;
     fake.get("/v1/subscriptions", &[("customer", "cus_A"), ("status", "all"), ("limit", "100")])

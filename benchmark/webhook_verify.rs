@@ -1,8 +1,14 @@
 //! The Rust core's webhook verification speed, to set against the machine's raw HMAC-SHA256 speed
 //! (`openssl speed -evp sha256 -bytes 16384`). Run: `cargo bench --bench webhook_verify`.
+//!
+//! `verify_signature` is the HMAC path; `verify_event` is what the Node package's `constructEvent`
+//! runs natively (the signature, then `validate_event`'s checks of the event's shape) before
+//! `JSON.parse`; `construct_event` also builds the Rust `Event`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use stripe_connect::{construct_event, generate_test_header, verify_signature, Tolerance, WebhookSecret};
+use stripe_connect::{
+    construct_event, generate_test_header, validate_event, verify_signature, Tolerance, WebhookSecret,
+};
 
 /// A `charge.dispute.created` event, pretty-printed like Stripe, padded with realistic metadata to
 /// about `size` bytes.
@@ -49,9 +55,16 @@ fn bench(c: &mut Criterion) {
         // Checked before timing: both paths accept this delivery.
         verify_signature(&body, Some(&header), &secrets, Tolerance::Seconds(300), now).unwrap();
         construct_event(&body, Some(&header), &secrets, Tolerance::Seconds(300), now).unwrap();
+        validate_event(&body).unwrap();
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_with_input(BenchmarkId::new("verify_signature", body.len()), &body, |b, body| {
             b.iter(|| verify_signature(body, Some(&header), &secrets, Tolerance::Seconds(300), now).unwrap())
+        });
+        group.bench_with_input(BenchmarkId::new("verify_event", body.len()), &body, |b, body| {
+            b.iter(|| {
+                verify_signature(body, Some(&header), &secrets, Tolerance::Seconds(300), now).unwrap();
+                validate_event(body).unwrap()
+            })
         });
         group.bench_with_input(BenchmarkId::new("construct_event", body.len()), &body, |b, body| {
             b.iter(|| construct_event(body, Some(&header), &secrets, Tolerance::Seconds(300), now).unwrap())

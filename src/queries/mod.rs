@@ -381,16 +381,27 @@ impl StripeConnect {
 
     /// The disputes on charges of every customer with `email` (their newest 300 charges each),
     /// newest first.
+    ///
+    /// Like the customer context, the account's dispute page ([`recent_disputes`]) is read with
+    /// the charges, so a request per disputed charge is only needed for a charge it does not
+    /// answer for: two round trips in the common case instead of three.
     pub async fn disputes_for_email(&self, account: &AccountId, email: &str) -> Result<Disputes, Error> {
         let email = Email::parse(email)?;
         let api = self.api(account);
         let found = find_customers(&api, &email).await?;
-        let charges = try_join_all(found.customers.iter().map(|c| {
-            api.list_all::<WireCharge>(&["v1", "charges"], vec![("customer", c.id.clone())], MAX_DISPUTE_SCAN)
-        }))
-        .await?;
-        let disputed: Vec<String> = charges.into_iter().flatten().filter(|c| c.disputed).map(|c| c.id).collect();
-        let disputes = disputes_of(&api, &disputed).await?;
+        if found.customers.is_empty() {
+            return Ok(Disputes { disputes: Vec::new(), search_fallback: found.search_fallback });
+        }
+        let (charges, recent) = futures::try_join!(
+            try_join_all(found.customers.iter().map(|c| {
+                api.list_all::<WireCharge>(&["v1", "charges"], vec![("customer", c.id.clone())], MAX_DISPUTE_SCAN)
+            })),
+            async { Ok(recent_disputes(&api, oldest_created(&found.customers)).await) },
+        )?;
+        let disputed: Vec<(String, i64)> =
+            charges.into_iter().flatten().filter(|c| c.disputed).map(|c| (c.id, c.created)).collect();
+        let (known, ask) = split_disputes(recent.as_ref(), &disputed);
+        let disputes = disputes_with(&api, known, &ask).await?;
         Ok(Disputes { disputes, search_fallback: found.search_fallback })
     }
 }

@@ -415,21 +415,45 @@ async fn disputes_for_a_charge() {
 }
 
 #[tokio::test]
-async fn disputes_for_an_email_ask_only_about_disputed_charges() {
+async fn disputes_for_an_email_come_from_the_dispute_page_and_ask_only_about_disputed_charges_it_misses() {
     let fake = FakeStripe::start().await;
-    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
-    let mut disputed = charge("ch_D", "cus_A", 700, 2);
-    disputed["disputed"] = json!(true);
-    mount_charges(&fake, ACCT, "cus_A", "100", vec![disputed, charge("ch_ok", "cus_A", 100, 1)], false).await;
-    fake.get("/v1/disputes", &[("charge", "ch_D"), ("limit", "100")])
-        .respond_with(ok(list("/v1/disputes", vec![dispute("dp_1", "ch_D", "needs_response")], false)))
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 1)], vec![]).await;
+    let flagged = |id: &str, created: i64| {
+        let mut c = charge(id, "cus_A", 700, created);
+        c["disputed"] = json!(true);
+        c
+    };
+    mount_charges(
+        &fake,
+        ACCT,
+        "cus_A",
+        "100",
+        vec![flagged("ch_D", 3), flagged("ch_E", 2), charge("ch_ok", "cus_A", 100, 1)],
+        false,
+    )
+    .await;
+    // The page holds ch_D's dispute (and another customer's), not ch_E's: ch_E alone is asked about.
+    fake.get("/v1/disputes", &[("created[gte]", "1"), ("limit", "100")])
+        .respond_with(ok(list(
+            "/v1/disputes",
+            vec![dispute("dp_other", "ch_someone_else", "needs_response"), dispute("dp_1", "ch_D", "needs_response")],
+            false,
+        )))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let mut e = dispute("dp_2", "ch_E", "won");
+    e["created"] = json!(5);
+    fake.get("/v1/disputes", &[("charge", "ch_E"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![e], false)))
         .expect(1)
         .mount(&fake.server)
         .await;
     let found = fake.client().disputes_for_email(&acct(), EMAIL).await.unwrap();
-    assert_eq!(found.disputes.len(), 1);
+    assert_eq!(found.disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_1", "dp_2"]);
     assert_eq!(found.disputes[0].charge_id.as_deref(), Some("ch_D"));
-    assert_eq!(fake.assert_contract(&[ACCT]).await, 4);
+    // list + search + charges + dispute page + ch_E
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 5);
 }
 
 async fn store(apps: &[(&str, &str)]) -> Arc<MemoryConnectionStore> {

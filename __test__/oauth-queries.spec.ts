@@ -296,6 +296,14 @@ describe('queries', () => {
     assert.equal(ok!.subscriptions.length, 1)
     assert.deepEqual(ok!.openDisputes.map((d) => d.id), [s.dispute.id])
     assert.equal(ok!.customers.length, 2)
+    // The dispute came from the account's dispute page read with the charges (the kit accepts its
+    // `created[gte]` and `limit`), so no charge was asked about on its own.
+    const disputeRequests = fake.apiRequests().filter((r) => r.account === s.acct && r.path === '/v1/disputes')
+    assert.deepEqual(disputeRequests.map((r) => Object.keys(r.query).sort()), [['created[gte]', 'limit']])
+    assert.deepEqual(
+      fake.apiRequests().filter((r) => r.account === s.acct && r.path === '/v1/products').map((r) => r.query),
+      [{ limit: '100' }],
+    )
     assert.equal(revoked!.accountId, gone)
     assert.equal(revoked!.payments.length, 0)
     assert.ok(revoked!.error)

@@ -495,7 +495,7 @@ describe('API: lists, search and retrieval', () => {
     expectStripeError(await call(fake, '/v1/subscriptions?expand[]=data.nope', { account: acct }), 400, undefined);
   });
 
-  test('disputes: charge filter, limit and retrieve; the charge is marked disputed', async () => {
+  test('disputes: charge filter, limit, created[gte] and retrieve; the charge is marked disputed', async () => {
     const acct = fake.createAccount();
     const c1 = fake.addCharge(acct, { amount: 5000 });
     const c2 = fake.addCharge(acct, { amount: 100 });
@@ -508,6 +508,18 @@ describe('API: lists, search and retrieval', () => {
     const limited = await call(fake, '/v1/disputes?limit=2', { account: acct });
     assert.equal(limited.json.data.length, 2);
     assert.equal(limited.json.has_more, true);
+    // The account's recent disputes in one page, as the customer context reads them: `created[gte]`
+    // and `limit` together, newest first.
+    const all = await call(fake, '/v1/disputes?limit=100', { account: acct });
+    const [newest, middle, oldest] = all.json.data as { id: string; created: number }[];
+    assert.equal(all.json.has_more, false);
+    assert.ok(newest!.created > middle!.created && middle!.created > oldest!.created);
+    const recent = await call(fake, `/v1/disputes?limit=100&created[gte]=${middle!.created}`, { account: acct });
+    assert.equal(recent.status, 200, JSON.stringify(recent.json));
+    assert.deepEqual(recent.json.data.map((d: { id: string }) => d.id), [newest!.id, middle!.id]);
+    const recentFull = await call(fake, `/v1/disputes?limit=1&created[gte]=${middle!.created}`, { account: acct });
+    assert.deepEqual([recentFull.json.data.map((d: { id: string }) => d.id), recentFull.json.has_more], [[newest!.id], true]);
+    expectStripeError(await call(fake, '/v1/disputes?created[since]=1', { account: acct }), 400, 'parameter_unknown');
     const one = await call(fake, `/v1/disputes/${d1.id}`, { account: acct });
     assert.equal(one.json.object, 'dispute');
     assert.equal(one.json.charge, c1.id);
@@ -516,7 +528,7 @@ describe('API: lists, search and retrieval', () => {
     expectStripeError(await call(fake, '/v1/disputes/dp_nope', { account: acct }), 404, 'resource_missing');
   });
 
-  test('products: listed by ids[] (how plan names are read) and active', async () => {
+  test('products: listed by ids[] (how plan names are read), by active, and in one page', async () => {
     const acct = fake.createAccount();
     const a = fake.addProduct(acct, { name: 'Pro' });
     const b = fake.addProduct(acct, { name: 'Team', active: false });
@@ -526,6 +538,10 @@ describe('API: lists, search and retrieval', () => {
     assert.deepEqual(byIds.json.data.map((p: { name: string }) => p.name).sort(), ['Pro', 'Team']);
     const inactive = await call(fake, '/v1/products?active=false', { account: acct });
     assert.deepEqual(inactive.json.data.map((p: { id: string }) => p.id), [b.id]);
+    // One page of every product, active or not, as the customer context reads them for plan names.
+    const page = await call(fake, '/v1/products?limit=100', { account: acct });
+    assert.equal(page.json.has_more, false);
+    assert.deepEqual(page.json.data.map((p: { name: string }) => p.name).sort(), ['Other', 'Pro', 'Team']);
     expectStripeError(await call(fake, '/v1/products?nope=1', { account: acct }), 400, 'parameter_unknown');
   });
 

@@ -415,21 +415,45 @@ async fn disputes_for_a_charge() {
 }
 
 #[tokio::test]
-async fn disputes_for_an_email_ask_only_about_disputed_charges() {
+async fn disputes_for_an_email_come_from_the_dispute_page_and_ask_only_about_disputed_charges_it_misses() {
     let fake = FakeStripe::start().await;
-    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
-    let mut disputed = charge("ch_D", "cus_A", 700, 2);
-    disputed["disputed"] = json!(true);
-    mount_charges(&fake, ACCT, "cus_A", "100", vec![disputed, charge("ch_ok", "cus_A", 100, 1)], false).await;
-    fake.get("/v1/disputes", &[("charge", "ch_D"), ("limit", "100")])
-        .respond_with(ok(list("/v1/disputes", vec![dispute("dp_1", "ch_D", "needs_response")], false)))
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 1)], vec![]).await;
+    let flagged = |id: &str, created: i64| {
+        let mut c = charge(id, "cus_A", 700, created);
+        c["disputed"] = json!(true);
+        c
+    };
+    mount_charges(
+        &fake,
+        ACCT,
+        "cus_A",
+        "100",
+        vec![flagged("ch_D", 3), flagged("ch_E", 2), charge("ch_ok", "cus_A", 100, 1)],
+        false,
+    )
+    .await;
+    // The page holds ch_D's dispute (and another customer's), not ch_E's: ch_E alone is asked about.
+    fake.get("/v1/disputes", &[("created[gte]", "1"), ("limit", "100")])
+        .respond_with(ok(list(
+            "/v1/disputes",
+            vec![dispute("dp_other", "ch_someone_else", "needs_response"), dispute("dp_1", "ch_D", "needs_response")],
+            false,
+        )))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let mut e = dispute("dp_2", "ch_E", "won");
+    e["created"] = json!(5);
+    fake.get("/v1/disputes", &[("charge", "ch_E"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![e], false)))
         .expect(1)
         .mount(&fake.server)
         .await;
     let found = fake.client().disputes_for_email(&acct(), EMAIL).await.unwrap();
-    assert_eq!(found.disputes.len(), 1);
+    assert_eq!(found.disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_1", "dp_2"]);
     assert_eq!(found.disputes[0].charge_id.as_deref(), Some("ch_D"));
-    assert_eq!(fake.assert_contract(&[ACCT]).await, 4);
+    // list + search + charges + dispute page + ch_E
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 5);
 }
 
 async fn store(apps: &[(&str, &str)]) -> Arc<MemoryConnectionStore> {
@@ -442,19 +466,30 @@ async fn store(apps: &[(&str, &str)]) -> Arc<MemoryConnectionStore> {
     store
 }
 
-/// One app with a customer, a disputed charge (one open dispute, one won) and a subscription.
+/// One app with a customer, a disputed charge (one open dispute, one won) and a subscription. The
+/// disputes come from the account's dispute page (which also holds a dispute on another customer's
+/// charge); nothing is asked per charge.
 async fn mount_happy_app(fake: &FakeStripe, account: &str) {
-    mount_customers(fake, account, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
-    let mut disputed = charge("ch_D", "cus_A", 700, 2);
+    mount_customers(fake, account, vec![customer("cus_A", EMAIL, 1)], vec![]).await;
+    let mut disputed = charge("ch_D", "cus_A", 700, 3);
     disputed["disputed"] = json!(true);
-    mount_charges(fake, account, "cus_A", "25", vec![disputed, charge("ch_ok", "cus_A", 100, 1)], false).await;
+    mount_charges(fake, account, "cus_A", "25", vec![disputed, charge("ch_ok", "cus_A", 100, 2)], false).await;
     mount_subscriptions(fake, account, "cus_A", vec![subscription("sub_1", "cus_A", 1, Some("Pro"))]).await;
-    fake.get_for(account, "/v1/disputes", &[("charge", "ch_D"), ("limit", "100")])
+    fake.get_for(account, "/v1/disputes", &[("created[gte]", "1"), ("limit", "100")])
         .respond_with(ok(list(
             "/v1/disputes",
-            vec![dispute("dp_open", "ch_D", "needs_response"), dispute("dp_won", "ch_D", "won")],
+            vec![
+                dispute("dp_other", "ch_someone_else", "needs_response"),
+                dispute("dp_open", "ch_D", "needs_response"),
+                dispute("dp_won", "ch_D", "won"),
+            ],
             false,
         )))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get_for(account, "/v1/products", &[("limit", "100")])
+        .respond_with(ok(list("/v1/products", vec![object("product")], false)))
         .expect(1)
         .mount(&fake.server)
         .await;
@@ -537,16 +572,14 @@ async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
     assert!(fake.requests().await.is_empty());
 }
 
-/// The order is asserted on the requests' causal depth (see [`CannedStripe`]), not on a clock:
-/// per app, depth 1 is the customers list and search together, depth 2 the charges and the
-/// subscriptions together, depth 3 the disputes. Fetching charges and subscriptions one after
-/// the other would make it 4, and running the apps one after the other would keep fewer requests
-/// in flight at once than the apps have first steps.
-#[tokio::test]
-async fn customer_context_takes_three_round_trips_whatever_the_number_of_apps() {
-    let accounts = ["acct_a1", "acct_a2", "acct_a3", "acct_a4", "acct_a5"];
+/// A client on a [`CannedStripe`] answering `answers` on every account, with one connection per
+/// account.
+async fn canned_context(
+    answers: Vec<(&'static str, Query, Value)>,
+    accounts: &[&str],
+) -> (Arc<CannedStripe>, StripeConnect) {
     let mut stripe = CannedStripe::new(Duration::from_millis(10));
-    for (path, query, body) in app_answers() {
+    for (path, query, body) in answers {
         let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         stripe = stripe.route(path, &query, body);
     }
@@ -554,49 +587,186 @@ async fn customer_context_takes_three_round_trips_whatever_the_number_of_apps() 
     let slugs: Vec<(String, &str)> = accounts.iter().map(|a| (a.replace('_', "-"), *a)).collect();
     let apps: Vec<(&str, &str)> = slugs.iter().map(|(s, a)| (s.as_str(), *a)).collect();
     let client = stripe.builder(|c| c).connection_store(store(&apps).await).build().unwrap();
+    (stripe, client)
+}
+
+/// `(depth, path)` pairs, borrowed.
+fn steps_of(steps: &[(usize, String)]) -> Vec<(usize, &str)> {
+    steps.iter().map(|(d, p)| (*d, p.as_str())).collect()
+}
+
+/// The order is asserted on the requests' causal depth (see [`CannedStripe`]), not on a clock:
+/// per app, depth 1 is the customers list and search together, depth 2 the charges and the
+/// subscriptions together with the account's dispute page and product page, which answer for the
+/// disputed charge and the plan without a price nickname: nothing waits for the charges. Asking
+/// about the disputed charge or the product after the charges (the old third step) would make it
+/// 3, fetching charges and subscriptions one after the other too, and running the apps one after
+/// the other would keep fewer requests in flight at once than the apps have first steps.
+#[tokio::test]
+async fn customer_context_takes_two_round_trips_whatever_the_number_of_apps() {
+    let accounts = ["acct_a1", "acct_a2", "acct_a3", "acct_a4", "acct_a5"];
+    let (stripe, client) = canned_context(app_answers(), &accounts).await;
 
     let ctx = client.customer_context(EMAIL, None).await.unwrap();
     assert_eq!(ctx.apps.len(), accounts.len());
-    assert!(ctx.apps.iter().all(|a| a.error.is_none() && a.open_disputes.len() == 1), "{ctx:?}");
+    for app in &ctx.apps {
+        assert!(app.error.is_none(), "{app:?}");
+        assert_eq!(app.open_disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_open"], "{app:?}");
+        assert_eq!(app.subscriptions[0].plan_name.as_deref(), Some("T-shirt"), "named from the product page");
+    }
 
+    let two_steps = [
+        (1, "/v1/customers"),
+        (1, "/v1/customers/search"),
+        (2, "/v1/charges"),
+        (2, "/v1/disputes"),
+        (2, "/v1/products"),
+        (2, "/v1/subscriptions"),
+    ];
+    for a in accounts {
+        assert_eq!(
+            steps_of(&stripe.steps(a)),
+            two_steps,
+            "{a}: customers (list + search) → charges + subscriptions + dispute page + product page"
+        );
+        assert_eq!(stripe.max_in_flight(a), 4, "{a}: the four requests of the second step are in flight together");
+    }
+    let round_trips = stripe.sent().iter().map(|s| s.depth).max();
+    assert_eq!(round_trips, Some(2), "two round trips, for any number of apps");
+    assert!(
+        stripe.max_total_in_flight() >= 2 * accounts.len(),
+        "the apps run concurrently: every app's first step is in flight at once"
+    );
+    // 5 apps × (list + search + charges + subscriptions + dispute page + product page)
+    assert_eq!(stripe.assert_contract(&accounts), 30);
+}
+
+/// When the dispute page cannot answer for a disputed charge — it is full (`has_more`) and the
+/// charge is older than its oldest dispute — that charge's disputes are asked for in a third
+/// step, together with the name of a product the product page did not hold. Three round trips at
+/// most, and the same answer as the common case.
+#[tokio::test]
+async fn customer_context_asks_per_charge_when_the_dispute_page_does_not_cover_the_charge() {
+    let accounts = ["acct_b1", "acct_b2"];
+    let mut answers = app_answers();
+    for (path, query, body) in answers.iter_mut() {
+        if *path == "/v1/disputes" && query.iter().any(|(k, _)| *k == "created[gte]") {
+            // A full page of newer disputes on other charges: `ch_D` (created 2) is older.
+            let mut newer = dispute("dp_newer", "ch_someone_else", "needs_response");
+            newer["created"] = json!(50);
+            *body = list("/v1/disputes", vec![newer], true);
+        }
+        if *path == "/v1/products" && query.iter().all(|(k, _)| *k == "limit") {
+            *body = list("/v1/products", vec![], false);
+        }
+    }
+    let (stripe, client) = canned_context(answers, &accounts).await;
+
+    let ctx = client.customer_context(EMAIL, None).await.unwrap();
+    for app in &ctx.apps {
+        assert!(app.error.is_none(), "{app:?}");
+        assert_eq!(app.open_disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_open"], "{app:?}");
+        assert_eq!(app.subscriptions[0].plan_name.as_deref(), Some("T-shirt"), "named by `ids[]`");
+    }
     let three_steps = [
         (1, "/v1/customers"),
         (1, "/v1/customers/search"),
         (2, "/v1/charges"),
+        (2, "/v1/disputes"),
+        (2, "/v1/products"),
         (2, "/v1/subscriptions"),
         (3, "/v1/disputes"),
+        (3, "/v1/products"),
     ];
     for a in accounts {
-        let steps = stripe.steps(a);
-        let steps: Vec<(usize, &str)> = steps.iter().map(|(d, p)| (*d, p.as_str())).collect();
-        assert_eq!(steps, three_steps, "{a}: customers (list + search) → charges + subscriptions → disputes");
-        assert_eq!(stripe.max_in_flight(a), 2, "{a}: the two requests of a step are in flight together");
+        assert_eq!(steps_of(&stripe.steps(a)), three_steps, "{a}");
+        let third: Vec<Vec<(String, String)>> =
+            stripe.sent().into_iter().filter(|s| s.account == a && s.depth == 3).map(|s| s.query).collect();
+        assert!(third.contains(&vec![("charge".into(), "ch_D".into()), ("limit".into(), "100".into())]), "{third:?}");
+        assert!(third.iter().any(|q| q.iter().any(|(k, _)| k == "ids[]")), "{third:?}");
     }
-    let round_trips = stripe.sent().iter().map(|s| s.depth).max();
-    assert_eq!(round_trips, Some(3), "three round trips, for any number of apps");
-    assert_eq!(
-        stripe.max_total_in_flight(),
-        2 * accounts.len(),
-        "the apps run concurrently: every app's first step is in flight at once"
-    );
-    // 5 apps × (list + search + charges + subscriptions + disputes)
-    assert_eq!(stripe.assert_contract(&accounts), 25);
+    assert_eq!(stripe.sent().iter().map(|s| s.depth).max(), Some(3), "three round trips at most");
+    assert_eq!(stripe.assert_contract(&accounts), 2 * 8);
+}
+
+/// The dispute page only answers for charges created since the customer was: a disputed charge
+/// older than that (attached to the customer later), or one the page has no dispute for, is asked
+/// about on its own; a charge the page answers for is not.
+#[tokio::test]
+async fn customer_context_asks_about_disputed_charges_older_than_the_page_or_missing_from_it() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 10)], vec![]).await;
+    let flagged = |id: &str, created: i64| {
+        let mut c = charge(id, "cus_A", 700, created);
+        c["disputed"] = json!(true);
+        c
+    };
+    // ch_new (created 30) is answered by the page; ch_old (5) predates the customer (10);
+    // ch_gone (20) is flagged but the page holds no dispute of it.
+    mount_charges(
+        &fake,
+        ACCT,
+        "cus_A",
+        "25",
+        vec![flagged("ch_new", 30), flagged("ch_gone", 20), flagged("ch_old", 5)],
+        false,
+    )
+    .await;
+    mount_subscriptions(&fake, ACCT, "cus_A", vec![]).await;
+    fake.get("/v1/disputes", &[("created[gte]", "10"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![dispute("dp_new", "ch_new", "needs_response")], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/products", &[("limit", "100")])
+        .respond_with(ok(list("/v1/products", vec![], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    for (ch, dp, status) in [("ch_old", "dp_old", "under_review"), ("ch_gone", "dp_gone", "lost")] {
+        let mut d = dispute(dp, ch, status);
+        d["created"] = json!(if ch == "ch_old" { 6 } else { 21 });
+        fake.get("/v1/disputes", &[("charge", ch), ("limit", "100")])
+            .respond_with(ok(list("/v1/disputes", vec![d], false)))
+            .expect(1)
+            .mount(&fake.server)
+            .await;
+    }
+    fake.get("/v1/disputes", &[("charge", "ch_new"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![], false)))
+        .expect(0)
+        .mount(&fake.server)
+        .await;
+    let client = StripeConnect::builder(fake.config().build().unwrap())
+        .connection_store(store(&[("app", ACCT)]).await)
+        .build()
+        .unwrap();
+    let ctx = client.customer_context(EMAIL, None).await.unwrap();
+    let [app] = &ctx.apps[..] else { panic!("{ctx:?}") };
+    assert!(app.error.is_none(), "{app:?}");
+    // dp_gone is lost (closed); the open ones newest first.
+    assert_eq!(app.open_disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_new", "dp_old"]);
+    // list + search + charges + subscriptions + dispute page + product page + 2 per-charge
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 8);
 }
 
 /// A query string's pairs.
 type Query = Vec<(&'static str, String)>;
 
-/// One app with one customer, a disputed charge with one open dispute, and a subscription: the
-/// path, exact query and answer of each request of a customer context.
+/// One app with one customer, a disputed charge with one open dispute, and a subscription whose
+/// price has no nickname: the path, exact query and answer of each request of a customer context
+/// (the account's dispute and product pages answer for the charge and the plan), and of the
+/// per-charge and per-product requests the other queries make.
 fn app_answers() -> Vec<(&'static str, Query, Value)> {
     let mut disputed = charge("ch_D", "cus_A", 700, 2);
     disputed["disputed"] = json!(true);
     let q = |pairs: &[(&'static str, &str)]| -> Query { pairs.iter().map(|(k, v)| (*k, v.to_string())).collect() };
+    let open = || list("/v1/disputes", vec![dispute("dp_open", "ch_D", "needs_response")], false);
     vec![
         (
             "/v1/customers",
             q(&[("email", EMAIL), ("limit", "100")]),
-            list("/v1/customers", vec![customer("cus_A", EMAIL, 3)], false),
+            list("/v1/customers", vec![customer("cus_A", EMAIL, 1)], false),
         ),
         (
             "/v1/customers/search",
@@ -607,12 +777,15 @@ fn app_answers() -> Vec<(&'static str, Query, Value)> {
         (
             "/v1/subscriptions",
             q(&[("customer", "cus_A"), ("status", "all"), ("limit", "100")]),
-            list("/v1/subscriptions", vec![subscription("sub_1", "cus_A", 1, Some("Pro"))], false),
+            list("/v1/subscriptions", vec![subscription("sub_1", "cus_A", 1, None)], false),
         ),
+        ("/v1/disputes", q(&[("created[gte]", "1"), ("limit", "100")]), open()),
+        ("/v1/products", q(&[("limit", "100")]), list("/v1/products", vec![object("product")], false)),
+        ("/v1/disputes", q(&[("charge", "ch_D"), ("limit", "100")]), open()),
         (
-            "/v1/disputes",
-            q(&[("charge", "ch_D"), ("limit", "100")]),
-            list("/v1/disputes", vec![dispute("dp_open", "ch_D", "needs_response")], false),
+            "/v1/products",
+            q(&[("ids[]", "prod_QXg1hqf4jFNsqG"), ("limit", "1")]),
+            list("/v1/products", vec![object("product")], false),
         ),
     ]
 }

@@ -163,8 +163,8 @@ describe('queries', () => {
     const ch2 = fake.addCharge(acct, { customer: janeUpper, amount: 999, description: null })
     const refund = fake.addRefund(acct, { charge: ch1.id, amount: 500 })
     const dispute = fake.addDispute(acct, { charge: ch2.id, reason: 'fraudulent', status: 'needs_response' })
-    // The plan name comes from the price's nickname: the test kit does not serve the products list
-    // (`GET /v1/products?ids[]=…`) the core uses to name plans without one.
+    // The plan name comes from the price's nickname here (a price without one is named from its
+    // product: see the demo and the Rust contract tests).
     const sub = fake.addSubscription(acct, { customer: jane, status: 'active', price: { nickname: 'Pro' }, current_period_end: 1_800_000_000 })
     return { acct, jane, janeUpper, ch1, ch2, refund, dispute, sub }
   }

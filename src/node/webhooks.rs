@@ -1,9 +1,13 @@
 //! Webhook signature verification and test headers: sync, CPU only, payload bytes borrowed from
-//! the JS string or buffer (no copy for a Buffer/Uint8Array).
+//! the JS buffer (no copy for a Buffer/Uint8Array) or written once from the JS string.
 
-use napi::bindgen_prelude::Either;
-use napi::Env;
+use std::cell::RefCell;
+use std::ptr;
+
+use napi::bindgen_prelude::{Either, FromNapiValue, Unknown};
+use napi::{check_status, sys, Env, JsValue};
 use napi_derive::napi;
+use serde_json::{Map, Value};
 
 use super::error::js_error;
 use super::types::string_list;
@@ -26,6 +30,50 @@ fn bytes<'a>(payload: &'a Either<String, &'a [u8]>) -> &'a [u8] {
     match payload {
         Either::A(s) => s.as_bytes(),
         Either::B(b) => b,
+    }
+}
+
+/// Strings up to this many UTF-16 units are written into a per-thread buffer that is kept for the
+/// next call; longer ones into a buffer of their own (so a rare huge body is not kept).
+const KEPT_BUFFER_UNITS: usize = 256 * 1024;
+
+thread_local! {
+    static UTF8: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f` on the bytes of `payload` (`string | Uint8Array`): a Buffer/Uint8Array is borrowed; a
+/// string is written as UTF-8 in one pass (`napi_get_value_string_utf8` into a buffer of 3 bytes
+/// per UTF-16 unit, whose count `napi_get_value_string_utf16` gives without reading the string).
+/// napi-rs' own `String` conversion walks the string twice (`Utf8Length`, then `WriteUtf8`).
+fn with_bytes<R>(env: &Env, payload: Unknown, f: impl FnOnce(&[u8]) -> R) -> napi::Result<R> {
+    let (raw_env, value) = (env.raw(), payload.raw());
+    let mut kind = sys::ValueType::napi_undefined;
+    check_status!(unsafe { sys::napi_typeof(raw_env, value, &mut kind) })?;
+    if kind != sys::ValueType::napi_string {
+        // `&[u8]` takes any TypedArray/Buffer and rejects anything else with a TypeError.
+        let bytes = unsafe { <&[u8]>::from_napi_value(raw_env, value) }?;
+        return Ok(f(bytes));
+    }
+    let mut units = 0usize;
+    check_status!(unsafe { sys::napi_get_value_string_utf16(raw_env, value, ptr::null_mut(), 0, &mut units) })?;
+    // Every UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair: 2 units, 4 bytes); +1 for the
+    // terminating NUL napi always writes.
+    let capacity = units * 3 + 1;
+    let write = |buf: &mut Vec<u8>| -> napi::Result<R> {
+        if buf.len() < capacity {
+            buf.resize(capacity, 0);
+        }
+        let mut written = 0usize;
+        check_status!(unsafe {
+            sys::napi_get_value_string_utf8(raw_env, value, buf.as_mut_ptr().cast(), capacity, &mut written)
+        })?;
+        Ok(f(&buf[..written]))
+    };
+    if units > KEPT_BUFFER_UNITS {
+        write(&mut Vec::new())
+    } else {
+        // `f` never calls back into JS, so the buffer is never borrowed twice.
+        UTF8.with_borrow_mut(write)
     }
 }
 
@@ -55,31 +103,121 @@ fn verify(
     Ok(crate::verify_signature(payload, header.as_deref(), &secrets, tolerance, now)?)
 }
 
-/// Verify the signature and that the body is a Stripe event (the checks of `construct_event`,
-/// via `validate_event`, which does not build the event); the JS side then `JSON.parse`s the
-/// same bytes for the caller.
-#[napi(js_name = "verifyEvent")]
-pub fn verify_event(
-    env: Env,
-    payload: Either<String, &[u8]>,
-    header: Option<String>,
-    secret: Either<String, Vec<String>>,
-    options: Option<VerifyOptions>,
-) -> napi::Result<()> {
-    let body = bytes(&payload);
-    verify(body, header, secret, options).and_then(|_| Ok(crate::validate_event(body)?)).map_err(|e| js_error(&env, &e))
-}
-
 /// Verify the signature only; returns the signed timestamp.
 #[napi(js_name = "verifySignature")]
 pub fn verify_signature(
     env: Env,
-    payload: Either<String, &[u8]>,
+    #[napi(ts_arg_type = "string | Uint8Array")] payload: Unknown,
     header: Option<String>,
     secret: Either<String, Vec<String>>,
     options: Option<VerifyOptions>,
 ) -> napi::Result<i64> {
-    verify(bytes(&payload), header, secret, options).map_err(|e| js_error(&env, &e))
+    with_bytes(&env, payload, |body| verify(body, header, secret, options))?.map_err(|e| js_error(&env, &e))
+}
+
+/// The core's `validate_event` on the bytes (no signature check): the facade calls it only when
+/// `JSON.parse` rejected a verified body, so that the error is the core's `webhook_invalid_payload`.
+#[napi(js_name = "validateEvent")]
+pub fn validate_event(env: Env, #[napi(ts_arg_type = "string | Uint8Array")] payload: Unknown) -> napi::Result<()> {
+    with_bytes(&env, payload, crate::validate_event)?.map_err(|e| js_error(&env, &Error::from(e)))
+}
+
+/// The core's event rules (`validate_event_value`: the checks of `parse_event`) on the object
+/// `JSON.parse` made of a verified body. Only the fields the rules read cross into Rust
+/// (`EVENT_FIELDS`, and `data.object`'s `event_object_fields`): the body is not walked again.
+#[napi(js_name = "checkEvent")]
+pub fn check_event(env: Env, #[napi(ts_arg_type = "unknown")] event: Unknown) -> napi::Result<()> {
+    let fields = read_event(&env, event.raw())?;
+    crate::validate_event_value(&fields).map_err(|e| js_error(&env, &Error::from(e)))
+}
+
+/// `value.name` (undefined when absent), for a field name of the core's lists.
+fn property(env: &Env, object: sys::napi_value, name: &str) -> napi::Result<sys::napi_value> {
+    let mut key = [0u8; 32];
+    let key = key.get_mut(..=name.len()).ok_or_else(|| napi::Error::from_reason("field name too long"))?;
+    key[..name.len()].copy_from_slice(name.as_bytes());
+    let mut out = ptr::null_mut();
+    check_status!(unsafe { sys::napi_get_named_property(env.raw(), object, key.as_ptr().cast(), &mut out) })?;
+    Ok(out)
+}
+
+#[derive(PartialEq)]
+enum Kind {
+    Undefined,
+    /// A non-null, non-array object.
+    Object,
+    Other,
+}
+
+fn kind(env: &Env, value: sys::napi_value) -> napi::Result<Kind> {
+    let mut t = sys::ValueType::napi_undefined;
+    check_status!(unsafe { sys::napi_typeof(env.raw(), value, &mut t) })?;
+    Ok(match t {
+        sys::ValueType::napi_undefined => Kind::Undefined,
+        sys::ValueType::napi_object => {
+            let mut array = false;
+            check_status!(unsafe { sys::napi_is_array(env.raw(), value, &mut array) })?;
+            if array {
+                Kind::Other
+            } else {
+                Kind::Object
+            }
+        }
+        _ => Kind::Other,
+    })
+}
+
+/// A JS value as JSON (whole: used for scalars and the typed objects' few fields).
+fn json(env: &Env, value: sys::napi_value) -> napi::Result<Value> {
+    env.from_js_value(unsafe { Unknown::from_napi_value(env.raw(), value) }?)
+}
+
+/// `names` of `object` that are present.
+fn pick(env: &Env, object: sys::napi_value, names: &[&str]) -> napi::Result<Map<String, Value>> {
+    let mut out = Map::new();
+    for name in names {
+        let v = property(env, object, name)?;
+        if kind(env, v)? != Kind::Undefined {
+            out.insert((*name).to_string(), json(env, v)?);
+        }
+    }
+    Ok(out)
+}
+
+/// What the core's rules read of a parsed event: the envelope fields and `data.object`, reduced
+/// to its typed fields for the typed events (and to `null` for the others, for which only its
+/// presence matters). Anything that is not an object is passed whole, for the core to reject.
+fn read_event(env: &Env, event: sys::napi_value) -> napi::Result<Value> {
+    if kind(env, event)? != Kind::Object {
+        return json(env, event);
+    }
+    let mut out = pick(env, event, crate::EVENT_FIELDS)?;
+    let data = property(env, event, "data")?;
+    match kind(env, data)? {
+        Kind::Undefined => {}
+        Kind::Object => {
+            let mut d = Map::new();
+            let object = property(env, data, "object")?;
+            let typed = out.get("type").and_then(Value::as_str).and_then(crate::event_object_fields);
+            match (kind(env, object)?, typed) {
+                (Kind::Undefined, _) => {}
+                (_, None) => {
+                    d.insert("object".into(), Value::Null);
+                }
+                (Kind::Object, Some(names)) => {
+                    d.insert("object".into(), Value::Object(pick(env, object, names)?));
+                }
+                (Kind::Other, Some(_)) => {
+                    d.insert("object".into(), json(env, object)?);
+                }
+            }
+            out.insert("data".into(), Value::Object(d));
+        }
+        Kind::Other => {
+            out.insert("data".into(), json(env, data)?);
+        }
+    }
+    Ok(Value::Object(out))
 }
 
 /// A `Stripe-Signature` header for `payload`, signed like Stripe does (tests).

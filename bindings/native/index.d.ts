@@ -35,9 +35,10 @@ export declare class NativeClient {
 }
 
 /**
- * The core's event rules (`validate_event_value`: the checks of `parse_event`) on the object
- * `JSON.parse` made of a verified body. Only the fields the rules read cross into Rust
- * (`EVENT_FIELDS`, and `data.object`'s `event_object_fields`): the body is not walked again.
+ * The core's event rules (`check_event_view`: the checks of `parse_event`) on the object
+ * `JSON.parse` made of a verified body. The rules read the few fields they need straight from the
+ * JS object (kinds, and the `object`, `id` and `type` strings): the body is not walked again and
+ * nothing is converted.
  */
 export declare function checkEvent(event: unknown): void
 

@@ -7,11 +7,10 @@ use std::ptr;
 use napi::bindgen_prelude::{Either, FromNapiValue, Unknown};
 use napi::{check_status, sys, Env, JsValue};
 use napi_derive::napi;
-use serde_json::{Map, Value};
 
 use super::error::js_error;
 use super::types::string_list;
-use crate::{Clock, Error, SystemClock, Tolerance, WebhookSecret};
+use crate::{Clock, Error, JsonKind, SystemClock, Tolerance, WebhookSecret};
 
 #[napi(object)]
 #[derive(Default)]
@@ -122,102 +121,147 @@ pub fn validate_event(env: Env, #[napi(ts_arg_type = "string | Uint8Array")] pay
     with_bytes(&env, payload, crate::validate_event)?.map_err(|e| js_error(&env, &Error::from(e)))
 }
 
-/// The core's event rules (`validate_event_value`: the checks of `parse_event`) on the object
-/// `JSON.parse` made of a verified body. Only the fields the rules read cross into Rust
-/// (`EVENT_FIELDS`, and `data.object`'s `event_object_fields`): the body is not walked again.
+/// The core's event rules (`check_event_view`: the checks of `parse_event`) on the object
+/// `JSON.parse` made of a verified body. The rules read the few fields they need straight from the
+/// JS object (kinds, and the `object`, `id` and `type` strings): the body is not walked again and
+/// nothing is converted.
 #[napi(js_name = "checkEvent")]
 pub fn check_event(env: Env, #[napi(ts_arg_type = "unknown")] event: Unknown) -> napi::Result<()> {
-    let fields = read_event(&env, event.raw())?;
-    crate::validate_event_value(&fields).map_err(|e| js_error(&env, &Error::from(e)))
+    let mut view = JsEventView::new(env.raw(), event.raw());
+    crate::check_event_view(&mut view).map_err(|e| js_error(&env, &Error::from(e)))
 }
 
-/// `value.name` (undefined when absent), for a field name of the core's lists.
-fn property(env: &Env, object: sys::napi_value, name: &str) -> napi::Result<sys::napi_value> {
-    let mut key = [0u8; 32];
-    let key = key.get_mut(..=name.len()).ok_or_else(|| napi::Error::from_reason("field name too long"))?;
-    key[..name.len()].copy_from_slice(name.as_bytes());
-    let mut out = ptr::null_mut();
-    check_status!(unsafe { sys::napi_get_named_property(env.raw(), object, key.as_ptr().cast(), &mut out) })?;
-    Ok(out)
+/// -2^63, exactly representable (an f64 has no exact 2^63 - 1).
+const I64_MIN: f64 = i64::MIN as f64;
+
+/// [`crate::EventView`] over a JS value; a failing napi call reads as a missing field. Every napi
+/// call costs tens of nanoseconds here, so each value is looked up and typed once: the top-level
+/// fields are kept, and so is the last parent (`data.object` while its fields are read).
+struct JsEventView {
+    env: sys::napi_env,
+    root: sys::napi_value,
+    root_is_object: bool,
+    top: Vec<(String, sys::napi_value, sys::napi_valuetype)>,
+    parent: Option<(Vec<String>, sys::napi_value, sys::napi_valuetype)>,
 }
 
-#[derive(PartialEq)]
-enum Kind {
-    Undefined,
-    /// A non-null, non-array object.
-    Object,
-    Other,
-}
+impl JsEventView {
+    fn new(env: sys::napi_env, root: sys::napi_value) -> Self {
+        let mut view = JsEventView { env, root, root_is_object: false, top: Vec::with_capacity(8), parent: None };
+        view.root_is_object = view.type_of(root) == sys::ValueType::napi_object;
+        view
+    }
 
-fn kind(env: &Env, value: sys::napi_value) -> napi::Result<Kind> {
-    let mut t = sys::ValueType::napi_undefined;
-    check_status!(unsafe { sys::napi_typeof(env.raw(), value, &mut t) })?;
-    Ok(match t {
-        sys::ValueType::napi_undefined => Kind::Undefined,
-        sys::ValueType::napi_object => {
-            let mut array = false;
-            check_status!(unsafe { sys::napi_is_array(env.raw(), value, &mut array) })?;
-            if array {
-                Kind::Other
-            } else {
-                Kind::Object
+    fn property(&self, object: sys::napi_value, name: &str) -> Option<(sys::napi_value, sys::napi_valuetype)> {
+        let mut key = [0u8; 32];
+        let key = key.get_mut(..=name.len())?;
+        key[..name.len()].copy_from_slice(name.as_bytes());
+        let mut out = ptr::null_mut();
+        let status = unsafe { sys::napi_get_named_property(self.env, object, key.as_ptr().cast(), &mut out) };
+        (status == sys::Status::napi_ok).then(|| (out, self.type_of(out)))
+    }
+
+    fn type_of(&self, value: sys::napi_value) -> sys::napi_valuetype {
+        let mut t = sys::ValueType::napi_undefined;
+        let status = unsafe { sys::napi_typeof(self.env, value, &mut t) };
+        if status == sys::Status::napi_ok {
+            t
+        } else {
+            sys::ValueType::napi_undefined
+        }
+    }
+
+    fn top_level(&mut self, key: &str) -> Option<(sys::napi_value, sys::napi_valuetype)> {
+        if let Some((_, v, t)) = self.top.iter().find(|(k, _, _)| k == key) {
+            return Some((*v, *t));
+        }
+        if !self.root_is_object {
+            return None;
+        }
+        let (v, t) = self.property(self.root, key)?;
+        self.top.push((key.to_string(), v, t));
+        Some((v, t))
+    }
+
+    /// The value at `path` and its type; `None` if a parent is absent or not an object.
+    fn get(&mut self, path: &[&str]) -> Option<(sys::napi_value, sys::napi_valuetype)> {
+        let (last, parents) = path.split_last()?;
+        let Some((first, rest)) = parents.split_first() else { return self.top_level(last) };
+        let (parent, parent_type) = match &self.parent {
+            Some((p, v, t)) if p.len() == parents.len() && p.iter().zip(parents).all(|(a, b)| a == b) => (*v, *t),
+            _ => {
+                let (mut v, mut t) = self.top_level(first)?;
+                for key in rest {
+                    if t != sys::ValueType::napi_object {
+                        return None;
+                    }
+                    (v, t) = self.property(v, key)?;
+                }
+                self.parent = Some((parents.iter().map(|s| s.to_string()).collect(), v, t));
+                (v, t)
             }
+        };
+        if parent_type != sys::ValueType::napi_object {
+            return None;
         }
-        _ => Kind::Other,
-    })
-}
-
-/// A JS value as JSON (whole: used for scalars and the typed objects' few fields).
-fn json(env: &Env, value: sys::napi_value) -> napi::Result<Value> {
-    env.from_js_value(unsafe { Unknown::from_napi_value(env.raw(), value) }?)
-}
-
-/// `names` of `object` that are present.
-fn pick(env: &Env, object: sys::napi_value, names: &[&str]) -> napi::Result<Map<String, Value>> {
-    let mut out = Map::new();
-    for name in names {
-        let v = property(env, object, name)?;
-        if kind(env, v)? != Kind::Undefined {
-            out.insert((*name).to_string(), json(env, v)?);
-        }
+        self.property(parent, last)
     }
-    Ok(out)
 }
 
-/// What the core's rules read of a parsed event: the envelope fields and `data.object`, reduced
-/// to its typed fields for the typed events (and to `null` for the others, for which only its
-/// presence matters). Anything that is not an object is passed whole, for the core to reject.
-fn read_event(env: &Env, event: sys::napi_value) -> napi::Result<Value> {
-    if kind(env, event)? != Kind::Object {
-        return json(env, event);
-    }
-    let mut out = pick(env, event, crate::EVENT_FIELDS)?;
-    let data = property(env, event, "data")?;
-    match kind(env, data)? {
-        Kind::Undefined => {}
-        Kind::Object => {
-            let mut d = Map::new();
-            let object = property(env, data, "object")?;
-            let typed = out.get("type").and_then(Value::as_str).and_then(crate::event_object_fields);
-            match (kind(env, object)?, typed) {
-                (Kind::Undefined, _) => {}
-                (_, None) => {
-                    d.insert("object".into(), Value::Null);
-                }
-                (Kind::Object, Some(names)) => {
-                    d.insert("object".into(), Value::Object(pick(env, object, names)?));
-                }
-                (Kind::Other, Some(_)) => {
-                    d.insert("object".into(), json(env, object)?);
+impl crate::EventView for JsEventView {
+    fn kind(&mut self, path: &[&str]) -> JsonKind {
+        let Some((v, t)) = self.get(path) else { return JsonKind::Missing };
+        match t {
+            sys::ValueType::napi_undefined => JsonKind::Missing,
+            sys::ValueType::napi_null => JsonKind::Null,
+            sys::ValueType::napi_boolean => JsonKind::Bool,
+            sys::ValueType::napi_string => JsonKind::String,
+            sys::ValueType::napi_number => {
+                let mut n = 0f64;
+                unsafe { sys::napi_get_value_double(self.env, v, &mut n) };
+                // What serde reads as an i64 (2^63 itself is out of range).
+                if n.fract() == 0.0 && (I64_MIN..-I64_MIN).contains(&n) {
+                    JsonKind::Integer
+                } else {
+                    JsonKind::Float
                 }
             }
-            out.insert("data".into(), Value::Object(d));
-        }
-        Kind::Other => {
-            out.insert("data".into(), json(env, data)?);
+            sys::ValueType::napi_object => {
+                let mut array = false;
+                unsafe { sys::napi_is_array(self.env, v, &mut array) };
+                if array {
+                    JsonKind::Array
+                } else {
+                    JsonKind::Object
+                }
+            }
+            // Functions, symbols, bigints: nothing JSON.parse makes.
+            _ => JsonKind::Float,
         }
     }
-    Ok(Value::Object(out))
+
+    fn text(&mut self, path: &[&str]) -> Option<String> {
+        let (v, t) = self.get(path)?;
+        if t != sys::ValueType::napi_string {
+            return None;
+        }
+        let mut buf = [0u8; 128];
+        let mut len = 0usize;
+        let status =
+            unsafe { sys::napi_get_value_string_utf8(self.env, v, buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+        if status != sys::Status::napi_ok {
+            return None;
+        }
+        if len < buf.len() - 1 {
+            return Some(String::from_utf8_lossy(&buf[..len]).into_owned());
+        }
+        // Longer than the stack buffer: ask for the length, then read it whole.
+        unsafe { sys::napi_get_value_string_utf8(self.env, v, ptr::null_mut(), 0, &mut len) };
+        let mut long = vec![0u8; len + 1];
+        unsafe { sys::napi_get_value_string_utf8(self.env, v, long.as_mut_ptr().cast(), long.len(), &mut len) };
+        long.truncate(len);
+        Some(String::from_utf8_lossy(&long).into_owned())
+    }
 }
 
 /// A `Stripe-Signature` header for `payload`, signed like Stripe does (tests).

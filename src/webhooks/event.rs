@@ -272,6 +272,179 @@ pub fn validate_event_value(event: &Value) -> Result<(), WebhookError> {
     check_envelope(raw).map(drop)
 }
 
+/// What a JSON value is, as far as the event rules look at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonKind {
+    /// The field is absent.
+    Missing,
+    Null,
+    Bool,
+    /// A number with no fractional part that fits an `i64`.
+    Integer,
+    /// Any other number.
+    Float,
+    String,
+    Array,
+    Object,
+}
+
+/// An already-parsed event, read field by field: how the Node package hands the object
+/// `JSON.parse` built to [`check_event_view`] without converting it. Paths are keys from the top,
+/// e.g. `["data", "object", "amount"]`.
+pub trait EventView {
+    /// The kind of the value at `path` ([`JsonKind::Missing`] if it or a parent is absent).
+    fn kind(&mut self, path: &[&str]) -> JsonKind;
+    /// The string at `path`, if it is one.
+    fn text(&mut self, path: &[&str]) -> Option<String>;
+}
+
+/// What a field may be, as the serde structs above declare it.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// `String`
+    Str,
+    /// `Option<String>`
+    OptStr,
+    /// `i64`
+    Int,
+    /// `Option<i64>`
+    OptInt,
+    /// `#[serde(default)] i64`
+    DefaultInt,
+    /// `#[serde(default)] bool`
+    DefaultBool,
+}
+
+impl Expect {
+    fn allows(self, kind: JsonKind) -> bool {
+        use JsonKind::*;
+        match self {
+            Expect::Str => kind == String,
+            Expect::OptStr => matches!(kind, Missing | Null | String),
+            Expect::Int => kind == Integer,
+            Expect::OptInt => matches!(kind, Missing | Null | Integer),
+            Expect::DefaultInt => matches!(kind, Missing | Integer),
+            Expect::DefaultBool => matches!(kind, Missing | Bool),
+        }
+    }
+}
+
+/// `RawEvent`'s fields (`data` aside).
+const ENVELOPE: &[(&str, Expect)] = &[
+    ("id", Expect::OptStr),
+    ("object", Expect::OptStr),
+    ("type", Expect::OptStr),
+    ("account", Expect::OptStr),
+    ("livemode", Expect::DefaultBool),
+    ("created", Expect::DefaultInt),
+    ("api_version", Expect::OptStr),
+];
+
+/// `RawDispute`'s fields (`evidence_details` aside).
+const DISPUTE: &[(&str, Expect)] = &[
+    ("id", Expect::Str),
+    ("amount", Expect::Int),
+    ("currency", Expect::Str),
+    ("charge", Expect::OptStr),
+    ("payment_intent", Expect::OptStr),
+    ("reason", Expect::Str),
+    ("status", Expect::Str),
+    ("is_charge_refundable", Expect::DefaultBool),
+    ("created", Expect::OptInt),
+];
+
+/// `DeauthorizedApplication`'s fields.
+const APPLICATION: &[(&str, Expect)] = &[("id", Expect::Str), ("name", Expect::OptStr)];
+
+fn check_fields(view: &mut impl EventView, base: &[&str], fields: &[(&str, Expect)]) -> Result<(), String> {
+    let mut path: Vec<&str> = base.to_vec();
+    for (name, expect) in fields {
+        path.push(name);
+        let kind = view.kind(&path);
+        if !expect.allows(kind) {
+            return Err(format!("`{}` is {kind:?}", path.join(".")));
+        }
+        path.pop();
+    }
+    Ok(())
+}
+
+/// The rules of [`parse_event`] (same outcomes and codes, in the same order: a field of the wrong
+/// type first, then a thin event, then what is missing, then the typed objects) on an event that
+/// is already parsed, read through `view`: only the fields the rules need are looked at.
+pub fn check_event_view<V: EventView>(view: &mut V) -> Result<(), WebhookError> {
+    check_fields(view, &[], ENVELOPE).map_err(|e| invalid(format!("not a Stripe event: {e}")))?;
+    let has_data_object = match view.kind(&["data"]) {
+        JsonKind::Missing | JsonKind::Null => false,
+        JsonKind::Object if view.kind(&["data", "object"]) != JsonKind::Missing => true,
+        JsonKind::Object => return Err(invalid("not a Stripe event: `data` has no `object`")),
+        other => return Err(invalid(format!("not a Stripe event: `data` is {other:?}"))),
+    };
+    match view.text(&["object"]) {
+        Some(o) if o == "event" => {}
+        Some(other) => return Err(WebhookError::ThinEvent { object: other }),
+        None => return Err(invalid("no `object` field: not a Stripe event")),
+    }
+    view.text(&["id"]).filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no id"))?;
+    let event_type = view.text(&["type"]).filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no type"))?;
+    if !has_data_object {
+        return Err(invalid("the event has no data.object"));
+    }
+    let object = ["data", "object"];
+    let typed = |view: &mut V, fields: &[(&str, Expect)]| -> Result<(), String> {
+        match EventView::kind(view, &object) {
+            JsonKind::Object => check_fields(view, &object, fields),
+            other => Err(format!("`data.object` is {other:?}")),
+        }
+    };
+    match event_type.as_str() {
+        "account.application.deauthorized" => typed(view, APPLICATION)
+            .map_err(|e| invalid(format!("account.application.deauthorized: data.object is not an application: {e}"))),
+        "charge.dispute.created" => typed(view, DISPUTE)
+            .and_then(|()| {
+                let details = ["data", "object", "evidence_details"];
+                match view.kind(&details) {
+                    JsonKind::Missing | JsonKind::Null => Ok(()),
+                    JsonKind::Object => check_fields(view, &details, &[("due_by", Expect::OptInt)]),
+                    other => Err(format!("`data.object.evidence_details` is {other:?}")),
+                }
+            })
+            .map_err(|e| invalid(format!("charge.dispute.created: data.object is not a dispute: {e}"))),
+        _ => Ok(()),
+    }
+}
+
+/// [`EventView`] over a parsed [`Value`].
+impl EventView for &Value {
+    fn kind(&mut self, path: &[&str]) -> JsonKind {
+        let mut v: &Value = self;
+        for key in path {
+            match v.get(key) {
+                Some(next) => v = next,
+                None => return JsonKind::Missing,
+            }
+        }
+        match v {
+            Value::Null => JsonKind::Null,
+            Value::Bool(_) => JsonKind::Bool,
+            Value::Number(n) if n.is_i64() => JsonKind::Integer,
+            Value::Number(_) => JsonKind::Float,
+            Value::String(_) => JsonKind::String,
+            Value::Array(_) => JsonKind::Array,
+            Value::Object(_) => JsonKind::Object,
+        }
+    }
+
+    fn text(&mut self, path: &[&str]) -> Option<String> {
+        let mut v: &Value = self;
+        for key in path {
+            v = v.get(key)?;
+        }
+        v.as_str().map(str::to_string)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,6 +605,12 @@ mod tests {
             let value: Value = serde_json::from_slice(&b).unwrap();
             // On the whole object and on the fields the glue picks: the same outcome and code.
             assert_eq!(validate_event_value(&value).map_err(|e| e.code()), parsed, "{}", String::from_utf8_lossy(&b));
+            assert_eq!(
+                check_event_view(&mut &value).map_err(|e| e.code()),
+                parsed,
+                "view: {}",
+                String::from_utf8_lossy(&b)
+            );
             assert_eq!(
                 validate_event_value(&sparse(&value)).map_err(|e| e.code()),
                 parsed,

@@ -6,8 +6,8 @@ mod handler;
 mod signature;
 
 pub use event::{
-    event_object_fields, parse_event, validate_event, validate_event_value, DeauthorizedApplication, DisputeCreated, Event,
-    EventKind, EVENT_FIELDS,
+    check_event_view, event_object_fields, parse_event, validate_event, validate_event_value, DeauthorizedApplication,
+    DisputeCreated, Event, EventKind, EventView, JsonKind, EVENT_FIELDS,
 };
 pub use handler::{IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL};
 pub use signature::{generate_test_header, verify_signature};

@@ -81,6 +81,31 @@ describe('the shared webhook vectors (tests/fixtures/webhook-vectors.json, also 
   }
 })
 
+describe('the shared event-shape vectors (tests/fixtures/event-shape-vectors.json, also run by the Rust tests)', () => {
+  // The Rust tests check parse_event, validate_event and the view-based rules on these bodies;
+  // constructEvent checks the object JSON.parse made, through napi: same outcome and code.
+  const vectors = JSON.parse(
+    readFileSync(join(__dirname, '..', 'tests', 'fixtures', 'event-shape-vectors.json'), 'utf8'),
+  ) as { name: string; body: string; code: StripeConnectErrorCode | null }[]
+
+  test('there are 46 vectors', () => assert.equal(vectors.length, 46))
+
+  for (const v of vectors) {
+    test(`${v.name}: ${v.code ?? 'valid'}`, () => {
+      for (const payload of [v.body, Buffer.from(v.body)]) {
+        const run = () => constructEvent(payload, sign(v.body), SECRET)
+        if (v.code === null) assert.deepEqual(run(), JSON.parse(v.body))
+        else throwsCode(run, v.code)
+      }
+    })
+  }
+
+  test('a body that is not JSON is a StripeConnectError with the reason, never a SyntaxError', () => {
+    const err = throwsCode(() => constructEvent('{"id": "evt_1"', sign('{"id": "evt_1"'), SECRET), 'webhook_invalid_payload')
+    assert.match(err.message, /EOF|JSON/)
+  })
+})
+
 describe('constructEvent', () => {
   const body = disputeEvent('evt_construct_1')
   const header = sign(body)

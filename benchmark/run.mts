@@ -106,7 +106,7 @@ export function report(r: Results): string {
       });
       const floors = r.webhooks.cases.filter((c) => c.op === 'floor');
       const floorTable = floors.length
-        ? '\n\nDiagnostic, not a shipped path: `verifySignature` + `JSON.parse` (what `constructEvent` would cost without its native re-parse) against `stripe.webhooks.constructEvent`:\n\n' +
+        ? '\n\nDiagnostic, not a shipped path: `verifySignature` + `JSON.parse` (what `constructEvent` would cost without checking the event) against `stripe.webhooks.constructEvent`:\n\n' +
           table(['payload', 'verifySignature + JSON.parse', 'stripe constructEvent', 'ratio (wall)', 'ratio (CPU)'], floors.map((c) => [
             `${fmt(c.size)} B ${c.payloadType}`, `${fmt(c.oursNsPerOp)} ns`, `${fmt(c.theirsNsPerOp)} ns`,
             `${(c.theirsNsPerOp / c.oursNsPerOp).toFixed(2)}×`, `${(c.theirsCpuNsPerOp / c.oursCpuNsPerOp).toFixed(2)}×`,

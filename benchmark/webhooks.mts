@@ -23,8 +23,8 @@ type Op = () => number;
 export interface WebhookCase {
   size: number;
   payloadType: 'string' | 'Buffer';
-  /** `floor`: ours' verify-only entry followed by `JSON.parse` — what `constructEvent` would cost if
-   * the event checks ran on the parsed object instead of a second, native parse (diagnostic). */
+  /** `floor`: ours' verify-only entry followed by `JSON.parse` — what `constructEvent` would cost
+   * without checking that the body is a Stripe event (diagnostic). */
   op: 'constructEvent' | 'verify' | 'floor';
   /** What "ours" ran for this case (the verify-only entry may be missing from the binding). */
   oursEntry: string;

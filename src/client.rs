@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::api::{ApiClient, ApiTransport, ReqwestTransport};
 use crate::config::Config;
 use crate::error::Error;
+use crate::http::LazyClient;
 use crate::store::{
     ClaimStore, Clock, ConnectionStore, DisputeSink, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink,
     SystemClock,
@@ -25,9 +26,9 @@ pub(crate) struct Inner {
     pub(crate) claims: Arc<dyn ClaimStore>,
     pub(crate) disputes: Arc<dyn DisputeSink>,
     pub(crate) clock: Arc<dyn Clock>,
-    /// One shared HTTP client: keep-alive connections are reused across calls.
-    #[allow(dead_code)] // used by the oauth and queries modules
-    pub(crate) http: reqwest::Client,
+    /// One shared HTTP client, built on the first request (not here: a process that only verifies
+    /// webhooks never loads TLS); keep-alive connections are reused across calls.
+    pub(crate) http: Arc<LazyClient>,
     /// The GET-only API transport and the per-account concurrency limit.
     pub(crate) api: ApiClient,
 }
@@ -114,8 +115,8 @@ impl StripeConnectBuilder {
 
     pub fn build(self) -> Result<StripeConnect, Error> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let http = crate::http::build_client(&self.config)?;
-        let transport = self.api_transport.unwrap_or_else(|| Arc::new(ReqwestTransport::new(http.clone())));
+        let http = Arc::new(LazyClient::new(self.config.timeout));
+        let transport = self.api_transport.unwrap_or_else(|| Arc::new(ReqwestTransport::lazy(http.clone())));
         let api = ApiClient::new(transport, self.config.max_concurrency_per_account);
         Ok(StripeConnect {
             inner: Arc::new(Inner {
@@ -128,5 +129,20 @@ impl StripeConnectBuilder {
                 config: self.config,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constructing_does_not_build_the_http_client() {
+        let config = Config::builder().secret_key("sk_test_123").build().unwrap();
+        let client = StripeConnect::new(config).unwrap();
+        // TLS and the CA store are loaded by the first request, not here.
+        assert!(!client.inner.http.is_built());
+        assert!(client.inner.http.get().is_ok());
+        assert!(client.inner.http.is_built());
     }
 }

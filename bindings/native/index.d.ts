@@ -35,6 +35,14 @@ export declare class NativeClient {
 }
 
 /**
+ * The core's event rules (`check_event_view`: the checks of `parse_event`) on the object
+ * `JSON.parse` made of a verified body. The rules read the few fields they need straight from the
+ * JS object (kinds, and the `object`, `id` and `type` strings): the body is not walked again and
+ * nothing is converted.
+ */
+export declare function checkEvent(event: unknown): void
+
+/**
  * Every `err.code` value (the core's `ERROR_CODES`), so the TypeScript union can be checked
  * against it in tests.
  */
@@ -158,11 +166,10 @@ export interface OutcomeIgnored {
 }
 
 /**
- * Verify the signature and that the body is a Stripe event (the checks of `construct_event`,
- * via `validate_event`, which does not build the event); the JS side then `JSON.parse`s the
- * same bytes for the caller.
+ * The core's `validate_event` on the bytes (no signature check): the facade calls it only when
+ * `JSON.parse` rejected a verified body, so that the error is the core's `webhook_invalid_payload`.
  */
-export declare function verifyEvent(payload: string | Uint8Array, header: string | undefined | null, secret: string | Array<string>, options?: VerifyOptions | undefined | null): void
+export declare function validateEvent(payload: string | Uint8Array): void
 
 export interface VerifyOptions {
   /** Seconds a signature's timestamp may be away from now, either way (default 300). */

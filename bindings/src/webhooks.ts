@@ -1,10 +1,11 @@
 /**
  * Webhook signature verification: sync, CPU only, same argument order as the official
- * `stripe.webhooks.constructEvent`. The native code verifies the signature and that the body is a
- * Stripe event on the caller's bytes (no copy for a Buffer); `JSON.parse` then builds the object.
+ * `stripe.webhooks.constructEvent`. The native code verifies the signature on the caller's bytes
+ * (no copy for a Buffer); `JSON.parse` builds the object, the one pass over the body; the native
+ * code then checks that it is a Stripe event (the core's rules, on the few fields they read).
  */
 import native = require('../native/index.js')
-import { guard, rawBody } from './errors.js'
+import { guard, rawBody, StripeConnectError } from './errors.js'
 import type { ConstructEventOptions, GenerateTestHeaderOptions, Payload, StripeEvent } from './types.js'
 
 const text = (payload: Payload): string =>
@@ -24,8 +25,18 @@ export function constructEvent<T = Record<string, unknown>>(
   options?: ConstructEventOptions,
 ): StripeEvent<T> {
   return guard(() => {
-    native.verifyEvent(rawBody(payload), header, secret, options)
-    return JSON.parse(text(payload)) as StripeEvent<T>
+    const body = rawBody(payload)
+    native.verifySignature(body, header, secret, options)
+    let event: unknown
+    try {
+      event = JSON.parse(text(body))
+    } catch (err) {
+      // Not JSON: the core says why, as `webhook_invalid_payload` (never a raw SyntaxError).
+      native.validateEvent(body)
+      throw new StripeConnectError('webhook_invalid_payload', `the signed body is not valid JSON: ${String(err)}`, { cause: err })
+    }
+    native.checkEvent(event)
+    return event as StripeEvent<T>
   })
 }
 

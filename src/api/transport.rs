@@ -4,10 +4,12 @@
 //! body, and [`ApiTransport`] can only `get` it. That is what makes the API side of the library
 //! read-only by construction (the OAuth POSTs go through their own code, to the Connect host).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use url::Url;
 
-use crate::http::error_chain;
+use crate::http::{error_chain, LazyClient};
 
 /// Largest response body accepted (Stripe's largest list pages are a few hundred KB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -116,13 +118,31 @@ pub trait ApiTransport: Send + Sync {
 /// The default transport: the crate's shared reqwest client (rustls, keep-alive).
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
-    client: reqwest::Client,
+    client: Client,
+}
+
+#[derive(Debug, Clone)]
+enum Client {
+    Ready(reqwest::Client),
+    /// The crate's shared client, built on the first request.
+    Lazy(Arc<LazyClient>),
 }
 
 impl ReqwestTransport {
     /// A transport over `client` (its user agent and timeouts apply).
     pub fn new(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport { client: Client::Ready(client) }
+    }
+
+    pub(crate) fn lazy(client: Arc<LazyClient>) -> Self {
+        ReqwestTransport { client: Client::Lazy(client) }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, TransportError> {
+        match &self.client {
+            Client::Ready(c) => Ok(c),
+            Client::Lazy(l) => l.get().map_err(|e| TransportError::new(TransportErrorKind::Request, e.to_string())),
+        }
     }
 }
 
@@ -151,7 +171,7 @@ impl ApiTransport for ReqwestTransport {
             headers.insert(name, v);
         }
         let mut resp = self
-            .client
+            .client()?
             .get(request.url().clone())
             .headers(headers)
             .send()

@@ -164,7 +164,8 @@ impl StripeConnect {
     /// One form POST to the Connect base, sent once (no retry) with the secret key as Bearer.
     async fn post_form(&self, endpoint: &[&str], form: &[(&str, &str)]) -> Result<RawResponse, Error> {
         let url = connect_endpoint(&self.config().connect_base, endpoint);
-        let sent = self.inner.http.post(url).bearer_auth(self.config().secret_key.expose()).form(form).send().await;
+        let sent =
+            self.inner.http.get()?.post(url).bearer_auth(self.config().secret_key.expose()).form(form).send().await;
         let transport = |e: reqwest::Error| {
             let kind = if e.is_timeout() { StripeErrorKind::Timeout } else { StripeErrorKind::Unavailable };
             Error::from(StripeError::new(

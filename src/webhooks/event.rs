@@ -154,13 +154,20 @@ struct Envelope<O> {
 fn parse_envelope<'de, O: Deserialize<'de> + DataObject>(payload: &'de [u8]) -> Result<Envelope<O>, WebhookError> {
     // One pass straight into the envelope; every field is optional here so that a thin event or
     // another object is reported as such rather than as a missing field.
-    let raw: RawEvent<O> = serde_json::from_slice(payload).map_err(|e| {
-        if e.is_data() {
-            invalid(format!("not a Stripe event: {e}"))
-        } else {
-            invalid(e.to_string())
-        }
-    })?;
+    let raw: RawEvent<O> = serde_json::from_slice(payload).map_err(not_an_event)?;
+    check_envelope(raw)
+}
+
+fn not_an_event(e: serde_json::Error) -> WebhookError {
+    if e.is_data() {
+        invalid(format!("not a Stripe event: {e}"))
+    } else {
+        invalid(e.to_string())
+    }
+}
+
+/// Every rule of an event, on its envelope as read.
+fn check_envelope<O: DataObject>(raw: RawEvent<O>) -> Result<Envelope<O>, WebhookError> {
     match raw.object.as_deref() {
         Some("event") => {}
         Some(other) => return Err(WebhookError::ThinEvent { object: other.to_string() }),
@@ -228,6 +235,214 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
 /// to `JSON.parse`), so that verifying costs little more than the HMAC.
 pub fn validate_event(payload: &[u8]) -> Result<(), WebhookError> {
     parse_envelope::<&serde_json::value::RawValue>(payload).map(drop)
+}
+
+/// The top-level fields of an event that the rules read (the envelope: `data` aside). Everything
+/// else in an event is passed through unread.
+pub const EVENT_FIELDS: &[&str] = &["id", "object", "type", "account", "livemode", "created", "api_version"];
+
+/// The fields of `data.object` that the rules read for an event of `event_type` (the typed
+/// events'), or `None` when `data.object` only has to be present. Kept next to the typed structs
+/// they mirror; `event_fields_cover_the_typed_objects` checks the two agree.
+pub fn event_object_fields(event_type: &str) -> Option<&'static [&'static str]> {
+    match event_type {
+        "account.application.deauthorized" => Some(&["id", "name"]),
+        "charge.dispute.created" => Some(&[
+            "id",
+            "amount",
+            "currency",
+            "charge",
+            "payment_intent",
+            "reason",
+            "status",
+            "evidence_details",
+            "is_charge_refundable",
+            "created",
+        ]),
+        _ => None,
+    }
+}
+
+/// The checks of [`parse_event`] on an event that is already parsed, e.g. by `JSON.parse` in the
+/// Node package, which then needs no second pass over the body. `event` needs only
+/// [`EVENT_FIELDS`], `data.object`'s [`event_object_fields`] (any value where those are `None`):
+/// the rules read nothing else. Same outcomes and codes as [`parse_event`] on the same body.
+pub fn validate_event_value(event: &Value) -> Result<(), WebhookError> {
+    let raw = RawEvent::<Value>::deserialize(event).map_err(not_an_event)?;
+    check_envelope(raw).map(drop)
+}
+
+/// What a JSON value is, as far as the event rules look at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonKind {
+    /// The field is absent.
+    Missing,
+    Null,
+    Bool,
+    /// A number with no fractional part that fits an `i64`.
+    Integer,
+    /// Any other number.
+    Float,
+    String,
+    Array,
+    Object,
+}
+
+/// An already-parsed event, read field by field: how the Node package hands the object
+/// `JSON.parse` built to [`check_event_view`] without converting it. Paths are keys from the top,
+/// e.g. `["data", "object", "amount"]`.
+pub trait EventView {
+    /// The kind of the value at `path` ([`JsonKind::Missing`] if it or a parent is absent).
+    fn kind(&mut self, path: &[&str]) -> JsonKind;
+    /// The string at `path`, if it is one.
+    fn text(&mut self, path: &[&str]) -> Option<String>;
+}
+
+/// What a field may be, as the serde structs above declare it.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// `String`
+    Str,
+    /// `Option<String>`
+    OptStr,
+    /// `i64`
+    Int,
+    /// `Option<i64>`
+    OptInt,
+    /// `#[serde(default)] i64`
+    DefaultInt,
+    /// `#[serde(default)] bool`
+    DefaultBool,
+}
+
+impl Expect {
+    fn allows(self, kind: JsonKind) -> bool {
+        use JsonKind::*;
+        match self {
+            Expect::Str => kind == String,
+            Expect::OptStr => matches!(kind, Missing | Null | String),
+            Expect::Int => kind == Integer,
+            Expect::OptInt => matches!(kind, Missing | Null | Integer),
+            Expect::DefaultInt => matches!(kind, Missing | Integer),
+            Expect::DefaultBool => matches!(kind, Missing | Bool),
+        }
+    }
+}
+
+/// `RawEvent`'s fields (`data` aside).
+const ENVELOPE: &[(&str, Expect)] = &[
+    ("id", Expect::OptStr),
+    ("object", Expect::OptStr),
+    ("type", Expect::OptStr),
+    ("account", Expect::OptStr),
+    ("livemode", Expect::DefaultBool),
+    ("created", Expect::DefaultInt),
+    ("api_version", Expect::OptStr),
+];
+
+/// `RawDispute`'s fields (`evidence_details` aside).
+const DISPUTE: &[(&str, Expect)] = &[
+    ("id", Expect::Str),
+    ("amount", Expect::Int),
+    ("currency", Expect::Str),
+    ("charge", Expect::OptStr),
+    ("payment_intent", Expect::OptStr),
+    ("reason", Expect::Str),
+    ("status", Expect::Str),
+    ("is_charge_refundable", Expect::DefaultBool),
+    ("created", Expect::OptInt),
+];
+
+/// `DeauthorizedApplication`'s fields.
+const APPLICATION: &[(&str, Expect)] = &[("id", Expect::Str), ("name", Expect::OptStr)];
+
+fn check_fields(view: &mut impl EventView, base: &[&str], fields: &[(&str, Expect)]) -> Result<(), String> {
+    let mut path: Vec<&str> = base.to_vec();
+    for (name, expect) in fields {
+        path.push(name);
+        let kind = view.kind(&path);
+        if !expect.allows(kind) {
+            return Err(format!("`{}` is {kind:?}", path.join(".")));
+        }
+        path.pop();
+    }
+    Ok(())
+}
+
+/// The rules of [`parse_event`] (same outcomes and codes, in the same order: a field of the wrong
+/// type first, then a thin event, then what is missing, then the typed objects) on an event that
+/// is already parsed, read through `view`: only the fields the rules need are looked at.
+pub fn check_event_view<V: EventView>(view: &mut V) -> Result<(), WebhookError> {
+    check_fields(view, &[], ENVELOPE).map_err(|e| invalid(format!("not a Stripe event: {e}")))?;
+    let has_data_object = match view.kind(&["data"]) {
+        JsonKind::Missing | JsonKind::Null => false,
+        JsonKind::Object if view.kind(&["data", "object"]) != JsonKind::Missing => true,
+        JsonKind::Object => return Err(invalid("not a Stripe event: `data` has no `object`")),
+        other => return Err(invalid(format!("not a Stripe event: `data` is {other:?}"))),
+    };
+    match view.text(&["object"]) {
+        Some(o) if o == "event" => {}
+        Some(other) => return Err(WebhookError::ThinEvent { object: other }),
+        None => return Err(invalid("no `object` field: not a Stripe event")),
+    }
+    view.text(&["id"]).filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no id"))?;
+    let event_type = view.text(&["type"]).filter(|s| !s.is_empty()).ok_or_else(|| invalid("the event has no type"))?;
+    if !has_data_object {
+        return Err(invalid("the event has no data.object"));
+    }
+    let object = ["data", "object"];
+    let typed = |view: &mut V, fields: &[(&str, Expect)]| -> Result<(), String> {
+        match EventView::kind(view, &object) {
+            JsonKind::Object => check_fields(view, &object, fields),
+            other => Err(format!("`data.object` is {other:?}")),
+        }
+    };
+    match event_type.as_str() {
+        "account.application.deauthorized" => typed(view, APPLICATION)
+            .map_err(|e| invalid(format!("account.application.deauthorized: data.object is not an application: {e}"))),
+        "charge.dispute.created" => typed(view, DISPUTE)
+            .and_then(|()| {
+                let details = ["data", "object", "evidence_details"];
+                match view.kind(&details) {
+                    JsonKind::Missing | JsonKind::Null => Ok(()),
+                    JsonKind::Object => check_fields(view, &details, &[("due_by", Expect::OptInt)]),
+                    other => Err(format!("`data.object.evidence_details` is {other:?}")),
+                }
+            })
+            .map_err(|e| invalid(format!("charge.dispute.created: data.object is not a dispute: {e}"))),
+        _ => Ok(()),
+    }
+}
+
+/// [`EventView`] over a parsed [`Value`].
+impl EventView for &Value {
+    fn kind(&mut self, path: &[&str]) -> JsonKind {
+        let mut v: &Value = self;
+        for key in path {
+            match v.get(key) {
+                Some(next) => v = next,
+                None => return JsonKind::Missing,
+            }
+        }
+        match v {
+            Value::Null => JsonKind::Null,
+            Value::Bool(_) => JsonKind::Bool,
+            Value::Number(n) if n.is_i64() => JsonKind::Integer,
+            Value::Number(_) => JsonKind::Float,
+            Value::String(_) => JsonKind::String,
+            Value::Array(_) => JsonKind::Array,
+            Value::Object(_) => JsonKind::Object,
+        }
+    }
+
+    fn text(&mut self, path: &[&str]) -> Option<String> {
+        let mut v: &Value = self;
+        for key in path {
+            v = v.get(key)?;
+        }
+        v.as_str().map(str::to_string)
+    }
 }
 
 #[cfg(test)]
@@ -306,6 +521,127 @@ mod tests {
             code(&event("charge.dispute.created", serde_json::json!({"id": "dp_1"}))),
             "webhook_invalid_payload"
         );
+    }
+
+    /// `event` reduced to what the rules read, the way the Node glue picks it from `JSON.parse`'s
+    /// object.
+    fn sparse(event: &Value) -> Value {
+        let Value::Object(map) = event else { return event.clone() };
+        let mut out = serde_json::Map::new();
+        for k in EVENT_FIELDS {
+            if let Some(v) = map.get(*k) {
+                out.insert((*k).to_string(), v.clone());
+            }
+        }
+        let fields = map.get("type").and_then(Value::as_str).and_then(event_object_fields);
+        match map.get("data") {
+            Some(Value::Object(data)) => {
+                let mut d = serde_json::Map::new();
+                match (data.get("object"), fields) {
+                    (Some(Value::Object(o)), Some(fields)) => {
+                        let picked = fields.iter().filter_map(|k| Some(((*k).to_string(), o.get(*k)?.clone())));
+                        d.insert("object".into(), Value::Object(picked.collect()));
+                    }
+                    (Some(Value::Object(_)), None) => {
+                        d.insert("object".into(), Value::Null);
+                    }
+                    (Some(other), _) => {
+                        d.insert("object".into(), other.clone());
+                    }
+                    (None, _) => {}
+                }
+                out.insert("data".into(), Value::Object(d));
+            }
+            Some(other) => {
+                out.insert("data".into(), other.clone());
+            }
+            None => {}
+        }
+        Value::Object(out)
+    }
+
+    #[test]
+    fn validate_event_value_agrees_with_parse_event() {
+        let bodies: Vec<Vec<u8>> = vec![
+            b"[1,2]".to_vec(),
+            b"7".to_vec(),
+            b"null".to_vec(),
+            br#"{"id":"evt_1","object":"v2.core.event","type":"x"}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"x"}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"x","data":{}}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"x","data":7}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"x","data":{"object":null}}"#.to_vec(),
+            br#"{"id":7,"object":"event","type":"x","data":{"object":{}}}"#.to_vec(),
+            br#"{"id":"","object":"event","type":"x","data":{"object":{}}}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"","data":{"object":{}}}"#.to_vec(),
+            br#"{"id":"evt_1","type":"x","data":{"object":{}}}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"x","created":"soon","data":{"object":{}}}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"x","livemode":1,"data":{"object":{}}}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"x","account":5,"data":{"object":{}}}"#.to_vec(),
+            br#"{"id":"evt_1","object":"event","type":"charge.dispute.created","data":{"object":"dp_1"}}"#.to_vec(),
+            event("charge.dispute.created", serde_json::json!({"id": "dp_1"})),
+            event(
+                "charge.dispute.created",
+                serde_json::json!({"id": "dp_1", "amount": "1000", "currency": "usd", "reason": "x", "status": "y"}),
+            ),
+            event(
+                "charge.dispute.created",
+                serde_json::json!({"id": "dp_1", "amount": 1000, "currency": "usd", "reason": "x", "status": "y",
+                    "evidence_details": {"due_by": "tomorrow"}}),
+            ),
+            event(
+                "charge.dispute.created",
+                serde_json::json!({"id": "dp_1", "amount": 1000, "currency": "usd", "reason": "x", "status": "y",
+                    "evidence_details": {"due_by": 1}, "charge": "ch_1", "payment_intent": null,
+                    "is_charge_refundable": false, "created": 1, "metadata": {"k": "v"}}),
+            ),
+            event("customer.created", serde_json::json!({"id": "cus_1", "nested": {"a": [1, "\u{e9}"]}})),
+            event("account.application.deauthorized", serde_json::json!({"id": "ca_1", "name": "x"})),
+            event("account.application.deauthorized", serde_json::json!({"id": "ca_1", "name": 7})),
+            event("account.application.deauthorized", serde_json::json!({"name": "x"})),
+        ];
+        for b in bodies {
+            let parsed = parse_event(&b).map(drop).map_err(|e| e.code());
+            let value: Value = serde_json::from_slice(&b).unwrap();
+            // On the whole object and on the fields the glue picks: the same outcome and code.
+            assert_eq!(validate_event_value(&value).map_err(|e| e.code()), parsed, "{}", String::from_utf8_lossy(&b));
+            assert_eq!(
+                check_event_view(&mut &value).map_err(|e| e.code()),
+                parsed,
+                "view: {}",
+                String::from_utf8_lossy(&b)
+            );
+            assert_eq!(
+                validate_event_value(&sparse(&value)).map_err(|e| e.code()),
+                parsed,
+                "sparse: {}",
+                String::from_utf8_lossy(&b)
+            );
+        }
+        assert_eq!(
+            validate_event_value(&serde_json::json!({"id": "evt_1", "object": "v2.core.event", "type": "x"}))
+                .unwrap_err()
+                .code(),
+            "webhook_thin_event"
+        );
+    }
+
+    #[test]
+    fn event_fields_cover_the_typed_objects() {
+        // Each typed object must parse from exactly the fields listed for it: a field added to
+        // a struct and not to the list would fail here (required) or in the sparse test above.
+        let dispute = serde_json::json!({"id": "dp_1", "amount": 1, "currency": "usd", "charge": "ch_1",
+            "payment_intent": "pi_1", "reason": "r", "status": "s", "evidence_details": {"due_by": 2},
+            "is_charge_refundable": true, "created": 3});
+        let fields = event_object_fields("charge.dispute.created").unwrap();
+        assert_eq!(fields.len(), dispute.as_object().unwrap().len());
+        assert!(fields.iter().all(|f| dispute.get(*f).is_some()));
+        assert!(RawDispute::deserialize(&dispute).is_ok());
+        let app = serde_json::json!({"id": "ca_1", "name": "n"});
+        assert_eq!(event_object_fields("account.application.deauthorized").unwrap().len(), 2);
+        assert!(DeauthorizedApplication::deserialize(&app).is_ok());
+        assert_eq!(event_object_fields("customer.created"), None);
+        assert_eq!(event_object_fields("charge.dispute.updated"), None);
     }
 
     #[test]

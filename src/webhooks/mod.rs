@@ -5,7 +5,10 @@ mod event;
 mod handler;
 mod signature;
 
-pub use event::{parse_event, validate_event, DeauthorizedApplication, DisputeCreated, Event, EventKind};
+pub use event::{
+    check_event_view, event_object_fields, parse_event, validate_event, validate_event_value, DeauthorizedApplication,
+    DisputeCreated, Event, EventKind, EventView, JsonKind, EVENT_FIELDS,
+};
 pub use handler::{IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL};
 pub use signature::{generate_test_header, verify_signature};
 

@@ -7,9 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use stripe_connect::{
-    construct_event, generate_test_header, verify_signature, AccountId, AppSlug, ClaimStore, Config, Connection,
-    ConnectionStore, DisputeAlert, DisputeSink, IgnoreReason, ManualClock, MemoryClaimStore, MemoryConnectionStore,
-    MemoryDisputeSink, Scope, StoreError, StripeConnect, Tolerance, WebhookOutcome, WebhookSecret,
+    check_event_view, construct_event, generate_test_header, parse_event, validate_event, validate_event_value,
+    verify_signature, AccountId, AppSlug, ClaimStore, Config, Connection, ConnectionStore, DisputeAlert, DisputeSink,
+    IgnoreReason, ManualClock, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, Scope, StoreError,
+    StripeConnect, Tolerance, WebhookOutcome, WebhookSecret,
 };
 
 const SECRET: &str = "whsec_test_secret_for_handler";
@@ -121,6 +122,28 @@ fn signed_but_not_an_event() {
         construct_event(junk, Some(&h), &s, Tolerance::Seconds(300), NOW).unwrap_err().code(),
         "webhook_invalid_payload"
     );
+}
+
+/// tests/fixtures/event-shape-vectors.json (also run by the JS specs through `constructEvent`,
+/// whose check reads the `JSON.parse`d object): every way of checking a body agrees on each.
+#[test]
+fn event_shape_vectors() {
+    let vectors = fixture("event-shape-vectors.json");
+    let vectors = vectors.as_array().unwrap();
+    assert_eq!(vectors.len(), 46);
+    for v in vectors {
+        let (name, body) = (v["name"].as_str().unwrap(), v["body"].as_str().unwrap().as_bytes());
+        let expected = v["code"].as_str();
+        let code = |r: Result<(), stripe_connect::WebhookError>| r.err().map(|e| e.code());
+        assert_eq!(code(parse_event(body).map(drop)), expected, "parse_event: {name}");
+        assert_eq!(code(validate_event(body)), expected, "validate_event: {name}");
+        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+            assert_eq!(code(validate_event_value(&value)), expected, "validate_event_value: {name}");
+            assert_eq!(code(check_event_view(&mut &value)), expected, "check_event_view: {name}");
+        } else {
+            assert_eq!(expected, Some("webhook_invalid_payload"), "{name}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -414,21 +414,23 @@ async fn disputes_for_a_charge() {
     assert_eq!(fake.assert_contract(&[ACCT]).await, 1);
 }
 
+/// A charge of cus_A that Stripe flags as disputed.
+fn disputed_charge(id: &str, created: i64) -> Value {
+    let mut c = charge(id, "cus_A", 700, created);
+    c["disputed"] = json!(true);
+    c
+}
+
 #[tokio::test]
 async fn disputes_for_an_email_come_from_the_dispute_page_and_ask_only_about_disputed_charges_it_misses() {
     let fake = FakeStripe::start().await;
     mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 1)], vec![]).await;
-    let flagged = |id: &str, created: i64| {
-        let mut c = charge(id, "cus_A", 700, created);
-        c["disputed"] = json!(true);
-        c
-    };
     mount_charges(
         &fake,
         ACCT,
         "cus_A",
         "100",
-        vec![flagged("ch_D", 3), flagged("ch_E", 2), charge("ch_ok", "cus_A", 100, 1)],
+        vec![disputed_charge("ch_D", 3), disputed_charge("ch_E", 2), charge("ch_ok", "cus_A", 100, 1)],
         false,
     )
     .await;
@@ -696,11 +698,6 @@ async fn customer_context_asks_per_charge_when_the_dispute_page_does_not_cover_t
 async fn customer_context_asks_about_disputed_charges_older_than_the_page_or_missing_from_it() {
     let fake = FakeStripe::start().await;
     mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 10)], vec![]).await;
-    let flagged = |id: &str, created: i64| {
-        let mut c = charge(id, "cus_A", 700, created);
-        c["disputed"] = json!(true);
-        c
-    };
     // ch_new (created 30) is answered by the page; ch_old (5) predates the customer (10);
     // ch_gone (20) is flagged but the page holds no dispute of it.
     mount_charges(
@@ -708,7 +705,7 @@ async fn customer_context_asks_about_disputed_charges_older_than_the_page_or_mis
         ACCT,
         "cus_A",
         "25",
-        vec![flagged("ch_new", 30), flagged("ch_gone", 20), flagged("ch_old", 5)],
+        vec![disputed_charge("ch_new", 30), disputed_charge("ch_gone", 20), disputed_charge("ch_old", 5)],
         false,
     )
     .await;

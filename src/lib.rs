@@ -54,7 +54,7 @@ pub use store::{
     MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
 pub use webhooks::{
-    check_event_view, construct_event, event_object_fields, generate_test_header, parse_event, validate_event,
-    validate_event_value, verify_signature, DeauthorizedApplication, DisputeCreated, Event, EventKind, EventView,
-    IgnoreReason, JsonKind, WebhookOutcome, EVENT_CLAIM_TTL, EVENT_FIELDS,
+    check_event_view, construct_event, generate_test_header, parse_event, validate_event, verify_signature,
+    DeauthorizedApplication, DisputeCreated, Event, EventKind, EventView, IgnoreReason, JsonKind, WebhookOutcome,
+    EVENT_CLAIM_TTL,
 };

@@ -6,8 +6,8 @@ mod handler;
 mod signature;
 
 pub use event::{
-    check_event_view, event_object_fields, parse_event, validate_event, validate_event_value, DeauthorizedApplication,
-    DisputeCreated, Event, EventKind, EventView, JsonKind, EVENT_FIELDS,
+    check_event_view, parse_event, validate_event, DeauthorizedApplication, DisputeCreated, Event, EventKind,
+    EventView, JsonKind,
 };
 pub use handler::{IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL};
 pub use signature::{generate_test_header, verify_signature};

@@ -24,6 +24,7 @@ use crate::client::StripeConnect;
 use crate::error::{StripeError, StripeErrorKind};
 use crate::http::USER_AGENT;
 use crate::ids::AccountId;
+pub(crate) use transport::read_response;
 pub use transport::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 
 /// The transport and the per-account concurrency limit, shared by every call.
@@ -165,7 +166,7 @@ fn parse<T: DeserializeOwned>(resp: &RawResponse, path: &[&str]) -> Result<T, St
         let mut err =
             StripeError::new(StripeErrorKind::BadResponse, format!("GET {} answered {what}", display_path(path)));
         err.status = Some(resp.status);
-        err.request_id = resp.header("request-id").map(str::to_string);
+        err.request_id = resp.request_id();
         err
     })
 }

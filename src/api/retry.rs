@@ -93,7 +93,7 @@ fn status_failure(resp: &RawResponse) -> Failure {
     error.error_type = body.error_type;
     error.stripe_code = body.code;
     error.param = body.param;
-    error.request_id = resp.header("request-id").map(str::to_string);
+    error.request_id = resp.request_id();
     error.rate_limited_reason = resp.header("stripe-rate-limited-reason").map(str::to_string);
     let retryable = match resp.header("stripe-should-retry") {
         Some(v) if v.trim().eq_ignore_ascii_case("true") => true,

@@ -65,6 +65,11 @@ impl RawResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// Stripe's `Request-Id` header, for errors.
+    pub fn request_id(&self) -> Option<String> {
+        self.header("request-id").map(str::to_string)
+    }
 }
 
 /// How a request failed before a whole response was read.
@@ -170,34 +175,40 @@ impl ApiTransport for ReqwestTransport {
             v.set_sensitive(name.eq_ignore_ascii_case("authorization"));
             headers.insert(name, v);
         }
-        let mut resp = self
+        let resp = self
             .client()?
             .get(request.url().clone())
             .headers(headers)
             .send()
             .await
             .map_err(|e| transport_error(&e, "sending the request"))?;
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-            .collect();
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| {
-            TransportError::new(
-                TransportErrorKind::Body,
-                format!("reading the body after {} bytes: {}", body.len(), error_chain(&e)),
-            )
-        })? {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(TransportError::new(
-                    TransportErrorKind::Body,
-                    format!("body larger than {MAX_BODY_BYTES} bytes"),
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(RawResponse { status, headers, body })
+        read_response(resp).await
     }
+}
+
+/// Status, headers and the whole body (at most [`MAX_BODY_BYTES`]) of a response: the API
+/// transport and the OAuth POSTs read Stripe's answers the same way.
+pub(crate) async fn read_response(mut resp: reqwest::Response) -> Result<RawResponse, TransportError> {
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| {
+        TransportError::new(
+            TransportErrorKind::Body,
+            format!("reading the body after {} bytes: {}", body.len(), error_chain(&e)),
+        )
+    })? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(TransportError::new(
+                TransportErrorKind::Body,
+                format!("body larger than {MAX_BODY_BYTES} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(RawResponse { status, headers, body })
 }

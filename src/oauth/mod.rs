@@ -35,13 +35,14 @@ use std::time::Duration;
 pub use authorize::{AuthorizeUrl, Prefill};
 pub use callback::CallbackQuery;
 
+use crate::api::{read_response, RawResponse};
 use crate::client::StripeConnect;
 use crate::error::{Error, OAuthError, OAuthErrorKind, StripeError, StripeErrorKind};
 use crate::http::error_chain;
 use crate::ids::{AccountId, AppSlug};
 use crate::store::Connection;
 use authorize::{build_authorize_url, connect_endpoint};
-use response::{parse_deauthorize_response, parse_token_response, Deauthorized, RawResponse};
+use response::{parse_deauthorize_response, parse_token_response, Deauthorized};
 
 /// The outcome of [`StripeConnect::disconnect`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,15 +177,14 @@ impl StripeConnect {
         let resp = sent.map_err(transport)?;
         let status = resp.status().as_u16();
         let request_id = resp.headers().get("request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body = resp.bytes().await.map_err(|e| {
+        read_response(resp).await.map_err(|e| {
             let mut err = StripeError::new(
                 StripeErrorKind::Unavailable,
-                format!("reading Stripe's OAuth response failed: {}", error_chain(&e)),
+                format!("reading Stripe's OAuth response failed: {}", e.message),
             );
             err.status = Some(status);
-            err.request_id = request_id.clone();
+            err.request_id = request_id;
             Error::from(err)
-        })?;
-        Ok(RawResponse { status, request_id, body: body.to_vec() })
+        })
     }
 }

@@ -6,16 +6,9 @@
 
 use serde_json::Value;
 
+use crate::api::RawResponse;
 use crate::error::{Error, OAuthError, OAuthErrorKind, StripeError, StripeErrorKind};
 use crate::ids::AccountId;
-
-/// One HTTP response, as received.
-#[derive(Debug, Clone)]
-pub(crate) struct RawResponse {
-    pub status: u16,
-    pub request_id: Option<String>,
-    pub body: Vec<u8>,
-}
 
 /// What a successful code exchange tells us (the deprecated tokens are not read at all).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +32,7 @@ const MAX_DESCRIPTION: usize = 500;
 fn stripe_error(kind: StripeErrorKind, message: impl Into<String>, resp: &RawResponse) -> StripeError {
     let mut e = StripeError::new(kind, message);
     e.status = Some(resp.status);
-    e.request_id = resp.request_id.clone();
+    e.request_id = resp.request_id();
     e
 }
 
@@ -72,7 +65,7 @@ fn body_error(body: &Value, resp: &RawResponse) -> Option<Error> {
             let mut e = OAuthError::new(oauth_kind(code), text(body, "error_description").unwrap_or_default());
             e.stripe_code = Some(code.chars().take(100).collect());
             e.status = Some(resp.status);
-            e.request_id = resp.request_id.clone();
+            e.request_id = resp.request_id();
             Some(e.into())
         }
         // The API's nested shape, e.g. a 401 for a wrong secret key.
@@ -153,7 +146,7 @@ mod tests {
     use super::*;
 
     fn resp(status: u16, body: &str) -> RawResponse {
-        RawResponse { status, request_id: Some("req_1".into()), body: body.as_bytes().to_vec() }
+        RawResponse { status, headers: vec![("request-id".into(), "req_1".into())], body: body.as_bytes().to_vec() }
     }
 
     const TOKEN_OK: &str = r#"{"access_token":"sk_test_LEAK","livemode":false,"refresh_token":"rt_LEAK","token_type":"bearer",

@@ -3,15 +3,26 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { inspect } from 'node:util'
-import { StripeConnect, StripeConnectError, type StripeConnectErrorCode } from '@support/stripe-connect'
-import { SECRET, deauthorizedEvent, disputeEvent, eventBody, objects, sign, rejectsCode, throwsCode } from './helpers'
+import {
+  StripeConnect,
+  StripeConnectError,
+  type StripeConnectErrorCode,
+} from '@support/stripe-connect'
+import {
+  SECRET,
+  deauthorizedEvent,
+  disputeEvent,
+  eventBody,
+  objects,
+  sign,
+  rejectsCode,
+  throwsCode,
+} from './helpers'
 
 const KEY = 'sk_test_SECRETVALUE_key'
 const STATE = 'state_SECRETVALUE_0123456789abcdefghijklmnop'
 const client = (extra: Partial<ConstructorParameters<typeof StripeConnect>[0]> = {}) =>
   new StripeConnect({ secretKey: KEY, webhookSecrets: SECRET, ...extra })
-
-
 
 describe('options', () => {
   test('unusable options are config_invalid, wrong types invalid_input', () => {
@@ -72,11 +83,20 @@ describe('options', () => {
 
   test('secrets never appear in util.inspect, console output, JSON or errors', () => {
     const c = client({ stateSecret: STATE, clientId: 'ca_visible' })
-    const shown = [inspect(c), inspect(c, { showHidden: true, depth: 10 }), JSON.stringify(c), String(c), Object.keys(c).join()]
+    const shown = [
+      inspect(c),
+      inspect(c, { showHidden: true, depth: 10 }),
+      JSON.stringify(c),
+      String(c),
+      Object.keys(c).join(),
+    ]
     for (const s of shown) assert.ok(!s.includes('SECRETVALUE'), s)
     assert.match(inspect(c), /ca_visible/)
     assert.match(inspect(c), /redacted/)
-    const e = throwsCode(() => new StripeConnect({ secretKey: 'pk_live_SECRETVALUE' }), 'config_invalid')
+    const e = throwsCode(
+      () => new StripeConnect({ secretKey: 'pk_live_SECRETVALUE' }),
+      'config_invalid',
+    )
     assert.ok(!e.message.includes('SECRETVALUE') && !inspect(e).includes('SECRETVALUE'))
   })
 })
@@ -141,8 +161,14 @@ describe('handleWebhook with the in-memory stores', () => {
     call(() => c.handleWebhook(body, sign(body, 'whsec_other')), 'webhook_signature_mismatch')
     call(() => c.handleWebhook(42 as never, sign(body)), 'invalid_input')
     call(() => c.handleWebhook(body, 42 as never), 'invalid_input')
-    call(() => new StripeConnect({ secretKey: KEY }).handleWebhook(body, sign(body)), 'config_invalid')
-    const noAccount = deauthorizedEvent('evt_mem_noacct', 'acct_1').replace('"account": "acct_1"', '"account": null')
+    call(
+      () => new StripeConnect({ secretKey: KEY }).handleWebhook(body, sign(body)),
+      'config_invalid',
+    )
+    const noAccount = deauthorizedEvent('evt_mem_noacct', 'acct_1').replace(
+      '"account": "acct_1"',
+      '"account": null',
+    )
     call(() => c.handleWebhook(noAccount, sign(noAccount)), 'webhook_invalid_payload')
     await Promise.all(checks)
   })

@@ -9,14 +9,14 @@
 // - the database down → 500 from the webhook route (nothing recorded), and the event processed on
 //   Stripe's redelivery once it is back; the dispute sink failing → 500, then processed once.
 
-import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test as nodeTest } from 'node:test';
+import assert from 'node:assert/strict'
+import { after, before, beforeEach, describe, test as nodeTest } from 'node:test'
 
-import { PGlite } from '@electric-sql/pglite';
-import { eq, type Table } from 'drizzle-orm';
-import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import mysql from 'mysql2/promise';
+import { PGlite } from '@electric-sql/pglite'
+import { eq, type Table } from 'drizzle-orm'
+import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import mysql from 'mysql2/promise'
 
 import {
   claimsTableDdl,
@@ -28,46 +28,49 @@ import {
   mysqlClaimsTable,
   mysqlExampleAppsTable,
   type DrizzleDatabase,
-} from '../bindings/src/drizzle.js';
-import { StripeConnect, type DisputeAlert } from '../bindings/src/index.js';
-import { createRouteHandlers, type RouteHandlers } from '../bindings/src/next.js';
+} from '../bindings/src/drizzle.js'
+import { StripeConnect, type DisputeAlert } from '../bindings/src/index.js'
+import { createRouteHandlers, type RouteHandlers } from '../bindings/src/next.js'
 import {
   applicationDeauthorizedEvent,
   disputeCreatedEvent,
   startFakeStripe,
   webhookRequest,
   type FakeStripe,
-} from '../bindings/src/testing/index.js';
+} from '../bindings/src/testing/index.js'
 
-const KEY = 'sk_test_e2e_platform_key';
-const CLIENT_ID = 'ca_e2eplatform123';
-const WHSEC = 'whsec_e2e_test_secret';
-const STATE_SECRET = 'e2e-state-secret-0123456789abcdef0123456789';
-const APP_ORIGIN = 'http://localhost:3000';
-const CALLBACK_PATH = '/api/stripe/connect/callback';
-const REDIRECT = `${APP_ORIGIN}${CALLBACK_PATH}`;
-const WEBHOOK_URL = `${APP_ORIGIN}/api/stripe/webhooks`;
-const SETTINGS = '/settings/integrations';
+const KEY = 'sk_test_e2e_platform_key'
+const CLIENT_ID = 'ca_e2eplatform123'
+const WHSEC = 'whsec_e2e_test_secret'
+const STATE_SECRET = 'e2e-state-secret-0123456789abcdef0123456789'
+const APP_ORIGIN = 'http://localhost:3000'
+const CALLBACK_PATH = '/api/stripe/connect/callback'
+const REDIRECT = `${APP_ORIGIN}${CALLBACK_PATH}`
+const WEBHOOK_URL = `${APP_ORIGIN}/api/stripe/webhooks`
+const SETTINGS = '/settings/integrations'
 
 interface Db {
   /** Two independent connections to one database: two server instances. */
-  db: DrizzleDatabase;
-  db2: DrizzleDatabase;
+  db: DrizzleDatabase
+  db2: DrizzleDatabase
   /** A handle to the same kind of database whose server is gone. */
-  dead: DrizzleDatabase;
-  apps: Table & { slug: any; stripeAccountId: any; stripeConnected: any };
-  claims: Table;
-  reset(): Promise<void>;
-  close(): Promise<void>;
+  dead: DrizzleDatabase
+  apps: Table & { slug: any; stripeAccountId: any; stripeConnected: any }
+  claims: Table
+  reset(): Promise<void>
+  close(): Promise<void>
 }
 
 /**
  * A Drizzle database that is up or down on demand: each query goes to the live handle or to the
  * dead one (a closed PGlite, a closed pool), so the stores see the driver's real errors.
  */
-function switchable(live: DrizzleDatabase, dead: DrizzleDatabase): { db: DrizzleDatabase; setDown(down: boolean): void } {
-  let down = false;
-  const pick = () => (down ? dead : live);
+function switchable(
+  live: DrizzleDatabase,
+  dead: DrizzleDatabase,
+): { db: DrizzleDatabase; setDown(down: boolean): void } {
+  let down = false
+  const pick = () => (down ? dead : live)
   return {
     db: {
       select: (...args: any[]) => pick().select(...args),
@@ -76,27 +79,27 @@ function switchable(live: DrizzleDatabase, dead: DrizzleDatabase): { db: Drizzle
       delete: (table: any) => pick().delete(table),
     },
     setDown(value: boolean) {
-      down = value;
+      down = value
     },
-  };
+  }
 }
 
 function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
   describe(name, typeof makeDb === 'string' ? { skip: makeDb } : {}, () => {
-    let fake: FakeStripe;
-    let env: Db;
-    const alerts: DisputeAlert[] = [];
-    let sinkFailures = 0;
+    let fake: FakeStripe
+    let env: Db
+    const alerts: DisputeAlert[] = []
+    let sinkFailures = 0
     const sink = {
       async disputeCreated(alert: DisputeAlert) {
         if (sinkFailures > 0) {
-          sinkFailures--;
-          throw new Error('alerting service unavailable');
+          sinkFailures--
+          throw new Error('alerting service unavailable')
         }
-        alerts.push(alert);
+        alerts.push(alert)
       },
-    };
-    const test = nodeTest;
+    }
+    const test = nodeTest
 
     function client(db: DrizzleDatabase): StripeConnect {
       return new StripeConnect({
@@ -114,200 +117,255 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
           claims: drizzleClaimStore(db, env.claims),
           disputes: sink,
         },
-      });
+      })
     }
 
     function routes(c: StripeConnect): RouteHandlers {
-      return createRouteHandlers(c, { settingsPath: SETTINGS, callbackPath: CALLBACK_PATH, onError: () => {} });
+      return createRouteHandlers(c, {
+        settingsPath: SETTINGS,
+        callbackPath: CALLBACK_PATH,
+        onError: () => {},
+      })
     }
 
     async function row(slug: string) {
-      const rows = await env.db.select().from(env.apps).where(eq(env.apps.slug, slug));
-      const r = rows[0] as Record<string, unknown>;
-      return { stripeAccountId: r.stripeAccountId, stripeConnected: r.stripeConnected };
+      const rows = await env.db.select().from(env.apps).where(eq(env.apps.slug, slug))
+      const r = rows[0] as Record<string, unknown>
+      return { stripeAccountId: r.stripeAccountId, stripeConnected: r.stripeConnected }
     }
 
     async function connectDirectly(slug: string, account: string) {
-      await env.db.update(env.apps).set({ stripeAccountId: account, stripeConnected: true }).where(eq(env.apps.slug, slug));
+      await env.db
+        .update(env.apps)
+        .set({ stripeAccountId: account, stripeConnected: true })
+        .where(eq(env.apps.slug, slug))
     }
 
     before(async () => {
-      fake = await startFakeStripe({ secretKey: KEY, clientId: CLIENT_ID, redirectUris: [REDIRECT] });
-      env = await (makeDb as () => Promise<Db>)();
-    });
+      fake = await startFakeStripe({
+        secretKey: KEY,
+        clientId: CLIENT_ID,
+        redirectUris: [REDIRECT],
+      })
+      env = await (makeDb as () => Promise<Db>)()
+    })
     after(async () => {
-      await fake?.close();
-      await env?.close();
-    });
+      await fake?.close()
+      await env?.close()
+    })
     beforeEach(async () => {
-      fake.reset();
-      alerts.length = 0;
-      sinkFailures = 0;
-      await env.reset();
+      fake.reset()
+      alerts.length = 0
+      sinkFailures = 0
+      await env.reset()
       await env.db.insert(env.apps).values([
         { slug: 'helper', name: 'Helper' },
         { slug: 'billing-bot', name: 'Billing bot' },
-      ]);
-    });
+      ])
+    })
 
     test('connect: authorize → approve → callback updates the apps row; a replayed callback is refused', async () => {
-      const r = routes(client(env.db));
-      const account = fake.createAccount({ connected: false });
-      fake.oauth.nextAccount = account;
+      const r = routes(client(env.db))
+      const account = fake.createAccount({ connected: false })
+      fake.oauth.nextAccount = account
 
-      const start = await r.authorize(new Request(`${APP_ORIGIN}/api/stripe/connect/authorize?appSlug=helper`));
-      assert.equal(start.status, 307);
-      const stripeUrl = start.headers.get('location')!;
-      assert.ok(stripeUrl.startsWith(`${fake.url}/oauth/authorize?`), stripeUrl);
-      const setCookie = start.headers.get('set-cookie')!;
-      assert.match(setCookie, /^stripe_connect_state=[^;]+; Path=\/api\/stripe\/connect\/callback; Max-Age=600; HttpOnly; SameSite=Lax$/);
-      const cookie = setCookie.split(';')[0]!;
+      const start = await r.authorize(
+        new Request(`${APP_ORIGIN}/api/stripe/connect/authorize?appSlug=helper`),
+      )
+      assert.equal(start.status, 307)
+      const stripeUrl = start.headers.get('location')!
+      assert.ok(stripeUrl.startsWith(`${fake.url}/oauth/authorize?`), stripeUrl)
+      const setCookie = start.headers.get('set-cookie')!
+      assert.match(
+        setCookie,
+        /^stripe_connect_state=[^;]+; Path=\/api\/stripe\/connect\/callback; Max-Age=600; HttpOnly; SameSite=Lax$/,
+      )
+      const cookie = setCookie.split(';')[0]!
 
-      const approved = await fake.authorize(stripeUrl);
-      assert.equal(approved.status, 302);
-      assert.ok(approved.location!.startsWith(`${REDIRECT}?`), approved.location!);
+      const approved = await fake.authorize(stripeUrl)
+      assert.equal(approved.status, 302)
+      assert.ok(approved.location!.startsWith(`${REDIRECT}?`), approved.location!)
 
-      const done = await r.callback(new Request(approved.location!, { headers: { cookie } }));
-      assert.equal(done.status, 303);
-      assert.equal(done.headers.get('location'), `${APP_ORIGIN}${SETTINGS}?success=connected&app=helper`);
-      assert.equal(done.headers.get('set-cookie'), `stripe_connect_state=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax`);
-      assert.deepEqual(await row('helper'), { stripeAccountId: account, stripeConnected: true });
-      assert.deepEqual(await row('billing-bot'), { stripeAccountId: null, stripeConnected: false });
-      assert.equal(fake.findRequests({ method: 'POST', path: '/oauth/token' }).length, 1);
+      const done = await r.callback(new Request(approved.location!, { headers: { cookie } }))
+      assert.equal(done.status, 303)
+      assert.equal(
+        done.headers.get('location'),
+        `${APP_ORIGIN}${SETTINGS}?success=connected&app=helper`,
+      )
+      assert.equal(
+        done.headers.get('set-cookie'),
+        `stripe_connect_state=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax`,
+      )
+      assert.deepEqual(await row('helper'), { stripeAccountId: account, stripeConnected: true })
+      assert.deepEqual(await row('billing-bot'), { stripeAccountId: null, stripeConnected: false })
+      assert.equal(fake.findRequests({ method: 'POST', path: '/oauth/token' }).length, 1)
 
       // The same callback again (browser back button, a replay): refused before any exchange.
-      const replay = await r.callback(new Request(approved.location!, { headers: { cookie } }));
-      assert.equal(replay.headers.get('location'), `${APP_ORIGIN}${SETTINGS}?error=invalid_state`);
-      assert.equal(fake.findRequests({ method: 'POST', path: '/oauth/token' }).length, 1, 'the code is never exchanged twice');
-      assert.deepEqual(await row('helper'), { stripeAccountId: account, stripeConnected: true });
-    });
+      const replay = await r.callback(new Request(approved.location!, { headers: { cookie } }))
+      assert.equal(replay.headers.get('location'), `${APP_ORIGIN}${SETTINGS}?error=invalid_state`)
+      assert.equal(
+        fake.findRequests({ method: 'POST', path: '/oauth/token' }).length,
+        1,
+        'the code is never exchanged twice',
+      )
+      assert.deepEqual(await row('helper'), { stripeAccountId: account, stripeConnected: true })
+    })
 
     test('connect: the user declines → ?error=denied, the row is untouched', async () => {
-      const r = routes(client(env.db));
-      const start = await r.authorize(new Request(`${APP_ORIGIN}/api/stripe/connect/authorize?appSlug=helper`));
-      const cookie = start.headers.get('set-cookie')!.split(';')[0]!;
-      const denied = await fake.authorize(start.headers.get('location')!, { decision: 'deny' });
-      const done = await r.callback(new Request(denied.location!, { headers: { cookie } }));
-      assert.equal(done.headers.get('location'), `${APP_ORIGIN}${SETTINGS}?error=denied`);
-      assert.deepEqual(await row('helper'), { stripeAccountId: null, stripeConnected: false });
-    });
+      const r = routes(client(env.db))
+      const start = await r.authorize(
+        new Request(`${APP_ORIGIN}/api/stripe/connect/authorize?appSlug=helper`),
+      )
+      const cookie = start.headers.get('set-cookie')!.split(';')[0]!
+      const denied = await fake.authorize(start.headers.get('location')!, { decision: 'deny' })
+      const done = await r.callback(new Request(denied.location!, { headers: { cookie } }))
+      assert.equal(done.headers.get('location'), `${APP_ORIGIN}${SETTINGS}?error=denied`)
+      assert.deepEqual(await row('helper'), { stripeAccountId: null, stripeConnected: false })
+    })
 
     test('connect with the database down: ?error=oauth_failed and nothing saved', async () => {
-      const sw = switchable(env.db, env.dead);
-      const r = routes(client(sw.db));
-      const start = await r.authorize(new Request(`${APP_ORIGIN}/api/stripe/connect/authorize?appSlug=helper`));
-      const cookie = start.headers.get('set-cookie')!.split(';')[0]!;
-      const approved = await fake.authorize(start.headers.get('location')!);
-      sw.setDown(true);
-      const done = await r.callback(new Request(approved.location!, { headers: { cookie } }));
-      sw.setDown(false);
-      assert.equal(done.headers.get('location'), `${APP_ORIGIN}${SETTINGS}?error=oauth_failed`);
-      assert.deepEqual(await row('helper'), { stripeAccountId: null, stripeConnected: false });
-    });
+      const sw = switchable(env.db, env.dead)
+      const r = routes(client(sw.db))
+      const start = await r.authorize(
+        new Request(`${APP_ORIGIN}/api/stripe/connect/authorize?appSlug=helper`),
+      )
+      const cookie = start.headers.get('set-cookie')!.split(';')[0]!
+      const approved = await fake.authorize(start.headers.get('location')!)
+      sw.setDown(true)
+      const done = await r.callback(new Request(approved.location!, { headers: { cookie } }))
+      sw.setDown(false)
+      assert.equal(done.headers.get('location'), `${APP_ORIGIN}${SETTINGS}?error=oauth_failed`)
+      assert.deepEqual(await row('helper'), { stripeAccountId: null, stripeConnected: false })
+    })
 
     test('account.application.deauthorized clears the row', async () => {
-      const account = fake.createAccount();
-      await connectDirectly('helper', account);
-      const r = routes(client(env.db));
-      const res = await r.webhook(webhookRequest(WEBHOOK_URL, applicationDeauthorizedEvent(account, CLIENT_ID), { secret: WHSEC }));
-      assert.equal(res.status, 200);
-      assert.deepEqual(await res.json(), { received: true });
-      assert.deepEqual(await row('helper'), { stripeAccountId: null, stripeConnected: false });
-    });
+      const account = fake.createAccount()
+      await connectDirectly('helper', account)
+      const r = routes(client(env.db))
+      const res = await r.webhook(
+        webhookRequest(WEBHOOK_URL, applicationDeauthorizedEvent(account, CLIENT_ID), {
+          secret: WHSEC,
+        }),
+      )
+      assert.equal(res.status, 200)
+      assert.deepEqual(await res.json(), { received: true })
+      assert.deepEqual(await row('helper'), { stripeAccountId: null, stripeConnected: false })
+    })
 
     test('50 concurrent deliveries of one dispute event across two instances → one alert', async () => {
-      const account = fake.createAccount();
-      await connectDirectly('helper', account);
-      const a = routes(client(env.db));
-      const b = routes(client(env.db2));
-      const event = disputeCreatedEvent(account, { amount: 4200, currency: 'usd', reason: 'fraudulent' });
+      const account = fake.createAccount()
+      await connectDirectly('helper', account)
+      const a = routes(client(env.db))
+      const b = routes(client(env.db2))
+      const event = disputeCreatedEvent(account, {
+        amount: 4200,
+        currency: 'usd',
+        reason: 'fraudulent',
+      })
       const responses = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))),
-      );
+        Array.from({ length: 50 }, (_, i) =>
+          (i % 2 ? a : b).webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC })),
+        ),
+      )
       assert.deepEqual(
         responses.map((res) => res.status),
         Array(50).fill(200),
-      );
-      for (const res of responses) assert.deepEqual(await res.json(), { received: true });
-      assert.equal(alerts.length, 1);
-      assert.equal(alerts[0]!.eventId, event.id);
-      assert.equal(alerts[0]!.appSlug, 'helper');
-      assert.equal(alerts[0]!.accountId, account);
-      assert.equal(alerts[0]!.dispute.id, event.data.object.id);
-      assert.equal(alerts[0]!.dispute.amount, 4200);
-    });
+      )
+      for (const res of responses) assert.deepEqual(await res.json(), { received: true })
+      assert.equal(alerts.length, 1)
+      assert.equal(alerts[0]!.eventId, event.id)
+      assert.equal(alerts[0]!.appSlug, 'helper')
+      assert.equal(alerts[0]!.accountId, account)
+      assert.equal(alerts[0]!.dispute.id, event.data.object.id)
+      assert.equal(alerts[0]!.dispute.amount, 4200)
+    })
 
     test('database down → 500 (nothing recorded); redelivered after recovery → processed once', async () => {
-      const account = fake.createAccount();
-      await connectDirectly('helper', account);
-      const sw = switchable(env.db, env.dead);
-      const r = routes(client(sw.db));
-      const dispute = disputeCreatedEvent(account);
-      const deauth = applicationDeauthorizedEvent(account, CLIENT_ID);
+      const account = fake.createAccount()
+      await connectDirectly('helper', account)
+      const sw = switchable(env.db, env.dead)
+      const r = routes(client(sw.db))
+      const dispute = disputeCreatedEvent(account)
+      const deauth = applicationDeauthorizedEvent(account, CLIENT_ID)
 
-      sw.setDown(true);
+      sw.setDown(true)
       for (const event of [dispute, deauth]) {
-        const res = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }));
-        assert.equal(res.status, 500, event.type);
-        assert.deepEqual(await res.json(), { error: 'Webhook handler failed', code: 'store_failed' });
+        const res = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+        assert.equal(res.status, 500, event.type)
+        assert.deepEqual(await res.json(), {
+          error: 'Webhook handler failed',
+          code: 'store_failed',
+        })
       }
-      assert.equal(alerts.length, 0);
-      assert.deepEqual(await row('helper'), { stripeAccountId: account, stripeConnected: true });
+      assert.equal(alerts.length, 0)
+      assert.deepEqual(await row('helper'), { stripeAccountId: account, stripeConnected: true })
 
-      sw.setDown(false);
+      sw.setDown(false)
       // Stripe redelivers (a new signature, the same event id).
       for (const event of [dispute, deauth]) {
-        const res = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }));
-        assert.equal(res.status, 200, event.type);
+        const res = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+        assert.equal(res.status, 200, event.type)
       }
-      assert.equal(alerts.length, 1);
-      assert.equal(alerts[0]!.eventId, dispute.id);
-      assert.deepEqual(await row('helper'), { stripeAccountId: null, stripeConnected: false });
+      assert.equal(alerts.length, 1)
+      assert.equal(alerts[0]!.eventId, dispute.id)
+      assert.deepEqual(await row('helper'), { stripeAccountId: null, stripeConnected: false })
 
       // And a third delivery is a duplicate: still one alert.
-      const again = await r.webhook(webhookRequest(WEBHOOK_URL, dispute, { secret: WHSEC }));
-      assert.equal(again.status, 200);
-      assert.equal(alerts.length, 1);
-    });
+      const again = await r.webhook(webhookRequest(WEBHOOK_URL, dispute, { secret: WHSEC }))
+      assert.equal(again.status, 200)
+      assert.equal(alerts.length, 1)
+    })
 
     test('the dispute sink failing → 500, the claim is released, the redelivery alerts once', async () => {
-      const account = fake.createAccount();
-      await connectDirectly('billing-bot', account);
-      const r = routes(client(env.db));
-      const event = disputeCreatedEvent(account);
-      sinkFailures = 1;
-      const first = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }));
-      assert.equal(first.status, 500);
-      assert.deepEqual(await first.json(), { error: 'Webhook handler failed', code: 'store_failed' });
-      assert.equal(alerts.length, 0);
-      const second = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }));
-      assert.equal(second.status, 200);
-      assert.equal(alerts.length, 1);
-      assert.equal(alerts[0]!.appSlug, 'billing-bot');
-    });
+      const account = fake.createAccount()
+      await connectDirectly('billing-bot', account)
+      const r = routes(client(env.db))
+      const event = disputeCreatedEvent(account)
+      sinkFailures = 1
+      const first = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(first.status, 500)
+      assert.deepEqual(await first.json(), {
+        error: 'Webhook handler failed',
+        code: 'store_failed',
+      })
+      assert.equal(alerts.length, 0)
+      const second = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(second.status, 200)
+      assert.equal(alerts.length, 1)
+      assert.equal(alerts[0]!.appSlug, 'billing-bot')
+    })
 
     test('bad deliveries: no signature 400, wrong secret 400, and nothing is recorded', async () => {
-      const account = fake.createAccount();
-      await connectDirectly('helper', account);
-      const r = routes(client(env.db));
-      const event = disputeCreatedEvent(account);
-      const missing = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC, signature: false }));
-      assert.equal(missing.status, 400);
-      assert.deepEqual(await missing.json(), { error: 'Missing signature', code: 'webhook_missing_header' });
-      const wrong = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: 'whsec_wrong' }));
-      assert.equal(wrong.status, 400);
-      assert.deepEqual(await wrong.json(), { error: 'Invalid signature', code: 'webhook_signature_mismatch' });
-      assert.equal(alerts.length, 0);
-    });
-  });
+      const account = fake.createAccount()
+      await connectDirectly('helper', account)
+      const r = routes(client(env.db))
+      const event = disputeCreatedEvent(account)
+      const missing = await r.webhook(
+        webhookRequest(WEBHOOK_URL, event, { secret: WHSEC, signature: false }),
+      )
+      assert.equal(missing.status, 400)
+      assert.deepEqual(await missing.json(), {
+        error: 'Missing signature',
+        code: 'webhook_missing_header',
+      })
+      const wrong = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: 'whsec_wrong' }))
+      assert.equal(wrong.status, 400)
+      assert.deepEqual(await wrong.json(), {
+        error: 'Invalid signature',
+        code: 'webhook_signature_mismatch',
+      })
+      assert.equal(alerts.length, 0)
+    })
+  })
 }
 
 e2eSuite('end to end on PGlite', async () => {
-  const pg = new PGlite();
-  for (const stmt of [...exampleAppsTableDdl('postgres'), ...claimsTableDdl('postgres')]) await pg.exec(stmt);
-  const dead = new PGlite();
-  await dead.waitReady;
-  await dead.close();
+  const pg = new PGlite()
+  for (const stmt of [...exampleAppsTableDdl('postgres'), ...claimsTableDdl('postgres')])
+    await pg.exec(stmt)
+  const dead = new PGlite()
+  await dead.waitReady
+  await dead.close()
   return {
     db: drizzlePglite({ client: pg }),
     db2: drizzlePglite({ client: pg }),
@@ -315,31 +373,35 @@ e2eSuite('end to end on PGlite', async () => {
     apps: exampleAppsTablePg,
     claims: claimsTablePg,
     async reset() {
-      await pg.exec('DELETE FROM "SUPPORT_apps"; DELETE FROM "stripe_connect_claims";');
+      await pg.exec('DELETE FROM "SUPPORT_apps"; DELETE FROM "stripe_connect_claims";')
     },
     async close() {
-      await pg.close();
+      await pg.close()
     },
-  };
-});
+  }
+})
 
-const MYSQL_URL = process.env.MYSQL_URL;
-const suffix = `_e2e_${process.pid}`;
-const myApps = mysqlExampleAppsTable(`SUPPORT_apps${suffix}`);
-const myClaims = mysqlClaimsTable(`sc_claims${suffix}`);
+const MYSQL_URL = process.env.MYSQL_URL
+const suffix = `_e2e_${process.pid}`
+const myApps = mysqlExampleAppsTable(`SUPPORT_apps${suffix}`)
+const myClaims = mysqlClaimsTable(`sc_claims${suffix}`)
 
 e2eSuite(
   'end to end on MariaDB (MYSQL_URL)',
   !MYSQL_URL
     ? 'MYSQL_URL is not set: MariaDB end-to-end tests skipped (run `export MYSQL_URL="$(.ci/mariadb.sh start)"` first)'
     : async () => {
-        const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });
-        const pool2 = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });
-        const deadPool = mysql.createPool({ uri: MYSQL_URL });
-        await deadPool.end();
-        const names = [`SUPPORT_apps${suffix}`, `sc_claims${suffix}`];
-        for (const n of names) await pool.query(`DROP TABLE IF EXISTS \`${n}\``);
-        for (const stmt of [...exampleAppsTableDdl('mysql', names[0]), ...claimsTableDdl('mysql', names[1])]) await pool.query(stmt);
+        const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 })
+        const pool2 = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 })
+        const deadPool = mysql.createPool({ uri: MYSQL_URL })
+        await deadPool.end()
+        const names = [`SUPPORT_apps${suffix}`, `sc_claims${suffix}`]
+        for (const n of names) await pool.query(`DROP TABLE IF EXISTS \`${n}\``)
+        for (const stmt of [
+          ...exampleAppsTableDdl('mysql', names[0]),
+          ...claimsTableDdl('mysql', names[1]),
+        ])
+          await pool.query(stmt)
         return {
           db: drizzleMysql({ client: pool }),
           db2: drizzleMysql({ client: pool2 }),
@@ -347,13 +409,13 @@ e2eSuite(
           apps: myApps,
           claims: myClaims,
           async reset() {
-            for (const n of names) await pool.query(`DELETE FROM \`${n}\``);
+            for (const n of names) await pool.query(`DELETE FROM \`${n}\``)
           },
           async close() {
-            for (const n of names) await pool.query(`DROP TABLE IF EXISTS \`${n}\``);
-            await pool.end();
-            await pool2.end();
+            for (const n of names) await pool.query(`DROP TABLE IF EXISTS \`${n}\``)
+            await pool.end()
+            await pool2.end()
           },
-        };
+        }
       },
-);
+)

@@ -5,20 +5,26 @@
 // The same suite runs on each: connections over an apps table, atomic claims (50 concurrent claims
 // across two store instances on separate connections), expiry, release, and a database that is down.
 
-import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, beforeEach, describe, test as nodeTest, test } from 'node:test';
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, beforeEach, describe, test as nodeTest, test } from 'node:test'
 
-import { PGlite } from '@electric-sql/pglite';
-import { eq, type Table } from 'drizzle-orm';
-import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
-import { boolean as pgBoolean, pgTable, serial as pgSerial, text as pgText, varchar as pgVarchar } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { integer as sqliteInteger, sqliteTable, text as sqliteText } from 'drizzle-orm/sqlite-core';
-import mysql from 'mysql2/promise';
+import { PGlite } from '@electric-sql/pglite'
+import { eq, type Table } from 'drizzle-orm'
+import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
+import {
+  boolean as pgBoolean,
+  pgTable,
+  serial as pgSerial,
+  text as pgText,
+  varchar as pgVarchar,
+} from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { integer as sqliteInteger, sqliteTable, text as sqliteText } from 'drizzle-orm/sqlite-core'
+import mysql from 'mysql2/promise'
 
 import {
   affectedRows,
@@ -35,157 +41,239 @@ import {
   mysqlExampleAppsTable,
   type Dialect,
   type DrizzleDatabase,
-} from '../bindings/src/drizzle.js';
+} from '../bindings/src/drizzle.js'
 
 /** One database, reached through two independent connections (two "server instances"). */
 interface Env {
-  dialect: Dialect;
-  db: DrizzleDatabase;
-  db2: DrizzleDatabase;
-  apps: Table & { slug: any; stripeAccountId: any; stripeConnected: any; name: any };
-  claims: Table;
-  reset(): Promise<void>;
+  dialect: Dialect
+  db: DrizzleDatabase
+  db2: DrizzleDatabase
+  apps: Table & { slug: any; stripeAccountId: any; stripeConnected: any; name: any }
+  claims: Table
+  reset(): Promise<void>
   /** A database handle whose server is gone, and what its error looks like. */
-  down(): Promise<{ db: DrizzleDatabase; matches: RegExp }>;
-  close(): Promise<void>;
+  down(): Promise<{ db: DrizzleDatabase; matches: RegExp }>
+  close(): Promise<void>
 }
 
 /** An environment, or why it is unavailable (the suite is then skipped with that message). */
-type EnvFactory = () => Promise<Env | string>;
+type EnvFactory = () => Promise<Env | string>
 
 // ---------------------------------------------------------------------------------------------
 // The shared suite
 
 function storeSuite(name: string, factory: EnvFactory | string): void {
   describe(name, typeof factory === 'string' ? { skip: factory } : {}, () => {
-    let env: Env;
-    let unavailable: string | null = null;
-    let now = 1_700_000_000;
-    const clock = () => now;
+    let env: Env
+    let unavailable: string | null = null
+    let now = 1_700_000_000
+    const clock = () => now
     /** `test`, skipped with the reason when the database is not available. */
     const test = (title: string, fn: () => Promise<void> | void) =>
       nodeTest(title, async (t) => {
-        if (unavailable !== null) return t.skip(unavailable);
-        await fn();
-      });
+        if (unavailable !== null) return t.skip(unavailable)
+        await fn()
+      })
 
     before(async () => {
-      if (typeof factory === 'string') return;
-      const made = await factory();
-      if (typeof made === 'string') unavailable = made;
-      else env = made;
-    });
+      if (typeof factory === 'string') return
+      const made = await factory()
+      if (typeof made === 'string') unavailable = made
+      else env = made
+    })
     after(async () => {
-      await env?.close();
-    });
+      await env?.close()
+    })
     beforeEach(async () => {
-      if (unavailable !== null || env === undefined) return;
-      now = 1_700_000_000;
-      await env.reset();
+      if (unavailable !== null || env === undefined) return
+      now = 1_700_000_000
+      await env.reset()
       await env.db.insert(env.apps).values([
         { slug: 'helper', name: 'Helper' },
         { slug: 'billing-bot', name: 'Billing bot' },
         { slug: 'zeta.app', name: 'Zeta' },
-      ]);
-    });
+      ])
+    })
 
     const row = async (slug: string) => {
-      const rows = await env.db.select().from(env.apps).where(eq(env.apps.slug, slug));
-      assert.equal(rows.length, 1);
-      const r = rows[0] as Record<string, unknown>;
-      return { slug: r.slug, stripeAccountId: r.stripeAccountId, stripeConnected: r.stripeConnected };
-    };
-    const connection = (appSlug: string, accountId: string) => ({ appSlug, accountId, livemode: false, scope: 'read_write' as const });
+      const rows = await env.db.select().from(env.apps).where(eq(env.apps.slug, slug))
+      assert.equal(rows.length, 1)
+      const r = rows[0] as Record<string, unknown>
+      return {
+        slug: r.slug,
+        stripeAccountId: r.stripeAccountId,
+        stripeConnected: r.stripeConnected,
+      }
+    }
+    const connection = (appSlug: string, accountId: string) => ({
+      appSlug,
+      accountId,
+      livemode: false,
+      scope: 'read_write' as const,
+    })
 
     describe('connections', () => {
       test('save updates the row matched by slug (account id, connected = true) and nothing else', async () => {
-        const store = drizzleConnectionStore(env.db, env.apps);
-        await store.save(connection('helper', 'acct_1Helper'));
-        assert.deepEqual(await row('helper'), { slug: 'helper', stripeAccountId: 'acct_1Helper', stripeConnected: true });
-        assert.deepEqual(await row('billing-bot'), { slug: 'billing-bot', stripeAccountId: null, stripeConnected: false });
-        assert.deepEqual(await row('zeta.app'), { slug: 'zeta.app', stripeAccountId: null, stripeConnected: false });
-      });
+        const store = drizzleConnectionStore(env.db, env.apps)
+        await store.save(connection('helper', 'acct_1Helper'))
+        assert.deepEqual(await row('helper'), {
+          slug: 'helper',
+          stripeAccountId: 'acct_1Helper',
+          stripeConnected: true,
+        })
+        assert.deepEqual(await row('billing-bot'), {
+          slug: 'billing-bot',
+          stripeAccountId: null,
+          stripeConnected: false,
+        })
+        assert.deepEqual(await row('zeta.app'), {
+          slug: 'zeta.app',
+          stripeAccountId: null,
+          stripeConnected: false,
+        })
+      })
 
       test('saving the same connection again is fine (drivers that count changed rows report 0)', async () => {
-        const store = drizzleConnectionStore(env.db, env.apps);
-        await store.save(connection('helper', 'acct_1Helper'));
-        await store.save(connection('helper', 'acct_1Helper'));
-        await store.save(connection('helper', 'acct_2Other'));
-        assert.deepEqual(await row('helper'), { slug: 'helper', stripeAccountId: 'acct_2Other', stripeConnected: true });
-      });
+        const store = drizzleConnectionStore(env.db, env.apps)
+        await store.save(connection('helper', 'acct_1Helper'))
+        await store.save(connection('helper', 'acct_1Helper'))
+        await store.save(connection('helper', 'acct_2Other'))
+        assert.deepEqual(await row('helper'), {
+          slug: 'helper',
+          stripeAccountId: 'acct_2Other',
+          stripeConnected: true,
+        })
+      })
 
       test('save for a slug with no row throws a clear error and inserts nothing', async () => {
-        const store = drizzleConnectionStore(env.db, env.apps);
+        const store = drizzleConnectionStore(env.db, env.apps)
         await assert.rejects(store.save(connection('nope', 'acct_1')), (e: Error) => {
-          assert.match(e.message, /^no row in \w+ has slug = "nope": the connections store updates the app's existing row and never inserts one/);
-          return true;
-        });
-        assert.equal((await env.db.select().from(env.apps)).length, 3);
-      });
+          assert.match(
+            e.message,
+            /^no row in \w+ has slug = "nope": the connections store updates the app's existing row and never inserts one/,
+          )
+          return true
+        })
+        assert.equal((await env.db.select().from(env.apps)).length, 3)
+      })
 
       test('getBySlug, getByAccount and list see connected rows only', async () => {
-        const store = drizzleConnectionStore(env.db, env.apps);
-        assert.equal(await store.getBySlug('helper'), null);
-        assert.equal(await store.getBySlug('unknown'), null);
-        assert.deepEqual(await store.list(), []);
-        await store.save(connection('zeta.app', 'acct_Z'));
-        await store.save(connection('helper', 'acct_H'));
-        assert.deepEqual(await store.getBySlug('helper'), { appSlug: 'helper', accountId: 'acct_H', livemode: false, scope: 'read_write' });
-        assert.deepEqual(await store.getByAccount('acct_Z'), { appSlug: 'zeta.app', accountId: 'acct_Z', livemode: false, scope: 'read_write' });
-        assert.equal(await store.getByAccount('acct_unknown'), null);
+        const store = drizzleConnectionStore(env.db, env.apps)
+        assert.equal(await store.getBySlug('helper'), null)
+        assert.equal(await store.getBySlug('unknown'), null)
+        assert.deepEqual(await store.list(), [])
+        await store.save(connection('zeta.app', 'acct_Z'))
+        await store.save(connection('helper', 'acct_H'))
+        assert.deepEqual(await store.getBySlug('helper'), {
+          appSlug: 'helper',
+          accountId: 'acct_H',
+          livemode: false,
+          scope: 'read_write',
+        })
+        assert.deepEqual(await store.getByAccount('acct_Z'), {
+          appSlug: 'zeta.app',
+          accountId: 'acct_Z',
+          livemode: false,
+          scope: 'read_write',
+        })
+        assert.equal(await store.getByAccount('acct_unknown'), null)
         assert.deepEqual(
           (await store.list()).map((c) => [c.appSlug, c.accountId]),
-          [['helper', 'acct_H'], ['zeta.app', 'acct_Z']],
-        );
+          [
+            ['helper', 'acct_H'],
+            ['zeta.app', 'acct_Z'],
+          ],
+        )
         // A row with an account id but connected = false (e.g. flipped by hand) is not connected.
-        await env.db.update(env.apps).set({ stripeConnected: false }).where(eq(env.apps.slug, 'helper'));
-        assert.equal(await store.getBySlug('helper'), null);
-        assert.equal(await store.getByAccount('acct_H'), null);
-        assert.deepEqual((await store.list()).map((c) => c.appSlug), ['zeta.app']);
-      });
+        await env.db
+          .update(env.apps)
+          .set({ stripeConnected: false })
+          .where(eq(env.apps.slug, 'helper'))
+        assert.equal(await store.getBySlug('helper'), null)
+        assert.equal(await store.getByAccount('acct_H'), null)
+        assert.deepEqual(
+          (await store.list()).map((c) => c.appSlug),
+          ['zeta.app'],
+        )
+      })
 
       test('clearByAccount clears the row and returns its slug; unknown accounts give null', async () => {
-        const store = drizzleConnectionStore(env.db, env.apps);
-        await store.save(connection('helper', 'acct_H'));
-        await store.save(connection('billing-bot', 'acct_B'));
-        assert.equal(await store.clearByAccount('acct_H'), 'helper');
-        assert.deepEqual(await row('helper'), { slug: 'helper', stripeAccountId: null, stripeConnected: false });
-        assert.deepEqual(await row('billing-bot'), { slug: 'billing-bot', stripeAccountId: 'acct_B', stripeConnected: true });
-        assert.equal(await store.clearByAccount('acct_H'), null, 'a second deauthorization finds nothing');
-        assert.equal(await store.clearByAccount('acct_unknown'), null);
-        assert.equal(await store.getBySlug('helper'), null);
-      });
+        const store = drizzleConnectionStore(env.db, env.apps)
+        await store.save(connection('helper', 'acct_H'))
+        await store.save(connection('billing-bot', 'acct_B'))
+        assert.equal(await store.clearByAccount('acct_H'), 'helper')
+        assert.deepEqual(await row('helper'), {
+          slug: 'helper',
+          stripeAccountId: null,
+          stripeConnected: false,
+        })
+        assert.deepEqual(await row('billing-bot'), {
+          slug: 'billing-bot',
+          stripeAccountId: 'acct_B',
+          stripeConnected: true,
+        })
+        assert.equal(
+          await store.clearByAccount('acct_H'),
+          null,
+          'a second deauthorization finds nothing',
+        )
+        assert.equal(await store.clearByAccount('acct_unknown'), null)
+        assert.equal(await store.getBySlug('helper'), null)
+      })
 
       test('one account on two apps: clearByAccount clears both and returns the first slug', async () => {
-        const store = drizzleConnectionStore(env.db, env.apps);
-        await store.save(connection('zeta.app', 'acct_S'));
-        await store.save(connection('billing-bot', 'acct_S'));
-        assert.equal((await store.getByAccount('acct_S'))?.appSlug, 'billing-bot');
-        assert.equal(await store.clearByAccount('acct_S'), 'billing-bot');
-        assert.deepEqual(await store.list(), []);
-      });
+        const store = drizzleConnectionStore(env.db, env.apps)
+        await store.save(connection('zeta.app', 'acct_S'))
+        await store.save(connection('billing-bot', 'acct_S'))
+        assert.equal((await store.getByAccount('acct_S'))?.appSlug, 'billing-bot')
+        assert.equal(await store.clearByAccount('acct_S'), 'billing-bot')
+        assert.deepEqual(await store.list(), [])
+      })
 
       test('defaults for livemode and scope (the apps table has no columns for them)', async () => {
-        const store = drizzleConnectionStore(env.db, env.apps, { defaults: { livemode: true, scope: 'read_only' } });
-        await store.save({ appSlug: 'helper', accountId: 'acct_H', livemode: false, scope: 'read_write' });
-        assert.deepEqual(await store.getBySlug('helper'), { appSlug: 'helper', accountId: 'acct_H', livemode: true, scope: 'read_only' });
-      });
+        const store = drizzleConnectionStore(env.db, env.apps, {
+          defaults: { livemode: true, scope: 'read_only' },
+        })
+        await store.save({
+          appSlug: 'helper',
+          accountId: 'acct_H',
+          livemode: false,
+          scope: 'read_write',
+        })
+        assert.deepEqual(await store.getBySlug('helper'), {
+          appSlug: 'helper',
+          accountId: 'acct_H',
+          livemode: true,
+          scope: 'read_only',
+        })
+      })
 
       test('columns are found by property name or database name; unknown ones are a clear TypeError', () => {
-        drizzleConnectionStore(env.db, env.apps, { columns: { slug: 'slug', accountId: 'stripeAccountId', connected: 'stripeConnected' } });
-        drizzleConnectionStore(env.db, env.apps, { columns: { accountId: 'stripe_account_id', connected: 'stripe_connected' } });
+        drizzleConnectionStore(env.db, env.apps, {
+          columns: { slug: 'slug', accountId: 'stripeAccountId', connected: 'stripeConnected' },
+        })
+        drizzleConnectionStore(env.db, env.apps, {
+          columns: { accountId: 'stripe_account_id', connected: 'stripe_connected' },
+        })
         assert.throws(
           () => drizzleConnectionStore(env.db, env.apps, { columns: { accountId: 'acct' } }),
-          (e: Error) => e instanceof TypeError && /has no column "acct"; pass columns.accountId .* Columns: id, slug, name, stripeAccountId \(stripe_account_id\)/.test(e.message),
-        );
-        assert.throws(() => drizzleConnectionStore(env.db, env.claims), /has no column "slug"/);
-        assert.throws(() => drizzleConnectionStore({} as DrizzleDatabase, env.apps), /must be a Drizzle database/);
-        assert.throws(() => drizzleConnectionStore(env.db, {} as Table), /must be a Drizzle table/);
-      });
+          (e: Error) =>
+            e instanceof TypeError &&
+            /has no column "acct"; pass columns.accountId .* Columns: id, slug, name, stripeAccountId \(stripe_account_id\)/.test(
+              e.message,
+            ),
+        )
+        assert.throws(() => drizzleConnectionStore(env.db, env.claims), /has no column "slug"/)
+        assert.throws(
+          () => drizzleConnectionStore({} as DrizzleDatabase, env.apps),
+          /must be a Drizzle database/,
+        )
+        assert.throws(() => drizzleConnectionStore(env.db, {} as Table), /must be a Drizzle table/)
+      })
 
       test('store methods reject with the driver error when the database is down', async () => {
-        const { db, matches } = await env.down();
-        const store = drizzleConnectionStore(db, env.apps);
+        const { db, matches } = await env.down()
+        const store = drizzleConnectionStore(db, env.apps)
         for (const call of [
           () => store.save(connection('helper', 'acct_1')),
           () => store.clearByAccount('acct_1'),
@@ -193,118 +281,137 @@ function storeSuite(name: string, factory: EnvFactory | string): void {
           () => store.getByAccount('acct_1'),
           () => store.list(),
         ]) {
-          await assert.rejects(call(), (e: unknown) => chainMatches(e, matches));
+          await assert.rejects(call(), (e: unknown) => chainMatches(e, matches))
         }
-      });
-    });
+      })
+    })
 
     describe('claims', () => {
       test('claim is single-use until expiry; release gives it back', async () => {
-        const store = drizzleClaimStore(env.db, env.claims, { now: clock });
-        assert.equal(await store.claim('webhook:evt_1', 60), true);
-        assert.equal(await store.claim('webhook:evt_1', 60), false);
-        assert.equal(await store.claim('webhook:evt_2', 60), true, 'other keys are independent');
-        now += 59;
-        assert.equal(await store.claim('webhook:evt_1', 60), false, 'not yet expired');
-        now += 1;
-        assert.equal(await store.claim('webhook:evt_1', 60), true, 'expired (expires_at <= now): taken over');
-        assert.equal(await store.claim('webhook:evt_1', 60), false, 'the takeover set a new expiry');
-        await store.release('webhook:evt_1');
-        assert.equal(await store.claim('webhook:evt_1', 60), true, 'released: claimable again');
-        await store.release('never-claimed');
-      });
+        const store = drizzleClaimStore(env.db, env.claims, { now: clock })
+        assert.equal(await store.claim('webhook:evt_1', 60), true)
+        assert.equal(await store.claim('webhook:evt_1', 60), false)
+        assert.equal(await store.claim('webhook:evt_2', 60), true, 'other keys are independent')
+        now += 59
+        assert.equal(await store.claim('webhook:evt_1', 60), false, 'not yet expired')
+        now += 1
+        assert.equal(
+          await store.claim('webhook:evt_1', 60),
+          true,
+          'expired (expires_at <= now): taken over',
+        )
+        assert.equal(await store.claim('webhook:evt_1', 60), false, 'the takeover set a new expiry')
+        await store.release('webhook:evt_1')
+        assert.equal(await store.claim('webhook:evt_1', 60), true, 'released: claimable again')
+        await store.release('never-claimed')
+      })
 
       test('keys are case-sensitive (Stripe ids are): evt_1Ab and evt_1aB are two claims', async () => {
-        const store = drizzleClaimStore(env.db, env.claims, { now: clock });
-        assert.equal(await store.claim('webhook:evt_1Ab', 60), true);
-        assert.equal(await store.claim('webhook:evt_1aB', 60), true);
-        assert.equal(await store.claim('webhook:evt_1AB', 60), true);
-        assert.equal(await store.claim('webhook:evt_1Ab', 60), false);
-      });
+        const store = drizzleClaimStore(env.db, env.claims, { now: clock })
+        assert.equal(await store.claim('webhook:evt_1Ab', 60), true)
+        assert.equal(await store.claim('webhook:evt_1aB', 60), true)
+        assert.equal(await store.claim('webhook:evt_1AB', 60), true)
+        assert.equal(await store.claim('webhook:evt_1Ab', 60), false)
+      })
 
       test('50 concurrent claims of one key across two store instances: exactly one true', async () => {
-        const a = drizzleClaimStore(env.db, env.claims, { now: clock });
-        const b = drizzleClaimStore(env.db2, env.claims, { now: clock });
-        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).claim('webhook:evt_race', 345_600)));
-        assert.equal(results.filter(Boolean).length, 1);
-      });
+        const a = drizzleClaimStore(env.db, env.claims, { now: clock })
+        const b = drizzleClaimStore(env.db2, env.claims, { now: clock })
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).claim('webhook:evt_race', 345_600)),
+        )
+        assert.equal(results.filter(Boolean).length, 1)
+      })
 
       test('50 concurrent takeovers of one expired claim across two instances: exactly one true', async () => {
-        const a = drizzleClaimStore(env.db, env.claims, { now: clock });
-        const b = drizzleClaimStore(env.db2, env.claims, { now: clock });
-        assert.equal(await a.claim('state:nonce', 600), true);
-        now += 601;
-        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).claim('state:nonce', 600)));
-        assert.equal(results.filter(Boolean).length, 1);
-      });
+        const a = drizzleClaimStore(env.db, env.claims, { now: clock })
+        const b = drizzleClaimStore(env.db2, env.claims, { now: clock })
+        assert.equal(await a.claim('state:nonce', 600), true)
+        now += 601
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).claim('state:nonce', 600)),
+        )
+        assert.equal(results.filter(Boolean).length, 1)
+      })
 
       test('concurrent claims of many keys: one winner each', async () => {
-        const a = drizzleClaimStore(env.db, env.claims, { now: clock });
-        const b = drizzleClaimStore(env.db2, env.claims, { now: clock });
-        const keys = Array.from({ length: 10 }, (_, i) => `webhook:evt_many_${i}`);
-        const results = await Promise.all(keys.flatMap((k) => [a.claim(k, 60), b.claim(k, 60), a.claim(k, 60), b.claim(k, 60)]));
-        assert.equal(results.filter(Boolean).length, keys.length);
-      });
+        const a = drizzleClaimStore(env.db, env.claims, { now: clock })
+        const b = drizzleClaimStore(env.db2, env.claims, { now: clock })
+        const keys = Array.from({ length: 10 }, (_, i) => `webhook:evt_many_${i}`)
+        const results = await Promise.all(
+          keys.flatMap((k) => [a.claim(k, 60), b.claim(k, 60), a.claim(k, 60), b.claim(k, 60)]),
+        )
+        assert.equal(results.filter(Boolean).length, keys.length)
+      })
 
       test('a fractional ttl rounds up (at least one second); bad ttls and keys are TypeErrors', async () => {
-        const store = drizzleClaimStore(env.db, env.claims, { now: clock });
-        assert.equal(await store.claim('k', 0.2), true);
-        assert.equal(await store.claim('k', 60), false);
-        now += 1;
-        assert.equal(await store.claim('k', 60), true);
-        for (const ttl of [0, -1, Number.NaN, Infinity]) await assert.rejects(store.claim('k2', ttl), TypeError);
-        await assert.rejects(store.claim('', 60), TypeError);
-        await assert.rejects(store.claim('x'.repeat(256), 60), /at most 255/);
-        assert.equal(await store.claim('x'.repeat(255), 60), true);
-      });
+        const store = drizzleClaimStore(env.db, env.claims, { now: clock })
+        assert.equal(await store.claim('k', 0.2), true)
+        assert.equal(await store.claim('k', 60), false)
+        now += 1
+        assert.equal(await store.claim('k', 60), true)
+        for (const ttl of [0, -1, Number.NaN, Infinity])
+          await assert.rejects(store.claim('k2', ttl), TypeError)
+        await assert.rejects(store.claim('', 60), TypeError)
+        await assert.rejects(store.claim('x'.repeat(256), 60), /at most 255/)
+        assert.equal(await store.claim('x'.repeat(255), 60), true)
+      })
 
       test('purgeExpired deletes expired rows only', async () => {
-        const store = drizzleClaimStore(env.db, env.claims, { now: clock });
-        await store.claim('short', 10);
-        await store.claim('long', 1000);
-        now += 10;
-        assert.equal(await store.purgeExpired(), 1);
-        assert.equal(await store.claim('long', 10), false);
-        assert.equal(await store.claim('short', 10), true);
-      });
+        const store = drizzleClaimStore(env.db, env.claims, { now: clock })
+        await store.claim('short', 10)
+        await store.claim('long', 1000)
+        now += 10
+        assert.equal(await store.purgeExpired(), 1)
+        assert.equal(await store.claim('long', 10), false)
+        assert.equal(await store.claim('short', 10), true)
+      })
 
       test('claim and release reject with the driver error when the database is down', async () => {
-        const { db, matches } = await env.down();
-        const store = drizzleClaimStore(db, env.claims, { now: clock });
-        await assert.rejects(store.claim('webhook:evt_down', 60), (e: unknown) => chainMatches(e, matches));
-        await assert.rejects(store.release('webhook:evt_down'), (e: unknown) => chainMatches(e, matches));
-      });
+        const { db, matches } = await env.down()
+        const store = drizzleClaimStore(db, env.claims, { now: clock })
+        await assert.rejects(store.claim('webhook:evt_down', 60), (e: unknown) =>
+          chainMatches(e, matches),
+        )
+        await assert.rejects(store.release('webhook:evt_down'), (e: unknown) =>
+          chainMatches(e, matches),
+        )
+      })
 
       test('the claims table must have key and expires_at columns', () => {
-        assert.throws(() => drizzleClaimStore(env.db, env.apps), /has no column "key"; pass columns.key/);
-      });
-    });
-  });
+        assert.throws(
+          () => drizzleClaimStore(env.db, env.apps),
+          /has no column "key"; pass columns.key/,
+        )
+      })
+    })
+  })
 }
 
 /** The error or one of its causes (Drizzle wraps driver errors) matches. */
 function chainMatches(error: unknown, re: RegExp): boolean {
-  let e: unknown = error;
-  const seen: string[] = [];
+  let e: unknown = error
+  const seen: string[] = []
   for (let i = 0; i < 6 && e; i++) {
-    const text = `${(e as { code?: string }).code ?? ''} ${(e as Error).message ?? String(e)}`;
-    seen.push(text);
-    if (re.test(text)) return true;
-    e = (e as { cause?: unknown }).cause;
+    const text = `${(e as { code?: string }).code ?? ''} ${(e as Error).message ?? String(e)}`
+    seen.push(text)
+    if (re.test(text)) return true
+    e = (e as { cause?: unknown }).cause
   }
-  assert.fail(`expected an error matching ${re}, got: ${seen.join(' <- ')}`);
+  assert.fail(`expected an error matching ${re}, got: ${seen.join(' <- ')}`)
 }
 
 // ---------------------------------------------------------------------------------------------
 // PGlite (always)
 
 storeSuite('PGlite (embedded Postgres)', async () => {
-  const pg = new PGlite();
-  for (const stmt of [...exampleAppsTableDdl('postgres'), ...claimsTableDdl('postgres')]) await pg.exec(stmt);
+  const pg = new PGlite()
+  for (const stmt of [...exampleAppsTableDdl('postgres'), ...claimsTableDdl('postgres')])
+    await pg.exec(stmt)
   // PGlite is one connection: two Drizzle instances over it stand in for two servers.
-  const db = drizzlePglite({ client: pg });
-  const db2 = drizzlePglite({ client: pg });
-  let dead: PGlite | undefined;
+  const db = drizzlePglite({ client: pg })
+  const db2 = drizzlePglite({ client: pg })
+  let dead: PGlite | undefined
   return {
     dialect: 'postgres',
     db,
@@ -312,21 +419,21 @@ storeSuite('PGlite (embedded Postgres)', async () => {
     apps: exampleAppsTablePg,
     claims: claimsTablePg,
     async reset() {
-      await pg.exec('DELETE FROM "SUPPORT_apps"; DELETE FROM "stripe_connect_claims";');
+      await pg.exec('DELETE FROM "SUPPORT_apps"; DELETE FROM "stripe_connect_claims";')
     },
     async down() {
       if (dead === undefined) {
-        dead = new PGlite();
-        await dead.waitReady;
-        await dead.close();
+        dead = new PGlite()
+        await dead.waitReady
+        await dead.close()
       }
-      return { db: drizzlePglite({ client: dead }), matches: /closed/i };
+      return { db: drizzlePglite({ client: dead }), matches: /closed/i }
     },
     async close() {
-      await pg.close();
+      await pg.close()
     },
-  };
-});
+  }
+})
 
 // A table whose Connect columns have other names, plus livemode/scope columns (Postgres only: the
 // column mapping is dialect-neutral).
@@ -337,52 +444,77 @@ describe('PGlite: custom columns, livemode and scope columns, no connected colum
     stripeAcct: pgVarchar('stripe_acct', { length: 255 }),
     stripeLive: pgBoolean('stripe_live'),
     stripeScope: pgText('stripe_scope'),
-  });
-  let pg: PGlite;
-  let db: DrizzleDatabase;
+  })
+  let pg: PGlite
+  let db: DrizzleDatabase
   before(async () => {
-    pg = new PGlite();
+    pg = new PGlite()
     await pg.exec(
       'CREATE TABLE tenants (id serial PRIMARY KEY, handle text NOT NULL UNIQUE, stripe_acct varchar(255), stripe_live boolean, stripe_scope text)',
-    );
-    await pg.exec("INSERT INTO tenants (handle) VALUES ('a'), ('b')");
-    db = drizzlePglite({ client: pg });
-  });
+    )
+    await pg.exec("INSERT INTO tenants (handle) VALUES ('a'), ('b')")
+    db = drizzlePglite({ client: pg })
+  })
   after(async () => {
-    await pg.close();
-  });
+    await pg.close()
+  })
 
   test('save, read back and clear through the mapped columns', async () => {
     const store = drizzleConnectionStore(db, apps, {
-      columns: { slug: 'handle', accountId: 'stripe_acct', connected: null, livemode: 'stripeLive', scope: 'stripe_scope' },
-    });
-    await store.save({ appSlug: 'b', accountId: 'acct_B', livemode: true, scope: 'read_only' });
-    assert.deepEqual((await pg.query('SELECT handle, stripe_acct, stripe_live, stripe_scope FROM tenants ORDER BY handle')).rows, [
-      { handle: 'a', stripe_acct: null, stripe_live: null, stripe_scope: null },
-      { handle: 'b', stripe_acct: 'acct_B', stripe_live: true, stripe_scope: 'read_only' },
-    ]);
-    assert.deepEqual(await store.getBySlug('b'), { appSlug: 'b', accountId: 'acct_B', livemode: true, scope: 'read_only' });
-    assert.deepEqual(await store.list(), [{ appSlug: 'b', accountId: 'acct_B', livemode: true, scope: 'read_only' }]);
-    assert.equal(await store.getBySlug('a'), null, 'without a connected column, a null account id means not connected');
-    assert.equal(await store.clearByAccount('acct_B'), 'b');
-    assert.equal(await store.getBySlug('b'), null);
-  });
+      columns: {
+        slug: 'handle',
+        accountId: 'stripe_acct',
+        connected: null,
+        livemode: 'stripeLive',
+        scope: 'stripe_scope',
+      },
+    })
+    await store.save({ appSlug: 'b', accountId: 'acct_B', livemode: true, scope: 'read_only' })
+    assert.deepEqual(
+      (
+        await pg.query(
+          'SELECT handle, stripe_acct, stripe_live, stripe_scope FROM tenants ORDER BY handle',
+        )
+      ).rows,
+      [
+        { handle: 'a', stripe_acct: null, stripe_live: null, stripe_scope: null },
+        { handle: 'b', stripe_acct: 'acct_B', stripe_live: true, stripe_scope: 'read_only' },
+      ],
+    )
+    assert.deepEqual(await store.getBySlug('b'), {
+      appSlug: 'b',
+      accountId: 'acct_B',
+      livemode: true,
+      scope: 'read_only',
+    })
+    assert.deepEqual(await store.list(), [
+      { appSlug: 'b', accountId: 'acct_B', livemode: true, scope: 'read_only' },
+    ])
+    assert.equal(
+      await store.getBySlug('a'),
+      null,
+      'without a connected column, a null account id means not connected',
+    )
+    assert.equal(await store.clearByAccount('acct_B'), 'b')
+    assert.equal(await store.getBySlug('b'), null)
+  })
 
   test('without connected: null, a table lacking stripe_connected is refused with a hint', () => {
     assert.throws(
-      () => drizzleConnectionStore(db, apps, { columns: { slug: 'handle', accountId: 'stripe_acct' } }),
+      () =>
+        drizzleConnectionStore(db, apps, { columns: { slug: 'handle', accountId: 'stripe_acct' } }),
       /has no column "stripe_connected"; pass columns.connected \(its name\), or columns.connected: null/,
-    );
-  });
-});
+    )
+  })
+})
 
 // ---------------------------------------------------------------------------------------------
 // MariaDB / MySQL (when MYSQL_URL is set)
 
-const MYSQL_URL = process.env.MYSQL_URL;
-const suffix = `_${process.pid}`;
-const myApps = mysqlExampleAppsTable(`SUPPORT_apps${suffix}`);
-const myClaims = mysqlClaimsTable(`sc_claims${suffix}`);
+const MYSQL_URL = process.env.MYSQL_URL
+const suffix = `_${process.pid}`
+const myApps = mysqlExampleAppsTable(`SUPPORT_apps${suffix}`)
+const myClaims = mysqlClaimsTable(`sc_claims${suffix}`)
 
 storeSuite(
   'MariaDB (mysql2, MYSQL_URL)',
@@ -390,11 +522,15 @@ storeSuite(
     ? 'MYSQL_URL is not set: MariaDB tests skipped (run `export MYSQL_URL="$(.ci/mariadb.sh start)"` first)'
     : async () => {
         // Two pools: two "server instances" with their own connections to one database.
-        const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });
-        const pool2 = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 });
-        const names = [`SUPPORT_apps${suffix}`, `sc_claims${suffix}`];
-        for (const n of names) await pool.query(`DROP TABLE IF EXISTS \`${n}\``);
-        for (const stmt of [...exampleAppsTableDdl('mysql', names[0]), ...claimsTableDdl('mysql', names[1])]) await pool.query(stmt);
+        const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 })
+        const pool2 = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 10 })
+        const names = [`SUPPORT_apps${suffix}`, `sc_claims${suffix}`]
+        for (const n of names) await pool.query(`DROP TABLE IF EXISTS \`${n}\``)
+        for (const stmt of [
+          ...exampleAppsTableDdl('mysql', names[0]),
+          ...claimsTableDdl('mysql', names[1]),
+        ])
+          await pool.query(stmt)
         return {
           dialect: 'mysql',
           db: drizzleMysql({ client: pool }),
@@ -402,44 +538,48 @@ storeSuite(
           apps: myApps,
           claims: myClaims,
           async reset() {
-            for (const n of names) await pool.query(`DELETE FROM \`${n}\``);
+            for (const n of names) await pool.query(`DELETE FROM \`${n}\``)
           },
           async down() {
             // A closed pool, and a server that does not answer: both must reject, not hang.
-            const closed = mysql.createPool({ uri: MYSQL_URL });
-            await closed.end();
-            return { db: drizzleMysql({ client: closed }), matches: /Pool is closed|closed state/i };
+            const closed = mysql.createPool({ uri: MYSQL_URL })
+            await closed.end()
+            return { db: drizzleMysql({ client: closed }), matches: /Pool is closed|closed state/i }
           },
           async close() {
-            for (const n of names) await pool.query(`DROP TABLE IF EXISTS \`${n}\``);
-            await pool.end();
-            await pool2.end();
+            for (const n of names) await pool.query(`DROP TABLE IF EXISTS \`${n}\``)
+            await pool.end()
+            await pool2.end()
           },
-        };
+        }
       },
-);
+)
 
 describe('MariaDB: a stopped server', { skip: MYSQL_URL ? false : 'MYSQL_URL is not set' }, () => {
   test('the stores reject with ECONNREFUSED (nothing listens on the port)', async () => {
-    const url = new URL(MYSQL_URL!);
-    url.port = '1'; // nothing listens on 127.0.0.1:1
-    const pool = mysql.createPool({ uri: url.href, connectTimeout: 2000 });
+    const url = new URL(MYSQL_URL!)
+    url.port = '1' // nothing listens on 127.0.0.1:1
+    const pool = mysql.createPool({ uri: url.href, connectTimeout: 2000 })
     try {
-      const db = drizzleMysql({ client: pool });
-      await assert.rejects(drizzleClaimStore(db, myClaims).claim('k', 60), (e: unknown) => chainMatches(e, /ECONNREFUSED/));
-      await assert.rejects(drizzleConnectionStore(db, myApps).getBySlug('helper'), (e: unknown) => chainMatches(e, /ECONNREFUSED/));
+      const db = drizzleMysql({ client: pool })
+      await assert.rejects(drizzleClaimStore(db, myClaims).claim('k', 60), (e: unknown) =>
+        chainMatches(e, /ECONNREFUSED/),
+      )
+      await assert.rejects(drizzleConnectionStore(db, myApps).getBySlug('helper'), (e: unknown) =>
+        chainMatches(e, /ECONNREFUSED/),
+      )
     } finally {
-      await pool.end();
+      await pool.end()
     }
-  });
-});
+  })
+})
 
 // ---------------------------------------------------------------------------------------------
 // SQLite through libsql (when @libsql/client is installed)
 
 interface LibsqlClient {
-  execute(sql: string): Promise<unknown>;
-  close(): void;
+  execute(sql: string): Promise<unknown>
+  close(): void
 }
 
 const sqliteApps = sqliteTable('SUPPORT_apps', {
@@ -448,26 +588,27 @@ const sqliteApps = sqliteTable('SUPPORT_apps', {
   name: sqliteText('name').notNull().default(''),
   stripeAccountId: sqliteText('stripe_account_id'),
   stripeConnected: sqliteInteger('stripe_connected', { mode: 'boolean' }).notNull().default(false),
-});
+})
 
 storeSuite('SQLite (libsql, file database)', async () => {
   // Optional dev dependency: imported through variables so that type-checking does not need it.
-  const libsqlModule: string = '@libsql/client';
-  const drizzleLibsqlModule: string = 'drizzle-orm/libsql';
-  let libsql: { createClient(config: { url: string }): LibsqlClient };
-  let drizzleLibsql: (config: { client: LibsqlClient }) => DrizzleDatabase;
+  const libsqlModule: string = '@libsql/client'
+  const drizzleLibsqlModule: string = 'drizzle-orm/libsql'
+  let libsql: { createClient(config: { url: string }): LibsqlClient }
+  let drizzleLibsql: (config: { client: LibsqlClient }) => DrizzleDatabase
   try {
-    libsql = await import(libsqlModule);
-    drizzleLibsql = (await import(drizzleLibsqlModule)).drizzle;
+    libsql = await import(libsqlModule)
+    drizzleLibsql = (await import(drizzleLibsqlModule)).drizzle
   } catch {
-    return '@libsql/client is not installed: SQLite tests skipped';
+    return '@libsql/client is not installed: SQLite tests skipped'
   }
-  const file = join(tmpdir(), `stripe-connect-${randomUUID()}.db`);
-  const client = libsql.createClient({ url: `file:${file}` });
-  for (const stmt of [...exampleAppsTableDdl('sqlite'), ...claimsTableDdl('sqlite')]) await client.execute(stmt);
+  const file = join(tmpdir(), `stripe-connect-${randomUUID()}.db`)
+  const client = libsql.createClient({ url: `file:${file}` })
+  for (const stmt of [...exampleAppsTableDdl('sqlite'), ...claimsTableDdl('sqlite')])
+    await client.execute(stmt)
   // SQLite has one writer at a time; the second instance shares the client as PGlite does.
-  const db = drizzleLibsql({ client });
-  const db2 = drizzleLibsql({ client });
+  const db = drizzleLibsql({ client })
+  const db2 = drizzleLibsql({ client })
   return {
     dialect: 'sqlite',
     db,
@@ -475,60 +616,86 @@ storeSuite('SQLite (libsql, file database)', async () => {
     apps: sqliteApps,
     claims: claimsTableSqlite,
     async reset() {
-      await client.execute('DELETE FROM "SUPPORT_apps"');
-      await client.execute('DELETE FROM "stripe_connect_claims"');
+      await client.execute('DELETE FROM "SUPPORT_apps"')
+      await client.execute('DELETE FROM "stripe_connect_claims"')
     },
     async down() {
-      const dead = libsql.createClient({ url: ':memory:' });
-      dead.close();
-      return { db: drizzleLibsql({ client: dead }), matches: /closed/i };
+      const dead = libsql.createClient({ url: ':memory:' })
+      dead.close()
+      return { db: drizzleLibsql({ client: dead }), matches: /closed/i }
     },
     async close() {
-      client.close();
-      rmSync(file, { force: true });
+      client.close()
+      rmSync(file, { force: true })
     },
-  };
-});
+  }
+})
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers
 
 describe('driver results and errors', () => {
   test('affectedRows reads every supported driver shape', () => {
-    assert.equal(affectedRows([{ affectedRows: 2, insertId: 0 }, undefined]), 2); // mysql2
-    assert.equal(affectedRows({ affectedRows: 1, rows: [] }), 1); // PGlite
-    assert.equal(affectedRows({ rowCount: 3, rows: [] }), 3); // node-postgres, Neon
-    assert.equal(affectedRows(Object.assign([], { count: 4 })), 4); // postgres.js
-    assert.equal(affectedRows({ rowsAffected: 5, rows: [] }), 5); // libsql, PlanetScale
-    assert.equal(affectedRows({ changes: 6, lastInsertRowid: 1 }), 6); // better-sqlite3, bun:sqlite
-    assert.equal(affectedRows({ changes: 7n }), 7);
-    assert.equal(affectedRows({ meta: { changes: 8 }, success: true }), 8); // D1
-    assert.equal(affectedRows({ rows: [] }), undefined);
-    assert.equal(affectedRows(undefined), undefined);
-    assert.equal(affectedRows([]), undefined);
-  });
+    assert.equal(affectedRows([{ affectedRows: 2, insertId: 0 }, undefined]), 2) // mysql2
+    assert.equal(affectedRows({ affectedRows: 1, rows: [] }), 1) // PGlite
+    assert.equal(affectedRows({ rowCount: 3, rows: [] }), 3) // node-postgres, Neon
+    assert.equal(affectedRows(Object.assign([], { count: 4 })), 4) // postgres.js
+    assert.equal(affectedRows({ rowsAffected: 5, rows: [] }), 5) // libsql, PlanetScale
+    assert.equal(affectedRows({ changes: 6, lastInsertRowid: 1 }), 6) // better-sqlite3, bun:sqlite
+    assert.equal(affectedRows({ changes: 7n }), 7)
+    assert.equal(affectedRows({ meta: { changes: 8 }, success: true }), 8) // D1
+    assert.equal(affectedRows({ rows: [] }), undefined)
+    assert.equal(affectedRows(undefined), undefined)
+    assert.equal(affectedRows([]), undefined)
+  })
 
   test('isUniqueViolation knows each driver, through Drizzle’s DrizzleQueryError cause', () => {
-    const wrap = (cause: object) => Object.assign(new Error('Failed query: insert into …'), { cause });
-    assert.equal(isUniqueViolation(wrap({ code: 'ER_DUP_ENTRY', errno: 1062 })), true);
-    assert.equal(isUniqueViolation(wrap({ code: '23505' })), true);
-    assert.equal(isUniqueViolation({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }), true);
-    assert.equal(isUniqueViolation({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' }), true);
-    assert.equal(isUniqueViolation(wrap(new Error("target: x.-.primary: vttablet: Duplicate entry 'k' for key 'PRIMARY'"))), true);
-    assert.equal(isUniqueViolation(wrap({ code: 'SQLITE_CONSTRAINT', message: 'NOT NULL constraint failed: t.k' })), false);
-    assert.equal(isUniqueViolation(wrap({ code: 'ECONNREFUSED' })), false);
-    assert.equal(isUniqueViolation(new Error('Pool is closed.')), false);
-  });
+    const wrap = (cause: object) =>
+      Object.assign(new Error('Failed query: insert into …'), { cause })
+    assert.equal(isUniqueViolation(wrap({ code: 'ER_DUP_ENTRY', errno: 1062 })), true)
+    assert.equal(isUniqueViolation(wrap({ code: '23505' })), true)
+    assert.equal(isUniqueViolation({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }), true)
+    assert.equal(
+      isUniqueViolation({
+        code: 'SQLITE_CONSTRAINT',
+        extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+      }),
+      true,
+    )
+    assert.equal(
+      isUniqueViolation(
+        wrap(new Error("target: x.-.primary: vttablet: Duplicate entry 'k' for key 'PRIMARY'")),
+      ),
+      true,
+    )
+    assert.equal(
+      isUniqueViolation(
+        wrap({ code: 'SQLITE_CONSTRAINT', message: 'NOT NULL constraint failed: t.k' }),
+      ),
+      false,
+    )
+    assert.equal(isUniqueViolation(wrap({ code: 'ECONNREFUSED' })), false)
+    assert.equal(isUniqueViolation(new Error('Pool is closed.')), false)
+  })
 
   test('DDL for each dialect names the table and a binary-collated key on MySQL', () => {
-    assert.match(claimsTableDdl('mysql')[0]!, /`key` varchar\(255\) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL/);
-    assert.match(claimsTableDdl('postgres', 'my_claims')[0]!, /^CREATE TABLE IF NOT EXISTS "my_claims"/);
-    assert.equal(claimsTableDdl('sqlite').length, 2);
-    assert.throws(() => claimsTableDdl('mysql', 'x; DROP TABLE y'), TypeError);
-    assert.throws(() => claimsTableDdl('oracle' as Dialect), /unknown dialect/);
+    assert.match(
+      claimsTableDdl('mysql')[0]!,
+      /`key` varchar\(255\) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL/,
+    )
+    assert.match(
+      claimsTableDdl('postgres', 'my_claims')[0]!,
+      /^CREATE TABLE IF NOT EXISTS "my_claims"/,
+    )
+    assert.equal(claimsTableDdl('sqlite').length, 2)
+    assert.throws(() => claimsTableDdl('mysql', 'x; DROP TABLE y'), TypeError)
+    assert.throws(() => claimsTableDdl('oracle' as Dialect), /unknown dialect/)
     // The Drizzle definitions are the same table.
     for (const t of [claimsTableMysql, claimsTablePg, claimsTableSqlite]) {
-      assert.deepEqual(Object.keys(t).filter((k) => k === 'key' || k === 'expiresAt'), ['key', 'expiresAt']);
+      assert.deepEqual(
+        Object.keys(t).filter((k) => k === 'key' || k === 'expiresAt'),
+        ['key', 'expiresAt'],
+      )
     }
-  });
-});
+  })
+})

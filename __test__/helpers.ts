@@ -2,31 +2,57 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
-import { generateTestHeader, StripeConnectError, type StripeConnectErrorCode } from '@support/stripe-connect'
+import {
+  generateTestHeader,
+  StripeConnectError,
+  type StripeConnectErrorCode,
+} from '@support/stripe-connect'
 
-export const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8')) as T
+export const fixture = <T>(name: string): T =>
+  JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8')) as T
 
 export const SECRET = 'whsec_test_SECRETVALUE'
 
 interface StripeObjects {
-  dispute: Record<string, unknown> & { id: string; charge: string; amount: number; currency: string }
+  dispute: Record<string, unknown> & {
+    id: string
+    charge: string
+    amount: number
+    currency: string
+  }
   application: Record<string, unknown>
   event: Record<string, unknown>
 }
 export const objects = fixture<StripeObjects>('stripe-objects.json')
 
 /** A pretty-printed event body, as Stripe sends it. */
-export function eventBody(type: string, object: unknown, fields: Record<string, unknown> = {}): string {
-  return JSON.stringify({ ...objects.event, type, livemode: false, data: { object }, ...fields }, null, 2)
+export function eventBody(
+  type: string,
+  object: unknown,
+  fields: Record<string, unknown> = {},
+): string {
+  return JSON.stringify(
+    { ...objects.event, type, livemode: false, data: { object }, ...fields },
+    null,
+    2,
+  )
 }
 
-export const disputeEvent = (id: string, account: string | null = 'acct_1disputed', fields: Record<string, unknown> = {}) =>
-  eventBody('charge.dispute.created', objects.dispute, { id, account, ...fields })
+export const disputeEvent = (
+  id: string,
+  account: string | null = 'acct_1disputed',
+  fields: Record<string, unknown> = {},
+) => eventBody('charge.dispute.created', objects.dispute, { id, account, ...fields })
 
 export const deauthorizedEvent = (id: string, account: string) =>
-  eventBody('account.application.deauthorized', { ...objects.application, id: 'ca_platform', name: 'Support' }, { id, account })
+  eventBody(
+    'account.application.deauthorized',
+    { ...objects.application, id: 'ca_platform', name: 'Support' },
+    { id, account },
+  )
 
-export const sign = (payload: string | Buffer, secret = SECRET) => generateTestHeader({ payload, secret })
+export const sign = (payload: string | Buffer, secret = SECRET) =>
+  generateTestHeader({ payload, secret })
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000)
 
@@ -45,7 +71,10 @@ export function throwsCode(f: () => unknown, code: StripeConnectErrorCode): Stri
 }
 
 /** Assert that `p` rejects with a StripeConnectError with exactly `code`; returns it. */
-export async function rejectsCode(p: Promise<unknown>, code: StripeConnectErrorCode): Promise<StripeConnectError> {
+export async function rejectsCode(
+  p: Promise<unknown>,
+  code: StripeConnectErrorCode,
+): Promise<StripeConnectError> {
   try {
     await p
   } catch (err) {

@@ -12,31 +12,53 @@ import { join } from 'node:path'
 const root = join(__dirname, '..')
 const bin = (name: string) => join(root, 'node_modules', '.bin', name)
 
-test('npm pack → npm install into a fresh project → tsc → run', { skip: 'bun' in process.versions ? 'Node only' : false, timeout: 180_000 }, () => {
+test('npm pack → npm install into a fresh project → tsc → run', {
+  skip: 'bun' in process.versions ? 'Node only' : false,
+  timeout: 180_000,
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'stripe-connect-install-'))
   try {
-    execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+    execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))
     assert.ok(tarball, 'npm pack made no tarball')
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'support-app', private: true, type: 'module' }))
-    execFileSync('npm', ['install', `./${tarball}`, '--no-audit', '--no-fund', '--prefer-offline', '--silent'], { cwd: dir, stdio: 'inherit' })
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'support-app', private: true, type: 'module' }),
+    )
+    execFileSync(
+      'npm',
+      ['install', `./${tarball}`, '--no-audit', '--no-fund', '--prefer-offline', '--silent'],
+      { cwd: dir, stdio: 'inherit' },
+    )
     copyFileSync(join(__dirname, 'fixtures', 'install-app', 'app.mts'), join(dir, 'app.mts'))
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          module: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false,
-          typeRoots: [join(root, 'node_modules', '@types')], types: ['node'],
+          module: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          typeRoots: [join(root, 'node_modules', '@types')],
+          types: ['node'],
         },
         files: ['app.mts'],
       }),
     )
     execFileSync(bin('tsc'), ['-p', dir], { cwd: dir, stdio: 'inherit' })
-    const out = execFileSync(process.execPath, ['--import', join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs'), 'app.mts'], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 60_000,
-    })
+    const out = execFileSync(
+      process.execPath,
+      ['--import', join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs'), 'app.mts'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    )
     assert.equal(out.trim(), 'helpdesk 1 1 customer.created invalid_input function')
   } finally {
     rmSync(dir, { recursive: true, force: true })

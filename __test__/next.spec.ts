@@ -1,8 +1,8 @@
 // Route handlers (`@support/stripe-connect/next`) against a hand-written fake client: every branch,
 // with exact statuses, headers (cookie attributes) and bodies.
 
-import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
 
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -10,234 +10,269 @@ import {
   createRouteHandlers,
   type ConnectClient,
   type RouteHandlerOptions,
-} from '../bindings/src/next.js';
+} from '../bindings/src/next.js'
 
-const CALLBACK_PATH = '/api/stripe/connect/callback';
-const SETTINGS_PATH = '/settings/integrations';
-const ORIGIN = 'https://support.example.com';
-const STRIPE_URL = 'https://connect.stripe.com/oauth/authorize?response_type=code&client_id=ca_test&state=st_1';
+const CALLBACK_PATH = '/api/stripe/connect/callback'
+const SETTINGS_PATH = '/settings/integrations'
+const ORIGIN = 'https://support.example.com'
+const STRIPE_URL =
+  'https://connect.stripe.com/oauth/authorize?response_type=code&client_id=ca_test&state=st_1'
 
 class CodedError extends Error {
   constructor(
     public code: string,
     message = `failed: ${code}`,
   ) {
-    super(message);
+    super(message)
   }
 }
 
 /** A stand-in for `StripeConnect`: records calls, answers what the test sets. */
 class FakeClient implements ConnectClient {
-  authorizeCalls: Array<{ appSlug: string }> = [];
-  callbackCalls: Array<{ query: URLSearchParams; state: string | null | undefined }> = [];
-  webhookCalls: Array<{ payload: Buffer; header: string | null | undefined }> = [];
-  state = 'st_1.abc-DEF_ghi';
-  authorizeError: unknown = null;
-  callbackError: unknown = null;
-  webhookError: unknown = null;
-  webhookOutcome: unknown = { outcome: 'dispute_recorded', eventId: 'evt_1' };
+  authorizeCalls: Array<{ appSlug: string }> = []
+  callbackCalls: Array<{ query: URLSearchParams; state: string | null | undefined }> = []
+  webhookCalls: Array<{ payload: Buffer; header: string | null | undefined }> = []
+  state = 'st_1.abc-DEF_ghi'
+  authorizeError: unknown = null
+  callbackError: unknown = null
+  webhookError: unknown = null
+  webhookOutcome: unknown = { outcome: 'dispute_recorded', eventId: 'evt_1' }
 
   authorizeUrl(options: { appSlug: string }): { url: string; state: string } {
-    this.authorizeCalls.push(options);
-    if (this.authorizeError !== null) throw this.authorizeError;
-    return { url: STRIPE_URL, state: this.state };
+    this.authorizeCalls.push(options)
+    if (this.authorizeError !== null) throw this.authorizeError
+    return { url: STRIPE_URL, state: this.state }
   }
 
   async handleCallback(options: { query: URLSearchParams; state: string | null | undefined }) {
-    this.callbackCalls.push(options);
-    if (this.callbackError !== null) throw this.callbackError;
-    return { appSlug: 'helper', accountId: 'acct_1', livemode: false, scope: 'read_write' };
+    this.callbackCalls.push(options)
+    if (this.callbackError !== null) throw this.callbackError
+    return { appSlug: 'helper', accountId: 'acct_1', livemode: false, scope: 'read_write' }
   }
 
   async handleWebhook(payload: Buffer, header: string | null | undefined): Promise<unknown> {
-    this.webhookCalls.push({ payload, header });
-    if (this.webhookError !== null) throw this.webhookError;
-    return this.webhookOutcome;
+    this.webhookCalls.push({ payload, header })
+    if (this.webhookError !== null) throw this.webhookError
+    return this.webhookOutcome
   }
 }
 
 function setup(options: Partial<RouteHandlerOptions> = {}) {
-  const client = new FakeClient();
-  const errors: Array<{ error: unknown; route: string }> = [];
+  const client = new FakeClient()
+  const errors: Array<{ error: unknown; route: string }> = []
   const routes = createRouteHandlers(client, {
     settingsPath: SETTINGS_PATH,
     callbackPath: CALLBACK_PATH,
     onError: (error, route) => errors.push({ error, route }),
     ...options,
-  });
-  return { client, routes, errors };
+  })
+  return { client, routes, errors }
 }
 
 async function body(res: Response): Promise<unknown> {
-  assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
-  return JSON.parse(await res.text());
+  assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
+  return JSON.parse(await res.text())
 }
 
-const COOKIE_SECURE = `stripe_connect_state=st_1.abc-DEF_ghi; Path=${CALLBACK_PATH}; Max-Age=600; HttpOnly; SameSite=Lax; Secure`;
-const CLEAR_SECURE = `stripe_connect_state=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax; Secure`;
+const COOKIE_SECURE = `stripe_connect_state=st_1.abc-DEF_ghi; Path=${CALLBACK_PATH}; Max-Age=600; HttpOnly; SameSite=Lax; Secure`
+const CLEAR_SECURE = `stripe_connect_state=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax; Secure`
 
 describe('authorize', () => {
   test('307 to Stripe with the state in an httpOnly, Lax, Secure cookie limited to the callback path', async () => {
-    const { client, routes } = setup();
-    const res = await routes.authorize(new Request(`${ORIGIN}/api/stripe/connect/authorize?appSlug=helper`));
-    assert.equal(res.status, 307);
-    assert.equal(res.headers.get('location'), STRIPE_URL);
-    assert.equal(res.headers.get('set-cookie'), COOKIE_SECURE);
-    assert.equal(res.headers.get('cache-control'), 'no-store');
-    assert.equal(await res.text(), '');
-    assert.deepEqual(client.authorizeCalls, [{ appSlug: 'helper' }]);
-  });
+    const { client, routes } = setup()
+    const res = await routes.authorize(
+      new Request(`${ORIGIN}/api/stripe/connect/authorize?appSlug=helper`),
+    )
+    assert.equal(res.status, 307)
+    assert.equal(res.headers.get('location'), STRIPE_URL)
+    assert.equal(res.headers.get('set-cookie'), COOKIE_SECURE)
+    assert.equal(res.headers.get('cache-control'), 'no-store')
+    assert.equal(await res.text(), '')
+    assert.deepEqual(client.authorizeCalls, [{ appSlug: 'helper' }])
+  })
 
   test('no Secure on http://localhost, 127.0.0.1 and [::1]; Secure on any other http host', async () => {
-    const { routes } = setup();
-    const insecure = `stripe_connect_state=st_1.abc-DEF_ghi; Path=${CALLBACK_PATH}; Max-Age=600; HttpOnly; SameSite=Lax`;
+    const { routes } = setup()
+    const insecure = `stripe_connect_state=st_1.abc-DEF_ghi; Path=${CALLBACK_PATH}; Max-Age=600; HttpOnly; SameSite=Lax`
     for (const origin of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']) {
-      const res = await routes.authorize(new Request(`${origin}/api/stripe/connect/authorize?appSlug=helper`));
-      assert.equal(res.status, 307, origin);
-      assert.equal(res.headers.get('set-cookie'), insecure, origin);
+      const res = await routes.authorize(
+        new Request(`${origin}/api/stripe/connect/authorize?appSlug=helper`),
+      )
+      assert.equal(res.status, 307, origin)
+      assert.equal(res.headers.get('set-cookie'), insecure, origin)
     }
-    for (const origin of ['http://support.internal:3000', 'https://localhost:3000', 'http://127.0.0.2']) {
-      const res = await routes.authorize(new Request(`${origin}/api/stripe/connect/authorize?appSlug=helper`));
-      assert.equal(res.headers.get('set-cookie'), COOKIE_SECURE, origin);
+    for (const origin of [
+      'http://support.internal:3000',
+      'https://localhost:3000',
+      'http://127.0.0.2',
+    ]) {
+      const res = await routes.authorize(
+        new Request(`${origin}/api/stripe/connect/authorize?appSlug=helper`),
+      )
+      assert.equal(res.headers.get('set-cookie'), COOKIE_SECURE, origin)
     }
-  });
+  })
 
   test('a custom cookie name; a state with cookie-unsafe characters is percent-encoded', async () => {
-    const { client, routes } = setup({ cookieName: '__sc_state' });
-    client.state = 'a b;c=d,e"f';
-    const res = await routes.authorize(new Request(`${ORIGIN}/x?appSlug=helper`));
+    const { client, routes } = setup({ cookieName: '__sc_state' })
+    client.state = 'a b;c=d,e"f'
+    const res = await routes.authorize(new Request(`${ORIGIN}/x?appSlug=helper`))
     assert.equal(
       res.headers.get('set-cookie'),
       `__sc_state=a%20b%3Bc%3Dd%2Ce%22f; Path=${CALLBACK_PATH}; Max-Age=600; HttpOnly; SameSite=Lax; Secure`,
-    );
-  });
+    )
+  })
 
   test('missing or empty appSlug: 400 missing_app, Stripe not involved', async () => {
-    const { client, routes } = setup();
+    const { client, routes } = setup()
     for (const q of ['', '?appSlug=', '?app=helper']) {
-      const res = await routes.authorize(new Request(`${ORIGIN}/api/stripe/connect/authorize${q}`));
-      assert.equal(res.status, 400, q);
-      assert.equal(res.headers.get('set-cookie'), null);
-      assert.deepEqual(await body(res), { error: 'Missing appSlug', code: 'missing_app' });
+      const res = await routes.authorize(new Request(`${ORIGIN}/api/stripe/connect/authorize${q}`))
+      assert.equal(res.status, 400, q)
+      assert.equal(res.headers.get('set-cookie'), null)
+      assert.deepEqual(await body(res), { error: 'Missing appSlug', code: 'missing_app' })
     }
-    assert.equal(client.authorizeCalls.length, 0);
-  });
+    assert.equal(client.authorizeCalls.length, 0)
+  })
 
   test('an appSlug that is not letters, digits, _ - . (max 100): 400 invalid_input', async () => {
-    const { client, routes } = setup();
+    const { client, routes } = setup()
     for (const slug of ['a/b', '../etc', 'a b', 'ä', 'x'.repeat(101), 'a\nb']) {
-      const res = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=${encodeURIComponent(slug)}`));
-      assert.equal(res.status, 400, slug);
-      assert.deepEqual(await body(res), { error: 'Invalid appSlug', code: 'invalid_input' });
+      const res = await routes.authorize(
+        new Request(`${ORIGIN}/a?appSlug=${encodeURIComponent(slug)}`),
+      )
+      assert.equal(res.status, 400, slug)
+      assert.deepEqual(await body(res), { error: 'Invalid appSlug', code: 'invalid_input' })
     }
-    assert.equal(client.authorizeCalls.length, 0);
-    const ok = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=${'x'.repeat(100)}`));
-    assert.equal(ok.status, 307);
-  });
+    assert.equal(client.authorizeCalls.length, 0)
+    const ok = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=${'x'.repeat(100)}`))
+    assert.equal(ok.status, 307)
+  })
 
   test('the client refusing the slug (invalid_input) is a 400; any other client error a 500, reported', async () => {
-    const { client, routes, errors } = setup();
-    client.authorizeError = new CodedError('invalid_input');
-    let res = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=helper`));
-    assert.equal(res.status, 400);
-    assert.deepEqual(await body(res), { error: 'Invalid appSlug', code: 'invalid_input' });
-    assert.equal(errors.length, 0);
+    const { client, routes, errors } = setup()
+    client.authorizeError = new CodedError('invalid_input')
+    let res = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=helper`))
+    assert.equal(res.status, 400)
+    assert.deepEqual(await body(res), { error: 'Invalid appSlug', code: 'invalid_input' })
+    assert.equal(errors.length, 0)
 
-    client.authorizeError = new CodedError('config_invalid');
-    res = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=helper`));
-    assert.equal(res.status, 500);
-    assert.equal(res.headers.get('set-cookie'), null);
-    assert.deepEqual(await body(res), { error: 'Internal error', code: 'config_invalid' });
-    assert.deepEqual(errors.map((e) => [e.route, (e.error as CodedError).code]), [['authorize', 'config_invalid']]);
+    client.authorizeError = new CodedError('config_invalid')
+    res = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=helper`))
+    assert.equal(res.status, 500)
+    assert.equal(res.headers.get('set-cookie'), null)
+    assert.deepEqual(await body(res), { error: 'Internal error', code: 'config_invalid' })
+    assert.deepEqual(
+      errors.map((e) => [e.route, (e.error as CodedError).code]),
+      [['authorize', 'config_invalid']],
+    )
 
-    client.authorizeError = new Error('boom');
-    res = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=helper`));
-    assert.equal(res.status, 500);
-    assert.deepEqual(await body(res), { error: 'Internal error', code: 'internal_error' });
-  });
+    client.authorizeError = new Error('boom')
+    res = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=helper`))
+    assert.equal(res.status, 500)
+    assert.deepEqual(await body(res), { error: 'Internal error', code: 'internal_error' })
+  })
 
   test('canConnect: true proceeds, false is 403, a Response is answered as is, a throw is 500', async () => {
-    const seen: string[] = [];
-    let verdict: boolean | Response | Error = true;
+    const seen: string[] = []
+    let verdict: boolean | Response | Error = true
     const { client, routes, errors } = setup({
       canConnect: async (request, appSlug) => {
-        seen.push(`${new URL(request.url).pathname} ${appSlug}`);
-        if (verdict instanceof Error) throw verdict;
-        return verdict;
+        seen.push(`${new URL(request.url).pathname} ${appSlug}`)
+        if (verdict instanceof Error) throw verdict
+        return verdict
       },
-    });
-    const req = () => new Request(`${ORIGIN}/api/stripe/connect/authorize?appSlug=helper`);
-    assert.equal((await routes.authorize(req())).status, 307);
+    })
+    const req = () => new Request(`${ORIGIN}/api/stripe/connect/authorize?appSlug=helper`)
+    assert.equal((await routes.authorize(req())).status, 307)
 
-    verdict = false;
-    let res = await routes.authorize(req());
-    assert.equal(res.status, 403);
-    assert.equal(res.headers.get('set-cookie'), null);
-    assert.deepEqual(await body(res), { error: 'Forbidden', code: 'forbidden' });
+    verdict = false
+    let res = await routes.authorize(req())
+    assert.equal(res.status, 403)
+    assert.equal(res.headers.get('set-cookie'), null)
+    assert.deepEqual(await body(res), { error: 'Forbidden', code: 'forbidden' })
 
-    verdict = new Response(null, { status: 302, headers: { location: '/login' } });
-    res = await routes.authorize(req());
-    assert.equal(res.status, 302);
-    assert.equal(res.headers.get('location'), '/login');
+    verdict = new Response(null, { status: 302, headers: { location: '/login' } })
+    res = await routes.authorize(req())
+    assert.equal(res.status, 302)
+    assert.equal(res.headers.get('location'), '/login')
 
-    verdict = new Error('session store down');
-    res = await routes.authorize(req());
-    assert.equal(res.status, 500);
-    assert.deepEqual(await body(res), { error: 'Internal error', code: 'internal_error' });
-    assert.equal(errors.length, 1);
+    verdict = new Error('session store down')
+    res = await routes.authorize(req())
+    assert.equal(res.status, 500)
+    assert.deepEqual(await body(res), { error: 'Internal error', code: 'internal_error' })
+    assert.equal(errors.length, 1)
 
-    assert.deepEqual(seen, Array(4).fill('/api/stripe/connect/authorize helper'));
-    assert.equal(client.authorizeCalls.length, 1, 'Stripe is only asked when allowed');
-  });
+    assert.deepEqual(seen, Array(4).fill('/api/stripe/connect/authorize helper'))
+    assert.equal(client.authorizeCalls.length, 1, 'Stripe is only asked when allowed')
+  })
 
   test('canConnect is not asked for a missing or invalid slug', async () => {
-    let asked = 0;
-    const { routes } = setup({ canConnect: () => (asked++, true) });
-    await routes.authorize(new Request(`${ORIGIN}/a`));
-    await routes.authorize(new Request(`${ORIGIN}/a?appSlug=a/b`));
-    assert.equal(asked, 0);
-  });
-});
+    let asked = 0
+    const { routes } = setup({ canConnect: () => (asked++, true) })
+    await routes.authorize(new Request(`${ORIGIN}/a`))
+    await routes.authorize(new Request(`${ORIGIN}/a?appSlug=a/b`))
+    assert.equal(asked, 0)
+  })
+})
 
 describe('callback', () => {
-  const cbUrl = (q: string, origin = ORIGIN) => `${origin}${CALLBACK_PATH}${q}`;
+  const cbUrl = (q: string, origin = ORIGIN) => `${origin}${CALLBACK_PATH}${q}`
   const withCookie = (url: string, cookie: string | null) =>
-    new Request(url, cookie === null ? {} : { headers: { cookie } });
+    new Request(url, cookie === null ? {} : { headers: { cookie } })
 
   test('success: 303 to the settings path with success=connected&app=<slug>, cookie cleared', async () => {
-    const { client, routes } = setup();
+    const { client, routes } = setup()
     const res = await routes.callback(
-      withCookie(cbUrl('?code=ac_123&scope=read_write&state=st_1.abc-DEF_ghi'), 'other=1; stripe_connect_state=st_1.abc-DEF_ghi; x=y'),
-    );
-    assert.equal(res.status, 303);
-    assert.equal(res.headers.get('location'), `${ORIGIN}${SETTINGS_PATH}?success=connected&app=helper`);
-    assert.equal(res.headers.get('set-cookie'), CLEAR_SECURE);
-    assert.equal(res.headers.get('cache-control'), 'no-store');
-    assert.equal(client.callbackCalls.length, 1);
-    const call = client.callbackCalls[0]!;
-    assert.ok(call.query instanceof URLSearchParams);
-    assert.deepEqual([...call.query], [['code', 'ac_123'], ['scope', 'read_write'], ['state', 'st_1.abc-DEF_ghi']]);
-    assert.equal(call.state, 'st_1.abc-DEF_ghi');
-  });
+      withCookie(
+        cbUrl('?code=ac_123&scope=read_write&state=st_1.abc-DEF_ghi'),
+        'other=1; stripe_connect_state=st_1.abc-DEF_ghi; x=y',
+      ),
+    )
+    assert.equal(res.status, 303)
+    assert.equal(
+      res.headers.get('location'),
+      `${ORIGIN}${SETTINGS_PATH}?success=connected&app=helper`,
+    )
+    assert.equal(res.headers.get('set-cookie'), CLEAR_SECURE)
+    assert.equal(res.headers.get('cache-control'), 'no-store')
+    assert.equal(client.callbackCalls.length, 1)
+    const call = client.callbackCalls[0]!
+    assert.ok(call.query instanceof URLSearchParams)
+    assert.deepEqual(
+      [...call.query],
+      [
+        ['code', 'ac_123'],
+        ['scope', 'read_write'],
+        ['state', 'st_1.abc-DEF_ghi'],
+      ],
+    )
+    assert.equal(call.state, 'st_1.abc-DEF_ghi')
+  })
 
   test('the cookie value is percent-decoded (and unquoted) before it reaches the client', async () => {
-    const { client, routes } = setup();
-    await routes.callback(withCookie(cbUrl('?code=ac_1&state=s'), 'stripe_connect_state=a%20b%3Bc'));
-    await routes.callback(withCookie(cbUrl('?code=ac_1&state=s'), 'stripe_connect_state="quoted"'));
-    assert.deepEqual(client.callbackCalls.map((c) => c.state), ['a b;c', 'quoted']);
-  });
+    const { client, routes } = setup()
+    await routes.callback(withCookie(cbUrl('?code=ac_1&state=s'), 'stripe_connect_state=a%20b%3Bc'))
+    await routes.callback(withCookie(cbUrl('?code=ac_1&state=s'), 'stripe_connect_state="quoted"'))
+    assert.deepEqual(
+      client.callbackCalls.map((c) => c.state),
+      ['a b;c', 'quoted'],
+    )
+  })
 
   test('no state cookie: the client gets null (and decides), the cookie is still cleared', async () => {
-    const { client, routes } = setup();
-    client.callbackError = new CodedError('oauth_invalid_state');
+    const { client, routes } = setup()
+    client.callbackError = new CodedError('oauth_invalid_state')
     for (const cookie of [null, 'unrelated=1', 'stripe_connect_state=']) {
-      const res = await routes.callback(withCookie(cbUrl('?code=ac_1&state=s'), cookie));
-      assert.equal(res.status, 303);
-      assert.equal(res.headers.get('location'), `${ORIGIN}${SETTINGS_PATH}?error=invalid_state`);
-      assert.equal(res.headers.get('set-cookie'), CLEAR_SECURE);
+      const res = await routes.callback(withCookie(cbUrl('?code=ac_1&state=s'), cookie))
+      assert.equal(res.status, 303)
+      assert.equal(res.headers.get('location'), `${ORIGIN}${SETTINGS_PATH}?error=invalid_state`)
+      assert.equal(res.headers.get('set-cookie'), CLEAR_SECURE)
     }
-    assert.deepEqual(client.callbackCalls.map((c) => c.state), [null, null, null]);
-  });
+    assert.deepEqual(
+      client.callbackCalls.map((c) => c.state),
+      [null, null, null],
+    )
+  })
 
   const mapping: Array<[string | undefined, string]> = [
     ['oauth_access_denied', 'denied'],
@@ -255,139 +290,244 @@ describe('callback', () => {
     ['invalid_input', 'oauth_failed'],
     ['config_invalid', 'oauth_failed'],
     [undefined, 'oauth_failed'],
-  ];
+  ]
 
   test('error codes map to the settings page codes; the cookie is cleared on every outcome', async () => {
     for (const [code, expected] of mapping) {
-      const { client, routes, errors } = setup();
-      client.callbackError = code === undefined ? new TypeError('not a StripeConnectError') : new CodedError(code);
-      const res = await routes.callback(withCookie(cbUrl('?error=access_denied&state=s'), 'stripe_connect_state=s'));
-      assert.equal(res.status, 303, String(code));
-      assert.equal(res.headers.get('location'), `${ORIGIN}${SETTINGS_PATH}?error=${expected}`, String(code));
-      assert.equal(res.headers.get('set-cookie'), CLEAR_SECURE, String(code));
+      const { client, routes, errors } = setup()
+      client.callbackError =
+        code === undefined ? new TypeError('not a StripeConnectError') : new CodedError(code)
+      const res = await routes.callback(
+        withCookie(cbUrl('?error=access_denied&state=s'), 'stripe_connect_state=s'),
+      )
+      assert.equal(res.status, 303, String(code))
+      assert.equal(
+        res.headers.get('location'),
+        `${ORIGIN}${SETTINGS_PATH}?error=${expected}`,
+        String(code),
+      )
+      assert.equal(res.headers.get('set-cookie'), CLEAR_SECURE, String(code))
       // Only unexpected failures are reported to onError (a user declining is not an incident).
-      assert.equal(errors.length, expected === 'oauth_failed' ? 1 : 0, String(code));
-      assert.equal(callbackErrorCode(code), expected);
+      assert.equal(errors.length, expected === 'oauth_failed' ? 1 : 0, String(code))
+      assert.equal(callbackErrorCode(code), expected)
     }
-  });
+  })
 
   test('no open redirect: redirect/next/returnTo parameters and a forged Host-like path are ignored', async () => {
-    const { routes } = setup();
+    const { routes } = setup()
     const q =
-      '?code=ac_1&state=s&redirect=https://evil.example/x&next=//evil.example&returnTo=https%3A%2F%2Fevil.example&redirect_uri=https://evil.example&settingsPath=//evil.example';
-    const res = await routes.callback(withCookie(cbUrl(q), 'stripe_connect_state=s'));
-    const location = new URL(res.headers.get('location')!);
-    assert.equal(location.origin, ORIGIN);
-    assert.equal(location.pathname, SETTINGS_PATH);
-    assert.deepEqual([...location.searchParams], [['success', 'connected'], ['app', 'helper']]);
-  });
+      '?code=ac_1&state=s&redirect=https://evil.example/x&next=//evil.example&returnTo=https%3A%2F%2Fevil.example&redirect_uri=https://evil.example&settingsPath=//evil.example'
+    const res = await routes.callback(withCookie(cbUrl(q), 'stripe_connect_state=s'))
+    const location = new URL(res.headers.get('location')!)
+    assert.equal(location.origin, ORIGIN)
+    assert.equal(location.pathname, SETTINGS_PATH)
+    assert.deepEqual(
+      [...location.searchParams],
+      [
+        ['success', 'connected'],
+        ['app', 'helper'],
+      ],
+    )
+  })
 
   test('on http://localhost the cleared cookie has no Secure; the redirect stays on the request origin', async () => {
-    const { routes } = setup();
-    const res = await routes.callback(withCookie(cbUrl('?code=ac_1&state=s', 'http://localhost:3000'), 'stripe_connect_state=s'));
-    assert.equal(res.headers.get('location'), `http://localhost:3000${SETTINGS_PATH}?success=connected&app=helper`);
-    assert.equal(res.headers.get('set-cookie'), `stripe_connect_state=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax`);
-  });
+    const { routes } = setup()
+    const res = await routes.callback(
+      withCookie(cbUrl('?code=ac_1&state=s', 'http://localhost:3000'), 'stripe_connect_state=s'),
+    )
+    assert.equal(
+      res.headers.get('location'),
+      `http://localhost:3000${SETTINGS_PATH}?success=connected&app=helper`,
+    )
+    assert.equal(
+      res.headers.get('set-cookie'),
+      `stripe_connect_state=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax`,
+    )
+  })
 
   test('a settings path with its own query keeps it; a configured origin wins over the request origin', async () => {
-    const { routes } = setup({ settingsPath: '/settings?tab=stripe#top', origin: 'https://app.example.com/ignored/path' });
-    const res = await routes.callback(withCookie(cbUrl('?code=ac_1&state=s', 'http://10.0.0.7:3000'), 'stripe_connect_state=s'));
-    assert.equal(res.headers.get('location'), 'https://app.example.com/settings?tab=stripe&success=connected&app=helper#top');
-  });
+    const { routes } = setup({
+      settingsPath: '/settings?tab=stripe#top',
+      origin: 'https://app.example.com/ignored/path',
+    })
+    const res = await routes.callback(
+      withCookie(cbUrl('?code=ac_1&state=s', 'http://10.0.0.7:3000'), 'stripe_connect_state=s'),
+    )
+    assert.equal(
+      res.headers.get('location'),
+      'https://app.example.com/settings?tab=stripe&success=connected&app=helper#top',
+    )
+  })
 
   test('a custom cookie name is read and cleared', async () => {
-    const { client, routes } = setup({ cookieName: 'sc' });
-    const res = await routes.callback(withCookie(cbUrl('?code=ac_1&state=s'), 'stripe_connect_state=wrong; sc=right'));
-    assert.equal(client.callbackCalls[0]!.state, 'right');
-    assert.equal(res.headers.get('set-cookie'), `sc=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax; Secure`);
-  });
-});
+    const { client, routes } = setup({ cookieName: 'sc' })
+    const res = await routes.callback(
+      withCookie(cbUrl('?code=ac_1&state=s'), 'stripe_connect_state=wrong; sc=right'),
+    )
+    assert.equal(client.callbackCalls[0]!.state, 'right')
+    assert.equal(
+      res.headers.get('set-cookie'),
+      `sc=; Path=${CALLBACK_PATH}; Max-Age=0; HttpOnly; SameSite=Lax; Secure`,
+    )
+  })
+})
 
 describe('construction', () => {
-  const client = new FakeClient();
+  const client = new FakeClient()
   const make = (o: Partial<RouteHandlerOptions>) => () =>
-    createRouteHandlers(client, { settingsPath: SETTINGS_PATH, callbackPath: CALLBACK_PATH, ...o });
+    createRouteHandlers(client, { settingsPath: SETTINGS_PATH, callbackPath: CALLBACK_PATH, ...o })
 
   test('settingsPath must be a same-origin absolute path', () => {
-    for (const bad of ['https://evil.example/settings', '//evil.example/settings', '/\\evil.example', 'settings', '', 'javascript:alert(1)', '/ok\r\nx', ' /settings']) {
-      assert.throws(make({ settingsPath: bad }), (e: unknown) => e instanceof TypeError && /settingsPath/.test(e.message), JSON.stringify(bad));
+    for (const bad of [
+      'https://evil.example/settings',
+      '//evil.example/settings',
+      '/\\evil.example',
+      'settings',
+      '',
+      'javascript:alert(1)',
+      '/ok\r\nx',
+      ' /settings',
+    ]) {
+      assert.throws(
+        make({ settingsPath: bad }),
+        (e: unknown) => e instanceof TypeError && /settingsPath/.test(e.message),
+        JSON.stringify(bad),
+      )
     }
-    assert.throws(make({ settingsPath: undefined as unknown as string }), /settingsPath is required/);
-    for (const ok of ['/', '/settings', '/settings/apps?tab=stripe', '/a/../b']) make({ settingsPath: ok })();
-  });
+    assert.throws(
+      make({ settingsPath: undefined as unknown as string }),
+      /settingsPath is required/,
+    )
+    for (const ok of ['/', '/settings', '/settings/apps?tab=stripe', '/a/../b'])
+      make({ settingsPath: ok })()
+  })
 
   test('callbackPath must be a plain same-origin path (it is the cookie Path)', () => {
-    for (const bad of ['https://x.example/cb', '//cb', 'cb', '/cb?x=1', '/cb#x', '/cb;Domain=evil', '/c b', '/cb,x']) {
-      assert.throws(make({ callbackPath: bad }), (e: unknown) => e instanceof TypeError && /callbackPath/.test(e.message), bad);
+    for (const bad of [
+      'https://x.example/cb',
+      '//cb',
+      'cb',
+      '/cb?x=1',
+      '/cb#x',
+      '/cb;Domain=evil',
+      '/c b',
+      '/cb,x',
+    ]) {
+      assert.throws(
+        make({ callbackPath: bad }),
+        (e: unknown) => e instanceof TypeError && /callbackPath/.test(e.message),
+        bad,
+      )
     }
-  });
+  })
 
   test('cookieName, maxBodyBytes, origin and the client are checked', () => {
-    for (const bad of ['', 'a b', 'a;b', 'a=b', 'ä']) assert.throws(make({ cookieName: bad }), /cookieName/, bad);
-    for (const bad of [0, -1, 1.5, Number.NaN, Infinity]) assert.throws(make({ maxBodyBytes: bad }), /maxBodyBytes/, String(bad));
-    for (const bad of ['evil', 'javascript:alert(1)', 'file:///etc']) assert.throws(make({ origin: bad }), /origin/, bad);
-    assert.throws(() => createRouteHandlers({} as ConnectClient, { settingsPath: '/s', callbackPath: '/c' }), /no authorizeUrl\(\) method/);
-    assert.throws(() => createRouteHandlers(null as unknown as ConnectClient, { settingsPath: '/s', callbackPath: '/c' }), /StripeConnect instance/);
-  });
-});
+    for (const bad of ['', 'a b', 'a;b', 'a=b', 'ä'])
+      assert.throws(make({ cookieName: bad }), /cookieName/, bad)
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity])
+      assert.throws(make({ maxBodyBytes: bad }), /maxBodyBytes/, String(bad))
+    for (const bad of ['evil', 'javascript:alert(1)', 'file:///etc'])
+      assert.throws(make({ origin: bad }), /origin/, bad)
+    assert.throws(
+      () => createRouteHandlers({} as ConnectClient, { settingsPath: '/s', callbackPath: '/c' }),
+      /no authorizeUrl\(\) method/,
+    )
+    assert.throws(
+      () =>
+        createRouteHandlers(null as unknown as ConnectClient, {
+          settingsPath: '/s',
+          callbackPath: '/c',
+        }),
+      /StripeConnect instance/,
+    )
+  })
+})
 
 describe('webhook', () => {
-  const HEADER = 't=1700000000,v1=' + 'a'.repeat(64);
-  const post = (payload: string | Uint8Array | null, headers: Record<string, string> = { 'stripe-signature': HEADER }) =>
-    new Request(`${ORIGIN}/api/stripe/webhooks`, { method: 'POST', headers, body: payload });
+  const HEADER = 't=1700000000,v1=' + 'a'.repeat(64)
+  const post = (
+    payload: string | Uint8Array | null,
+    headers: Record<string, string> = { 'stripe-signature': HEADER },
+  ) => new Request(`${ORIGIN}/api/stripe/webhooks`, { method: 'POST', headers, body: payload })
 
   /** A body sent in chunks without Content-Length (chunked transfer). */
-  function streamed(chunks: Uint8Array[], headers: Record<string, string> = { 'stripe-signature': HEADER }): Request {
-    let i = 0;
+  function streamed(
+    chunks: Uint8Array[],
+    headers: Record<string, string> = { 'stripe-signature': HEADER },
+  ): Request {
+    let i = 0
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (i < chunks.length) controller.enqueue(chunks[i++]!);
-        else controller.close();
+        if (i < chunks.length) controller.enqueue(chunks[i++]!)
+        else controller.close()
       },
-    });
-    return new Request(`${ORIGIN}/api/stripe/webhooks`, { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
+    })
+    return new Request(`${ORIGIN}/api/stripe/webhooks`, {
+      method: 'POST',
+      headers,
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
   }
 
   test('200 {received:true}; the client gets the raw bytes, byte for byte, and the header', async () => {
-    const { client, routes } = setup();
-    const raw = Buffer.concat([Buffer.from('{\r\n  "id": "evt_1",\n  "name": "Zoë ✓"  }\n'), Buffer.from([0xff, 0xfe])]);
-    const res = await routes.webhook(post(raw));
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get('cache-control'), 'no-store');
-    assert.deepEqual(await body(res), { received: true });
-    assert.equal(client.webhookCalls.length, 1);
-    assert.ok(Buffer.isBuffer(client.webhookCalls[0]!.payload));
-    assert.ok(client.webhookCalls[0]!.payload.equals(raw));
-    assert.equal(client.webhookCalls[0]!.header, HEADER);
-  });
+    const { client, routes } = setup()
+    const raw = Buffer.concat([
+      Buffer.from('{\r\n  "id": "evt_1",\n  "name": "Zoë ✓"  }\n'),
+      Buffer.from([0xff, 0xfe]),
+    ])
+    const res = await routes.webhook(post(raw))
+    assert.equal(res.status, 200)
+    assert.equal(res.headers.get('cache-control'), 'no-store')
+    assert.deepEqual(await body(res), { received: true })
+    assert.equal(client.webhookCalls.length, 1)
+    assert.ok(Buffer.isBuffer(client.webhookCalls[0]!.payload))
+    assert.ok(client.webhookCalls[0]!.payload.equals(raw))
+    assert.equal(client.webhookCalls[0]!.header, HEADER)
+  })
 
   test('duplicates, ignored events and disconnects are all 200 {received:true}', async () => {
-    const { client, routes } = setup();
+    const { client, routes } = setup()
     for (const outcome of [
       { outcome: 'duplicate', eventId: 'evt_1', eventType: 'charge.dispute.created' },
-      { outcome: 'ignored', eventId: 'evt_2', eventType: 'customer.created', reason: 'unhandled_type' },
-      { outcome: 'ignored', eventId: 'evt_3', eventType: 'charge.dispute.created', reason: 'livemode_mismatch' },
+      {
+        outcome: 'ignored',
+        eventId: 'evt_2',
+        eventType: 'customer.created',
+        reason: 'unhandled_type',
+      },
+      {
+        outcome: 'ignored',
+        eventId: 'evt_3',
+        eventType: 'charge.dispute.created',
+        reason: 'livemode_mismatch',
+      },
       { outcome: 'disconnected', eventId: 'evt_4', accountId: 'acct_1', appSlug: null },
     ]) {
-      client.webhookOutcome = outcome;
-      const res = await routes.webhook(post('{}'));
-      assert.equal(res.status, 200, outcome.outcome);
-      assert.deepEqual(await body(res), { received: true });
+      client.webhookOutcome = outcome
+      const res = await routes.webhook(post('{}'))
+      assert.equal(res.status, 200, outcome.outcome)
+      assert.deepEqual(await body(res), { received: true })
     }
-  });
+  })
 
   test('missing or empty Stripe-Signature: 400 Missing signature, nothing verified', async () => {
-    const { client, routes } = setup();
-    for (const headers of [{}, { 'stripe-signature': '' }, { 'stripe-signature': '   ' }] as Array<Record<string, string>>) {
-      const res = await routes.webhook(post('{}', headers));
-      assert.equal(res.status, 400);
-      assert.deepEqual(await body(res), { error: 'Missing signature', code: 'webhook_missing_header' });
+    const { client, routes } = setup()
+    for (const headers of [{}, { 'stripe-signature': '' }, { 'stripe-signature': '   ' }] as Array<
+      Record<string, string>
+    >) {
+      const res = await routes.webhook(post('{}', headers))
+      assert.equal(res.status, 400)
+      assert.deepEqual(await body(res), {
+        error: 'Missing signature',
+        code: 'webhook_missing_header',
+      })
     }
-    assert.equal(client.webhookCalls.length, 0);
-  });
+    assert.equal(client.webhookCalls.length, 0)
+  })
 
   test('every webhook_* verification code is 400 Invalid signature with the code', async () => {
-    const { client, routes, errors } = setup();
+    const { client, routes, errors } = setup()
     for (const code of [
       'webhook_malformed_header',
       'webhook_no_v1_signature',
@@ -396,133 +536,176 @@ describe('webhook', () => {
       'webhook_invalid_payload',
       'webhook_thin_event',
     ]) {
-      client.webhookError = new CodedError(code);
-      const res = await routes.webhook(post('{}'));
-      assert.equal(res.status, 400, code);
-      assert.deepEqual(await body(res), { error: 'Invalid signature', code });
+      client.webhookError = new CodedError(code)
+      const res = await routes.webhook(post('{}'))
+      assert.equal(res.status, 400, code)
+      assert.deepEqual(await body(res), { error: 'Invalid signature', code })
     }
-    client.webhookError = new CodedError('webhook_missing_header');
-    const res = await routes.webhook(post('{}'));
-    assert.equal(res.status, 400);
-    assert.deepEqual(await body(res), { error: 'Missing signature', code: 'webhook_missing_header' });
-    assert.equal(errors.length, 0, 'bad deliveries are not incidents');
-  });
+    client.webhookError = new CodedError('webhook_missing_header')
+    const res = await routes.webhook(post('{}'))
+    assert.equal(res.status, 400)
+    assert.deepEqual(await body(res), {
+      error: 'Missing signature',
+      code: 'webhook_missing_header',
+    })
+    assert.equal(errors.length, 0, 'bad deliveries are not incidents')
+  })
 
   test('store_failed and anything unexpected are 500 (Stripe redelivers), reported to onError', async () => {
-    const { client, routes, errors } = setup();
+    const { client, routes, errors } = setup()
     const cases: Array<[unknown, string]> = [
-      [new CodedError('store_failed', 'connections.clear_by_account failed: ECONNREFUSED'), 'store_failed'],
+      [
+        new CodedError('store_failed', 'connections.clear_by_account failed: ECONNREFUSED'),
+        'store_failed',
+      ],
       [new CodedError('config_invalid'), 'config_invalid'],
       [new Error('no code'), 'internal_error'],
       ['a string', 'internal_error'],
-    ];
+    ]
     for (const [error, code] of cases) {
-      client.webhookError = error;
-      const res = await routes.webhook(post('{}'));
-      assert.equal(res.status, 500, code);
-      assert.deepEqual(await body(res), { error: 'Webhook handler failed', code });
+      client.webhookError = error
+      const res = await routes.webhook(post('{}'))
+      assert.equal(res.status, 500, code)
+      assert.deepEqual(await body(res), { error: 'Webhook handler failed', code })
     }
-    assert.deepEqual(errors.map((e) => e.route), ['webhook', 'webhook', 'webhook', 'webhook']);
-  });
+    assert.deepEqual(
+      errors.map((e) => e.route),
+      ['webhook', 'webhook', 'webhook', 'webhook'],
+    )
+  })
 
   test('Content-Length over the limit: 413 before reading or verifying', async () => {
-    const { client, routes } = setup({ maxBodyBytes: 10 });
-    const res = await routes.webhook(post('x'.repeat(11), { 'stripe-signature': HEADER, 'content-length': '11' }));
-    assert.equal(res.status, 413);
-    assert.deepEqual(await body(res), { error: 'Payload too large', code: 'payload_too_large', maxBytes: 10 });
+    const { client, routes } = setup({ maxBodyBytes: 10 })
+    const res = await routes.webhook(
+      post('x'.repeat(11), { 'stripe-signature': HEADER, 'content-length': '11' }),
+    )
+    assert.equal(res.status, 413)
+    assert.deepEqual(await body(res), {
+      error: 'Payload too large',
+      code: 'payload_too_large',
+      maxBytes: 10,
+    })
     // Over the limit wins over a missing signature: it is never looked at.
-    const noSig = await routes.webhook(post('x'.repeat(11), { 'content-length': '11' }));
-    assert.equal(noSig.status, 413);
-    assert.equal(client.webhookCalls.length, 0);
-  });
+    const noSig = await routes.webhook(post('x'.repeat(11), { 'content-length': '11' }))
+    assert.equal(noSig.status, 413)
+    assert.equal(client.webhookCalls.length, 0)
+  })
 
   test('a streamed body without Content-Length is counted while read: 413 once past the limit', async () => {
-    const { client, routes } = setup({ maxBodyBytes: 10 });
-    const res = await routes.webhook(streamed([Buffer.from('12345'), Buffer.from('67890'), Buffer.from('X')]));
-    assert.equal(res.status, 413);
-    assert.deepEqual(await body(res), { error: 'Payload too large', code: 'payload_too_large', maxBytes: 10 });
-    assert.equal(client.webhookCalls.length, 0);
+    const { client, routes } = setup({ maxBodyBytes: 10 })
+    const res = await routes.webhook(
+      streamed([Buffer.from('12345'), Buffer.from('67890'), Buffer.from('X')]),
+    )
+    assert.equal(res.status, 413)
+    assert.deepEqual(await body(res), {
+      error: 'Payload too large',
+      code: 'payload_too_large',
+      maxBytes: 10,
+    })
+    assert.equal(client.webhookCalls.length, 0)
 
-    const exact = await routes.webhook(streamed([Buffer.from('12345'), Buffer.from('67890')]));
-    assert.equal(exact.status, 200);
-    assert.equal(client.webhookCalls[0]!.payload.toString(), '1234567890');
-  });
+    const exact = await routes.webhook(streamed([Buffer.from('12345'), Buffer.from('67890')]))
+    assert.equal(exact.status, 200)
+    assert.equal(client.webhookCalls[0]!.payload.toString(), '1234567890')
+  })
 
   test('a Content-Length that lies (smaller than the body) does not get past the count', async () => {
-    const { client, routes } = setup({ maxBodyBytes: 10 });
-    const res = await routes.webhook(streamed([Buffer.alloc(8), Buffer.alloc(8)], { 'stripe-signature': HEADER, 'content-length': '5' }));
-    assert.equal(res.status, 413);
-    assert.equal(client.webhookCalls.length, 0);
-  });
+    const { client, routes } = setup({ maxBodyBytes: 10 })
+    const res = await routes.webhook(
+      streamed([Buffer.alloc(8), Buffer.alloc(8)], {
+        'stripe-signature': HEADER,
+        'content-length': '5',
+      }),
+    )
+    assert.equal(res.status, 413)
+    assert.equal(client.webhookCalls.length, 0)
+  })
 
   test('the default limit is 1 MiB: exactly 1 MiB passes, one byte more is 413', async () => {
-    const { client, routes } = setup();
-    assert.equal(DEFAULT_MAX_BODY_BYTES, 1024 * 1024);
-    const ok = await routes.webhook(post(Buffer.alloc(DEFAULT_MAX_BODY_BYTES, 0x20)));
-    assert.equal(ok.status, 200);
-    const big = await routes.webhook(post(Buffer.alloc(DEFAULT_MAX_BODY_BYTES + 1, 0x20)));
-    assert.equal(big.status, 413);
-    const bigStream = await routes.webhook(streamed([Buffer.alloc(DEFAULT_MAX_BODY_BYTES), Buffer.alloc(1)]));
-    assert.equal(bigStream.status, 413);
-    assert.equal(client.webhookCalls.length, 1);
-  });
+    const { client, routes } = setup()
+    assert.equal(DEFAULT_MAX_BODY_BYTES, 1024 * 1024)
+    const ok = await routes.webhook(post(Buffer.alloc(DEFAULT_MAX_BODY_BYTES, 0x20)))
+    assert.equal(ok.status, 200)
+    const big = await routes.webhook(post(Buffer.alloc(DEFAULT_MAX_BODY_BYTES + 1, 0x20)))
+    assert.equal(big.status, 413)
+    const bigStream = await routes.webhook(
+      streamed([Buffer.alloc(DEFAULT_MAX_BODY_BYTES), Buffer.alloc(1)]),
+    )
+    assert.equal(bigStream.status, 413)
+    assert.equal(client.webhookCalls.length, 1)
+  })
 
   test('an empty body is passed through (the client reports it as invalid)', async () => {
-    const { client, routes } = setup();
-    client.webhookError = new CodedError('webhook_signature_mismatch');
-    const res = await routes.webhook(post(null));
-    assert.equal(res.status, 400);
-    assert.equal(client.webhookCalls[0]!.payload.length, 0);
-  });
+    const { client, routes } = setup()
+    client.webhookError = new CodedError('webhook_signature_mismatch')
+    const res = await routes.webhook(post(null))
+    assert.equal(res.status, 400)
+    assert.equal(client.webhookCalls[0]!.payload.length, 0)
+  })
 
   test('a body stream that fails mid-read is a 400, reported, and nothing is verified', async () => {
-    const { client, routes, errors } = setup();
+    const { client, routes, errors } = setup()
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(Buffer.from('{"id":'));
-        controller.error(new Error('socket hang up'));
+        controller.enqueue(Buffer.from('{"id":'))
+        controller.error(new Error('socket hang up'))
       },
-    });
+    })
     const req = new Request(`${ORIGIN}/api/stripe/webhooks`, {
       method: 'POST',
       headers: { 'stripe-signature': HEADER },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
-    const res = await routes.webhook(req);
-    assert.equal(res.status, 400);
-    assert.deepEqual(await body(res), { error: 'Could not read the request body', code: 'body_unreadable' });
-    assert.equal(client.webhookCalls.length, 0);
-    assert.equal(errors.length, 1);
-  });
-});
+    } as RequestInit)
+    const res = await routes.webhook(req)
+    assert.equal(res.status, 400)
+    assert.deepEqual(await body(res), {
+      error: 'Could not read the request body',
+      code: 'body_unreadable',
+    })
+    assert.equal(client.webhookCalls.length, 0)
+    assert.equal(errors.length, 1)
+  })
+})
 
 describe('default onError', () => {
   test('logs 500s with console.error (route and code), never throws', async () => {
-    const client = new FakeClient();
-    client.webhookError = new CodedError('store_failed');
-    const routes = createRouteHandlers(client, { settingsPath: '/s', callbackPath: '/c' });
-    const original = console.error;
-    const lines: unknown[][] = [];
-    console.error = (...args: unknown[]) => void lines.push(args);
+    const client = new FakeClient()
+    client.webhookError = new CodedError('store_failed')
+    const routes = createRouteHandlers(client, { settingsPath: '/s', callbackPath: '/c' })
+    const original = console.error
+    const lines: unknown[][] = []
+    console.error = (...args: unknown[]) => void lines.push(args)
     try {
-      const res = await routes.webhook(new Request('https://x.example/w', { method: 'POST', headers: { 'stripe-signature': 't=1,v1=a' }, body: '{}' }));
-      assert.equal(res.status, 500);
+      const res = await routes.webhook(
+        new Request('https://x.example/w', {
+          method: 'POST',
+          headers: { 'stripe-signature': 't=1,v1=a' },
+          body: '{}',
+        }),
+      )
+      assert.equal(res.status, 500)
     } finally {
-      console.error = original;
+      console.error = original
     }
-    assert.equal(lines.length, 1);
-    assert.match(String(lines[0]![0]), /webhook route failed \(store_failed\)/);
-  });
+    assert.equal(lines.length, 1)
+    assert.match(String(lines[0]![0]), /webhook route failed \(store_failed\)/)
+  })
 
   test('a throwing onError does not change the response', async () => {
     const { client, routes } = setup({
       onError: () => {
-        throw new Error('logger down');
+        throw new Error('logger down')
       },
-    });
-    client.webhookError = new CodedError('store_failed');
-    const res = await routes.webhook(new Request('https://x.example/w', { method: 'POST', headers: { 'stripe-signature': 't=1,v1=a' }, body: '{}' }));
-    assert.equal(res.status, 500);
-  });
-});
+    })
+    client.webhookError = new CodedError('store_failed')
+    const res = await routes.webhook(
+      new Request('https://x.example/w', {
+        method: 'POST',
+        headers: { 'stripe-signature': 't=1,v1=a' },
+        body: '{}',
+      }),
+    )
+    assert.equal(res.status, 500)
+  })
+})

@@ -14,19 +14,33 @@ function params(url: URL): [string, string][] {
   return [...url.searchParams.entries()].sort(([a], [b]) => a.localeCompare(b))
 }
 
-const cases: { name: string; scope: 'read_write' | 'read_only'; prefill?: Record<string, string> }[] = [
+const cases: {
+  name: string
+  scope: 'read_write' | 'read_only'
+  prefill?: Record<string, string>
+}[] = [
   { name: 'no prefill, read_write', scope: 'read_write' },
   { name: 'read_only (Extension apps)', scope: 'read_only' },
   {
     name: 'prefill with characters that need encoding',
     scope: 'read_write',
-    prefill: { email: 'jane+test@example.com', url: 'https://shop.example.com/a?b=c&d=e', businessName: 'Jane & Sons, "Ltd"', country: 'DE' },
+    prefill: {
+      email: 'jane+test@example.com',
+      url: 'https://shop.example.com/a?b=c&d=e',
+      businessName: 'Jane & Sons, "Ltd"',
+      country: 'DE',
+    },
   },
 ]
 
 for (const c of cases) {
   test(`authorizeUrl matches stripe.oauth.authorizeUrl: ${c.name}`, () => {
-    const ours = new StripeConnect({ secretKey: 'sk_test_interop', clientId: CLIENT_ID, redirectUri: REDIRECT, scope: c.scope })
+    const ours = new StripeConnect({
+      secretKey: 'sk_test_interop',
+      clientId: CLIENT_ID,
+      redirectUri: REDIRECT,
+      scope: c.scope,
+    })
     const { url, state } = ours.authorizeUrl({ appSlug: 'helpdesk', prefill: c.prefill })
 
     const official = new Stripe('sk_test_interop')

@@ -19,9 +19,11 @@ const REDIRECT = 'http://localhost:3000/api/stripe/connect/callback'
 /** The Stripe-Version the client pins by default (the crate's STRIPE_VERSION). */
 const STRIPE_VERSION = '2026-10-28.endive'
 
-
 /** The exact code, and the message never holds the secret key. */
-async function rejectsCode(p: Promise<unknown>, code: StripeConnectErrorCode): Promise<StripeConnectError> {
+async function rejectsCode(
+  p: Promise<unknown>,
+  code: StripeConnectErrorCode,
+): Promise<StripeConnectError> {
   const e = await rejects(p, code)
   assert.ok(!e.message.includes('SECRETVALUE'))
   return e
@@ -82,7 +84,10 @@ async function connect(appSlug: string, decision: 'approve' | 'deny' = 'approve'
 
 describe('OAuth', () => {
   test('authorizeUrl: Stripe authorize URL with client id, scope, redirect URI, state and prefill', () => {
-    const start = stripe.authorizeUrl({ appSlug: 'helpdesk', prefill: { email: 'owner@example.com', businessName: 'Acme' } })
+    const start = stripe.authorizeUrl({
+      appSlug: 'helpdesk',
+      prefill: { email: 'owner@example.com', businessName: 'Acme' },
+    })
     const url = new URL(start.url)
     assert.equal(`${url.origin}${url.pathname}`, `${fake.url}/oauth/authorize`)
     assert.equal(url.searchParams.get('response_type'), 'code')
@@ -100,36 +105,70 @@ describe('OAuth', () => {
     const { start, search, params } = await connect('helpdesk')
     const connection = await stripe.handleCallback({ query: search, state: start.state })
     assert.match(connection.accountId, /^acct_/)
-    assert.deepEqual(connection, { appSlug: 'helpdesk', accountId: connection.accountId, livemode: false, scope: 'read_write' })
+    assert.deepEqual(connection, {
+      appSlug: 'helpdesk',
+      accountId: connection.accountId,
+      livemode: false,
+      scope: 'read_write',
+    })
     assert.deepEqual(connections.rows.get('helpdesk'), connection)
     const token = fake.findRequests({ path: '/oauth/token' })
     assert.equal(token.length, 1)
     assert.equal(token[0]!.method, 'POST')
     assert.equal(token[0]!.headers['authorization'], `Bearer ${KEY}`)
     assert.deepEqual(token[0]!.form, { grant_type: 'authorization_code', code: params['code'] })
-    await rejectsCode(stripe.handleCallback({ query: search, state: start.state }), 'oauth_state_used')
+    await rejectsCode(
+      stripe.handleCallback({ query: search, state: start.state }),
+      'oauth_state_used',
+    )
     assert.equal(fake.findRequests({ path: '/oauth/token' }).length, 1)
   })
 
   test('the query may be a URLSearchParams or a parsed record', async () => {
     const a = await connect('app-a')
-    assert.equal((await stripe.handleCallback({ query: new URLSearchParams(a.search), state: a.start.state })).appSlug, 'app-a')
+    assert.equal(
+      (await stripe.handleCallback({ query: new URLSearchParams(a.search), state: a.start.state }))
+        .appSlug,
+      'app-a',
+    )
     const b = await connect('app-b')
-    assert.equal((await stripe.handleCallback({ query: b.params, state: b.start.state })).appSlug, 'app-b')
+    assert.equal(
+      (await stripe.handleCallback({ query: b.params, state: b.start.state })).appSlug,
+      'app-b',
+    )
     const c = await connect('app-c')
     const repeated = { ...c.params, code: [c.params['code']!, 'ac_other'] }
-    await rejectsCode(stripe.handleCallback({ query: repeated, state: c.start.state }), 'invalid_input')
+    await rejectsCode(
+      stripe.handleCallback({ query: repeated, state: c.start.state }),
+      'invalid_input',
+    )
   })
 
   test('denied, wrong state, missing cookie, bad grant: exact codes', async () => {
     const denied = await connect('helpdesk', 'deny')
-    await rejectsCode(stripe.handleCallback({ query: denied.search, state: denied.start.state }), 'oauth_access_denied')
+    await rejectsCode(
+      stripe.handleCallback({ query: denied.search, state: denied.start.state }),
+      'oauth_access_denied',
+    )
     const ok = await connect('helpdesk')
     const other = stripe.authorizeUrl({ appSlug: 'helpdesk' }).state
-    await rejectsCode(stripe.handleCallback({ query: ok.search, state: other }), 'oauth_invalid_state')
-    await rejectsCode(stripe.handleCallback({ query: ok.search, state: undefined }), 'oauth_invalid_state')
-    const bogus = new URLSearchParams({ code: 'ac_not_issued', scope: 'read_write', state: ok.start.state })
-    const e = await rejectsCode(stripe.handleCallback({ query: bogus, state: ok.start.state }), 'oauth_invalid_grant')
+    await rejectsCode(
+      stripe.handleCallback({ query: ok.search, state: other }),
+      'oauth_invalid_state',
+    )
+    await rejectsCode(
+      stripe.handleCallback({ query: ok.search, state: undefined }),
+      'oauth_invalid_state',
+    )
+    const bogus = new URLSearchParams({
+      code: 'ac_not_issued',
+      scope: 'read_write',
+      state: ok.start.state,
+    })
+    const e = await rejectsCode(
+      stripe.handleCallback({ query: bogus, state: ok.start.state }),
+      'oauth_invalid_grant',
+    )
     assert.equal(e.statusCode, 400)
     assert.equal(e.stripeCode, 'invalid_grant')
     assert.equal(connections.rows.size, 0)
@@ -138,7 +177,11 @@ describe('OAuth', () => {
   test('disconnect deauthorizes at Stripe and clears the connection', async () => {
     const { start, search } = await connect('helpdesk')
     const { accountId } = await stripe.handleCallback({ query: search, state: start.state })
-    assert.deepEqual(await stripe.disconnect({ appSlug: 'helpdesk' }), { accountId, appSlug: 'helpdesk', alreadyDisconnected: false })
+    assert.deepEqual(await stripe.disconnect({ appSlug: 'helpdesk' }), {
+      accountId,
+      appSlug: 'helpdesk',
+      alreadyDisconnected: false,
+    })
     const sent = fake.findRequests({ path: '/oauth/deauthorize' })
     assert.equal(sent.length, 1)
     assert.equal(sent[0]!.headers['authorization'], `Bearer ${KEY}`)
@@ -149,8 +192,14 @@ describe('OAuth', () => {
 
   test('authorizeUrl without clientId is config_invalid; a bad slug is invalid_input (sync)', () => {
     const bare = new StripeConnect({ secretKey: KEY })
-    assert.throws(() => bare.authorizeUrl({ appSlug: 'helpdesk' }), (e: unknown) => e instanceof StripeConnectError && e.code === 'config_invalid')
-    assert.throws(() => stripe.authorizeUrl({ appSlug: 'Not A Slug!' }), (e: unknown) => e instanceof StripeConnectError && e.code === 'invalid_input')
+    assert.throws(
+      () => bare.authorizeUrl({ appSlug: 'helpdesk' }),
+      (e: unknown) => e instanceof StripeConnectError && e.code === 'config_invalid',
+    )
+    assert.throws(
+      () => stripe.authorizeUrl({ appSlug: 'Not A Slug!' }),
+      (e: unknown) => e instanceof StripeConnectError && e.code === 'invalid_input',
+    )
   })
 })
 
@@ -159,13 +208,27 @@ describe('queries', () => {
     const acct = fake.createAccount()
     const jane = fake.addCustomer(acct, { email: 'jane@example.com', name: 'Jane' })
     const janeUpper = fake.addCustomer(acct, { email: 'Jane@Example.com' })
-    const ch1 = fake.addCharge(acct, { customer: jane, amount: 2500, currency: 'eur', description: 'Pro' })
+    const ch1 = fake.addCharge(acct, {
+      customer: jane,
+      amount: 2500,
+      currency: 'eur',
+      description: 'Pro',
+    })
     const ch2 = fake.addCharge(acct, { customer: janeUpper, amount: 999, description: null })
     const refund = fake.addRefund(acct, { charge: ch1.id, amount: 500 })
-    const dispute = fake.addDispute(acct, { charge: ch2.id, reason: 'fraudulent', status: 'needs_response' })
+    const dispute = fake.addDispute(acct, {
+      charge: ch2.id,
+      reason: 'fraudulent',
+      status: 'needs_response',
+    })
     // The plan name comes from the price's nickname here (a price without one is named from its
     // product: see the demo and the Rust contract tests).
-    const sub = fake.addSubscription(acct, { customer: jane, status: 'active', price: { nickname: 'Pro' }, current_period_end: 1_800_000_000 })
+    const sub = fake.addSubscription(acct, {
+      customer: jane,
+      status: 'active',
+      price: { nickname: 'Pro' },
+      current_period_end: 1_800_000_000,
+    })
     return { acct, jane, janeUpper, ch1, ch2, refund, dispute, sub }
   }
 
@@ -183,7 +246,11 @@ describe('queries', () => {
 
   test('paymentHistory: every customer with the email (any case), newest first', async () => {
     const s = seed()
-    const history = await stripe.paymentHistory({ accountId: s.acct, email: 'jane@example.com', limit: 10 })
+    const history = await stripe.paymentHistory({
+      accountId: s.acct,
+      email: 'jane@example.com',
+      limit: 10,
+    })
     assert.deepEqual(new Set(history.customerIds), new Set([s.jane.id, s.janeUpper.id]))
     assert.equal(history.hasMore, false)
     assert.equal(history.searchFallback, null)
@@ -215,7 +282,10 @@ describe('queries', () => {
 
   test('subscriptionStatus by email or by customer id', async () => {
     const s = seed()
-    const byEmail = await stripe.subscriptionStatus({ accountId: s.acct, email: 'jane@example.com' })
+    const byEmail = await stripe.subscriptionStatus({
+      accountId: s.acct,
+      email: 'jane@example.com',
+    })
     assert.equal(byEmail.subscriptions.length, 1)
     const sub = byEmail.subscriptions[0]!
     assert.deepEqual(sub, {
@@ -232,8 +302,15 @@ describe('queries', () => {
     })
     assert.equal(sub.planName, 'Pro')
     const byId = await stripe.subscriptionStatus({ accountId: s.acct, customerId: s.jane.id })
-    assert.deepEqual(byId, { customerIds: [s.jane.id], subscriptions: byEmail.subscriptions, searchFallback: null })
-    assert.equal(fake.findRequests({ path: '/v1/subscriptions' }).at(-1)!.query['customer'], s.jane.id)
+    assert.deepEqual(byId, {
+      customerIds: [s.jane.id],
+      subscriptions: byEmail.subscriptions,
+      searchFallback: null,
+    })
+    assert.equal(
+      fake.findRequests({ path: '/v1/subscriptions' }).at(-1)!.query['customer'],
+      s.jane.id,
+    )
     assertHeaders(s.acct)
   })
 
@@ -246,8 +323,25 @@ describe('queries', () => {
     assert.equal(charge.customer, s.jane.id)
     assert.deepEqual(
       Object.keys(charge).sort(),
-      ['amount', 'amountCaptured', 'amountRefunded', 'captured', 'created', 'currency', 'customer', 'description', 'disputed',
-        'failureCode', 'failureMessage', 'id', 'paid', 'paymentIntent', 'receiptUrl', 'refunded', 'status'].sort(),
+      [
+        'amount',
+        'amountCaptured',
+        'amountRefunded',
+        'captured',
+        'created',
+        'currency',
+        'customer',
+        'description',
+        'disputed',
+        'failureCode',
+        'failureMessage',
+        'id',
+        'paid',
+        'paymentIntent',
+        'receiptUrl',
+        'refunded',
+        'status',
+      ].sort(),
     )
     const refund = await stripe.verifyRefund({ accountId: s.acct, refundId: s.refund.id })
     assert.deepEqual(refund, {
@@ -259,7 +353,10 @@ describe('queries', () => {
       reason: s.refund.reason,
       created: s.refund.created,
     })
-    assert.deepEqual(fake.apiRequests().map((r) => r.path), [`/v1/charges/${s.ch1.id}`, `/v1/refunds/${s.refund.id}`])
+    assert.deepEqual(
+      fake.apiRequests().map((r) => r.path),
+      [`/v1/charges/${s.ch1.id}`, `/v1/refunds/${s.refund.id}`],
+    )
     assertHeaders(s.acct)
   })
 
@@ -276,8 +373,14 @@ describe('queries', () => {
       isChargeRefundable: s.dispute.is_charge_refundable,
       created: s.dispute.created,
     }
-    assert.deepEqual(await stripe.disputes({ accountId: s.acct, email: 'jane@example.com' }), { disputes: [expected], searchFallback: null })
-    assert.deepEqual(await stripe.disputes({ accountId: s.acct, chargeId: s.ch2.id }), { disputes: [expected], searchFallback: null })
+    assert.deepEqual(await stripe.disputes({ accountId: s.acct, email: 'jane@example.com' }), {
+      disputes: [expected],
+      searchFallback: null,
+    })
+    assert.deepEqual(await stripe.disputes({ accountId: s.acct, chargeId: s.ch2.id }), {
+      disputes: [expected],
+      searchFallback: null,
+    })
     assertHeaders(s.acct)
   })
 
@@ -285,23 +388,47 @@ describe('queries', () => {
     const s = seed()
     const gone = fake.createAccount()
     fake.disconnect(gone)
-    await connections.save({ appSlug: 'helpdesk', accountId: s.acct, livemode: false, scope: 'read_write' })
-    await connections.save({ appSlug: 'old-app', accountId: gone, livemode: false, scope: 'read_write' })
+    await connections.save({
+      appSlug: 'helpdesk',
+      accountId: s.acct,
+      livemode: false,
+      scope: 'read_write',
+    })
+    await connections.save({
+      appSlug: 'old-app',
+      accountId: gone,
+      livemode: false,
+      scope: 'read_write',
+    })
     const ctx = await stripe.customerContext({ email: 'jane@example.com' })
     assert.equal(ctx.email, 'jane@example.com')
-    assert.deepEqual(ctx.apps.map((a) => a.appSlug), ['helpdesk', 'old-app'])
+    assert.deepEqual(
+      ctx.apps.map((a) => a.appSlug),
+      ['helpdesk', 'old-app'],
+    )
     const [ok, revoked] = ctx.apps
     assert.equal(ok!.error, null)
     assert.equal(ok!.payments.length, 2)
     assert.equal(ok!.subscriptions.length, 1)
-    assert.deepEqual(ok!.openDisputes.map((d) => d.id), [s.dispute.id])
+    assert.deepEqual(
+      ok!.openDisputes.map((d) => d.id),
+      [s.dispute.id],
+    )
     assert.equal(ok!.customers.length, 2)
     // The dispute came from the account's dispute page read with the charges (the kit accepts its
     // `created[gte]` and `limit`), so no charge was asked about on its own.
-    const disputeRequests = fake.apiRequests().filter((r) => r.account === s.acct && r.path === '/v1/disputes')
-    assert.deepEqual(disputeRequests.map((r) => Object.keys(r.query).sort()), [['created[gte]', 'limit']])
+    const disputeRequests = fake
+      .apiRequests()
+      .filter((r) => r.account === s.acct && r.path === '/v1/disputes')
     assert.deepEqual(
-      fake.apiRequests().filter((r) => r.account === s.acct && r.path === '/v1/products').map((r) => r.query),
+      disputeRequests.map((r) => Object.keys(r.query).sort()),
+      [['created[gte]', 'limit']],
+    )
+    assert.deepEqual(
+      fake
+        .apiRequests()
+        .filter((r) => r.account === s.acct && r.path === '/v1/products')
+        .map((r) => r.query),
       [{ limit: '100' }],
     )
     assert.equal(revoked!.accountId, gone)
@@ -313,21 +440,49 @@ describe('queries', () => {
 
   test('errors: exact codes, Stripe details, and nothing sent for bad input', async () => {
     const s = seed()
-    const e = await rejectsCode(stripe.lookupCharge({ accountId: s.acct, chargeId: 'ch_missing' }), 'stripe_not_found')
+    const e = await rejectsCode(
+      stripe.lookupCharge({ accountId: s.acct, chargeId: 'ch_missing' }),
+      'stripe_not_found',
+    )
     assert.equal(e.statusCode, 404)
     assert.equal(e.stripeCode, 'resource_missing')
     assert.match(e.requestId ?? '', /^req_/)
     fake.clearRequests()
-    await rejectsCode(stripe.verifyRefund({ accountId: s.acct, refundId: '../charges' }), 'invalid_input')
-    await rejectsCode(stripe.lookupCharge({ accountId: 'acct_../x', chargeId: s.ch1.id }), 'invalid_input')
-    await rejectsCode(stripe.paymentHistory({ accountId: s.acct, email: 'not-an-email' }), 'invalid_input')
-    await rejectsCode(stripe.paymentHistory({ accountId: s.acct, email: 'jane@example.com', limit: 0 }), 'invalid_input')
+    await rejectsCode(
+      stripe.verifyRefund({ accountId: s.acct, refundId: '../charges' }),
+      'invalid_input',
+    )
+    await rejectsCode(
+      stripe.lookupCharge({ accountId: 'acct_../x', chargeId: s.ch1.id }),
+      'invalid_input',
+    )
+    await rejectsCode(
+      stripe.paymentHistory({ accountId: s.acct, email: 'not-an-email' }),
+      'invalid_input',
+    )
+    await rejectsCode(
+      stripe.paymentHistory({ accountId: s.acct, email: 'jane@example.com', limit: 0 }),
+      'invalid_input',
+    )
     await rejectsCode(stripe.subscriptionStatus({ accountId: s.acct } as never), 'invalid_input')
-    await rejectsCode(stripe.disputes({ accountId: s.acct, email: 'jane@example.com', chargeId: s.ch1.id } as never), 'invalid_input')
-    await rejectsCode(stripe.lookupCharge({ accountId: 42, chargeId: s.ch1.id } as never), 'invalid_input')
+    await rejectsCode(
+      stripe.disputes({
+        accountId: s.acct,
+        email: 'jane@example.com',
+        chargeId: s.ch1.id,
+      } as never),
+      'invalid_input',
+    )
+    await rejectsCode(
+      stripe.lookupCharge({ accountId: 42, chargeId: s.ch1.id } as never),
+      'invalid_input',
+    )
     await rejectsCode(stripe.customerContext({ email: 'x' }), 'invalid_input')
     assert.deepEqual(fake.requests, [])
     fake.fault('/v1/', { kind: 'rate_limit' }, { times: 1 })
-    await rejectsCode(stripe.lookupCharge({ accountId: s.acct, chargeId: s.ch1.id }), 'stripe_rate_limited')
+    await rejectsCode(
+      stripe.lookupCharge({ accountId: s.acct, chargeId: s.ch1.id }),
+      'stripe_rate_limited',
+    )
   })
 })

@@ -11,7 +11,14 @@ const requireFromRoot = createRequire(join(__dirname, '..', 'package.json'))
 test('require() and import() give the same classes and functions', async () => {
   const viaRequire = requireFromRoot('@support/stripe-connect') as typeof pkg
   const viaImport = (await import('@support/stripe-connect')) as typeof pkg
-  for (const name of ['StripeConnect', 'StripeConnectError', 'constructEvent', 'verifySignature', 'generateTestHeader', 'ERROR_CODES'] as const) {
+  for (const name of [
+    'StripeConnect',
+    'StripeConnectError',
+    'constructEvent',
+    'verifySignature',
+    'generateTestHeader',
+    'ERROR_CODES',
+  ] as const) {
     assert.ok(viaRequire[name], `require: ${name}`)
     assert.equal(viaImport[name], viaRequire[name], name)
     assert.equal(pkg[name], viaRequire[name], name)
@@ -26,14 +33,21 @@ test('require() and import() give the same classes and functions', async () => {
 })
 
 test('the /testing sub-path loads both ways', async () => {
-  const viaRequire = requireFromRoot('@support/stripe-connect/testing') as { startFakeStripe: unknown }
-  const viaImport = (await import('@support/stripe-connect/testing')) as { startFakeStripe: unknown }
+  const viaRequire = requireFromRoot('@support/stripe-connect/testing') as {
+    startFakeStripe: unknown
+  }
+  const viaImport = (await import('@support/stripe-connect/testing')) as {
+    startFakeStripe: unknown
+  }
   assert.equal(typeof viaRequire.startFakeStripe, 'function')
   assert.equal(viaImport.startFakeStripe, viaRequire.startFakeStripe)
 })
 
 test('the native binding is the prebuilt addon for this platform', () => {
-  const loader = requireFromRoot('./bindings/native/index.js') as { __napiBindingTarget: string; errorCodes(): string[] }
+  const loader = requireFromRoot('./bindings/native/index.js') as {
+    __napiBindingTarget: string
+    errorCodes(): string[]
+  }
   assert.equal(loader.__napiBindingTarget, 'native')
   assert.deepEqual(loader.errorCodes(), [...pkg.ERROR_CODES])
 })

@@ -15,14 +15,26 @@ import {
   type Stores,
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
-import { SECRET, deauthorizedEvent, disputeEvent, objects, sign, rejectsCode, throwsCode } from './helpers'
+import {
+  SECRET,
+  deauthorizedEvent,
+  disputeEvent,
+  objects,
+  sign,
+  rejectsCode,
+  throwsCode,
+} from './helpers'
 
-const ACME: Connection = { appSlug: 'acme', accountId: 'acct_1disputed', livemode: false, scope: 'read_write' }
+const ACME: Connection = {
+  appSlug: 'acme',
+  accountId: 'acct_1disputed',
+  livemode: false,
+  scope: 'read_write',
+}
 const EVENT_CLAIM_TTL = 4 * 24 * 3600
 
-const client = (stores: Stores) => new StripeConnect({ secretKey: 'sk_test_stores', webhookSecrets: SECRET, stores })
-
-
+const client = (stores: Stores) =>
+  new StripeConnect({ secretKey: 'sk_test_stores', webhookSecrets: SECRET, stores })
 
 const expectedAlert = (eventId: string, appSlug: string | null): DisputeAlert => ({
   eventId,
@@ -75,7 +87,9 @@ function recordingStores(mode: 'async' | 'sync') {
     claim: wrap('claim', (key: string, ttl: number) => !claims.has(key) && !!claims.set(key, ttl)),
     release: wrap('release', (key: string) => void claims.delete(key)),
   }
-  const disputes: DisputeSink = { disputeCreated: wrap('disputeCreated', (a: DisputeAlert) => void alerts.push(a)) }
+  const disputes: DisputeSink = {
+    disputeCreated: wrap('disputeCreated', (a: DisputeAlert) => void alerts.push(a)),
+  }
   return { stores: { connections, claims: claimStore, disputes }, calls, rows, alerts }
 }
 
@@ -178,7 +192,15 @@ describe('class instances', () => {
 describe('stores that fail', () => {
   test('a method that throws → store_failed with the JS message', async () => {
     const r = recordingStores('sync')
-    const c = client({ ...r.stores, claims: { claim: () => { throw new Error('claims table is down') }, release: () => {} } })
+    const c = client({
+      ...r.stores,
+      claims: {
+        claim: () => {
+          throw new Error('claims table is down')
+        },
+        release: () => {},
+      },
+    })
     const body = disputeEvent('evt_throws')
     const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'store_failed')
     assert.match(e.message, /claims\.claim/)
@@ -188,7 +210,14 @@ describe('stores that fail', () => {
 
   test('a method that throws a non-Error → store_failed', async () => {
     const r = recordingStores('sync')
-    const c = client({ ...r.stores, disputes: { disputeCreated: () => { throw 'just a string' } } })
+    const c = client({
+      ...r.stores,
+      disputes: {
+        disputeCreated: () => {
+          throw 'just a string'
+        },
+      },
+    })
     const body = disputeEvent('evt_throws_string')
     const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'store_failed')
     assert.match(e.message, /just a string/)
@@ -217,10 +246,31 @@ describe('stores that fail', () => {
   test('a method that resolves or returns the wrong type → store_failed', async () => {
     const r = recordingStores('sync')
     const cases: Array<[string, Stores]> = [
-      ['claim resolves a string', { ...r.stores, claims: { claim: async () => 'yes' as never, release() {} } }],
-      ['claim returns a number', { ...r.stores, claims: { claim: () => 1 as never, release() {} } }],
-      ['list returns objects that are not connections', { ...r.stores, connections: { ...r.stores.connections, list: () => [{ appSlug: 5 }] as never } }],
-      ['list resolves an invalid account id', { ...r.stores, connections: { ...r.stores.connections, list: async () => [{ ...ACME, accountId: '../x' }] } }],
+      [
+        'claim resolves a string',
+        { ...r.stores, claims: { claim: async () => 'yes' as never, release() {} } },
+      ],
+      [
+        'claim returns a number',
+        { ...r.stores, claims: { claim: () => 1 as never, release() {} } },
+      ],
+      [
+        'list returns objects that are not connections',
+        {
+          ...r.stores,
+          connections: { ...r.stores.connections, list: () => [{ appSlug: 5 }] as never },
+        },
+      ],
+      [
+        'list resolves an invalid account id',
+        {
+          ...r.stores,
+          connections: {
+            ...r.stores.connections,
+            list: async () => [{ ...ACME, accountId: '../x' }],
+          },
+        },
+      ],
     ]
     for (const [i, [name, stores]] of cases.entries()) {
       const body = disputeEvent(`evt_wrong_${i}`)
@@ -231,7 +281,15 @@ describe('stores that fail', () => {
 
   test('a deauthorization the store fails to clear names the account on the error', async () => {
     const r = recordingStores('async')
-    const c = client({ ...r.stores, connections: { ...r.stores.connections, clearByAccount: async () => { throw new Error('db locked') } } })
+    const c = client({
+      ...r.stores,
+      connections: {
+        ...r.stores.connections,
+        clearByAccount: async () => {
+          throw new Error('db locked')
+        },
+      },
+    })
     const body = deauthorizedEvent('evt_clear_fails', 'acct_1stuck')
     const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'store_failed')
     assert.equal(e.accountId, 'acct_1stuck')
@@ -240,11 +298,21 @@ describe('stores that fail', () => {
 
   test('a store without a required method, or with a non-function, is invalid_input at construction', () => {
     const r = recordingStores('sync')
-    throwsCode(() => client({ ...r.stores, claims: { claim: () => true } as never }), 'invalid_input')
-    throwsCode(() => client({ ...r.stores, claims: { claim: true, release() {} } as never }), 'invalid_input')
+    throwsCode(
+      () => client({ ...r.stores, claims: { claim: () => true } as never }),
+      'invalid_input',
+    )
+    throwsCode(
+      () => client({ ...r.stores, claims: { claim: true, release() {} } as never }),
+      'invalid_input',
+    )
     throwsCode(() => client({ ...r.stores, disputes: {} as never }), 'invalid_input')
     throwsCode(() => client({ ...r.stores, claims: 5 as never }), 'invalid_input')
-    const e = throwsCode(() => client({ ...r.stores, connections: { ...r.stores.connections, list: undefined } as never }), 'invalid_input')
+    const e = throwsCode(
+      () =>
+        client({ ...r.stores, connections: { ...r.stores.connections, list: undefined } as never }),
+      'invalid_input',
+    )
     assert.match(e.message, /connections\.list/)
   })
 })
@@ -255,7 +323,11 @@ describe('concurrency and process lifetime', () => {
     const c = client(r.stores)
     const body = disputeEvent('evt_concurrent')
     const header = sign(body)
-    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => c.handleWebhook(i % 2 ? body : Buffer.from(body), header)))
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        c.handleWebhook(i % 2 ? body : Buffer.from(body), header),
+      ),
+    )
     assert.equal(r.alerts.length, 1)
     assert.equal(outcomes.filter((o) => o.outcome === 'dispute_recorded').length, 1)
     assert.equal(outcomes.filter((o) => o.outcome === 'duplicate').length, 99)
@@ -271,11 +343,15 @@ describe('concurrency and process lifetime', () => {
   })
 
   test('a process holding JS stores exits by itself once the work is done', () => {
-    const child = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'exit-after-webhook.mjs')], {
-      cwd: join(__dirname, '..'),
-      encoding: 'utf8',
-      timeout: 30_000,
-    })
+    const child = spawnSync(
+      process.execPath,
+      [join(__dirname, 'fixtures', 'exit-after-webhook.mjs')],
+      {
+        cwd: join(__dirname, '..'),
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    )
     assert.equal(child.error, undefined, 'the child did not exit within 30 s')
     assert.equal(child.status, 0, child.stderr)
     assert.equal(child.stdout.trim(), 'dispute_recorded')

@@ -16,7 +16,16 @@ import {
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
 import * as native from '../bindings/native/index.js'
-import { SECRET, disputeEvent, eventBody, fixture, nowSeconds, objects, sign, throwsCode } from './helpers'
+import {
+  SECRET,
+  disputeEvent,
+  eventBody,
+  fixture,
+  nowSeconds,
+  objects,
+  sign,
+  throwsCode,
+} from './helpers'
 
 const stripe = new Stripe('sk_test_interop')
 // Under Bun the stripe package loads its worker build, whose Web Crypto provider has no sync HMAC
@@ -24,12 +33,13 @@ const stripe = new Stripe('sk_test_interop')
 // interface (stripe still parses, formats and checks the headers itself).
 type CryptoProvider = NonNullable<Parameters<typeof stripe.webhooks.constructEvent>[4]>
 const cryptoProvider = {
-  computeHMACSignature: (payload: string, secret: string) => createHmac('sha256', secret).update(payload, 'utf8').digest('hex'),
+  computeHMACSignature: (payload: string, secret: string) =>
+    createHmac('sha256', secret).update(payload, 'utf8').digest('hex'),
   computeHMACSignatureAsync: async (payload: string, secret: string) =>
     createHmac('sha256', secret).update(payload, 'utf8').digest('hex'),
-  computeSHA256Async: async (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest()),
+  computeSHA256Async: async (data: Uint8Array) =>
+    new Uint8Array(createHash('sha256').update(data).digest()),
 } as unknown as CryptoProvider
-
 
 interface Vector {
   name: string
@@ -38,13 +48,24 @@ interface Vector {
   payload: string
   now: number | null
   tolerance: number | null
-  expect: 'valid' | 'too_old' | 'outside_tolerance' | 'no_matching_signature' | 'no_v1_signatures' | 'invalid_header'
+  expect:
+    | 'valid'
+    | 'too_old'
+    | 'outside_tolerance'
+    | 'no_matching_signature'
+    | 'no_v1_signatures'
+    | 'invalid_header'
 }
 
 describe('the shared webhook vectors (tests/fixtures/webhook-vectors.json, also run by the Rust tests)', () => {
   // The Rust tests read tests/fixtures/webhook-vectors.json: so do these.
-  const vectors = JSON.parse(readFileSync(join(__dirname, '..', 'tests', 'fixtures', 'webhook-vectors.json'), 'utf8')) as Vector[]
-  const codes: Record<Exclude<Vector['expect'], 'valid' | 'invalid_header'>, StripeConnectErrorCode> = {
+  const vectors = JSON.parse(
+    readFileSync(join(__dirname, '..', 'tests', 'fixtures', 'webhook-vectors.json'), 'utf8'),
+  ) as Vector[]
+  const codes: Record<
+    Exclude<Vector['expect'], 'valid' | 'invalid_header'>,
+    StripeConnectErrorCode
+  > = {
     too_old: 'webhook_timestamp_out_of_range',
     outside_tolerance: 'webhook_timestamp_out_of_range',
     no_matching_signature: 'webhook_signature_mismatch',
@@ -60,13 +81,19 @@ describe('the shared webhook vectors (tests/fixtures/webhook-vectors.json, also 
     test(`${v.name}: ${v.expect}`, () => {
       // "now/tolerance absent: check at now = t" (the vectors' note).
       const t = Number(/(?:^|,)t=(\d+)(?:,|$)/.exec(v.header)?.[1] ?? 0)
-      const options = v.tolerance === null ? { now: t } : { now: Math.floor(v.now ?? 0), toleranceSeconds: v.tolerance }
+      const options =
+        v.tolerance === null
+          ? { now: t }
+          : { now: Math.floor(v.now ?? 0), toleranceSeconds: v.tolerance }
       for (const payload of [v.payload, Buffer.from(v.payload)]) {
         const verify = () => verifySignature(payload, v.header, v.secret, options)
         if (v.expect === 'valid') {
           assert.equal(verify(), t)
         } else if (v.expect === 'invalid_header') {
-          throwsCode(verify, v.header.trim() === '' ? 'webhook_missing_header' : 'webhook_malformed_header')
+          throwsCode(
+            verify,
+            v.header.trim() === '' ? 'webhook_missing_header' : 'webhook_malformed_header',
+          )
         } else {
           throwsCode(verify, codes[v.expect])
         }
@@ -101,7 +128,10 @@ describe('the shared event-shape vectors (tests/fixtures/event-shape-vectors.jso
   }
 
   test('a body that is not JSON is a StripeConnectError with the reason, never a SyntaxError', () => {
-    const err = throwsCode(() => constructEvent('{"id": "evt_1"', sign('{"id": "evt_1"'), SECRET), 'webhook_invalid_payload')
+    const err = throwsCode(
+      () => constructEvent('{"id": "evt_1"', sign('{"id": "evt_1"'), SECRET),
+      'webhook_invalid_payload',
+    )
     assert.match(err.message, /EOF|JSON/)
   })
 })
@@ -131,7 +161,11 @@ describe('constructEvent', () => {
   })
 
   test('non-ASCII bodies are verified byte for byte', () => {
-    const b = eventBody('customer.created', { id: 'cus_1', name: 'Zoë Ñandú 🦀' }, { id: 'evt_utf8' })
+    const b = eventBody(
+      'customer.created',
+      { id: 'cus_1', name: 'Zoë Ñandú 🦀' },
+      { id: 'evt_utf8' },
+    )
     const event = constructEvent(Buffer.from(b), sign(b), SECRET)
     assert.equal((event.data.object as { name: string }).name, 'Zoë Ñandú 🦀')
     assert.deepEqual(constructEvent(b, sign(Buffer.from(b)), SECRET), event)
@@ -143,7 +177,10 @@ describe('constructEvent', () => {
     const both = `${generateTestHeader({ payload: body, secret: 'whsec_a', timestamp: t })},v1=${generateTestHeader({ payload: body, secret: 'whsec_b', timestamp: t }).split('v1=')[1]}`
     assert.equal(constructEvent(body, both, 'whsec_b').id, 'evt_construct_1')
     assert.equal(constructEvent(body, both, ['whsec_x', 'whsec_a']).id, 'evt_construct_1')
-    throwsCode(() => constructEvent(body, both, ['whsec_x', 'whsec_y']), 'webhook_signature_mismatch')
+    throwsCode(
+      () => constructEvent(body, both, ['whsec_x', 'whsec_y']),
+      'webhook_signature_mismatch',
+    )
   })
 
   test('the exact code of each failure', () => {
@@ -152,44 +189,76 @@ describe('constructEvent', () => {
     throwsCode(() => constructEvent(body, '', SECRET), 'webhook_missing_header')
     throwsCode(() => constructEvent(body, 'garbage', SECRET), 'webhook_malformed_header')
     throwsCode(() => constructEvent(body, 't=abc,v1=00', SECRET), 'webhook_malformed_header')
-    throwsCode(() => constructEvent(body, `t=${nowSeconds()},v0=${'0'.repeat(64)}`, SECRET), 'webhook_no_v1_signature')
+    throwsCode(
+      () => constructEvent(body, `t=${nowSeconds()},v0=${'0'.repeat(64)}`, SECRET),
+      'webhook_no_v1_signature',
+    )
     throwsCode(() => constructEvent(body, header, 'whsec_wrong'), 'webhook_signature_mismatch')
     throwsCode(() => constructEvent(body + ' ', header, SECRET), 'webhook_signature_mismatch')
     const old = generateTestHeader({ payload: body, secret: SECRET, timestamp: nowSeconds() - 301 })
     throwsCode(() => constructEvent(body, old, SECRET), 'webhook_timestamp_out_of_range')
-    const future = generateTestHeader({ payload: body, secret: SECRET, timestamp: nowSeconds() + 301 })
+    const future = generateTestHeader({
+      payload: body,
+      secret: SECRET,
+      timestamp: nowSeconds() + 301,
+    })
     throwsCode(() => constructEvent(body, future, SECRET), 'webhook_timestamp_out_of_range')
     assert.equal(constructEvent(body, old, SECRET, { toleranceSeconds: 600 }).id, 'evt_construct_1')
-    assert.equal(constructEvent(body, old, SECRET, { skipTimestampCheckForReplay: true }).id, 'evt_construct_1')
-    throwsCode(() => constructEvent(body, header, SECRET, { toleranceSeconds: 0 }), 'config_invalid')
+    assert.equal(
+      constructEvent(body, old, SECRET, { skipTimestampCheckForReplay: true }).id,
+      'evt_construct_1',
+    )
+    throwsCode(
+      () => constructEvent(body, header, SECRET, { toleranceSeconds: 0 }),
+      'config_invalid',
+    )
     const notJson = 'not json'
     throwsCode(() => constructEvent(notJson, sign(notJson), SECRET), 'webhook_invalid_payload')
     const notEvent = JSON.stringify({ id: 'cus_1', object: 'customer' }, null, 2)
     throwsCode(() => constructEvent(notEvent, sign(notEvent), SECRET), 'webhook_thin_event')
-    const thin = JSON.stringify({ id: 'evt_1', object: 'v2.core.event', type: 'v1.billing.meter.error_report_triggered' })
+    const thin = JSON.stringify({
+      id: 'evt_1',
+      object: 'v2.core.event',
+      type: 'v1.billing.meter.error_report_triggered',
+    })
     throwsCode(() => constructEvent(thin, sign(thin), SECRET), 'webhook_thin_event')
     const badDispute = eventBody('charge.dispute.created', { id: 'dp_1' }, { id: 'evt_bad' })
-    throwsCode(() => constructEvent(badDispute, sign(badDispute), SECRET), 'webhook_invalid_payload')
+    throwsCode(
+      () => constructEvent(badDispute, sign(badDispute), SECRET),
+      'webhook_invalid_payload',
+    )
   })
 
   test('wrong argument types are invalid_input, not a napi error', () => {
     const bad = (v: unknown) => v as never
     throwsCode(() => constructEvent(bad(42), header, SECRET), 'invalid_input')
-    const parsed = throwsCode(() => constructEvent(bad(JSON.parse(body)), header, SECRET), 'invalid_input')
+    const parsed = throwsCode(
+      () => constructEvent(bad(JSON.parse(body)), header, SECRET),
+      'invalid_input',
+    )
     assert.match(parsed.message, /raw request body/)
     throwsCode(() => constructEvent(body, bad(42), SECRET), 'invalid_input')
     throwsCode(() => constructEvent(body, header, bad(undefined)), 'invalid_input')
     throwsCode(() => constructEvent(body, header, bad([SECRET, 7])), 'invalid_input')
-    throwsCode(() => constructEvent(body, header, SECRET, bad({ toleranceSeconds: 'x' })), 'invalid_input')
+    throwsCode(
+      () => constructEvent(body, header, SECRET, bad({ toleranceSeconds: 'x' })),
+      'invalid_input',
+    )
     throwsCode(() => generateTestHeader(bad({ payload: 1, secret: SECRET })), 'invalid_input')
   })
 
   test('errors explain the usual mistake and never contain the secret', () => {
     const reserialised = JSON.stringify(JSON.parse(body))
-    const e = throwsCode(() => constructEvent(reserialised, header, SECRET), 'webhook_signature_mismatch')
+    const e = throwsCode(
+      () => constructEvent(reserialised, header, SECRET),
+      'webhook_signature_mismatch',
+    )
     assert.match(e.message, /raw request body/)
     assert.ok(!e.message.includes('SECRETVALUE'))
-    const k = throwsCode(() => constructEvent(body, header, 'sk_test_SECRETVALUE'), 'webhook_signature_mismatch')
+    const k = throwsCode(
+      () => constructEvent(body, header, 'sk_test_SECRETVALUE'),
+      'webhook_signature_mismatch',
+    )
     assert.match(k.message, /API key/)
     assert.ok(!k.message.includes('SECRETVALUE'))
   })
@@ -200,7 +269,11 @@ describe('interop with the official stripe package', () => {
 
   test('headers from stripe.webhooks.generateTestHeaderString verify with constructEvent', () => {
     for (const payload of [body, Buffer.from(body)]) {
-      const header = stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET, cryptoProvider })
+      const header = stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: SECRET,
+        cryptoProvider,
+      })
       assert.deepEqual(constructEvent(payload, header, SECRET), JSON.parse(body))
     }
   })
@@ -208,21 +281,37 @@ describe('interop with the official stripe package', () => {
   test('headers from generateTestHeader verify with stripe.webhooks.constructEvent', () => {
     for (const payload of [body, Buffer.from(body)]) {
       const header = generateTestHeader({ payload, secret: SECRET })
-      assert.deepEqual(stripe.webhooks.constructEvent(payload, header, SECRET, undefined, cryptoProvider), JSON.parse(body))
+      assert.deepEqual(
+        stripe.webhooks.constructEvent(payload, header, SECRET, undefined, cryptoProvider),
+        JSON.parse(body),
+      )
     }
   })
 
   test('both produce the same header for the same timestamp, and the same event', () => {
     const timestamp = 1_700_000_000
     const ours = generateTestHeader({ payload: body, secret: SECRET, timestamp })
-    assert.equal(ours, stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET, timestamp, cryptoProvider }))
+    assert.equal(
+      ours,
+      stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: SECRET,
+        timestamp,
+        cryptoProvider,
+      }),
+    )
     const header = sign(body)
-    assert.deepEqual(constructEvent(body, header, SECRET), stripe.webhooks.constructEvent(body, header, SECRET, undefined, cryptoProvider))
+    assert.deepEqual(
+      constructEvent(body, header, SECRET),
+      stripe.webhooks.constructEvent(body, header, SECRET, undefined, cryptoProvider),
+    )
   })
 
   test('a signature stripe rejects, we reject too', () => {
     const header = sign(body, 'whsec_other')
-    assert.throws(() => stripe.webhooks.constructEvent(body, header, SECRET, undefined, cryptoProvider))
+    assert.throws(() =>
+      stripe.webhooks.constructEvent(body, header, SECRET, undefined, cryptoProvider),
+    )
     throwsCode(() => constructEvent(body, header, SECRET), 'webhook_signature_mismatch')
   })
 })

@@ -2,135 +2,144 @@
 // (its CPU, event loop and RSS) does not share a process with the server answering it.
 // Started by `startFakeProcess()`; not meant to be run by hand.
 
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 
-export const EMAIL = 'jenny.rosen@example.com';
-export const APP_SLUGS = ['helpdesk', 'billing', 'store', 'academy', 'mobile'] as const;
+export const EMAIL = 'jenny.rosen@example.com'
+export const APP_SLUGS = ['helpdesk', 'billing', 'store', 'academy', 'mobile'] as const
 /** Customers per app in the throughput data set (emails `customer<k>@example.com`). */
-export const THROUGHPUT_CUSTOMERS = 20;
+export const THROUGHPUT_CUSTOMERS = 20
 
 export interface BenchData {
-  url: string;
+  url: string
   /** One connected account per app slug. */
-  apps: { appSlug: string; accountId: string }[];
+  apps: { appSlug: string; accountId: string }[]
 }
 
 export interface FakeStats {
-  connections: number;
-  openConnections: number;
-  apiRequests: number;
+  connections: number
+  openConnections: number
+  apiRequests: number
   /** CPU time (user + system) the fake's process has used, µs: shows when the server is the bottleneck. */
-  cpuUs: number;
+  cpuUs: number
 }
 
 type Command =
   | { cmd: 'latency'; ms: number }
   | { cmd: 'stats' }
   | { cmd: 'clear' }
-  | { cmd: 'violations' };
+  | { cmd: 'violations' }
 
 /** A fake Stripe in a child process, seeded with the benchmark data set. */
 export class FakeProcess {
-  private seq = 0;
-  private readonly pending = new Map<number, (v: unknown) => void>();
-  private constructor(private readonly child: ChildProcess, readonly data: BenchData) {
+  private seq = 0
+  private readonly pending = new Map<number, (v: unknown) => void>()
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly data: BenchData,
+  ) {
     child.on('message', (m: { id: number; result: unknown }) => {
-      this.pending.get(m.id)?.(m.result);
-      this.pending.delete(m.id);
-    });
+      this.pending.get(m.id)?.(m.result)
+      this.pending.delete(m.id)
+    })
   }
 
   static async start(latencyMs: number): Promise<FakeProcess> {
     const child = fork(fileURLToPath(import.meta.url), ['--fake-stripe-child', String(latencyMs)], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    })
     const data = await new Promise<BenchData>((resolve, reject) => {
-      child.once('message', (m: { ready: BenchData }) => resolve(m.ready));
-      child.once('exit', (code) => reject(new Error(`fake Stripe process exited (${code}) before it was ready`)));
-    });
-    return new FakeProcess(child, data);
+      child.once('message', (m: { ready: BenchData }) => resolve(m.ready))
+      child.once('exit', (code) =>
+        reject(new Error(`fake Stripe process exited (${code}) before it was ready`)),
+      )
+    })
+    return new FakeProcess(child, data)
   }
 
   private send<T>(c: Command): Promise<T> {
-    const id = ++this.seq;
+    const id = ++this.seq
     return new Promise((resolve) => {
-      this.pending.set(id, resolve as (v: unknown) => void);
-      this.child.send({ id, ...c });
-    });
+      this.pending.set(id, resolve as (v: unknown) => void)
+      this.child.send({ id, ...c })
+    })
   }
 
   latency(ms: number): Promise<void> {
-    return this.send({ cmd: 'latency', ms });
+    return this.send({ cmd: 'latency', ms })
   }
   stats(): Promise<FakeStats> {
-    return this.send({ cmd: 'stats' });
+    return this.send({ cmd: 'stats' })
   }
   /** Empties the request log (the connection counter keeps counting). */
   clear(): Promise<void> {
-    return this.send({ cmd: 'clear' });
+    return this.send({ cmd: 'clear' })
   }
   violations(): Promise<unknown[]> {
-    return this.send({ cmd: 'violations' });
+    return this.send({ cmd: 'violations' })
   }
   close(): Promise<void> {
     return new Promise((resolve) => {
-      this.child.once('exit', () => resolve());
-      this.child.kill('SIGTERM');
-    });
+      this.child.once('exit', () => resolve())
+      this.child.kill('SIGTERM')
+    })
   }
 }
 
 async function child(latencyMs: number): Promise<void> {
-  const { startFakeStripe } = await import('../bindings/src/testing/index.ts');
-  const fake = await startFakeStripe({ latencyMs });
-  const apps: BenchData['apps'] = [];
+  const { startFakeStripe } = await import('../bindings/src/testing/index.ts')
+  const fake = await startFakeStripe({ latencyMs })
+  const apps: BenchData['apps'] = []
   for (const [i, appSlug] of APP_SLUGS.entries()) {
-    const accountId = fake.createAccount({ id: `acct_bench${i}${appSlug}`.slice(0, 21) });
-    apps.push({ appSlug, accountId });
+    const accountId = fake.createAccount({ id: `acct_bench${i}${appSlug}`.slice(0, 21) })
+    apps.push({ appSlug, accountId })
     // The customer of the fan-out: a few payments, an active subscription (its plan named by its
     // product, as on most Stripe prices: no price nickname), and in two apps a dispute on one charge.
-    const jenny = fake.addCustomer(accountId, { email: EMAIL, name: 'Jenny Rosen' });
+    const jenny = fake.addCustomer(accountId, { email: EMAIL, name: 'Jenny Rosen' })
     const charges = [2500, 4900, 1200].map((amount, k) =>
       fake.addCharge(accountId, { customer: jenny, amount, description: `Order ${i}-${k}` }),
-    );
-    fake.addSubscription(accountId, { customer: jenny, status: 'active', product_name: `${appSlug} Pro` });
-    if (i % 2 === 1) fake.addDispute(accountId, { charge: charges[0]!.id, reason: 'fraudulent' });
+    )
+    fake.addSubscription(accountId, {
+      customer: jenny,
+      status: 'active',
+      product_name: `${appSlug} Pro`,
+    })
+    if (i % 2 === 1) fake.addDispute(accountId, { charge: charges[0]!.id, reason: 'fraudulent' })
     // The throughput set: other customers with a couple of payments each.
     for (let k = 0; k < THROUGHPUT_CUSTOMERS; k++) {
-      const c = fake.addCustomer(accountId, { email: `customer${k}@example.com` });
-      fake.addCharge(accountId, { customer: c, amount: 1000 + k });
-      fake.addCharge(accountId, { customer: c, amount: 2000 + k });
+      const c = fake.addCustomer(accountId, { email: `customer${k}@example.com` })
+      fake.addCharge(accountId, { customer: c, amount: 1000 + k })
+      fake.addCharge(accountId, { customer: c, amount: 2000 + k })
     }
   }
   process.on('message', (m: { id: number } & Command) => {
-    let result: unknown = null;
+    let result: unknown = null
     switch (m.cmd) {
       case 'latency':
-        fake.latencyMs = m.ms;
-        break;
+        fake.latencyMs = m.ms
+        break
       case 'stats':
         result = {
           connections: fake.connections,
           openConnections: fake.openConnections,
           apiRequests: fake.apiRequests().length,
           cpuUs: process.cpuUsage().user + process.cpuUsage().system,
-        };
-        break;
+        }
+        break
       case 'clear':
-        fake.clearRequests();
-        break;
+        fake.clearRequests()
+        break
       case 'violations':
-        result = fake.violations;
-        break;
+        result = fake.violations
+        break
     }
-    process.send!({ id: m.id, result });
-  });
+    process.send!({ id: m.id, result })
+  })
   process.on('SIGTERM', () => {
-    void fake.close().then(() => process.exit(0));
-  });
-  process.send!({ ready: { url: fake.url, apps } });
+    void fake.close().then(() => process.exit(0))
+  })
+  process.send!({ ready: { url: fake.url, apps } })
 }
 
-if (process.argv[2] === '--fake-stripe-child') void child(Number(process.argv[3]));
+if (process.argv[2] === '--fake-stripe-child') void child(Number(process.argv[3]))

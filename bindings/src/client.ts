@@ -27,7 +27,9 @@ import type {
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
 
-function split(options: Partial<StripeConnectOptions> | undefined): [native.NativeOptions, Stores | undefined] {
+function split(
+  options: Partial<StripeConnectOptions> | undefined,
+): [native.NativeOptions, Stores | undefined] {
   const { stores, ...rest } = options ?? {}
   return [rest, stores]
 }
@@ -108,7 +110,9 @@ export class StripeConnect {
    * `store_failed` (with `accountId`: Stripe connected it but it was not saved; do not retry).
    */
   handleCallback(options: HandleCallbackOptions): Promise<Connection> {
-    return guardAsync(() => this.#native.handleCallback(queryString(options.query), options.state)) as Promise<Connection>
+    return guardAsync(() =>
+      this.#native.handleCallback(queryString(options.query), options.state),
+    ) as Promise<Connection>
   }
 
   /** Disconnect an app's account at Stripe, then clear its connection. */
@@ -118,7 +122,9 @@ export class StripeConnect {
 
   /** Charges of every customer with `email` on the account, newest first (`limit` 1–100, default 25). */
   paymentHistory(options: PaymentHistoryOptions): Promise<PaymentHistory> {
-    return guardAsync(() => this.#native.paymentHistory(options.accountId, options.email, options.limit)) as Promise<PaymentHistory>
+    return guardAsync(() =>
+      this.#native.paymentHistory(options.accountId, options.email, options.limit),
+    ) as Promise<PaymentHistory>
   }
 
   /** Subscriptions (any status) of every customer with `email`, or of `customerId`. */
@@ -130,17 +136,23 @@ export class StripeConnect {
 
   /** One charge by id (`stripe_not_found` if it is not on that account). */
   lookupCharge(options: { accountId: string; chargeId: string }): Promise<Charge> {
-    return guardAsync(() => this.#native.lookupCharge(options.accountId, options.chargeId)) as Promise<Charge>
+    return guardAsync(() =>
+      this.#native.lookupCharge(options.accountId, options.chargeId),
+    ) as Promise<Charge>
   }
 
   /** One refund by id: did it go through, for how much, on which charge. */
   verifyRefund(options: { accountId: string; refundId: string }): Promise<Refund> {
-    return guardAsync(() => this.#native.verifyRefund(options.accountId, options.refundId)) as Promise<Refund>
+    return guardAsync(() =>
+      this.#native.verifyRefund(options.accountId, options.refundId),
+    ) as Promise<Refund>
   }
 
   /** Disputes on the charges of every customer with `email`, or of `chargeId`. */
   disputes(options: DisputesOptions): Promise<Disputes> {
-    return guardAsync(() => this.#native.disputes(options.accountId, options.email, options.chargeId)) as Promise<Disputes>
+    return guardAsync(() =>
+      this.#native.disputes(options.accountId, options.email, options.chargeId),
+    ) as Promise<Disputes>
   }
 
   /**
@@ -149,7 +161,9 @@ export class StripeConnect {
    * the store cannot list the connections.
    */
   customerContext(options: { email: string; limit?: number }): Promise<CustomerContext> {
-    return guardAsync(() => this.#native.customerContext(options.email, options.limit)) as Promise<CustomerContext>
+    return guardAsync(() =>
+      this.#native.customerContext(options.email, options.limit),
+    ) as Promise<CustomerContext>
   }
 
   /** `util.inspect` / `console.log`: the configuration, secrets redacted. @internal */

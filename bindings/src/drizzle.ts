@@ -12,8 +12,17 @@
 //
 // Needs `drizzle-orm` (≥ 0.44) in the app; nothing else.
 
-export { drizzleConnectionStore, type ConnectionColumns, type DrizzleConnectionStore, type DrizzleConnectionStoreOptions } from './drizzle/connections.js';
-export { drizzleClaimStore, type DrizzleClaimStore, type DrizzleClaimStoreOptions } from './drizzle/claims.js';
+export {
+  drizzleConnectionStore,
+  type ConnectionColumns,
+  type DrizzleConnectionStore,
+  type DrizzleConnectionStoreOptions,
+} from './drizzle/connections.js'
+export {
+  drizzleClaimStore,
+  type DrizzleClaimStore,
+  type DrizzleClaimStoreOptions,
+} from './drizzle/claims.js'
 export {
   CLAIMS_TABLE_NAME,
   claimsTableDdl,
@@ -29,6 +38,12 @@ export {
   pgClaimsTable,
   sqliteClaimsTable,
   type Dialect,
-} from './drizzle/tables.js';
-export { affectedRows, isUniqueViolation } from './drizzle/driver.js';
-export type { ClaimStore, Connection, ConnectionStore, DrizzleDatabase, Scope } from './drizzle/types.js';
+} from './drizzle/tables.js'
+export { affectedRows, isUniqueViolation } from './drizzle/driver.js'
+export type {
+  ClaimStore,
+  Connection,
+  ConnectionStore,
+  DrizzleDatabase,
+  Scope,
+} from './drizzle/types.js'

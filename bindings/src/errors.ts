@@ -60,7 +60,11 @@ export class StripeConnectError extends Error {
   readonly stripeCode?: string
   readonly accountId?: string
 
-  constructor(code: StripeConnectErrorCode, message: string, fields: StripeConnectErrorFields = {}) {
+  constructor(
+    code: StripeConnectErrorCode,
+    message: string,
+    fields: StripeConnectErrorFields = {},
+  ) {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause })
     this.name = 'StripeConnectError'
     this.code = code
@@ -128,7 +132,14 @@ export async function guardAsync<T>(f: () => Promise<T>): Promise<T> {
  */
 export function rawBody<T>(payload: T): T {
   if (typeof payload === 'string' || payload instanceof Uint8Array) return payload
-  const got = payload === null ? 'null' : Array.isArray(payload) ? 'an array' : typeof payload === 'object' ? 'an object' : typeof payload
+  const got =
+    payload === null
+      ? 'null'
+      : Array.isArray(payload)
+        ? 'an array'
+        : typeof payload === 'object'
+          ? 'an object'
+          : typeof payload
   throw new StripeConnectError(
     'invalid_input',
     `payload must be the raw request body as a string, Buffer or Uint8Array (got ${got}): ` +

@@ -13,36 +13,39 @@
 
 /** What the handlers need from a `StripeConnect` (the real class satisfies it). */
 export interface ConnectClient {
-  authorizeUrl(options: { appSlug: string }): { url: string; state: string };
-  handleCallback(options: { query: URLSearchParams; state: string | null | undefined }): Promise<{ appSlug: string }>;
-  handleWebhook(payload: Buffer, header: string | null | undefined): Promise<unknown>;
+  authorizeUrl(options: { appSlug: string }): { url: string; state: string }
+  handleCallback(options: {
+    query: URLSearchParams
+    state: string | null | undefined
+  }): Promise<{ appSlug: string }>
+  handleWebhook(payload: Buffer, header: string | null | undefined): Promise<unknown>
 }
 
 /** The query codes the settings page receives: `?success=connected` or `?error=<code>`. */
-export type CallbackErrorCode = 'denied' | 'invalid_state' | 'expired' | 'oauth_failed';
+export type CallbackErrorCode = 'denied' | 'invalid_state' | 'expired' | 'oauth_failed'
 
-export type RouteName = 'authorize' | 'callback' | 'webhook';
+export type RouteName = 'authorize' | 'callback' | 'webhook'
 
 export interface RouteHandlerOptions {
   /**
    * Where the callback sends the user back: a same-origin absolute path such as `/settings/apps`
    * (a query string is kept; `success`/`error`/`app` are added to it). Never taken from the request.
    */
-  settingsPath: string;
+  settingsPath: string
   /**
    * The path the callback route is served at (the path of the `redirectUri` configured in the
    * client, e.g. `/api/stripe/connect/callback`). The state cookie is limited to it.
    */
-  callbackPath: string;
+  callbackPath: string
   /** Name of the state cookie. Default `stripe_connect_state`. */
-  cookieName?: string;
+  cookieName?: string
   /** Largest webhook body accepted, in bytes; larger ones get 413 without being verified. Default 1 MiB. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number
   /**
    * The public origin (`https://support.example.com`) to build the settings redirect from. Default:
    * the request's own origin. Set it when the app runs behind a proxy that rewrites `Host`.
    */
-  origin?: string;
+  origin?: string
   /**
    * Who may connect an app. Called by `authorize` before anything else with the request and the
    * requested app slug: return `true` to proceed, `false` for a 403, or a `Response` to answer with
@@ -50,31 +53,34 @@ export interface RouteHandlerOptions {
    * connecting any app to a Stripe account of their choosing**: check the session here unless the
    * route is protected by middleware already.
    */
-  canConnect?: (request: Request, appSlug: string) => boolean | Response | Promise<boolean | Response>;
+  canConnect?: (
+    request: Request,
+    appSlug: string,
+  ) => boolean | Response | Promise<boolean | Response>
   /**
    * Called with every failure that is not the caller's fault (500s, `oauth_failed`), so it can be
    * logged. Default: `console.error`. Errors never reach the HTTP response beyond their `code`.
    */
-  onError?: (error: unknown, route: RouteName) => void;
+  onError?: (error: unknown, route: RouteName) => void
 }
 
 export interface RouteHandlers {
   /** GET `?appSlug=…` */
-  authorize: (request: Request) => Promise<Response>;
+  authorize: (request: Request) => Promise<Response>
   /** GET, Stripe's redirect back */
-  callback: (request: Request) => Promise<Response>;
+  callback: (request: Request) => Promise<Response>
   /** POST, Stripe's webhook deliveries */
-  webhook: (request: Request) => Promise<Response>;
+  webhook: (request: Request) => Promise<Response>
 }
 
-export const DEFAULT_COOKIE_NAME = 'stripe_connect_state';
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_COOKIE_NAME = 'stripe_connect_state'
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 /** The state cookie lives as long as the state itself (10 minutes). */
-export const STATE_COOKIE_MAX_AGE = 600;
+export const STATE_COOKIE_MAX_AGE = 600
 
-const SLUG_RE = /^[A-Za-z0-9_.-]{1,100}$/;
-const COOKIE_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 6265 token
-const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+const SLUG_RE = /^[A-Za-z0-9_.-]{1,100}$/
+const COOKIE_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/ // RFC 6265 token
+const CONTROL_RE = /[\u0000-\u001f\u007f]/
 
 /**
  * The three route handlers, built from one client.
@@ -89,69 +95,86 @@ const CONTROL_RE = /[\u0000-\u001f\u007f]/;
  * export const GET = routes.authorize;
  * ```
  */
-export function createRouteHandlers(client: ConnectClient, options: RouteHandlerOptions): RouteHandlers {
-  if (client === null || typeof client !== 'object') throw new TypeError('createRouteHandlers: pass a StripeConnect instance as the first argument');
+export function createRouteHandlers(
+  client: ConnectClient,
+  options: RouteHandlerOptions,
+): RouteHandlers {
+  if (client === null || typeof client !== 'object')
+    throw new TypeError('createRouteHandlers: pass a StripeConnect instance as the first argument')
   for (const m of ['authorizeUrl', 'handleCallback', 'handleWebhook'] as const) {
     if (typeof (client as unknown as Record<string, unknown>)[m] !== 'function') {
-      throw new TypeError(`createRouteHandlers: the client has no ${m}() method; pass a StripeConnect instance`);
+      throw new TypeError(
+        `createRouteHandlers: the client has no ${m}() method; pass a StripeConnect instance`,
+      )
     }
   }
-  if (options === null || typeof options !== 'object') throw new TypeError('createRouteHandlers: options { settingsPath, callbackPath } are required');
-  const settings = parseSettingsPath(options.settingsPath);
-  const callbackPath = parseCallbackPath(options.callbackPath);
-  const cookieName = options.cookieName ?? DEFAULT_COOKIE_NAME;
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('createRouteHandlers: options { settingsPath, callbackPath } are required')
+  const settings = parseSettingsPath(options.settingsPath)
+  const callbackPath = parseCallbackPath(options.callbackPath)
+  const cookieName = options.cookieName ?? DEFAULT_COOKIE_NAME
   if (typeof cookieName !== 'string' || !COOKIE_NAME_RE.test(cookieName)) {
-    throw new TypeError(`createRouteHandlers: cookieName ${JSON.stringify(cookieName)} is not a valid cookie name (letters, digits, and !#$%&'*+-.^_\`|~)`);
+    throw new TypeError(
+      `createRouteHandlers: cookieName ${JSON.stringify(cookieName)} is not a valid cookie name (letters, digits, and !#$%&'*+-.^_\`|~)`,
+    )
   }
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
-    throw new TypeError(`createRouteHandlers: maxBodyBytes must be a positive whole number of bytes, got ${String(maxBodyBytes)}`);
+    throw new TypeError(
+      `createRouteHandlers: maxBodyBytes must be a positive whole number of bytes, got ${String(maxBodyBytes)}`,
+    )
   }
-  const fixedOrigin = options.origin === undefined ? undefined : parseOrigin(options.origin);
-  const canConnect = options.canConnect;
-  const onError = options.onError ?? defaultOnError;
+  const fixedOrigin = options.origin === undefined ? undefined : parseOrigin(options.origin)
+  const canConnect = options.canConnect
+  const onError = options.onError ?? defaultOnError
   const report = (error: unknown, route: RouteName): void => {
     try {
-      onError(error, route);
+      onError(error, route)
     } catch {
       // A failing logger must not change the response.
     }
-  };
+  }
 
   function stateCookie(request: Request, value: string, maxAge: number): string {
-    const parts = [`${cookieName}=${value}`, `Path=${callbackPath}`, `Max-Age=${maxAge}`, 'HttpOnly', 'SameSite=Lax'];
-    if (!isLocalHttp(request)) parts.push('Secure');
-    return parts.join('; ');
+    const parts = [
+      `${cookieName}=${value}`,
+      `Path=${callbackPath}`,
+      `Max-Age=${maxAge}`,
+      'HttpOnly',
+      'SameSite=Lax',
+    ]
+    if (!isLocalHttp(request)) parts.push('Secure')
+    return parts.join('; ')
   }
 
   async function authorize(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const appSlug = url.searchParams.get('appSlug');
+    const url = new URL(request.url)
+    const appSlug = url.searchParams.get('appSlug')
     if (appSlug === null || appSlug === '') {
-      return json(400, { error: 'Missing appSlug', code: 'missing_app' });
+      return json(400, { error: 'Missing appSlug', code: 'missing_app' })
     }
     if (!SLUG_RE.test(appSlug)) {
-      return json(400, { error: 'Invalid appSlug', code: 'invalid_input' });
+      return json(400, { error: 'Invalid appSlug', code: 'invalid_input' })
     }
     if (canConnect !== undefined) {
-      let verdict: boolean | Response;
+      let verdict: boolean | Response
       try {
-        verdict = await canConnect(request, appSlug);
+        verdict = await canConnect(request, appSlug)
       } catch (error) {
-        report(error, 'authorize');
-        return json(500, { error: 'Internal error', code: 'internal_error' });
+        report(error, 'authorize')
+        return json(500, { error: 'Internal error', code: 'internal_error' })
       }
-      if (verdict instanceof Response) return verdict;
-      if (verdict !== true) return json(403, { error: 'Forbidden', code: 'forbidden' });
+      if (verdict instanceof Response) return verdict
+      if (verdict !== true) return json(403, { error: 'Forbidden', code: 'forbidden' })
     }
-    let target: { url: string; state: string };
+    let target: { url: string; state: string }
     try {
-      target = client.authorizeUrl({ appSlug });
+      target = client.authorizeUrl({ appSlug })
     } catch (error) {
-      const code = errorCode(error);
-      if (code === 'invalid_input') return json(400, { error: 'Invalid appSlug', code });
-      report(error, 'authorize');
-      return json(500, { error: 'Internal error', code: code ?? 'internal_error' });
+      const code = errorCode(error)
+      if (code === 'invalid_input') return json(400, { error: 'Invalid appSlug', code })
+      report(error, 'authorize')
+      return json(500, { error: 'Internal error', code: code ?? 'internal_error' })
     }
     return new Response(null, {
       status: 307,
@@ -160,27 +183,31 @@ export function createRouteHandlers(client: ConnectClient, options: RouteHandler
         'set-cookie': stateCookie(request, encodeURIComponent(target.state), STATE_COOKIE_MAX_AGE),
         'cache-control': 'no-store',
       },
-    });
+    })
   }
 
   async function callback(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    const state = readCookie(request.headers.get('cookie'), cookieName);
-    let result: { success: 'connected'; app: string } | { error: CallbackErrorCode };
+    const url = new URL(request.url)
+    const state = readCookie(request.headers.get('cookie'), cookieName)
+    let result: { success: 'connected'; app: string } | { error: CallbackErrorCode }
     try {
-      const connection = await client.handleCallback({ query: url.searchParams, state });
-      result = { success: 'connected', app: connection.appSlug };
+      const connection = await client.handleCallback({ query: url.searchParams, state })
+      result = { success: 'connected', app: connection.appSlug }
     } catch (error) {
-      const mapped = callbackErrorCode(errorCode(error));
-      if (mapped === 'oauth_failed') report(error, 'callback');
-      result = { error: mapped };
+      const mapped = callbackErrorCode(errorCode(error))
+      if (mapped === 'oauth_failed') report(error, 'callback')
+      result = { error: mapped }
     }
-    const target = new URL(settings.pathname + settings.search + settings.hash, fixedOrigin ?? url.origin);
+    const target = new URL(
+      settings.pathname + settings.search + settings.hash,
+      fixedOrigin ?? url.origin,
+    )
     if ('success' in result) {
-      target.searchParams.set('success', result.success);
-      if (typeof result.app === 'string' && result.app !== '') target.searchParams.set('app', result.app);
+      target.searchParams.set('success', result.success)
+      if (typeof result.app === 'string' && result.app !== '')
+        target.searchParams.set('app', result.app)
     } else {
-      target.searchParams.set('error', result.error);
+      target.searchParams.set('error', result.error)
     }
     return new Response(null, {
       status: 303,
@@ -189,168 +216,200 @@ export function createRouteHandlers(client: ConnectClient, options: RouteHandler
         'set-cookie': stateCookie(request, '', 0),
         'cache-control': 'no-store',
       },
-    });
+    })
   }
 
   async function webhook(request: Request): Promise<Response> {
-    const declared = request.headers.get('content-length');
-    if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) > maxBodyBytes) {
-      await discard(request);
-      return tooLarge(maxBodyBytes);
+    const declared = request.headers.get('content-length')
+    if (
+      declared !== null &&
+      /^\d+$/.test(declared.trim()) &&
+      Number(declared.trim()) > maxBodyBytes
+    ) {
+      await discard(request)
+      return tooLarge(maxBodyBytes)
     }
-    const header = request.headers.get('stripe-signature');
+    const header = request.headers.get('stripe-signature')
     if (header === null || header.trim() === '') {
-      await discard(request);
-      return json(400, { error: 'Missing signature', code: 'webhook_missing_header' });
+      await discard(request)
+      return json(400, { error: 'Missing signature', code: 'webhook_missing_header' })
     }
-    let body: Buffer | null;
+    let body: Buffer | null
     try {
-      body = await readCapped(request, maxBodyBytes);
+      body = await readCapped(request, maxBodyBytes)
     } catch (error) {
       // The client went away mid-body: nothing was verified, Stripe will redeliver.
-      report(error, 'webhook');
-      return json(400, { error: 'Could not read the request body', code: 'body_unreadable' });
+      report(error, 'webhook')
+      return json(400, { error: 'Could not read the request body', code: 'body_unreadable' })
     }
-    if (body === null) return tooLarge(maxBodyBytes);
+    if (body === null) return tooLarge(maxBodyBytes)
     try {
-      await client.handleWebhook(body, header);
+      await client.handleWebhook(body, header)
     } catch (error) {
-      const code = errorCode(error);
-      if (code === 'webhook_missing_header') return json(400, { error: 'Missing signature', code });
-      if (code !== undefined && code.startsWith('webhook_')) return json(400, { error: 'Invalid signature', code });
+      const code = errorCode(error)
+      if (code === 'webhook_missing_header') return json(400, { error: 'Missing signature', code })
+      if (code !== undefined && code.startsWith('webhook_'))
+        return json(400, { error: 'Invalid signature', code })
       // store_failed, config_invalid, anything unexpected: 500 so that Stripe redelivers.
-      report(error, 'webhook');
-      return json(500, { error: 'Webhook handler failed', code: code ?? 'internal_error' });
+      report(error, 'webhook')
+      return json(500, { error: 'Webhook handler failed', code: code ?? 'internal_error' })
     }
-    return json(200, { received: true });
+    return json(200, { received: true })
   }
 
-  return { authorize, callback, webhook };
+  return { authorize, callback, webhook }
 }
 
 /** The settings page's `?error=` code for a `handleCallback` error code. */
 export function callbackErrorCode(code: string | undefined): CallbackErrorCode {
   switch (code) {
     case 'oauth_access_denied':
-      return 'denied';
+      return 'denied'
     case 'oauth_invalid_state':
     case 'oauth_state_used':
-      return 'invalid_state';
+      return 'invalid_state'
     case 'oauth_state_expired':
-      return 'expired';
+      return 'expired'
     default:
-      return 'oauth_failed';
+      return 'oauth_failed'
   }
 }
 
 function errorCode(error: unknown): string | undefined {
-  if (error !== null && typeof error === 'object' && typeof (error as { code?: unknown }).code === 'string') {
-    return (error as { code: string }).code;
+  if (
+    error !== null &&
+    typeof error === 'object' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  ) {
+    return (error as { code: string }).code
   }
-  return undefined;
+  return undefined
 }
 
 function defaultOnError(error: unknown, route: RouteName): void {
-  const code = errorCode(error);
-  console.error(`[@support/stripe-connect/next] ${route} route failed${code ? ` (${code})` : ''}:`, error);
+  const code = errorCode(error)
+  console.error(
+    `[@support/stripe-connect/next] ${route} route failed${code ? ` (${code})` : ''}:`,
+    error,
+  )
 }
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-  });
+  })
 }
 
 function tooLarge(max: number): Response {
-  return json(413, { error: 'Payload too large', code: 'payload_too_large', maxBytes: max });
+  return json(413, { error: 'Payload too large', code: 'payload_too_large', maxBytes: max })
 }
 
 /** `http://localhost`, `http://127.0.0.1`, `http://[::1]`: the only places a cookie may go without `Secure`. */
 function isLocalHttp(request: Request): boolean {
-  const url = new URL(request.url);
-  if (url.protocol !== 'http:') return false;
-  const host = url.hostname;
-  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.endsWith('.localhost');
+  const url = new URL(request.url)
+  if (url.protocol !== 'http:') return false
+  const host = url.hostname
+  return (
+    host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.endsWith('.localhost')
+  )
 }
 
 function readCookie(header: string | null, name: string): string | null {
-  if (header === null) return null;
+  if (header === null) return null
   for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (value === '') return null;
+    const eq = part.indexOf('=')
+    if (eq < 0) continue
+    if (part.slice(0, eq).trim() !== name) continue
+    let value = part.slice(eq + 1).trim()
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1)
+    if (value === '') return null
     try {
-      return decodeURIComponent(value);
+      return decodeURIComponent(value)
     } catch {
-      return value;
+      return value
     }
   }
-  return null;
+  return null
 }
 
 /** The body as bytes, or `null` once it grows past `max` (the rest is not read). */
 async function readCapped(request: Request, max: number): Promise<Buffer | null> {
-  if (request.body === null) return Buffer.alloc(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  if (request.body === null) return Buffer.alloc(0)
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
     if (total > max) {
-      await reader.cancel().catch(() => {});
-      return null;
+      await reader.cancel().catch(() => {})
+      return null
     }
-    chunks.push(value);
+    chunks.push(value)
   }
-  return Buffer.concat(chunks, total);
+  return Buffer.concat(chunks, total)
 }
 
 /** Drop a body we will not read, so the connection is not left with unread data. */
 async function discard(request: Request): Promise<void> {
-  if (request.body !== null && !request.bodyUsed) await request.body.cancel().catch(() => {});
+  if (request.body !== null && !request.bodyUsed) await request.body.cancel().catch(() => {})
 }
 
 function checkPath(what: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`createRouteHandlers: ${what} is required (a same-origin path such as "/settings")`);
-  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\') || CONTROL_RE.test(value)) {
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(
+      `createRouteHandlers: ${what} is required (a same-origin path such as "/settings")`,
+    )
+  if (
+    !value.startsWith('/') ||
+    value.startsWith('//') ||
+    value.includes('\\') ||
+    CONTROL_RE.test(value)
+  ) {
     throw new TypeError(
       `createRouteHandlers: ${what} ${JSON.stringify(value)} must be a same-origin absolute path starting with a single "/" (no scheme, host, "//" or backslashes)`,
-    );
+    )
   }
-  return value;
+  return value
 }
 
 function parseSettingsPath(value: unknown): URL {
-  const path = checkPath('settingsPath', value);
-  const base = 'http://settings-path.invalid';
-  const url = new URL(path, base);
-  if (url.origin !== base) throw new TypeError(`createRouteHandlers: settingsPath ${JSON.stringify(path)} must stay on the same origin`);
-  return url;
+  const path = checkPath('settingsPath', value)
+  const base = 'http://settings-path.invalid'
+  const url = new URL(path, base)
+  if (url.origin !== base)
+    throw new TypeError(
+      `createRouteHandlers: settingsPath ${JSON.stringify(path)} must stay on the same origin`,
+    )
+  return url
 }
 
 function parseCallbackPath(value: unknown): string {
-  const path = checkPath('callbackPath', value);
+  const path = checkPath('callbackPath', value)
   if (/[?#;,\s]/.test(path)) {
-    throw new TypeError(`createRouteHandlers: callbackPath ${JSON.stringify(path)} must be a plain path (no query, fragment, ";", "," or spaces): it becomes the cookie's Path`);
+    throw new TypeError(
+      `createRouteHandlers: callbackPath ${JSON.stringify(path)} must be a plain path (no query, fragment, ";", "," or spaces): it becomes the cookie's Path`,
+    )
   }
-  return path;
+  return path
 }
 
 function parseOrigin(value: unknown): string {
-  let url: URL;
+  let url: URL
   try {
-    url = new URL(String(value));
+    url = new URL(String(value))
   } catch {
-    throw new TypeError(`createRouteHandlers: origin ${JSON.stringify(value)} is not a URL such as "https://support.example.com"`);
+    throw new TypeError(
+      `createRouteHandlers: origin ${JSON.stringify(value)} is not a URL such as "https://support.example.com"`,
+    )
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin === 'null') {
-    throw new TypeError(`createRouteHandlers: origin ${JSON.stringify(value)} must be an http(s) origin such as "https://support.example.com"`);
+    throw new TypeError(
+      `createRouteHandlers: origin ${JSON.stringify(value)} must be an http(s) origin such as "https://support.example.com"`,
+    )
   }
-  return url.origin;
+  return url.origin
 }

@@ -79,7 +79,11 @@ export interface Stores {
 }
 
 /** What `handleWebhook` did with a verified event, told apart by `outcome`. */
-export type WebhookOutcome = OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored
+export type WebhookOutcome =
+  | OutcomeDisconnected
+  | OutcomeDisputeRecorded
+  | OutcomeDuplicate
+  | OutcomeIgnored
 
 /** A verified Stripe event, as Stripe sent it (snake_case, as in Stripe's API). */
 export interface StripeEvent<T = Record<string, unknown>> {

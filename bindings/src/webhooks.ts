@@ -6,7 +6,12 @@
  */
 import native = require('../native/index.js')
 import { guard, rawBody, StripeConnectError } from './errors.js'
-import type { ConstructEventOptions, GenerateTestHeaderOptions, Payload, StripeEvent } from './types.js'
+import type {
+  ConstructEventOptions,
+  GenerateTestHeaderOptions,
+  Payload,
+  StripeEvent,
+} from './types.js'
 
 const text = (payload: Payload): string =>
   typeof payload === 'string'
@@ -33,7 +38,11 @@ export function constructEvent<T = Record<string, unknown>>(
     } catch (err) {
       // Not JSON: the core says why, as `webhook_invalid_payload` (never a raw SyntaxError).
       native.validateEvent(body)
-      throw new StripeConnectError('webhook_invalid_payload', `the signed body is not valid JSON: ${String(err)}`, { cause: err })
+      throw new StripeConnectError(
+        'webhook_invalid_payload',
+        `the signed body is not valid JSON: ${String(err)}`,
+        { cause: err },
+      )
     }
     native.checkEvent(event)
     return event as StripeEvent<T>

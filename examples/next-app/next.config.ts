@@ -2,6 +2,6 @@
 // In the real app: `import type { NextConfig } from 'next'` and `const nextConfig: NextConfig = { … }`.
 const nextConfig = {
   serverExternalPackages: ['@support/stripe-connect'],
-};
+}
 
-export default nextConfig;
+export default nextConfig

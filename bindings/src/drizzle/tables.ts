@@ -10,22 +10,36 @@ import {
   int as mysqlInt,
   mysqlTable,
   varchar as mysqlVarchar,
-} from 'drizzle-orm/mysql-core';
-import { bigint as pgBigint, boolean as pgBoolean, index as pgIndex, pgTable, serial as pgSerial, varchar as pgVarchar } from 'drizzle-orm/pg-core';
-import { index as sqliteIndex, integer as sqliteInteger, sqliteTable, text as sqliteText } from 'drizzle-orm/sqlite-core';
+} from 'drizzle-orm/mysql-core'
+import {
+  bigint as pgBigint,
+  boolean as pgBoolean,
+  index as pgIndex,
+  pgTable,
+  serial as pgSerial,
+  varchar as pgVarchar,
+} from 'drizzle-orm/pg-core'
+import {
+  index as sqliteIndex,
+  integer as sqliteInteger,
+  sqliteTable,
+  text as sqliteText,
+} from 'drizzle-orm/sqlite-core'
 
-export type Dialect = 'mysql' | 'postgres' | 'sqlite';
+export type Dialect = 'mysql' | 'postgres' | 'sqlite'
 
 /** The default name of the claims table. */
-export const CLAIMS_TABLE_NAME = 'stripe_connect_claims';
+export const CLAIMS_TABLE_NAME = 'stripe_connect_claims'
 
-const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 
 function checkName(name: string, what: string): string {
   if (typeof name !== 'string' || !IDENT_RE.test(name)) {
-    throw new TypeError(`${what}: table name ${JSON.stringify(name)} must be letters, digits and _ (at most 63, not starting with a digit)`);
+    throw new TypeError(
+      `${what}: table name ${JSON.stringify(name)} must be letters, digits and _ (at most 63, not starting with a digit)`,
+    )
   }
-  return name;
+  return name
 }
 
 /**
@@ -35,11 +49,11 @@ function checkName(name: string, what: string): string {
  */
 const mysqlClaimKey = mysqlCustomType<{ data: string; notNull: true }>({
   dataType: () => 'varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
-});
+})
 
 /** The claims table for MySQL / MariaDB / PlanetScale (`key` is binary-collated: case-sensitive). */
 export function mysqlClaimsTable(name: string = CLAIMS_TABLE_NAME) {
-  checkName(name, 'mysqlClaimsTable');
+  checkName(name, 'mysqlClaimsTable')
   return mysqlTable(
     name,
     {
@@ -47,12 +61,12 @@ export function mysqlClaimsTable(name: string = CLAIMS_TABLE_NAME) {
       expiresAt: mysqlBigint('expires_at', { mode: 'number' }).notNull(),
     },
     (t) => [mysqlIndex(`${name}_expires_at_idx`).on(t.expiresAt)],
-  );
+  )
 }
 
 /** The claims table for Postgres (PGlite, node-postgres, postgres.js, Neon…). */
 export function pgClaimsTable(name: string = CLAIMS_TABLE_NAME) {
-  checkName(name, 'pgClaimsTable');
+  checkName(name, 'pgClaimsTable')
   return pgTable(
     name,
     {
@@ -60,12 +74,12 @@ export function pgClaimsTable(name: string = CLAIMS_TABLE_NAME) {
       expiresAt: pgBigint('expires_at', { mode: 'number' }).notNull(),
     },
     (t) => [pgIndex(`${name}_expires_at_idx`).on(t.expiresAt)],
-  );
+  )
 }
 
 /** The claims table for SQLite (libsql / Turso, better-sqlite3, bun:sqlite, D1). */
 export function sqliteClaimsTable(name: string = CLAIMS_TABLE_NAME) {
-  checkName(name, 'sqliteClaimsTable');
+  checkName(name, 'sqliteClaimsTable')
   return sqliteTable(
     name,
     {
@@ -73,22 +87,22 @@ export function sqliteClaimsTable(name: string = CLAIMS_TABLE_NAME) {
       expiresAt: sqliteInteger('expires_at').notNull(),
     },
     (t) => [sqliteIndex(`${name}_expires_at_idx`).on(t.expiresAt)],
-  );
+  )
 }
 
 /** `stripe_connect_claims` for MySQL: `key varchar(255) … PRIMARY KEY, expires_at bigint` (Unix seconds). */
-export const claimsTableMysql = mysqlClaimsTable();
+export const claimsTableMysql = mysqlClaimsTable()
 /** `stripe_connect_claims` for Postgres. */
-export const claimsTablePg = pgClaimsTable();
+export const claimsTablePg = pgClaimsTable()
 /** `stripe_connect_claims` for SQLite. */
-export const claimsTableSqlite = sqliteClaimsTable();
+export const claimsTableSqlite = sqliteClaimsTable()
 
 /**
  * The statements that create the claims table (idempotent: `IF NOT EXISTS`), one per array entry
  * so each can be sent on its own (mysql2 refuses several statements in one query by default).
  */
 export function claimsTableDdl(dialect: Dialect, name: string = CLAIMS_TABLE_NAME): string[] {
-  checkName(name, 'claimsTableDdl');
+  checkName(name, 'claimsTableDdl')
   switch (dialect) {
     case 'mysql':
       return [
@@ -98,19 +112,21 @@ export function claimsTableDdl(dialect: Dialect, name: string = CLAIMS_TABLE_NAM
           `  PRIMARY KEY (\`key\`),\n` +
           `  KEY \`${name}_expires_at_idx\` (\`expires_at\`)\n` +
           `)`,
-      ];
+      ]
     case 'postgres':
       return [
         `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" varchar(255) PRIMARY KEY NOT NULL,\n  "expires_at" bigint NOT NULL\n)`,
         `CREATE INDEX IF NOT EXISTS "${name}_expires_at_idx" ON "${name}" ("expires_at")`,
-      ];
+      ]
     case 'sqlite':
       return [
         `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" text PRIMARY KEY NOT NULL,\n  "expires_at" integer NOT NULL\n)`,
         `CREATE INDEX IF NOT EXISTS "${name}_expires_at_idx" ON "${name}" ("expires_at")`,
-      ];
+      ]
     default:
-      throw new TypeError(`claimsTableDdl: unknown dialect ${JSON.stringify(dialect)} (mysql, postgres or sqlite)`);
+      throw new TypeError(
+        `claimsTableDdl: unknown dialect ${JSON.stringify(dialect)} (mysql, postgres or sqlite)`,
+      )
   }
 }
 
@@ -126,10 +142,10 @@ export function mysqlExampleAppsTable(name: string = 'SUPPORT_apps') {
     name: mysqlVarchar('name', { length: 255 }).notNull().default(''),
     stripeAccountId: mysqlVarchar('stripe_account_id', { length: 255 }),
     stripeConnected: mysqlBoolean('stripe_connected').notNull().default(false),
-  });
+  })
 }
 
-export const exampleAppsTableMysql = mysqlExampleAppsTable();
+export const exampleAppsTableMysql = mysqlExampleAppsTable()
 
 /** The same apps table for Postgres (the demo runs it on PGlite). */
 export const exampleAppsTablePg = pgTable('SUPPORT_apps', {
@@ -138,7 +154,7 @@ export const exampleAppsTablePg = pgTable('SUPPORT_apps', {
   name: pgVarchar('name', { length: 255 }).notNull().default(''),
   stripeAccountId: pgVarchar('stripe_account_id', { length: 255 }),
   stripeConnected: pgBoolean('stripe_connected').notNull().default(false),
-});
+})
 
 /** The same apps table for SQLite. */
 export const exampleAppsTableSqlite = sqliteTable('SUPPORT_apps', {
@@ -147,11 +163,11 @@ export const exampleAppsTableSqlite = sqliteTable('SUPPORT_apps', {
   name: sqliteText('name').notNull().default(''),
   stripeAccountId: sqliteText('stripe_account_id'),
   stripeConnected: sqliteInteger('stripe_connected', { mode: 'boolean' }).notNull().default(false),
-});
+})
 
 /** DDL for the example apps table (default name `SUPPORT_apps`), one statement per entry. */
 export function exampleAppsTableDdl(dialect: Dialect, name: string = 'SUPPORT_apps'): string[] {
-  checkName(name, 'exampleAppsTableDdl');
+  checkName(name, 'exampleAppsTableDdl')
   switch (dialect) {
     case 'mysql':
       return [
@@ -162,7 +178,7 @@ export function exampleAppsTableDdl(dialect: Dialect, name: string = 'SUPPORT_ap
           '  `stripe_account_id` varchar(255),\n' +
           '  `stripe_connected` boolean NOT NULL DEFAULT false\n' +
           ')',
-      ];
+      ]
     case 'postgres':
       return [
         `CREATE TABLE IF NOT EXISTS "${name}" (\n` +
@@ -172,7 +188,7 @@ export function exampleAppsTableDdl(dialect: Dialect, name: string = 'SUPPORT_ap
           '  "stripe_account_id" varchar(255),\n' +
           '  "stripe_connected" boolean NOT NULL DEFAULT false\n' +
           ')',
-      ];
+      ]
     case 'sqlite':
       return [
         `CREATE TABLE IF NOT EXISTS "${name}" (\n` +
@@ -182,8 +198,10 @@ export function exampleAppsTableDdl(dialect: Dialect, name: string = 'SUPPORT_ap
           '  "stripe_account_id" text,\n' +
           '  "stripe_connected" integer NOT NULL DEFAULT 0\n' +
           ')',
-      ];
+      ]
     default:
-      throw new TypeError(`exampleAppsTableDdl: unknown dialect ${JSON.stringify(dialect)} (mysql, postgres or sqlite)`);
+      throw new TypeError(
+        `exampleAppsTableDdl: unknown dialect ${JSON.stringify(dialect)} (mysql, postgres or sqlite)`,
+      )
   }
 }

@@ -17,7 +17,7 @@ export {
   type SeedData,
   type Seeded,
   type Violation,
-} from './server.js';
+} from './server.js'
 export {
   DEFAULT_API_VERSION,
   applicationDeauthorizedEvent,
@@ -32,7 +32,7 @@ export {
   type DeliveryResult,
   type EventOptions,
   type StripeEvent,
-} from './webhooks.js';
+} from './webhooks.js'
 export {
   buildCharge,
   buildCustomer,
@@ -60,6 +60,6 @@ export {
   type SubscriptionInput,
   type SubscriptionItem,
   type SubscriptionStatus,
-} from './objects.js';
+} from './objects.js'
 /** Stripe's fixture objects the kit builds from (deep-clone before changing them). */
-export * as fixtures from './fixtures.js';
+export * as fixtures from './fixtures.js'

@@ -1,47 +1,53 @@
 // Webhooks as Stripe sends them: signed `Stripe-Signature` headers, pretty-printed JSON bodies,
 // and the two Connect events this package handles.
 
-import { createHmac } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createHmac } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 
-import { applicationFixture, eventFixture } from './fixtures.js';
-import { buildDispute, stripeId, type Dispute, type DisputeInput, type StripeObject } from './objects.js';
+import { applicationFixture, eventFixture } from './fixtures.js'
+import {
+  buildDispute,
+  stripeId,
+  type Dispute,
+  type DisputeInput,
+  type StripeObject,
+} from './objects.js'
 
 /** The API version the package pins; events default to it. */
-export const DEFAULT_API_VERSION = '2026-10-28.endive';
+export const DEFAULT_API_VERSION = '2026-10-28.endive'
 
 export interface StripeEvent<T = StripeObject> {
-  id: string;
-  object: 'event';
+  id: string
+  object: 'event'
   /** The connected account (Connect events only). */
-  account?: string;
-  api_version: string | null;
-  created: number;
-  data: { object: T; previous_attributes?: Record<string, unknown> };
-  livemode: boolean;
-  pending_webhooks: number;
-  request: { id: string | null; idempotency_key: string | null };
-  type: string;
+  account?: string
+  api_version: string | null
+  created: number
+  data: { object: T; previous_attributes?: Record<string, unknown> }
+  livemode: boolean
+  pending_webhooks: number
+  request: { id: string | null; idempotency_key: string | null }
+  type: string
 }
 
 export interface Application {
-  id: string;
-  object: 'application';
-  name: string | null;
+  id: string
+  object: 'application'
+  name: string | null
 }
 
 export interface EventOptions {
   /** Default: a fresh `evt_…`. Reuse an id to simulate Stripe's duplicate deliveries. */
-  id?: string;
+  id?: string
   /** Unix seconds. Default: now. */
-  created?: number;
-  livemode?: boolean;
-  api_version?: string | null;
+  created?: number
+  livemode?: boolean
+  api_version?: string | null
 }
 
 function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
+  return Math.floor(Date.now() / 1000)
 }
 
 /** A Stripe event of any type, shaped like Stripe's fixture event. */
@@ -62,9 +68,9 @@ export function buildEvent<T extends StripeObject>(
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
     type,
-  };
-  if (account !== undefined) event.account = account;
-  return event;
+  }
+  if (account !== undefined) event.account = account
+  return event
 }
 
 /**
@@ -79,8 +85,11 @@ export function disputeCreatedEvent(
   const object =
     (dispute as Dispute).object === 'dispute' && typeof dispute.id === 'string'
       ? (dispute as Dispute)
-      : buildDispute({ charge: stripeId('ch_'), ...dispute });
-  return buildEvent('charge.dispute.created', account, object, { livemode: object.livemode as boolean, ...options });
+      : buildDispute({ charge: stripeId('ch_'), ...dispute })
+  return buildEvent('charge.dispute.created', account, object, {
+    livemode: object.livemode as boolean,
+    ...options,
+  })
 }
 
 /**
@@ -92,9 +101,14 @@ export function applicationDeauthorizedEvent(
   clientId: string,
   options: EventOptions & { name?: string | null } = {},
 ): StripeEvent<Application & StripeObject> {
-  const { name, ...eventOptions } = options;
-  const application = { ...structuredClone(applicationFixture), id: clientId, object: 'application' as const, name: name ?? null };
-  return buildEvent('account.application.deauthorized', account, application, eventOptions);
+  const { name, ...eventOptions } = options
+  const application = {
+    ...structuredClone(applicationFixture),
+    id: clientId,
+    object: 'application' as const,
+    name: name ?? null,
+  }
+  return buildEvent('account.application.deauthorized', account, application, eventOptions)
 }
 
 /**
@@ -102,64 +116,76 @@ export function applicationDeauthorizedEvent(
  * `t=<timestamp>,v1=<hex HMAC-SHA256(secret, "<t>.<payload>")>`. With several secrets (a rotation),
  * one `v1` per secret, as Stripe does. `timestamp` is Unix seconds, default now.
  */
-export function signWebhook(payload: string | Buffer, secret: string | readonly string[], timestamp?: number): string {
-  const t = timestamp ?? nowSeconds();
-  if (!Number.isInteger(t) || t < 0) throw new TypeError(`signWebhook: timestamp must be whole Unix seconds, got ${t}`);
-  const secrets = typeof secret === 'string' ? [secret] : secret;
-  if (secrets.length === 0) throw new TypeError('signWebhook: at least one secret is needed');
-  const parts = [`t=${t}`];
+export function signWebhook(
+  payload: string | Buffer,
+  secret: string | readonly string[],
+  timestamp?: number,
+): string {
+  const t = timestamp ?? nowSeconds()
+  if (!Number.isInteger(t) || t < 0)
+    throw new TypeError(`signWebhook: timestamp must be whole Unix seconds, got ${t}`)
+  const secrets = typeof secret === 'string' ? [secret] : secret
+  if (secrets.length === 0) throw new TypeError('signWebhook: at least one secret is needed')
+  const parts = [`t=${t}`]
   for (const s of secrets) {
-    const mac = createHmac('sha256', s);
-    mac.update(`${t}.`);
-    mac.update(payload);
-    parts.push(`v1=${mac.digest('hex')}`);
+    const mac = createHmac('sha256', s)
+    mac.update(`${t}.`)
+    mac.update(payload)
+    parts.push(`v1=${mac.digest('hex')}`)
   }
-  return parts.join(',');
+  return parts.join(',')
 }
 
 /** The body Stripe sends: the event as JSON with a 2-space indent. */
 export function webhookPayload(event: object | string): string {
-  return typeof event === 'string' ? event : JSON.stringify(event, null, 2);
+  return typeof event === 'string' ? event : JSON.stringify(event, null, 2)
 }
 
 export interface DeliverOptions {
   /** The endpoint secret(s) (`whsec_…`) to sign with. */
-  secret: string | readonly string[];
+  secret: string | readonly string[]
   /** Unix seconds for `t=`; default now. Use an old one to test the tolerance. */
-  timestamp?: number;
+  timestamp?: number
   /** Extra or replacing headers (lowercase names). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string>
   /** Replace the computed `Stripe-Signature` value, or `false` to send none. */
-  signature?: string | false;
+  signature?: string | false
   /** Abort after this many ms (default 10 000). */
-  timeoutMs?: number;
+  timeoutMs?: number
 }
 
 /**
  * The same delivery as a Web `Request`, for calling a route handler directly
  * (`await POST(webhookRequest(url, event, { secret }))`) without starting a server.
  */
-export function webhookRequest(url: string | URL, event: object | string, options: DeliverOptions): Request {
-  const payload = webhookPayload(event);
-  const signature = options.signature === false ? null : (options.signature ?? signWebhook(payload, options.secret, options.timestamp));
+export function webhookRequest(
+  url: string | URL,
+  event: object | string,
+  options: DeliverOptions,
+): Request {
+  const payload = webhookPayload(event)
+  const signature =
+    options.signature === false
+      ? null
+      : (options.signature ?? signWebhook(payload, options.secret, options.timestamp))
   const headers = new Headers({
     'content-type': 'application/json; charset=utf-8',
     'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-  });
-  if (signature !== null) headers.set('stripe-signature', signature);
-  for (const [k, v] of Object.entries(options.headers ?? {})) headers.set(k, v);
-  return new Request(url, { method: 'POST', headers, body: payload });
+  })
+  if (signature !== null) headers.set('stripe-signature', signature)
+  for (const [k, v] of Object.entries(options.headers ?? {})) headers.set(k, v)
+  return new Request(url, { method: 'POST', headers, body: payload })
 }
 
 export interface DeliveryResult {
-  status: number;
+  status: number
   /** The response body as text. */
-  body: string;
+  body: string
   /** The body parsed as JSON, or `undefined` if it is not JSON. */
-  json: unknown;
-  headers: Record<string, string>;
+  json: unknown
+  headers: Record<string, string>
   /** What was sent, to assert on or replay. */
-  sent: { payload: string; signature: string | null };
+  sent: { payload: string; signature: string | null }
 }
 
 /**
@@ -167,10 +193,17 @@ export interface DeliveryResult {
  * `Content-Type: application/json; charset=utf-8`, Stripe's User-Agent and a valid
  * `Stripe-Signature` for `secret`. A string `event` is sent as-is (for tampered bodies).
  */
-export function deliverWebhook(url: string | URL, event: object | string, options: DeliverOptions): Promise<DeliveryResult> {
-  const target = new URL(url);
-  const payload = webhookPayload(event);
-  const signature = options.signature === false ? null : (options.signature ?? signWebhook(payload, options.secret, options.timestamp));
+export function deliverWebhook(
+  url: string | URL,
+  event: object | string,
+  options: DeliverOptions,
+): Promise<DeliveryResult> {
+  const target = new URL(url)
+  const payload = webhookPayload(event)
+  const signature =
+    options.signature === false
+      ? null
+      : (options.signature ?? signWebhook(payload, options.secret, options.timestamp))
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
@@ -178,32 +211,48 @@ export function deliverWebhook(url: string | URL, event: object | string, option
     accept: '*/*; q=0.5, application/xml',
     connection: 'close',
     'content-length': String(Buffer.byteLength(payload)),
-  };
-  if (signature !== null) headers['stripe-signature'] = signature;
-  Object.assign(headers, options.headers ?? {});
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  }
+  if (signature !== null) headers['stripe-signature'] = signature
+  Object.assign(headers, options.headers ?? {})
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise((resolve, reject) => {
-    const req = send(target, { method: 'POST', headers, agent: false, timeout: options.timeoutMs ?? 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(body);
-        } catch {
-          json = undefined;
-        }
-        const outHeaders: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v !== undefined) outHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-        }
-        resolve({ status: res.statusCode ?? 0, body, json, headers: outHeaders, sent: { payload, signature } });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`deliverWebhook: no answer from ${target.href} within ${options.timeoutMs ?? 10_000} ms`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
+    const req = send(
+      target,
+      { method: 'POST', headers, agent: false, timeout: options.timeoutMs ?? 10_000 },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('error', reject)
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8')
+          let json: unknown
+          try {
+            json = JSON.parse(body)
+          } catch {
+            json = undefined
+          }
+          const outHeaders: Record<string, string> = {}
+          for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) outHeaders[k] = Array.isArray(v) ? v.join(', ') : v
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            json,
+            headers: outHeaders,
+            sent: { payload, signature },
+          })
+        })
+      },
+    )
+    req.on('timeout', () =>
+      req.destroy(
+        new Error(
+          `deliverWebhook: no answer from ${target.href} within ${options.timeoutMs ?? 10_000} ms`,
+        ),
+      ),
+    )
+    req.on('error', reject)
+    req.end(payload)
+  })
 }

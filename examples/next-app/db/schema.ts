@@ -1,6 +1,6 @@
 // The support app's Drizzle schema (MySQL / PlanetScale): the parts Stripe Connect touches.
-import { claimsTableMysql } from '@support/stripe-connect/drizzle';
-import { bigint, boolean, int, mysqlTable, timestamp, varchar } from 'drizzle-orm/mysql-core';
+import { claimsTableMysql } from '@support/stripe-connect/drizzle'
+import { bigint, boolean, int, mysqlTable, timestamp, varchar } from 'drizzle-orm/mysql-core'
 
 /** The apps table the app already has; the connections store uses `slug` and the two stripe_* columns. */
 export const apps = mysqlTable('SUPPORT_apps', {
@@ -9,14 +9,14 @@ export const apps = mysqlTable('SUPPORT_apps', {
   name: varchar('name', { length: 255 }).notNull(),
   stripeAccountId: varchar('stripe_account_id', { length: 255 }),
   stripeConnected: boolean('stripe_connected').notNull().default(false),
-});
+})
 
 /**
  * Single-use claims (OAuth state nonces, webhook event ids) shared by every instance of the app.
  * Exported from the schema so drizzle-kit creates it: `stripe_connect_claims (key varchar(255)
  * utf8mb4_bin PRIMARY KEY, expires_at bigint)`.
  */
-export const stripeConnectClaims = claimsTableMysql;
+export const stripeConnectClaims = claimsTableMysql
 
 /** Where the dispute sink records disputes for the support team (one row per dispute). */
 export const stripeDisputes = mysqlTable('SUPPORT_stripe_disputes', {
@@ -30,4 +30,4 @@ export const stripeDisputes = mysqlTable('SUPPORT_stripe_disputes', {
   evidenceDueBy: bigint('evidence_due_by', { mode: 'number' }),
   livemode: boolean('livemode').notNull(),
   createdAt: timestamp('created_at').notNull().defaultNow(),
-});
+})

@@ -4,15 +4,15 @@
 //
 // Built lazily on first use, not at import: `next build` imports route modules without the runtime
 // environment, and a missing STRIPE_SECRET_KEY must not fail the build.
-import { StripeConnect, type DisputeAlert } from '@support/stripe-connect';
-import { drizzleClaimStore, drizzleConnectionStore } from '@support/stripe-connect/drizzle';
-import { createRouteHandlers, type RouteHandlers } from '@support/stripe-connect/next';
+import { StripeConnect, type DisputeAlert } from '@support/stripe-connect'
+import { drizzleClaimStore, drizzleConnectionStore } from '@support/stripe-connect/drizzle'
+import { createRouteHandlers, type RouteHandlers } from '@support/stripe-connect/next'
 
-import { db } from '@/db';
-import { apps, stripeConnectClaims, stripeDisputes } from '@/db/schema';
+import { db } from '@/db'
+import { apps, stripeConnectClaims, stripeDisputes } from '@/db/schema'
 
-let client: StripeConnect | undefined;
-let routes: RouteHandlers | undefined;
+let client: StripeConnect | undefined
+let routes: RouteHandlers | undefined
 
 /** The app's StripeConnect (queries: paymentHistory, customerContext, …). */
 export function stripeConnect(): StripeConnect {
@@ -23,13 +23,16 @@ export function stripeConnect(): StripeConnect {
     stores: {
       connections: drizzleConnectionStore(db, apps, {
         // SUPPORT_apps has no livemode/scope columns: report the mode of the platform key.
-        defaults: { livemode: (process.env.STRIPE_SECRET_KEY ?? '').startsWith('sk_live_'), scope: 'read_write' },
+        defaults: {
+          livemode: (process.env.STRIPE_SECRET_KEY ?? '').startsWith('sk_live_'),
+          scope: 'read_write',
+        },
       }),
       claims: drizzleClaimStore(db, stripeConnectClaims),
       disputes: { disputeCreated },
     },
-  });
-  return client;
+  })
+  return client
 }
 
 /** The three route handlers (authorize, callback, webhook). */
@@ -39,12 +42,12 @@ export function stripeRoutes(): RouteHandlers {
     callbackPath: '/api/stripe/connect/callback',
     // Only admins of an app may connect it (replace with the app's own session check).
     canConnect: async (request, appSlug) => {
-      const session = await getSession(request);
-      if (session === null) return Response.redirect(new URL('/login', request.url), 303);
-      return session.adminOf.includes(appSlug);
+      const session = await getSession(request)
+      if (session === null) return Response.redirect(new URL('/login', request.url), 303)
+      return session.adminOf.includes(appSlug)
     },
-  });
-  return routes;
+  })
+  return routes
 }
 
 /**
@@ -53,7 +56,7 @@ export function stripeRoutes(): RouteHandlers {
  * to run again: the insert is an upsert on the dispute id.
  */
 async function disputeCreated(alert: DisputeAlert): Promise<void> {
-  const d = alert.dispute;
+  const d = alert.dispute
   await db
     .insert(stripeDisputes)
     .values({
@@ -67,32 +70,41 @@ async function disputeCreated(alert: DisputeAlert): Promise<void> {
       evidenceDueBy: d.evidenceDueBy,
       livemode: alert.livemode,
     })
-    .onDuplicateKeyUpdate({ set: { reason: d.reason } });
+    .onDuplicateKeyUpdate({ set: { reason: d.reason } })
 
-  const slack = process.env.SLACK_DISPUTES_WEBHOOK_URL;
+  const slack = process.env.SLACK_DISPUTES_WEBHOOK_URL
   if (slack) {
-    const due = d.evidenceDueBy ? new Date(d.evidenceDueBy * 1000).toISOString().slice(0, 10) : 'n/a';
+    const due = d.evidenceDueBy
+      ? new Date(d.evidenceDueBy * 1000).toISOString().slice(0, 10)
+      : 'n/a'
     const text =
       `:rotating_light: Dispute ${d.id} on ${alert.appSlug ?? alert.accountId ?? 'an unknown account'}: ` +
       `${(d.amount / 100).toFixed(2)} ${d.currency.toUpperCase()}, reason ${d.reason}, evidence due ${due}` +
-      (alert.livemode ? '' : ' (test mode)');
-    const res = await fetch(slack, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
-    if (!res.ok) throw new Error(`Slack answered ${res.status}`); // → 500 → Stripe redelivers; the upsert keeps one row
+      (alert.livemode ? '' : ' (test mode)')
+    const res = await fetch(slack, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+    })
+    if (!res.ok) throw new Error(`Slack answered ${res.status}`) // → 500 → Stripe redelivers; the upsert keeps one row
   }
 }
 
 function appUrl(): string {
-  const url = process.env.APP_URL;
-  if (!url) throw new Error('APP_URL is not set (e.g. https://support.example.com): the OAuth redirect URI is built from it');
-  return url.replace(/\/+$/, '');
+  const url = process.env.APP_URL
+  if (!url)
+    throw new Error(
+      'APP_URL is not set (e.g. https://support.example.com): the OAuth redirect URI is built from it',
+    )
+  return url.replace(/\/+$/, '')
 }
 
 // The support app's own session lookup; a stand-in so that this example type-checks.
 interface Session {
-  userId: string;
-  adminOf: string[];
+  userId: string
+  adminOf: string[]
 }
 async function getSession(request: Request): Promise<Session | null> {
-  void request;
-  return null;
+  void request
+  return null
 }

@@ -465,6 +465,23 @@ mod tests {
         assert_eq!(e.field, "STRIPE_SECRET_KEY");
     }
 
+    /// Issue 10 item 1: an unset-but-present, blank or prefix-only secret never configures a
+    /// webhook endpoint that verifies forged events.
+    #[test]
+    fn blank_webhook_secrets_are_config_invalid_in_the_builder_and_the_environment() {
+        for list in [vec![], vec![""], vec![" "], vec!["whsec_"], vec!["whsec_ok", ""], vec!["whsec_ok", "whsec_"]] {
+            let e = Config::builder().secret_key("sk_test_1").webhook_secrets(list.clone()).build().unwrap_err();
+            assert_eq!(e.field, "webhook_secrets", "{list:?}");
+        }
+        for var in ["", " ", ",", " , ", "whsec_", "whsec_ok,", "whsec_ok, whsec_"] {
+            let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_a"), ("STRIPE_WEBHOOK_SECRET", var)]))
+                .unwrap()
+                .build()
+                .unwrap_err();
+            assert_eq!(e.field, "STRIPE_WEBHOOK_SECRET", "{var:?}");
+        }
+    }
+
     #[test]
     fn tolerance_zero_or_negative_is_config_error() {
         for t in [0, -1, -300] {

@@ -115,6 +115,10 @@ pub enum WebhookError {
         "the signed body is not a Stripe event (object = {object:?}): thin events and other objects are not accepted"
     )]
     ThinEvent { object: String },
+    /// No secret, or one that anyone could sign with (empty, blank, a bare `whsec_`): a
+    /// configuration error (`config_invalid`), found before any HMAC is computed.
+    #[error("no usable webhook secret: {reason}")]
+    UnusableSecret { reason: String },
 }
 
 impl WebhookError {
@@ -127,6 +131,7 @@ impl WebhookError {
             WebhookError::TimestampOutOfRange { .. } => "webhook_timestamp_out_of_range",
             WebhookError::InvalidPayload { .. } => "webhook_invalid_payload",
             WebhookError::ThinEvent { .. } => "webhook_thin_event",
+            WebhookError::UnusableSecret { .. } => "config_invalid",
         }
     }
 }

@@ -45,6 +45,23 @@ secret_type!(
     StateSecret
 );
 
+/// Why `value` cannot key a webhook signature that proves anything: an empty key, a blank one, or
+/// nothing but Stripe's `whsec_` prefix is a key anyone can compute a signature with. Checked
+/// before any HMAC, wherever a signing secret enters (a variable left unset and read as `""`
+/// must never mean "accept everything").
+pub(crate) fn unusable_signing_secret(value: &str) -> Option<&'static str> {
+    let trimmed = value.trim();
+    if value.is_empty() {
+        Some("is empty: a signature made with an empty key proves nothing (is the variable set?)")
+    } else if trimmed.is_empty() {
+        Some("is blank (whitespace only): a signature made with it proves nothing (is the variable set?)")
+    } else if trimmed == "whsec_" {
+        Some("is only the whsec_ prefix: copy the whole signing secret from the Dashboard")
+    } else {
+        None
+    }
+}
+
 fn check_no_whitespace(field: &str, value: &str) -> Result<(), ConfigError> {
     if value.is_empty() {
         return Err(ConfigError::new(field, "is empty"));
@@ -97,6 +114,9 @@ impl WebhookSecret {
     /// `webhook_secret`). An `sk_`/`rk_`/`pk_` key is refused: it is never a signing secret.
     pub fn new(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
         let value = value.into();
+        if let Some(reason) = unusable_signing_secret(&value) {
+            return Err(ConfigError::new(field, reason));
+        }
         check_no_whitespace(field, &value)?;
         if value.starts_with("sk_") || value.starts_with("rk_") || value.starts_with("pk_") {
             return Err(ConfigError::new(
@@ -107,10 +127,17 @@ impl WebhookSecret {
         Ok(WebhookSecret(value))
     }
 
-    /// Builds a secret without the API-key check, for verifying against whatever the caller holds
-    /// (the mismatch message then explains what looks wrong).
+    /// Builds a secret without the API-key and whitespace checks, for verifying against whatever
+    /// the caller holds (the mismatch message then explains what looks wrong). An empty or blank
+    /// secret, or a bare `whsec_`, is still refused by [`verify_signature`](crate::verify_signature)
+    /// with `config_invalid` before any HMAC.
     pub fn unchecked(value: impl Into<String>) -> Self {
         WebhookSecret(value.into())
+    }
+
+    /// Why this secret cannot verify anything, if it cannot (see [`unusable_signing_secret`]).
+    pub(crate) fn unusable(&self) -> Option<&'static str> {
+        unusable_signing_secret(&self.0)
     }
 
     pub(crate) fn problem_hint(&self) -> Option<&'static str> {
@@ -130,6 +157,9 @@ impl StateSecret {
 
     pub fn new(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
         let value = value.into();
+        if value.trim().is_empty() {
+            return Err(ConfigError::new(field, "is blank: a state signed with it could be forged by anyone"));
+        }
         if value.len() < Self::MIN_LEN {
             return Err(ConfigError::new(field, format!("must be at least {} bytes", Self::MIN_LEN)));
         }
@@ -176,6 +206,24 @@ mod tests {
         assert!(WebhookSecret::new("w", "webhook_secret").is_ok());
         assert!(WebhookSecret::new("w", "sk_test_abc").unwrap_err().reason.contains("API key"));
         assert!(WebhookSecret::new("w", "whsec_abc ").unwrap_err().reason.contains("whitespace"));
+    }
+
+    #[test]
+    fn empty_blank_and_bare_prefix_webhook_secrets_are_refused() {
+        for (bad, says) in
+            [("", "empty"), (" ", "blank"), (" \t\n", "blank"), ("whsec_", "prefix"), (" whsec_\n", "prefix")]
+        {
+            let e = WebhookSecret::new("STRIPE_WEBHOOK_SECRET", bad).unwrap_err();
+            assert_eq!(e.field, "STRIPE_WEBHOOK_SECRET");
+            assert!(e.reason.contains(says), "{bad:?}: {e}");
+            assert!(WebhookSecret::unchecked(bad).unusable().is_some(), "{bad:?}");
+        }
+        assert!(WebhookSecret::unchecked("whsec_a").unusable().is_none());
+    }
+
+    #[test]
+    fn blank_state_secret_is_refused() {
+        assert!(StateSecret::new("s", " ".repeat(40)).unwrap_err().reason.contains("blank"));
     }
 
     #[test]

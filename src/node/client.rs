@@ -9,12 +9,12 @@ use napi_derive::napi;
 use super::error::{js_error, promise, promise_serde};
 use super::stores;
 use super::types::{
-    webhook_outcome, JsConnection, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativeOptions,
-    NativePrefill,
+    webhook_outcome, whole_number, JsConnection, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult,
+    NativeOptions, NativePrefill,
 };
 use crate::{
-    AccountId, AppSlug, CallbackQuery, ChargeId, Config, CustomerId, Disputes, Error, Prefill, RefundId, StripeConnect,
-    SubscriptionStatus,
+    AccountId, AppSlug, CallbackQuery, ChargeId, Config, ConfigBuilder, CustomerId, Disputes, Error, Prefill, RefundId,
+    StripeConnect, SubscriptionStatus,
 };
 
 #[napi]
@@ -34,7 +34,7 @@ fn build(env: &Env, config: Result<Config, Error>, js_stores: Option<Object>) ->
 impl NativeClient {
     #[napi(constructor)]
     pub fn new(env: Env, options: NativeOptions, stores: Option<Object>) -> napi::Result<Self> {
-        let config = options.apply(Config::builder()).build().map_err(Error::from);
+        let config = options.apply(Config::builder()).and_then(ConfigBuilder::build).map_err(Error::from);
         build(&env, config, stores)
     }
 
@@ -123,10 +123,13 @@ impl NativeClient {
         env: &'env Env,
         account_id: String,
         email: String,
-        limit: Option<u32>,
+        limit: Option<f64>,
     ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
         let client = self.inner.clone();
-        promise_serde(env, async move { client.payment_history(&AccountId::parse(&account_id)?, &email, limit).await })
+        promise_serde(env, async move {
+            let limit = limit_arg(limit)?;
+            client.payment_history(&AccountId::parse(&account_id)?, &email, limit).await
+        })
     }
 
     /// By `email` (every customer with it) or by `customer_id`: exactly one of the two.
@@ -209,11 +212,23 @@ impl NativeClient {
         &self,
         env: &'env Env,
         email: String,
-        limit: Option<u32>,
+        limit: Option<f64>,
     ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
         let client = self.inner.clone();
-        promise_serde(env, async move { client.customer_context(&email, limit).await })
+        promise_serde(env, async move { client.customer_context(&email, limit_arg(limit)?).await })
     }
+}
+
+/// A JS `limit` as the core's: `1.5`, NaN or ±Infinity are `invalid_input` (napi alone would send
+/// `limit=1`); the range itself is the core's check.
+fn limit_arg(limit: Option<f64>) -> Result<Option<u32>, Error> {
+    limit
+        .map(|v| {
+            let n = whole_number("limit", v, i64::MIN, i64::MAX).map_err(|r| Error::invalid_input("limit", r))?;
+            // Out of u32 range: still the core's range error, with the number given.
+            Ok(u32::try_from(n).unwrap_or(if n < 0 { 0 } else { u32::MAX }))
+        })
+        .transpose()
 }
 
 /// Exactly one of two alternative options.

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
 use crate::{
-    AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, Connection, DisconnectResult, DisputeAlert,
+    AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, ConfigError, Connection, DisconnectResult, DisputeAlert,
     DisputeCreated, Error, IgnoreReason, Prefill, WebhookOutcome,
 };
 
@@ -27,7 +27,7 @@ pub struct NativeOptions {
     /// One `whsec_…` secret, or several during rotation.
     pub webhook_secrets: Option<Either<String, Vec<String>>>,
     /// Webhook timestamp tolerance, either way (default 300; 0 or less is `config_invalid`).
-    pub webhook_tolerance_seconds: Option<i64>,
+    pub webhook_tolerance_seconds: Option<f64>,
     /// Key (≥ 32 bytes) that signs OAuth state. Default: derived from `secretKey`.
     pub state_secret: Option<String>,
     /// Default `https://api.stripe.com` (override for tests).
@@ -37,16 +37,21 @@ pub struct NativeOptions {
     /// The pinned `Stripe-Version`.
     pub stripe_version: Option<String>,
     /// Total deadline per call, retries included (default 30000).
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     /// Retries of safe requests after the first attempt (default 2; 0 means none).
-    pub max_retries: Option<u32>,
+    pub max_retries: Option<f64>,
     /// Only act on webhook events of this mode (others are `ignored`).
     pub livemode: Option<bool>,
 }
 
 impl NativeOptions {
-    /// Set every given option on `builder` (later values replace earlier ones).
-    pub fn apply(self, mut b: ConfigBuilder) -> ConfigBuilder {
+    /// Set every given option on `builder` (later values replace earlier ones). A number option
+    /// that is not a whole number in range (NaN, ±Infinity, 1.5) is `config_invalid`, never
+    /// truncated or read as 0.
+    pub fn apply(self, mut b: ConfigBuilder) -> Result<ConfigBuilder, ConfigError> {
+        let number = |field: &str, v: f64, max: i64| {
+            whole_number(field, v, i64::MIN, max).map_err(|reason| ConfigError::new(field, reason))
+        };
         if let Some(v) = self.secret_key {
             b = b.secret_key(v);
         }
@@ -63,7 +68,7 @@ impl NativeOptions {
             b = b.webhook_secrets(string_list(v));
         }
         if let Some(v) = self.webhook_tolerance_seconds {
-            b = b.webhook_tolerance_seconds(v);
+            b = b.webhook_tolerance_seconds(number("webhookToleranceSeconds", v, i64::MAX)?);
         }
         if let Some(v) = self.state_secret {
             b = b.state_secret(v);
@@ -78,15 +83,19 @@ impl NativeOptions {
             b = b.stripe_version(v);
         }
         if let Some(v) = self.timeout_ms {
-            b = b.timeout(std::time::Duration::from_millis(u64::from(v)));
+            let ms = number("timeoutMs", v, i64::from(u32::MAX))?;
+            let ms = u64::try_from(ms).map_err(|_| ConfigError::new("timeoutMs", "must be more than zero"))?;
+            b = b.timeout(std::time::Duration::from_millis(ms));
         }
         if let Some(v) = self.max_retries {
-            b = b.max_retries(v);
+            let n = number("maxRetries", v, 100)?;
+            let n = u32::try_from(n).map_err(|_| ConfigError::new("maxRetries", "must be 0 or more"))?;
+            b = b.max_retries(n);
         }
         if let Some(v) = self.livemode {
             b = b.livemode(v);
         }
-        b
+        Ok(b)
     }
 
     /// `Config::from_env()` over the variables in `vars` (JS's `process.env`, which under Bun and
@@ -97,8 +106,28 @@ impl NativeOptions {
         let lookup = move |name: &str| {
             vars.get(name).cloned().or_else(|| if name == "STRIPE_SECRET_KEY" { key.clone() } else { None })
         };
-        Ok(self.apply(Config::env_builder(lookup)?).build()?)
+        Ok(self.apply(Config::env_builder(lookup)?)?.build()?)
     }
+}
+
+/// A JS number as a whole number in `min..=max`, or why not: napi would read NaN as 0, ±Infinity
+/// as the extremes and 1.5 as 1, so an argument that is not what it claims would pass for one.
+pub fn whole_number(field: &str, v: f64, min: i64, max: i64) -> Result<i64, String> {
+    if !v.is_finite() || v.fract() != 0.0 {
+        let got = if v.is_nan() {
+            "NaN".to_string()
+        } else if v.is_infinite() {
+            format!("{}Infinity", if v < 0.0 { "-" } else { "" })
+        } else {
+            v.to_string()
+        };
+        return Err(format!("{field} must be a whole number, got {got}"));
+    }
+    // Both bounds are exact in f64 where they are used (|bound| < 2^53 or ±2^63).
+    if v < min as f64 || v > max as f64 {
+        return Err(format!("{field} must be {min} to {max}, got {v}"));
+    }
+    Ok(v as i64)
 }
 
 /// `string | string[]` as a list.

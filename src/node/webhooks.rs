@@ -9,16 +9,16 @@ use napi::{check_status, sys, Env, JsValue};
 use napi_derive::napi;
 
 use super::error::js_error;
-use super::types::string_list;
+use super::types::{string_list, whole_number};
 use crate::{Clock, Error, JsonKind, SystemClock, Tolerance, WebhookSecret};
 
 #[napi(object)]
 #[derive(Default)]
 pub struct VerifyOptions {
     /// Seconds a signature's timestamp may be away from now, either way (default 300).
-    pub tolerance_seconds: Option<i64>,
+    pub tolerance_seconds: Option<f64>,
     /// Unix seconds to check against (default: the system clock).
-    pub now: Option<i64>,
+    pub now: Option<f64>,
     /// Skip the timestamp check, to replay stored events on purpose.
     pub skip_timestamp_check_for_replay: Option<bool>,
 }
@@ -76,17 +76,26 @@ fn with_bytes<R>(env: &Env, payload: Unknown, f: impl FnOnce(&[u8]) -> R) -> nap
     }
 }
 
+/// A whole number of seconds from JS, or `invalid_input` (NaN, ±Infinity, fractions).
+fn seconds_arg(field: &str, v: f64) -> Result<i64, Error> {
+    whole_number(field, v, i64::MIN, i64::MAX).map_err(|reason| Error::invalid_input(field, reason))
+}
+
 fn check(options: Option<VerifyOptions>) -> Result<(Tolerance, i64), Error> {
     let o = options.unwrap_or_default();
+    let now = match o.now {
+        Some(now) => seconds_arg("now", now)?,
+        None => SystemClock.now(),
+    };
     let tolerance = if o.skip_timestamp_check_for_replay == Some(true) {
         Tolerance::SkipTimestampCheckForReplay
     } else {
         match o.tolerance_seconds {
-            Some(t) => Tolerance::seconds("toleranceSeconds", t)?,
+            Some(t) => Tolerance::seconds("toleranceSeconds", seconds_arg("toleranceSeconds", t)?)?,
             None => Tolerance::default(),
         }
     };
-    Ok((tolerance, o.now.unwrap_or_else(|| SystemClock.now())))
+    Ok((tolerance, now))
 }
 
 /// The core's `verify_signature` with the JS arguments; returns the signed timestamp.
@@ -264,8 +273,22 @@ impl crate::EventView for JsEventView {
     }
 }
 
-/// A `Stripe-Signature` header for `payload`, signed like Stripe does (tests).
+/// A `Stripe-Signature` header for `payload`, signed like Stripe does (tests). A secret anyone could
+/// sign with (empty, blank, a bare `whsec_`) is `config_invalid`, as it is when verifying.
 #[napi(js_name = "generateTestHeader")]
-pub fn generate_test_header(payload: Either<String, &[u8]>, secret: String, timestamp: Option<i64>) -> String {
-    crate::generate_test_header(bytes(&payload), &secret, timestamp.unwrap_or_else(|| SystemClock.now()))
+pub fn generate_test_header(
+    env: Env,
+    payload: Either<String, &[u8]>,
+    secret: String,
+    timestamp: Option<f64>,
+) -> napi::Result<String> {
+    let run = || -> Result<String, Error> {
+        crate::webhooks::check_secrets(&[WebhookSecret::unchecked(secret.as_str())])?;
+        let timestamp = match timestamp {
+            Some(t) => seconds_arg("timestamp", t)?,
+            None => SystemClock.now(),
+        };
+        Ok(crate::generate_test_header(bytes(&payload), &secret, timestamp))
+    };
+    run().map_err(|e| js_error(&env, &e))
 }

@@ -108,6 +108,7 @@ pub fn verify_signature(
     tolerance: Tolerance,
     now: i64,
 ) -> Result<i64, WebhookError> {
+    check_secrets(secrets)?;
     let parsed = parse_header(header)?;
     let mut matched = false;
     for secret in secrets {
@@ -134,11 +135,27 @@ pub fn verify_signature(
     Ok(parsed.timestamp)
 }
 
+/// `config_invalid` for an empty list, or a list holding a secret anyone could sign with: checked
+/// before the header is read and before any HMAC, so that a misconfiguration is never a "valid".
+pub(crate) fn check_secrets(secrets: &[WebhookSecret]) -> Result<(), WebhookError> {
+    if secrets.is_empty() {
+        return Err(WebhookError::UnusableSecret { reason: "the list of webhook secrets is empty".into() });
+    }
+    for (i, secret) in secrets.iter().enumerate() {
+        if let Some(reason) = secret.unusable() {
+            let which = if secrets.len() == 1 {
+                "the webhook secret".to_string()
+            } else {
+                format!("webhook secret #{}", i + 1)
+            };
+            return Err(WebhookError::UnusableSecret { reason: format!("{which} {reason}") });
+        }
+    }
+    Ok(())
+}
+
 /// What most often causes a mismatch, as far as can be told without the secret being wrong.
 fn mismatch_hint(payload: &[u8], secrets: &[WebhookSecret]) -> Hint {
-    if secrets.is_empty() {
-        return Hint(Some("no webhook secret is configured".into()));
-    }
     if let Some(h) = secrets.iter().find_map(WebhookSecret::problem_hint) {
         return Hint(Some(h.into()));
     }
@@ -281,6 +298,34 @@ mod tests {
         let compact = br#"{"id":"evt_1","object":"event"}"#;
         let e = verify_signature(compact, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(10), 5).unwrap_err();
         assert!(e.to_string().contains("re-serialised"), "{e}");
+    }
+
+    /// Issue 10 item 1: a header anyone can compute (HMAC keyed by "", " ", "whsec_"...) must not
+    /// verify; an empty or blank secret is `config_invalid`, also inside a list and with no header.
+    #[test]
+    fn blank_secrets_are_config_invalid_even_for_a_header_signed_with_them() {
+        for blank in ["", " ", " \t\n", "whsec_", " whsec_ "] {
+            let forged = generate_test_header(BODY, blank, 1000);
+            for secrets in [
+                vec![secret(blank)],
+                vec![secret("whsec_real"), secret(blank)],
+                vec![secret(blank), secret("whsec_real")],
+            ] {
+                let e = verify_signature(BODY, Some(&forged), &secrets, Tolerance::Seconds(300), 1000).unwrap_err();
+                assert!(matches!(e, WebhookError::UnusableSecret { .. }), "{blank:?}: {e:?}");
+                assert_eq!(e.code(), "config_invalid");
+                let e =
+                    crate::construct_event(BODY, Some(&forged), &secrets, Tolerance::Seconds(300), 1000).unwrap_err();
+                assert_eq!(e.code(), "config_invalid", "{blank:?}");
+            }
+            // Checked before the header: a missing header does not hide the misconfiguration.
+            assert_eq!(
+                code(verify_signature(BODY, None, &[secret(blank)], Tolerance::Seconds(300), 1000)),
+                "config_invalid"
+            );
+        }
+        let e = verify_signature(BODY, Some("t=1000,v1=00"), &[], Tolerance::Seconds(300), 1000).unwrap_err();
+        assert_eq!((e.code(), e.to_string().contains("empty")), ("config_invalid", true), "{e}");
     }
 
     #[test]

@@ -318,7 +318,22 @@ impl ConfigBuilder {
         self
     }
 
+    /// Check every option and build the config. No message quotes a secret: a value shaped like
+    /// one, or equal to one of the configured secrets (a secret pasted into the wrong option), is
+    /// named by kind and length instead.
     pub fn build(self) -> Result<Config, ConfigError> {
+        let mut secrets: Vec<String> = Vec::new();
+        secrets.extend(self.secret_key.as_ref().map(|(_, v)| v.clone()));
+        secrets.extend(self.state_secret.as_ref().map(|(_, v)| v.clone()));
+        secrets.extend(self.webhook_secrets.iter().flat_map(|(_, list)| list.iter().cloned()));
+        self.build_checked().map_err(|mut e| {
+            let secrets: Vec<&str> = secrets.iter().map(|s| s.trim()).collect();
+            e.reason = crate::quote::scrub_secrets(&crate::quote::scrub_exact(&e.reason, &secrets));
+            e
+        })
+    }
+
+    fn build_checked(self) -> Result<Config, ConfigError> {
         let (field, key) = self.secret_key.ok_or_else(|| ConfigError::new("secret_key", "is required"))?;
         let secret_key = SecretKey::new(&field, key)?;
         let client_id = match self.client_id {
@@ -480,6 +495,28 @@ mod tests {
                 .unwrap_err();
             assert_eq!(e.field, "STRIPE_WEBHOOK_SECRET", "{var:?}");
         }
+    }
+
+    /// Issue 10 item 3: swapped variables never put a secret in the message.
+    #[test]
+    fn a_secret_in_the_wrong_variable_is_named_not_quoted() {
+        let live = format!("sk_live_{}", "Q7".repeat(28));
+        let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_a"), ("STRIPE_CONNECT_CLIENT_ID", &live)]))
+            .unwrap()
+            .build()
+            .unwrap_err();
+        assert_eq!(e.field, "STRIPE_CONNECT_CLIENT_ID");
+        assert!(!e.to_string().contains(&live[..12]) && e.reason.contains("64 chars"), "{e}");
+        // A webhook secret that does not look like one, given as the scope: equal to a configured
+        // secret, so not quoted either.
+        let e = Config::builder()
+            .secret_key("sk_test_a")
+            .webhook_secret("endpoint-signing-key-42")
+            .scope("endpoint-signing-key-42")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.field, "scope");
+        assert!(!e.reason.contains("endpoint-signing-key-42") && e.reason.contains("23 chars"), "{e}");
     }
 
     #[test]

@@ -112,7 +112,8 @@ pub enum WebhookError {
     #[error("the signed body is not valid JSON: {reason}")]
     InvalidPayload { reason: String },
     #[error(
-        "the signed body is not a Stripe event (object = {object:?}): thin events and other objects are not accepted"
+        "the signed body is not a Stripe event (object = {:?}): thin events and other objects are not accepted",
+        crate::quote::quote_capped(object, 100)
     )]
     ThinEvent { object: String },
     /// No secret, or one that anyone could sign with (empty, blank, a bare `whsec_`): a

@@ -34,14 +34,11 @@ fn check_id(field: &str, value: &str, prefixes: &[&str]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Cut long untrusted input before it is echoed in an error message.
+/// Untrusted input as it may be echoed in an error message: cut to 64 characters, control
+/// characters replaced, and a secret-shaped value (an `sk_live_…` key pasted into the client id)
+/// named by kind and length instead of quoted.
 pub(crate) fn shorten(value: &str) -> String {
-    if value.chars().count() <= 64 {
-        value.to_string()
-    } else {
-        let cut: String = value.chars().take(64).collect();
-        format!("{cut}…")
-    }
+    crate::quote::quote_capped(value, 64)
 }
 
 macro_rules! stripe_id {
@@ -218,6 +215,19 @@ mod tests {
     fn error_names_the_field_and_the_prefix() {
         let msg = AccountId::parse("cus_123").unwrap_err().to_string();
         assert!(msg.contains("account_id") && msg.contains("acct_"), "{msg}");
+    }
+
+    /// Issue 10 item 3: `STRIPE_CONNECT_CLIENT_ID=sk_live_…` (swapped variables) must not put the
+    /// live key in the message.
+    #[test]
+    fn a_secret_given_as_an_id_is_named_not_quoted() {
+        let key = format!("sk_live_{}", "Z9".repeat(50));
+        for e in [ClientId::parse(&key).unwrap_err(), AccountId::parse(&key).unwrap_err()] {
+            let msg = e.to_string();
+            assert!(!msg.contains(&key[..20]) && msg.contains("sk_live_… redacted, 108 chars"), "{msg}");
+        }
+        let e = AccountId::parse(format!("acct_1\r\n{}", "x".repeat(1000))).unwrap_err().to_string();
+        assert!(!e.contains(['\r', '\n']) && e.len() < 300, "{e}");
     }
 
     #[test]

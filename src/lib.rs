@@ -27,6 +27,7 @@ mod http;
 mod ids;
 mod oauth;
 mod queries;
+mod quote;
 mod secret;
 mod store;
 mod webhooks;

@@ -24,6 +24,7 @@ use crate::client::StripeConnect;
 use crate::error::{StripeError, StripeErrorKind};
 use crate::http::USER_AGENT;
 use crate::ids::AccountId;
+pub(crate) use retry::quote_field;
 pub(crate) use transport::read_response;
 pub use transport::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 

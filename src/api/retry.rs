@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::transport::{RawResponse, TransportError, TransportErrorKind};
 use crate::error::{StripeError, StripeErrorKind};
+use crate::quote::{quote, quote_capped};
 
 /// Longest backoff between two attempts (before `Retry-After`).
 pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -77,8 +78,9 @@ fn status_failure(resp: &RawResponse) -> Failure {
         _ => StripeErrorKind::BadResponse,
     };
     let body = serde_json::from_slice::<ErrorEnvelope>(&resp.body).map(|e| e.error).ok();
-    let message = match body.as_ref().and_then(|b| b.message.clone()) {
-        Some(m) => m,
+    // Stripe's text is quoted, not trusted: a proxy or a stand-in may send anything.
+    let message = match body.as_ref().and_then(|b| b.message.as_deref()) {
+        Some(m) => quote(m),
         None => format!("HTTP {status}{}", describe_body(&resp.body)),
     };
     let hint = match kind {
@@ -90,11 +92,11 @@ fn status_failure(resp: &RawResponse) -> Failure {
     let body = body.unwrap_or_default();
     let mut error = StripeError::new(kind, format!("{message}{hint}"));
     error.status = Some(status);
-    error.error_type = body.error_type;
-    error.stripe_code = body.code;
-    error.param = body.param;
+    error.error_type = body.error_type.as_deref().map(quote_field);
+    error.stripe_code = body.code.as_deref().map(quote_field);
+    error.param = body.param.as_deref().map(quote_field);
     error.request_id = resp.request_id();
-    error.rate_limited_reason = resp.header("stripe-rate-limited-reason").map(str::to_string);
+    error.rate_limited_reason = resp.header("stripe-rate-limited-reason").map(quote_field);
     let retryable = match resp.header("stripe-should-retry") {
         Some(v) if v.trim().eq_ignore_ascii_case("true") => true,
         Some(v) if v.trim().eq_ignore_ascii_case("false") => false,
@@ -111,13 +113,27 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
 }
 
 /// A short, printable description of a body that is not a Stripe error.
+///
+/// Scrubbed like every quoted text (see [`crate::quote`]): a proxy that echoes the request would
+/// otherwise put `Authorization: Bearer sk_…` in the message. Only the head is read; it is cut
+/// before a token that the cut would split, so no fragment of a secret survives.
 pub(crate) fn describe_body(body: &[u8]) -> String {
     if body.is_empty() {
         return " (empty body)".to_string();
     }
-    let text: String =
-        String::from_utf8_lossy(body).chars().take(80).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    const HEAD: usize = 4096;
+    let mut head = String::from_utf8_lossy(&body[..body.len().min(HEAD)]).into_owned();
+    if body.len() > HEAD {
+        let keep = head.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
+        head.truncate(keep);
+    }
+    let text = quote_capped(&head, 80).replace('\u{FFFD}', " ");
     format!(": body {:?}", text.trim())
+}
+
+/// A short field of Stripe's error body (`type`, `code`, `param`, a header): cleaned and capped.
+pub(crate) fn quote_field(text: &str) -> String {
+    quote_capped(text, 100)
 }
 
 /// The wait before retry number `retry` (0-based): `base · 2^retry`, capped, jittered to 50–100 %,
@@ -184,6 +200,33 @@ mod tests {
         let f = fail(resp(429, &[("stripe-rate-limited-reason", "global-rate")], "<html>busy</html>"));
         assert_eq!(f.error.rate_limited_reason.as_deref(), Some("global-rate"));
         assert!(f.error.message.contains("<html>busy"), "{}", f.error.message);
+    }
+
+    /// Issue 10 item 3: a proxy that echoes the request puts the `Authorization` header in a
+    /// non-JSON body; Stripe-shaped error bodies may quote keys too. Neither reaches the message.
+    #[test]
+    fn quoted_upstream_bodies_are_scrubbed_of_secrets() {
+        let key = "sk_test_51Hx9ZzLkdIwHu7ixEchoedBack00";
+        let echo = format!("GET /v1/charges HTTP/1.1\r\nAuthorization: Bearer {key}\r\n");
+        let json = format!(r#"{{"error":{{"message":"Invalid API Key provided: {key}","code":"x\r\ny"}}}}"#);
+        for (status, body) in [(502, echo.clone()), (400, echo.clone()), (401, json), (418, format!("key={key}"))] {
+            let f = fail(resp(status, &[("request-id", "req_1\u{2028}x")], &body));
+            let all = format!("{} {:?}", f.error, f.error);
+            assert!(!all.contains("Echoed") && !all.contains("51Hx9"), "HTTP {status}: {all}");
+            assert!(!all.contains("\u{2028}"), "{all}");
+        }
+        // The same from a 2xx body that is not JSON.
+        let ok = RawResponse { status: 200, headers: vec![], body: echo.into_bytes() };
+        let e = super::super::parse::<serde_json::Value>(&ok, &["v1", "charges"]).unwrap_err();
+        assert!(!e.to_string().contains("51Hx9") && e.to_string().contains("[credential redacted"), "{e}");
+    }
+
+    /// A body longer than the head that is read: a key cut by the cut is dropped, not half-quoted.
+    #[test]
+    fn a_secret_cut_at_the_head_is_not_half_quoted() {
+        let mut body = " ".repeat(4090).into_bytes();
+        body.extend_from_slice(b"sk_live_abcdefghijklmnop");
+        assert!(!describe_body(&body).contains("sk_li"));
     }
 
     #[test]

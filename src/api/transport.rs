@@ -68,7 +68,7 @@ impl RawResponse {
 
     /// Stripe's `Request-Id` header, for errors.
     pub fn request_id(&self) -> Option<String> {
-        self.header("request-id").map(str::to_string)
+        self.header("request-id").map(|v| crate::quote::quote_capped(v, 100))
     }
 }
 

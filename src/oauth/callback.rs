@@ -62,7 +62,8 @@ impl CallbackQuery {
             return Some(Error::invalid_input(name, "appears more than once in the callback query"));
         }
         let code = self.error.as_deref()?;
-        let description = self.error_description.clone().unwrap_or_default();
+        // Whatever the request carried reaches logs: cleaned and capped, never verbatim.
+        let description = self.error_description.as_deref().map(crate::quote::quote).unwrap_or_default();
         let err = if code == "access_denied" {
             let why = if description.is_empty() {
                 "the user declined to connect their Stripe account".into()
@@ -73,7 +74,7 @@ impl CallbackQuery {
         } else {
             let mut e =
                 OAuthError::new(OAuthErrorKind::Other, format!("Stripe redirected with an error: {description}"));
-            e.stripe_code = Some(crate::ids::shorten(code));
+            e.stripe_code = Some(crate::quote::quote_capped(code, 100));
             e
         };
         Some(err.into())
@@ -141,6 +142,22 @@ mod tests {
         assert_eq!(e.code(), "oauth_error");
         assert_eq!(e.stripe_code(), Some("invalid_scope"));
         assert!(e.to_string().contains("Bad scope"));
+    }
+
+    /// Issue 10 item 5: `error_description=<CRLF + 500 KB>` reaches the error (and `onError`)
+    /// without line breaks and a few hundred characters long.
+    #[test]
+    fn a_forged_error_description_is_cleaned_and_capped() {
+        let long = format!("%0D%0A2026-11-30T00:00:00Z INFO user=admin login ok%0D%0A{}", "A".repeat(500_000));
+        for error in ["server_error", "access_denied"] {
+            let q = CallbackQuery::parse(&format!("error={error}%0D%0Ax&error_description={long}"));
+            let e = q.redirect_error().unwrap();
+            let msg = e.to_string();
+            assert!(!msg.contains(['\r', '\n']), "{error}: {msg:.120}");
+            assert!(msg.chars().count() < 500, "{error}: {} chars", msg.chars().count());
+            assert!(msg.contains("characters in all"), "{msg:.400}");
+            assert!(e.stripe_code().is_none_or(|c| !c.contains(['\r', '\n'])));
+        }
     }
 
     #[test]

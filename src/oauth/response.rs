@@ -26,9 +26,6 @@ pub(crate) enum Deauthorized {
     AlreadyGone,
 }
 
-/// Longest piece of Stripe's own text carried into an error.
-const MAX_DESCRIPTION: usize = 500;
-
 fn stripe_error(kind: StripeErrorKind, message: impl Into<String>, resp: &RawResponse) -> StripeError {
     let mut e = StripeError::new(kind, message);
     e.status = Some(resp.status);
@@ -40,8 +37,9 @@ fn bad_response(what: &str, resp: &RawResponse) -> Error {
     stripe_error(StripeErrorKind::BadResponse, format!("unexpected OAuth response from Stripe: {what}"), resp).into()
 }
 
+/// A string member of Stripe's answer, as it may be quoted in an error (see [`crate::quote`]).
 fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(|s| s.chars().take(MAX_DESCRIPTION).collect())
+    v.get(key).and_then(Value::as_str).map(crate::quote::quote)
 }
 
 /// Stripe's flat OAuth `error` values, each to its code.
@@ -63,7 +61,7 @@ fn body_error(body: &Value, resp: &RawResponse) -> Option<Error> {
     match body.get("error")? {
         Value::String(code) => {
             let mut e = OAuthError::new(oauth_kind(code), text(body, "error_description").unwrap_or_default());
-            e.stripe_code = Some(code.chars().take(100).collect());
+            e.stripe_code = Some(crate::quote::quote_capped(code, 100));
             e.status = Some(resp.status);
             e.request_id = resp.request_id();
             Some(e.into())
@@ -77,8 +75,8 @@ fn body_error(body: &Value, resp: &RawResponse) -> Option<Error> {
                 _ => StripeErrorKind::ApiError,
             };
             let mut e = stripe_error(kind, text(nested, "message").unwrap_or_default(), resp);
-            e.error_type = text(nested, "type");
-            e.stripe_code = text(nested, "code");
+            e.error_type = nested.get("type").and_then(Value::as_str).map(crate::api::quote_field);
+            e.stripe_code = nested.get("code").and_then(Value::as_str).map(crate::api::quote_field);
             Some(e.into())
         }
         _ => None,

@@ -112,18 +112,21 @@ impl Api<'_> {
         query: Vec<(&'static str, String)>,
     ) -> Result<T, StripeError> {
         let request = self.request(path, query);
-        let config = &self.client.inner.config;
         match tokio::time::timeout_at(self.deadline, self.attempts(&request, path)).await {
             Ok(result) => result,
-            Err(_) => Err(StripeError::new(
-                StripeErrorKind::Timeout,
-                format!(
-                    "no complete answer from Stripe to GET {} within the {:?} deadline",
-                    display_path(path),
-                    config.timeout
-                ),
-            )),
+            Err(_) => Err(self.timeout(path)),
         }
+    }
+
+    fn timeout(&self, path: &[&str]) -> StripeError {
+        StripeError::new(
+            StripeErrorKind::Timeout,
+            format!(
+                "no complete answer from Stripe to GET {} within the {:?} deadline",
+                display_path(path),
+                self.client.inner.config.timeout
+            ),
+        )
     }
 
     async fn attempts<T: DeserializeOwned>(&self, request: &GetRequest, path: &[&str]) -> Result<T, StripeError> {
@@ -138,6 +141,12 @@ impl Api<'_> {
                 Ok(resp) => return parse(&resp, path),
                 Err(f) => f,
             };
+            // The transport's own timer (as long as the deadline) can fire in the same instant as
+            // the deadline and win the race: whatever broke once the deadline passed, the deadline is
+            // what ended the call.
+            if Instant::now() >= self.deadline {
+                return Err(self.timeout(path));
+            }
             if retry > 0 {
                 failure.error.message.push_str(&format!(" (after {} attempts)", retry + 1));
             }

@@ -61,6 +61,7 @@ fn transport_failure(e: TransportError) -> Failure {
         TransportErrorKind::Body => {
             (StripeErrorKind::BadResponse, true, "Stripe's response broke off (truncated body)")
         }
+        TransportErrorKind::TooLarge => (StripeErrorKind::BadResponse, false, "Stripe's response is too large"),
         _ => (StripeErrorKind::Unavailable, false, "the request could not be sent"),
     };
     Failure { error: StripeError::new(kind, format!("{what}: {}", e.message)), retryable, retry_after: None }
@@ -237,6 +238,10 @@ mod tests {
         assert_eq!((f.error.code(), f.retryable), ("stripe_bad_response", true));
         let f = fail(Err(TransportError::new(TransportErrorKind::Request, "bad header")));
         assert!(!f.retryable);
+        let f = fail(Err(TransportError::new(TransportErrorKind::TooLarge, "17 MiB")));
+        assert_eq!((f.error.code(), f.retryable), ("stripe_bad_response", false));
+        let f = fail(Err(TransportError::new(TransportErrorKind::Timeout, "body stalled")));
+        assert_eq!(f.error.code(), "stripe_timeout");
     }
 
     #[test]

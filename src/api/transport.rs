@@ -80,9 +80,12 @@ pub enum TransportErrorKind {
     Network,
     /// The socket timeout passed. Retried within the call's deadline.
     Timeout,
-    /// The head arrived but the body broke off (truncated, reset) or was too large. Retried;
-    /// reported as `stripe_bad_response` when retries run out.
+    /// The head arrived but the body broke off (truncated, reset). Retried; reported as
+    /// `stripe_bad_response` when retries run out.
     Body,
+    /// The body is larger than [`MAX_BODY_BYTES`]: `stripe_bad_response` at once, not retried
+    /// (another attempt would read as much again).
+    TooLarge,
     /// The request could not be built (e.g. a header value that is not valid HTTP). Not retried.
     Request,
 }
@@ -195,18 +198,20 @@ pub(crate) async fn read_response(mut resp: reqwest::Response) -> Result<RawResp
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect();
+    let too_large = |what: String| {
+        TransportError::new(TransportErrorKind::TooLarge, format!("{what}, more than the {MAX_BODY_BYTES}-byte limit"))
+    };
+    if let Some(declared) = resp.content_length().filter(|n| *n > MAX_BODY_BYTES as u64) {
+        return Err(too_large(format!("the body is declared as {declared} bytes")));
+    }
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| {
-        TransportError::new(
-            TransportErrorKind::Body,
-            format!("reading the body after {} bytes: {}", body.len(), error_chain(&e)),
-        )
+        // A body that stalls until the timeout is a timeout, not a broken body.
+        let kind = if e.is_timeout() { TransportErrorKind::Timeout } else { TransportErrorKind::Body };
+        TransportError::new(kind, format!("reading the body after {} bytes: {}", body.len(), error_chain(&e)))
     })? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(TransportError::new(
-                TransportErrorKind::Body,
-                format!("body larger than {MAX_BODY_BYTES} bytes"),
-            ));
+            return Err(too_large(format!("the body grew past {} bytes", body.len() + chunk.len())));
         }
         body.extend_from_slice(&chunk);
     }

@@ -35,7 +35,7 @@ use std::time::Duration;
 pub use authorize::{AuthorizeUrl, Prefill};
 pub use callback::CallbackQuery;
 
-use crate::api::{read_response, RawResponse};
+use crate::api::{read_response, RawResponse, TransportErrorKind};
 use crate::client::StripeConnect;
 use crate::error::{Error, OAuthError, OAuthErrorKind, StripeError, StripeErrorKind};
 use crate::http::error_chain;
@@ -162,8 +162,24 @@ impl StripeConnect {
         })
     }
 
-    /// One form POST to the Connect base, sent once (no retry) with the secret key as Bearer.
+    /// One form POST to the Connect base, sent once (no retry) with the secret key as Bearer,
+    /// within the call's deadline (`config.timeout`): past it, `stripe_timeout`.
     async fn post_form(&self, endpoint: &[&str], form: &[(&str, &str)]) -> Result<RawResponse, Error> {
+        let timeout = self.config().timeout;
+        match tokio::time::timeout(timeout, self.post_form_once(endpoint, form)).await {
+            Ok(result) => result,
+            Err(_) => Err(StripeError::new(
+                StripeErrorKind::Timeout,
+                format!(
+                    "no complete answer from Stripe to POST /{} within the {timeout:?} deadline; not retried",
+                    endpoint.join("/")
+                ),
+            )
+            .into()),
+        }
+    }
+
+    async fn post_form_once(&self, endpoint: &[&str], form: &[(&str, &str)]) -> Result<RawResponse, Error> {
         let url = connect_endpoint(&self.config().connect_base, endpoint);
         let sent =
             self.inner.http.get()?.post(url).bearer_auth(self.config().secret_key.expose()).form(form).send().await;
@@ -178,10 +194,13 @@ impl StripeConnect {
         let status = resp.status().as_u16();
         let request_id = resp.headers().get("request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
         read_response(resp).await.map_err(|e| {
-            let mut err = StripeError::new(
-                StripeErrorKind::Unavailable,
-                format!("reading Stripe's OAuth response failed: {}", e.message),
-            );
+            let kind = match e.kind {
+                TransportErrorKind::Timeout => StripeErrorKind::Timeout,
+                TransportErrorKind::TooLarge => StripeErrorKind::BadResponse,
+                _ => StripeErrorKind::Unavailable,
+            };
+            let mut err =
+                StripeError::new(kind, format!("reading Stripe's OAuth response failed, not retried: {}", e.message));
             err.status = Some(status);
             err.request_id = request_id;
             Error::from(err)

@@ -17,7 +17,8 @@ use stripe_connect::{
 use wiremock::ResponseTemplate;
 
 use crate::fake_stripe::{
-    acct, charge, config_for, dropping_server, ok, stripe_error, CannedStripe, FakeStripe, ACCT, KEY,
+    acct, charge, config_for, dropping_server, misbehaving_server, ok, stripe_error, CannedStripe, FakeStripe,
+    Misbehaviour, ACCT, KEY,
 };
 
 const CHARGE: &str = "ch_3MmlLrLkdIwHu7ix0snN0B15";
@@ -204,6 +205,40 @@ async fn a_connection_dropped_mid_body_is_bad_response_and_is_retried() {
     let client = StripeConnect::new(config_for(&base).max_retries(2).build().unwrap()).unwrap();
     assert_eq!(lookup(&client).await.unwrap().id, CHARGE);
     assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+/// Issue 10 item 6: a head, then a body that stalls until the deadline, is `stripe_timeout`
+/// within the deadline, every time, with a cold client and with a warm one (the transport's own
+/// timer, as long as the deadline, used to win the race and report a truncated body).
+#[tokio::test]
+async fn a_body_that_stalls_until_the_deadline_is_stripe_timeout() {
+    let (base, connections, _) = misbehaving_server(Misbehaviour::StallBody).await;
+    let deadline = Duration::from_millis(250);
+    let client = StripeConnect::new(config_for(&base).timeout(deadline).max_retries(2).build().unwrap()).unwrap();
+    for attempt in 0..6 {
+        let started = Instant::now();
+        let err = lookup(&client).await.unwrap_err();
+        assert_eq!(err.code(), "stripe_timeout", "call {attempt}: {err}");
+        assert!(started.elapsed() < deadline + Duration::from_millis(500), "call {attempt}: {:?}", started.elapsed());
+    }
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 6, "one attempt per call: no retry");
+}
+
+/// Issue 10 item 6: a body over the 16 MiB cap is `stripe_bad_response` at once, not retried
+/// (it used to be retried as if truncated: 48 MiB read before failing). A declared length over
+/// the cap is refused before the body is read.
+#[tokio::test]
+async fn a_body_over_the_cap_is_bad_response_at_once_and_not_retried() {
+    for how in [Misbehaviour::DeclaredTooLarge, Misbehaviour::ChunkedTooLarge] {
+        let (base, connections, written) = misbehaving_server(how).await;
+        let client = StripeConnect::new(config_for(&base).max_retries(2).build().unwrap()).unwrap();
+        let err = lookup(&client).await.unwrap_err();
+        assert_eq!(err.code(), "stripe_bad_response", "{how:?}: {err}");
+        assert!(err.to_string().contains("too large"), "{err}");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1, "{how:?}: not retried");
+        let written = written.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(written <= 17 * 1024 * 1024, "{how:?}: {written} bytes");
+    }
 }
 
 #[tokio::test]

@@ -446,3 +446,73 @@ impl ApiTransport for CannedStripe {
         })
     }
 }
+
+/// What a [`misbehaving_server`] does after reading a request head.
+#[derive(Debug, Clone, Copy)]
+pub enum Misbehaviour {
+    /// A 200 head promising 500 bytes, 20 of them, then nothing until the socket is dropped
+    /// (never, within a test): the body stalls.
+    StallBody,
+    /// A 200 head with `content-length` 17 MiB, then the bytes.
+    DeclaredTooLarge,
+    /// A chunked 200 whose body goes on past 17 MiB.
+    ChunkedTooLarge,
+}
+
+/// A raw TCP server that answers every request (any method, any path) with `how`. Returns its base
+/// URL, the number of connections and the number of body bytes written.
+pub async fn misbehaving_server(how: Misbehaviour) -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (connections, written) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (c, w) = (connections.clone(), written.clone());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            c.fetch_add(1, Ordering::SeqCst);
+            let w = w.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|x| x == b"\r\n\r\n") {
+                    match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n";
+                let piece = vec![b' '; 64 * 1024];
+                match how {
+                    Misbehaviour::StallBody => {
+                        let reply = format!("{head}content-length: 500\r\n\r\n{{\"object\": \"list\", \"da");
+                        let _ = sock.write_all(reply.as_bytes()).await;
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                    }
+                    Misbehaviour::DeclaredTooLarge => {
+                        let total = 17 * 1024 * 1024;
+                        let _ = sock.write_all(format!("{head}content-length: {total}\r\n\r\n").as_bytes()).await;
+                        for _ in 0..total / piece.len() {
+                            if sock.write_all(&piece).await.is_err() {
+                                return;
+                            }
+                            w.fetch_add(piece.len(), Ordering::SeqCst);
+                        }
+                    }
+                    Misbehaviour::ChunkedTooLarge => {
+                        let _ = sock.write_all(format!("{head}transfer-encoding: chunked\r\n\r\n").as_bytes()).await;
+                        for _ in 0..(17 * 1024 * 1024) / piece.len() {
+                            let mut frame = format!("{:x}\r\n", piece.len()).into_bytes();
+                            frame.extend_from_slice(&piece);
+                            frame.extend_from_slice(b"\r\n");
+                            if sock.write_all(&frame).await.is_err() {
+                                return;
+                            }
+                            w.fetch_add(piece.len(), Ordering::SeqCst);
+                        }
+                        let _ = sock.write_all(b"0\r\n\r\n").await;
+                    }
+                }
+            });
+        }
+    });
+    (base, connections, written)
+}

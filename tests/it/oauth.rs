@@ -391,6 +391,42 @@ async fn a_slow_token_endpoint_times_out_after_one_post() {
     h.verify().await;
 }
 
+/// Issue 10 item 6, OAuth side: a token answer whose body stalls is `stripe_timeout` within the
+/// deadline (it was `stripe_unavailable`), and one over the 16 MiB cap is `stripe_bad_response`;
+/// either way one POST.
+#[tokio::test]
+async fn a_stalled_or_oversized_token_answer_gets_its_own_code_after_one_post() {
+    use crate::fake_stripe::{misbehaving_server, Misbehaviour};
+    // Reading 16 MiB in a debug build on a busy machine takes a while: a roomy deadline there.
+    for (how, code, deadline) in [
+        (Misbehaviour::StallBody, "stripe_timeout", Duration::from_millis(300)),
+        (Misbehaviour::DeclaredTooLarge, "stripe_bad_response", Duration::from_secs(20)),
+        (Misbehaviour::ChunkedTooLarge, "stripe_bad_response", Duration::from_secs(20)),
+    ] {
+        let (base, connections, _) = misbehaving_server(how).await;
+        let client = StripeConnect::builder(
+            Config::builder()
+                .secret_key(SECRET_KEY)
+                .client_id(CLIENT_ID)
+                .redirect_uri(REDIRECT_URI)
+                .connect_base(base)
+                .timeout(deadline)
+                .build()
+                .unwrap(),
+        )
+        .clock(Arc::new(ManualClock::new(NOW)))
+        .build()
+        .unwrap();
+        let start = client.authorize_url(&slug("app"), &Prefill::default()).unwrap();
+        let query = CallbackQuery::from_pairs([("code", CODE), ("state", &start.state)]);
+        let started = std::time::Instant::now();
+        let err = client.handle_callback(&query, Some(&start.state)).await.unwrap_err();
+        assert_eq!(err.code(), code, "{how:?}: {err}");
+        assert!(started.elapsed() < deadline + Duration::from_millis(700), "{how:?}: {:?}", started.elapsed());
+        assert_eq!(connections.load(Ordering::SeqCst), 1, "{how:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_replayed_callback_sends_nothing() {
     let h = Harness::new().await;

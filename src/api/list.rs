@@ -47,6 +47,18 @@ impl Api<'_> {
         query: Vec<(&'static str, String)>,
         max_items: usize,
     ) -> Result<Vec<T>, StripeError> {
+        Ok(self.list_up_to(path, query, max_items).await?.0)
+    }
+
+    /// [`Api::list_all`], and whether the list holds more than was read. A page shorter than
+    /// asked for does not end the reading (a list may page in smaller steps than `limit`); only
+    /// `has_more: false` or `max_items` read does, so a full first page costs one request.
+    pub(crate) async fn list_up_to<T: DeserializeOwned + HasId>(
+        &self,
+        path: &[&str],
+        query: Vec<(&'static str, String)>,
+        max_items: usize,
+    ) -> Result<(Vec<T>, bool), StripeError> {
         let mut items: Vec<T> = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -59,7 +71,7 @@ impl Api<'_> {
             let last = page.data.last().map(|o| o.id().to_string());
             items.extend(page.data);
             if !page.has_more || items.len() >= max_items {
-                return Ok(items);
+                return Ok((items, page.has_more));
             }
             match last {
                 None => return Err(bad_page(&display_path(path), "`has_more` is true on an empty page")),

@@ -131,18 +131,21 @@ pub(crate) async fn find_customers(api: &Api<'_>, email: &Email) -> Result<Custo
 }
 
 /// The newest `limit` charges of each customer, concurrently, merged newest first and cut to
-/// `limit`. The flag says whether more exist.
+/// `limit`. The flag says whether more exist. Each customer's list is read on until it has
+/// `limit` charges or none more: a short page with `has_more` is not the end of it.
 pub(crate) async fn charges_of(
     api: &Api<'_>,
     customer_ids: &[String],
     limit: usize,
 ) -> Result<(Vec<Payment>, bool), StripeError> {
-    let pages = try_join_all(customer_ids.iter().map(|id| {
-        api.get::<List<WireCharge>>(&["v1", "charges"], vec![("customer", id.clone()), ("limit", limit.to_string())])
-    }))
+    let lists = try_join_all(
+        customer_ids
+            .iter()
+            .map(|id| api.list_up_to::<WireCharge>(&["v1", "charges"], vec![("customer", id.clone())], limit)),
+    )
     .await?;
-    let mut has_more = pages.iter().any(|p| p.has_more);
-    let mut payments: Vec<Payment> = pages.into_iter().flat_map(|p| p.data).map(Payment::from).collect();
+    let mut has_more = lists.iter().any(|(_, more)| *more);
+    let mut payments: Vec<Payment> = lists.into_iter().flat_map(|(data, _)| data).map(Payment::from).collect();
     newest_first(&mut payments, |p| (Some(p.created), &p.id));
     if payments.len() > limit {
         payments.truncate(limit);
@@ -204,17 +207,16 @@ pub(crate) async fn name_plans(api: &Api<'_>, subs: &mut [Subscription]) {
     let wanted: BTreeSet<String> =
         subs.iter().filter(|s| s.plan_name.is_none()).filter_map(|s| s.product_id.clone()).collect();
     let wanted: Vec<String> = wanted.into_iter().collect();
+    // Read on past a short page with `has_more`, like every list (one request when it is full).
     let Ok(pages) = try_join_all(wanted.chunks(100).map(|ids| {
-        let mut q: Vec<(&'static str, String)> = ids.iter().map(|id| ("ids[]", id.clone())).collect();
-        q.push(("limit", ids.len().to_string()));
-        api.get::<List<WireProduct>>(&["v1", "products"], q)
+        let q: Vec<(&'static str, String)> = ids.iter().map(|id| ("ids[]", id.clone())).collect();
+        api.list_all::<WireProduct>(&["v1", "products"], q, ids.len())
     }))
     .await
     else {
         return;
     };
-    let names: HashMap<String, String> =
-        pages.into_iter().flat_map(|p| p.data).filter_map(|p| Some((p.id, p.name?))).collect();
+    let names: HashMap<String, String> = pages.into_iter().flatten().filter_map(|p| Some((p.id, p.name?))).collect();
     name_plans_from(subs, &names);
 }
 

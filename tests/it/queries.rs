@@ -199,7 +199,11 @@ async fn payment_history_covers_every_customer_newest_first_within_the_limit() {
         ACCT,
         "cus_C",
         "3",
-        vec![charge("ch_C1", "cus_C", 2000, 1_700_000_200), charge("ch_C0", "cus_C", 10, 1)],
+        vec![
+            charge("ch_C1", "cus_C", 2000, 1_700_000_200),
+            charge("ch_C0", "cus_C", 10, 1),
+            charge("ch_Cz", "cus_C", 10, 0),
+        ],
         true,
     )
     .await;
@@ -235,6 +239,49 @@ async fn payment_history_covers_every_customer_newest_first_within_the_limit() {
     }
     assert!(v["payments"][0]["description"].is_null());
     assert_eq!(fake.assert_contract(&[ACCT]).await, 5);
+}
+
+/// Issue 10 item 9: a stand-in that serves 2 charges a page (with `has_more`) for a limit of 4
+/// used to stop the history after the first page. Each customer's list is read on until the
+/// limit is met or `has_more` is false, with `starting_after` and the remaining count.
+#[tokio::test]
+async fn payment_history_reads_on_past_short_pages_until_the_limit_or_the_end() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3), customer("cus_B", EMAIL, 2)], vec![]).await;
+    let a = |i: i64| charge(&format!("ch_A{i}"), "cus_A", 100, 1_700_000_000 + i);
+    let b = |i: i64| charge(&format!("ch_B{i}"), "cus_B", 100, 1_600_000_000 + i);
+    mount_charges(&fake, ACCT, "cus_A", "4", vec![a(9), a(8)], true).await;
+    fake.get("/v1/charges", &[("customer", "cus_A"), ("limit", "2"), ("starting_after", "ch_A8")])
+        .respond_with(ok(list("/v1/charges", vec![a(7), a(6)], true)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    // cus_B: a short page, then the end of the list.
+    mount_charges(&fake, ACCT, "cus_B", "4", vec![b(9)], true).await;
+    fake.get("/v1/charges", &[("customer", "cus_B"), ("limit", "3"), ("starting_after", "ch_B9")])
+        .respond_with(ok(list("/v1/charges", vec![b(8)], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+
+    let history = fake.client().payment_history(&acct(), EMAIL, Some(4)).await.unwrap();
+    let ids: Vec<&str> = history.payments.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["ch_A9", "ch_A8", "ch_A7", "ch_A6"]);
+    assert!(history.has_more);
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 6);
+}
+
+/// With full pages nothing extra is requested: one charges request per customer.
+#[tokio::test]
+async fn payment_history_with_full_pages_sends_one_request_per_customer() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
+    let a = |i: i64| charge(&format!("ch_A{i}"), "cus_A", 100, 1_700_000_000 + i);
+    mount_charges(&fake, ACCT, "cus_A", "2", vec![a(9), a(8)], true).await;
+    let history = fake.client().payment_history(&acct(), EMAIL, Some(2)).await.unwrap();
+    assert_eq!(history.payments.len(), 2);
+    assert!(history.has_more);
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 3);
 }
 
 #[tokio::test]

@@ -125,7 +125,8 @@ stripe_id!(
 
 /// The support platform's name for one of its apps (the `slug` column of the apps table).
 ///
-/// 1–100 characters of `[A-Za-z0-9_.-]`: it travels inside the OAuth state and into store keys.
+/// 1–100 characters of `[A-Za-z0-9_.-]`, other than `.` and `..`: it travels inside the OAuth
+/// state and into store keys.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
 pub struct AppSlug(String);
@@ -140,6 +141,10 @@ impl AppSlug {
         }
         if value.len() > Self::MAX_LEN {
             return Err(Error::invalid_input("app_slug", format!("longer than {} characters", Self::MAX_LEN)));
+        }
+        // `.` and `..` are path steps, not names: a slug may end up in a path or a URL.
+        if value == "." || value == ".." {
+            return Err(Error::invalid_input("app_slug", format!("{value:?} is not a name (`.` and `..` are refused)")));
         }
         if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
             return Err(Error::invalid_input(
@@ -240,7 +245,8 @@ mod tests {
     #[test]
     fn app_slugs() {
         assert!(AppSlug::parse("helper-app_2.prod").is_ok());
-        for bad in ["", "a/b", "a b", "ä", &"a".repeat(101)] {
+        assert!(AppSlug::parse("...").is_ok() && AppSlug::parse(".hidden").is_ok());
+        for bad in ["", ".", "..", "a/b", "a b", "ä", &"a".repeat(101)] {
             assert_eq!(AppSlug::parse(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
         }
     }

@@ -153,7 +153,7 @@ export function createRouteHandlers(
     if (appSlug === null || appSlug === '') {
       return json(400, { error: 'Missing appSlug', code: 'missing_app' })
     }
-    if (!SLUG_RE.test(appSlug)) {
+    if (!SLUG_RE.test(appSlug) || appSlug === '.' || appSlug === '..') {
       return json(400, { error: 'Invalid appSlug', code: 'invalid_input' })
     }
     if (canConnect !== undefined) {
@@ -198,21 +198,15 @@ export function createRouteHandlers(
       if (mapped === 'oauth_failed') report(error, 'callback')
       result = { error: mapped }
     }
-    const target = new URL(
-      settings.pathname + settings.search + settings.hash,
-      fixedOrigin ?? url.origin,
-    )
-    if ('success' in result) {
-      target.searchParams.set('success', result.success)
-      if (typeof result.app === 'string' && result.app !== '')
-        target.searchParams.set('app', result.app)
-    } else {
-      target.searchParams.set('error', result.error)
+    const location = settingsRedirect(settings, fixedOrigin ?? url.origin, result)
+    if (location === null) {
+      report(new Error('the settings redirect would leave the origin; refused'), 'callback')
+      return json(500, { error: 'Internal error', code: 'redirect_refused' })
     }
     return new Response(null, {
       status: 303,
       headers: {
-        location: target.href,
+        location,
         'set-cookie': stateCookie(request, '', 0),
         'cache-control': 'no-store',
       },
@@ -258,6 +252,46 @@ export function createRouteHandlers(
   }
 
   return { authorize, callback, webhook }
+}
+
+/**
+ * The callback's `Location`: built once, from the parsed settings URL, on `origin` (the path is
+ * set as a path, never re-parsed as a URL reference, so `//host` cannot become a host), then
+ * resolved the way a browser resolves it and checked to be on `origin`. `null` if it is not.
+ */
+function settingsRedirect(
+  settings: URL,
+  origin: string,
+  result: { success: 'connected'; app: string } | { error: CallbackErrorCode },
+): string | null {
+  let expected: string
+  let target: URL
+  try {
+    expected = new URL(origin).origin
+    target = new URL(expected)
+  } catch {
+    return null
+  }
+  if (expected === 'null') return null
+  target.pathname = settings.pathname
+  target.search = settings.search
+  target.hash = settings.hash
+  if ('success' in result) {
+    target.searchParams.set('success', result.success)
+    if (typeof result.app === 'string' && result.app !== '')
+      target.searchParams.set('app', result.app)
+  } else {
+    target.searchParams.set('error', result.error)
+  }
+  const location = target.href
+  let resolved: URL
+  try {
+    resolved = new URL(location, expected)
+  } catch {
+    return null
+  }
+  if (resolved.origin !== expected || !location.startsWith(`${expected}/`)) return null
+  return location
 }
 
 /** The settings page's `?error=` code for a `handleCallback` error code. */
@@ -376,14 +410,22 @@ function checkPath(what: string, value: unknown): string {
   return value
 }
 
+/**
+ * The settings path, parsed once. Refused if it could leave the origin in any reading: a path
+ * that normalises to `//…` (`/.//evil.com`, `/x/..//evil.com`, `/%2e//evil.com`), or one with an
+ * encoded `/` or `\` (a later decoder could turn it into a separator).
+ */
 function parseSettingsPath(value: unknown): URL {
   const path = checkPath('settingsPath', value)
+  const refuse = (): never => {
+    throw new TypeError(
+      `createRouteHandlers: settingsPath ${JSON.stringify(path)} must stay on the same origin (it normalises to a path starting with "//", or holds an encoded "/" or "\\")`,
+    )
+  }
+  if (/%(2f|5c)/i.test(path)) refuse()
   const base = 'http://settings-path.invalid'
   const url = new URL(path, base)
-  if (url.origin !== base)
-    throw new TypeError(
-      `createRouteHandlers: settingsPath ${JSON.stringify(path)} must stay on the same origin`,
-    )
+  if (url.origin !== base || url.pathname.startsWith('//') || url.pathname.includes('\\')) refuse()
   return url
 }
 

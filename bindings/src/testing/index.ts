@@ -17,7 +17,7 @@ export {
   type SeedData,
   type Seeded,
   type Violation,
-} from './server.js'
+} from './server/index.js'
 export {
   DEFAULT_API_VERSION,
   applicationDeauthorizedEvent,

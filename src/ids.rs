@@ -144,7 +144,10 @@ impl AppSlug {
         }
         // `.` and `..` are path steps, not names: a slug may end up in a path or a URL.
         if value == "." || value == ".." {
-            return Err(Error::invalid_input("app_slug", format!("{value:?} is not a name (`.` and `..` are refused)")));
+            return Err(Error::invalid_input(
+                "app_slug",
+                format!("{value:?} is not a name (`.` and `..` are refused)"),
+            ));
         }
         if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
             return Err(Error::invalid_input(

@@ -48,7 +48,10 @@ export declare function checkEvent(event: unknown): void
  */
 export declare function errorCodes(): Array<string>
 
-/** A `Stripe-Signature` header for `payload`, signed like Stripe does (tests). */
+/**
+ * A `Stripe-Signature` header for `payload`, signed like Stripe does (tests). A secret anyone could
+ * sign with (empty, blank, a bare `whsec_`) is `config_invalid`, as it is when verifying.
+ */
 export declare function generateTestHeader(payload: string | Uint8Array, secret: string, timestamp?: number | undefined | null): string
 
 /** Where to send the user, and the state to keep in an httpOnly cookie until the callback. */

@@ -10,6 +10,7 @@ pub use event::{
     EventView, JsonKind,
 };
 pub use handler::{IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL};
+#[cfg(feature = "node")]
 pub(crate) use signature::check_secrets;
 pub use signature::{generate_test_header, verify_signature};
 

@@ -3,5 +3,6 @@
 mod api;
 mod fake_stripe;
 mod oauth;
+mod properties;
 mod queries;
 mod webhooks;

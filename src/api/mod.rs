@@ -213,7 +213,8 @@ fn parse<T: DeserializeOwned>(resp: &RawResponse, path: &[&str]) -> Result<T, St
         let what = if e.is_syntax() || e.is_eof() {
             format!("something that is not JSON{}", retry::describe_body(&resp.body))
         } else {
-            format!("JSON of an unexpected shape: {e}")
+            // serde quotes the value it did not expect: Stripe's (or a stand-in's) text, so quoted.
+            format!("JSON of an unexpected shape: {}", crate::quote::quote(&e.to_string()))
         };
         let mut err =
             StripeError::new(StripeErrorKind::BadResponse, format!("GET {} answered {what}", display_path(path)));
@@ -233,6 +234,19 @@ mod tests {
     struct Obj {
         id: String,
         amount: i64,
+    }
+
+    /// serde names the value it did not expect: a stand-in's string reaches the message quoted
+    /// (no control characters, no key, capped), not as it was.
+    #[test]
+    fn a_body_of_the_wrong_shape_is_quoted_not_echoed() {
+        let value = format!("x\r\nFAKE LOG LINE sk_live_{} {}", "k".repeat(30), "y".repeat(5000));
+        let body = serde_json::json!({"object": "list", "data": [{"id": "o_1", "amount": value}], "has_more": false});
+        let resp = RawResponse { status: 200, headers: vec![], body: body.to_string().into_bytes() };
+        let e = parse::<List<Obj>>(&resp, &["v1", "x"]).unwrap_err();
+        let msg = e.to_string();
+        assert_eq!(e.code(), "stripe_bad_response");
+        assert!(!msg.contains(['\r', '\n']) && !msg.contains("kkkk") && msg.len() < 1000, "{msg}");
     }
 
     fn account(i: usize) -> AccountId {

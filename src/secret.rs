@@ -93,6 +93,10 @@ impl SecretKey {
         if !(value.starts_with("sk_") || value.starts_with("rk_")) {
             return Err(ConfigError::new(field, "must start with sk_ or rk_"));
         }
+        // A bare prefix is a placeholder left in a template, not a key.
+        if matches!(value.as_str(), "sk_" | "rk_" | "sk_live_" | "sk_test_" | "rk_live_" | "rk_test_") {
+            return Err(ConfigError::new(field, "is only a key prefix: copy the whole key from the Dashboard"));
+        }
         Ok(SecretKey(value))
     }
 
@@ -194,7 +198,7 @@ mod tests {
     fn secret_key_rules() {
         assert_eq!(SecretKey::new("k", "sk_live_x").unwrap().livemode(), Some(true));
         assert_eq!(SecretKey::new("k", "rk_test_x").unwrap().livemode(), Some(false));
-        for bad in ["", "pk_test_x", "whsec_x", "sk_test_x\n", " sk_test_x", "hello"] {
+        for bad in ["", "pk_test_x", "whsec_x", "sk_test_x\n", " sk_test_x", "hello", "sk_", "sk_test_", "rk_live_"] {
             let e = SecretKey::new("STRIPE_SECRET_KEY", bad).unwrap_err();
             assert_eq!(e.field, "STRIPE_SECRET_KEY");
             assert!(!e.to_string().contains("_x"), "message must not echo the value: {e}");

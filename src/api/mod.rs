@@ -184,9 +184,9 @@ impl Api<'_> {
                 Err(f) => f,
             };
             // The transport's own timer (as long as the deadline) can fire in the same instant as
-            // the deadline and win the race: whatever broke once the deadline passed, the deadline is
-            // what ended the call.
-            if Instant::now() >= self.deadline {
+            // the deadline and win the race: a failure that would have been retried but for the
+            // deadline is the deadline's (a definitive answer such as a 404 keeps its code).
+            if failure.retryable && Instant::now() >= self.deadline {
                 return Err(self.timeout(path));
             }
             if retry > 0 {

@@ -220,13 +220,13 @@ impl NativeClient {
 }
 
 /// A JS `limit` as the core's: `1.5`, NaN or ±Infinity are `invalid_input` (napi alone would send
-/// `limit=1`); the range itself is the core's check.
+/// `limit=1`), and so is a number outside the core's range (named with the number given).
 fn limit_arg(limit: Option<f64>) -> Result<Option<u32>, Error> {
     limit
         .map(|v| {
-            let n = whole_number("limit", v, i64::MIN, i64::MAX).map_err(|r| Error::invalid_input("limit", r))?;
-            // Out of u32 range: still the core's range error, with the number given.
-            Ok(u32::try_from(n).unwrap_or(if n < 0 { 0 } else { u32::MAX }))
+            let n = whole_number("limit", v, 1, i64::from(crate::MAX_PAYMENT_LIMIT))
+                .map_err(|r| Error::invalid_input("limit", r))?;
+            Ok(u32::try_from(n).unwrap_or(crate::MAX_PAYMENT_LIMIT))
         })
         .transpose()
 }

@@ -49,8 +49,8 @@ impl NativeOptions {
     /// that is not a whole number in range (NaN, ±Infinity, 1.5) is `config_invalid`, never
     /// truncated or read as 0.
     pub fn apply(self, mut b: ConfigBuilder) -> Result<ConfigBuilder, ConfigError> {
-        let number = |field: &str, v: f64, max: i64| {
-            whole_number(field, v, i64::MIN, max).map_err(|reason| ConfigError::new(field, reason))
+        let number = |field: &str, v: f64, min: i64, max: i64| {
+            whole_number(field, v, min, max).map_err(|reason| ConfigError::new(field, reason))
         };
         if let Some(v) = self.secret_key {
             b = b.secret_key(v);
@@ -68,7 +68,7 @@ impl NativeOptions {
             b = b.webhook_secrets(string_list(v));
         }
         if let Some(v) = self.webhook_tolerance_seconds {
-            b = b.webhook_tolerance_seconds(number("webhookToleranceSeconds", v, i64::MAX)?);
+            b = b.webhook_tolerance_seconds(number("webhookToleranceSeconds", v, i64::MIN, i64::MAX)?);
         }
         if let Some(v) = self.state_secret {
             b = b.state_secret(v);
@@ -83,12 +83,12 @@ impl NativeOptions {
             b = b.stripe_version(v);
         }
         if let Some(v) = self.timeout_ms {
-            let ms = number("timeoutMs", v, i64::from(u32::MAX))?;
+            let ms = number("timeoutMs", v, 0, i64::from(u32::MAX))?;
             let ms = u64::try_from(ms).map_err(|_| ConfigError::new("timeoutMs", "must be more than zero"))?;
             b = b.timeout(std::time::Duration::from_millis(ms));
         }
         if let Some(v) = self.max_retries {
-            let n = number("maxRetries", v, 100)?;
+            let n = number("maxRetries", v, 0, i64::from(u32::MAX))?;
             let n = u32::try_from(n).map_err(|_| ConfigError::new("maxRetries", "must be 0 or more"))?;
             b = b.max_retries(n);
         }

@@ -2,6 +2,7 @@
 // webhook helpers. Stripe behaviours asserted here are the ones in shared/DESIGN.md ("Stripe facts").
 
 import assert from 'node:assert/strict'
+import { STRIPE_VERSION } from '@support/stripe-connect'
 import { createHmac } from 'node:crypto'
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -1252,7 +1253,7 @@ describe('webhooks', () => {
     assert.equal(dispute.type, 'charge.dispute.created')
     assert.equal(dispute.account, 'acct_1')
     assert.equal(dispute.livemode, false)
-    assert.equal(dispute.api_version, '2026-10-28.endive')
+    assert.equal(dispute.api_version, STRIPE_VERSION)
     assert.equal(dispute.created, 1_800_000_000)
     assert.deepEqual(dispute.request, { id: null, idempotency_key: null })
     const d = dispute.data.object

@@ -16,6 +16,7 @@ import {
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
 import * as native from '../bindings/native/index.js'
+import { toStripeConnectError } from '../bindings/src/errors.js'
 import {
   SECRET,
   disputeEvent,
@@ -314,7 +315,16 @@ describe('interop with the official stripe package', () => {
 })
 
 describe('error codes', () => {
-  test('the TypeScript union lists exactly the core ERROR_CODES', () => {
+  test('ERROR_CODES is the core list (frozen), and the facade keeps every one of its codes', () => {
     assert.deepEqual([...ERROR_CODES], native.errorCodes())
+    assert.ok(Object.isFrozen(ERROR_CODES))
+    assert.equal(new Set(ERROR_CODES).size, ERROR_CODES.length)
+    for (const code of ERROR_CODES) {
+      const fromCore = Object.assign(new Error('from the core'), { code })
+      assert.equal(toStripeConnectError(fromCore).code, code)
+    }
+    // A code the core does not have is not trusted: it becomes invalid_input.
+    const unknown = Object.assign(new Error('x'), { code: 'not_a_core_code' })
+    assert.equal(toStripeConnectError(unknown).code, 'invalid_input')
   })
 })

@@ -1,8 +1,9 @@
 //! A wiremock Stripe for the contract tests.
 //!
 //! - Response bodies start from Stripe's own fixtures (`bindings/src/testing/stripe-objects.json`,
-//!   the one copy the JS test kit serves too, written by `tests/fixtures/extract.py`), with ids and
-//!   amounts changed as a test needs.
+//!   the one copy the JS test kit serves too, copied from Stripe's public `fixtures3.json`
+//!   (github.com/stripe/openapi) by `tests/fixtures/extract.py`), with ids and amounts changed as a
+//!   test needs.
 //! - Every server has two guards that fail the test when it ends: any request that is not a GET
 //!   (`.expect(0)`), and any request no mock expected (`.expect(0)`, lowest priority). Mocks match
 //!   the exact set of query parameters, so an extra parameter is unexpected too.

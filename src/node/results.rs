@@ -1,17 +1,70 @@
 //! The queries' results as `#[napi(object)]` types, so the TypeScript types are generated from
-//! them (`bindings/native/index.d.ts`) and the facade needs no cast. Each `From` destructures the
-//! core type without `..`: a field added to the core does not compile until it is added here.
+//! them (`bindings/native/index.d.ts`) and the facade needs no cast. Each `mirror!` destructures
+//! the core type without `..`: a field added to the core does not compile until it is added here.
 
 use napi_derive::napi;
 
 use crate::{
-    AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, Dispute, Disputes, Payment, PaymentHistory,
-    Refund, SearchFallback, Subscription, SubscriptionStatus,
+    AccountId, AppContext, AppFailure, AppSlug, ChargeDetails, Customer, CustomerContext, Dispute, Disputes, Payment,
+    PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus,
 };
+
+/// `From<core type>` for its mirror. Every field is named once; `field: f` converts it with `f`.
+macro_rules! mirror {
+    ($core:ident => $js:ident { $($field:ident $(: $convert:expr)?),* $(,)? }) => {
+        impl From<$core> for $js {
+            fn from(value: $core) -> Self {
+                let $core { $($field),* } = value;
+                $js { $($field: mirror!(@convert $field $($convert)?)),* }
+            }
+        }
+    };
+    (@convert $field:ident) => { $field };
+    (@convert $field:ident $convert:expr) => { $convert($field) };
+}
 
 fn each<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
 }
+
+fn opt<T, U: From<T>>(item: Option<T>) -> Option<U> {
+    item.map(U::from)
+}
+
+mirror!(SearchFallback => JsSearchFallback { code, message });
+mirror!(Customer => JsCustomer { id, email, name, created });
+mirror!(Payment => JsPayment {
+    id, amount, currency, status, refunded, amount_refunded, disputed, created, description, customer_id,
+});
+mirror!(PaymentHistory => JsPaymentHistory { customer_ids, payments: each, has_more, search_fallback: opt });
+mirror!(Subscription => JsSubscription {
+    id, status, current_period_end, cancel_at_period_end, canceled_at, plan_name, price_id, product_id, customer_id,
+    created,
+});
+mirror!(SubscriptionStatus => JsSubscriptionStatus { customer_ids, subscriptions: each, search_fallback: opt });
+mirror!(ChargeDetails => JsCharge {
+    id, amount, amount_captured, amount_refunded, currency, status, paid, captured, refunded, disputed, customer,
+    description, created, payment_intent, failure_code, failure_message, receipt_url,
+});
+mirror!(Refund => JsRefund { id, status, amount, currency, charge_id, reason, created });
+mirror!(Dispute => JsDispute {
+    id, amount, currency, charge_id, reason, status, evidence_due_by, is_charge_refundable, created,
+});
+mirror!(Disputes => JsDisputes { disputes: each, search_fallback: opt });
+mirror!(AppFailure => JsAppFailure { code, message, status, request_id });
+mirror!(AppContext => JsAppContext {
+    app_slug: |s: AppSlug| s.as_str().to_string(),
+    account_id: |a: AccountId| a.as_str().to_string(),
+    livemode,
+    customers: each,
+    payments: each,
+    payments_has_more,
+    subscriptions: each,
+    open_disputes: each,
+    search_fallback: opt,
+    error: opt,
+});
+mirror!(CustomerContext => JsCustomerContext { email, apps: each });
 
 /// Why the case-insensitive customer search was not used (only the exact-case email list was).
 #[napi(object, js_name = "SearchFallback")]
@@ -21,24 +74,12 @@ pub struct JsSearchFallback {
     pub message: String,
 }
 
-impl From<SearchFallback> for JsSearchFallback {
-    fn from(SearchFallback { code, message }: SearchFallback) -> Self {
-        JsSearchFallback { code, message }
-    }
-}
-
 #[napi(object, js_name = "Customer", use_nullable = true)]
 pub struct JsCustomer {
     pub id: String,
     pub email: Option<String>,
     pub name: Option<String>,
     pub created: Option<i64>,
-}
-
-impl From<Customer> for JsCustomer {
-    fn from(Customer { id, email, name, created }: Customer) -> Self {
-        JsCustomer { id, email, name, created }
-    }
 }
 
 /// One charge in a payment history.
@@ -58,36 +99,6 @@ pub struct JsPayment {
     pub customer_id: Option<String>,
 }
 
-impl From<Payment> for JsPayment {
-    fn from(
-        Payment {
-            id,
-            amount,
-            currency,
-            status,
-            refunded,
-            amount_refunded,
-            disputed,
-            created,
-            description,
-            customer_id,
-        }: Payment,
-    ) -> Self {
-        JsPayment {
-            id,
-            amount,
-            currency,
-            status,
-            refunded,
-            amount_refunded,
-            disputed,
-            created,
-            description,
-            customer_id,
-        }
-    }
-}
-
 /// Charges of every customer with the email, newest first.
 #[napi(object, js_name = "PaymentHistory", use_nullable = true)]
 pub struct JsPaymentHistory {
@@ -97,17 +108,6 @@ pub struct JsPaymentHistory {
     /// More charges exist than `limit` returned.
     pub has_more: bool,
     pub search_fallback: Option<JsSearchFallback>,
-}
-
-impl From<PaymentHistory> for JsPaymentHistory {
-    fn from(PaymentHistory { customer_ids, payments, has_more, search_fallback }: PaymentHistory) -> Self {
-        JsPaymentHistory {
-            customer_ids,
-            payments: each(payments),
-            has_more,
-            search_fallback: search_fallback.map(Into::into),
-        }
-    }
 }
 
 #[napi(object, js_name = "Subscription", use_nullable = true)]
@@ -126,52 +126,12 @@ pub struct JsSubscription {
     pub created: Option<i64>,
 }
 
-impl From<Subscription> for JsSubscription {
-    fn from(
-        Subscription {
-            id,
-            status,
-            current_period_end,
-            cancel_at_period_end,
-            canceled_at,
-            plan_name,
-            price_id,
-            product_id,
-            customer_id,
-            created,
-        }: Subscription,
-    ) -> Self {
-        JsSubscription {
-            id,
-            status,
-            current_period_end,
-            cancel_at_period_end,
-            canceled_at,
-            plan_name,
-            price_id,
-            product_id,
-            customer_id,
-            created,
-        }
-    }
-}
-
 #[napi(object, js_name = "SubscriptionStatus", use_nullable = true)]
 pub struct JsSubscriptionStatus {
     pub customer_ids: Vec<String>,
     /// Any status, newest first.
     pub subscriptions: Vec<JsSubscription>,
     pub search_fallback: Option<JsSearchFallback>,
-}
-
-impl From<SubscriptionStatus> for JsSubscriptionStatus {
-    fn from(SubscriptionStatus { customer_ids, subscriptions, search_fallback }: SubscriptionStatus) -> Self {
-        JsSubscriptionStatus {
-            customer_ids,
-            subscriptions: each(subscriptions),
-            search_fallback: search_fallback.map(Into::into),
-        }
-    }
 }
 
 /// One charge, looked up by id.
@@ -197,50 +157,6 @@ pub struct JsCharge {
     pub receipt_url: Option<String>,
 }
 
-impl From<ChargeDetails> for JsCharge {
-    fn from(
-        ChargeDetails {
-            id,
-            amount,
-            amount_captured,
-            amount_refunded,
-            currency,
-            status,
-            paid,
-            captured,
-            refunded,
-            disputed,
-            customer,
-            description,
-            created,
-            payment_intent,
-            failure_code,
-            failure_message,
-            receipt_url,
-        }: ChargeDetails,
-    ) -> Self {
-        JsCharge {
-            id,
-            amount,
-            amount_captured,
-            amount_refunded,
-            currency,
-            status,
-            paid,
-            captured,
-            refunded,
-            disputed,
-            customer,
-            description,
-            created,
-            payment_intent,
-            failure_code,
-            failure_message,
-            receipt_url,
-        }
-    }
-}
-
 #[napi(object, js_name = "Refund", use_nullable = true)]
 pub struct JsRefund {
     pub id: String,
@@ -251,12 +167,6 @@ pub struct JsRefund {
     pub charge_id: Option<String>,
     pub reason: Option<String>,
     pub created: i64,
-}
-
-impl From<Refund> for JsRefund {
-    fn from(Refund { id, status, amount, currency, charge_id, reason, created }: Refund) -> Self {
-        JsRefund { id, status, amount, currency, charge_id, reason, created }
-    }
 }
 
 #[napi(object, js_name = "Dispute", use_nullable = true)]
@@ -272,25 +182,11 @@ pub struct JsDispute {
     pub created: i64,
 }
 
-impl From<Dispute> for JsDispute {
-    fn from(
-        Dispute { id, amount, currency, charge_id, reason, status, evidence_due_by, is_charge_refundable, created }: Dispute,
-    ) -> Self {
-        JsDispute { id, amount, currency, charge_id, reason, status, evidence_due_by, is_charge_refundable, created }
-    }
-}
-
 #[napi(object, js_name = "Disputes", use_nullable = true)]
 pub struct JsDisputes {
     /// Newest first.
     pub disputes: Vec<JsDispute>,
     pub search_fallback: Option<JsSearchFallback>,
-}
-
-impl From<Disputes> for JsDisputes {
-    fn from(Disputes { disputes, search_fallback }: Disputes) -> Self {
-        JsDisputes { disputes: each(disputes), search_fallback: search_fallback.map(Into::into) }
-    }
 }
 
 /// Why one app's part of a customer context is missing (the other apps still answered).
@@ -301,12 +197,6 @@ pub struct JsAppFailure {
     pub message: String,
     pub status: Option<u16>,
     pub request_id: Option<String>,
-}
-
-impl From<AppFailure> for JsAppFailure {
-    fn from(AppFailure { code, message, status, request_id }: AppFailure) -> Self {
-        JsAppFailure { code, message, status, request_id }
-    }
 }
 
 /// One connected app's view of the customer. When `error` is set the lists are empty.
@@ -325,45 +215,9 @@ pub struct JsAppContext {
     pub error: Option<JsAppFailure>,
 }
 
-impl From<AppContext> for JsAppContext {
-    fn from(
-        AppContext {
-            app_slug,
-            account_id,
-            livemode,
-            customers,
-            payments,
-            payments_has_more,
-            subscriptions,
-            open_disputes,
-            search_fallback,
-            error,
-        }: AppContext,
-    ) -> Self {
-        JsAppContext {
-            app_slug: app_slug.as_str().to_string(),
-            account_id: account_id.as_str().to_string(),
-            livemode,
-            customers: each(customers),
-            payments: each(payments),
-            payments_has_more,
-            subscriptions: each(subscriptions),
-            open_disputes: each(open_disputes),
-            search_fallback: search_fallback.map(Into::into),
-            error: error.map(Into::into),
-        }
-    }
-}
-
 /// A customer across every connected app (one entry per connection in the store).
 #[napi(object, js_name = "CustomerContext")]
 pub struct JsCustomerContext {
     pub email: String,
     pub apps: Vec<JsAppContext>,
-}
-
-impl From<CustomerContext> for JsCustomerContext {
-    fn from(CustomerContext { email, apps }: CustomerContext) -> Self {
-        JsCustomerContext { email, apps: each(apps) }
-    }
 }

@@ -3,8 +3,8 @@
 //!
 //! Layers, top to bottom (a module may use any module of a lower layer, none of its own or a
 //! higher one): the napi glue → lib.rs (the table of contents) → agent tools → queries / OAuth /
-//! webhooks → the client → storage → the API transport / configuration → ids / secrets / HTTP →
-//! errors → quoting. `crate::Name` paths that go through lib.rs's re-exports count as the module
+//! webhooks → the client → storage → the API transport / configuration / the dispute type → ids /
+//! secrets / HTTP → errors → quoting. `crate::Name` paths that go through lib.rs's re-exports count as the module
 //! the name comes from.
 
 use std::collections::HashMap;
@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("store", 5),
     ("api", 4),
     ("config", 4),
+    ("dispute", 4),
     ("ids", 3),
     ("secret", 3),
     ("http", 3),
@@ -28,7 +29,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("quote", 1),
 ];
 
-/// Arrows that run the wrong way today, each with the change that removes it. Keep this empty.
+/// Arrows that run the wrong way today, each with the change that removes it. Keep this empty: an
+/// entry that no longer matches any import fails the test, so it is removed with its cause.
 const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[(
     "store",
     "webhooks",
@@ -163,6 +165,7 @@ fn no_module_imports_from_a_layer_above_it() {
     let mut files = Vec::new();
     rust_files(&src(), &mut files);
     let mut wrong = Vec::new();
+    let mut excused = Vec::new();
     for file in &files {
         let from = module_of(file);
         let Some(&from_rank) = rank.get(from.as_str()) else {
@@ -181,13 +184,22 @@ fn no_module_imports_from_a_layer_above_it() {
                 // A name lib.rs defines itself, or a macro exported at the root: lib's layer.
                 "lib".to_string()
             };
-            if to == from || KNOWN_EXCEPTIONS.iter().any(|(a, b, _)| *a == from && *b == to) {
+            if to == from {
+                continue;
+            }
+            if KNOWN_EXCEPTIONS.iter().any(|(a, b, _)| *a == from && *b == to) {
+                excused.push((from.clone(), to));
                 continue;
             }
             let to_rank = rank.get(to.as_str()).copied().unwrap_or(u8::MAX);
             if to_rank >= from_rank {
                 wrong.push(format!("{}: `{from}` uses `crate::{head}` from `{to}`, not below it", file.display()));
             }
+        }
+    }
+    for (a, b, why) in KNOWN_EXCEPTIONS {
+        if !excused.iter().any(|(x, y)| x == a && y == b) {
+            wrong.push(format!("KNOWN_EXCEPTIONS lists `{a}` -> `{b}` ({why}), which no import needs now: remove it"));
         }
     }
     wrong.sort();

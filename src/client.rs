@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
-use crate::api::{ApiClient, ApiTransport, ReqwestTransport};
+use crate::api::{Api, ApiClient, ApiSettings, ApiTransport, ReqwestTransport};
 use crate::config::Config;
 use crate::error::Error;
 use crate::http::LazyClient;
+use crate::ids::AccountId;
 use crate::store::{
     ClaimStore, Clock, ConnectionStore, DisputeSink, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink,
     SystemClock,
@@ -54,6 +55,11 @@ impl StripeConnect {
             clock: None,
             api_transport: None,
         }
+    }
+
+    /// Start an API call on `account` (its deadline starts now).
+    pub(crate) fn api<'a>(&'a self, account: &'a AccountId) -> Api<'a> {
+        self.inner.api.call(account)
     }
 
     pub fn config(&self) -> &Config {
@@ -117,7 +123,19 @@ impl StripeConnectBuilder {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let http = Arc::new(LazyClient::new(self.config.timeout));
         let transport = self.api_transport.unwrap_or_else(|| Arc::new(ReqwestTransport::lazy(http.clone())));
-        let api = ApiClient::new(transport, self.config.max_concurrency_per_account);
+        let c = &self.config;
+        let api = ApiClient::new(
+            transport,
+            ApiSettings {
+                base: c.api_base.clone(),
+                secret_key: c.secret_key.clone(),
+                stripe_version: c.stripe_version.clone(),
+                timeout: c.timeout,
+                max_retries: c.max_retries,
+                retry_base_delay: c.retry_base_delay,
+                max_concurrency_per_account: c.max_concurrency_per_account,
+            },
+        );
         Ok(StripeConnect {
             inner: Arc::new(Inner {
                 connections: self.connections.unwrap_or_else(|| Arc::new(MemoryConnectionStore::new())),
@@ -144,5 +162,25 @@ mod tests {
         assert!(!client.inner.http.is_built());
         assert!(client.inner.http.get().is_ok());
         assert!(client.inner.http.is_built());
+    }
+
+    /// The same through the client: calls on 2,000 distinct accounts, then no entry left.
+    #[tokio::test]
+    async fn calls_on_many_accounts_leave_the_limiter_empty() {
+        struct NotFound;
+        #[async_trait::async_trait]
+        impl crate::ApiTransport for NotFound {
+            async fn get(&self, _: &crate::GetRequest) -> Result<crate::RawResponse, crate::TransportError> {
+                Ok(crate::RawResponse { status: 404, headers: vec![], body: b"{}".to_vec() })
+            }
+        }
+        let config = crate::Config::builder().secret_key("sk_test_1").build().unwrap();
+        let client = StripeConnect::builder(config).api_transport(Arc::new(NotFound)).build().unwrap();
+        let charge = crate::ChargeId::parse("ch_1").unwrap();
+        for i in 0..2_000 {
+            let e = client.lookup_charge(&AccountId::parse(format!("acct_{i}")).unwrap(), &charge).await.unwrap_err();
+            assert_eq!(e.code(), "stripe_not_found");
+        }
+        assert_eq!(client.inner.api.limited_accounts(), 0);
     }
 }

@@ -9,6 +9,7 @@ use crate::api::{ApiClient, ApiTransport, ReqwestTransport};
 use crate::config::Config;
 use crate::error::Error;
 use crate::http::LazyClient;
+use crate::queries::CustomerCache;
 use crate::store::{
     ClaimStore, Clock, ConnectionStore, DisputeSink, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink,
     SystemClock,
@@ -18,6 +19,8 @@ use crate::store::{
 #[derive(Clone)]
 pub struct StripeConnect {
     pub(crate) inner: Arc<Inner>,
+    /// Set by [`StripeConnect::fresh`]: bypass the customer cache and request coalescing.
+    pub(crate) fresh: bool,
 }
 
 pub(crate) struct Inner {
@@ -31,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) http: Arc<LazyClient>,
     /// The GET-only API transport and the per-account concurrency limit.
     pub(crate) api: ApiClient,
+    /// Email → customers per account, for `config.cache_ttl`.
+    pub(crate) customers: CustomerCache,
 }
 
 impl std::fmt::Debug for StripeConnect {
@@ -74,6 +79,13 @@ impl StripeConnect {
 
     pub(crate) fn now(&self) -> i64 {
         self.inner.clock.now()
+    }
+
+    /// The same client for calls that must read everything from Stripe now: no cached email →
+    /// customers resolution, no joining an identical request already in flight
+    /// (`stripe.fresh().payment_history(…)`; `fresh: true` in Node).
+    pub fn fresh(&self) -> StripeConnect {
+        StripeConnect { inner: self.inner.clone(), fresh: true }
     }
 }
 
@@ -126,8 +138,10 @@ impl StripeConnectBuilder {
                 clock,
                 http,
                 api,
+                customers: CustomerCache::new(self.config.cache_ttl, self.config.cache_max_entries),
                 config: self.config,
             }),
+            fresh: false,
         })
     }
 }

@@ -22,6 +22,7 @@
 mod api;
 mod client;
 mod config;
+mod dispute;
 mod error;
 mod http;
 mod ids;
@@ -54,7 +55,6 @@ pub use store::{
     MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
 pub use webhooks::{
-    check_event_view, construct_event, generate_test_header, parse_event, validate_event, verify_signature,
-    DeauthorizedApplication, DisputeCreated, Event, EventKind, EventView, IgnoreReason, JsonKind, WebhookOutcome,
-    EVENT_CLAIM_TTL,
+    construct_event, generate_test_header, parse_event, validate_event, verify_signature, DeauthorizedApplication,
+    DisputeCreated, Event, EventKind, IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL,
 };

@@ -16,6 +16,7 @@ pub(crate) mod transport;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use futures::future::{BoxFuture, FutureExt, Shared};
 use serde::de::DeserializeOwned;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -27,15 +28,36 @@ use crate::ids::AccountId;
 pub(crate) use transport::read_response;
 pub use transport::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 
-/// The transport and the per-account concurrency limit, shared by every call.
+/// The transport, the per-account concurrency limit and the GETs in flight, shared by every call.
 pub(crate) struct ApiClient {
     transport: Arc<dyn ApiTransport>,
     limiter: AccountLimiter,
+    in_flight: InFlight,
 }
 
 impl ApiClient {
     pub(crate) fn new(transport: Arc<dyn ApiTransport>, max_concurrency_per_account: usize) -> Self {
-        ApiClient { transport, limiter: AccountLimiter::new(max_concurrency_per_account) }
+        ApiClient {
+            transport,
+            limiter: AccountLimiter::new(max_concurrency_per_account),
+            in_flight: InFlight::default(),
+        }
+    }
+}
+
+/// The answer to one GET (retries included), shared by every caller that asked for it.
+type SharedGet = Shared<BoxFuture<'static, Result<Arc<RawResponse>, StripeError>>>;
+
+/// Identical GETs in flight (same account, same URL and query): a second caller waits for the
+/// first one's answer instead of sending its own request. An entry lives until its answer is in.
+#[derive(Default)]
+struct InFlight {
+    gets: Mutex<HashMap<String, SharedGet>>,
+}
+
+impl InFlight {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SharedGet>> {
+        self.gets.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -73,16 +95,30 @@ pub(crate) struct Api<'a> {
     client: &'a StripeConnect,
     account: &'a AccountId,
     deadline: Instant,
+    /// [`StripeConnect::fresh`]: send this call's own requests, never join one in flight.
+    fresh: bool,
 }
 
 impl StripeConnect {
     /// Start a call on `account`: the deadline (`config.timeout`) starts now.
     pub(crate) fn api<'a>(&'a self, account: &'a AccountId) -> Api<'a> {
-        Api { client: self, account, deadline: Instant::now() + self.inner.config.timeout }
+        Api { client: self, account, deadline: Instant::now() + self.inner.config.timeout, fresh: self.fresh }
     }
 }
 
-impl Api<'_> {
+impl<'a> Api<'a> {
+    pub(crate) fn client(&self) -> &'a StripeConnect {
+        self.client
+    }
+
+    pub(crate) fn account(&self) -> &'a AccountId {
+        self.account
+    }
+
+    pub(crate) fn fresh(&self) -> bool {
+        self.fresh
+    }
+
     fn request(&self, path: &[&str], query: Vec<(&'static str, String)>) -> GetRequest {
         let config = &self.client.inner.config;
         let mut url = config.api_base.clone();
@@ -104,53 +140,101 @@ impl Api<'_> {
         )
     }
 
-    /// GET `path` with `query`, retried and bounded by the call's deadline, parsed as `T`.
+    /// GET `path` with `query`, retried and bounded by the call's deadline, parsed as `T`. An
+    /// identical GET already in flight on this client is joined rather than sent again.
     pub(crate) async fn get<T: DeserializeOwned>(
         &self,
         path: &[&str],
         query: Vec<(&'static str, String)>,
     ) -> Result<T, StripeError> {
         let request = self.request(path, query);
-        let config = &self.client.inner.config;
-        match tokio::time::timeout_at(self.deadline, self.attempts(&request, path)).await {
-            Ok(result) => result,
-            Err(_) => Err(StripeError::new(
-                StripeErrorKind::Timeout,
-                format!(
-                    "no complete answer from Stripe to GET {} within the {:?} deadline",
-                    display_path(path),
-                    config.timeout
-                ),
-            )),
-        }
+        let display = display_path(path);
+        let answer = if self.fresh {
+            within(
+                self.deadline,
+                &self.client.inner.config,
+                &display,
+                attempts(self.client, self.account, self.deadline, &request),
+            )
+            .await
+            .map(Arc::new)
+        } else {
+            within(self.deadline, &self.client.inner.config, &display, self.shared(request, &display)).await
+        };
+        parse(&*answer?, path)
     }
 
-    async fn attempts<T: DeserializeOwned>(&self, request: &GetRequest, path: &[&str]) -> Result<T, StripeError> {
-        let inner = &self.client.inner;
-        let mut retry = 0u32;
-        loop {
-            let outcome = {
-                let _permit = inner.api.limiter.acquire(self.account).await;
-                inner.api.transport.get(request).await
-            };
-            let mut failure = match retry::classify(outcome) {
-                Ok(resp) => return parse(&resp, path),
-                Err(f) => f,
-            };
-            if retry > 0 {
-                failure.error.message.push_str(&format!(" (after {} attempts)", retry + 1));
-            }
-            if !failure.retryable || retry >= inner.config.max_retries {
-                return Err(failure.error);
-            }
-            let wait = retry::backoff(inner.config.retry_base_delay, retry, failure.retry_after);
-            if Instant::now() + wait >= self.deadline {
-                // Waiting (e.g. for Retry-After) would pass the deadline: report what happened.
-                return Err(failure.error);
-            }
-            tokio::time::sleep(wait).await;
-            retry += 1;
+    /// The in-flight answer to `request`, started here if no one else is waiting for it. It runs
+    /// to its end (and leaves the table) even if the caller that started it stops waiting.
+    fn shared(&self, request: GetRequest, display: &str) -> SharedGet {
+        let key = format!("{} {}", self.account.as_str(), request.url());
+        let in_flight = &self.client.inner.api.in_flight;
+        let mut gets = in_flight.lock();
+        if let Some(get) = gets.get(&key) {
+            return get.clone();
         }
+        let (client, account, deadline) = (self.client.clone(), self.account.clone(), self.deadline);
+        let (display, slot) = (display.to_string(), key.clone());
+        let get = async move {
+            let config = &client.inner.config;
+            let answer = within(deadline, config, &display, attempts(&client, &account, deadline, &request)).await;
+            client.inner.api.in_flight.lock().remove(&slot);
+            answer.map(Arc::new)
+        }
+        .boxed()
+        .shared();
+        gets.insert(key, get.clone());
+        get
+    }
+}
+
+/// `work`, or `stripe_timeout` at `deadline`.
+async fn within<T>(
+    deadline: Instant,
+    config: &crate::config::Config,
+    display: &str,
+    work: impl std::future::Future<Output = Result<T, StripeError>>,
+) -> Result<T, StripeError> {
+    match tokio::time::timeout_at(deadline, work).await {
+        Ok(result) => result,
+        Err(_) => Err(StripeError::new(
+            StripeErrorKind::Timeout,
+            format!("no complete answer from Stripe to GET {display} within the {:?} deadline", config.timeout),
+        )),
+    }
+}
+
+/// Send `request` until it succeeds, fails for good, or retrying would pass `deadline`.
+async fn attempts(
+    client: &StripeConnect,
+    account: &AccountId,
+    deadline: Instant,
+    request: &GetRequest,
+) -> Result<RawResponse, StripeError> {
+    let inner = &client.inner;
+    let mut retry = 0u32;
+    loop {
+        let outcome = {
+            let _permit = inner.api.limiter.acquire(account).await;
+            inner.api.transport.get(request).await
+        };
+        let mut failure = match retry::classify(outcome) {
+            Ok(resp) => return Ok(resp),
+            Err(f) => f,
+        };
+        if retry > 0 {
+            failure.error.message.push_str(&format!(" (after {} attempts)", retry + 1));
+        }
+        if !failure.retryable || retry >= inner.config.max_retries {
+            return Err(failure.error);
+        }
+        let wait = retry::backoff(inner.config.retry_base_delay, retry, failure.retry_after);
+        if Instant::now() + wait >= deadline {
+            // Waiting (e.g. for Retry-After) would pass the deadline: report what happened.
+            return Err(failure.error);
+        }
+        tokio::time::sleep(wait).await;
+        retry += 1;
     }
 }
 

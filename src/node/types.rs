@@ -7,8 +7,8 @@ use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
 use crate::{
-    AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, Connection, DisconnectResult, DisputeAlert,
-    DisputeCreated, Error, IgnoreReason, Prefill, WebhookOutcome,
+    AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, Connection, DisconnectResult, Dispute, DisputeAlert,
+    Error, IgnoreReason, Prefill, WebhookOutcome,
 };
 
 /// The options of `new StripeConnect(...)` except `stores` (passed separately).
@@ -192,29 +192,29 @@ impl TryFrom<JsConnection> for Connection {
     }
 }
 
-/// `charge.dispute.created`'s dispute, as the dispute sink sees it.
+/// The one dispute type (`Dispute` in the queries' results and in a dispute alert).
 #[napi(object, js_name = "NativeDispute", use_nullable = true)]
 pub struct JsDispute {
     pub id: String,
     pub amount: i64,
     pub currency: String,
-    pub charge: Option<String>,
-    pub payment_intent: Option<String>,
-    pub reason: String,
+    pub charge_id: Option<String>,
+    pub payment_intent_id: Option<String>,
+    pub reason: Option<String>,
     pub status: String,
     pub evidence_due_by: Option<i64>,
     pub is_charge_refundable: bool,
-    pub created: Option<i64>,
+    pub created: i64,
 }
 
-impl From<&DisputeCreated> for JsDispute {
-    fn from(d: &DisputeCreated) -> Self {
+impl From<&Dispute> for JsDispute {
+    fn from(d: &Dispute) -> Self {
         JsDispute {
             id: d.id.clone(),
             amount: d.amount,
             currency: d.currency.clone(),
-            charge: d.charge.clone(),
-            payment_intent: d.payment_intent.clone(),
+            charge_id: d.charge_id.clone(),
+            payment_intent_id: d.payment_intent_id.clone(),
             reason: d.reason.clone(),
             status: d.status.clone(),
             evidence_due_by: d.evidence_due_by,

@@ -367,6 +367,7 @@ describe('queries', () => {
       amount: 999,
       currency: 'usd',
       chargeId: s.ch2.id,
+      paymentIntentId: s.dispute.payment_intent ?? null,
       reason: 'fraudulent',
       status: 'needs_response',
       evidenceDueBy: s.dispute.evidence_details?.due_by ?? null,

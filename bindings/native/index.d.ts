@@ -35,14 +35,6 @@ export declare class NativeClient {
 }
 
 /**
- * The core's event rules (`check_event_view`: the checks of `parse_event`) on the object
- * `JSON.parse` made of a verified body. The rules read the few fields they need straight from the
- * JS object (kinds, and the `object`, `id` and `type` strings): the body is not walked again and
- * nothing is converted.
- */
-export declare function checkEvent(event: unknown): void
-
-/**
  * Every `err.code` value (the core's `ERROR_CODES`), so the TypeScript union can be checked
  * against it in tests.
  */
@@ -75,18 +67,18 @@ export interface NativeDisconnectResult {
   alreadyDisconnected: boolean
 }
 
-/** `charge.dispute.created`'s dispute, as the dispute sink sees it. */
+/** The one dispute type (`Dispute` in the queries' results and in a dispute alert). */
 export interface NativeDispute {
   id: string
   amount: number
   currency: string
-  charge: string | null
-  paymentIntent: string | null
-  reason: string
+  chargeId: string | null
+  paymentIntentId: string | null
+  reason: string | null
   status: string
   evidenceDueBy: number | null
   isChargeRefundable: boolean
-  created: number | null
+  created: number
 }
 
 /** What the dispute sink receives. */
@@ -166,10 +158,11 @@ export interface OutcomeIgnored {
 }
 
 /**
- * The core's `validate_event` on the bytes (no signature check): the facade calls it only when
- * `JSON.parse` rejected a verified body, so that the error is the core's `webhook_invalid_payload`.
+ * Verify the signature, then apply the core's event rules to the same bytes (the rules of
+ * `parse_event`, `src/webhooks/shape.rs`): `constructEvent`'s one native call. The facade's
+ * `JSON.parse` follows, the only pass that builds anything.
  */
-export declare function validateEvent(payload: string | Uint8Array): void
+export declare function verifyEvent(payload: string | Uint8Array, header: string | undefined | null, secret: string | Array<string>, options?: VerifyOptions | undefined | null): number
 
 export interface VerifyOptions {
   /** Seconds a signature's timestamp may be away from now, either way (default 300). */

@@ -836,8 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeClient = nativeBinding.NativeClient
-module.exports.checkEvent = nativeBinding.checkEvent
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.generateTestHeader = nativeBinding.generateTestHeader
-module.exports.validateEvent = nativeBinding.validateEvent
+module.exports.verifyEvent = nativeBinding.verifyEvent
 module.exports.verifySignature = nativeBinding.verifySignature

@@ -61,8 +61,14 @@ export interface ClaimStore {
   release(key: string): MaybePromise<void>
 }
 
-/** `charge.dispute.created`'s dispute, as the dispute sink receives it. */
-export type DisputeCreated = NativeDispute
+/**
+ * A Stripe dispute: the one type the queries return (`disputes`, `customerContext`) and a
+ * `charge.dispute.created` alert carries.
+ */
+export type Dispute = NativeDispute
+
+/** `charge.dispute.created`'s dispute, as the dispute sink receives it: a {@link Dispute}. */
+export type DisputeCreated = Dispute
 
 /** What the dispute sink receives for a `charge.dispute.created`. */
 export type DisputeAlert = NativeDisputeAlert
@@ -235,18 +241,6 @@ export interface Refund {
   currency: string
   chargeId: string | null
   reason: string | null
-  created: number
-}
-
-export interface Dispute {
-  id: string
-  amount: number
-  currency: string
-  chargeId: string | null
-  reason: string | null
-  status: string
-  evidenceDueBy: number | null
-  isChargeRefundable: boolean
   created: number
 }
 

@@ -223,7 +223,7 @@ pub struct ConfigBuilder {
     retry_base_delay: Option<Duration>,
     max_concurrency_per_account: Option<usize>,
     livemode: Option<bool>,
-    cache_ttl: Option<Duration>,
+    cache_ttl: Option<Result<Duration, ConfigError>>,
     cache_max_entries: Option<usize>,
 }
 
@@ -329,7 +329,17 @@ impl ConfigBuilder {
 
     /// How long an email → customers resolution is reused (default 60 s; `Duration::ZERO`: off).
     pub fn cache_ttl(mut self, v: Duration) -> Self {
-        self.cache_ttl = Some(v);
+        self.cache_ttl = Some(Ok(v));
+        self
+    }
+
+    /// [`ConfigBuilder::cache_ttl`] in milliseconds, as the Node option `cacheTtlMs` gives it: 0 turns
+    /// the cache off, a negative value is `config_invalid`.
+    pub fn cache_ttl_ms(mut self, v: i64) -> Self {
+        self.cache_ttl = Some(match u64::try_from(v) {
+            Ok(ms) => Ok(Duration::from_millis(ms)),
+            Err(_) => Err(ConfigError::new("cache_ttl_ms", format!("must be 0 (no cache) or more, got {v}"))),
+        });
         self
     }
 
@@ -420,7 +430,7 @@ impl ConfigBuilder {
             retry_base_delay: self.retry_base_delay.unwrap_or(Duration::from_millis(500)),
             max_concurrency_per_account,
             livemode: self.livemode,
-            cache_ttl: self.cache_ttl.unwrap_or(DEFAULT_CACHE_TTL),
+            cache_ttl: self.cache_ttl.unwrap_or(Ok(DEFAULT_CACHE_TTL))?,
             cache_max_entries: self.cache_max_entries.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES),
         })
     }

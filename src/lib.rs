@@ -55,6 +55,6 @@ pub use store::{
     MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
 pub use webhooks::{
-    construct_event, generate_test_header, parse_event, validate_event, verify_signature, DeauthorizedApplication,
-    DisputeCreated, Event, EventKind, IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL,
+    check_event_rules, construct_event, generate_test_header, parse_event, validate_event, verify_signature,
+    DeauthorizedApplication, DisputeCreated, Event, EventKind, IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL,
 };

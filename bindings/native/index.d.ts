@@ -24,14 +24,14 @@ export declare class NativeClient {
    */
   handleCallback(query: string, state?: string | undefined | null): Promise<NativeConnection>
   disconnect(appSlug: string): Promise<NativeDisconnectResult>
-  paymentHistory(accountId: string, email: string, limit?: number | undefined | null): Promise<unknown>
+  paymentHistory(accountId: string, email: string, limit?: number | undefined | null, fresh?: boolean | undefined | null): Promise<unknown>
   /** By `email` (every customer with it) or by `customer_id`: exactly one of the two. */
-  subscriptionStatus(accountId: string, email?: string | undefined | null, customerId?: string | undefined | null): Promise<unknown>
-  lookupCharge(accountId: string, chargeId: string): Promise<unknown>
-  verifyRefund(accountId: string, refundId: string): Promise<unknown>
+  subscriptionStatus(accountId: string, email?: string | undefined | null, customerId?: string | undefined | null, fresh?: boolean | undefined | null): Promise<unknown>
+  lookupCharge(accountId: string, chargeId: string, fresh?: boolean | undefined | null): Promise<unknown>
+  verifyRefund(accountId: string, refundId: string, fresh?: boolean | undefined | null): Promise<unknown>
   /** By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two. */
-  disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null): Promise<unknown>
-  customerContext(email: string, limit?: number | undefined | null): Promise<unknown>
+  disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null, fresh?: boolean | undefined | null): Promise<unknown>
+  customerContext(email: string, limit?: number | undefined | null, fresh?: boolean | undefined | null): Promise<unknown>
 }
 
 /**
@@ -118,6 +118,13 @@ export interface NativeOptions {
   maxRetries?: number
   /** Only act on webhook events of this mode (others are `ignored`). */
   livemode?: boolean
+  /**
+   * How long an email → customers resolution is reused, per account (default 60000; 0 turns the
+   * cache off). Money facts are never cached; pass `fresh: true` to a query to bypass it.
+   */
+  cacheTtlMs?: number
+  /** Most cached email → customers resolutions (default 10000; the oldest go first). */
+  cacheMaxEntries?: number
 }
 
 /** `stripe_user[…]` fields that prefill Stripe's onboarding form. */

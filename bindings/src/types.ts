@@ -187,6 +187,11 @@ export interface PaymentHistory {
   /** More charges exist than `limit` returned. */
   hasMore: boolean
   searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
 export interface Subscription {
@@ -209,6 +214,11 @@ export interface SubscriptionStatus {
   /** Any status, newest first. */
   subscriptions: Subscription[]
   searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
 /** One charge, looked up by id. */
@@ -231,6 +241,11 @@ export interface Charge {
   failureCode: string | null
   failureMessage: string | null
   receiptUrl: string | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
 export interface Refund {
@@ -242,12 +257,22 @@ export interface Refund {
   chargeId: string | null
   reason: string | null
   created: number
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
 export interface Disputes {
   /** Newest first. */
   disputes: Dispute[]
   searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
 /** Why one app's part of a customer context is missing (the other apps still answered). */
@@ -277,9 +302,23 @@ export interface AppContext {
 export interface CustomerContext {
   email: string
   apps: AppContext[]
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
-export interface PaymentHistoryOptions {
+/** What every query accepts. */
+export interface QueryOptions {
+  /**
+   * Read everything from Stripe now: skip the cached email → customers resolution (and refresh
+   * it), and do not join an identical request already in flight.
+   */
+  fresh?: boolean
+}
+
+export interface PaymentHistoryOptions extends QueryOptions {
   accountId: string
   email: string
   /** 1–100, default 25. */
@@ -287,11 +326,15 @@ export interface PaymentHistoryOptions {
 }
 
 /** Exactly one of `email` or `customerId`. */
-export type SubscriptionStatusOptions =
-  | { accountId: string; email: string; customerId?: undefined }
-  | { accountId: string; customerId: string; email?: undefined }
+export type SubscriptionStatusOptions = QueryOptions &
+  (
+    | { accountId: string; email: string; customerId?: undefined }
+    | { accountId: string; customerId: string; email?: undefined }
+  )
 
 /** Exactly one of `email` or `chargeId`. */
-export type DisputesOptions =
-  | { accountId: string; email: string; chargeId?: undefined }
-  | { accountId: string; chargeId: string; email?: undefined }
+export type DisputesOptions = QueryOptions &
+  (
+    | { accountId: string; email: string; chargeId?: undefined }
+    | { accountId: string; chargeId: string; email?: undefined }
+  )

@@ -49,6 +49,15 @@ impl NativeClient {
         build(&env, overrides.unwrap_or_default().over_env(vars), stores)
     }
 
+    /// The client for one query: `fresh: true` bypasses the customer cache and request coalescing.
+    fn client(&self, fresh: Option<bool>) -> StripeConnect {
+        if fresh == Some(true) {
+            self.inner.fresh()
+        } else {
+            self.inner.clone()
+        }
+    }
+
     /// The configuration with every secret redacted (for `util.inspect`).
     #[napi]
     pub fn describe(&self) -> String {
@@ -124,8 +133,9 @@ impl NativeClient {
         account_id: String,
         email: String,
         limit: Option<u32>,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise_serde(env, async move { client.payment_history(&AccountId::parse(&account_id)?, &email, limit).await })
     }
 
@@ -137,19 +147,22 @@ impl NativeClient {
         account_id: String,
         email: Option<String>,
         customer_id: Option<String>,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise_serde(env, async move {
             let account = AccountId::parse(&account_id)?;
             match one_of("email", email, "customerId", customer_id)? {
                 Either::A(email) => client.subscriptions_by_email(&account, &email).await,
                 Either::B(customer) => {
                     let customer = CustomerId::parse(&customer)?;
+                    let fetched_at = client.now();
                     let subscriptions = client.subscriptions_for_customer(&account, &customer).await?;
                     Ok(SubscriptionStatus {
                         customer_ids: vec![customer.as_str().to_string()],
                         subscriptions,
                         search_fallback: None,
+                        fetched_at,
                     })
                 }
             }
@@ -162,8 +175,9 @@ impl NativeClient {
         env: &'env Env,
         account_id: String,
         charge_id: String,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise_serde(env, async move {
             client.lookup_charge(&AccountId::parse(&account_id)?, &ChargeId::parse(&charge_id)?).await
         })
@@ -175,8 +189,9 @@ impl NativeClient {
         env: &'env Env,
         account_id: String,
         refund_id: String,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise_serde(env, async move {
             client.verify_refund(&AccountId::parse(&account_id)?, &RefundId::parse(&refund_id)?).await
         })
@@ -190,15 +205,17 @@ impl NativeClient {
         account_id: String,
         email: Option<String>,
         charge_id: Option<String>,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise_serde(env, async move {
             let account = AccountId::parse(&account_id)?;
             match one_of("email", email, "chargeId", charge_id)? {
                 Either::A(email) => client.disputes_for_email(&account, &email).await,
                 Either::B(charge) => {
+                    let fetched_at = client.now();
                     let disputes = client.disputes_for_charge(&account, &ChargeId::parse(&charge)?).await?;
-                    Ok(Disputes { disputes, search_fallback: None })
+                    Ok(Disputes { disputes, search_fallback: None, fetched_at })
                 }
             }
         })
@@ -210,8 +227,9 @@ impl NativeClient {
         env: &'env Env,
         email: String,
         limit: Option<u32>,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise_serde(env, async move { client.customer_context(&email, limit).await })
     }
 }

@@ -42,6 +42,11 @@ pub struct NativeOptions {
     pub max_retries: Option<u32>,
     /// Only act on webhook events of this mode (others are `ignored`).
     pub livemode: Option<bool>,
+    /// How long an email → customers resolution is reused, per account (default 60000; 0 turns the
+    /// cache off). Money facts are never cached; pass `fresh: true` to a query to bypass it.
+    pub cache_ttl_ms: Option<i64>,
+    /// Most cached email → customers resolutions (default 10000; the oldest go first).
+    pub cache_max_entries: Option<u32>,
 }
 
 impl NativeOptions {
@@ -85,6 +90,12 @@ impl NativeOptions {
         }
         if let Some(v) = self.livemode {
             b = b.livemode(v);
+        }
+        if let Some(v) = self.cache_ttl_ms {
+            b = b.cache_ttl_ms(v);
+        }
+        if let Some(v) = self.cache_max_entries {
+            b = b.cache_max_entries(v as usize);
         }
         b
     }

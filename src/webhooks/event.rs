@@ -59,7 +59,7 @@ fn invalid(reason: impl Into<String>) -> WebhookError {
 
 /// The JSON-validity check that follows the rules (which skip what they do not read).
 fn whole_json(payload: &[u8]) -> Result<(), WebhookError> {
-    serde_json::from_slice::<IgnoredAny>(payload).map(drop).map_err(|e| invalid(e.to_string()))
+    serde_json::from_slice::<IgnoredAny>(payload).map(drop).map_err(|e| invalid(format!("not valid JSON: {e}")))
 }
 
 /// Parse a (verified) body as a Stripe event. A body that breaks the event rules is
@@ -91,6 +91,13 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
         data_object,
         kind,
     })
+}
+
+/// The event rules alone, over the bytes (`src/webhooks/shape.rs`): what the Node `constructEvent`
+/// runs before its `JSON.parse`. Values the rules do not read are skipped, not validated: a caller
+/// must still parse the body with a strict JSON parser (or call [`validate_event`]).
+pub fn check_event_rules(payload: &[u8]) -> Result<(), WebhookError> {
+    shape::check(payload).map(drop)
 }
 
 /// The checks of [`parse_event`] without building the event: the event rules, then JSON validity.

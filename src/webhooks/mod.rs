@@ -6,7 +6,9 @@ mod handler;
 mod shape;
 mod signature;
 
-pub use event::{parse_event, validate_event, DeauthorizedApplication, DisputeCreated, Event, EventKind};
+pub use event::{
+    check_event_rules, parse_event, validate_event, DeauthorizedApplication, DisputeCreated, Event, EventKind,
+};
 pub use handler::{IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL};
 pub use signature::{generate_test_header, verify_signature};
 

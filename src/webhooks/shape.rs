@@ -197,7 +197,7 @@ fn invalid(reason: impl Into<String>) -> WebhookError {
 /// type or repeated, is `webhook_invalid_payload`; an `object` other than `"event"` is
 /// `webhook_thin_event`; then a missing id, type or `data.object`; then the typed objects.
 pub(crate) fn check(payload: &[u8]) -> Result<Shape<'_>, WebhookError> {
-    let found = Scanner::new(payload).event().map_err(|e| invalid(e.0))?;
+    let found = Scanner::new(payload).event().map_err(|e| invalid(format!("not valid JSON: {}", e.0)))?;
     if let Some(kind) = found.not_an_object {
         return Err(invalid(format!("not a Stripe event: the body is {}", kind_name(Some(kind)))));
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use stripe_connect::{
-    construct_event, generate_test_header, parse_event, validate_event, verify_signature, AccountId, AppSlug,
-    ClaimStore, Config, Connection, ConnectionStore, DisputeAlert, DisputeSink, IgnoreReason, ManualClock,
+    check_event_rules, construct_event, generate_test_header, parse_event, validate_event, verify_signature, AccountId,
+    AppSlug, ClaimStore, Config, Connection, ConnectionStore, DisputeAlert, DisputeSink, IgnoreReason, ManualClock,
     MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, Scope, StoreError, StripeConnect, Tolerance,
     WebhookOutcome, WebhookSecret,
 };
@@ -137,6 +137,15 @@ fn event_shape_vectors() {
         let code = |r: Result<(), stripe_connect::WebhookError>| r.err().map(|e| e.code());
         assert_eq!(code(parse_event(body).map(drop)), expected, "parse_event: {name}");
         assert_eq!(code(validate_event(body)), expected, "validate_event: {name}");
+        // The rules alone (Node's constructEvent runs them, then JSON.parse): the same code, or a
+        // pass on a body that only the full parse rejects.
+        match code(check_event_rules(body)) {
+            None if expected.is_some() => {
+                assert_eq!(expected, Some("webhook_invalid_payload"), "{name}");
+                assert!(serde_json::from_slice::<Value>(body).is_err(), "rules passed {name}, JSON must not");
+            }
+            rules => assert_eq!(rules, expected, "check_event_rules: {name}"),
+        }
     }
 }
 

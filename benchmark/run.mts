@@ -2,7 +2,7 @@
 // has run) against the machine's raw SHA-256 speed. Writes benchmark/results.json and prints the
 // tables that BENCHMARKS.md carries.
 //
-//   node --expose-gc --import tsx benchmark/run.mts [--quick] [--only webhooks,cold,fanout,throughput,conversation]
+//   node --expose-gc --import tsx benchmark/run.mts [--quick] [--only webhooks,bun,cold,fanout,throughput,conversation]
 
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 
 import { runColdStart, type ColdStartSide } from './cold-start.mts'
+import type { BunCase } from './bun-webhooks.mts'
 import { runConversation, type ConversationResult } from './conversation.mts'
 import { runFanout, type FanoutResult } from './fanout.mts'
 import { ROOT, fmt, machine, table, type Machine } from './lib.mts'
@@ -37,6 +38,7 @@ interface Results {
   fanout?: FanoutResult | { error: string }
   throughput?: ThroughputResult | { error: string }
   conversation?: ConversationResult | { error: string }
+  bun?: { bun: string; cases: BunCase[] } | { error: string }
   rust?: RustNumbers
   loadAt?: Record<string, string>
 }
@@ -53,6 +55,19 @@ async function attempt<T>(name: string, fn: () => T | Promise<T>): Promise<T | {
     console.error(`${name} failed: ${(e as Error).stack}`)
     return { error: (e as Error).message }
   }
+}
+
+/** `benchmark/bun-webhooks.mts` in a Bun child process (Bun from node_modules). */
+function runBun(): { bun: string; cases: BunCase[] } {
+  const bun = resolve(ROOT, 'node_modules/.bin/bun')
+  if (!existsSync(bun)) throw new Error('Bun is not installed (npm ci installs it)')
+  const out = resolve(tmpdir(), `stripe-connect-bun-${process.pid}.json`)
+  execFileSync(
+    bun,
+    [resolve(ROOT, 'benchmark/bun-webhooks.mts'), '--json', out, ...(quick ? ['--quick'] : [])],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  )
+  return JSON.parse(readFileSync(out, 'utf8'))
 }
 
 function rustNumbers(): RustNumbers {
@@ -357,6 +372,32 @@ export function report(r: Results): string {
         ),
       )
   }
+  if (r.bun) {
+    out.push('\n### 1b. `constructEvent` under Bun\n')
+    if (ok(r.bun)) {
+      out.push(
+        table(
+          [
+            'payload',
+            'ours (median ns/op)',
+            'stripe 23 (median ns/op)',
+            'ours vs stripe',
+            'target',
+          ],
+          r.bun.cases.map((c) => {
+            const x = c.theirsNsPerOp / c.oursNsPerOp
+            return [
+              `${fmt(c.size)} B ${c.payloadType}`,
+              fmt(c.oursNsPerOp),
+              `${fmt(c.theirsNsPerOp)} (\`${c.theirsEntry}\`)`,
+              `**${x.toFixed(2)}×**`,
+              c.size < 10_000 ? `≥ 1.3× ${verdict(x >= 1.3)}` : '',
+            ]
+          }),
+        ) + `\n\nBun ${r.bun.bun}.`,
+      )
+    } else out.push(`Not measured: ${r.bun.error}`)
+  }
   if (r.conversation) {
     out.push(
       '\n### 5. A conversation about one customer (5 apps): requests with the cache on and off\n',
@@ -410,6 +451,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     results.fanout = await attempt('customer context fan-out', () => runFanout(quick ? 3 : 9))
   if (want('throughput'))
     results.throughput = await attempt('throughput', () => runThroughput(quick ? 500 : 2000, 64))
+  if (want('bun')) results.bun = await attempt('bun webhooks', () => runBun())
   if (want('conversation'))
     results.conversation = await attempt('conversation', () => runConversation())
   if (want('rust')) results.rust = rustNumbers()

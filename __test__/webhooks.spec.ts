@@ -140,6 +140,25 @@ describe('constructEvent', () => {
   const body = disputeEvent('evt_construct_1')
   const header = sign(body)
 
+  test('options: an object, undefined or null; a number (the official 4th argument) is invalid_input', () => {
+    assert.equal(constructEvent(body, header, SECRET, undefined).id, 'evt_construct_1')
+    assert.equal(constructEvent(body, header, SECRET, null as never).id, 'evt_construct_1')
+    assert.equal(
+      constructEvent(body, header, SECRET, { toleranceSeconds: 600 }).id,
+      'evt_construct_1',
+    )
+    const err = throwsCode(
+      () => constructEvent(body, header, SECRET, 300 as never),
+      'invalid_input',
+    )
+    assert.match(err.message, /toleranceSeconds/)
+    // Each option is still read: a clock an hour off fails, and the replay switch skips it.
+    const later = { now: Math.floor(Date.now() / 1000) + 3600 }
+    throwsCode(() => constructEvent(body, header, SECRET, later), 'webhook_timestamp_out_of_range')
+    const replay = { ...later, skipTimestampCheckForReplay: true }
+    assert.equal(constructEvent(body, header, SECRET, replay).id, 'evt_construct_1')
+  })
+
   test('returns the whole event: id, type, account, livemode, created, data.object', () => {
     const event = constructEvent(body, header, SECRET)
     assert.equal(event.id, 'evt_construct_1')

@@ -73,9 +73,18 @@ function runBun(): { bun: string; cases: BunCase[] } {
 function rustNumbers(): RustNumbers {
   const dir = resolve(process.env.CARGO_TARGET_DIR ?? resolve(ROOT, 'target'), 'criterion/webhook')
   const criterion: RustNumbers['criterion'] = {}
-  for (const fn of ['verify_signature', 'verify_event', 'construct_event']) {
+  const fns = [
+    'verify_signature',
+    'verify_event',
+    'construct_event',
+    'rules/scanner',
+    'rules/serde_ignored_any',
+    'rules/serde_raw_value',
+  ]
+  for (const fn of fns) {
     for (const bytes of [2096, 16452, 20522]) {
-      const f = resolve(dir, fn, String(bytes), 'new/estimates.json')
+      // criterion writes `rules/scanner` as the directory `rules_scanner`
+      const f = resolve(dir, fn.replace('/', '_'), String(bytes), 'new/estimates.json')
       if (!existsSync(f)) continue
       const ns = JSON.parse(readFileSync(f, 'utf8')).mean.point_estimate as number
       criterion[`${fn}/${bytes}`] = { ns, bytes, mbPerSec: (bytes / ns) * 1e3 }

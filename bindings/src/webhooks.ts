@@ -31,7 +31,21 @@ export function constructEvent<T = Record<string, unknown>>(
 ): StripeEvent<T> {
   return guard(() => {
     const body = rawBody(payload)
-    native.verifyEvent(body, header, secret, options)
+    if (options === undefined || options === null) native.verifyEvent(body, header, secret)
+    else if (typeof options === 'object')
+      native.verifyEvent(
+        body,
+        header,
+        secret,
+        options.toleranceSeconds,
+        options.now,
+        options.skipTimestampCheckForReplay,
+      )
+    else
+      throw new StripeConnectError(
+        'invalid_input',
+        `options must be an object like { toleranceSeconds, now } (got ${typeof options})`,
+      )
     try {
       return JSON.parse(text(body)) as StripeEvent<T>
     } catch (err) {

@@ -552,17 +552,14 @@ impl<'a> Scanner<'a> {
         let start = self.i + 1;
         let mut at = start;
         loop {
-            match memchr::memchr2(b'"', b'\\', &self.b[at..]) {
-                Some(off) if self.b[at + off] == b'"' => {
-                    self.i = at + off + 1;
-                    return Ok(&self.b[start..at + off]);
+            match next_quote_or_backslash(self.b, at) {
+                Some(end) if self.b[end] == b'"' => {
+                    self.i = end + 1;
+                    return Ok(&self.b[start..end]);
                 }
                 // A backslash escapes the next byte (`\uXXXX` has no quote or backslash after it).
-                Some(off) => at += off + 2,
-                None => {
-                    self.i = self.b.len();
-                    return self.fail("unterminated string");
-                }
+                Some(backslash) => at = backslash + 2,
+                None => at = self.b.len() + 1,
             }
             if at > self.b.len() {
                 self.i = self.b.len();
@@ -572,29 +569,82 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skip an object or array at `self.i` by bracket depth, strings skipped whole. Not
-    /// validated: the full parse that follows the rules rejects what is not JSON.
+    /// validated: the full parse that follows the rules rejects what is not JSON. Between strings
+    /// (whitespace, numbers, `:` and `,` of a pretty-printed body) eight bytes are tested at a time.
     fn container(&mut self) -> Result<(), Syntax> {
         let mut depth = 0usize;
-        while let Some(&c) = self.b.get(self.i) {
+        loop {
+            self.i = next_structural(self.b, self.i);
+            let Some(&c) = self.b.get(self.i) else { break };
             match c {
                 b'"' => {
                     self.string()?;
                     continue;
                 }
                 b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
+                _ => {
+                    // `}` or `]`
                     depth -= 1;
                     if depth == 0 {
                         self.i += 1;
                         return Ok(());
                     }
                 }
-                _ => {}
             }
             self.i += 1;
         }
         self.fail("unterminated object or array")
     }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Bytes of `v` that are zero get their high bit set; the lowest set bit is always a true zero.
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(ONES) & !v & HIGH
+}
+
+/// The first `"` or `\` at or after `i`. Most strings of an event are short (keys, ids), where
+/// testing eight bytes at a time beats setting up `memchr`; after 64 bytes, `memchr2` (SIMD).
+fn next_quote_or_backslash(b: &[u8], mut i: usize) -> Option<usize> {
+    let short_end = i + 64;
+    while let Some(word) = b.get(i..i + 8) {
+        if i >= short_end {
+            return memchr::memchr2(b'"', b'\\', &b[i..]).map(|k| i + k);
+        }
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let hits = zero_bytes(w ^ (ONES * u64::from(b'"'))) | zero_bytes(w ^ (ONES * u64::from(b'\\')));
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\').map(|k| i + k)
+}
+
+/// The position of the first `"`, `{`, `}`, `[` or `]` at or after `i` (or the end), by words of
+/// eight bytes (SWAR): `[`/`]` differ from `{`/`}` only in bit 0x20.
+fn next_structural(b: &[u8], mut i: usize) -> usize {
+    let zero = zero_bytes;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let folded = w | (ONES * 0x20);
+        let hits = zero(w ^ (ONES * u64::from(b'"')))
+            | zero(folded ^ (ONES * u64::from(b'{')))
+            | zero(folded ^ (ONES * u64::from(b'}')));
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if matches!(c, b'"' | b'{' | b'}' | b'[' | b']') {
+            return i;
+        }
+        i += 1;
+    }
+    i
 }
 
 /// A key as JSON means it: unescaped only if it has escapes. A key that does not unescape can
@@ -669,6 +719,40 @@ mod tests {
         }
         for bad in ["01", "-", "1.", "1e", "+1", ".5"] {
             assert_eq!(code(&with(bad)), Some("webhook_invalid_payload"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn next_quote_or_backslash_finds_what_a_byte_loop_finds() {
+        let mut long = vec![b'x'; 200];
+        long[150] = b'\\';
+        long[180] = b'"';
+        let texts: [&[u8]; 5] = [b"abc\"def", b"0123456789abcdef\\\"", b"", b"\xa2\xdc\x5c\x22", &long];
+        for t in texts {
+            for i in 0..=t.len() {
+                let naive = (i..t.len()).find(|&k| t[k] == b'"' || t[k] == b'\\');
+                assert_eq!(next_quote_or_backslash(t, i), naive, "{:?} from {i}", String::from_utf8_lossy(t));
+            }
+        }
+    }
+
+    #[test]
+    fn next_structural_finds_what_a_byte_loop_finds() {
+        let naive = |b: &[u8], i: usize| {
+            (i..b.len()).find(|&k| matches!(b[k], b'"' | b'{' | b'}' | b'[' | b']')).unwrap_or(b.len())
+        };
+        let texts: [&[u8]; 6] = [
+            b"      12345678 : , \n  [ 1, 2 ]   ",
+            "  caf\u{e9} ;:\u{7b}\u{fb} \u{5b}\u{db}\u{dd}x  ".as_bytes(),
+            b"\x00\x01\x02\x5a\x5c\x5e\x7a\x7c\x7e\x80\xff\xa2\xbb                   }",
+            b"",
+            b"        ",
+            b"abcdefgh\"",
+        ];
+        for t in texts {
+            for i in 0..=t.len() {
+                assert_eq!(next_structural(t, i), naive(t, i), "{:?} from {i}", String::from_utf8_lossy(t));
+            }
         }
     }
 

@@ -400,27 +400,33 @@ impl<'a> Scanner<'a> {
     /// The value of `key` in an object of `level`: recorded (and descended into) if the rules
     /// read it, skipped otherwise.
     fn field(&mut self, level: Level, key: &'a [u8], found: &mut Found<'a>) -> Result<(), Syntax> {
-        let key = key_text(key);
-        let key = key.as_ref();
+        // Raw bytes compare as they are; only a key with an escape is decoded first.
+        let decoded;
+        let key: &[u8] = if key.contains(&b'\\') {
+            decoded = key_text(key);
+            decoded.as_bytes()
+        } else {
+            key
+        };
         let start = self.i;
         match level {
-            Level::Top if key == "data" => {
+            Level::Top if key == b"data" => {
                 let val = self.value_into(Level::Data, found)?;
                 found.data.set(val);
             }
-            Level::Top => match ENVELOPE.iter().position(|(k, _)| *k == key) {
+            Level::Top => match ENVELOPE.iter().position(|(k, _)| k.as_bytes() == key) {
                 Some(at) => {
                     let val = self.value()?;
                     found.envelope[at].set(val);
                 }
                 None => self.skip()?,
             },
-            Level::Data if key == "object" => {
+            Level::Data if key == b"object" => {
                 let val = self.value_into(Level::DataObject, found)?;
                 found.data_object.set(val);
             }
             Level::Data => self.skip()?,
-            Level::DataObject => match OBJECT_KEYS.iter().position(|k| *k == key) {
+            Level::DataObject => match OBJECT_KEYS.iter().position(|k| k.as_bytes() == key) {
                 Some(OBJECT_EVIDENCE) => {
                     let val = self.value_into(Level::EvidenceDetails, found)?;
                     found.object[OBJECT_EVIDENCE].set(val);
@@ -431,7 +437,7 @@ impl<'a> Scanner<'a> {
                 }
                 None => self.skip()?,
             },
-            Level::EvidenceDetails if key == DUE_BY.0 => {
+            Level::EvidenceDetails if key == DUE_BY.0.as_bytes() => {
                 let val = self.value()?;
                 found.due_by.set(val);
             }
@@ -647,17 +653,14 @@ fn next_structural(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// A key as JSON means it: unescaped only if it has escapes. A key that does not unescape can
-/// match no rule (and the full parse rejects it).
-fn key_text(raw: &[u8]) -> Cow<'_, str> {
-    if !raw.contains(&b'\\') {
-        return String::from_utf8_lossy(raw);
-    }
+/// A key with escapes, as JSON means it. A key that does not unescape can match no rule (and the
+/// full parse rejects it).
+fn key_text(raw: &[u8]) -> String {
     let mut quoted = Vec::with_capacity(raw.len() + 2);
     quoted.push(b'"');
     quoted.extend_from_slice(raw);
     quoted.push(b'"');
-    Cow::Owned(serde_json::from_slice::<String>(&quoted).unwrap_or_default())
+    serde_json::from_slice::<String>(&quoted).unwrap_or_default()
 }
 
 #[cfg(test)]

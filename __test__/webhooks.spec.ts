@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Stripe from 'stripe'
 import {
+  StripeConnect,
   constructEvent,
   generateTestHeader,
   verifySignature,
@@ -126,6 +127,19 @@ describe('the shared event-shape vectors (tests/fixtures/event-shape-vectors.jso
       }
     })
   }
+
+  test('handleWebhook gives the same code as constructEvent for every rejected vector', async () => {
+    const client = new StripeConnect({ secretKey: 'sk_test_vectors', webhookSecrets: SECRET })
+    for (const v of vectors.filter((v) => v.code !== null)) {
+      await assert.rejects(
+        client.handleWebhook(v.body, sign(v.body)),
+        (err: StripeConnectError) => {
+          assert.equal(err.code, v.code, v.name)
+          return true
+        },
+      )
+    }
+  })
 
   test('a body that is not JSON is a StripeConnectError with the reason, never a SyntaxError', () => {
     const err = throwsCode(

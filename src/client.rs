@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 
-use crate::api::{ApiClient, ApiTransport, ReqwestTransport};
+use crate::api::{Api, ApiClient, ApiSettings, ApiTransport, ReqwestTransport};
+use crate::cache::CustomerCache;
 use crate::config::Config;
 use crate::error::Error;
 use crate::http::LazyClient;
-use crate::queries::CustomerCache;
+use crate::ids::AccountId;
 use crate::store::{
     ClaimStore, Clock, ConnectionStore, DisputeSink, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink,
     SystemClock,
@@ -33,7 +34,7 @@ pub(crate) struct Inner {
     /// webhooks never loads TLS); keep-alive connections are reused across calls.
     pub(crate) http: Arc<LazyClient>,
     /// The GET-only API transport and the per-account concurrency limit.
-    pub(crate) api: ApiClient,
+    pub(crate) api: Arc<ApiClient>,
     /// Email → customers per account, for `config.cache_ttl`.
     pub(crate) customers: CustomerCache,
 }
@@ -59,6 +60,11 @@ impl StripeConnect {
             clock: None,
             api_transport: None,
         }
+    }
+
+    /// Start an API call on `account` (its deadline starts now).
+    pub(crate) fn api<'a>(&'a self, account: &'a AccountId) -> Api<'a> {
+        self.inner.api.call(account, self.fresh)
     }
 
     pub fn config(&self) -> &Config {
@@ -129,7 +135,19 @@ impl StripeConnectBuilder {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let http = Arc::new(LazyClient::new(self.config.timeout));
         let transport = self.api_transport.unwrap_or_else(|| Arc::new(ReqwestTransport::lazy(http.clone())));
-        let api = ApiClient::new(transport, self.config.max_concurrency_per_account);
+        let c = &self.config;
+        let api = ApiClient::new(
+            transport,
+            ApiSettings {
+                base: c.api_base.clone(),
+                secret_key: c.secret_key.clone(),
+                stripe_version: c.stripe_version.clone(),
+                timeout: c.timeout,
+                max_retries: c.max_retries,
+                retry_base_delay: c.retry_base_delay,
+                max_concurrency_per_account: c.max_concurrency_per_account,
+            },
+        );
         Ok(StripeConnect {
             inner: Arc::new(Inner {
                 connections: self.connections.unwrap_or_else(|| Arc::new(MemoryConnectionStore::new())),
@@ -137,7 +155,7 @@ impl StripeConnectBuilder {
                 disputes: self.disputes.unwrap_or_else(|| Arc::new(MemoryDisputeSink::new())),
                 clock,
                 http,
-                api,
+                api: Arc::new(api),
                 customers: CustomerCache::new(self.config.cache_ttl, self.config.cache_max_entries),
                 config: self.config,
             }),

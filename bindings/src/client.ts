@@ -111,9 +111,7 @@ export class StripeConnect {
    * `store_failed` (with `accountId`: Stripe connected it but it was not saved; do not retry).
    */
   handleCallback(options: HandleCallbackOptions): Promise<Connection> {
-    return guardAsync(() =>
-      this.#native.handleCallback(queryString(options.query), options.state),
-    ) as Promise<Connection>
+    return guardAsync(() => this.#native.handleCallback(queryString(options.query), options.state))
   }
 
   /** Disconnect an app's account at Stripe, then clear its connection. */
@@ -125,7 +123,7 @@ export class StripeConnect {
   paymentHistory(options: PaymentHistoryOptions): Promise<PaymentHistory> {
     return guardAsync(() =>
       this.#native.paymentHistory(options.accountId, options.email, options.limit, options.fresh),
-    ) as Promise<PaymentHistory>
+    )
   }
 
   /** Subscriptions (any status) of every customer with `email`, or of `customerId`. */
@@ -137,28 +135,28 @@ export class StripeConnect {
         options.customerId,
         options.fresh,
       ),
-    ) as Promise<SubscriptionStatus>
+    )
   }
 
   /** One charge by id (`stripe_not_found` if it is not on that account). */
   lookupCharge(options: QueryOptions & { accountId: string; chargeId: string }): Promise<Charge> {
     return guardAsync(() =>
       this.#native.lookupCharge(options.accountId, options.chargeId, options.fresh),
-    ) as Promise<Charge>
+    )
   }
 
   /** One refund by id: did it go through, for how much, on which charge. */
   verifyRefund(options: QueryOptions & { accountId: string; refundId: string }): Promise<Refund> {
     return guardAsync(() =>
       this.#native.verifyRefund(options.accountId, options.refundId, options.fresh),
-    ) as Promise<Refund>
+    )
   }
 
   /** Disputes on the charges of every customer with `email`, or of `chargeId`. */
   disputes(options: DisputesOptions): Promise<Disputes> {
     return guardAsync(() =>
       this.#native.disputes(options.accountId, options.email, options.chargeId, options.fresh),
-    ) as Promise<Disputes>
+    )
   }
 
   /**
@@ -171,7 +169,7 @@ export class StripeConnect {
   ): Promise<CustomerContext> {
     return guardAsync(() =>
       this.#native.customerContext(options.email, options.limit, options.fresh),
-    ) as Promise<CustomerContext>
+    )
   }
 
   /** `util.inspect` / `console.log`: the configuration, secrets redacted. @internal */

@@ -15,33 +15,53 @@ pub(crate) mod transport;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 use serde::de::DeserializeOwned;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
+use url::Url;
 
-use crate::client::StripeConnect;
 use crate::error::{StripeError, StripeErrorKind};
 use crate::http::USER_AGENT;
 use crate::ids::AccountId;
+use crate::secret::SecretKey;
 pub(crate) use transport::read_response;
 pub use transport::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 
-/// The transport, the per-account concurrency limit and the GETs in flight, shared by every call.
+/// What every request needs from the configuration, handed over by the caller (the API layer
+/// knows no client and no `Config`).
+pub(crate) struct ApiSettings {
+    pub base: Url,
+    pub secret_key: SecretKey,
+    pub stripe_version: String,
+    /// One deadline per call, for all its requests, pages and retries.
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub retry_base_delay: Duration,
+    pub max_concurrency_per_account: usize,
+}
+
+/// The transport, the settings, the per-account concurrency limit and the GETs in flight, shared
+/// by every call.
 pub(crate) struct ApiClient {
     transport: Arc<dyn ApiTransport>,
+    settings: ApiSettings,
     limiter: AccountLimiter,
     in_flight: InFlight,
 }
 
 impl ApiClient {
-    pub(crate) fn new(transport: Arc<dyn ApiTransport>, max_concurrency_per_account: usize) -> Self {
-        ApiClient {
-            transport,
-            limiter: AccountLimiter::new(max_concurrency_per_account),
-            in_flight: InFlight::default(),
-        }
+    pub(crate) fn new(transport: Arc<dyn ApiTransport>, settings: ApiSettings) -> Self {
+        let limiter = AccountLimiter::new(settings.max_concurrency_per_account);
+        ApiClient { transport, settings, limiter, in_flight: InFlight::default() }
+    }
+
+    /// Start a call on `account`: its deadline (`timeout`) starts now. A `fresh` call sends its
+    /// own requests; any other joins an identical GET already in flight.
+    pub(crate) fn call<'a>(self: &'a Arc<Self>, account: &'a AccountId, fresh: bool) -> Api<'a> {
+        Api { client: self, account, deadline: Instant::now() + self.settings.timeout, fresh }
     }
 }
 
@@ -92,25 +112,14 @@ pub(crate) fn display_path(path: &[&str]) -> String {
 
 /// One call on behalf of one connected account, with its deadline.
 pub(crate) struct Api<'a> {
-    client: &'a StripeConnect,
+    client: &'a Arc<ApiClient>,
     account: &'a AccountId,
     deadline: Instant,
-    /// [`StripeConnect::fresh`]: send this call's own requests, never join one in flight.
+    /// Send this call's own requests, never join one in flight (`StripeConnect::fresh`).
     fresh: bool,
 }
 
-impl StripeConnect {
-    /// Start a call on `account`: the deadline (`config.timeout`) starts now.
-    pub(crate) fn api<'a>(&'a self, account: &'a AccountId) -> Api<'a> {
-        Api { client: self, account, deadline: Instant::now() + self.inner.config.timeout, fresh: self.fresh }
-    }
-}
-
 impl<'a> Api<'a> {
-    pub(crate) fn client(&self) -> &'a StripeConnect {
-        self.client
-    }
-
     pub(crate) fn account(&self) -> &'a AccountId {
         self.account
     }
@@ -120,8 +129,8 @@ impl<'a> Api<'a> {
     }
 
     fn request(&self, path: &[&str], query: Vec<(&'static str, String)>) -> GetRequest {
-        let config = &self.client.inner.config;
-        let mut url = config.api_base.clone();
+        let config = &self.client.settings;
+        let mut url = config.base.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
             // Each segment is percent-encoded: even a bad id could not climb out of the path.
             segments.pop_if_empty().extend(path);
@@ -150,16 +159,10 @@ impl<'a> Api<'a> {
         let request = self.request(path, query);
         let display = display_path(path);
         let answer = if self.fresh {
-            within(
-                self.deadline,
-                &self.client.inner.config,
-                &display,
-                attempts(self.client, self.account, self.deadline, &request),
-            )
-            .await
-            .map(Arc::new)
+            let work = attempts(self.client, self.account, self.deadline, &request);
+            within(self.deadline, &self.client.settings, &display, work).await.map(Arc::new)
         } else {
-            within(self.deadline, &self.client.inner.config, &display, self.shared(request, &display)).await
+            within(self.deadline, &self.client.settings, &display, self.shared(request, &display)).await
         };
         parse(&*answer?, path)
     }
@@ -168,17 +171,16 @@ impl<'a> Api<'a> {
     /// to its end (and leaves the table) even if the caller that started it stops waiting.
     fn shared(&self, request: GetRequest, display: &str) -> SharedGet {
         let key = format!("{} {}", self.account.as_str(), request.url());
-        let in_flight = &self.client.inner.api.in_flight;
-        let mut gets = in_flight.lock();
+        let mut gets = self.client.in_flight.lock();
         if let Some(get) = gets.get(&key) {
             return get.clone();
         }
-        let (client, account, deadline) = (self.client.clone(), self.account.clone(), self.deadline);
+        let (client, account, deadline) = (Arc::clone(self.client), self.account.clone(), self.deadline);
         let (display, slot) = (display.to_string(), key.clone());
         let get = async move {
-            let config = &client.inner.config;
-            let answer = within(deadline, config, &display, attempts(&client, &account, deadline, &request)).await;
-            client.inner.api.in_flight.lock().remove(&slot);
+            let work = attempts(&client, &account, deadline, &request);
+            let answer = within(deadline, &client.settings, &display, work).await;
+            client.in_flight.lock().remove(&slot);
             answer.map(Arc::new)
         }
         .boxed()
@@ -191,7 +193,7 @@ impl<'a> Api<'a> {
 /// `work`, or `stripe_timeout` at `deadline`.
 async fn within<T>(
     deadline: Instant,
-    config: &crate::config::Config,
+    settings: &ApiSettings,
     display: &str,
     work: impl std::future::Future<Output = Result<T, StripeError>>,
 ) -> Result<T, StripeError> {
@@ -199,24 +201,24 @@ async fn within<T>(
         Ok(result) => result,
         Err(_) => Err(StripeError::new(
             StripeErrorKind::Timeout,
-            format!("no complete answer from Stripe to GET {display} within the {:?} deadline", config.timeout),
+            format!("no complete answer from Stripe to GET {display} within the {:?} deadline", settings.timeout),
         )),
     }
 }
 
 /// Send `request` until it succeeds, fails for good, or retrying would pass `deadline`.
 async fn attempts(
-    client: &StripeConnect,
+    client: &ApiClient,
     account: &AccountId,
     deadline: Instant,
     request: &GetRequest,
 ) -> Result<RawResponse, StripeError> {
-    let inner = &client.inner;
+    let settings = &client.settings;
     let mut retry = 0u32;
     loop {
         let outcome = {
-            let _permit = inner.api.limiter.acquire(account).await;
-            inner.api.transport.get(request).await
+            let _permit = client.limiter.acquire(account).await;
+            client.transport.get(request).await
         };
         let mut failure = match retry::classify(outcome) {
             Ok(resp) => return Ok(resp),
@@ -225,10 +227,10 @@ async fn attempts(
         if retry > 0 {
             failure.error.message.push_str(&format!(" (after {} attempts)", retry + 1));
         }
-        if !failure.retryable || retry >= inner.config.max_retries {
+        if !failure.retryable || retry >= settings.max_retries {
             return Err(failure.error);
         }
-        let wait = retry::backoff(inner.config.retry_base_delay, retry, failure.retry_after);
+        let wait = retry::backoff(settings.retry_base_delay, retry, failure.retry_after);
         if Instant::now() + wait >= deadline {
             // Waiting (e.g. for Retry-After) would pass the deadline: report what happened.
             return Err(failure.error);

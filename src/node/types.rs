@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
+use super::results::JsDispute;
+
 use crate::{
-    AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, Connection, DisconnectResult, Dispute, DisputeAlert,
-    Error, IgnoreReason, Prefill, WebhookOutcome,
+    AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, Connection, DisconnectResult, DisputeAlert, Error,
+    IgnoreReason, Prefill, WebhookOutcome,
 };
 
 /// The options of `new StripeConnect(...)` except `stores` (passed separately).
@@ -100,15 +102,12 @@ impl NativeOptions {
         b
     }
 
-    /// `Config::from_env()` over the variables in `vars` (JS's `process.env`, which under Bun and
-    /// after dotenv is not the C environment) with these options on top. A `secretKey` given here
-    /// stands in for a missing `STRIPE_SECRET_KEY`.
+    /// `Config::from_env()` over `vars` (JS's `process.env`, which under Bun and after dotenv is
+    /// not the C environment) with these options on top; the rules are the core's
+    /// ([`Config::env_builder_with_key`]).
     pub fn over_env(self, vars: HashMap<String, String>) -> Result<Config, Error> {
         let key = self.secret_key.clone();
-        let lookup = move |name: &str| {
-            vars.get(name).cloned().or_else(|| if name == "STRIPE_SECRET_KEY" { key.clone() } else { None })
-        };
-        Ok(self.apply(Config::env_builder(lookup)?).build()?)
+        Ok(self.apply(Config::env_builder_with_key(|name| vars.get(name).cloned(), key)?).build()?)
     }
 }
 
@@ -203,38 +202,6 @@ impl TryFrom<JsConnection> for Connection {
     }
 }
 
-/// The one dispute type (`Dispute` in the queries' results and in a dispute alert).
-#[napi(object, js_name = "NativeDispute", use_nullable = true)]
-pub struct JsDispute {
-    pub id: String,
-    pub amount: i64,
-    pub currency: String,
-    pub charge_id: Option<String>,
-    pub payment_intent_id: Option<String>,
-    pub reason: Option<String>,
-    pub status: String,
-    pub evidence_due_by: Option<i64>,
-    pub is_charge_refundable: bool,
-    pub created: i64,
-}
-
-impl From<&Dispute> for JsDispute {
-    fn from(d: &Dispute) -> Self {
-        JsDispute {
-            id: d.id.clone(),
-            amount: d.amount,
-            currency: d.currency.clone(),
-            charge_id: d.charge_id.clone(),
-            payment_intent_id: d.payment_intent_id.clone(),
-            reason: d.reason.clone(),
-            status: d.status.clone(),
-            evidence_due_by: d.evidence_due_by,
-            is_charge_refundable: d.is_charge_refundable,
-            created: d.created,
-        }
-    }
-}
-
 /// What the dispute sink receives.
 #[napi(object, js_name = "NativeDisputeAlert", use_nullable = true)]
 pub struct JsDisputeAlert {
@@ -252,7 +219,7 @@ impl From<&DisputeAlert> for JsDisputeAlert {
             app_slug: a.app_slug.as_ref().map(|s| s.as_str().to_string()),
             account_id: a.account_id.as_ref().map(|s| s.as_str().to_string()),
             livemode: a.livemode,
-            dispute: JsDispute::from(&a.dispute),
+            dispute: JsDispute::from(a.dispute.clone()),
         }
     }
 }

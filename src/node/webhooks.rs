@@ -47,13 +47,18 @@ thread_local! {
 fn with_bytes<R>(env: &Env, payload: Unknown, f: impl FnOnce(&[u8]) -> R) -> napi::Result<R> {
     let (raw_env, value) = (env.raw(), payload.raw());
     let mut kind = sys::ValueType::napi_undefined;
+    // SAFETY: `raw_env` and `value` come from this call's `Env` and argument, on the JS thread;
+    // `kind` is a valid out-pointer.
     check_status!(unsafe { sys::napi_typeof(raw_env, value, &mut kind) })?;
     if kind != sys::ValueType::napi_string {
         // `&[u8]` takes any TypedArray/Buffer and rejects anything else with a TypeError.
+        // SAFETY: same env and value as above; the borrowed bytes live as long as the argument,
+        // which outlives this call (and `f` runs inside it).
         let bytes = unsafe { <&[u8]>::from_napi_value(raw_env, value) }?;
         return Ok(f(bytes));
     }
     let mut units = 0usize;
+    // SAFETY: `value` is a string (checked above); a null buffer asks only for the length.
     check_status!(unsafe { sys::napi_get_value_string_utf16(raw_env, value, ptr::null_mut(), 0, &mut units) })?;
     // Every UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair: 2 units, 4 bytes); +1 for the
     // terminating NUL napi always writes.
@@ -63,6 +68,8 @@ fn with_bytes<R>(env: &Env, payload: Unknown, f: impl FnOnce(&[u8]) -> R) -> nap
             buf.resize(capacity, 0);
         }
         let mut written = 0usize;
+        // SAFETY: `buf` holds at least `capacity` bytes, and napi writes at most `capacity`
+        // (the NUL included); `written` is a valid out-pointer.
         check_status!(unsafe {
             sys::napi_get_value_string_utf8(raw_env, value, buf.as_mut_ptr().cast(), capacity, &mut written)
         })?;

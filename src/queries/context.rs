@@ -86,7 +86,7 @@ impl StripeConnect {
 
     async fn app_data(&self, connection: &Connection, email: &Email, limit: usize) -> Result<AppData, StripeError> {
         let api = self.api(&connection.account_id);
-        let matches = find_customers(&api, email).await?;
+        let matches = find_customers(self, &api, email).await?;
         let ids = ids_of(&matches.customers);
         if ids.is_empty() {
             return Ok(AppData {

@@ -26,11 +26,9 @@
 //! # Ok(()) }
 //! ```
 
-mod cache;
+mod by;
 mod context;
 mod types;
-
-pub(crate) use cache::CustomerCache;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -41,6 +39,7 @@ use crate::api::Api;
 use crate::client::StripeConnect;
 use crate::error::{Error, StripeError};
 use crate::ids::{shorten, AccountId, ChargeId, CustomerId, RefundId};
+pub use by::{DisputesOf, SubscriptionsOf};
 pub use types::{
     AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, Payment,
     PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus,
@@ -111,21 +110,28 @@ fn newest_first<T>(items: &mut [T], key: impl Fn(&T) -> (Option<i64>, &str)) {
 /// The list (exact case) and the search (any case) together, merged by id. A failed search is
 /// reported in `search_fallback`, a failed list fails the call. A complete answer is reused from
 /// the client's cache for `config.cache_ttl` (unless the call is [`StripeConnect::fresh`]).
-pub(crate) async fn find_customers(api: &Api<'_>, email: &Email) -> Result<CustomerMatches, StripeError> {
-    let cache = &api.client().inner.customers;
+pub(crate) async fn find_customers(
+    stripe: &StripeConnect,
+    api: &Api<'_>,
+    email: &Email,
+) -> Result<CustomerMatches, StripeError> {
+    let cache = &stripe.inner.customers;
     let account = api.account().as_str();
     if !api.fresh() {
-        if let Some(hit) = cache.get(account, email.as_str()) {
+        if let Some(hit) = cache.get::<CustomerMatches>(account, email.as_str()) {
             return Ok(hit);
         }
     }
-    let found = read_customers(api, email).await?;
-    cache.put(account, email.as_str(), &found);
+    let found = read_customers(api, email, stripe.now()).await?;
+    // Only a complete answer: with the search failed, customers in another letter case may be
+    // missing, and the next call should try again.
+    if found.search_fallback.is_none() {
+        cache.put(account, email.as_str(), found.clone());
+    }
     Ok(found)
 }
 
-async fn read_customers(api: &Api<'_>, email: &Email) -> Result<CustomerMatches, StripeError> {
-    let fetched_at = api.client().now();
+async fn read_customers(api: &Api<'_>, email: &Email, fetched_at: i64) -> Result<CustomerMatches, StripeError> {
     let list =
         api.list_all::<WireCustomer>(&["v1", "customers"], vec![("email", email.as_str().to_string())], MAX_CUSTOMERS);
     let search = api.search_all::<WireCustomer>(&["v1", "customers", "search"], email.search_query(), MAX_CUSTOMERS);
@@ -338,7 +344,7 @@ impl StripeConnect {
     /// merged by id. If the search fails, the list's results come back with `search_fallback` set.
     pub async fn customers_by_email(&self, account: &AccountId, email: &str) -> Result<CustomerMatches, Error> {
         let email = Email::parse(email)?;
-        Ok(find_customers(&self.api(account), &email).await?)
+        Ok(find_customers(self, &self.api(account), &email).await?)
     }
 
     /// Charges of every customer with `email`, newest first, at most `limit` (default 25, 1–100).
@@ -351,7 +357,7 @@ impl StripeConnect {
         let email = Email::parse(email)?;
         let limit = check_limit(limit)?;
         let api = self.api(account);
-        let found = find_customers(&api, &email).await?;
+        let found = find_customers(self, &api, &email).await?;
         let customer_ids = ids_of(&found.customers);
         let (payments, has_more) = charges_of(&api, &customer_ids, limit).await?;
         Ok(PaymentHistory {
@@ -367,7 +373,7 @@ impl StripeConnect {
     pub async fn subscriptions_by_email(&self, account: &AccountId, email: &str) -> Result<SubscriptionStatus, Error> {
         let email = Email::parse(email)?;
         let api = self.api(account);
-        let found = find_customers(&api, &email).await?;
+        let found = find_customers(self, &api, &email).await?;
         let customer_ids = ids_of(&found.customers);
         let mut subscriptions = subscriptions_of(&api, &customer_ids).await?;
         name_plans(&api, &mut subscriptions).await;
@@ -419,7 +425,7 @@ impl StripeConnect {
     pub async fn disputes_for_email(&self, account: &AccountId, email: &str) -> Result<Disputes, Error> {
         let email = Email::parse(email)?;
         let api = self.api(account);
-        let found = find_customers(&api, &email).await?;
+        let found = find_customers(self, &api, &email).await?;
         if found.customers.is_empty() {
             return Ok(Disputes {
                 disputes: Vec::new(),

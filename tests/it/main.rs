@@ -3,6 +3,7 @@
 mod api;
 mod cache;
 mod fake_stripe;
+mod layers;
 mod oauth;
 mod queries;
 mod webhooks;

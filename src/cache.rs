@@ -1,24 +1,26 @@
-//! The short-lived cache of email → customers, per connected account.
+//! A short-lived cache per connected account, for the email → customers resolution.
 //!
 //! A support conversation asks several questions about one customer within a minute (context,
 //! payments, subscriptions, disputes, a refund), and each starts by resolving the same email to
 //! the same customer objects. That resolution changes rarely, so it may be a minute old; money
-//! facts (charges, refunds, disputes, subscriptions) are never cached. A resolution is cached only
-//! when it is complete (the case-insensitive search answered), entries expire after
+//! facts (charges, refunds, disputes, subscriptions) are never cached. Entries expire after
 //! `config.cache_ttl`, there are at most `config.cache_max_entries` of them (the oldest go first),
 //! and a deauthorization drops the account's entries.
+//!
+//! The client owns the cache and the queries fill it, and the client sits below the queries: so
+//! the values are type-erased here (`Arc<dyn Any>`), and the queries read back their own type.
 
+use std::any::Any;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::CustomerMatches;
+type Value = Arc<dyn Any + Send + Sync>;
 
 struct Entry {
-    /// With its `fetched_at`: when it was read from Stripe.
-    matches: CustomerMatches,
+    value: Value,
     expires: Instant,
     /// Insertion number: tells a queue slot of a replaced entry from the live one.
     stamp: u64,
@@ -51,18 +53,19 @@ impl CustomerCache {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The cached resolution of `email` on `account`, if still fresh.
-    pub(crate) fn get(&self, account: &str, email: &str) -> Option<CustomerMatches> {
+    /// The value cached for `key` on `account`, if still fresh and a `V`.
+    pub(crate) fn get<V: Clone + 'static>(&self, account: &str, key: &str) -> Option<V> {
         if !self.enabled() {
             return None;
         }
         let state = self.lock();
-        let entry = state.entries.get(&(account.to_string(), email.to_string()))?;
-        (Instant::now() < entry.expires).then(|| entry.matches.clone())
+        let entry = state.entries.get(&(account.to_string(), key.to_string()))?;
+        let value = (Instant::now() < entry.expires).then(|| entry.value.clone())?;
+        value.downcast_ref::<V>().cloned()
     }
 
-    pub(crate) fn put(&self, account: &str, email: &str, matches: &CustomerMatches) {
-        if !self.enabled() || matches.search_fallback.is_some() {
+    pub(crate) fn put<V: Send + Sync + 'static>(&self, account: &str, key: &str, value: V) {
+        if !self.enabled() {
             return;
         }
         let now = Instant::now();
@@ -80,11 +83,11 @@ impl CustomerCache {
                 state.entries.remove(&key);
             }
         }
-        let key = (account.to_string(), email.to_string());
+        let key = (account.to_string(), key.to_string());
         let stamp = state.next_stamp;
         state.next_stamp += 1;
         state.order.push_back((key.clone(), stamp));
-        state.entries.insert(key, Entry { matches: matches.clone(), expires: now + self.ttl, stamp });
+        state.entries.insert(key, Entry { value: Arc::new(value), expires: now + self.ttl, stamp });
     }
 
     /// Drop every entry of `account` (it was disconnected).
@@ -102,58 +105,38 @@ impl CustomerCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queries::Customer;
-
-    fn matches(id: &str, fetched_at: i64) -> CustomerMatches {
-        CustomerMatches {
-            customers: vec![Customer { id: id.into(), email: None, name: None, created: None }],
-            search_fallback: None,
-            fetched_at,
-        }
-    }
 
     #[test]
     fn bounded_oldest_first_and_per_account_forgetting() {
         let cache = CustomerCache::new(Duration::from_secs(60), 2);
-        cache.put("acct_1", "a@x", &matches("cus_a", 10));
-        cache.put("acct_1", "b@x", &matches("cus_b", 11));
-        cache.put("acct_2", "a@x", &matches("cus_c", 12));
+        cache.put("acct_1", "a@x", "cus_a".to_string());
+        cache.put("acct_1", "b@x", "cus_b".to_string());
+        cache.put("acct_2", "a@x", "cus_c".to_string());
         assert_eq!(cache.len(), 2);
-        assert!(cache.get("acct_1", "a@x").is_none(), "the oldest went first");
-        assert_eq!(
-            cache.get("acct_1", "b@x").map(|m| (m.customers[0].id.clone(), m.fetched_at)),
-            Some(("cus_b".into(), 11))
-        );
+        assert_eq!(cache.get::<String>("acct_1", "a@x"), None, "the oldest went first");
+        assert_eq!(cache.get::<String>("acct_1", "b@x").as_deref(), Some("cus_b"));
+        assert_eq!(cache.get::<u32>("acct_1", "b@x"), None, "another type is not read as this one");
         cache.forget_account("acct_1");
-        assert!(cache.get("acct_1", "b@x").is_none());
-        assert!(cache.get("acct_2", "a@x").is_some());
+        assert_eq!(cache.get::<String>("acct_1", "b@x"), None);
+        assert_eq!(cache.get::<String>("acct_2", "a@x").as_deref(), Some("cus_c"));
     }
 
     #[test]
     fn replacing_an_entry_keeps_the_new_one() {
         let cache = CustomerCache::new(Duration::from_secs(60), 2);
-        cache.put("acct_1", "a@x", &matches("cus_old", 1));
-        cache.put("acct_1", "a@x", &matches("cus_new", 2));
-        cache.put("acct_1", "b@x", &matches("cus_b", 3));
-        cache.put("acct_1", "c@x", &matches("cus_c", 4));
-        assert_eq!(cache.get("acct_1", "a@x").map(|m| m.customers[0].id.clone()), None);
-        assert!(cache.get("acct_1", "b@x").is_some() && cache.get("acct_1", "c@x").is_some());
+        cache.put("acct_1", "a@x", 1u8);
+        cache.put("acct_1", "a@x", 2u8);
+        assert_eq!(cache.get::<u8>("acct_1", "a@x"), Some(2));
+        cache.put("acct_1", "b@x", 3u8);
+        cache.put("acct_1", "c@x", 4u8);
+        assert_eq!(cache.get::<u8>("acct_1", "a@x"), None);
+        assert_eq!((cache.get::<u8>("acct_1", "b@x"), cache.get::<u8>("acct_1", "c@x")), (Some(3), Some(4)));
     }
 
     #[test]
-    fn off_and_partial_answers_are_not_kept() {
+    fn a_zero_ttl_keeps_nothing() {
         let off = CustomerCache::new(Duration::ZERO, 10);
-        off.put("acct_1", "a@x", &matches("cus_a", 1));
-        assert!(off.get("acct_1", "a@x").is_none());
-        let cache = CustomerCache::new(Duration::from_secs(60), 10);
-        let partial = CustomerMatches {
-            search_fallback: Some(crate::queries::SearchFallback {
-                code: "stripe_rate_limited".into(),
-                message: "x".into(),
-            }),
-            ..matches("cus_a", 1)
-        };
-        cache.put("acct_1", "a@x", &partial);
-        assert!(cache.get("acct_1", "a@x").is_none());
+        off.put("acct_1", "a@x", 1u8);
+        assert_eq!(off.get::<u8>("acct_1", "a@x"), None);
     }
 }

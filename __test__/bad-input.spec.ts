@@ -189,3 +189,33 @@ describe('item 5: what a request carries reaches logs clean and bounded', () => 
     assert.ok(message.length < 500, `${message.length} characters`)
   })
 })
+
+describe('item 8: one event rule for constructEvent and handleWebhook', () => {
+  test('a signed body with a duplicate "type" key gets the same answer from both', async () => {
+    const event = JSON.parse(disputeEvent('evt_duplicate_type')) as Record<string, unknown>
+    // The first `type` is what a reader that keeps the first key sees, the last what JSON.parse sees.
+    const body = JSON.stringify(event, null, 2).replace(
+      '"type": "charge.dispute.created"',
+      '"type": "account.application.deauthorized",\n  "type": "charge.dispute.created"',
+    )
+    assert.match(body, /"type": "account\.application\.deauthorized",\n {2}"type"/)
+    const header = generateTestHeader({ payload: body, secret: SECRET })
+    const client = new StripeConnect({ secretKey: KEY, webhookSecrets: SECRET })
+    let direct: string
+    try {
+      constructEvent(body, header, SECRET)
+      direct = 'accepted'
+    } catch (e) {
+      direct = (e as { code: string }).code
+    }
+    let handled: string
+    try {
+      await client.handleWebhook(body, header)
+      handled = 'accepted'
+    } catch (e) {
+      handled = (e as { code: string }).code
+    }
+    assert.equal(direct, handled)
+    assert.equal(direct, 'webhook_invalid_payload')
+  })
+})

@@ -110,7 +110,7 @@ pub enum WebhookError {
     #[error("signature timestamp {timestamp} is outside the tolerance of {tolerance_seconds} s around now ({now}){direction}")]
     TimestampOutOfRange { timestamp: i64, now: i64, tolerance_seconds: i64, direction: Direction },
     // The reason may quote the body (serde names the value it did not expect): quoted, not echoed.
-    #[error("the signed body is not valid JSON: {}", crate::quote::quote(reason))]
+    #[error("the signed body is not a Stripe event this library accepts: {}", crate::quote::quote(reason))]
     InvalidPayload { reason: String },
     #[error(
         "the signed body is not a Stripe event (object = {:?}): thin events and other objects are not accepted",

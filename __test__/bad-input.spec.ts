@@ -110,6 +110,12 @@ describe('item 8: numbers that are not what they claim', () => {
         new StripeConnect({ secretKey: KEY, webhookToleranceSeconds: Number.POSITIVE_INFINITY }),
       'config_invalid',
     )
+    // NaN used to read as 0, which turns the cache off without a word.
+    throwsCode(
+      () => new StripeConnect({ secretKey: KEY, cacheTtlMs: Number.NaN }),
+      'config_invalid',
+    )
+    throwsCode(() => new StripeConnect({ secretKey: KEY, cacheMaxEntries: 2.5 }), 'config_invalid')
   })
 
   test('a limit that is not a whole number is invalid_input and nothing is sent', async () => {

@@ -17,6 +17,11 @@ use crate::secret::{SecretKey, StateSecret, WebhookSecret};
 pub const STRIPE_VERSION: &str = "2026-10-28.endive";
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 pub const DEFAULT_CONNECT_BASE: &str = "https://connect.stripe.com";
+/// How long one webhook delivery may spend in the stores and the sink unless configured.
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(20);
+/// The longest `webhook_timeout` accepted.
+const MAX_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// Stripe's default webhook tolerance.
 pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: i64 = 300;
 
@@ -116,6 +121,10 @@ pub struct Config {
     pub max_concurrency_per_account: usize,
     /// When set, webhook events whose `livemode` differs are ignored (outcome `ignored`).
     pub livemode: Option<bool>,
+    /// The most time one webhook delivery spends in the stores and the dispute sink (default
+    /// 20 s). Past it the delivery fails with `store_failed`, and the event's claim is a lease of
+    /// about this length (see [`crate::StripeConnect::handle_webhook`]).
+    pub webhook_timeout: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -137,6 +146,7 @@ impl fmt::Debug for Config {
             .field("retry_base_delay", &self.retry_base_delay)
             .field("max_concurrency_per_account", &self.max_concurrency_per_account)
             .field("livemode", &self.livemode)
+            .field("webhook_timeout", &self.webhook_timeout)
             .finish()
     }
 }
@@ -211,6 +221,7 @@ pub struct ConfigBuilder {
     retry_base_delay: Option<Duration>,
     max_concurrency_per_account: Option<usize>,
     livemode: Option<bool>,
+    webhook_timeout: Option<Duration>,
 }
 
 impl ConfigBuilder {
@@ -318,6 +329,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// The most time one webhook delivery spends in the stores and the dispute sink (default
+    /// 20 s, at most an hour). Past it the delivery fails with `store_failed` (answer 5xx) and
+    /// the event is processed by a later redelivery.
+    pub fn webhook_timeout(mut self, v: Duration) -> Self {
+        self.webhook_timeout = Some(v);
+        self
+    }
+
     pub fn build(self) -> Result<Config, ConfigError> {
         let (field, key) = self.secret_key.ok_or_else(|| ConfigError::new("secret_key", "is required"))?;
         let secret_key = SecretKey::new(&field, key)?;
@@ -377,6 +396,20 @@ impl ConfigBuilder {
         if max_concurrency_per_account == 0 {
             return Err(ConfigError::new("max_concurrency_per_account", "must be at least 1"));
         }
+        let webhook_timeout = self.webhook_timeout.unwrap_or(DEFAULT_WEBHOOK_TIMEOUT);
+        if webhook_timeout.is_zero() {
+            return Err(ConfigError::new("webhook_timeout", "must be more than zero"));
+        }
+        if webhook_timeout > MAX_WEBHOOK_TIMEOUT {
+            return Err(ConfigError::new(
+                "webhook_timeout",
+                format!(
+                    "must be at most an hour ({} ms), got {} ms: the event's lease lasts as long, delaying redeliveries",
+                    MAX_WEBHOOK_TIMEOUT.as_millis(),
+                    webhook_timeout.as_millis()
+                ),
+            ));
+        }
         Ok(Config {
             secret_key,
             client_id,
@@ -394,6 +427,7 @@ impl ConfigBuilder {
             retry_base_delay: self.retry_base_delay.unwrap_or(Duration::from_millis(500)),
             max_concurrency_per_account,
             livemode: self.livemode,
+            webhook_timeout,
         })
     }
 }
@@ -499,6 +533,25 @@ mod tests {
             Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/c b").build().unwrap_err().field,
             "redirect_uri"
         );
+    }
+
+    #[test]
+    fn webhook_timeout_defaults_to_20_s_and_must_be_positive_and_at_most_an_hour() {
+        let build = |t: Option<Duration>| {
+            let b = Config::builder().secret_key("sk_test_1");
+            match t {
+                Some(t) => b.webhook_timeout(t),
+                None => b,
+            }
+            .build()
+        };
+        assert_eq!(build(None).unwrap().webhook_timeout, Duration::from_secs(20));
+        assert_eq!(build(Some(Duration::from_millis(150))).unwrap().webhook_timeout, Duration::from_millis(150));
+        assert_eq!(build(Some(Duration::from_secs(3600))).unwrap().webhook_timeout, Duration::from_secs(3600));
+        for bad in [Duration::ZERO, Duration::from_millis(3_600_001)] {
+            let e = build(Some(bad)).unwrap_err();
+            assert_eq!(e.field, "webhook_timeout", "{bad:?}");
+        }
     }
 
     #[test]

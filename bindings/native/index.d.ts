@@ -126,6 +126,12 @@ export interface NativeOptions {
   maxRetries?: number
   /** Only act on webhook events of this mode (others are `ignored`). */
   livemode?: boolean
+  /**
+   * The most time one webhook delivery spends in the stores and the dispute sink (default
+   * 20000, at most 3600000). Past it the delivery fails with `store_failed` (answer 500) and a
+   * redelivery processes the event; the event's lease lasts this long plus a few seconds.
+   */
+  webhookTimeoutMs?: number
 }
 
 /** `stripe_user[…]` fields that prefill Stripe's onboarding form. */

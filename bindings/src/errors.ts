@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'webhook_timestamp_out_of_range',
   'webhook_invalid_payload',
   'webhook_thin_event',
+  'webhook_in_progress',
   'oauth_access_denied',
   'oauth_invalid_state',
   'oauth_state_expired',
@@ -49,6 +50,8 @@ export interface StripeConnectErrorFields {
   stripeCode?: string
   /** The connected account concerned (e.g. a connection Stripe made that the store failed to save). */
   accountId?: string
+  /** Seconds after which a retry may succeed (`webhook_in_progress`): the HTTP `Retry-After`. */
+  retryAfter?: number
   cause?: unknown
 }
 
@@ -59,6 +62,7 @@ export class StripeConnectError extends Error {
   readonly statusCode?: number
   readonly stripeCode?: string
   readonly accountId?: string
+  readonly retryAfter?: number
 
   constructor(
     code: StripeConnectErrorCode,
@@ -72,6 +76,7 @@ export class StripeConnectError extends Error {
     if (fields.statusCode !== undefined) this.statusCode = fields.statusCode
     if (fields.stripeCode !== undefined) this.stripeCode = fields.stripeCode
     if (fields.accountId !== undefined) this.accountId = fields.accountId
+    if (fields.retryAfter !== undefined) this.retryAfter = fields.retryAfter
   }
 }
 
@@ -82,6 +87,7 @@ type NativeErrorShape = {
   statusCode?: unknown
   stripeCode?: unknown
   accountId?: unknown
+  retryAfter?: unknown
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
@@ -102,6 +108,7 @@ export function toStripeConnectError(err: unknown): StripeConnectError {
       statusCode: typeof e.statusCode === 'number' ? e.statusCode : undefined,
       stripeCode: str(e.stripeCode),
       accountId: str(e.accountId),
+      retryAfter: typeof e.retryAfter === 'number' ? e.retryAfter : undefined,
     })
   }
   return new StripeConnectError('invalid_input', `invalid argument: ${message}`, { cause: err })

@@ -42,6 +42,10 @@ pub struct NativeOptions {
     pub max_retries: Option<u32>,
     /// Only act on webhook events of this mode (others are `ignored`).
     pub livemode: Option<bool>,
+    /// The most time one webhook delivery spends in the stores and the dispute sink (default
+    /// 20000, at most 3600000). Past it the delivery fails with `store_failed` (answer 500) and a
+    /// redelivery processes the event; the event's lease lasts this long plus a few seconds.
+    pub webhook_timeout_ms: Option<u32>,
 }
 
 impl NativeOptions {
@@ -85,6 +89,9 @@ impl NativeOptions {
         }
         if let Some(v) = self.livemode {
             b = b.livemode(v);
+        }
+        if let Some(v) = self.webhook_timeout_ms {
+            b = b.webhook_timeout(std::time::Duration::from_millis(u64::from(v)));
         }
         b
     }

@@ -150,6 +150,9 @@ pub struct DisputeAlert {
     pub dispute: crate::webhooks::DisputeCreated,
 }
 
+/// Called **at least once** per `charge.dispute.created` event: a delivery abandoned after the sink
+/// acted (past `webhook_timeout`, or a crash) is processed again by a redelivery. Dedupe on
+/// [`DisputeAlert::event_id`] where a second effect would hurt.
 #[async_trait]
 pub trait DisputeSink: Send + Sync {
     async fn dispute_created(&self, alert: &DisputeAlert) -> Result<(), StoreError>;

@@ -93,6 +93,12 @@ pub enum IgnoreReason {
 
 impl StripeConnect {
     /// Verify and act on one webhook delivery. `payload` is the raw request body, byte for byte.
+    ///
+    /// Errors: `webhook_*` for a delivery that is not a valid Stripe event (answer 400);
+    /// `webhook_in_progress` when another delivery holds the event's lease (answer 409 with
+    /// `Retry-After:` [`Error::retry_after_seconds`]); `store_failed` when a store or the sink
+    /// failed or took longer than `webhook_timeout` (answer 5xx). Stripe retries every non-2xx,
+    /// and a retry after the lease processes the event if no delivery completed it.
     pub async fn handle_webhook(
         &self,
         payload: &[u8],

@@ -221,7 +221,7 @@ pub struct ConfigBuilder {
     retry_base_delay: Option<Duration>,
     max_concurrency_per_account: Option<usize>,
     livemode: Option<bool>,
-    webhook_timeout: Option<Duration>,
+    webhook_timeout: Option<Result<Duration, ConfigError>>,
 }
 
 impl ConfigBuilder {
@@ -333,7 +333,19 @@ impl ConfigBuilder {
     /// 20 s, at most an hour). Past it the delivery fails with `store_failed` (answer 5xx) and
     /// the event is processed by a later redelivery.
     pub fn webhook_timeout(mut self, v: Duration) -> Self {
-        self.webhook_timeout = Some(v);
+        self.webhook_timeout = Some(Ok(v));
+        self
+    }
+    /// `webhook_timeout` from a number of milliseconds given as `field` (JS numbers): anything but
+    /// a whole number from 1 to an hour's worth is an error at `build()` that quotes it.
+    #[cfg(any(feature = "node", test))]
+    pub(crate) fn webhook_timeout_ms_from(mut self, field: &str, ms: f64) -> Self {
+        let max = MAX_WEBHOOK_TIMEOUT.as_millis() as f64;
+        self.webhook_timeout = Some(if ms.fract() == 0.0 && (1.0..=max).contains(&ms) {
+            Ok(Duration::from_millis(ms as u64))
+        } else {
+            Err(ConfigError::new(field, format!("must be a whole number of milliseconds from 1 to {max}, got {ms}")))
+        });
         self
     }
 
@@ -396,7 +408,7 @@ impl ConfigBuilder {
         if max_concurrency_per_account == 0 {
             return Err(ConfigError::new("max_concurrency_per_account", "must be at least 1"));
         }
-        let webhook_timeout = self.webhook_timeout.unwrap_or(DEFAULT_WEBHOOK_TIMEOUT);
+        let webhook_timeout = self.webhook_timeout.unwrap_or(Ok(DEFAULT_WEBHOOK_TIMEOUT))?;
         if webhook_timeout.is_zero() {
             return Err(ConfigError::new("webhook_timeout", "must be more than zero"));
         }
@@ -551,6 +563,15 @@ mod tests {
         for bad in [Duration::ZERO, Duration::from_millis(3_600_001)] {
             let e = build(Some(bad)).unwrap_err();
             assert_eq!(e.field, "webhook_timeout", "{bad:?}");
+        }
+        // From JS numbers: never wrapped or truncated into range.
+        let from_ms =
+            |ms: f64| Config::builder().secret_key("sk_test_1").webhook_timeout_ms_from("webhookTimeoutMs", ms).build();
+        assert_eq!(from_ms(250.0).unwrap().webhook_timeout, Duration::from_millis(250));
+        for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 3_600_001.0, 4_294_967_296.0] {
+            let e = from_ms(bad).unwrap_err();
+            assert_eq!(e.field, "webhookTimeoutMs", "{bad}");
+            assert!(e.reason.contains("whole number of milliseconds from 1 to 3600000"), "{}", e.reason);
         }
     }
 

@@ -45,7 +45,7 @@ pub struct NativeOptions {
     /// The most time one webhook delivery spends in the stores and the dispute sink (default
     /// 20000, at most 3600000). Past it the delivery fails with `store_failed` (answer 500) and a
     /// redelivery processes the event; the event's lease lasts this long plus a few seconds.
-    pub webhook_timeout_ms: Option<u32>,
+    pub webhook_timeout_ms: Option<f64>,
 }
 
 impl NativeOptions {
@@ -91,7 +91,7 @@ impl NativeOptions {
             b = b.livemode(v);
         }
         if let Some(v) = self.webhook_timeout_ms {
-            b = b.webhook_timeout(std::time::Duration::from_millis(u64::from(v)));
+            b = b.webhook_timeout_ms_from("webhookTimeoutMs", v);
         }
         b
     }

@@ -31,6 +31,8 @@ enum MaybePromise<R: FromNapiValue + 'static> {
 
 impl<R: FromNapiValue + 'static> FromNapiValue for MaybePromise<R> {
     unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
+        // SAFETY (here and in the conversions below): `env` and `value` are what napi handed to
+        // this conversion, on the JS thread, for the duration of the call.
         let mut is_promise = false;
         napi::check_status!(unsafe { napi::sys::napi_is_promise(env, value, &mut is_promise) })?;
         if is_promise {
@@ -136,8 +138,9 @@ impl FromNapiValue for Void {
             T::napi_symbol => "a symbol".to_string(),
             _ => "a value of an unknown kind".to_string(),
         };
+        // GenericFailure: the message is whole (`js_message` would prefix "wrong type" again).
         Err(napi::Error::new(
-            Status::InvalidArg,
+            Status::GenericFailure,
             format!(
                 "returned {got} where nothing was expected: return nothing (or a database driver's result object), \
                  and throw to report a failure"
@@ -194,7 +197,7 @@ impl FromNapiValue for JsClaimState {
     unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
         let wrong = || {
             napi::Error::new(
-                Status::InvalidArg,
+                Status::GenericFailure,
                 "returned something other than 'acquired', 'in_progress' or 'done'".to_string(),
             )
         };

@@ -55,7 +55,7 @@ pub enum WebhookOutcome {
     Disconnected { event_id: String, account_id: AccountId, app_slug: Option<AppSlug> },
     /// `charge.dispute.created`: the alert went to the dispute sink.
     DisputeRecorded { event_id: String, dispute_id: String, account_id: Option<AccountId>, app_slug: Option<AppSlug> },
-    /// Already handled (or being handled) under this event id: nothing was done.
+    /// Already handled (marked done) under this event id: nothing was done.
     Duplicate { event_id: String, event_type: String },
     /// Verified, but nothing to do.
     Ignored { event_id: String, event_type: String, reason: IgnoreReason },

@@ -419,15 +419,15 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
       })
       const event = disputeCreatedEvent(account)
       nextSinkCall = () => new Promise<void>(() => {}) // never settles
-      const started = Date.now()
+      const started = performance.now()
       const first = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
-      const took = Date.now() - started
+      const took = performance.now() - started
       assert.equal(first.status, 500)
       assert.deepEqual(await first.json(), {
         error: 'Webhook handler failed',
         code: 'store_failed',
       })
-      assert.ok(took >= 300 && took < 10_000, `answered after ${took} ms`)
+      assert.ok(took >= 299 && took < 10_000, `answered after ${took} ms`) // 1 ms for the clocks' rounding
       assert.equal(reported.length, 1)
       assert.match(
         (reported[0] as Error).message,

@@ -498,10 +498,10 @@ describe('concurrency and process lifetime', () => {
       },
     })
     const body = disputeEvent('evt_hung_sink')
-    const started = Date.now()
+    const started = performance.now()
     const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'store_failed')
-    const took = Date.now() - started
-    assert.ok(took >= 200 && took < 10_000, `rejected after ${took} ms`)
+    const took = performance.now() - started
+    assert.ok(took >= 199 && took < 10_000, `rejected after ${took} ms`) // 1 ms for the clocks' rounding
     assert.match(e.message, /disputes\.dispute_created: timed out/)
     assert.match(e.message, /webhook timeout of 200 ms \(`webhookTimeoutMs`/)
     assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')

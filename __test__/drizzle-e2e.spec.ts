@@ -110,9 +110,13 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
       },
     }
     const test = nodeTest
-    /** Unix seconds as the claims store sees them (advanced by hand to let leases run out). */
+    /**
+     * Unix seconds as the claims store sees them: frozen for each test (taken in beforeEach) and
+     * advanced by hand to let leases run out, so a second boundary never changes an outcome.
+     */
+    let storeTime = 0
     let clockSkew = 0
-    const storeNow = () => Math.floor(Date.now() / 1000) + clockSkew
+    const storeNow = () => storeTime + clockSkew
 
     function client(
       db: DrizzleDatabase,
@@ -176,6 +180,7 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
       sinkFailures = 0
       sinkCalls = 0
       nextSinkCall = null
+      storeTime = Math.floor(Date.now() / 1000)
       clockSkew = 0
       await env.reset()
       await env.db.insert(env.apps).values([

@@ -31,13 +31,15 @@ enum MaybePromise<R: FromNapiValue + 'static> {
 
 impl<R: FromNapiValue + 'static> FromNapiValue for MaybePromise<R> {
     unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
-        // SAFETY (here and in the conversions below): `env` and `value` are what napi handed to
-        // this conversion, on the JS thread, for the duration of the call.
         let mut is_promise = false;
+        // SAFETY: `env` and `value` are what napi handed to this conversion, on the JS thread, for
+        // the duration of the call; `is_promise` is a valid out-pointer.
         napi::check_status!(unsafe { napi::sys::napi_is_promise(env, value, &mut is_promise) })?;
         if is_promise {
+            // SAFETY: the same env and value, which napi says is a promise.
             Ok(MaybePromise::Promise(unsafe { Promise::from_napi_value(env, value) }?))
         } else {
+            // SAFETY: the same env and value; `R`'s conversion checks the value's type itself.
             Ok(MaybePromise::Value(unsafe { R::from_napi_value(env, value) }?))
         }
     }
@@ -69,6 +71,8 @@ where
         if value.get_type().ok() != Some(napi::ValueType::Function) {
             return Err(bad("is not a function".into()));
         }
+        // SAFETY: `value` was just read from `object` on this (the JS) thread with the same env, and
+        // its type was checked to be a function above.
         let function: Function<A, MaybePromise<R>> =
             unsafe { Function::from_napi_value(object.value().env, value.raw()) }.map_err(|e| bad(e.reason.clone()))?;
         let tsfn = function
@@ -118,16 +122,20 @@ impl FromNapiValue for Void {
     unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
         use napi::sys::ValueType as T;
         let mut kind = T::napi_undefined;
+        // SAFETY: `env` and `value` are what napi handed to this conversion, on the JS thread;
+        // `kind` is a valid out-pointer.
         napi::check_status!(unsafe { napi::sys::napi_typeof(env, value, &mut kind) })?;
         let got = match kind {
             T::napi_undefined | T::napi_null | T::napi_object => return Ok(Void),
             T::napi_boolean => {
                 let mut b = false;
+                // SAFETY: `value` is a boolean (checked above); `b` is a valid out-pointer.
                 napi::check_status!(unsafe { napi::sys::napi_get_value_bool(env, value, &mut b) })?;
                 format!("the boolean {b}")
             }
             T::napi_number => {
                 let mut n = 0f64;
+                // SAFETY: `value` is a number (checked above); `n` is a valid out-pointer.
                 napi::check_status!(unsafe { napi::sys::napi_get_value_double(env, value, &mut n) })?;
                 format!("the number {n}")
             }
@@ -201,6 +209,8 @@ impl FromNapiValue for JsClaimState {
                 "returned something other than 'acquired', 'in_progress' or 'done'".to_string(),
             )
         };
+        // SAFETY: `env` and `value` are what napi handed to this conversion, on the JS thread; the
+        // String conversion checks that it is a string.
         let text = unsafe { String::from_napi_value(env, value) }.map_err(|_| wrong())?;
         match text.as_str() {
             "acquired" => Ok(JsClaimState(ClaimState::Acquired)),

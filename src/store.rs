@@ -147,7 +147,7 @@ pub struct DisputeAlert {
     pub app_slug: Option<AppSlug>,
     pub account_id: Option<AccountId>,
     pub livemode: bool,
-    pub dispute: crate::webhooks::DisputeCreated,
+    pub dispute: crate::dispute::Dispute,
 }
 
 /// Called **at least once** per `charge.dispute.created` event: a delivery abandoned after the sink

@@ -171,6 +171,8 @@ impl StripeConnect {
                     }
                     .into());
                 };
+                // Nothing about a disconnected account is answered from the cache any more.
+                self.inner.customers.forget_account(account_id.as_str());
                 within("connections.clear_by_account")
                     .run(self.connections().clear_by_account(&account_id))
                     .await

@@ -51,7 +51,7 @@ pub use api::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, Transport
 pub use client::{StripeConnect, StripeConnectBuilder};
 pub use config::{
     Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_CACHE_TTL,
-    DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, STRIPE_VERSION,
+    DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, DEFAULT_WEBHOOK_TIMEOUT, STRIPE_VERSION,
 };
 pub use error::{
     ConfigError, Direction, Error, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError, StripeErrorKind,

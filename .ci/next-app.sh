@@ -51,11 +51,25 @@ step "npm ci + the packed package"
 (cd "$app" && npx vitest run)
 step "vitest (the test kit's example)"
 
+# The example's lib/auth.ts is a seam that fails closed until the app puts its BetterAuth there;
+# the CI build gets the walk's stand-in (a cookie signs a support admin in), and the seam back after.
+auth_backup=""
+if [ -f "$app/lib/auth.ts" ]; then
+  auth_backup="$(mktemp)"
+  cp "$app/lib/auth.ts" "$auth_backup"
+  trap 'cp "$auth_backup" "$app/lib/auth.ts"; rm -f "$auth_backup"' EXIT
+  cp "$app/e2e/auth.ts" "$app/lib/auth.ts"
+fi
 export NEXT_TELEMETRY_DISABLED=1
 (cd "$app" && rm -rf .next &&
   env -u STRIPE_SECRET_KEY -u STRIPE_CONNECT_CLIENT_ID -u STRIPE_WEBHOOK_SECRET -u APP_URL \
     -u STRIPE_API_BASE -u STRIPE_CONNECT_BASE npx next build)
 step "next build (no Stripe variables)"
+if [ -n "$auth_backup" ]; then
+  cp "$auth_backup" "$app/lib/auth.ts"
+  rm -f "$auth_backup"
+  trap - EXIT
+fi
 
 if [ -z "${DATABASE_URL:-}" ]; then
   DATABASE_URL="$(MARIADB_TEST_DB=support_app_example .ci/mariadb.sh start)"

@@ -30,6 +30,8 @@ const WEBHOOK_SECRET = 'whsec_example_app_endpoint'
 const COOKIE = 'stripe_connect_state'
 const CALLBACK_PATH = '/api/stripe/connect/callback'
 const EMAIL = 'jane@example.com'
+// Signed in as a support admin through the CI build's stand-in for lib/auth.ts (e2e/auth.ts).
+const SESSION = 'e2e_session=admin%40support.example'
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const APP_DIR = new URL('..', import.meta.url).pathname
 
@@ -169,7 +171,11 @@ describe('examples/next-app under next start, against the test kit', () => {
   test('authorize → consent page → Connect → callback: connected', async () => {
     const account = fake.createAccount({ connected: false, email: 'owner@helpdesk.example' })
     fake.oauth.nextAccount = account
-    const start = await hop(`${origin}/api/stripe/connect/authorize?appSlug=helpdesk`)
+    const authorize = `${origin}/api/stripe/connect/authorize?appSlug=helpdesk`
+    const anonymous = await hop(authorize)
+    assert.equal(anonymous.status, 303, 'canConnect: no session, no Stripe')
+    assert.match(anonymous.location ?? '', /\/sign-in\?/)
+    const start = await hop(authorize, { headers: { cookie: SESSION } })
     assert.equal(start.status, 307, start.text)
     assert.ok(start.location?.startsWith(`${fake.url}/oauth/authorize?`), start.location ?? '')
     assert.equal(new URL(start.location).searchParams.get('client_id'), CLIENT_ID)
@@ -291,7 +297,11 @@ describe('examples/next-app under next start, against the test kit', () => {
     })
     const account = fake.createAccount({ connected: false, email: 'finance@billing.example' })
     fake.oauth.nextAccount = account
-    const page = await browser.newPage()
+    const context = await browser.newContext()
+    await context.addCookies([
+      { name: 'e2e_session', value: SESSION.split('=')[1], url: origin, httpOnly: true },
+    ])
+    const page = await context.newPage()
     await page.goto(`${origin}/api/stripe/connect/authorize?appSlug=billing`)
     assert.ok(page.url().startsWith(`${fake.url}/oauth/authorize?`), page.url())
     await page.getByRole('button', { name: 'Connect' }).click()

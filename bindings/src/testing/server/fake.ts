@@ -332,5 +332,11 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
       resolve()
     })
   })
-  return new FakeStripe(server, options)
+  try {
+    return new FakeStripe(server, options)
+  } catch (err) {
+    // A bad option: do not leave a listening server behind.
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    throw err
+  }
 }

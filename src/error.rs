@@ -25,6 +25,13 @@ pub enum Error {
     /// Nothing was sent anywhere.
     #[error("invalid input `{field}`: {reason}")]
     InvalidInput { field: String, reason: String },
+    /// An agent tool named an app its scope does not include (the caller fixes the scope; the
+    /// model cannot widen it). Nothing was sent.
+    #[error("app {app_slug:?} is outside this conversation's scope (it may see: {})", allowed.join(", "))]
+    AppOutOfScope { app_slug: String, allowed: Vec<String> },
+    /// The app has no Stripe connection in the connection store. Nothing was sent.
+    #[error("app {app_slug:?} has no Stripe account connected")]
+    AppNotConnected { app_slug: String },
 }
 
 impl Error {
@@ -37,6 +44,8 @@ impl Error {
             Error::Store(_) => "store_failed",
             Error::Config(_) => "config_invalid",
             Error::InvalidInput { .. } => "invalid_input",
+            Error::AppOutOfScope { .. } => "app_out_of_scope",
+            Error::AppNotConnected { .. } => "app_not_connected",
         }
     }
 
@@ -393,4 +402,6 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_input",
     "store_failed",
     "config_invalid",
+    "app_out_of_scope",
+    "app_not_connected",
 ];

@@ -29,6 +29,7 @@ mod oauth;
 mod queries;
 mod secret;
 mod store;
+mod tools;
 mod webhooks;
 
 #[cfg(feature = "node")]
@@ -52,6 +53,10 @@ pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{
     ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock, MemoryClaimStore,
     MemoryConnectionStore, MemoryDisputeSink, SystemClock,
+};
+pub use tools::{
+    currency_decimals, definitions as tool_definitions, format_amount, Discrepancy, ToolDefinition, ToolError,
+    ToolResult, ToolScope, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT, MAX_TOOL_TEXT,
 };
 pub use webhooks::{
     check_event_view, construct_event, generate_test_header, parse_event, validate_event, verify_signature,

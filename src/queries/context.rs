@@ -49,7 +49,7 @@ impl StripeConnect {
         Ok(CustomerContext { email: email.as_str().to_string(), apps })
     }
 
-    async fn app_context(&self, connection: Connection, email: &Email, limit: usize) -> AppContext {
+    pub(crate) async fn app_context(&self, connection: Connection, email: &Email, limit: usize) -> AppContext {
         let data = self.app_data(&connection, email, limit).await;
         let mut ctx = AppContext {
             app_slug: connection.app_slug,

@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'invalid_input',
   'store_failed',
   'config_invalid',
+  'app_out_of_scope',
+  'app_not_connected',
 ] as const
 
 /** The stable code of a {@link StripeConnectError}. */

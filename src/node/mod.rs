@@ -8,6 +8,7 @@
 //! - [`stores`]: JS objects (plain or class instances, sync or async methods) as the core's store
 //!   traits.
 //! - [`webhooks`]: signature verification and test headers (sync, CPU only).
+//! - [`tools`]: the agent tools' registry and `callTool`.
 //! - [`client`]: `NativeClient`, the object the TypeScript `StripeConnect` class wraps.
 //!
 //! These names are internal: the package's public face is the TypeScript facade in
@@ -16,5 +17,6 @@
 pub mod client;
 pub mod error;
 pub mod stores;
+pub mod tools;
 pub mod types;
 pub mod webhooks;

@@ -32,6 +32,12 @@ export declare class NativeClient {
   /** By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two. */
   disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null): Promise<unknown>
   customerContext(email: string, limit?: number | undefined | null): Promise<unknown>
+  /**
+   * Run tool `name` with `args_json` (the model's arguments as JSON text) within the apps
+   * `app_slugs`. Throws `invalid_input` only for a bad scope (the caller's mistake); anything
+   * else, unparsable arguments included, resolves with a tool result.
+   */
+  callTool(name: string, argsJson: string, appSlugs: Array<string>): Promise<unknown>
 }
 
 /**
@@ -137,6 +143,15 @@ export interface NativePrefill {
   country?: string
 }
 
+/** The shape `toolDefinitions()` returns (declared for the generated .d.ts). */
+export interface NativeToolDefinition {
+  name: string
+  title: string
+  description: string
+  inputSchema: Record<string, unknown>
+  examples: Record<string, unknown>[]
+}
+
 export interface OutcomeDisconnected {
   outcome: 'disconnected'
   eventId: string
@@ -164,6 +179,9 @@ export interface OutcomeIgnored {
   eventType: string
   reason: 'unhandled_type' | 'livemode_mismatch'
 }
+
+/** Every tool: `{ name, title, description, inputSchema, examples }`. */
+export declare function toolDefinitions(): NativeToolDefinition[]
 
 /**
  * The core's `validate_event` on the bytes (no signature check): the facade calls it only when

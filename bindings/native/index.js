@@ -839,5 +839,6 @@ module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.checkEvent = nativeBinding.checkEvent
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.generateTestHeader = nativeBinding.generateTestHeader
+module.exports.toolDefinitions = nativeBinding.toolDefinitions
 module.exports.validateEvent = nativeBinding.validateEvent
 module.exports.verifySignature = nativeBinding.verifySignature

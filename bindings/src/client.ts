@@ -180,8 +180,8 @@ export class StripeConnect {
     } catch (err) {
       json = `!${String(err)}` // not JSON: the core answers invalid_input
     }
-    return guardAsync(() =>
-      this.#native.callTool(String(name), json, [...(scope?.appSlugs ?? [])]),
+    return guardAsync(async () =>
+      JSON.parse(await this.#native.callTool(String(name), json, [...(scope?.appSlugs ?? [])])),
     ) as Promise<ToolResult>
   }
 

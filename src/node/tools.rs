@@ -1,12 +1,12 @@
 //! The agent tools for JS: the registry as plain objects, and `callTool` resolving with the core's
 //! tool result (it never rejects for a model's mistake; only a bad scope from the caller throws).
 
-use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 
 use super::client::NativeClient;
-use super::error::{js_error, promise_serde};
+use super::error::{js_error, promise};
 use crate::{Error, ToolError, ToolResult, ToolScope};
 
 /// Every tool: `{ name, title, description, inputSchema, examples }`.
@@ -32,23 +32,25 @@ impl NativeClient {
     /// Run tool `name` with `args_json` (the model's arguments as JSON text) within the apps
     /// `app_slugs`. Throws `invalid_input` only for a bad scope (the caller's mistake); anything
     /// else, unparsable arguments included, resolves with a tool result.
-    #[napi(ts_return_type = "Promise<unknown>")]
+    /// Resolves with the result as JSON text (its keys in their documented order).
+    #[napi(ts_return_type = "Promise<string>")]
     pub fn call_tool<'env>(
         &self,
         env: &'env Env,
         name: String,
         args_json: String,
         app_slugs: Vec<String>,
-    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    ) -> napi::Result<PromiseRaw<'env, String>> {
         let scope = ToolScope::new(&app_slugs).map_err(|e| js_error(env, &e))?;
         let client = self.inner.clone();
-        promise_serde(env, async move {
+        let work = async move {
             Ok(match serde_json::from_str::<serde_json::Value>(&args_json) {
                 Ok(args) => client.call_tool(&name, &args, &scope).await,
                 Err(e) => ToolResult::Failure {
                     error: ToolError::from(&Error::invalid_input("arguments", format!("not JSON: {e}"))),
                 },
             })
-        })
+        };
+        promise(env, work, |_, result| Ok(result.to_json()))
     }
 }

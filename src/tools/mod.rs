@@ -35,6 +35,7 @@ pub(crate) mod results;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::client::StripeConnect;
@@ -108,11 +109,18 @@ impl From<&Error> for ToolError {
 /// What a tool call returns: data, or an error described as data. Serializes to
 /// `{"success": true, "data": …, "fetchedAt": <unix s>}` or
 /// `{"success": false, "error": {"code", "message", "retryable"}}`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ToolResult {
-    Success { data: Value, fetched_at: i64 },
-    Failure { error: ToolError },
+    /// `data` is JSON text whose keys keep their documented order (`id` first, lists' `count`
+    /// and `truncated` before their `items`).
+    Success {
+        data: Box<RawValue>,
+        fetched_at: i64,
+    },
+    Failure {
+        error: ToolError,
+    },
 }
 
 impl ToolResult {
@@ -120,9 +128,10 @@ impl ToolResult {
         matches!(self, ToolResult::Success { .. })
     }
 
-    pub fn data(&self) -> Option<&Value> {
+    /// The data as a JSON value (parsed from the result's text).
+    pub fn data(&self) -> Option<Value> {
         match self {
-            ToolResult::Success { data, .. } => Some(data),
+            ToolResult::Success { data, .. } => serde_json::from_str(data.get()).ok(),
             ToolResult::Failure { .. } => None,
         }
     }
@@ -139,6 +148,7 @@ impl ToolResult {
         serde_json::to_string(self).unwrap_or_else(|_| r#"{"success":false}"#.to_string())
     }
 
+    /// The whole result as a JSON value.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
@@ -164,8 +174,63 @@ impl Serialize for ToolResult {
     }
 }
 
-fn to_data<T: Serialize>(value: T) -> Result<Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::invalid_input("result", e.to_string()))
+fn to_data<T: Serialize>(value: T) -> Result<Box<RawValue>, Error> {
+    serde_json::value::to_raw_value(&value).map_err(|e| Error::invalid_input("result", e.to_string()))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentsOut {
+    app_slug: String,
+    customer_count: usize,
+    payments: Capped<PaymentOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscriptionsOut {
+    app_slug: String,
+    customer_count: usize,
+    subscriptions: Capped<SubscriptionOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChargeLookupOut {
+    app_slug: String,
+    charge: ChargeOut,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DisputesOut {
+    app_slug: String,
+    disputes: Capped<DisputeOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectedApp {
+    app_slug: String,
+    connected: bool,
+    livemode: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct ConnectedApps {
+    apps: Vec<ConnectedApp>,
+}
+
+#[derive(Serialize)]
+struct ContextOut<'a> {
+    email: &'a str,
+    apps: Vec<AppOut>,
 }
 
 #[derive(Serialize)]
@@ -173,13 +238,13 @@ fn to_data<T: Serialize>(value: T) -> Result<Value, Error> {
 struct AppOut {
     app_slug: String,
     livemode: Option<bool>,
+    error: Option<ToolError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
     customers: Capped<CustomerOut>,
     payments: Capped<PaymentOut>,
     subscriptions: Capped<SubscriptionOut>,
     open_disputes: Capped<DisputeOut>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    warning: Option<String>,
-    error: Option<ToolError>,
 }
 
 impl StripeConnect {
@@ -197,7 +262,7 @@ impl StripeConnect {
         }
     }
 
-    async fn run_tool(&self, name: &str, value: &Value, scope: &ToolScope) -> Result<Value, Error> {
+    async fn run_tool(&self, name: &str, value: &Value, scope: &ToolScope) -> Result<Box<RawValue>, Error> {
         match name {
             "get_customer_context" => {
                 let a = Args::parse("get_customer_context", value, &["email", "limit"])?;
@@ -214,13 +279,12 @@ impl StripeConnect {
                 Email::parse(email)?;
                 let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
                 let h = self.payment_history(&app.account_id, email, Some(limit as u32)).await?;
-                to_data(serde_json::json!({
-                    "appSlug": app.app_slug,
-                    "customerCount": h.customer_ids.len(),
-                    "payments": Capped::new(h.payments, limit as usize, h.has_more, PaymentOut::from),
-                    "warning": search_warning(&h.search_fallback),
-                }))
-                .map(drop_null_warning)
+                to_data(PaymentsOut {
+                    app_slug: app.app_slug.as_str().to_string(),
+                    customer_count: h.customer_ids.len(),
+                    payments: Capped::new(h.payments, limit as usize, h.has_more, PaymentOut::from),
+                    warning: search_warning(&h.search_fallback),
+                })
             }
             "get_subscription_status" => {
                 let a = Args::parse("get_subscription_status", value, &["appSlug", "email"])?;
@@ -228,20 +292,19 @@ impl StripeConnect {
                 Email::parse(email)?;
                 let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
                 let s = self.subscriptions_by_email(&app.account_id, email).await?;
-                to_data(serde_json::json!({
-                    "appSlug": app.app_slug,
-                    "customerCount": s.customer_ids.len(),
-                    "subscriptions": Capped::new(s.subscriptions, LIST_CAP, false, SubscriptionOut::from),
-                    "warning": search_warning(&s.search_fallback),
-                }))
-                .map(drop_null_warning)
+                to_data(SubscriptionsOut {
+                    app_slug: app.app_slug.as_str().to_string(),
+                    customer_count: s.customer_ids.len(),
+                    subscriptions: Capped::new(s.subscriptions, LIST_CAP, false, SubscriptionOut::from),
+                    warning: search_warning(&s.search_fallback),
+                })
             }
             "lookup_charge" => {
                 let a = Args::parse("lookup_charge", value, &["appSlug", "chargeId"])?;
                 let charge = ChargeId::parse(a.str("chargeId")?)?;
                 let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
                 let c = self.lookup_charge(&app.account_id, &charge).await?;
-                to_data(serde_json::json!({"appSlug": app.app_slug, "charge": ChargeOut::from(c)}))
+                to_data(ChargeLookupOut { app_slug: app.app_slug.as_str().to_string(), charge: ChargeOut::from(c) })
             }
             "verify_refund" => {
                 let a = Args::parse("verify_refund", value, &["appSlug", "refundId", "expectedAmount", "chargeId"])?;
@@ -254,11 +317,11 @@ impl StripeConnect {
                     Err(e) if e.code() == "stripe_not_found" => None,
                     Err(e) => return Err(e),
                 };
-                let check: RefundCheck =
-                    reconcile(refund.as_str(), found, expected_amount, expected_charge.as_ref().map(|c| c.as_str()));
-                let mut data = to_data(check)?;
-                data["appSlug"] = Value::String(app.app_slug.as_str().to_string());
-                Ok(data)
+                let check: RefundCheck = RefundCheck {
+                    app_slug: Some(app.app_slug.as_str().to_string()),
+                    ..reconcile(refund.as_str(), found, expected_amount, expected_charge.as_ref().map(|c| c.as_str()))
+                };
+                to_data(check)
             }
             "get_disputes" => {
                 let a = Args::parse("get_disputes", value, &["appSlug", "email", "chargeId"])?;
@@ -276,12 +339,11 @@ impl StripeConnect {
                     (None, Some(c)) => (self.disputes_for_charge(&app.account_id, &c).await?, None),
                     (None, None) => unreachable!("checked above"),
                 };
-                to_data(serde_json::json!({
-                    "appSlug": app.app_slug,
-                    "disputes": Capped::new(disputes, LIST_CAP, false, DisputeOut::from),
-                    "warning": search_warning(&fallback),
-                }))
-                .map(drop_null_warning)
+                to_data(DisputesOut {
+                    app_slug: app.app_slug.as_str().to_string(),
+                    disputes: Capped::new(disputes, LIST_CAP, false, DisputeOut::from),
+                    warning: search_warning(&fallback),
+                })
             }
             "list_connected_apps" => {
                 Args::parse("list_connected_apps", value, &[])?;
@@ -292,13 +354,13 @@ impl StripeConnect {
                         .get_by_slug(slug)
                         .await
                         .map_err(|e| e.in_operation("connections.get_by_slug"))?;
-                    apps.push(serde_json::json!({
-                        "appSlug": slug,
-                        "connected": c.is_some(),
-                        "livemode": c.map(|c| c.livemode),
-                    }));
+                    apps.push(ConnectedApp {
+                        app_slug: slug.as_str().to_string(),
+                        connected: c.is_some(),
+                        livemode: c.map(|c| c.livemode),
+                    });
                 }
-                Ok(serde_json::json!({ "apps": apps }))
+                to_data(ConnectedApps { apps })
             }
             other => Err(Error::invalid_input(
                 "name",
@@ -340,7 +402,7 @@ impl StripeConnect {
 
     /// The customer context over the scope's apps only, each compacted; an app without a
     /// connection is reported as `app_not_connected` in its entry.
-    async fn tool_context(&self, email: &Email, limit: usize, scope: &ToolScope) -> Result<Value, Error> {
+    async fn tool_context(&self, email: &Email, limit: usize, scope: &ToolScope) -> Result<Box<RawValue>, Error> {
         let mut connections = Vec::new();
         for slug in scope.apps() {
             let c =
@@ -378,7 +440,7 @@ impl StripeConnect {
             }
         }))
         .await;
-        to_data(serde_json::json!({ "email": email.as_str(), "apps": apps }))
+        to_data(ContextOut { email: email.as_str(), apps })
     }
 }
 
@@ -390,13 +452,4 @@ fn retryable(code: &str) -> bool {
 /// `code` as the `'static` entry of [`crate::ERROR_CODES`] (a per-app failure carries it as text).
 fn known_code(code: &str) -> &'static str {
     crate::ERROR_CODES.iter().find(|c| **c == code).copied().unwrap_or("stripe_api_error")
-}
-
-fn drop_null_warning(mut v: Value) -> Value {
-    if let Some(m) = v.as_object_mut() {
-        if m.get("warning").is_some_and(Value::is_null) {
-            m.remove("warning");
-        }
-    }
-    v
 }

@@ -25,9 +25,9 @@ pub(crate) fn text(s: Option<&str>) -> Option<String> {
 /// A list cut to a cap: `count` items shown; `truncated` when more exist.
 #[derive(Debug, Serialize)]
 pub(crate) struct Capped<T> {
-    pub items: Vec<T>,
     pub count: usize,
     pub truncated: bool,
+    pub items: Vec<T>,
 }
 
 impl<T> Capped<T> {
@@ -210,6 +210,8 @@ fn discrepancy(code: &'static str, message: String) -> Discrepancy {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RefundCheck {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_slug: Option<String>,
     pub refund_id: String,
     pub verified: bool,
     pub status: Option<String>,
@@ -232,6 +234,7 @@ pub(crate) fn reconcile(
 ) -> RefundCheck {
     let Some(r) = refund else {
         return RefundCheck {
+            app_slug: None,
             refund_id: refund_id.to_string(),
             verified: false,
             status: None,
@@ -288,6 +291,7 @@ pub(crate) fn reconcile(
         }
     }
     RefundCheck {
+        app_slug: None,
         refund_id: r.id,
         verified: found.is_empty(),
         amount_formatted: Some(format_amount(r.amount, &r.currency)),

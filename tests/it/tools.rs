@@ -33,7 +33,7 @@ fn scope(apps: &[&str]) -> ToolScope {
     ToolScope::new(apps).unwrap()
 }
 
-fn data(r: &ToolResult) -> &Value {
+fn data(r: &ToolResult) -> Value {
     r.data().unwrap_or_else(|| panic!("expected success, got {}", r.to_json()))
 }
 
@@ -135,7 +135,7 @@ async fn get_customer_context_covers_the_scope_only_compactly_and_under_4_kb() {
     // A third connected app outside the scope: never asked (the guards fail on any request to it).
     let c = client(&fake, &[("helpdesk", HELPDESK), ("billing-bot", BILLING), ("other-app", "acct_1Other")]).await;
     let r = c.call_tool("get_customer_context", &json!({"email": EMAIL}), &scope(&["helpdesk", "billing-bot"])).await;
-    let d = data(&r);
+    let d = &data(&r);
     assert_eq!(d["email"], EMAIL);
     let apps: Vec<&str> = d["apps"].as_array().unwrap().iter().map(|a| a["appSlug"].as_str().unwrap()).collect();
     assert_eq!(apps, ["helpdesk", "billing-bot"], "the scope's apps, in the scope's order");
@@ -151,6 +151,17 @@ async fn get_customer_context_covers_the_scope_only_compactly_and_under_4_kb() {
     assert_eq!(b["openDisputes"]["items"][0]["open"], true);
     assert_eq!(b["subscriptions"]["items"][0]["status"], "past_due");
     let text = r.to_json();
+    // Keys in their documented order: ids first, a list's count and truncated before its items.
+    assert!(
+        text.starts_with(r#"{"success":true,"data":{"email":"jane@example.com","apps":[{"appSlug":"helpdesk""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#""payments":{"count":3,"truncated":false,"items":[{"id":"ch_H3","amount":1500,"amountFormatted":"$15.00""#
+        ),
+        "{text}"
+    );
     assert!(text.len() < 4096, "{} bytes: {text}", text.len());
     for banned in ["acct_", "fingerprint", "address", "metadata", "receipt_url", "billing_details"] {
         assert!(!text.contains(banned), "{banned} in {text}");
@@ -166,7 +177,7 @@ async fn get_customer_context_reports_an_unconnected_app_in_its_entry() {
     let c = client(&fake, &[("billing-bot", BILLING)]).await;
     let r =
         c.call_tool("get_customer_context", &json!({"email": EMAIL}), &scope(&["status-page", "billing-bot"])).await;
-    let d = data(&r);
+    let d = &data(&r);
     assert_eq!(d["apps"][0]["appSlug"], "status-page");
     assert_eq!(d["apps"][0]["error"]["code"], "app_not_connected");
     assert_eq!(d["apps"][0]["error"]["retryable"], false);
@@ -185,7 +196,7 @@ async fn get_payment_history_is_capped_with_truncated_and_count() {
         .await;
     let c = client(&fake, &[("helpdesk", HELPDESK)]).await;
     let r = c.call_tool("get_payment_history", &json!({"email": EMAIL, "limit": 2}), &scope(&["helpdesk"])).await;
-    let d = data(&r);
+    let d = &data(&r);
     assert_eq!(d["appSlug"], "helpdesk");
     assert_eq!(d["customerCount"], 1);
     assert_eq!((d["payments"]["count"].as_u64(), d["payments"]["truncated"].as_bool()), (Some(2), Some(true)));
@@ -202,7 +213,8 @@ async fn zero_decimal_amounts_are_whole_units() {
     fake.get_for(HELPDESK, "/v1/charges/ch_JP", &[]).respond_with(ok(yen)).expect(1).mount(&fake.server).await;
     let c = client(&fake, &[("helpdesk", HELPDESK)]).await;
     let r = c.call_tool("lookup_charge", &json!({"chargeId": "ch_JP"}), &scope(&["helpdesk"])).await;
-    let ch = &data(&r)["charge"];
+    let d = data(&r);
+    let ch = &d["charge"];
     assert_eq!((ch["amount"].as_i64(), ch["amountFormatted"].as_str()), (Some(5000), Some("¥5000")));
     assert_eq!(ch["customerId"], "cus_J");
 }
@@ -214,13 +226,13 @@ async fn get_subscription_status_and_get_disputes() {
     let c = client(&fake, &[("billing-bot", BILLING)]).await;
     let s = scope(&["billing-bot"]);
     let r = c.call_tool("get_subscription_status", &json!({"email": EMAIL, "appSlug": "billing-bot"}), &s).await;
-    let d = data(&r);
+    let d = &data(&r);
     assert_eq!(d["subscriptions"]["items"][0]["status"], "past_due");
     assert_eq!(d["subscriptions"]["items"][0]["planName"], "Billing bot Team");
     assert_eq!(d["subscriptions"]["count"], 1);
 
     let r = c.call_tool("get_disputes", &json!({"chargeId": "ch_B1"}), &s).await;
-    let d = data(&r);
+    let d = &data(&r);
     assert_eq!(d["disputes"]["items"][0]["id"], "dp_B");
     assert_eq!(d["disputes"]["items"][0]["open"], true);
     assert_eq!(d["disputes"]["count"], 1);
@@ -261,7 +273,7 @@ async fn get_disputes_by_email() {
         .await;
     let c = client(&fake, &[("billing-bot", BILLING)]).await;
     let r = c.call_tool("get_disputes", &json!({"email": EMAIL}), &scope(&["billing-bot"])).await;
-    let d = data(&r);
+    let d = &data(&r);
     assert_eq!(
         (d["disputes"]["items"][0]["id"].as_str(), d["disputes"]["items"][0]["open"].as_bool()),
         (Some("dp_B"), Some(false))
@@ -309,7 +321,7 @@ async fn verify_refund_verifies_or_lists_discrepancies() {
 
     let r =
         call(json!({"refundId": "re_1Good", "expectedAmount": 100, "chargeId": "ch_1PgafuB7WZ01zgkWXYmPNZs8"})).await;
-    let d = data(&r);
+    let d = &data(&r);
     assert_eq!(
         (d["verified"].as_bool(), d["status"].as_str(), d["amountFormatted"].as_str()),
         (Some(true), Some("succeeded"), Some("$1.00"))
@@ -317,7 +329,7 @@ async fn verify_refund_verifies_or_lists_discrepancies() {
     assert!(codes(d).is_empty());
 
     let r = call(json!({"refundId": "re_1Good", "expectedAmount": 1500, "chargeId": "ch_1Other"})).await;
-    let d = data(&r);
+    let d = &data(&r);
     assert_eq!(
         (d["verified"].as_bool(), codes(d)),
         (Some(false), vec!["amount_mismatch".to_string(), "charge_mismatch".to_string()])
@@ -328,10 +340,10 @@ async fn verify_refund_verifies_or_lists_discrepancies() {
     assert_eq!(data(&r)["verified"], true, "nothing expected: verified on status alone");
 
     let r = call(json!({"refundId": "re_1Pending", "expectedAmount": 100})).await;
-    assert_eq!(codes(data(&r)), ["refund_pending"]);
+    assert_eq!(codes(&data(&r)), ["refund_pending"]);
 
     let r = call(json!({"refundId": "re_1Missing"})).await;
-    let d = data(&r);
+    let d = &data(&r);
     assert_eq!((d["verified"].as_bool(), codes(d)), (Some(false), vec!["refund_not_found".to_string()]));
     assert!(d["amount"].is_null() && d["chargeId"].is_null());
     fake.assert_contract(&[HELPDESK]).await;
@@ -344,7 +356,7 @@ async fn list_connected_apps_names_apps_by_slug_only() {
     let r = c.call_tool("list_connected_apps", &json!({}), &scope(&["helpdesk", "status-page"])).await;
     assert_eq!(
         data(&r),
-        &json!({"apps": [
+        json!({"apps": [
             {"appSlug": "helpdesk", "connected": true, "livemode": false},
             {"appSlug": "status-page", "connected": false, "livemode": null}
         ]})

@@ -348,3 +348,14 @@ test('MCP: createMcpServer needs a scope; STRIPE_CONNECT_ACCOUNTS is parsed stri
     await w.fake.close()
   }
 })
+
+test("the README's agent snippets are the files CI type-checks (examples/agent)", () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  for (const file of ['ai-sdk.ts', 'mcp.ts']) {
+    const source = readFileSync(join(root, 'examples', 'agent', file), 'utf8')
+    assert.ok(
+      readme.includes(`\`\`\`ts\n${source}\`\`\``),
+      `README.md shows examples/agent/${file} verbatim`,
+    )
+  }
+})

@@ -49,7 +49,13 @@ export async function runToolSizes(): Promise<Measured[]> {
 
 const rows = await runToolSizes()
 if (process.argv.includes('--json')) {
-  console.log(JSON.stringify(rows.map(({ result: _r, ...m }) => m), null, 2))
+  console.log(
+    JSON.stringify(
+      rows.map(({ result: _r, ...m }) => m),
+      null,
+      2,
+    ),
+  )
 } else {
   console.log(
     table(

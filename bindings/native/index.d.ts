@@ -36,8 +36,9 @@ export declare class NativeClient {
    * Run tool `name` with `args_json` (the model's arguments as JSON text) within the apps
    * `app_slugs`. Throws `invalid_input` only for a bad scope (the caller's mistake); anything
    * else, unparsable arguments included, resolves with a tool result.
+   * Resolves with the result as JSON text (its keys in their documented order).
    */
-  callTool(name: string, argsJson: string, appSlugs: Array<string>): Promise<unknown>
+  callTool(name: string, argsJson: string, appSlugs: Array<string>): Promise<string>
 }
 
 /**

@@ -81,3 +81,14 @@ export function demoToolCalls(
     ['list_connected_apps', {}],
   ]
 }
+
+/** The JSON value of the first tool result in a model prompt (what the next step sees). */
+export function toolResultIn(prompt: unknown): ToolResult | undefined {
+  for (const message of prompt as { role: string; content: unknown }[]) {
+    if (message.role !== 'tool' || !Array.isArray(message.content)) continue
+    for (const part of message.content as { type: string; output?: { value?: unknown } }[]) {
+      if (part.type === 'tool-result') return part.output?.value as ToolResult
+    }
+  }
+  return undefined
+}

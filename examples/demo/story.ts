@@ -14,6 +14,7 @@ import {
   type StripeEvent,
 } from '@support/stripe-connect/testing'
 
+import { agentStep } from './agent-step.js'
 import { DEMO_EMAIL, seedDemoCustomer } from './customer.js'
 import { openDatabase, showRow, type DemoDatabase } from './db.js'
 import { serve, type Served } from './http.js'
@@ -447,6 +448,9 @@ export async function runStory(t: Transcript): Promise<void> {
     } catch (error) {
       t.fail('fake.assertNoViolations()', error)
     }
+
+    // ---- 7. The support agent asks --------------------------------------------------------------
+    await agentStep(t, fake, stripe)
   } finally {
     await server?.close()
     await fake?.close()

@@ -58,7 +58,8 @@ export function createSupportTools(
 }
 
 function supportTool(client: StripeConnect, def: ToolDefinition, appSlugs: string[]): SupportTool {
-  return tool<Record<string, unknown>, ToolResult>({
+  // No explicit type arguments: `tool`'s overloads differ between AI SDK 6 and 7; inference serves both.
+  return tool({
     title: def.title,
     description: def.description,
     // No `validate`: the core checks the arguments and answers the model with what is wrong.
@@ -66,6 +67,7 @@ function supportTool(client: StripeConnect, def: ToolDefinition, appSlugs: strin
       def.inputSchema as unknown as Parameters<typeof jsonSchema>[0],
     ),
     inputExamples: def.examples.map((input) => ({ input })),
-    execute: (input) => client.callTool(def.name, input, { appSlugs }),
+    execute: (input: Record<string, unknown>): Promise<ToolResult> =>
+      client.callTool(def.name, input, { appSlugs }),
   })
 }

@@ -72,5 +72,5 @@ pub use tools::{
 pub use webhooks::{
     check_event_view, construct_event, generate_test_header, parse_event, validate_event, verify_signature,
     DeauthorizedApplication, DisputeCreated, Event, EventKind, EventView, IgnoreReason, JsonKind, WebhookOutcome,
-    EVENT_CLAIM_TTL,
+    DISPUTE_CUSTOMER_BUDGET, EVENT_CLAIM_TTL,
 };

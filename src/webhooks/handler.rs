@@ -12,6 +12,7 @@ use crate::error::{ConfigError, Error, StoreError, WebhookError};
 use crate::ids::{AccountId, AppSlug};
 use crate::store::DisputeAlert;
 
+use super::customer::DISPUTE_CUSTOMER_BUDGET;
 use super::{construct_event, EventKind};
 
 /// How long an event id stays claimed: Stripe retries for up to 3 days; a day of margin.
@@ -133,12 +134,19 @@ impl StripeConnect {
                         Some(a) => self.connections().get_by_account(a).await?.map(|c| c.app_slug),
                         None => None,
                     };
+                    // Best effort, bounded: the alert goes out whatever this read gives.
+                    let budget = DISPUTE_CUSTOMER_BUDGET.min(config.timeout);
+                    let who = self.dispute_customer(account.as_ref(), dispute.charge.as_deref(), budget).await;
                     let alert = DisputeAlert {
                         event_id: event.id.clone(),
                         app_slug: app_slug.clone(),
                         account_id: account.clone(),
                         livemode: event.livemode,
                         dispute,
+                        customer_id: who.customer_id,
+                        customer_email: who.customer_email,
+                        charge_description: who.charge_description,
+                        customer_unknown_reason: who.unknown_reason,
                     };
                     self.dispute_sink().dispute_created(&alert).await?;
                     Ok::<_, StoreError>(WebhookOutcome::DisputeRecorded {

@@ -89,6 +89,7 @@ test('npm run demo: every step behaves, exit code 0, and the process ends by its
     1,
     context,
   )
+  assert.match(stdout, /🔔 dispute sink: helpdesk: .*, customer jane@example\.com$/m, context)
   assert.match(stdout, /no second alert/, context)
   // 4. deauthorized: the row cleared
   assert.match(

@@ -103,6 +103,13 @@ export interface NativeDisputeAlert {
   accountId: string | null
   livemode: boolean
   dispute: NativeDispute
+  /** The disputed charge's customer, read with the charge. */
+  customerId: string | null
+  /** The customer's email (else the charge's receipt or billing email); null when unknown. */
+  customerEmail: string | null
+  chargeDescription: string | null
+  /** Why `customerEmail` is null: the read failed or timed out, no customer, no email. */
+  customerUnknownReason: string | null
 }
 
 /** The options of `new StripeConnect(...)` except `stores` (passed separately). */

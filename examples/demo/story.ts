@@ -78,7 +78,7 @@ export async function runStory(t: Transcript): Promise<void> {
             const d = alert.dispute
             t.info(
               `🔔 dispute sink: ${alert.appSlug ?? alert.accountId}: dispute ${d.id} for ${money(d.amount, d.currency)} (${d.reason}) on ${d.charge}, ` +
-                `status ${d.status}, evidence due ${day(d.evidenceDueBy)}`,
+                `status ${d.status}, evidence due ${day(d.evidenceDueBy)}, customer ${alert.customerEmail ?? `unknown (${alert.customerUnknownReason})`}`,
             )
           },
         },
@@ -344,6 +344,12 @@ export async function runStory(t: Transcript): Promise<void> {
         alerts[0]!.eventId === disputeEvent.id,
       'the dispute sink got one alert, for helpdesk, with the dispute',
       alerts.length,
+    )
+    t.check(
+      alerts[0]?.customerEmail === EMAIL &&
+        alerts[0].chargeDescription === 'Helpdesk Pro (monthly)',
+      `the alert names the customer, ${EMAIL}, and the charge (read with the customer expanded)`,
+      alerts[0],
     )
     const again = await deliver(disputeEvent, WEBHOOK_SECRET, '   (Stripe delivers it again)')
     t.check(

@@ -7,7 +7,7 @@ use napi_derive::napi;
 
 use super::client::NativeClient;
 use super::error::{js_error, promise};
-use crate::{Error, ToolError, ToolResult, ToolScope};
+use crate::ToolScope;
 
 /// Every tool: `{ name, title, description, inputSchema, examples }`.
 #[napi(js_name = "toolDefinitions", ts_return_type = "NativeToolDefinition[]")]
@@ -43,14 +43,7 @@ impl NativeClient {
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let scope = ToolScope::new(&app_slugs).map_err(|e| js_error(env, &e))?;
         let client = self.inner.clone();
-        let work = async move {
-            Ok(match serde_json::from_str::<serde_json::Value>(&args_json) {
-                Ok(args) => client.call_tool(&name, &args, &scope).await,
-                Err(e) => ToolResult::Failure {
-                    error: ToolError::from(&Error::invalid_input("arguments", format!("not JSON: {e}"))),
-                },
-            })
-        };
+        let work = async move { Ok(client.call_tool_json(&name, &args_json, &scope).await) };
         promise(env, work, |_, result| Ok(result.to_json()))
     }
 }

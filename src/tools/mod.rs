@@ -262,6 +262,17 @@ impl StripeConnect {
         }
     }
 
+    /// [`call_tool`](Self::call_tool) with the arguments as JSON text, as a model's tool call
+    /// carries them: text that is not JSON is an `invalid_input` result.
+    pub async fn call_tool_json(&self, name: &str, args_json: &str, scope: &ToolScope) -> ToolResult {
+        match serde_json::from_str::<Value>(args_json) {
+            Ok(args) => self.call_tool(name, &args, scope).await,
+            Err(e) => ToolResult::Failure {
+                error: ToolError::from(&Error::invalid_input("arguments", format!("not JSON: {e}"))),
+            },
+        }
+    }
+
     async fn run_tool(&self, name: &str, value: &Value, scope: &ToolScope) -> Result<Box<RawValue>, Error> {
         match name {
             "get_customer_context" => {

@@ -404,6 +404,10 @@ async fn arguments_a_model_gets_wrong_are_errors_with_nothing_sent() {
         assert_eq!(v["success"], false);
         assert!(v.get("data").is_none(), "{v}");
     }
+    // Arguments as a model's tool call carries them: JSON text, or not.
+    let r = c.call_tool_json("get_payment_history", "{\"email\": ", &one).await;
+    assert_eq!(error_code(&r), "invalid_input");
+    assert!(r.error().unwrap().message.contains("not JSON"));
     // Two apps in scope and none named: the model must say which.
     let two = scope(&["helpdesk", "billing-bot"]);
     let r = c.call_tool("lookup_charge", &json!({"chargeId": "ch_1"}), &two).await;

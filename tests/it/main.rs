@@ -3,6 +3,7 @@
 mod api;
 mod dispute_alerts;
 mod fake_stripe;
+mod layers;
 mod oauth;
 mod queries;
 mod tools;

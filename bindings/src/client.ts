@@ -172,9 +172,11 @@ export class StripeConnect {
     } catch (err) {
       json = `!${String(err)}` // not JSON: the core answers invalid_input
     }
-    return guardAsync(async () =>
-      JSON.parse(await this.#native.callTool(String(name), json, [...(scope?.appSlugs ?? [])])),
-    ) as Promise<ToolResult>
+    // The core's result as JSON text: its keys keep their documented order.
+    return guardAsync(
+      async (): Promise<ToolResult> =>
+        JSON.parse(await this.#native.callTool(String(name), json, [...(scope?.appSlugs ?? [])])),
+    )
   }
 
   /** `util.inspect` / `console.log`: the configuration, secrets redacted. @internal */

@@ -20,8 +20,10 @@
 //! Every error has a stable [`Error::code`]; secrets print as `[redacted]`.
 
 mod api;
+mod cache;
 mod client;
 mod config;
+mod dispute;
 mod error;
 mod http;
 mod ids;
@@ -49,7 +51,8 @@ struct ReadmeDoctests;
 pub use api::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 pub use client::{StripeConnect, StripeConnectBuilder};
 pub use config::{
-    Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, STRIPE_VERSION,
+    Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_CACHE_TTL,
+    DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, STRIPE_VERSION,
 };
 pub use error::{
     ConfigError, Direction, Error, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError, StripeErrorKind,
@@ -73,7 +76,7 @@ pub use tools::{
     ToolResult, ToolScope, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT, MAX_TOOL_TEXT,
 };
 pub use webhooks::{
-    check_event_view, construct_event, generate_test_header, parse_event, validate_event, verify_signature,
-    DeauthorizedApplication, DisputeCreated, Event, EventKind, EventView, IgnoreReason, JsonKind, WebhookOutcome,
-    DISPUTE_CUSTOMER_BUDGET, EVENT_CLAIM_TTL,
+    check_event_rules, construct_event, generate_test_header, parse_event, validate_event, verify_signature,
+    DeauthorizedApplication, DisputeCreated, Event, EventKind, IgnoreReason, WebhookOutcome, DISPUTE_CUSTOMER_BUDGET,
+    EVENT_CLAIM_TTL,
 };

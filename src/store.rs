@@ -104,7 +104,7 @@ pub struct DisputeAlert {
     pub app_slug: Option<AppSlug>,
     pub account_id: Option<AccountId>,
     pub livemode: bool,
-    pub dispute: crate::webhooks::DisputeCreated,
+    pub dispute: crate::dispute::Dispute,
     /// The disputed charge's customer (`cus_…`), read with the charge when the alert was made.
     pub customer_id: Option<String>,
     /// The customer's email (else the charge's receipt or billing email): how the app finds the

@@ -257,7 +257,9 @@ impl StripeConnect {
     /// back as [`ToolResult::Failure`] with a stable code. `fetchedAt` is when the answer was read.
     pub async fn call_tool(&self, name: &str, args: &Value, scope: &ToolScope) -> ToolResult {
         match self.run_tool(name, args, scope).await {
-            Ok(data) => ToolResult::Success { data, fetched_at: self.now() },
+            // When the oldest part of the answer was read (a cached customer resolution may be
+            // older than this call); now, for answers that read nothing kept.
+            Ok((data, read_at)) => ToolResult::Success { data, fetched_at: read_at.unwrap_or_else(|| self.now()) },
             Err(e) => ToolResult::Failure { error: ToolError::from(&e) },
         }
     }
@@ -273,7 +275,13 @@ impl StripeConnect {
         }
     }
 
-    async fn run_tool(&self, name: &str, value: &Value, scope: &ToolScope) -> Result<Box<RawValue>, Error> {
+    /// The data, and when its oldest part was read from Stripe (if the query says).
+    async fn run_tool(
+        &self,
+        name: &str,
+        value: &Value,
+        scope: &ToolScope,
+    ) -> Result<(Box<RawValue>, Option<i64>), Error> {
         match name {
             "get_customer_context" => {
                 let a = Args::parse("get_customer_context", value, &["email", "limit"])?;
@@ -290,12 +298,14 @@ impl StripeConnect {
                 Email::parse(email)?;
                 let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
                 let h = self.payment_history(&app.account_id, email, Some(limit as u32)).await?;
+                let read_at = Some(h.fetched_at);
                 to_data(PaymentsOut {
                     app_slug: app.app_slug.as_str().to_string(),
                     customer_count: h.customer_ids.len(),
                     payments: Capped::new(h.payments, limit as usize, h.has_more, PaymentOut::from),
                     warning: search_warning(&h.search_fallback),
                 })
+                .map(|d| (d, read_at))
             }
             "get_subscription_status" => {
                 let a = Args::parse("get_subscription_status", value, &["appSlug", "email"])?;
@@ -303,19 +313,23 @@ impl StripeConnect {
                 Email::parse(email)?;
                 let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
                 let s = self.subscriptions_by_email(&app.account_id, email).await?;
+                let read_at = Some(s.fetched_at);
                 to_data(SubscriptionsOut {
                     app_slug: app.app_slug.as_str().to_string(),
                     customer_count: s.customer_ids.len(),
                     subscriptions: Capped::new(s.subscriptions, LIST_CAP, false, SubscriptionOut::from),
                     warning: search_warning(&s.search_fallback),
                 })
+                .map(|d| (d, read_at))
             }
             "lookup_charge" => {
                 let a = Args::parse("lookup_charge", value, &["appSlug", "chargeId"])?;
                 let charge = ChargeId::parse(a.str("chargeId")?)?;
                 let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
                 let c = self.lookup_charge(&app.account_id, &charge).await?;
+                let read_at = Some(c.fetched_at);
                 to_data(ChargeLookupOut { app_slug: app.app_slug.as_str().to_string(), charge: ChargeOut::from(c) })
+                    .map(|d| (d, read_at))
             }
             "verify_refund" => {
                 let a = Args::parse("verify_refund", value, &["appSlug", "refundId", "expectedAmount", "chargeId"])?;
@@ -328,11 +342,12 @@ impl StripeConnect {
                     Err(e) if e.code() == "stripe_not_found" => None,
                     Err(e) => return Err(e),
                 };
+                let read_at = found.as_ref().map(|r| r.fetched_at);
                 let check: RefundCheck = RefundCheck {
                     app_slug: Some(app.app_slug.as_str().to_string()),
                     ..reconcile(refund.as_str(), found, expected_amount, expected_charge.as_ref().map(|c| c.as_str()))
                 };
-                to_data(check)
+                to_data(check).map(|d| (d, read_at))
             }
             "get_disputes" => {
                 let a = Args::parse("get_disputes", value, &["appSlug", "email", "chargeId"])?;
@@ -342,12 +357,12 @@ impl StripeConnect {
                     _ => return Err(Error::invalid_input("email", "give exactly one of email or chargeId")),
                 };
                 let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
-                let (disputes, fallback) = match (email, charge) {
+                let (disputes, fallback, read_at) = match (email, charge) {
                     (Some(e), _) => {
                         let d = self.disputes_for_email(&app.account_id, e.as_str()).await?;
-                        (d.disputes, d.search_fallback)
+                        (d.disputes, d.search_fallback, Some(d.fetched_at))
                     }
-                    (None, Some(c)) => (self.disputes_for_charge(&app.account_id, &c).await?, None),
+                    (None, Some(c)) => (self.disputes_for_charge(&app.account_id, &c).await?, None, None),
                     (None, None) => unreachable!("checked above"),
                 };
                 to_data(DisputesOut {
@@ -355,6 +370,7 @@ impl StripeConnect {
                     disputes: Capped::new(disputes, LIST_CAP, false, DisputeOut::from),
                     warning: search_warning(&fallback),
                 })
+                .map(|d| (d, read_at))
             }
             "list_connected_apps" => {
                 Args::parse("list_connected_apps", value, &[])?;
@@ -371,7 +387,7 @@ impl StripeConnect {
                         livemode: c.map(|c| c.livemode),
                     });
                 }
-                to_data(ConnectedApps { apps })
+                to_data(ConnectedApps { apps }).map(|d| (d, None))
             }
             other => Err(Error::invalid_input(
                 "name",
@@ -413,45 +429,59 @@ impl StripeConnect {
 
     /// The customer context over the scope's apps only, each compacted; an app without a
     /// connection is reported as `app_not_connected` in its entry.
-    async fn tool_context(&self, email: &Email, limit: usize, scope: &ToolScope) -> Result<Box<RawValue>, Error> {
+    async fn tool_context(
+        &self,
+        email: &Email,
+        limit: usize,
+        scope: &ToolScope,
+    ) -> Result<(Box<RawValue>, Option<i64>), Error> {
+        let started = self.now();
         let mut connections = Vec::new();
         for slug in scope.apps() {
             let c =
                 self.connections().get_by_slug(slug).await.map_err(|e| e.in_operation("connections.get_by_slug"))?;
             connections.push((slug.clone(), c));
         }
-        let apps = futures::future::join_all(connections.into_iter().map(|(slug, c)| async move {
-            let Some(c) = c else {
-                let error = ToolError::from(&Error::AppNotConnected { app_slug: slug.as_str().to_string() });
-                return AppOut {
-                    app_slug: slug.as_str().to_string(),
-                    livemode: None,
-                    customers: Capped::new(Vec::<CustomerOut>::new(), 0, false, |x| x),
-                    payments: Capped::new(Vec::<PaymentOut>::new(), 0, false, |x| x),
-                    subscriptions: Capped::new(Vec::<SubscriptionOut>::new(), 0, false, |x| x),
-                    open_disputes: Capped::new(Vec::<DisputeOut>::new(), 0, false, |x| x),
-                    warning: None,
-                    error: Some(error),
+        let apps: Vec<(AppOut, Option<i64>)> =
+            futures::future::join_all(connections.into_iter().map(|(slug, c)| async move {
+                let Some(c) = c else {
+                    let error = ToolError::from(&Error::AppNotConnected { app_slug: slug.as_str().to_string() });
+                    return (
+                        AppOut {
+                            app_slug: slug.as_str().to_string(),
+                            livemode: None,
+                            customers: Capped::new(Vec::<CustomerOut>::new(), 0, false, |x| x),
+                            payments: Capped::new(Vec::<PaymentOut>::new(), 0, false, |x| x),
+                            subscriptions: Capped::new(Vec::<SubscriptionOut>::new(), 0, false, |x| x),
+                            open_disputes: Capped::new(Vec::<DisputeOut>::new(), 0, false, |x| x),
+                            warning: None,
+                            error: Some(error),
+                        },
+                        None,
+                    );
                 };
-            };
-            let ctx = self.app_context(c, email, limit).await;
-            AppOut {
-                app_slug: ctx.app_slug.as_str().to_string(),
-                livemode: Some(ctx.livemode),
-                warning: search_warning(&ctx.search_fallback),
-                customers: Capped::new(ctx.customers, LIST_CAP, false, CustomerOut::from),
-                payments: Capped::new(ctx.payments, limit, ctx.payments_has_more, PaymentOut::from),
-                subscriptions: Capped::new(ctx.subscriptions, LIST_CAP, false, SubscriptionOut::from),
-                open_disputes: Capped::new(ctx.open_disputes, LIST_CAP, false, DisputeOut::from),
-                error: ctx.error.map(|f| ToolError {
-                    code: known_code(&f.code),
-                    retryable: retryable(&f.code),
-                    message: f.message,
-                }),
-            }
-        }))
-        .await;
-        to_data(ContextOut { email: email.as_str(), apps })
+                let (ctx, resolved_at) = self.app_context(c, email, limit).await;
+                let out = AppOut {
+                    app_slug: ctx.app_slug.as_str().to_string(),
+                    livemode: Some(ctx.livemode),
+                    warning: search_warning(&ctx.search_fallback),
+                    customers: Capped::new(ctx.customers, LIST_CAP, false, CustomerOut::from),
+                    payments: Capped::new(ctx.payments, limit, ctx.payments_has_more, PaymentOut::from),
+                    subscriptions: Capped::new(ctx.subscriptions, LIST_CAP, false, SubscriptionOut::from),
+                    open_disputes: Capped::new(ctx.open_disputes, LIST_CAP, false, DisputeOut::from),
+                    error: ctx.error.map(|f| ToolError {
+                        code: known_code(&f.code),
+                        retryable: retryable(&f.code),
+                        message: f.message,
+                    }),
+                };
+                (out, resolved_at)
+            }))
+            .await;
+        // The oldest part: a cached customer resolution, or this call's own reads.
+        let read_at = apps.iter().filter_map(|(_, at)| *at).fold(started, i64::min);
+        let apps = apps.into_iter().map(|(app, _)| app).collect();
+        to_data(ContextOut { email: email.as_str(), apps }).map(|d| (d, Some(read_at)))
     }
 }
 

@@ -312,7 +312,7 @@ mod tests {
     fn refund(status: Option<&str>, amount: i64, charge: &str) -> Refund {
         serde_json::from_value(serde_json::json!({
             "id": "re_1", "status": status, "amount": amount, "currency": "jpy", "chargeId": charge,
-            "reason": null, "created": 5
+            "reason": null, "created": 5, "fetchedAt": 5
         }))
         .unwrap()
     }

@@ -122,6 +122,8 @@ impl StripeConnect {
                     }
                     .into());
                 };
+                // Nothing about a disconnected account is answered from the cache any more.
+                self.inner.customers.forget_account(account_id.as_str());
                 self.connections()
                     .clear_by_account(&account_id)
                     .await
@@ -136,7 +138,7 @@ impl StripeConnect {
                     };
                     // Best effort, bounded: the alert goes out whatever this read gives.
                     let budget = DISPUTE_CUSTOMER_BUDGET.min(config.timeout);
-                    let who = self.dispute_customer(account.as_ref(), dispute.charge.as_deref(), budget).await;
+                    let who = self.dispute_customer(account.as_ref(), dispute.charge_id.as_deref(), budget).await;
                     let alert = DisputeAlert {
                         event_id: event.id.clone(),
                         app_slug: app_slug.clone(),

@@ -23,20 +23,22 @@ export async function runToolSizes(): Promise<Measured[]> {
       { appSlug: 'helpdesk', accountId: helpdesk, livemode: false, scope: 'read_write' },
       { appSlug: 'billing-bot', accountId: billing, livemode: false, scope: 'read_write' },
     ]
-    const client = new StripeConnect({
-      secretKey: KEY,
-      apiBase: fake.url,
-      stores: {
-        connections: {
-          save() {},
-          clearByAccount: () => null,
-          getBySlug: (slug: string) => rows.find((r) => r.appSlug === slug) ?? null,
-          list: () => rows,
-        },
-      },
-    })
     const out: Measured[] = []
     for (const [name, args] of demoToolCalls(seeded)) {
+      // A client per tool: each question is measured cold, its customer lookup not cached by
+      // an earlier one.
+      const client = new StripeConnect({
+        secretKey: KEY,
+        apiBase: fake.url,
+        stores: {
+          connections: {
+            save() {},
+            clearByAccount: () => null,
+            getBySlug: (slug: string) => rows.find((r) => r.appSlug === slug) ?? null,
+            list: () => rows,
+          },
+        },
+      })
       const m = await measureTool(fake, client, name, args, ['helpdesk', 'billing-bot'])
       if (!m.result.success) throw new Error(`${name} failed: ${JSON.stringify(m.result)}`)
       out.push(m)

@@ -17,6 +17,11 @@ use crate::secret::{SecretKey, StateSecret, WebhookSecret};
 pub const STRIPE_VERSION: &str = "2026-10-28.endive";
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 pub const DEFAULT_CONNECT_BASE: &str = "https://connect.stripe.com";
+/// How long one webhook delivery may spend in the stores and the sink unless configured.
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(20);
+/// The longest `webhook_timeout` accepted.
+const MAX_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// Stripe's default webhook tolerance.
 pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: i64 = 300;
 /// How long an OAuth state (and the cookie that holds it) stays valid unless `state_ttl` is set.
@@ -118,6 +123,10 @@ pub struct Config {
     pub max_concurrency_per_account: usize,
     /// When set, webhook events whose `livemode` differs are ignored (outcome `ignored`).
     pub livemode: Option<bool>,
+    /// The most time one webhook delivery spends in the stores and the dispute sink (default
+    /// 20 s). Past it the delivery fails with `store_failed`, and the event's claim is a lease of
+    /// about this length (see [`crate::StripeConnect::handle_webhook`]).
+    pub webhook_timeout: Duration,
     /// How long an email → customers resolution is reused (default 60 s; zero turns the cache
     /// off). Only that resolution is cached; money facts are always read fresh.
     pub cache_ttl: Duration,
@@ -149,6 +158,7 @@ impl fmt::Debug for Config {
             .field("retry_base_delay", &self.retry_base_delay)
             .field("max_concurrency_per_account", &self.max_concurrency_per_account)
             .field("livemode", &self.livemode)
+            .field("webhook_timeout", &self.webhook_timeout)
             .field("cache_ttl", &self.cache_ttl)
             .field("cache_max_entries", &self.cache_max_entries)
             .finish()
@@ -237,6 +247,7 @@ pub struct ConfigBuilder {
     retry_base_delay: Option<Duration>,
     max_concurrency_per_account: Option<usize>,
     livemode: Option<bool>,
+    webhook_timeout: Option<Result<Duration, ConfigError>>,
     cache_ttl: Option<Result<Duration, ConfigError>>,
     cache_max_entries: Option<usize>,
 }
@@ -368,6 +379,26 @@ impl ConfigBuilder {
         self
     }
 
+    /// The most time one webhook delivery spends in the stores and the dispute sink (default
+    /// 20 s, at most an hour). Past it the delivery fails with `store_failed` (answer 5xx) and
+    /// the event is processed by a later redelivery.
+    pub fn webhook_timeout(mut self, v: Duration) -> Self {
+        self.webhook_timeout = Some(Ok(v));
+        self
+    }
+    /// `webhook_timeout` from a number of milliseconds given as `field` (JS numbers): anything but
+    /// a whole number from 1 to an hour's worth is an error at `build()` that quotes it.
+    #[cfg(any(feature = "node", test))]
+    pub(crate) fn webhook_timeout_ms_from(mut self, field: &str, ms: f64) -> Self {
+        let max = MAX_WEBHOOK_TIMEOUT.as_millis() as f64;
+        self.webhook_timeout = Some(if ms.fract() == 0.0 && (1.0..=max).contains(&ms) {
+            Ok(Duration::from_millis(ms as u64))
+        } else {
+            Err(ConfigError::new(field, format!("must be a whole number of milliseconds from 1 to {max}, got {ms}")))
+        });
+        self
+    }
+
     pub fn build(self) -> Result<Config, ConfigError> {
         let (field, key) = self.secret_key.ok_or_else(|| ConfigError::new("secret_key", "is required"))?;
         let secret_key = SecretKey::new(&field, key)?;
@@ -427,6 +458,20 @@ impl ConfigBuilder {
         if max_concurrency_per_account == 0 {
             return Err(ConfigError::new("max_concurrency_per_account", "must be at least 1"));
         }
+        let webhook_timeout = self.webhook_timeout.unwrap_or(Ok(DEFAULT_WEBHOOK_TIMEOUT))?;
+        if webhook_timeout.is_zero() {
+            return Err(ConfigError::new("webhook_timeout", "must be more than zero"));
+        }
+        if webhook_timeout > MAX_WEBHOOK_TIMEOUT {
+            return Err(ConfigError::new(
+                "webhook_timeout",
+                format!(
+                    "must be at most an hour ({} ms), got {} ms: the event's lease lasts as long, delaying redeliveries",
+                    MAX_WEBHOOK_TIMEOUT.as_millis(),
+                    webhook_timeout.as_millis()
+                ),
+            ));
+        }
         Ok(Config {
             secret_key,
             client_id,
@@ -444,6 +489,7 @@ impl ConfigBuilder {
             retry_base_delay: self.retry_base_delay.unwrap_or(Duration::from_millis(500)),
             max_concurrency_per_account,
             livemode: self.livemode,
+            webhook_timeout,
             cache_ttl: self.cache_ttl.unwrap_or(Ok(DEFAULT_CACHE_TTL))?,
             cache_max_entries: self.cache_max_entries.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES),
         })
@@ -563,6 +609,34 @@ mod tests {
             Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/c b").build().unwrap_err().field,
             "redirect_uri"
         );
+    }
+
+    #[test]
+    fn webhook_timeout_defaults_to_20_s_and_must_be_positive_and_at_most_an_hour() {
+        let build = |t: Option<Duration>| {
+            let b = Config::builder().secret_key("sk_test_1");
+            match t {
+                Some(t) => b.webhook_timeout(t),
+                None => b,
+            }
+            .build()
+        };
+        assert_eq!(build(None).unwrap().webhook_timeout, Duration::from_secs(20));
+        assert_eq!(build(Some(Duration::from_millis(150))).unwrap().webhook_timeout, Duration::from_millis(150));
+        assert_eq!(build(Some(Duration::from_secs(3600))).unwrap().webhook_timeout, Duration::from_secs(3600));
+        for bad in [Duration::ZERO, Duration::from_millis(3_600_001)] {
+            let e = build(Some(bad)).unwrap_err();
+            assert_eq!(e.field, "webhook_timeout", "{bad:?}");
+        }
+        // From JS numbers: never wrapped or truncated into range.
+        let from_ms =
+            |ms: f64| Config::builder().secret_key("sk_test_1").webhook_timeout_ms_from("webhookTimeoutMs", ms).build();
+        assert_eq!(from_ms(250.0).unwrap().webhook_timeout, Duration::from_millis(250));
+        for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 3_600_001.0, 4_294_967_296.0] {
+            let e = from_ms(bad).unwrap_err();
+            assert_eq!(e.field, "webhookTimeoutMs", "{bad}");
+            assert!(e.reason.contains("whole number of milliseconds from 1 to 3600000"), "{}", e.reason);
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod cache;
 mod dispute_alerts;
 mod fake_stripe;
 mod layers;
+mod leases;
 mod oauth;
 mod queries;
 mod tools;

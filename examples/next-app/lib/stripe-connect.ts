@@ -51,9 +51,11 @@ export function stripeRoutes(): RouteHandlers {
 }
 
 /**
- * `charge.dispute.created` on a connected account. Runs once per event id (the claims table dedupes
- * across instances); if it throws, the webhook answers 500 and Stripe redelivers, so it must be safe
- * to run again: the insert is an upsert on the dispute id.
+ * `charge.dispute.created` on a connected account. Runs at least once per event id: the claims
+ * table dedupes across instances, but a delivery abandoned after this ran (past webhookTimeoutMs, or
+ * a crash) or that threw is processed again by Stripe's redelivery. So it must be safe to run again:
+ * the insert is an upsert on the dispute id (one row however often it runs); the Slack message can
+ * repeat in those cases (record what was posted, keyed on `alert.eventId`, if that matters).
  */
 async function disputeCreated(alert: DisputeAlert): Promise<void> {
   const d = alert.dispute

@@ -172,13 +172,17 @@ impl Config {
 
     /// Reads `STRIPE_SECRET_KEY` (required), `STRIPE_CONNECT_CLIENT_ID`, `STRIPE_WEBHOOK_SECRET`
     /// (comma-separated for rotation), and optionally `STRIPE_CONNECT_REDIRECT_URI`,
-    /// `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`.
+    /// `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`, and `STRIPE_API_BASE` / `STRIPE_CONNECT_BASE`
+    /// (to point a running app at a local stand-in such as the test kit; plain `http://` only on a
+    /// loopback host). To set more options, start from [`Config::env_builder`].
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::env_builder(|name| std::env::var(name).ok())?.build()
     }
 
-    /// A builder filled from a variable lookup (the environment, or a map in tests), so that
-    /// further options can be set before `build()`.
+    /// A builder filled from a variable lookup, so that further options can be set before
+    /// `build()`: `Config::env_builder(|name| std::env::var(name).ok())?.timeout(…).build()` reads
+    /// the same variables as [`Config::from_env`]; a map stands in for the environment in tests.
+    /// Errors name the variable a bad value came from (`STRIPE_API_BASE: …`).
     pub fn env_builder(get: impl Fn(&str) -> Option<String>) -> Result<ConfigBuilder, ConfigError> {
         let mut b = Config::builder();
         match get("STRIPE_SECRET_KEY") {
@@ -199,6 +203,12 @@ impl Config {
         }
         if let Some(v) = get("STRIPE_CONNECT_SCOPE") {
             b = b.scope_from("STRIPE_CONNECT_SCOPE", v);
+        }
+        if let Some(v) = get("STRIPE_API_BASE") {
+            b = b.api_base_from("STRIPE_API_BASE", v);
+        }
+        if let Some(v) = get("STRIPE_CONNECT_BASE") {
+            b = b.connect_base_from("STRIPE_CONNECT_BASE", v);
         }
         Ok(b)
     }
@@ -239,8 +249,8 @@ pub struct ConfigBuilder {
     webhook_tolerance: Option<Result<Tolerance, ConfigError>>,
     state_secret: Option<(String, String)>,
     state_ttl: Option<Duration>,
-    api_base: Option<String>,
-    connect_base: Option<String>,
+    api_base: Option<(String, String)>,
+    connect_base: Option<(String, String)>,
     stripe_version: Option<String>,
     timeout: Option<Duration>,
     max_retries: Option<u32>,
@@ -316,14 +326,21 @@ impl ConfigBuilder {
         self.state_ttl = Some(v);
         self
     }
-    /// Default `https://api.stripe.com`; override for tests.
-    pub fn api_base(mut self, v: impl Into<String>) -> Self {
-        self.api_base = Some(v.into());
+    /// Default `https://api.stripe.com`; override for tests. Plain `http://` is accepted only
+    /// for a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`): the secret key travels in it.
+    pub fn api_base(self, v: impl Into<String>) -> Self {
+        self.api_base_from("api_base", v)
+    }
+    fn api_base_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.api_base = Some((field.into(), v.into()));
         self
     }
-    /// Default `https://connect.stripe.com`; override for tests.
-    pub fn connect_base(mut self, v: impl Into<String>) -> Self {
-        self.connect_base = Some(v.into());
+    /// Default `https://connect.stripe.com`; override for tests (`http://` on loopback only).
+    pub fn connect_base(self, v: impl Into<String>) -> Self {
+        self.connect_base_from("connect_base", v)
+    }
+    fn connect_base_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.connect_base = Some((field.into(), v.into()));
         self
     }
     pub fn stripe_version(mut self, v: impl Into<String>) -> Self {
@@ -441,9 +458,14 @@ impl ConfigBuilder {
         if state_ttl.is_zero() {
             return Err(ConfigError::new("state_ttl", "must be more than zero"));
         }
-        let api_base = parse_http_url("api_base", self.api_base.as_deref().unwrap_or(DEFAULT_API_BASE))?;
-        let connect_base =
-            parse_http_url("connect_base", self.connect_base.as_deref().unwrap_or(DEFAULT_CONNECT_BASE))?;
+        let api_base = match self.api_base {
+            Some((field, v)) => parse_base_url(&field, &v)?,
+            None => parse_base_url("api_base", DEFAULT_API_BASE)?,
+        };
+        let connect_base = match self.connect_base {
+            Some((field, v)) => parse_base_url(&field, &v)?,
+            None => parse_base_url("connect_base", DEFAULT_CONNECT_BASE)?,
+        };
         let stripe_version = self.stripe_version.unwrap_or_else(|| STRIPE_VERSION.to_string());
         if stripe_version.is_empty()
             || !stripe_version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
@@ -505,6 +527,31 @@ fn parse_http_url(field: &str, value: &str) -> Result<Url, ConfigError> {
         return Err(ConfigError::new(field, "has no host"));
     }
     Ok(url)
+}
+
+/// A base URL the secret key is sent to: `https://`, or `http://` on a loopback host only (a local
+/// stand-in such as the test kit or wiremock), so that a typo cannot send the key in clear text.
+fn parse_base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
+    let url = parse_http_url(field, value)?;
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(ConfigError::new(
+            field,
+            format!(
+                "must be https:// (plain http:// only for localhost, 127.0.0.1 or [::1]), got host {:?}",
+                url.host_str().unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -573,6 +620,55 @@ mod tests {
         assert_eq!(e.field, "STRIPE_WEBHOOK_SECRET");
         let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "pk_live_a")])).unwrap().build().unwrap_err();
         assert_eq!(e.field, "STRIPE_SECRET_KEY");
+    }
+
+    #[test]
+    fn from_env_reads_the_bases() {
+        let c = Config::env_builder(env(&[
+            ("STRIPE_SECRET_KEY", "sk_test_abc"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:12111"),
+            ("STRIPE_CONNECT_BASE", "http://localhost:12111/connect"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.api_base.as_str(), "http://127.0.0.1:12111/");
+        assert_eq!(c.connect_base.as_str(), "http://localhost:12111/connect");
+        let c =
+            Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_abc"), ("STRIPE_API_BASE", "http://[::1]:9")]))
+                .unwrap()
+                .build()
+                .unwrap();
+        assert_eq!(c.api_base.as_str(), "http://[::1]:9/");
+        let c = Config::env_builder(env(&[
+            ("STRIPE_SECRET_KEY", "sk_test_abc"),
+            ("STRIPE_CONNECT_BASE", "https://stripe-stand-in.internal"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.connect_base.as_str(), "https://stripe-stand-in.internal/");
+    }
+
+    #[test]
+    fn plain_http_base_off_loopback_is_config_error_naming_the_variable() {
+        for (var, value) in [
+            ("STRIPE_API_BASE", "http://api.stripe.com"),
+            ("STRIPE_API_BASE", "http://10.0.0.8:12111"),
+            ("STRIPE_CONNECT_BASE", "http://localhost.example.com"),
+            ("STRIPE_CONNECT_BASE", "http://[::2]"),
+            ("STRIPE_CONNECT_BASE", "ftp://127.0.0.1"),
+        ] {
+            let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_abc"), (var, value)]))
+                .unwrap()
+                .build()
+                .unwrap_err();
+            assert_eq!(e.field, var, "{value}");
+            assert_eq!(crate::Error::from(e).code(), "config_invalid");
+        }
+        let e = Config::builder().secret_key("sk_test_1").api_base("http://example.com").build().unwrap_err();
+        assert_eq!(e.field, "api_base");
+        assert!(e.reason.contains("https://"), "{}", e.reason);
     }
 
     #[test]

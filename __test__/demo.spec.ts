@@ -89,6 +89,7 @@ test('npm run demo: every step behaves, exit code 0, and the process ends by its
     1,
     context,
   )
+  assert.match(stdout, /🔔 dispute sink: helpdesk: .*, customer jane@example\.com$/m, context)
   assert.match(stdout, /no second alert/, context)
   // 4. deauthorized: the row cleared
   assert.match(
@@ -101,6 +102,19 @@ test('npm run demo: every step behaves, exit code 0, and the process ends by its
   assert.match(stdout, /✓ no second token exchange at Stripe/, context)
   // 6. read-only
   assert.match(stdout, /✓ fake\.assertNoViolations\(\)/, context)
+  // 7. the support agent: the mock model calls a tool; the compact result and its size vs raw
+  assert.match(stdout, /model → get_customer_context\(\{"email":"jane@example\.com"\}\)/, context)
+  const sizes = stdout.match(
+    /tool result: ([\d,]+) bytes {3}\(the raw Stripe objects it read: ([\d,]+) bytes in \d+ GETs/,
+  )
+  assert.ok(sizes, context)
+  const [compact, raw] = [sizes[1]!, sizes[2]!].map((n) => Number(n.replace(/,/g, '')))
+  assert.ok(compact! < 4096 && raw! > compact!, `${compact} vs ${raw}`)
+  assert.match(
+    stdout,
+    /model → "Your €120\.00 payment on .* failed, so Billing bot Team is past_due\."/,
+    context,
+  )
   // No test secret leaks into the transcript.
   assert.doesNotMatch(stdout, /sk_test_|whsec_demo|demo-state-signing-secret/, context)
 })

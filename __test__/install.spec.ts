@@ -59,7 +59,7 @@ test('npm pack → npm install into a fresh project → tsc → run', {
         timeout: 60_000,
       },
     )
-    assert.equal(out.trim(), 'helpdesk 1 1 customer.created invalid_input function')
+    assert.equal(out.trim(), 'helpdesk 1 1 customer.created invalid_input function 7 true')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

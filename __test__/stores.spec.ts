@@ -39,8 +39,24 @@ const EVENT_CLAIM_TTL = 4 * 24 * 3600
 /** The lease on an event with the default webhookTimeoutMs (20 s): 20 + 2 to finish + 1. */
 const LEASE = 23
 
+// A dispute alert reads the disputed charge. These tests serve no Stripe: the API is a closed
+// loopback port (nothing leaves the machine; the read fails at once and the alert says why).
+const NO_STRIPE = { apiBase: 'http://127.0.0.1:9', maxRetries: 0 }
 const client = (stores: Stores) =>
-  new StripeConnect({ secretKey: 'sk_test_stores', webhookSecrets: SECRET, stores })
+  new StripeConnect({ secretKey: 'sk_test_stores', webhookSecrets: SECRET, ...NO_STRIPE, stores })
+
+const UNREACHED = '(reading the charge failed: checked by `settled`)'
+const REASON =
+  /"customerUnknownReason":"reading charge ch_\w+ failed \(stripe_unavailable\): [^"]*"/
+
+/** `alert` with its reason (which quotes the OS's connection error) checked, then made constant. */
+function settled(alert: DisputeAlert): DisputeAlert {
+  assert.match(
+    alert.customerUnknownReason ?? '',
+    /^reading charge ch_\w+ failed \(stripe_unavailable\): /,
+  )
+  return { ...alert, customerUnknownReason: UNREACHED }
+}
 
 const expectedAlert = (eventId: string, appSlug: string | null): DisputeAlert => ({
   eventId,
@@ -59,6 +75,10 @@ const expectedAlert = (eventId: string, appSlug: string | null): DisputeAlert =>
     isChargeRefundable: true,
     created: 1234567890,
   },
+  customerId: null,
+  customerEmail: null,
+  chargeDescription: null,
+  customerUnknownReason: UNREACHED,
 })
 
 /**
@@ -133,9 +153,12 @@ for (const mode of ['async', 'sync'] as const) {
         accountId: 'acct_1disputed',
         appSlug: 'acme',
       })
-      assert.deepEqual(r.alerts, [expectedAlert(`evt_${mode}_dispute`, 'acme')])
+      assert.deepEqual(r.alerts.map(settled), [expectedAlert(`evt_${mode}_dispute`, 'acme')])
       assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'duplicate')
-      assert.deepEqual(r.calls, [
+      const calls = r.calls.map((c) =>
+        c.replace(REASON, `"customerUnknownReason":${JSON.stringify(UNREACHED)}`),
+      )
+      assert.deepEqual(calls, [
         `acquire("webhook:evt_${mode}_dispute", ${LEASE})`,
         'list()', // no getByAccount: the list is scanned
         `disputeCreated(${JSON.stringify(expectedAlert(`evt_${mode}_dispute`, 'acme'))})`,
@@ -151,7 +174,10 @@ for (const mode of ['async', 'sync'] as const) {
       assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
       assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'duplicate')
       const key = `"webhook:evt_${mode}_single_use"`
-      assert.deepEqual(r.calls, [
+      const calls = r.calls.map((c) =>
+        c.replace(REASON, `"customerUnknownReason":${JSON.stringify(UNREACHED)}`),
+      )
+      assert.deepEqual(calls, [
         `claim(${key}, ${LEASE})`,
         'list()',
         `disputeCreated(${JSON.stringify(expectedAlert(`evt_${mode}_single_use`, 'acme'))})`,
@@ -252,7 +278,7 @@ describe('class instances', () => {
       'acquire webhook:evt_class',
     ])
     assert.equal(connections.lookups, 1)
-    assert.deepEqual(disputes.alerts, [expectedAlert('evt_class', 'acme')])
+    assert.deepEqual(disputes.alerts.map(settled), [expectedAlert('evt_class', 'acme')])
   })
 })
 

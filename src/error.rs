@@ -25,6 +25,13 @@ pub enum Error {
     /// Nothing was sent anywhere.
     #[error("invalid input `{field}`: {reason}")]
     InvalidInput { field: String, reason: String },
+    /// An agent tool named an app its scope does not include (the caller fixes the scope; the
+    /// model cannot widen it). Nothing was sent.
+    #[error("app {app_slug:?} is outside this conversation's scope (it may see: {})", allowed.join(", "))]
+    AppOutOfScope { app_slug: String, allowed: Vec<String> },
+    /// The app has no Stripe connection in the connection store. Nothing was sent.
+    #[error("app {app_slug:?} has no Stripe account connected")]
+    AppNotConnected { app_slug: String },
 }
 
 impl Error {
@@ -37,6 +44,8 @@ impl Error {
             Error::Store(_) => "store_failed",
             Error::Config(_) => "config_invalid",
             Error::InvalidInput { .. } => "invalid_input",
+            Error::AppOutOfScope { .. } => "app_out_of_scope",
+            Error::AppNotConnected { .. } => "app_not_connected",
         }
     }
 
@@ -422,6 +431,8 @@ macro_rules! with_error_codes {
             invalid_input,
             store_failed,
             config_invalid,
+            app_out_of_scope,
+            app_not_connected,
         }
     };
 }
@@ -530,6 +541,8 @@ mod tests {
         all.push(Error::from(StoreError::new("", "")));
         all.push(Error::from(ConfigError::new("", "")));
         all.push(Error::invalid_input("", ""));
+        all.push(Error::AppOutOfScope { app_slug: String::new(), allowed: Vec::new() });
+        all.push(Error::AppNotConnected { app_slug: String::new() });
         for e in &all {
             match e {
                 Error::Webhook(_)
@@ -537,7 +550,9 @@ mod tests {
                 | Error::Stripe(_)
                 | Error::Store(_)
                 | Error::Config(_)
-                | Error::InvalidInput { .. } => {}
+                | Error::InvalidInput { .. }
+                | Error::AppOutOfScope { .. }
+                | Error::AppNotConnected { .. } => {}
             }
         }
         all

@@ -32,6 +32,7 @@ mod queries;
 mod quote;
 mod secret;
 mod store;
+mod tools;
 mod webhooks;
 
 #[cfg(feature = "node")]
@@ -71,7 +72,12 @@ pub use store::{
     ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock,
     MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
+pub use tools::{
+    currency_decimals, definitions as tool_definitions, format_amount, Discrepancy, ToolDefinition, ToolError,
+    ToolResult, ToolScope, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT, MAX_TOOL_TEXT,
+};
 pub use webhooks::{
     check_event_rules, construct_event, generate_test_header, parse_event, validate_event, verify_signature,
-    DeauthorizedApplication, DisputeCreated, Event, EventKind, IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL,
+    DeauthorizedApplication, DisputeCreated, Event, EventKind, IgnoreReason, WebhookOutcome, DISPUTE_CUSTOMER_BUDGET,
+    EVENT_CLAIM_TTL,
 };

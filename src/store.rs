@@ -148,6 +148,15 @@ pub struct DisputeAlert {
     pub account_id: Option<AccountId>,
     pub livemode: bool,
     pub dispute: crate::dispute::Dispute,
+    /// The disputed charge's customer (`cus_…`), read with the charge when the alert was made.
+    pub customer_id: Option<String>,
+    /// The customer's email (else the charge's receipt or billing email): how the app finds the
+    /// conversation to flag. `None` when unknown; then `customer_unknown_reason` says why.
+    pub customer_email: Option<String>,
+    /// The disputed charge's description.
+    pub charge_description: Option<String>,
+    /// Why `customer_email` is unknown (the read failed or timed out, no customer, no email).
+    pub customer_unknown_reason: Option<String>,
 }
 
 /// Called **at least once** per `charge.dispute.created` event: a delivery abandoned after the sink

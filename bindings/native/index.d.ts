@@ -32,6 +32,13 @@ export declare class NativeClient {
   /** By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two. */
   disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null, fresh?: boolean | undefined | null): Promise<Disputes>
   customerContext(email: string, limit?: number | undefined | null, fresh?: boolean | undefined | null): Promise<CustomerContext>
+  /**
+   * Run tool `name` with `args_json` (the model's arguments as JSON text) within the apps
+   * `app_slugs`. Throws `invalid_input` only for a bad scope (the caller's mistake); anything
+   * else, unparsable arguments included, resolves with a tool result.
+   * Resolves with the result as JSON text (its keys in their documented order).
+   */
+  callTool(name: string, argsJson: string, appSlugs: Array<string>): Promise<string>
 }
 
 /** One connected app's view of the customer. When `error` is set the lists are empty. */
@@ -126,7 +133,7 @@ export interface Disputes {
 }
 
 /** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
-export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid'
+export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected'
 
 /** Every `err.code` value, in the core's order. */
 export declare function errorCodes(): ErrorCode[]
@@ -171,6 +178,13 @@ export interface NativeDisputeAlert {
   accountId: string | null
   livemode: boolean
   dispute: Dispute
+  /** The disputed charge's customer, read with the charge. */
+  customerId: string | null
+  /** The customer's email (else the charge's receipt or billing email); null when unknown. */
+  customerEmail: string | null
+  chargeDescription: string | null
+  /** Why `customerEmail` is null: the read failed or timed out, no customer, no email. */
+  customerUnknownReason: string | null
 }
 
 /** The options of `new StripeConnect(...)` except `stores` (passed separately). */
@@ -223,6 +237,15 @@ export interface NativePrefill {
   businessName?: string
   /** Two-letter country code. */
   country?: string
+}
+
+/** The shape `toolDefinitions()` returns (declared for the generated .d.ts). */
+export interface NativeToolDefinition {
+  name: string
+  title: string
+  description: string
+  inputSchema: Record<string, unknown>
+  examples: Record<string, unknown>[]
 }
 
 export interface OutcomeDisconnected {
@@ -336,6 +359,9 @@ export interface SubscriptionStatus {
    */
   fetchedAt: number
 }
+
+/** Every tool: `{ name, title, description, inputSchema, examples }`. */
+export declare function toolDefinitions(): NativeToolDefinition[]
 
 /**
  * Verify the signature, then apply the core's event rules to the same bytes (the rules of

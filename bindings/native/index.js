@@ -842,5 +842,6 @@ module.exports.generateTestHeader = nativeBinding.generateTestHeader
 module.exports.isAppSlug = nativeBinding.isAppSlug
 module.exports.STATE_TTL_SECONDS = nativeBinding.STATE_TTL_SECONDS
 module.exports.STRIPE_VERSION = nativeBinding.STRIPE_VERSION
+module.exports.toolDefinitions = nativeBinding.toolDefinitions
 module.exports.verifyEvent = nativeBinding.verifyEvent
 module.exports.verifySignature = nativeBinding.verifySignature

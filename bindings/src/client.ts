@@ -4,6 +4,7 @@
  */
 import native = require('../native/index.js')
 import { guard, guardAsync, rawBody } from './errors.js'
+import type { ToolResult, ToolScopeOptions } from './tools.js'
 import type {
   AuthorizeUrl,
   AuthorizeUrlOptions,
@@ -171,6 +172,26 @@ export class StripeConnect {
   ): Promise<CustomerContext> {
     return guardAsync(() =>
       this.#native.customerContext(options.email, options.limit, options.fresh),
+    )
+  }
+
+  /**
+   * Run the agent tool `name` with the model's `args` within `scope.appSlugs` (see
+   * `@support/stripe-connect/tools`). Resolves with a `ToolResult` — data, or an error as data
+   * with a stable `code` — for anything the model gets wrong (unknown tool, bad arguments, an app
+   * outside the scope); rejects with `invalid_input` only when the scope itself is unusable.
+   */
+  callTool(name: string, args: unknown, scope: ToolScopeOptions): Promise<ToolResult> {
+    let json: string
+    try {
+      json = JSON.stringify(args ?? {}) ?? '{}'
+    } catch (err) {
+      json = `!${String(err)}` // not JSON: the core answers invalid_input
+    }
+    // The core's result as JSON text: its keys keep their documented order.
+    return guardAsync(
+      async (): Promise<ToolResult> =>
+        JSON.parse(await this.#native.callTool(String(name), json, [...(scope?.appSlugs ?? [])])),
     )
   }
 

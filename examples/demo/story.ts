@@ -14,6 +14,8 @@ import {
   type StripeEvent,
 } from '@support/stripe-connect/testing'
 
+import { agentStep } from './agent-step.js'
+import { DEMO_EMAIL, seedDemoCustomer } from './customer.js'
 import { openDatabase, showRow, type DemoDatabase } from './db.js'
 import { serve, type Served } from './http.js'
 import { day, describe, money, short, showUrl, table, Transcript } from './transcript.js'
@@ -32,7 +34,7 @@ const COOKIE = 'stripe_connect_state'
 
 const DAY = 86_400
 const NOW = Math.floor(Date.now() / 1000)
-const EMAIL = 'jane@example.com'
+const EMAIL = DEMO_EMAIL
 
 interface Hop {
   status: number
@@ -76,7 +78,7 @@ export async function runStory(t: Transcript): Promise<void> {
             const d = alert.dispute
             t.info(
               `🔔 dispute sink: ${alert.appSlug ?? alert.accountId}: dispute ${d.id} for ${money(d.amount, d.currency)} (${d.reason}) on ${d.chargeId}, ` +
-                `status ${d.status}, evidence due ${day(d.evidenceDueBy)}`,
+                `status ${d.status}, evidence due ${day(d.evidenceDueBy)}, customer ${alert.customerEmail ?? `unknown (${alert.customerUnknownReason})`}`,
             )
           },
         },
@@ -214,79 +216,7 @@ export async function runStory(t: Transcript): Promise<void> {
 
     // ---- 2. Look a customer up across apps ------------------------------------------------------
     t.header(`Look up a customer across apps: customerContext({ email: '${EMAIL}' })`)
-    const janeA = fake.addCustomer(accountA, {
-      email: EMAIL,
-      name: 'Jane Doe',
-      created: NOW - 90 * DAY,
-    })
-    fake.addSubscription(accountA, {
-      customer: janeA,
-      status: 'active',
-      product_name: 'Helpdesk Pro',
-      price: { unit_amount: 4900, currency: 'usd' },
-      created: NOW - 70 * DAY,
-      current_period_start: NOW - 18 * DAY,
-      current_period_end: NOW + 12 * DAY,
-    })
-    fake.addCharge(accountA, {
-      customer: janeA,
-      amount: 4900,
-      description: 'Helpdesk Pro (monthly)',
-      created: NOW - 48 * DAY,
-    })
-    const chargeA2 = fake.addCharge(accountA, {
-      customer: janeA,
-      amount: 4900,
-      description: 'Helpdesk Pro (monthly)',
-      created: NOW - 18 * DAY,
-    })
-    const extraSeats = fake.addCharge(accountA, {
-      customer: janeA,
-      amount: 1500,
-      description: 'Extra seats',
-      created: NOW - 9 * DAY,
-    })
-    fake.addRefund(accountA, {
-      charge: extraSeats.id,
-      amount: 1500,
-      reason: 'requested_by_customer',
-      created: NOW - 8 * DAY,
-    })
-
-    const janeB = fake.addCustomer(accountB, {
-      email: 'Jane@Example.COM',
-      name: 'Jane Doe',
-      created: NOW - 200 * DAY,
-    })
-    fake.addSubscription(accountB, {
-      customer: janeB,
-      status: 'past_due',
-      product_name: 'Billing bot Team',
-      price: { unit_amount: 12000, currency: 'eur' },
-      created: NOW - 150 * DAY,
-      current_period_start: NOW - 25 * DAY,
-      current_period_end: NOW + 5 * DAY,
-    })
-    const annual = fake.addCharge(accountB, {
-      customer: janeB,
-      amount: 12000,
-      currency: 'eur',
-      description: 'Billing bot Team',
-      created: NOW - 25 * DAY,
-    })
-    const seededDispute = fake.addDispute(accountB, {
-      charge: annual.id,
-      reason: 'product_not_received',
-      created: NOW - 3 * DAY,
-    })
-    fake.addCharge(accountB, {
-      customer: janeB,
-      amount: 12000,
-      currency: 'eur',
-      status: 'failed',
-      description: 'Billing bot Team (retry)',
-      created: NOW - 2 * DAY,
-    })
+    const { chargeA2, dispute: seededDispute } = seedDemoCustomer(fake, accountA, accountB, NOW)
     t.note(
       `Seeded at Stripe: ${EMAIL} on helpdesk (3 charges, one refunded; an active subscription),`,
     )
@@ -415,6 +345,12 @@ export async function runStory(t: Transcript): Promise<void> {
       'the dispute sink got one alert, for helpdesk, with the dispute',
       alerts.length,
     )
+    t.check(
+      alerts[0]?.customerEmail === EMAIL &&
+        alerts[0].chargeDescription === 'Helpdesk Pro (monthly)',
+      `the alert names the customer, ${EMAIL}, and the charge (read with the customer expanded)`,
+      alerts[0],
+    )
     const again = await deliver(disputeEvent, WEBHOOK_SECRET, '   (Stripe delivers it again)')
     t.check(
       again.status === 200,
@@ -518,6 +454,9 @@ export async function runStory(t: Transcript): Promise<void> {
     } catch (error) {
       t.fail('fake.assertNoViolations()', error)
     }
+
+    // ---- 7. The support agent asks --------------------------------------------------------------
+    await agentStep(t, fake, stripe)
   } finally {
     await server?.close()
     await fake?.close()

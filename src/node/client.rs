@@ -20,7 +20,7 @@ use crate::{
 
 #[napi]
 pub struct NativeClient {
-    inner: StripeConnect,
+    pub(crate) inner: StripeConnect,
 }
 
 fn build(env: &Env, config: Result<Config, Error>, js_stores: Option<Object>) -> napi::Result<NativeClient> {

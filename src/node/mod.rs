@@ -8,6 +8,7 @@
 //! - [`stores`]: JS objects (plain or class instances, sync or async methods) as the core's store
 //!   traits.
 //! - [`webhooks`]: signature verification and test headers (sync, CPU only).
+//! - [`tools`]: the agent tools' registry and `callTool`.
 //! - [`client`]: `NativeClient`, the object the TypeScript `StripeConnect` class wraps.
 //! - [`results`]: the queries' results as `#[napi(object)]` types (the generated TS types).
 //! - [`constants`]: `STRIPE_VERSION`, the state's lifetime, the error codes and the slug rule.
@@ -24,5 +25,6 @@ pub mod constants;
 pub mod error;
 pub mod results;
 pub mod stores;
+pub mod tools;
 pub mod types;
 pub mod webhooks;

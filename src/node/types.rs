@@ -247,6 +247,13 @@ pub struct JsDisputeAlert {
     pub account_id: Option<String>,
     pub livemode: bool,
     pub dispute: JsDispute,
+    /// The disputed charge's customer, read with the charge.
+    pub customer_id: Option<String>,
+    /// The customer's email (else the charge's receipt or billing email); null when unknown.
+    pub customer_email: Option<String>,
+    pub charge_description: Option<String>,
+    /// Why `customerEmail` is null: the read failed or timed out, no customer, no email.
+    pub customer_unknown_reason: Option<String>,
 }
 
 impl From<&DisputeAlert> for JsDisputeAlert {
@@ -257,6 +264,10 @@ impl From<&DisputeAlert> for JsDisputeAlert {
             account_id: a.account_id.as_ref().map(|s| s.as_str().to_string()),
             livemode: a.livemode,
             dispute: JsDispute::from(a.dispute.clone()),
+            customer_id: a.customer_id.clone(),
+            customer_email: a.customer_email.clone(),
+            charge_description: a.charge_description.clone(),
+            customer_unknown_reason: a.customer_unknown_reason.clone(),
         }
     }
 }

@@ -54,7 +54,12 @@ impl StripeConnect {
     }
 
     /// One app's part, and when its customer resolution was read (if it was).
-    async fn app_context(&self, connection: Connection, email: &Email, limit: usize) -> (AppContext, Option<i64>) {
+    pub(crate) async fn app_context(
+        &self,
+        connection: Connection,
+        email: &Email,
+        limit: usize,
+    ) -> (AppContext, Option<i64>) {
         let data = self.app_data(&connection, email, limit).await;
         let mut ctx = AppContext {
             app_slug: connection.app_slug,

@@ -24,6 +24,7 @@ use crate::error::{ConfigError, Error, StoreError, WebhookError};
 use crate::ids::{AccountId, AppSlug};
 use crate::store::{ClaimState, DisputeAlert};
 
+use super::customer::DISPUTE_CUSTOMER_BUDGET;
 use super::{construct_event, EventKind};
 
 /// How long an event id stays *done*: Stripe retries for up to 3 days; a day of margin.
@@ -188,12 +189,21 @@ impl StripeConnect {
                             .map(|c| c.app_slug),
                         None => None,
                     };
+                    // Best effort, bounded: the alert goes out whatever this read gives, and at
+                    // least half of the delivery's time (and what the read leaves) is the sink's.
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    let budget = DISPUTE_CUSTOMER_BUDGET.min(config.timeout).min(timeout / 2).min(left / 2);
+                    let who = self.dispute_customer(account.as_ref(), dispute.charge_id.as_deref(), budget).await;
                     let alert = DisputeAlert {
                         event_id: event.id.clone(),
                         app_slug: app_slug.clone(),
                         account_id: account.clone(),
                         livemode: event.livemode,
                         dispute,
+                        customer_id: who.customer_id,
+                        customer_email: who.customer_email,
+                        charge_description: who.charge_description,
+                        customer_unknown_reason: who.unknown_reason,
                     };
                     within("disputes.dispute_created").run(self.dispute_sink().dispute_created(&alert)).await?;
                     Ok::<_, StoreError>(WebhookOutcome::DisputeRecorded {

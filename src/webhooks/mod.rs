@@ -1,11 +1,13 @@
 //! Stripe webhooks: signature verification (pure), typed events, and the handler that dedupes and
 //! acts through the stores.
 
+mod customer;
 mod event;
 mod handler;
 mod shape;
 mod signature;
 
+pub use customer::DISPUTE_CUSTOMER_BUDGET;
 pub use event::{
     check_event_rules, parse_event, validate_event, DeauthorizedApplication, DisputeCreated, Event, EventKind,
 };

@@ -2,10 +2,12 @@
 
 mod api;
 mod cache;
+mod dispute_alerts;
 mod fake_stripe;
 mod layers;
 mod leases;
 mod oauth;
 mod properties;
 mod queries;
+mod tools;
 mod webhooks;

@@ -184,6 +184,12 @@ pub(crate) fn helpdesk_connection() -> Connection {
     )
 }
 
+/// Dispute alerts read the disputed charge: tests that do not serve Stripe point the API at a
+/// closed loopback port (nothing leaves the machine; the read fails at once and the alert says so).
+fn no_stripe(b: stripe_connect::ConfigBuilder) -> stripe_connect::ConfigBuilder {
+    b.api_base("http://127.0.0.1:9").max_retries(0)
+}
+
 struct Harness {
     client: StripeConnect,
     connections: Arc<MemoryConnectionStore>,
@@ -191,7 +197,8 @@ struct Harness {
 }
 
 async fn harness(configure: impl FnOnce(stripe_connect::ConfigBuilder) -> stripe_connect::ConfigBuilder) -> Harness {
-    let config = configure(Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET)).build().unwrap();
+    let config =
+        configure(no_stripe(Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET))).build().unwrap();
     let connections = Arc::new(MemoryConnectionStore::new());
     connections.save(&helpdesk_connection()).await.unwrap();
     let sink = Arc::new(MemoryDisputeSink::new());
@@ -372,7 +379,7 @@ impl DisputeSink for FlakySink {
 async fn failing_sink_releases_the_claim_so_redelivery_processes_the_event() {
     let sink = Arc::new(FlakySink::default());
     sink.failing.store(true, Ordering::SeqCst);
-    let config = Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET).build().unwrap();
+    let config = no_stripe(Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET)).build().unwrap();
     let client = StripeConnect::builder(config)
         .dispute_sink(sink.clone())
         .clock(Arc::new(ManualClock::new(NOW)))

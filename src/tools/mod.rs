@@ -1,0 +1,496 @@
+//! Read-only tools for a support agent (an LLM with tool calling), over the queries.
+//!
+//! A fixed registry ([`definitions`]): each tool has a name, a description written for a model,
+//! and a JSON Schema of its arguments. [`StripeConnect::call_tool`] runs one with the model's JSON
+//! arguments inside a [`ToolScope`] the caller fixes (the apps this conversation may see) and
+//! returns a [`ToolResult`], never an error: `{"success": true, "data": …, "fetchedAt": …}` or
+//! `{"success": false, "error": {"code", "message", "retryable"}}` with the library's stable codes.
+//!
+//! - Arguments are checked before anything is sent: wrong types, unknown properties, an `acct_`
+//!   id anywhere, `../` in an id, an unknown tool are `invalid_input` results.
+//! - Apps are named by slug, never by account id. An app outside the scope is `app_out_of_scope`
+//!   (nothing sent); an app in it without a connection is `app_not_connected`.
+//! - Results are compact (see [`results`]): a customer with the demo's data fits in 4 KB.
+//!
+//! ```no_run
+//! use stripe_connect::{Config, StripeConnect, ToolScope};
+//!
+//! # async fn run() -> Result<(), stripe_connect::Error> {
+//! let stripe = StripeConnect::new(Config::from_env()?)?;
+//! // The conversation is about the helpdesk app: the model cannot ask about any other.
+//! let scope = ToolScope::new(["helpdesk"])?;
+//! for tool in stripe.tools() {
+//!     println!("{}: {}", tool.name, tool.input_schema);
+//! }
+//! let args = serde_json::json!({"email": "jane@example.com", "limit": 5});
+//! let result = stripe.call_tool("get_payment_history", &args, &scope).await;
+//! println!("{}", result.to_json()); // what goes back to the model
+//! # Ok(()) }
+//! ```
+
+mod args;
+mod money;
+mod registry;
+pub(crate) mod results;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::client::StripeConnect;
+use crate::error::Error;
+use crate::ids::{AppSlug, ChargeId, RefundId};
+use crate::queries::Email;
+use crate::store::Connection;
+use args::Args;
+pub use money::{decimals as currency_decimals, format_amount};
+pub use registry::{definitions, ToolDefinition, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT};
+use results::{
+    reconcile, search_warning, Capped, ChargeOut, CustomerOut, DisputeOut, PaymentOut, RefundCheck, SubscriptionOut,
+};
+pub use results::{Discrepancy, MAX_TEXT as MAX_TOOL_TEXT};
+
+/// Subscriptions, disputes and customers shown per list.
+const LIST_CAP: usize = DEFAULT_TOOL_LIST_LIMIT as usize;
+
+/// The apps one conversation may see, fixed by the caller before the model runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolScope {
+    apps: Vec<AppSlug>,
+}
+
+impl ToolScope {
+    /// A scope of one or more app slugs (`invalid_input` if empty or a slug is malformed).
+    pub fn new<I, S>(apps: I) -> Result<ToolScope, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut slugs: Vec<AppSlug> = Vec::new();
+        for s in apps {
+            let slug = AppSlug::parse(s)?;
+            if !slugs.contains(&slug) {
+                slugs.push(slug);
+            }
+        }
+        if slugs.is_empty() {
+            return Err(Error::invalid_input("app_slugs", "a tool scope needs at least one app slug"));
+        }
+        Ok(ToolScope { apps: slugs })
+    }
+
+    pub fn apps(&self) -> &[AppSlug] {
+        &self.apps
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.apps.iter().map(|a| a.as_str().to_string()).collect()
+    }
+}
+
+/// A tool's error as the model sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ToolError {
+    /// One of [`crate::ERROR_CODES`].
+    pub code: &'static str,
+    pub message: String,
+    /// Whether the same call may succeed later (rate limits, timeouts, Stripe or a store down).
+    pub retryable: bool,
+}
+
+impl From<&Error> for ToolError {
+    fn from(e: &Error) -> Self {
+        ToolError { code: e.code(), message: e.to_string(), retryable: retryable(e.code()) }
+    }
+}
+
+/// What a tool call returns: data, or an error described as data. Serializes to
+/// `{"success": true, "data": …, "fetchedAt": <unix s>}` or
+/// `{"success": false, "error": {"code", "message", "retryable"}}`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ToolResult {
+    /// `data` is JSON text whose keys keep their documented order (`id` first, lists' `count`
+    /// and `truncated` before their `items`).
+    Success {
+        data: Box<RawValue>,
+        fetched_at: i64,
+    },
+    Failure {
+        error: ToolError,
+    },
+}
+
+impl ToolResult {
+    pub fn is_success(&self) -> bool {
+        matches!(self, ToolResult::Success { .. })
+    }
+
+    /// The data as a JSON value (parsed from the result's text).
+    pub fn data(&self) -> Option<Value> {
+        match self {
+            ToolResult::Success { data, .. } => serde_json::from_str(data.get()).ok(),
+            ToolResult::Failure { .. } => None,
+        }
+    }
+
+    pub fn error(&self) -> Option<&ToolError> {
+        match self {
+            ToolResult::Failure { error } => Some(error),
+            ToolResult::Success { .. } => None,
+        }
+    }
+
+    /// The result as compact JSON text (what a model is given).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| r#"{"success":false}"#.to_string())
+    }
+
+    /// The whole result as a JSON value.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for ToolResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ToolResult::Success { data, fetched_at } => {
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("success", &true)?;
+                m.serialize_entry("data", data)?;
+                m.serialize_entry("fetchedAt", fetched_at)?;
+                m.end()
+            }
+            ToolResult::Failure { error } => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("success", &false)?;
+                m.serialize_entry("error", error)?;
+                m.end()
+            }
+        }
+    }
+}
+
+fn to_data<T: Serialize>(value: T) -> Result<Box<RawValue>, Error> {
+    serde_json::value::to_raw_value(&value).map_err(|e| Error::invalid_input("result", e.to_string()))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentsOut {
+    app_slug: String,
+    customer_count: usize,
+    payments: Capped<PaymentOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscriptionsOut {
+    app_slug: String,
+    customer_count: usize,
+    subscriptions: Capped<SubscriptionOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChargeLookupOut {
+    app_slug: String,
+    charge: ChargeOut,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DisputesOut {
+    app_slug: String,
+    disputes: Capped<DisputeOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectedApp {
+    app_slug: String,
+    connected: bool,
+    livemode: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct ConnectedApps {
+    apps: Vec<ConnectedApp>,
+}
+
+#[derive(Serialize)]
+struct ContextOut<'a> {
+    email: &'a str,
+    apps: Vec<AppOut>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AppOut {
+    app_slug: String,
+    livemode: Option<bool>,
+    error: Option<ToolError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+    customers: Capped<CustomerOut>,
+    payments: Capped<PaymentOut>,
+    subscriptions: Capped<SubscriptionOut>,
+    open_disputes: Capped<DisputeOut>,
+}
+
+impl StripeConnect {
+    /// The tool registry (the same for every client; see [`definitions`]).
+    pub fn tools(&self) -> Vec<ToolDefinition> {
+        definitions()
+    }
+
+    /// Run tool `name` with the model's JSON `args`, within `scope`. Never fails: errors come
+    /// back as [`ToolResult::Failure`] with a stable code. `fetchedAt` is when the answer was read.
+    pub async fn call_tool(&self, name: &str, args: &Value, scope: &ToolScope) -> ToolResult {
+        match self.run_tool(name, args, scope).await {
+            // When the oldest part of the answer was read (a cached customer resolution may be
+            // older than this call); now, for answers that read nothing kept.
+            Ok((data, read_at)) => ToolResult::Success { data, fetched_at: read_at.unwrap_or_else(|| self.now()) },
+            Err(e) => ToolResult::Failure { error: ToolError::from(&e) },
+        }
+    }
+
+    /// [`call_tool`](Self::call_tool) with the arguments as JSON text, as a model's tool call
+    /// carries them: text that is not JSON is an `invalid_input` result.
+    pub async fn call_tool_json(&self, name: &str, args_json: &str, scope: &ToolScope) -> ToolResult {
+        match serde_json::from_str::<Value>(args_json) {
+            Ok(args) => self.call_tool(name, &args, scope).await,
+            Err(e) => ToolResult::Failure {
+                error: ToolError::from(&Error::invalid_input("arguments", format!("not JSON: {e}"))),
+            },
+        }
+    }
+
+    /// The data, and when its oldest part was read from Stripe (if the query says).
+    async fn run_tool(
+        &self,
+        name: &str,
+        value: &Value,
+        scope: &ToolScope,
+    ) -> Result<(Box<RawValue>, Option<i64>), Error> {
+        match name {
+            "get_customer_context" => {
+                let a = Args::parse("get_customer_context", value, &["email", "limit"])?;
+                let email = Email::parse(a.str("email")?)?;
+                let limit =
+                    a.opt_int("limit", 1, MAX_TOOL_LIST_LIMIT.into())?.unwrap_or(DEFAULT_TOOL_LIST_LIMIT.into());
+                self.tool_context(&email, limit as usize, scope).await
+            }
+            "get_payment_history" => {
+                let a = Args::parse("get_payment_history", value, &["appSlug", "email", "limit"])?;
+                let email = a.str("email")?;
+                let limit =
+                    a.opt_int("limit", 1, MAX_TOOL_LIST_LIMIT.into())?.unwrap_or(DEFAULT_TOOL_LIST_LIMIT.into());
+                Email::parse(email)?;
+                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
+                let h = self.payment_history(&app.account_id, email, Some(limit as u32)).await?;
+                let read_at = Some(h.fetched_at);
+                to_data(PaymentsOut {
+                    app_slug: app.app_slug.as_str().to_string(),
+                    customer_count: h.customer_ids.len(),
+                    payments: Capped::new(h.payments, limit as usize, h.has_more, PaymentOut::from),
+                    warning: search_warning(&h.search_fallback),
+                })
+                .map(|d| (d, read_at))
+            }
+            "get_subscription_status" => {
+                let a = Args::parse("get_subscription_status", value, &["appSlug", "email"])?;
+                let email = a.str("email")?;
+                Email::parse(email)?;
+                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
+                let s = self.subscriptions_by_email(&app.account_id, email).await?;
+                let read_at = Some(s.fetched_at);
+                to_data(SubscriptionsOut {
+                    app_slug: app.app_slug.as_str().to_string(),
+                    customer_count: s.customer_ids.len(),
+                    subscriptions: Capped::new(s.subscriptions, LIST_CAP, false, SubscriptionOut::from),
+                    warning: search_warning(&s.search_fallback),
+                })
+                .map(|d| (d, read_at))
+            }
+            "lookup_charge" => {
+                let a = Args::parse("lookup_charge", value, &["appSlug", "chargeId"])?;
+                let charge = ChargeId::parse(a.str("chargeId")?)?;
+                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
+                let c = self.lookup_charge(&app.account_id, &charge).await?;
+                let read_at = Some(c.fetched_at);
+                to_data(ChargeLookupOut { app_slug: app.app_slug.as_str().to_string(), charge: ChargeOut::from(c) })
+                    .map(|d| (d, read_at))
+            }
+            "verify_refund" => {
+                let a = Args::parse("verify_refund", value, &["appSlug", "refundId", "expectedAmount", "chargeId"])?;
+                let refund = RefundId::parse(a.str("refundId")?)?;
+                let expected_amount = a.opt_int("expectedAmount", 1, i64::MAX)?;
+                let expected_charge = a.opt_str("chargeId")?.map(ChargeId::parse).transpose()?;
+                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
+                let found = match self.verify_refund(&app.account_id, &refund).await {
+                    Ok(r) => Some(r),
+                    Err(e) if e.code() == "stripe_not_found" => None,
+                    Err(e) => return Err(e),
+                };
+                let read_at = found.as_ref().map(|r| r.fetched_at);
+                let check: RefundCheck = RefundCheck {
+                    app_slug: Some(app.app_slug.as_str().to_string()),
+                    ..reconcile(refund.as_str(), found, expected_amount, expected_charge.as_ref().map(|c| c.as_str()))
+                };
+                to_data(check).map(|d| (d, read_at))
+            }
+            "get_disputes" => {
+                let a = Args::parse("get_disputes", value, &["appSlug", "email", "chargeId"])?;
+                let (email, charge) = match (a.opt_str("email")?, a.opt_str("chargeId")?) {
+                    (Some(e), None) => (Some(Email::parse(e)?), None),
+                    (None, Some(c)) => (None, Some(ChargeId::parse(c)?)),
+                    _ => return Err(Error::invalid_input("email", "give exactly one of email or chargeId")),
+                };
+                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
+                let (disputes, fallback, read_at) = match (email, charge) {
+                    (Some(e), _) => {
+                        let d = self.disputes_for_email(&app.account_id, e.as_str()).await?;
+                        (d.disputes, d.search_fallback, Some(d.fetched_at))
+                    }
+                    (None, Some(c)) => (self.disputes_for_charge(&app.account_id, &c).await?, None, None),
+                    (None, None) => unreachable!("checked above"),
+                };
+                to_data(DisputesOut {
+                    app_slug: app.app_slug.as_str().to_string(),
+                    disputes: Capped::new(disputes, LIST_CAP, false, DisputeOut::from),
+                    warning: search_warning(&fallback),
+                })
+                .map(|d| (d, read_at))
+            }
+            "list_connected_apps" => {
+                Args::parse("list_connected_apps", value, &[])?;
+                let mut apps = Vec::new();
+                for slug in scope.apps() {
+                    let c = self
+                        .connections()
+                        .get_by_slug(slug)
+                        .await
+                        .map_err(|e| e.in_operation("connections.get_by_slug"))?;
+                    apps.push(ConnectedApp {
+                        app_slug: slug.as_str().to_string(),
+                        connected: c.is_some(),
+                        livemode: c.map(|c| c.livemode),
+                    });
+                }
+                to_data(ConnectedApps { apps }).map(|d| (d, None))
+            }
+            other => Err(Error::invalid_input(
+                "name",
+                format!(
+                    "no tool named {:?}; the tools are {}",
+                    crate::ids::shorten(other),
+                    definitions().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// The connection of the app the model named (or of the scope's only app), if the scope
+    /// allows it. Nothing is sent to Stripe here.
+    async fn scoped_app(&self, named: Option<&str>, scope: &ToolScope) -> Result<Connection, Error> {
+        let slug = match named {
+            Some(s) => {
+                let slug = AppSlug::parse(s)?;
+                if !scope.apps().contains(&slug) {
+                    return Err(Error::AppOutOfScope { app_slug: slug.as_str().to_string(), allowed: scope.names() });
+                }
+                slug
+            }
+            None => match scope.apps() {
+                [only] => only.clone(),
+                _ => {
+                    return Err(Error::invalid_input(
+                        "appSlug",
+                        format!("this conversation may see several apps ({}): say which", scope.names().join(", ")),
+                    ))
+                }
+            },
+        };
+        match self.connections().get_by_slug(&slug).await.map_err(|e| e.in_operation("connections.get_by_slug"))? {
+            Some(c) => Ok(c),
+            None => Err(Error::AppNotConnected { app_slug: slug.as_str().to_string() }),
+        }
+    }
+
+    /// The customer context over the scope's apps only, each compacted; an app without a
+    /// connection is reported as `app_not_connected` in its entry.
+    async fn tool_context(
+        &self,
+        email: &Email,
+        limit: usize,
+        scope: &ToolScope,
+    ) -> Result<(Box<RawValue>, Option<i64>), Error> {
+        let started = self.now();
+        let mut connections = Vec::new();
+        for slug in scope.apps() {
+            let c =
+                self.connections().get_by_slug(slug).await.map_err(|e| e.in_operation("connections.get_by_slug"))?;
+            connections.push((slug.clone(), c));
+        }
+        let apps: Vec<(AppOut, Option<i64>)> =
+            futures::future::join_all(connections.into_iter().map(|(slug, c)| async move {
+                let Some(c) = c else {
+                    let error = ToolError::from(&Error::AppNotConnected { app_slug: slug.as_str().to_string() });
+                    return (
+                        AppOut {
+                            app_slug: slug.as_str().to_string(),
+                            livemode: None,
+                            customers: Capped::new(Vec::<CustomerOut>::new(), 0, false, |x| x),
+                            payments: Capped::new(Vec::<PaymentOut>::new(), 0, false, |x| x),
+                            subscriptions: Capped::new(Vec::<SubscriptionOut>::new(), 0, false, |x| x),
+                            open_disputes: Capped::new(Vec::<DisputeOut>::new(), 0, false, |x| x),
+                            warning: None,
+                            error: Some(error),
+                        },
+                        None,
+                    );
+                };
+                let (ctx, resolved_at) = self.app_context(c, email, limit).await;
+                let out = AppOut {
+                    app_slug: ctx.app_slug.as_str().to_string(),
+                    livemode: Some(ctx.livemode),
+                    warning: search_warning(&ctx.search_fallback),
+                    customers: Capped::new(ctx.customers, LIST_CAP, false, CustomerOut::from),
+                    payments: Capped::new(ctx.payments, limit, ctx.payments_has_more, PaymentOut::from),
+                    subscriptions: Capped::new(ctx.subscriptions, LIST_CAP, false, SubscriptionOut::from),
+                    open_disputes: Capped::new(ctx.open_disputes, LIST_CAP, false, DisputeOut::from),
+                    error: ctx.error.map(|f| ToolError {
+                        code: known_code(&f.code),
+                        retryable: retryable(&f.code),
+                        message: f.message,
+                    }),
+                };
+                (out, resolved_at)
+            }))
+            .await;
+        // The oldest part: a cached customer resolution, or this call's own reads.
+        let read_at = apps.iter().filter_map(|(_, at)| *at).fold(started, i64::min);
+        let apps = apps.into_iter().map(|(app, _)| app).collect();
+        to_data(ContextOut { email: email.as_str(), apps }).map(|d| (d, Some(read_at)))
+    }
+}
+
+/// Whether the same call may succeed later: Stripe busy, slow or down, or a store failing.
+fn retryable(code: &str) -> bool {
+    matches!(code, "stripe_rate_limited" | "stripe_unavailable" | "stripe_timeout" | "store_failed")
+}
+
+/// `code` as the `'static` entry of [`crate::ERROR_CODES`] (a per-app failure carries it as text).
+fn known_code(code: &str) -> &'static str {
+    crate::ERROR_CODES.iter().find(|c| **c == code).copied().unwrap_or("stripe_api_error")
+}

@@ -9,7 +9,7 @@ use napi_derive::napi;
 use super::error::{js_error, promise, promise_serde};
 use super::stores;
 use super::types::{
-    webhook_outcome, JsConnection, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativeOptions,
+    webhook_outcome, JsConnected, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativeOptions,
     NativePrefill,
 };
 use crate::{
@@ -92,18 +92,18 @@ impl NativeClient {
     }
 
     /// Check the redirect (`query`, a query string) against the cookie's `state`, exchange the
-    /// code once, save the connection.
-    #[napi(ts_return_type = "Promise<NativeConnection>")]
+    /// code once, save the connection; say which account it replaced, if a different one.
+    #[napi(ts_return_type = "Promise<NativeConnected>")]
     pub fn handle_callback<'env>(
         &self,
         env: &'env Env,
         query: String,
         state: Option<String>,
-    ) -> napi::Result<PromiseRaw<'env, JsConnection>> {
+    ) -> napi::Result<PromiseRaw<'env, JsConnected>> {
         let client = self.inner.clone();
         let query = CallbackQuery::parse(&query);
         promise(env, async move { client.handle_callback(&query, state.as_deref()).await }, |_, c| {
-            Ok(JsConnection::from(&c))
+            Ok(JsConnected::from(&c))
         })
     }
 

@@ -10,6 +10,7 @@ import { createRouteHandlers, type RouteHandlers } from '@support/stripe-connect
 
 import { db } from '@/db'
 import { apps, stripeConnectClaims, stripeDisputes } from '@/db/schema'
+import { auth, hasRole } from '@/lib/auth'
 
 let client: StripeConnect | undefined
 let routes: RouteHandlers | undefined
@@ -40,11 +41,30 @@ export function stripeRoutes(): RouteHandlers {
   routes ??= createRouteHandlers(stripeConnect(), {
     settingsPath: '/settings/integrations',
     callbackPath: '/api/stripe/connect/callback',
-    // Only admins of an app may connect it (replace with the app's own session check).
-    canConnect: async (request, appSlug) => {
-      const session = await getSession(request)
-      if (session === null) return Response.redirect(new URL('/login', request.url), 303)
-      return session.adminOf.includes(appSlug)
+    // Who may connect an app's Stripe account: a signed-in support admin (BetterAuth session and
+    // role). Anyone else gets a 403; no session, the sign-in page.
+    canConnect: async (request) => {
+      const session = await auth.api.getSession({ headers: request.headers })
+      if (session === null) {
+        const signIn = new URL('/sign-in', request.url)
+        signIn.searchParams.set('callbackURL', '/settings/integrations')
+        return Response.redirect(signIn, 303)
+      }
+      return hasRole(session.user, 'admin')
+    },
+    // The audit trail: who connected which account, and which account a reconnect replaced.
+    onConnected: async (connected, request) => {
+      const session = await auth.api.getSession({ headers: request.headers }).catch(() => null)
+      const who = session?.user.email ?? 'an unknown user'
+      if (connected.replacedAccountId !== null) {
+        console.warn(
+          `[audit] ${who} switched app ${connected.appSlug} from Stripe account ${connected.replacedAccountId} to ${connected.accountId}`,
+        )
+      } else {
+        console.info(
+          `[audit] ${who} connected app ${connected.appSlug} to Stripe account ${connected.accountId}`,
+        )
+      }
     },
   })
   return routes
@@ -97,14 +117,4 @@ function appUrl(): string {
       'APP_URL is not set (e.g. https://support.example.com): the OAuth redirect URI is built from it',
     )
   return url.replace(/\/+$/, '')
-}
-
-// The support app's own session lookup; a stand-in so that this example type-checks.
-interface Session {
-  userId: string
-  adminOf: string[]
-}
-async function getSession(request: Request): Promise<Session | null> {
-  void request
-  return null
 }

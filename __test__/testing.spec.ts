@@ -1,5 +1,5 @@
 // Tests of the test kit (bindings/src/testing): the fake Stripe Connect server, its objects and the
-// webhook helpers. Stripe behaviours asserted here are the ones in shared/DESIGN.md ("Stripe facts").
+// webhook helpers. Stripe behaviours asserted here are the ones in Stripe's API and OAuth reference.
 
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'

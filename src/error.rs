@@ -1,6 +1,6 @@
 //! One public error type with a stable string code per failure.
 //!
-//! `Error::code()` is the contract: JS sees it as `err.code`, the README lists every value, and tests
+//! `Error::code()` is the contract: JS sees it as `err.code`, docs/errors.md lists every value, and tests
 //! assert it exactly. Messages are for people; codes are for programs. No message or field ever
 //! holds a secret.
 
@@ -28,7 +28,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable snake_case code of this error (see the README's table).
+    /// The stable snake_case code of this error (see docs/errors.md).
     pub fn code(&self) -> &'static str {
         match self {
             Error::Webhook(e) => e.code(),

@@ -39,6 +39,17 @@ mod webhooks;
 #[cfg(feature = "node")]
 pub mod node;
 
+/// The Rust guide (`docs/rust.md` in the repository): handling webhooks, connecting an app, looking
+/// up a customer. It lives here so that `cargo test` compiles its examples.
+#[cfg(any(doc, doctest))]
+#[doc = include_str!("../docs/rust.md")]
+pub mod guide {}
+
+// The README's Rust example is compiled too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use api::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 pub use client::{StripeConnect, StripeConnectBuilder};
 pub use config::{Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, STRIPE_VERSION};

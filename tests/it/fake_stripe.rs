@@ -1,7 +1,7 @@
 //! A wiremock Stripe for the contract tests.
 //!
 //! - Response bodies start from Stripe's own fixtures (`tests/fixtures/stripe-objects.json`, copied
-//!   from `../shared/stripe/fixtures3.json` by `tests/fixtures/extract.py`), with ids and amounts
+//!   from Stripe's public `fixtures3.json` (github.com/stripe/openapi) by `tests/fixtures/extract.py`), with ids and amounts
 //!   changed as a test needs.
 //! - Every server has two guards that fail the test when it ends: any request that is not a GET
 //!   (`.expect(0)`), and any request no mock expected (`.expect(0)`, lowest priority). Mocks match

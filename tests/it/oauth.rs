@@ -4,7 +4,7 @@
 //!
 //! Response bodies are the shapes of Stripe's OAuth reference (connect.stripe.com/oauth/token and
 //! /oauth/deauthorize are not in the OpenAPI fixtures); the account id is `resources.account.id`
-//! of `../shared/stripe/fixtures3.json`.
+//! of Stripe's public `fixtures3.json` (github.com/stripe/openapi).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The queries against a wiremock Stripe: what is sent (GET, path, spec-declared query, headers on
 //! every page) and what comes back (the support app's camelCase shapes).
 //!
-//! Stripe facts (DESIGN.md, "REST API"): the customers list `email` filter is case-sensitive and
+//! Stripe facts (Stripe's API reference): the customers list `email` filter is case-sensitive and
 //! the Search API (`email:"…"`) is not; one email can have several customer objects; lists page
 //! with `limit`/`starting_after`/`has_more`; since 2025-03-31 `current_period_end` is on the
 //! subscription items.

@@ -22,7 +22,7 @@ fn fixture(name: &str) -> Value {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The official SDK vectors (tests/fixtures/webhook-vectors.json, copied from ../shared/stripe).
+// The official SDK vectors (tests/fixtures/webhook-vectors.json, copied from the official SDKs' test suites).
 // `expect` is this project's rule; where it is stricter than the SDKs the vector says so
 // (`official_sdk_result`): java_future_timestamp is accepted by the SDKs and rejected here.
 // ---------------------------------------------------------------------------------------------

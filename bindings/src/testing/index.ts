@@ -1,5 +1,5 @@
 // @support/stripe-connect/testing: a local Stripe Connect stand-in for tests, benchmarks and the demo.
-// See README.md beside this file.
+// The guide is docs/testing.md at the repository root.
 
 export {
   FakeStripe,
@@ -17,7 +17,7 @@ export {
   type SeedData,
   type Seeded,
   type Violation,
-} from './server.js'
+} from './server/index.js'
 export {
   DEFAULT_API_VERSION,
   applicationDeauthorizedEvent,

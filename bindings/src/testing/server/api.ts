@@ -1,0 +1,124 @@
+// The API host (api.stripe.com): GET only, the platform key, a connected `Stripe-Account`; then
+// search, lists and retrieve by id, every answer carrying the `Stripe-Version` asked for.
+
+import type { ServerResponse } from 'node:http'
+
+import type { StripeObject } from '../objects.js'
+import { DEFAULT_API_VERSION } from '../webhooks.js'
+import { NOUNS, type Accounts, type AccountState, type Collection } from './accounts.js'
+import { expand } from './expand.js'
+import { isListPath, listPage } from './lists.js'
+import type { RecordedRequest, RequestLog } from './log.js'
+import { checkParams, expandList } from './params.js'
+import {
+  bearerKey,
+  invalidRequest,
+  isPlatformKey,
+  redactKey,
+  sendApiError,
+  sendJson,
+  StripeError,
+} from './responses.js'
+import { SEARCH_PATH, searchCustomers } from './search.js'
+
+export interface ApiOptions {
+  /** The platform key; default any `sk_…`/`rk_…` key. */
+  secretKey?: string
+  /** Echoed as `Stripe-Version` when the request sends none. */
+  apiVersion?: string
+}
+
+export class ApiEndpoints {
+  private readonly accounts: Accounts
+  private readonly log: RequestLog
+  private readonly options: ApiOptions
+
+  constructor(accounts: Accounts, log: RequestLog, options: ApiOptions) {
+    this.accounts = accounts
+    this.log = log
+    this.options = options
+  }
+
+  serve(url: URL, record: RecordedRequest, res: ServerResponse): void {
+    const version = {
+      'Stripe-Version':
+        record.headers['stripe-version'] ?? this.options.apiVersion ?? DEFAULT_API_VERSION,
+    }
+    try {
+      const account = this.authorize(record)
+      sendJson(res, 200, this.route(account, url), version)
+    } catch (err) {
+      if (err instanceof StripeError) return sendApiError(res, err, version)
+      throw err
+    }
+  }
+
+  /** The connected account the request may read, or the error Stripe would answer. */
+  private authorize(record: RecordedRequest): AccountState {
+    if (record.method !== 'GET') {
+      throw new StripeError(
+        405,
+        'invalid_request_error',
+        this.log.violationOf(record)?.message ?? 'read-only',
+        'fake_stripe_read_only',
+        undefined,
+        { Allow: 'GET' },
+      )
+    }
+    if (!record.headers['authorization']) {
+      throw invalidRequest(
+        401,
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+      )
+    }
+    const key = bearerKey(record.headers)
+    if (!isPlatformKey(key, this.options.secretKey)) {
+      throw invalidRequest(401, `Invalid API Key provided: ${redactKey(key)}`, 'api_key_invalid')
+    }
+    const accountId = record.account
+    if (accountId === null) {
+      throw invalidRequest(
+        403,
+        this.log.violationOf(record)?.message ?? 'Stripe-Account missing',
+        'account_invalid',
+      )
+    }
+    const account = this.accounts.get(accountId)
+    if (!account || !account.connected) {
+      throw invalidRequest(
+        403,
+        `The provided key '${redactKey(key)}' does not have access to account '${accountId}' (or that account does not exist). Application access may have been revoked.`,
+        'account_invalid',
+      )
+    }
+    return account
+  }
+
+  private route(account: AccountState, url: URL): object {
+    const path = url.pathname.replace(/\/+$/, '')
+    const q = url.searchParams
+    if (path === SEARCH_PATH) return searchCustomers(account, q)
+    if (isListPath(path)) return listPage(account, path, q)
+    const m = /^\/v1\/([a-z_]+)\/([^/]+)$/.exec(path)
+    if (m && Object.hasOwn(NOUNS, m[1]!)) {
+      return retrieve(account, m[1] as Collection, decodeURIComponent(m[2]!), q)
+    }
+    throw invalidRequest(
+      404,
+      `Unrecognized request URL (GET: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+    )
+  }
+}
+
+function retrieve(
+  account: AccountState,
+  collection: Collection,
+  id: string,
+  q: URLSearchParams,
+): object {
+  checkParams(q, ['expand'])
+  const obj = (account[collection] as Map<string, StripeObject>).get(id)
+  if (!obj)
+    throw invalidRequest(404, `No such ${NOUNS[collection]}: '${id}'`, 'resource_missing', 'id')
+  return expand(account, structuredClone(obj), expandList(q))
+}

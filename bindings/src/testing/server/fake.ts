@@ -1,0 +1,330 @@
+// The fake's lifecycle and sockets: start on 127.0.0.1, count and close connections, and send each
+// request through the log, the faults, then the OAuth or the API host. The public face of the
+// modules beside it.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+
+import type {
+  Charge,
+  ChargeInput,
+  Customer,
+  CustomerInput,
+  Dispute,
+  DisputeInput,
+  Price,
+  PriceInput,
+  Product,
+  ProductInput,
+  Refund,
+  RefundInput,
+  StripeObject,
+  Subscription,
+  SubscriptionInput,
+} from '../objects.js'
+import { Accounts, findObject, type AccountInfo, type SeedData, type Seeded } from './accounts.js'
+import { ApiEndpoints } from './api.js'
+import {
+  answerWithFault,
+  Faults,
+  type Fault,
+  type FaultHandle,
+  type FaultOptions,
+} from './faults.js'
+import {
+  isApiPath,
+  RequestLog,
+  type RecordedRequest,
+  type RequestFilter,
+  type Violation,
+} from './log.js'
+import {
+  OAuthEndpoints,
+  visitAuthorize,
+  type AuthorizeResult,
+  type CodeRecord,
+  type OAuthDecision,
+  type OAuthKnobs,
+} from './oauth.js'
+import { sendApiError, sendJson, StripeError } from './responses.js'
+import { Timers } from './timers.js'
+
+export interface FakeStripeOptions {
+  /** Default 0 (a free port). The host is always 127.0.0.1. */
+  port?: number
+  /** The platform secret key every API and OAuth token call must carry as `Bearer`. Default: any `sk_test_…`/`sk_live_…`/`rk_…` key. */
+  secretKey?: string
+  /** The platform's Connect client id (`ca_…`). Default: any `ca_…`. */
+  clientId?: string
+  /** Redirect URIs registered for the platform; `redirect_uri` must match one exactly. Default: any http(s) URL. */
+  redirectUris?: readonly string[]
+  /** Scopes the platform may request. Default `['read_write', 'read_only']`. */
+  scopes?: readonly string[]
+  /** `livemode` of token responses. Default false. */
+  livemode?: boolean
+  /** Added to every request, in ms (the benchmark uses 50). Can be changed later through `fake.latencyMs`. */
+  latencyMs?: number
+  /** How long an authorization code stays valid. Default 5 minutes, as on Stripe. */
+  codeTtlMs?: number
+  /** The clock for code expiry, in ms. Default `Date.now`. */
+  now?: () => number
+  /** Echoed as `Stripe-Version` when the request sends none. */
+  apiVersion?: string
+}
+
+/** The running fake. Create it with `startFakeStripe()`. */
+export class FakeStripe {
+  /** `http://127.0.0.1:<port>`: use it as both `apiBase` and `connectBase`. */
+  readonly url: string
+  readonly port: number
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[]
+  /** Every broken read-only rule (non-GET `/v1` call, `/v1` call without `Stripe-Account`). */
+  readonly violations: Violation[]
+  /** Added to every request, in ms. */
+  latencyMs: number
+  /** OAuth behaviour knobs. */
+  readonly oauth: OAuthKnobs
+
+  private readonly server: Server
+  private readonly options: FakeStripeOptions
+  private readonly sockets = new Set<Socket>()
+  private readonly timers = new Timers()
+  private readonly book = new Accounts()
+  private readonly log = new RequestLog()
+  private readonly faults = new Faults()
+  private readonly oauthHost: OAuthEndpoints
+  private readonly apiHost: ApiEndpoints
+  private connectionCount = 0
+  private closed = false
+
+  /** @internal use `startFakeStripe()` */
+  constructor(server: Server, options: FakeStripeOptions) {
+    this.server = server
+    this.options = options
+    this.latencyMs = options.latencyMs ?? 0
+    this.requests = this.log.requests
+    this.violations = this.log.violations
+    this.oauthHost = new OAuthEndpoints(this.book, options, options.now ?? Date.now)
+    this.oauth = this.oauthHost.knobs
+    this.apiHost = new ApiEndpoints(this.book, this.log, options)
+    const address = server.address()
+    if (address === null || typeof address === 'string')
+      throw new Error('fake Stripe: server is not listening on TCP')
+    this.port = address.port
+    this.url = `http://127.0.0.1:${address.port}`
+    server.on('connection', (socket: Socket) => {
+      this.connectionCount += 1
+      this.sockets.add(socket)
+      socket.on('close', () => this.sockets.delete(socket))
+    })
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent && !res.destroyed) {
+          sendApiError(
+            res,
+            new StripeError(500, 'api_error', `fake Stripe crashed: ${String(err)}`),
+          )
+        }
+      })
+    })
+  }
+
+  /** TCP connections accepted since start (or the last `reset()`): shows keep-alive reuse. */
+  get connections(): number {
+    return this.connectionCount
+  }
+
+  /** Sockets open right now. */
+  get openConnections(): number {
+    return this.sockets.size
+  }
+
+  // ---- accounts and seeding ----
+
+  /** Creates a connected account (`acct_…`) and returns its id. */
+  createAccount(options: { id?: string; email?: string | null; connected?: boolean } = {}): string {
+    return this.book.create(options).id
+  }
+
+  /** A snapshot of the accounts the fake knows. */
+  get accounts(): AccountInfo[] {
+    return this.book.infos()
+  }
+
+  account(id: string): AccountInfo | undefined {
+    return this.accounts.find((a) => a.id === id)
+  }
+
+  isConnected(id: string): boolean {
+    return this.book.get(id)?.connected ?? false
+  }
+
+  /** Connects (or re-connects) an account without the OAuth dance; creates it if needed. */
+  connect(id: string): void {
+    this.book.ensure(id).connected = true
+  }
+
+  /** Disconnects an account as a revoked connection would: its API calls then fail 403 `account_invalid`. */
+  disconnect(id: string): void {
+    const acct = this.book.get(id)
+    if (acct) acct.connected = false
+  }
+
+  /** Adds a customer to `account` (created and connected if new). Returns the Stripe object served. */
+  addCustomer(account: string, input: CustomerInput = {}): Customer {
+    return this.book.addCustomer(account, input)
+  }
+
+  /** Adds a charge; `customer` may be an id or a customer object. */
+  addCharge(account: string, input: ChargeInput = {}): Charge {
+    return this.book.addCharge(account, input)
+  }
+
+  /** Adds a refund of `input.charge` (which must exist) and updates the charge's `amount_refunded`, `refunded` and `refunds`. */
+  addRefund(account: string, input: RefundInput): Refund {
+    return this.book.addRefund(account, input)
+  }
+
+  /** Adds a dispute on `input.charge` (which must exist) and marks the charge `disputed`. */
+  addDispute(account: string, input: DisputeInput): Dispute {
+    return this.book.addDispute(account, input)
+  }
+
+  /** Adds a subscription (one item; its price and product are created unless given). */
+  addSubscription(account: string, input: SubscriptionInput): Subscription {
+    return this.book.addSubscription(account, input)
+  }
+
+  addProduct(account: string, input: ProductInput = {}): Product {
+    return this.book.addProduct(account, input)
+  }
+
+  addPrice(account: string, input: PriceInput = {}): Price {
+    return this.book.addPrice(account, input)
+  }
+
+  /**
+   * Seeds an account in one call, in dependency order (products, prices, customers, charges,
+   * subscriptions, refunds, disputes), so later entries can name ids given to earlier ones.
+   */
+  seed(account: string, data: SeedData): Seeded {
+    return this.book.seed(account, data)
+  }
+
+  /** The stored object (live: changes show in later responses), or undefined. */
+  get<T extends StripeObject = StripeObject>(account: string, id: string): T | undefined {
+    const acct = this.book.get(account)
+    return acct ? (findObject(acct, id) as T | undefined) : undefined
+  }
+
+  // ---- faults ----
+
+  /**
+   * Injects `fault` on requests whose path starts with `match` (or matches the RegExp).
+   * Latency faults add up and the request then goes on; the first other matching fault answers.
+   */
+  fault(match: string | RegExp, fault: Fault, options: FaultOptions = {}): FaultHandle {
+    return this.faults.add(match, fault, options)
+  }
+
+  clearFaults(): void {
+    this.faults.clear()
+  }
+
+  // ---- request log ----
+
+  /** Requests matching the filter (method, path prefix or RegExp, Stripe-Account). */
+  findRequests(filter: RequestFilter = {}): RecordedRequest[] {
+    return this.log.find(filter)
+  }
+
+  /** API requests (`/v1/...`) only. */
+  apiRequests(filter: Omit<RequestFilter, 'path'> = {}): RecordedRequest[] {
+    return this.log.find({ ...filter, path: '/v1/' })
+  }
+
+  clearRequests(): void {
+    this.log.clear()
+  }
+
+  /** Throws an Error listing the violations, if there are any. Handy in `afterEach`. */
+  assertNoViolations(): void {
+    this.log.assertNoViolations()
+  }
+
+  /** Forgets accounts, data, codes, faults, the log and OAuth knobs (keeps the port): for `beforeEach`. */
+  reset(): void {
+    this.book.clear()
+    this.oauthHost.reset()
+    this.faults.clear()
+    this.log.clear()
+    this.connectionCount = 0
+    this.latencyMs = this.options.latencyMs ?? 0
+  }
+
+  // ---- OAuth helpers ----
+
+  /**
+   * Visits an authorize URL (as the user's browser would) and returns where Stripe sends the user:
+   * the app's callback with `code`/`state` or `error=access_denied`. `decision` and `account`
+   * override the knobs for this visit.
+   */
+  authorize(
+    authorizeUrl: string | URL,
+    options: { decision?: OAuthDecision; account?: string } = {},
+  ): Promise<AuthorizeResult> {
+    return visitAuthorize(this.url, authorizeUrl, options)
+  }
+
+  /** The codes issued so far (for assertions: used, account, scope). */
+  get issuedCodes(): ReadonlyArray<Readonly<CodeRecord>> {
+    return this.oauthHost.issuedCodes
+  }
+
+  /** Closes the server and every socket; pending latency timers are cancelled. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.timers.cancelAll()
+    const done = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeAllConnections()
+    for (const s of this.sockets) s.destroy()
+    this.sockets.clear()
+    await done
+  }
+
+  // ---- request handling ----
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const record = await this.log.record(req, res)
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const plan = this.faults.plan(record)
+    const delay = this.latencyMs + plan.delay
+    if (delay > 0) await this.timers.sleep(delay)
+    if (this.closed || res.destroyed) return
+    if (plan.answer) return answerWithFault(plan.answer, req, res, this.timers)
+
+    if (url.pathname.startsWith('/oauth/')) return this.oauthHost.serve(url, record, res)
+    if (isApiPath(url.pathname)) return this.apiHost.serve(url, record, res)
+    sendJson(res, 404, {
+      error: {
+        type: 'invalid_request_error',
+        message: `fake Stripe: nothing at ${record.method} ${url.pathname} (it serves /oauth/* and /v1/*)`,
+      },
+    })
+  }
+}
+
+/** Starts the fake on 127.0.0.1 (a free port unless `options.port`). Close it with `fake.close()`. */
+export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<FakeStripe> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  return new FakeStripe(server, options)
+}

@@ -122,12 +122,20 @@ pub fn verify_signature(
     }
     if let Tolerance::Seconds(tolerance_seconds) = tolerance {
         let age = now.saturating_sub(parsed.timestamp);
-        if age > tolerance_seconds || age < -tolerance_seconds {
+        // The bound that was crossed says which way.
+        let direction = if age > tolerance_seconds {
+            Some(Direction::TooOld)
+        } else if age < -tolerance_seconds {
+            Some(Direction::InFuture)
+        } else {
+            None
+        };
+        if let Some(direction) = direction {
             return Err(WebhookError::TimestampOutOfRange {
                 timestamp: parsed.timestamp,
                 now,
                 tolerance_seconds,
-                direction: if age > 0 { Direction::TooOld } else { Direction::InFuture },
+                direction,
             });
         }
     }

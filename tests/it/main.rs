@@ -4,4 +4,5 @@ mod api;
 mod fake_stripe;
 mod oauth;
 mod queries;
+mod transport;
 mod webhooks;

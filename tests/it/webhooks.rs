@@ -260,6 +260,23 @@ async fn duplicates_do_nothing_the_second_time() {
 }
 
 #[tokio::test]
+async fn every_outcome_names_its_event() {
+    let h = harness(|b| b).await;
+    let handle = |body: Vec<u8>| {
+        let client = h.client.clone();
+        async move { client.handle_webhook(&body, Some(&sign(&body))).await.unwrap() }
+    };
+    let recorded = handle(dispute_event("evt_names_1")).await;
+    assert_eq!((recorded.kind(), recorded.event_id()), ("dispute_recorded", "evt_names_1"));
+    let duplicate = handle(dispute_event("evt_names_1")).await;
+    assert_eq!((duplicate.kind(), duplicate.event_id()), ("duplicate", "evt_names_1"));
+    let ignored = handle(event_body("evt_names_2", "customer.created", json!({"id": "cus_1"}), true)).await;
+    assert_eq!((ignored.kind(), ignored.event_id()), ("ignored", "evt_names_2"));
+    let disconnected = handle(deauthorized_event("evt_names_3")).await;
+    assert_eq!((disconnected.kind(), disconnected.event_id()), ("disconnected", "evt_names_3"));
+}
+
+#[tokio::test]
 async fn an_event_id_stays_deduplicated_for_four_days() {
     // Stripe redelivers for up to 3 days: the claim on an event id must outlive that (4 days).
     const DAY: i64 = 24 * 3600;

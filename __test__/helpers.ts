@@ -8,8 +8,9 @@ import {
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
 
-export const fixture = <T>(name: string): T =>
-  JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8')) as T
+/** A JSON file of the repository, by its path from the root. */
+export const repoJson = <T>(...path: string[]): T =>
+  JSON.parse(readFileSync(join(__dirname, '..', ...path), 'utf8')) as T
 
 export const SECRET = 'whsec_test_SECRETVALUE'
 
@@ -23,7 +24,13 @@ interface StripeObjects {
   application: Record<string, unknown>
   event: Record<string, unknown>
 }
-export const objects = fixture<StripeObjects>('stripe-objects.json')
+/** Stripe's fixture objects: the one copy the test kit serves and the Rust tests read. */
+export const objects = repoJson<{ resources: StripeObjects }>(
+  'bindings',
+  'src',
+  'testing',
+  'stripe-objects.json',
+).resources
 
 /** A pretty-printed event body, as Stripe sends it. */
 export function eventBody(

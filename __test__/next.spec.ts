@@ -6,6 +6,7 @@ import { describe, test } from 'node:test'
 
 import {
   DEFAULT_MAX_BODY_BYTES,
+  STATE_COOKIE_MAX_AGE,
   callbackErrorCode,
   createRouteHandlers,
   type ConnectClient,
@@ -34,6 +35,7 @@ class FakeClient implements ConnectClient {
   callbackCalls: Array<{ query: URLSearchParams; state: string | null | undefined }> = []
   webhookCalls: Array<{ payload: Buffer; header: string | null | undefined }> = []
   state = 'st_1.abc-DEF_ghi'
+  expiresAt: number | undefined = undefined
   authorizeError: unknown = null
   callbackError: unknown = null
   webhookError: unknown = null
@@ -46,10 +48,17 @@ class FakeClient implements ConnectClient {
     replacedAccountId: null,
   }
 
-  authorizeUrl(options: { appSlug: string }): { url: string; state: string } {
+  authorizeUrl(options: { appSlug: string }): {
+    url: string
+    state: string
+    expiresAt?: number
+  } {
     this.authorizeCalls.push(options)
     if (this.authorizeError !== null) throw this.authorizeError
-    return { url: STRIPE_URL, state: this.state }
+    const { expiresAt } = this
+    return expiresAt === undefined
+      ? { url: STRIPE_URL, state: this.state }
+      : { url: STRIPE_URL, state: this.state, expiresAt }
   }
 
   async handleCallback(options: {
@@ -158,6 +167,18 @@ describe('authorize', () => {
     assert.equal(client.authorizeCalls.length, 0)
     const ok = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=${'x'.repeat(100)}`))
     assert.equal(ok.status, 307)
+  })
+
+  test("the cookie lives as long as the state: Max-Age from the client's expiresAt, else the core's 600 s", async () => {
+    assert.equal(STATE_COOKIE_MAX_AGE, 600)
+    const { client, routes } = setup()
+    client.expiresAt = Math.floor(Date.now() / 1000) + 120
+    const res = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=helper`))
+    const maxAge = Number(/Max-Age=(\d+)/.exec(res.headers.get('set-cookie') ?? '')?.[1])
+    assert.ok(maxAge === 120 || maxAge === 119, `Max-Age=${maxAge}`)
+    client.expiresAt = Math.floor(Date.now() / 1000) - 5
+    const late = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=helper`))
+    assert.match(late.headers.get('set-cookie') ?? '', /; Max-Age=1;/)
   })
 
   test('the client refusing the slug (invalid_input) is a 400; any other client error a 500, reported', async () => {

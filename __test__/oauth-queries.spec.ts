@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import {
   StripeConnect,
   StripeConnectError,
+  STRIPE_VERSION,
   type Connection,
   type ConnectionStore,
   type StripeConnectErrorCode,
@@ -16,8 +17,6 @@ import { rejectsCode as rejects } from './helpers'
 const KEY = 'sk_test_platform_SECRETVALUE'
 const CLIENT_ID = 'ca_testplatform123'
 const REDIRECT = 'http://localhost:3000/api/stripe/connect/callback'
-/** The Stripe-Version the client pins by default (the crate's STRIPE_VERSION). */
-const STRIPE_VERSION = '2026-10-28.endive'
 
 /** The exact code, and the message never holds the secret key. */
 async function rejectsCode(

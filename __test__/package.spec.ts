@@ -18,6 +18,7 @@ test('require() and import() give the same classes and functions', async () => {
     'verifySignature',
     'generateTestHeader',
     'ERROR_CODES',
+    'STRIPE_VERSION',
   ] as const) {
     assert.ok(viaRequire[name], `require: ${name}`)
     assert.equal(viaImport[name], viaRequire[name], name)

@@ -2,6 +2,7 @@
 // webhook helpers. Stripe behaviours asserted here are the ones in Stripe's API and OAuth reference.
 
 import assert from 'node:assert/strict'
+import { STRIPE_VERSION } from '@support/stripe-connect'
 import { createHmac } from 'node:crypto'
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -48,7 +49,7 @@ async function call(
     headers?: Record<string, string>
   } = {},
 ): Promise<ApiResponse> {
-  const headers: Record<string, string> = { 'stripe-version': '2026-10-28.endive', ...init.headers }
+  const headers: Record<string, string> = { 'stripe-version': STRIPE_VERSION, ...init.headers }
   if (init.key !== null) headers['authorization'] = `Bearer ${init.key ?? KEY}`
   if (init.account) headers['stripe-account'] = init.account
   if (init.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
@@ -465,7 +466,7 @@ describe('API: accounts and auth', () => {
   test('responses echo Stripe-Version', async () => {
     const acct = fake.createAccount()
     const res = await call(fake, '/v1/charges', { account: acct })
-    assert.equal(res.headers.get('stripe-version'), '2026-10-28.endive')
+    assert.equal(res.headers.get('stripe-version'), STRIPE_VERSION)
     assert.match(res.headers.get('request-id')!, /^req_/)
   })
 })
@@ -1061,7 +1062,7 @@ describe('request log', () => {
       'expand[]': ['data.customer', 'data.items.data.price.product'],
     })
     assert.equal(get!.headers['x-custom-header'], 'Yes')
-    assert.equal(get!.headers['stripe-version'], '2026-10-28.endive')
+    assert.equal(get!.headers['stripe-version'], STRIPE_VERSION)
     assert.equal(get!.account, acct)
     assert.equal(get!.body, '')
     assert.equal(get!.form, null)
@@ -1252,7 +1253,7 @@ describe('webhooks', () => {
     assert.equal(dispute.type, 'charge.dispute.created')
     assert.equal(dispute.account, 'acct_1')
     assert.equal(dispute.livemode, false)
-    assert.equal(dispute.api_version, '2026-10-28.endive')
+    assert.equal(dispute.api_version, STRIPE_VERSION)
     assert.equal(dispute.created, 1_800_000_000)
     assert.deepEqual(dispute.request, { id: null, idempotency_key: null })
     const d = dispute.data.object

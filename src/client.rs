@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
-use crate::api::{ApiClient, ApiTransport, ReqwestTransport};
+use crate::api::{Api, ApiClient, ApiSettings, ApiTransport, ReqwestTransport};
 use crate::config::Config;
 use crate::error::Error;
 use crate::http::LazyClient;
+use crate::ids::AccountId;
 use crate::store::{
     ClaimStore, Clock, ConnectionStore, DisputeSink, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink,
     SystemClock,
@@ -54,6 +55,11 @@ impl StripeConnect {
             clock: None,
             api_transport: None,
         }
+    }
+
+    /// Start an API call on `account` (its deadline starts now).
+    pub(crate) fn api<'a>(&'a self, account: &'a AccountId) -> Api<'a> {
+        self.inner.api.call(account)
     }
 
     pub fn config(&self) -> &Config {
@@ -117,7 +123,19 @@ impl StripeConnectBuilder {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let http = Arc::new(LazyClient::new(self.config.timeout));
         let transport = self.api_transport.unwrap_or_else(|| Arc::new(ReqwestTransport::lazy(http.clone())));
-        let api = ApiClient::new(transport, self.config.max_concurrency_per_account);
+        let c = &self.config;
+        let api = ApiClient::new(
+            transport,
+            ApiSettings {
+                base: c.api_base.clone(),
+                secret_key: c.secret_key.clone(),
+                stripe_version: c.stripe_version.clone(),
+                timeout: c.timeout,
+                max_retries: c.max_retries,
+                retry_base_delay: c.retry_base_delay,
+                max_concurrency_per_account: c.max_concurrency_per_account,
+            },
+        );
         Ok(StripeConnect {
             inner: Arc::new(Inner {
                 connections: self.connections.unwrap_or_else(|| Arc::new(MemoryConnectionStore::new())),

@@ -19,6 +19,8 @@ pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 pub const DEFAULT_CONNECT_BASE: &str = "https://connect.stripe.com";
 /// Stripe's default webhook tolerance.
 pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: i64 = 300;
+/// How long an OAuth state (and the cookie that holds it) stays valid unless `state_ttl` is set.
+pub const DEFAULT_STATE_TTL: Duration = Duration::from_secs(600);
 
 /// The OAuth scope requested from the connecting account.
 ///
@@ -177,6 +179,18 @@ impl Config {
             b = b.scope_from("STRIPE_CONNECT_SCOPE", v);
         }
         Ok(b)
+    }
+
+    /// [`Config::env_builder`] for callers that also take options (the Node binding's
+    /// `StripeConnect.fromEnv(overrides)`): a `secret_key` given as an option stands in for a missing
+    /// `STRIPE_SECRET_KEY`, so the environment need not hold it. Set the options on the result.
+    pub fn env_builder_with_key(
+        get: impl Fn(&str) -> Option<String>,
+        secret_key: Option<String>,
+    ) -> Result<ConfigBuilder, ConfigError> {
+        Self::env_builder(|name| {
+            get(name).or_else(|| if name == "STRIPE_SECRET_KEY" { secret_key.clone() } else { None })
+        })
     }
 
     /// The client id, or a `config_invalid` error saying it is needed for `what`.
@@ -356,7 +370,7 @@ impl ConfigBuilder {
             Some((field, v)) => StateSecret::new(&field, v)?,
             None => StateSecret::derived_from(&secret_key),
         };
-        let state_ttl = self.state_ttl.unwrap_or(Duration::from_secs(600));
+        let state_ttl = self.state_ttl.unwrap_or(DEFAULT_STATE_TTL);
         if state_ttl.is_zero() {
             return Err(ConfigError::new("state_ttl", "must be more than zero"));
         }
@@ -444,6 +458,18 @@ mod tests {
         assert_eq!(c.client_id.unwrap().as_str(), "ca_123");
         let secrets: Vec<&str> = c.webhook_secrets.iter().map(|s| s.expose()).collect();
         assert_eq!(secrets, ["whsec_old", "whsec_new"]);
+    }
+
+    #[test]
+    fn a_key_given_as_an_option_stands_in_for_a_missing_variable_only() {
+        let key = Some("sk_test_option".to_string());
+        let c = Config::env_builder_with_key(env(&[]), key.clone()).unwrap().build().unwrap();
+        assert_eq!(c.secret_key.expose(), "sk_test_option");
+        let c =
+            Config::env_builder_with_key(env(&[("STRIPE_SECRET_KEY", "sk_test_env")]), key).unwrap().build().unwrap();
+        assert_eq!(c.secret_key.expose(), "sk_test_env");
+        let e = Config::env_builder_with_key(env(&[]), None).err().unwrap();
+        assert_eq!(e.field, "STRIPE_SECRET_KEY");
     }
 
     #[test]

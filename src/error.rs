@@ -362,35 +362,169 @@ impl ConfigError {
     }
 }
 
-/// Every code `Error::code()` can return, for docs and for the JS type union.
-pub const ERROR_CODES: &[&str] = &[
-    "webhook_missing_header",
-    "webhook_malformed_header",
-    "webhook_no_v1_signature",
-    "webhook_signature_mismatch",
-    "webhook_timestamp_out_of_range",
-    "webhook_invalid_payload",
-    "webhook_thin_event",
-    "oauth_access_denied",
-    "oauth_invalid_state",
-    "oauth_state_expired",
-    "oauth_state_used",
-    "oauth_invalid_grant",
-    "oauth_invalid_request",
-    "oauth_invalid_scope",
-    "oauth_invalid_client",
-    "oauth_unsupported_grant_type",
-    "oauth_unsupported_response_type",
-    "oauth_error",
-    "stripe_rate_limited",
-    "stripe_not_found",
-    "stripe_auth_failed",
-    "stripe_permission_denied",
-    "stripe_api_error",
-    "stripe_unavailable",
-    "stripe_timeout",
-    "stripe_bad_response",
-    "invalid_input",
-    "store_failed",
-    "config_invalid",
-];
+/// Calls `$then! { code, … }` with every code `Error::code()` can return: the one list that
+/// [`ERROR_CODES`] and the Node binding's `ErrorCode` string union are both made from.
+macro_rules! with_error_codes {
+    ($then:ident) => {
+        $then! {
+            webhook_missing_header,
+            webhook_malformed_header,
+            webhook_no_v1_signature,
+            webhook_signature_mismatch,
+            webhook_timestamp_out_of_range,
+            webhook_invalid_payload,
+            webhook_thin_event,
+            oauth_access_denied,
+            oauth_invalid_state,
+            oauth_state_expired,
+            oauth_state_used,
+            oauth_invalid_grant,
+            oauth_invalid_request,
+            oauth_invalid_scope,
+            oauth_invalid_client,
+            oauth_unsupported_grant_type,
+            oauth_unsupported_response_type,
+            oauth_error,
+            stripe_rate_limited,
+            stripe_not_found,
+            stripe_auth_failed,
+            stripe_permission_denied,
+            stripe_api_error,
+            stripe_unavailable,
+            stripe_timeout,
+            stripe_bad_response,
+            invalid_input,
+            store_failed,
+            config_invalid,
+        }
+    };
+}
+#[cfg_attr(not(feature = "node"), allow(unused_imports))]
+pub(crate) use with_error_codes;
+
+macro_rules! code_list {
+    ($($code:ident,)*) => {
+        /// Every code `Error::code()` can return, for docs and for the JS type union.
+        pub const ERROR_CODES: &[&str] = &[$(stringify!($code)),*];
+    };
+}
+with_error_codes!(code_list);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of every kind. Each `match` below names every variant with no wildcard, so a new
+    /// kind stops this test from compiling until it is listed here (and its code checked).
+    fn one_of_each() -> Vec<Error> {
+        let webhook = [
+            WebhookError::MissingHeader,
+            WebhookError::MalformedHeader { reason: String::new() },
+            WebhookError::NoV1Signature,
+            WebhookError::SignatureMismatch { hint: Hint::default() },
+            WebhookError::TimestampOutOfRange {
+                timestamp: 0,
+                now: 0,
+                tolerance_seconds: 0,
+                direction: Direction::TooOld,
+            },
+            WebhookError::InvalidPayload { reason: String::new() },
+            WebhookError::ThinEvent { object: String::new() },
+        ];
+        for e in &webhook {
+            match e {
+                WebhookError::MissingHeader
+                | WebhookError::MalformedHeader { .. }
+                | WebhookError::NoV1Signature
+                | WebhookError::SignatureMismatch { .. }
+                | WebhookError::TimestampOutOfRange { .. }
+                | WebhookError::InvalidPayload { .. }
+                | WebhookError::ThinEvent { .. } => {}
+            }
+        }
+        use OAuthErrorKind as O;
+        let oauth = [
+            O::AccessDenied,
+            O::InvalidState,
+            O::StateExpired,
+            O::StateUsed,
+            O::InvalidGrant,
+            O::InvalidRequest,
+            O::InvalidScope,
+            O::InvalidClient,
+            O::UnsupportedGrantType,
+            O::UnsupportedResponseType,
+            O::Other,
+        ];
+        for k in &oauth {
+            match k {
+                O::AccessDenied
+                | O::InvalidState
+                | O::StateExpired
+                | O::StateUsed
+                | O::InvalidGrant
+                | O::InvalidRequest
+                | O::InvalidScope
+                | O::InvalidClient
+                | O::UnsupportedGrantType
+                | O::UnsupportedResponseType
+                | O::Other => {}
+            }
+        }
+        use StripeErrorKind as S;
+        let stripe = [
+            S::RateLimited,
+            S::NotFound,
+            S::AuthFailed,
+            S::PermissionDenied,
+            S::ApiError,
+            S::Unavailable,
+            S::Timeout,
+            S::BadResponse,
+        ];
+        for k in &stripe {
+            match k {
+                S::RateLimited
+                | S::NotFound
+                | S::AuthFailed
+                | S::PermissionDenied
+                | S::ApiError
+                | S::Unavailable
+                | S::Timeout
+                | S::BadResponse => {}
+            }
+        }
+        let mut all: Vec<Error> = webhook.into_iter().map(Error::from).collect();
+        all.extend(oauth.into_iter().map(|k| Error::from(OAuthError::new(k, ""))));
+        all.extend(stripe.into_iter().map(|k| Error::from(StripeError::new(k, ""))));
+        all.push(Error::from(StoreError::new("", "")));
+        all.push(Error::from(ConfigError::new("", "")));
+        all.push(Error::invalid_input("", ""));
+        for e in &all {
+            match e {
+                Error::Webhook(_)
+                | Error::OAuth(_)
+                | Error::Stripe(_)
+                | Error::Store(_)
+                | Error::Config(_)
+                | Error::InvalidInput { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_error_kind_has_its_code_in_error_codes_and_every_code_a_kind() {
+        let produced: Vec<&str> = one_of_each().iter().map(Error::code).collect();
+        for code in &produced {
+            assert!(ERROR_CODES.contains(code), "{code} is missing from ERROR_CODES");
+        }
+        for code in ERROR_CODES {
+            assert!(produced.contains(code), "ERROR_CODES lists {code}, which no error kind returns");
+        }
+        let mut unique = ERROR_CODES.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), ERROR_CODES.len(), "ERROR_CODES has a duplicate");
+    }
+}

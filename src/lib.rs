@@ -52,7 +52,9 @@ struct ReadmeDoctests;
 
 pub use api::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 pub use client::{StripeConnect, StripeConnectBuilder};
-pub use config::{Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, STRIPE_VERSION};
+pub use config::{
+    Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, STRIPE_VERSION,
+};
 pub use error::{
     ConfigError, Direction, Error, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError, StripeErrorKind,
     WebhookError, ERROR_CODES,
@@ -61,8 +63,9 @@ pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
 pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
 pub use queries::{
-    AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, Payment,
-    PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
+    AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, DisputesOf,
+    Payment, PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus, SubscriptionsOf,
+    DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{

@@ -24,14 +24,59 @@ export declare class NativeClient {
    */
   handleCallback(query: string, state?: string | undefined | null): Promise<NativeConnected>
   disconnect(appSlug: string): Promise<NativeDisconnectResult>
-  paymentHistory(accountId: string, email: string, limit?: number | undefined | null): Promise<unknown>
+  paymentHistory(accountId: string, email: string, limit?: number | undefined | null): Promise<PaymentHistory>
   /** By `email` (every customer with it) or by `customer_id`: exactly one of the two. */
-  subscriptionStatus(accountId: string, email?: string | undefined | null, customerId?: string | undefined | null): Promise<unknown>
-  lookupCharge(accountId: string, chargeId: string): Promise<unknown>
-  verifyRefund(accountId: string, refundId: string): Promise<unknown>
+  subscriptionStatus(accountId: string, email?: string | undefined | null, customerId?: string | undefined | null): Promise<SubscriptionStatus>
+  lookupCharge(accountId: string, chargeId: string): Promise<Charge>
+  verifyRefund(accountId: string, refundId: string): Promise<Refund>
   /** By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two. */
-  disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null): Promise<unknown>
-  customerContext(email: string, limit?: number | undefined | null): Promise<unknown>
+  disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null): Promise<Disputes>
+  customerContext(email: string, limit?: number | undefined | null): Promise<CustomerContext>
+}
+
+/** One connected app's view of the customer. When `error` is set the lists are empty. */
+export interface AppContext {
+  appSlug: string
+  accountId: string
+  livemode: boolean
+  customers: Array<Customer>
+  payments: Array<Payment>
+  paymentsHasMore: boolean
+  subscriptions: Array<Subscription>
+  /** Open disputes on the charges in `payments`. */
+  openDisputes: Array<Dispute>
+  searchFallback: SearchFallback | null
+  error: AppFailure | null
+}
+
+/** Why one app's part of a customer context is missing (the other apps still answered). */
+export interface AppFailure {
+  code: ErrorCode
+  message: string
+  status: number | null
+  requestId: string | null
+}
+
+/** One charge, looked up by id. */
+export interface Charge {
+  id: string
+  amount: number
+  amountCaptured: number | null
+  amountRefunded: number
+  currency: string
+  status: string
+  paid: boolean | null
+  captured: boolean | null
+  refunded: boolean
+  disputed: boolean
+  /** The customer id. */
+  customer: string | null
+  description: string | null
+  created: number
+  paymentIntent: string | null
+  failureCode: string | null
+  failureMessage: string | null
+  receiptUrl: string | null
 }
 
 /**
@@ -42,14 +87,48 @@ export declare class NativeClient {
  */
 export declare function checkEvent(event: unknown): void
 
-/**
- * Every `err.code` value (the core's `ERROR_CODES`), so the TypeScript union can be checked
- * against it in tests.
- */
-export declare function errorCodes(): Array<string>
+export interface Customer {
+  id: string
+  email: string | null
+  name: string | null
+  created: number | null
+}
+
+/** A customer across every connected app (one entry per connection in the store). */
+export interface CustomerContext {
+  email: string
+  apps: Array<AppContext>
+}
+
+export interface Dispute {
+  id: string
+  amount: number
+  currency: string
+  chargeId: string | null
+  reason: string | null
+  status: string
+  evidenceDueBy: number | null
+  isChargeRefundable: boolean
+  created: number
+}
+
+export interface Disputes {
+  /** Newest first. */
+  disputes: Array<Dispute>
+  searchFallback: SearchFallback | null
+}
+
+/** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
+export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid'
+
+/** Every `err.code` value, in the core's order. */
+export declare function errorCodes(): ErrorCode[]
 
 /** A `Stripe-Signature` header for `payload`, signed like Stripe does (tests). */
 export declare function generateTestHeader(payload: string | Uint8Array, secret: string, timestamp?: number | undefined | null): string
+
+/** Whether `value` is a valid app slug (the core's rule: 1–100 of `[A-Za-z0-9_.-]`). */
+export declare function isAppSlug(value: string): boolean
 
 /** Where to send the user, and the state to keep in an httpOnly cookie until the callback. */
 export interface NativeAuthorizeUrl {
@@ -177,6 +256,78 @@ export interface OutcomeIgnored {
   eventId: string
   eventType: string
   reason: 'unhandled_type' | 'livemode_mismatch'
+}
+
+/** One charge in a payment history. */
+export interface Payment {
+  id: string
+  /** Minor units of `currency`. */
+  amount: number
+  currency: string
+  /** `succeeded`, `pending` or `failed`. */
+  status: string
+  refunded: boolean
+  amountRefunded: number
+  disputed: boolean
+  created: number
+  description: string | null
+  customerId: string | null
+}
+
+/** Charges of every customer with the email, newest first. */
+export interface PaymentHistory {
+  /** The customer ids the charges were read from (one email can map to several customers). */
+  customerIds: Array<string>
+  payments: Array<Payment>
+  /** More charges exist than `limit` returned. */
+  hasMore: boolean
+  searchFallback: SearchFallback | null
+}
+
+export interface Refund {
+  id: string
+  /** `pending`, `requires_action`, `succeeded`, `failed`, `canceled`. */
+  status: string | null
+  amount: number
+  currency: string
+  chargeId: string | null
+  reason: string | null
+  created: number
+}
+
+/** Why the case-insensitive customer search was not used (only the exact-case email list was). */
+export interface SearchFallback {
+  /** The search's error code (`stripe_rate_limited`, …). */
+  code: string
+  message: string
+}
+
+/** How long an OAuth state (and the cookie that holds it) is valid, in seconds. */
+export declare const STATE_TTL_SECONDS: number
+
+/** The `Stripe-Version` the client pins unless `stripeVersion` is given. */
+export declare const STRIPE_VERSION: string
+
+export interface Subscription {
+  id: string
+  /** `active`, `trialing`, `past_due`, `canceled`, `unpaid`, `incomplete`, … */
+  status: string
+  currentPeriodEnd: number | null
+  cancelAtPeriodEnd: boolean
+  canceledAt: number | null
+  /** The price's nickname, else its product's name. */
+  planName: string | null
+  priceId: string | null
+  productId: string | null
+  customerId: string | null
+  created: number | null
+}
+
+export interface SubscriptionStatus {
+  customerIds: Array<string>
+  /** Any status, newest first. */
+  subscriptions: Array<Subscription>
+  searchFallback: SearchFallback | null
 }
 
 /**

@@ -111,9 +111,7 @@ export class StripeConnect {
    * `store_failed` (with `accountId`: Stripe connected it but it was not saved; do not retry).
    */
   handleCallback(options: HandleCallbackOptions): Promise<Connected> {
-    return guardAsync(() =>
-      this.#native.handleCallback(queryString(options.query), options.state),
-    ) as Promise<Connected>
+    return guardAsync(() => this.#native.handleCallback(queryString(options.query), options.state))
   }
 
   /** Disconnect an app's account at Stripe, then clear its connection. */
@@ -125,35 +123,31 @@ export class StripeConnect {
   paymentHistory(options: PaymentHistoryOptions): Promise<PaymentHistory> {
     return guardAsync(() =>
       this.#native.paymentHistory(options.accountId, options.email, options.limit),
-    ) as Promise<PaymentHistory>
+    )
   }
 
   /** Subscriptions (any status) of every customer with `email`, or of `customerId`. */
   subscriptionStatus(options: SubscriptionStatusOptions): Promise<SubscriptionStatus> {
     return guardAsync(() =>
       this.#native.subscriptionStatus(options.accountId, options.email, options.customerId),
-    ) as Promise<SubscriptionStatus>
+    )
   }
 
   /** One charge by id (`stripe_not_found` if it is not on that account). */
   lookupCharge(options: { accountId: string; chargeId: string }): Promise<Charge> {
-    return guardAsync(() =>
-      this.#native.lookupCharge(options.accountId, options.chargeId),
-    ) as Promise<Charge>
+    return guardAsync(() => this.#native.lookupCharge(options.accountId, options.chargeId))
   }
 
   /** One refund by id: did it go through, for how much, on which charge. */
   verifyRefund(options: { accountId: string; refundId: string }): Promise<Refund> {
-    return guardAsync(() =>
-      this.#native.verifyRefund(options.accountId, options.refundId),
-    ) as Promise<Refund>
+    return guardAsync(() => this.#native.verifyRefund(options.accountId, options.refundId))
   }
 
   /** Disputes on the charges of every customer with `email`, or of `chargeId`. */
   disputes(options: DisputesOptions): Promise<Disputes> {
     return guardAsync(() =>
       this.#native.disputes(options.accountId, options.email, options.chargeId),
-    ) as Promise<Disputes>
+    )
   }
 
   /**
@@ -162,9 +156,7 @@ export class StripeConnect {
    * the store cannot list the connections.
    */
   customerContext(options: { email: string; limit?: number }): Promise<CustomerContext> {
-    return guardAsync(() =>
-      this.#native.customerContext(options.email, options.limit),
-    ) as Promise<CustomerContext>
+    return guardAsync(() => this.#native.customerContext(options.email, options.limit))
   }
 
   /** `util.inspect` / `console.log`: the configuration, secrets redacted. @internal */

@@ -2,41 +2,13 @@
  * `StripeConnectError`: every failure of this package, sync or async, with a stable `code`.
  */
 
-/** Every `err.code` (the Rust core's `ERROR_CODES`; a test checks the two lists are equal). */
-export const ERROR_CODES = [
-  'webhook_missing_header',
-  'webhook_malformed_header',
-  'webhook_no_v1_signature',
-  'webhook_signature_mismatch',
-  'webhook_timestamp_out_of_range',
-  'webhook_invalid_payload',
-  'webhook_thin_event',
-  'oauth_access_denied',
-  'oauth_invalid_state',
-  'oauth_state_expired',
-  'oauth_state_used',
-  'oauth_invalid_grant',
-  'oauth_invalid_request',
-  'oauth_invalid_scope',
-  'oauth_invalid_client',
-  'oauth_unsupported_grant_type',
-  'oauth_unsupported_response_type',
-  'oauth_error',
-  'stripe_rate_limited',
-  'stripe_not_found',
-  'stripe_auth_failed',
-  'stripe_permission_denied',
-  'stripe_api_error',
-  'stripe_unavailable',
-  'stripe_timeout',
-  'stripe_bad_response',
-  'invalid_input',
-  'store_failed',
-  'config_invalid',
-] as const
+import native = require('../native/index.js')
 
-/** The stable code of a {@link StripeConnectError}. */
-export type StripeConnectErrorCode = (typeof ERROR_CODES)[number]
+/** The stable code of a {@link StripeConnectError} (generated from the Rust core's list). */
+export type StripeConnectErrorCode = native.ErrorCode
+
+/** Every `err.code`, in the Rust core's order (read from the native addon: one list). */
+export const ERROR_CODES: readonly StripeConnectErrorCode[] = Object.freeze(native.errorCodes())
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES)
 

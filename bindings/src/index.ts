@@ -6,6 +6,8 @@
  */
 export { StripeConnect } from './client.js'
 export { StripeConnectError, ERROR_CODES } from './errors.js'
+/** The `Stripe-Version` the client pins unless `stripeVersion` is given (the Rust core's constant). */
+export { STRIPE_VERSION } from '../native/index.js'
 export type { StripeConnectErrorCode, StripeConnectErrorFields } from './errors.js'
 export { constructEvent, verifySignature, generateTestHeader } from './webhooks.js'
 export type * from './types.js'

@@ -14,11 +14,13 @@
 // verification and event dedupe are all in the client. This file only turns HTTP into calls and
 // error codes into statuses.
 
+import { isAppSlug, STATE_TTL_SECONDS } from '../native/index.js'
 import type { Connected } from './types.js'
 
 /** What the handlers need from a `StripeConnect` (the real class satisfies it). */
 export interface ConnectClient {
-  authorizeUrl(options: { appSlug: string }): { url: string; state: string }
+  /** `expiresAt` (Unix seconds) bounds the state cookie; without it the cookie lives `STATE_COOKIE_MAX_AGE`. */
+  authorizeUrl(options: { appSlug: string }): { url: string; state: string; expiresAt?: number }
   handleCallback(options: {
     query: URLSearchParams
     state: string | null | undefined
@@ -92,10 +94,9 @@ export const CAN_CONNECT_REQUIRED =
 
 export const DEFAULT_COOKIE_NAME = 'stripe_connect_state'
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-/** The state cookie lives as long as the state itself (10 minutes). */
-export const STATE_COOKIE_MAX_AGE = 600
+/** The state's default lifetime in seconds (the core's), for a client that reports no `expiresAt`. */
+export const STATE_COOKIE_MAX_AGE: number = STATE_TTL_SECONDS
 
-const SLUG_RE = /^[A-Za-z0-9_.-]{1,100}$/
 const COOKIE_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/ // RFC 6265 token
 const CONTROL_RE = /[\u0000-\u001f\u007f]/
 
@@ -183,7 +184,7 @@ export function createRouteHandlers(
     if (appSlug === null || appSlug === '') {
       return json(400, { error: 'Missing appSlug', code: 'missing_app' })
     }
-    if (!SLUG_RE.test(appSlug)) {
+    if (!isAppSlug(appSlug)) {
       return json(400, { error: 'Invalid appSlug', code: 'invalid_input' })
     }
     let verdict: boolean | Response
@@ -196,7 +197,7 @@ export function createRouteHandlers(
     if (verdict instanceof Response) return verdict
     // Only a literal `true` lets the visitor through: a truthy slip (`'yes'`, a session object) is a 403.
     if (verdict !== true) return json(403, { error: 'Forbidden', code: 'forbidden' })
-    let target: { url: string; state: string }
+    let target: { url: string; state: string; expiresAt?: number }
     try {
       target = client.authorizeUrl({ appSlug })
     } catch (error) {
@@ -209,7 +210,7 @@ export function createRouteHandlers(
       status: 307,
       headers: {
         location: target.url,
-        'set-cookie': stateCookie(request, encodeURIComponent(target.state), STATE_COOKIE_MAX_AGE),
+        'set-cookie': stateCookie(request, encodeURIComponent(target.state), cookieMaxAge(target)),
         'cache-control': 'no-store',
       },
     })
@@ -450,4 +451,10 @@ function parseOrigin(value: unknown): string {
     )
   }
   return url.origin
+}
+
+/** The state cookie lives exactly as long as the state it holds. */
+function cookieMaxAge(target: { expiresAt?: number }): number {
+  if (target.expiresAt === undefined) return STATE_COOKIE_MAX_AGE
+  return Math.max(1, target.expiresAt - Math.floor(Date.now() / 1000))
 }

@@ -3,7 +3,6 @@
  * currency, timestamps as Unix seconds, `null` for a missing value.
  */
 
-import type { StripeConnectErrorCode } from './errors.js'
 import type {
   NativeAuthorizeUrl,
   NativeConnected,
@@ -152,147 +151,22 @@ export type DisconnectResult = NativeDisconnectResult
 
 // ---- Queries (read-only) ----
 
-/** Why the case-insensitive customer search was not used (only the exact-case email list was). */
-export interface SearchFallback {
-  /** The search's error code (`stripe_rate_limited`, …). */
-  code: string
-  message: string
-}
-
-export interface Customer {
-  id: string
-  email: string | null
-  name: string | null
-  created: number | null
-}
-
-/** One charge in a payment history. */
-export interface Payment {
-  id: string
-  /** Minor units of `currency`. */
-  amount: number
-  currency: string
-  /** `succeeded`, `pending` or `failed`. */
-  status: string
-  refunded: boolean
-  amountRefunded: number
-  disputed: boolean
-  created: number
-  description: string | null
-  customerId: string | null
-}
-
-/** Charges of every customer with the email, newest first. */
-export interface PaymentHistory {
-  /** The customer ids the charges were read from (one email can map to several customers). */
-  customerIds: string[]
-  payments: Payment[]
-  /** More charges exist than `limit` returned. */
-  hasMore: boolean
-  searchFallback: SearchFallback | null
-}
-
-export interface Subscription {
-  id: string
-  /** `active`, `trialing`, `past_due`, `canceled`, `unpaid`, `incomplete`, … */
-  status: string
-  currentPeriodEnd: number | null
-  cancelAtPeriodEnd: boolean
-  canceledAt: number | null
-  /** The price's nickname, else its product's name. */
-  planName: string | null
-  priceId: string | null
-  productId: string | null
-  customerId: string | null
-  created: number | null
-}
-
-export interface SubscriptionStatus {
-  customerIds: string[]
-  /** Any status, newest first. */
-  subscriptions: Subscription[]
-  searchFallback: SearchFallback | null
-}
-
-/** One charge, looked up by id. */
-export interface Charge {
-  id: string
-  amount: number
-  amountCaptured: number | null
-  amountRefunded: number
-  currency: string
-  status: string
-  paid: boolean | null
-  captured: boolean | null
-  refunded: boolean
-  disputed: boolean
-  /** The customer id. */
-  customer: string | null
-  description: string | null
-  created: number
-  paymentIntent: string | null
-  failureCode: string | null
-  failureMessage: string | null
-  receiptUrl: string | null
-}
-
-export interface Refund {
-  id: string
-  /** `pending`, `requires_action`, `succeeded`, `failed`, `canceled`. */
-  status: string | null
-  amount: number
-  currency: string
-  chargeId: string | null
-  reason: string | null
-  created: number
-}
-
-export interface Dispute {
-  id: string
-  amount: number
-  currency: string
-  chargeId: string | null
-  reason: string | null
-  status: string
-  evidenceDueBy: number | null
-  isChargeRefundable: boolean
-  created: number
-}
-
-export interface Disputes {
-  /** Newest first. */
-  disputes: Dispute[]
-  searchFallback: SearchFallback | null
-}
-
-/** Why one app's part of a customer context is missing (the other apps still answered). */
-export interface AppFailure {
-  code: StripeConnectErrorCode
-  message: string
-  status: number | null
-  requestId: string | null
-}
-
-/** One connected app's view of the customer. When `error` is set the lists are empty. */
-export interface AppContext {
-  appSlug: string
-  accountId: string
-  livemode: boolean
-  customers: Customer[]
-  payments: Payment[]
-  paymentsHasMore: boolean
-  subscriptions: Subscription[]
-  /** Open disputes on the charges in `payments`. */
-  openDisputes: Dispute[]
-  searchFallback: SearchFallback | null
-  error: AppFailure | null
-}
-
-/** A customer across every connected app (one entry per connection in the store). */
-export interface CustomerContext {
-  email: string
-  apps: AppContext[]
-}
+// The results are generated from the Rust core's types (src/node/results.rs): one source, no cast.
+export type {
+  AppContext,
+  AppFailure,
+  Charge,
+  Customer,
+  CustomerContext,
+  Dispute,
+  Disputes,
+  Payment,
+  PaymentHistory,
+  Refund,
+  SearchFallback,
+  Subscription,
+  SubscriptionStatus,
+} from '../native/index.js'
 
 export interface PaymentHistoryOptions {
   accountId: string

@@ -15,27 +15,49 @@ pub(crate) mod transport;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
+use url::Url;
 
-use crate::client::StripeConnect;
 use crate::error::{StripeError, StripeErrorKind};
 use crate::http::USER_AGENT;
 use crate::ids::AccountId;
+use crate::secret::SecretKey;
 pub(crate) use transport::read_response;
 pub use transport::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 
-/// The transport and the per-account concurrency limit, shared by every call.
+/// What every request needs from the configuration, handed over by the caller (the API layer
+/// knows no client and no `Config`).
+pub(crate) struct ApiSettings {
+    pub base: Url,
+    pub secret_key: SecretKey,
+    pub stripe_version: String,
+    /// One deadline per call, for all its requests, pages and retries.
+    pub timeout: Duration,
+    pub max_retries: u32,
+    pub retry_base_delay: Duration,
+    pub max_concurrency_per_account: usize,
+}
+
+/// The transport, the settings and the per-account concurrency limit, shared by every call.
 pub(crate) struct ApiClient {
     transport: Arc<dyn ApiTransport>,
+    settings: ApiSettings,
     limiter: AccountLimiter,
 }
 
 impl ApiClient {
-    pub(crate) fn new(transport: Arc<dyn ApiTransport>, max_concurrency_per_account: usize) -> Self {
-        ApiClient { transport, limiter: AccountLimiter::new(max_concurrency_per_account) }
+    pub(crate) fn new(transport: Arc<dyn ApiTransport>, settings: ApiSettings) -> Self {
+        let limiter = AccountLimiter::new(settings.max_concurrency_per_account);
+        ApiClient { transport, settings, limiter }
+    }
+
+    /// Start a call on `account`: its deadline (`timeout`) starts now.
+    pub(crate) fn call<'a>(&'a self, account: &'a AccountId) -> Api<'a> {
+        Api { client: self, account, deadline: Instant::now() + self.settings.timeout }
     }
 }
 
@@ -70,22 +92,15 @@ pub(crate) fn display_path(path: &[&str]) -> String {
 
 /// One call on behalf of one connected account, with its deadline.
 pub(crate) struct Api<'a> {
-    client: &'a StripeConnect,
+    client: &'a ApiClient,
     account: &'a AccountId,
     deadline: Instant,
 }
 
-impl StripeConnect {
-    /// Start a call on `account`: the deadline (`config.timeout`) starts now.
-    pub(crate) fn api<'a>(&'a self, account: &'a AccountId) -> Api<'a> {
-        Api { client: self, account, deadline: Instant::now() + self.inner.config.timeout }
-    }
-}
-
 impl Api<'_> {
     fn request(&self, path: &[&str], query: Vec<(&'static str, String)>) -> GetRequest {
-        let config = &self.client.inner.config;
-        let mut url = config.api_base.clone();
+        let config = &self.client.settings;
+        let mut url = config.base.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
             // Each segment is percent-encoded: even a bad id could not climb out of the path.
             segments.pop_if_empty().extend(path);
@@ -111,7 +126,7 @@ impl Api<'_> {
         query: Vec<(&'static str, String)>,
     ) -> Result<T, StripeError> {
         let request = self.request(path, query);
-        let config = &self.client.inner.config;
+        let config = &self.client.settings;
         match tokio::time::timeout_at(self.deadline, self.attempts(&request, path)).await {
             Ok(result) => result,
             Err(_) => Err(StripeError::new(
@@ -126,12 +141,12 @@ impl Api<'_> {
     }
 
     async fn attempts<T: DeserializeOwned>(&self, request: &GetRequest, path: &[&str]) -> Result<T, StripeError> {
-        let inner = &self.client.inner;
+        let (client, settings) = (self.client, &self.client.settings);
         let mut retry = 0u32;
         loop {
             let outcome = {
-                let _permit = inner.api.limiter.acquire(self.account).await;
-                inner.api.transport.get(request).await
+                let _permit = client.limiter.acquire(self.account).await;
+                client.transport.get(request).await
             };
             let mut failure = match retry::classify(outcome) {
                 Ok(resp) => return parse(&resp, path),
@@ -140,10 +155,10 @@ impl Api<'_> {
             if retry > 0 {
                 failure.error.message.push_str(&format!(" (after {} attempts)", retry + 1));
             }
-            if !failure.retryable || retry >= inner.config.max_retries {
+            if !failure.retryable || retry >= settings.max_retries {
                 return Err(failure.error);
             }
-            let wait = retry::backoff(inner.config.retry_base_delay, retry, failure.retry_after);
+            let wait = retry::backoff(settings.retry_base_delay, retry, failure.retry_after);
             if Instant::now() + wait >= self.deadline {
                 // Waiting (e.g. for Retry-After) would pass the deadline: report what happened.
                 return Err(failure.error);

@@ -2,19 +2,20 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Either, Object, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{Either, Object, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
 
-use super::error::{js_error, promise, promise_serde};
+use super::error::{js_error, promise};
+use super::results::{JsCharge, JsCustomerContext, JsDisputes, JsPaymentHistory, JsRefund, JsSubscriptionStatus};
 use super::stores;
 use super::types::{
     webhook_outcome, JsConnected, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativeOptions,
     NativePrefill,
 };
 use crate::{
-    AccountId, AppSlug, CallbackQuery, ChargeId, Config, CustomerId, Disputes, Error, Prefill, RefundId, StripeConnect,
-    SubscriptionStatus,
+    AccountId, AppSlug, CallbackQuery, ChargeId, Config, DisputesOf, Error, Prefill, RefundId, StripeConnect,
+    SubscriptionsOf,
 };
 
 #[napi]
@@ -117,111 +118,100 @@ impl NativeClient {
         promise(env, async move { client.disconnect(&AppSlug::parse(&app_slug)?).await }, |_, d| Ok(d.into()))
     }
 
-    #[napi(ts_return_type = "Promise<unknown>")]
+    #[napi(ts_return_type = "Promise<PaymentHistory>")]
     pub fn payment_history<'env>(
         &self,
         env: &'env Env,
         account_id: String,
         email: String,
         limit: Option<u32>,
-    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    ) -> napi::Result<PromiseRaw<'env, JsPaymentHistory>> {
         let client = self.inner.clone();
-        promise_serde(env, async move { client.payment_history(&AccountId::parse(&account_id)?, &email, limit).await })
+        promise(
+            env,
+            async move { client.payment_history(&AccountId::parse(&account_id)?, &email, limit).await },
+            |_, v| Ok(v.into()),
+        )
     }
 
     /// By `email` (every customer with it) or by `customer_id`: exactly one of the two.
-    #[napi(ts_return_type = "Promise<unknown>")]
+    #[napi(ts_return_type = "Promise<SubscriptionStatus>")]
     pub fn subscription_status<'env>(
         &self,
         env: &'env Env,
         account_id: String,
         email: Option<String>,
         customer_id: Option<String>,
-    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    ) -> napi::Result<PromiseRaw<'env, JsSubscriptionStatus>> {
         let client = self.inner.clone();
-        promise_serde(env, async move {
-            let account = AccountId::parse(&account_id)?;
-            match one_of("email", email, "customerId", customer_id)? {
-                Either::A(email) => client.subscriptions_by_email(&account, &email).await,
-                Either::B(customer) => {
-                    let customer = CustomerId::parse(&customer)?;
-                    let subscriptions = client.subscriptions_for_customer(&account, &customer).await?;
-                    Ok(SubscriptionStatus {
-                        customer_ids: vec![customer.as_str().to_string()],
-                        subscriptions,
-                        search_fallback: None,
-                    })
-                }
-            }
-        })
+        promise(
+            env,
+            async move {
+                let of = SubscriptionsOf::one_of(email, customer_id)?;
+                client.subscription_status(&AccountId::parse(&account_id)?, &of).await
+            },
+            |_, v| Ok(v.into()),
+        )
     }
 
-    #[napi(ts_return_type = "Promise<unknown>")]
+    #[napi(ts_return_type = "Promise<Charge>")]
     pub fn lookup_charge<'env>(
         &self,
         env: &'env Env,
         account_id: String,
         charge_id: String,
-    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    ) -> napi::Result<PromiseRaw<'env, JsCharge>> {
         let client = self.inner.clone();
-        promise_serde(env, async move {
-            client.lookup_charge(&AccountId::parse(&account_id)?, &ChargeId::parse(&charge_id)?).await
-        })
+        promise(
+            env,
+            async move { client.lookup_charge(&AccountId::parse(&account_id)?, &ChargeId::parse(&charge_id)?).await },
+            |_, v| Ok(v.into()),
+        )
     }
 
-    #[napi(ts_return_type = "Promise<unknown>")]
+    #[napi(ts_return_type = "Promise<Refund>")]
     pub fn verify_refund<'env>(
         &self,
         env: &'env Env,
         account_id: String,
         refund_id: String,
-    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    ) -> napi::Result<PromiseRaw<'env, JsRefund>> {
         let client = self.inner.clone();
-        promise_serde(env, async move {
-            client.verify_refund(&AccountId::parse(&account_id)?, &RefundId::parse(&refund_id)?).await
-        })
+        promise(
+            env,
+            async move { client.verify_refund(&AccountId::parse(&account_id)?, &RefundId::parse(&refund_id)?).await },
+            |_, v| Ok(v.into()),
+        )
     }
 
     /// By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two.
-    #[napi(ts_return_type = "Promise<unknown>")]
+    #[napi(ts_return_type = "Promise<Disputes>")]
     pub fn disputes<'env>(
         &self,
         env: &'env Env,
         account_id: String,
         email: Option<String>,
         charge_id: Option<String>,
-    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    ) -> napi::Result<PromiseRaw<'env, JsDisputes>> {
         let client = self.inner.clone();
-        promise_serde(env, async move {
-            let account = AccountId::parse(&account_id)?;
-            match one_of("email", email, "chargeId", charge_id)? {
-                Either::A(email) => client.disputes_for_email(&account, &email).await,
-                Either::B(charge) => {
-                    let disputes = client.disputes_for_charge(&account, &ChargeId::parse(&charge)?).await?;
-                    Ok(Disputes { disputes, search_fallback: None })
-                }
-            }
-        })
+        promise(
+            env,
+            async move {
+                let of = DisputesOf::one_of(email, charge_id)?;
+                client.disputes(&AccountId::parse(&account_id)?, &of).await
+            },
+            |_, v| Ok(v.into()),
+        )
     }
 
-    #[napi(ts_return_type = "Promise<unknown>")]
+    #[napi(ts_return_type = "Promise<CustomerContext>")]
     pub fn customer_context<'env>(
         &self,
         env: &'env Env,
         email: String,
         limit: Option<u32>,
-    ) -> napi::Result<PromiseRaw<'env, Unknown<'static>>> {
+    ) -> napi::Result<PromiseRaw<'env, JsCustomerContext>> {
         let client = self.inner.clone();
-        promise_serde(env, async move { client.customer_context(&email, limit).await })
-    }
-}
-
-/// Exactly one of two alternative options.
-fn one_of(a_name: &str, a: Option<String>, b_name: &str, b: Option<String>) -> Result<Either<String, String>, Error> {
-    match (a, b) {
-        (Some(a), None) => Ok(Either::A(a)),
-        (None, Some(b)) => Ok(Either::B(b)),
-        (Some(_), Some(_)) => Err(Error::invalid_input(a_name, format!("give {a_name} or {b_name}, not both"))),
-        (None, None) => Err(Error::invalid_input(a_name, format!("one of {a_name} or {b_name} is required"))),
+        promise(env, async move { client.customer_context(&email, limit).await }, |_, v| Ok(v.into()))
     }
 }

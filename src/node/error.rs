@@ -62,10 +62,3 @@ where
 {
     promise(env, work, |env, value| env.to_js_value(&value))
 }
-
-/// Every `err.code` value (the core's `ERROR_CODES`), so the TypeScript union can be checked
-/// against it in tests.
-#[napi_derive::napi(js_name = "errorCodes")]
-pub fn error_codes() -> Vec<&'static str> {
-    crate::ERROR_CODES.to_vec()
-}

@@ -9,12 +9,20 @@
 //!   traits.
 //! - [`webhooks`]: signature verification and test headers (sync, CPU only).
 //! - [`client`]: `NativeClient`, the object the TypeScript `StripeConnect` class wraps.
+//! - [`results`]: the queries' results as `#[napi(object)]` types (the generated TS types).
+//! - [`constants`]: `STRIPE_VERSION`, the state's lifetime, the error codes and the slug rule.
 //!
 //! These names are internal: the package's public face is the TypeScript facade in
 //! `bindings/src/`, which turns every error into a `StripeConnectError`.
 
+// napi is a C API: the glue calls it directly where napi-rs' safe wrappers cost a copy, and the
+// napi macros expand to unsafe code. Each hand-written unsafe block carries a `SAFETY:` comment.
+#![allow(unsafe_code)]
+
 pub mod client;
+pub mod constants;
 pub mod error;
+pub mod results;
 pub mod stores;
 pub mod types;
 pub mod webhooks;

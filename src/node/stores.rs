@@ -50,6 +50,8 @@ where
         if value.get_type().ok() != Some(napi::ValueType::Function) {
             return Err(bad("is not a function".into()));
         }
+        // SAFETY: `value` was just read from `object` on this (the JS) thread with the same env, and
+        // its type was checked to be a function above.
         let function: Function<A, Either<Promise<R>, R>> =
             unsafe { Function::from_napi_value(object.value().env, value.raw()) }.map_err(|e| bad(e.reason.clone()))?;
         let tsfn = function

@@ -89,15 +89,12 @@ impl NativeOptions {
         b
     }
 
-    /// `Config::from_env()` over the variables in `vars` (JS's `process.env`, which under Bun and
-    /// after dotenv is not the C environment) with these options on top. A `secretKey` given here
-    /// stands in for a missing `STRIPE_SECRET_KEY`.
+    /// `Config::from_env()` over `vars` (JS's `process.env`, which under Bun and after dotenv is
+    /// not the C environment) with these options on top; the rules are the core's
+    /// ([`Config::env_builder_with_key`]).
     pub fn over_env(self, vars: HashMap<String, String>) -> Result<Config, Error> {
         let key = self.secret_key.clone();
-        let lookup = move |name: &str| {
-            vars.get(name).cloned().or_else(|| if name == "STRIPE_SECRET_KEY" { key.clone() } else { None })
-        };
-        Ok(self.apply(Config::env_builder(lookup)?).build()?)
+        Ok(self.apply(Config::env_builder_with_key(|name| vars.get(name).cloned(), key)?).build()?)
     }
 }
 

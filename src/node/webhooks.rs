@@ -47,13 +47,18 @@ thread_local! {
 fn with_bytes<R>(env: &Env, payload: Unknown, f: impl FnOnce(&[u8]) -> R) -> napi::Result<R> {
     let (raw_env, value) = (env.raw(), payload.raw());
     let mut kind = sys::ValueType::napi_undefined;
+    // SAFETY: `raw_env` and `value` come from this call's `Env` and argument, on the JS thread;
+    // `kind` is a valid out-pointer.
     check_status!(unsafe { sys::napi_typeof(raw_env, value, &mut kind) })?;
     if kind != sys::ValueType::napi_string {
         // `&[u8]` takes any TypedArray/Buffer and rejects anything else with a TypeError.
+        // SAFETY: same env and value as above; the borrowed bytes live as long as the argument,
+        // which outlives this call (and `f` runs inside it).
         let bytes = unsafe { <&[u8]>::from_napi_value(raw_env, value) }?;
         return Ok(f(bytes));
     }
     let mut units = 0usize;
+    // SAFETY: `value` is a string (checked above); a null buffer asks only for the length.
     check_status!(unsafe { sys::napi_get_value_string_utf16(raw_env, value, ptr::null_mut(), 0, &mut units) })?;
     // Every UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair: 2 units, 4 bytes); +1 for the
     // terminating NUL napi always writes.
@@ -63,6 +68,8 @@ fn with_bytes<R>(env: &Env, payload: Unknown, f: impl FnOnce(&[u8]) -> R) -> nap
             buf.resize(capacity, 0);
         }
         let mut written = 0usize;
+        // SAFETY: `buf` holds at least `capacity` bytes, and napi writes at most `capacity`
+        // (the NUL included); `written` is a valid out-pointer.
         check_status!(unsafe {
             sys::napi_get_value_string_utf8(raw_env, value, buf.as_mut_ptr().cast(), capacity, &mut written)
         })?;
@@ -157,12 +164,15 @@ impl JsEventView {
         let key = key.get_mut(..=name.len())?;
         key[..name.len()].copy_from_slice(name.as_bytes());
         let mut out = ptr::null_mut();
+        // SAFETY: `key` is NUL-terminated (one more zeroed byte than `name`); `object` and
+        // `self.env` belong to the current call on the JS thread; `out` is a valid out-pointer.
         let status = unsafe { sys::napi_get_named_property(self.env, object, key.as_ptr().cast(), &mut out) };
         (status == sys::Status::napi_ok).then(|| (out, self.type_of(out)))
     }
 
     fn type_of(&self, value: sys::napi_value) -> sys::napi_valuetype {
         let mut t = sys::ValueType::napi_undefined;
+        // SAFETY: `value` was produced by napi in this call's env; `t` is a valid out-pointer.
         let status = unsafe { sys::napi_typeof(self.env, value, &mut t) };
         if status == sys::Status::napi_ok {
             t
@@ -218,6 +228,7 @@ impl crate::EventView for JsEventView {
             sys::ValueType::napi_string => JsonKind::String,
             sys::ValueType::napi_number => {
                 let mut n = 0f64;
+                // SAFETY: `v` is a number (its type was read above) in this call's env.
                 unsafe { sys::napi_get_value_double(self.env, v, &mut n) };
                 // What serde reads as an i64 (2^63 itself is out of range).
                 if n.fract() == 0.0 && (I64_MIN..-I64_MIN).contains(&n) {
@@ -228,6 +239,7 @@ impl crate::EventView for JsEventView {
             }
             sys::ValueType::napi_object => {
                 let mut array = false;
+                // SAFETY: `v` is a value of this call's env; `array` is a valid out-pointer.
                 unsafe { sys::napi_is_array(self.env, v, &mut array) };
                 if array {
                     JsonKind::Array
@@ -247,6 +259,7 @@ impl crate::EventView for JsEventView {
         }
         let mut buf = [0u8; 128];
         let mut len = 0usize;
+        // SAFETY: `v` is a string (checked above); napi writes at most `buf.len()` bytes into `buf`.
         let status =
             unsafe { sys::napi_get_value_string_utf8(self.env, v, buf.as_mut_ptr().cast(), buf.len(), &mut len) };
         if status != sys::Status::napi_ok {
@@ -256,8 +269,10 @@ impl crate::EventView for JsEventView {
             return Some(String::from_utf8_lossy(&buf[..len]).into_owned());
         }
         // Longer than the stack buffer: ask for the length, then read it whole.
+        // SAFETY: a null buffer asks only for the length of the string `v`.
         unsafe { sys::napi_get_value_string_utf8(self.env, v, ptr::null_mut(), 0, &mut len) };
         let mut long = vec![0u8; len + 1];
+        // SAFETY: `long` has room for the whole string and its NUL; napi writes at most `long.len()`.
         unsafe { sys::napi_get_value_string_utf8(self.env, v, long.as_mut_ptr().cast(), long.len(), &mut len) };
         long.truncate(len);
         Some(String::from_utf8_lossy(&long).into_owned())

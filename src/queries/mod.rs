@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+mod by;
 mod context;
 mod types;
 
@@ -38,6 +39,7 @@ use crate::api::Api;
 use crate::client::StripeConnect;
 use crate::error::{Error, StripeError};
 use crate::ids::{shorten, AccountId, ChargeId, CustomerId, RefundId};
+pub use by::{DisputesOf, SubscriptionsOf};
 pub use types::{
     AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, Payment,
     PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus,

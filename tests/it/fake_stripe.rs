@@ -1,8 +1,9 @@
 //! A wiremock Stripe for the contract tests.
 //!
-//! - Response bodies start from Stripe's own fixtures (`tests/fixtures/stripe-objects.json`, copied
-//!   from Stripe's public `fixtures3.json` (github.com/stripe/openapi) by `tests/fixtures/extract.py`), with ids and amounts
-//!   changed as a test needs.
+//! - Response bodies start from Stripe's own fixtures (`bindings/src/testing/stripe-objects.json`,
+//!   the one copy the JS test kit serves too, copied from Stripe's public `fixtures3.json`
+//!   (github.com/stripe/openapi) by `tests/fixtures/extract.py`), with ids and amounts changed as a
+//!   test needs.
 //! - Every server has two guards that fail the test when it ends: any request that is not a GET
 //!   (`.expect(0)`), and any request no mock expected (`.expect(0)`, lowest priority). Mocks match
 //!   the exact set of query parameters, so an extra parameter is unexpected too.
@@ -33,15 +34,19 @@ use wiremock::{Match, Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 pub const KEY: &str = "sk_test_51FakeKeyForContractTests";
 pub const ACCT: &str = "acct_1TestAppAccount";
 
-fn load(name: &str) -> Value {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+/// A JSON file of the repository, by its path from the crate root.
+pub fn load(path: &str) -> Value {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
 }
 
-/// A Stripe fixture object (`customer`, `charge`, `subscription`, `refund`, `dispute`, `product`).
+/// A Stripe fixture object (`customer`, `charge`, `subscription`, `refund`, `dispute`, `product`,
+/// `price`, `application`, `event`), from the file the JS test kit serves them from.
 pub fn object(name: &str) -> Value {
     static OBJECTS: OnceLock<Value> = OnceLock::new();
-    OBJECTS.get_or_init(|| load("stripe-objects.json"))["resources"][name].clone()
+    let object = &OBJECTS.get_or_init(|| load("bindings/src/testing/stripe-objects.json"))["resources"][name];
+    assert!(object.is_object(), "no Stripe fixture object named {name}");
+    object.clone()
 }
 
 fn with(mut v: Value, fields: Value) -> Value {
@@ -210,7 +215,7 @@ pub fn check_request(r: &Request, accounts: &[&str]) {
 /// `Ok` if the spec declares query parameter `name` (with `value`, for enums) for `GET path`.
 pub fn declared(path: &str, name: &str, value: &str) -> Result<(), String> {
     static SPEC: OnceLock<Value> = OnceLock::new();
-    let spec = SPEC.get_or_init(|| load("spec-params.json"));
+    let spec = SPEC.get_or_init(|| load("tests/fixtures/spec-params.json"));
     let segments: Vec<&str> = path.split('/').collect();
     let template = spec["paths"]
         .as_object()

@@ -2,6 +2,7 @@
 
 mod api;
 mod fake_stripe;
+mod layers;
 mod oauth;
 mod queries;
 mod transport;

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
+
+use crate::fake_stripe::{load, object};
 use stripe_connect::{
     check_event_view, construct_event, generate_test_header, parse_event, validate_event, verify_signature, AccountId,
     AppSlug, ClaimStore, Config, Connection, ConnectionStore, DisputeAlert, DisputeSink, IgnoreReason, ManualClock,
@@ -17,8 +19,7 @@ const SECRET: &str = "whsec_test_secret_for_handler";
 const NOW: i64 = 1_750_000_000;
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    load(&format!("tests/fixtures/{name}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,11 +163,11 @@ fn event_body(id: &str, kind: &str, object: Value, livemode: bool) -> Vec<u8> {
 
 fn dispute_event(id: &str) -> Vec<u8> {
     // Stripe's own dispute fixture.
-    event_body(id, "charge.dispute.created", fixture("webhook-objects.json")["dispute"].clone(), false)
+    event_body(id, "charge.dispute.created", object("dispute"), false)
 }
 
 fn deauthorized_event(id: &str) -> Vec<u8> {
-    event_body(id, "account.application.deauthorized", fixture("webhook-objects.json")["application"].clone(), false)
+    event_body(id, "account.application.deauthorized", object("application"), false)
 }
 
 /// The app whose account the test events come from.
@@ -332,8 +333,7 @@ async fn other_events_and_other_modes_are_ignored() {
             reason: IgnoreReason::UnhandledType
         }
     );
-    let live =
-        event_body("evt_live", "charge.dispute.created", fixture("webhook-objects.json")["dispute"].clone(), true);
+    let live = event_body("evt_live", "charge.dispute.created", object("dispute"), true);
     assert_eq!(
         h.client.handle_webhook(&live, Some(&sign(&live))).await.unwrap(),
         WebhookOutcome::Ignored {

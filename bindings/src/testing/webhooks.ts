@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 
+import { STRIPE_VERSION } from '../../native/index.js'
 import { applicationFixture, eventFixture } from './fixtures.js'
 import {
   buildDispute,
@@ -14,8 +15,8 @@ import {
   type StripeObject,
 } from './objects.js'
 
-/** The API version the package pins; events default to it. */
-export const DEFAULT_API_VERSION = '2026-10-28.endive'
+/** The API version the package pins (the core's `STRIPE_VERSION`); events default to it. */
+export const DEFAULT_API_VERSION: string = STRIPE_VERSION
 
 export interface StripeEvent<T = StripeObject> {
   id: string

@@ -332,7 +332,9 @@ describe('queries', () => {
       customerIds: [s.jane.id],
       subscriptions: byEmail.subscriptions,
       searchFallback: null,
+      fetchedAt: byId.fetchedAt,
     })
+    assert.ok(Number.isInteger(byId.fetchedAt) && byId.fetchedAt > 1_700_000_000)
     assert.equal(
       fake.findRequests({ path: '/v1/subscriptions' }).at(-1)!.query['customer'],
       s.jane.id,
@@ -361,6 +363,7 @@ describe('queries', () => {
         'disputed',
         'failureCode',
         'failureMessage',
+        'fetchedAt',
         'id',
         'paid',
         'paymentIntent',
@@ -378,6 +381,7 @@ describe('queries', () => {
       chargeId: s.ch1.id,
       reason: s.refund.reason,
       created: s.refund.created,
+      fetchedAt: refund.fetchedAt,
     })
     assert.deepEqual(
       fake.apiRequests().map((r) => r.path),
@@ -393,19 +397,24 @@ describe('queries', () => {
       amount: 999,
       currency: 'usd',
       chargeId: s.ch2.id,
+      paymentIntentId: s.dispute.payment_intent ?? null,
       reason: 'fraudulent',
       status: 'needs_response',
       evidenceDueBy: s.dispute.evidence_details?.due_by ?? null,
       isChargeRefundable: s.dispute.is_charge_refundable,
       created: s.dispute.created,
     }
-    assert.deepEqual(await stripe.disputes({ accountId: s.acct, email: 'jane@example.com' }), {
+    const byEmail = await stripe.disputes({ accountId: s.acct, email: 'jane@example.com' })
+    assert.deepEqual(byEmail, {
       disputes: [expected],
       searchFallback: null,
+      fetchedAt: byEmail.fetchedAt,
     })
-    assert.deepEqual(await stripe.disputes({ accountId: s.acct, chargeId: s.ch2.id }), {
+    const byCharge = await stripe.disputes({ accountId: s.acct, chargeId: s.ch2.id })
+    assert.deepEqual(byCharge, {
       disputes: [expected],
       searchFallback: null,
+      fetchedAt: byCharge.fetchedAt,
     })
     assertHeaders(s.acct)
   })

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Stripe from 'stripe'
 import {
+  StripeConnect,
   constructEvent,
   generateTestHeader,
   verifySignature,
@@ -113,7 +114,7 @@ describe('the shared event-shape vectors (tests/fixtures/event-shape-vectors.jso
     readFileSync(join(__dirname, '..', 'tests', 'fixtures', 'event-shape-vectors.json'), 'utf8'),
   ) as { name: string; body: string; code: StripeConnectErrorCode | null }[]
 
-  test('there are 46 vectors', () => assert.equal(vectors.length, 46))
+  test('there are 58 vectors', () => assert.equal(vectors.length, 58))
 
   for (const v of vectors) {
     test(`${v.name}: ${v.code ?? 'valid'}`, () => {
@@ -124,6 +125,19 @@ describe('the shared event-shape vectors (tests/fixtures/event-shape-vectors.jso
       }
     })
   }
+
+  test('handleWebhook gives the same code as constructEvent for every rejected vector', async () => {
+    const client = new StripeConnect({ secretKey: 'sk_test_vectors', webhookSecrets: SECRET })
+    for (const v of vectors.filter((v) => v.code !== null)) {
+      await assert.rejects(
+        client.handleWebhook(v.body, sign(v.body)),
+        (err: StripeConnectError) => {
+          assert.equal(err.code, v.code, v.name)
+          return true
+        },
+      )
+    }
+  })
 
   test('a body that is not JSON is a StripeConnectError with the reason, never a SyntaxError', () => {
     const err = throwsCode(
@@ -137,6 +151,25 @@ describe('the shared event-shape vectors (tests/fixtures/event-shape-vectors.jso
 describe('constructEvent', () => {
   const body = disputeEvent('evt_construct_1')
   const header = sign(body)
+
+  test('options: an object, undefined or null; a number (the official 4th argument) is invalid_input', () => {
+    assert.equal(constructEvent(body, header, SECRET, undefined).id, 'evt_construct_1')
+    assert.equal(constructEvent(body, header, SECRET, null as never).id, 'evt_construct_1')
+    assert.equal(
+      constructEvent(body, header, SECRET, { toleranceSeconds: 600 }).id,
+      'evt_construct_1',
+    )
+    const err = throwsCode(
+      () => constructEvent(body, header, SECRET, 300 as never),
+      'invalid_input',
+    )
+    assert.match(err.message, /toleranceSeconds/)
+    // Each option is still read: a clock an hour off fails, and the replay switch skips it.
+    const later = { now: Math.floor(Date.now() / 1000) + 3600 }
+    throwsCode(() => constructEvent(body, header, SECRET, later), 'webhook_timestamp_out_of_range')
+    const replay = { ...later, skipTimestampCheckForReplay: true }
+    assert.equal(constructEvent(body, header, SECRET, replay).id, 'evt_construct_1')
+  })
 
   test('returns the whole event: id, type, account, livemode, created, data.object', () => {
     const event = constructEvent(body, header, SECRET)

@@ -22,6 +22,8 @@ export interface FakeStats {
   apiRequests: number
   /** CPU time (user + system) the fake's process has used, µs: shows when the server is the bottleneck. */
   cpuUs: number
+  /** API requests per `<Stripe-Account> <path>`. */
+  byAccountPath: Record<string, number>
 }
 
 type Command =
@@ -125,6 +127,11 @@ async function child(latencyMs: number): Promise<void> {
           openConnections: fake.openConnections,
           apiRequests: fake.apiRequests().length,
           cpuUs: process.cpuUsage().user + process.cpuUsage().system,
+          byAccountPath: fake.apiRequests().reduce<Record<string, number>>((counts, r) => {
+            const key = `${r.account} ${r.path}`
+            counts[key] = (counts[key] ?? 0) + 1
+            return counts
+          }, {}),
         }
         break
       case 'clear':

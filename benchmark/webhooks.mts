@@ -25,7 +25,7 @@ export interface WebhookCase {
   payloadType: 'string' | 'Buffer'
   /** `floor`: ours' verify-only entry followed by `JSON.parse` — what `constructEvent` would cost
    * without checking that the body is a Stripe event (diagnostic). */
-  op: 'constructEvent' | 'verify' | 'floor'
+  op: 'constructEvent' | 'constructEventNoOptions' | 'verify' | 'floor'
   /** What "ours" ran for this case (the verify-only entry may be missing from the binding). */
   oursEntry: string
   theirsEntry: string
@@ -165,10 +165,35 @@ export function runWebhooks(): { cases: WebhookCase[]; payloadBytes: Record<numb
       if (oursVerify) assert.throws(() => oursVerify(tampered, header, secret, opts))
     }
 
+    // Without an options argument both sides read the system clock: a header signed now.
+    const live = Math.floor(Date.now() / 1000)
+    const liveHeader = `t=${live},v1=${createHmac('sha256', secret).update(`${live}.${text}`).digest('hex')}`
+    for (const payload of [text, bytes]) {
+      assert.deepEqual(ours.constructEvent(payload, liveHeader, secret), expected)
+      assert.deepEqual(stripe.webhooks.constructEvent(payload, liveHeader, secret), expected)
+    }
+
     for (const [payloadType, payload] of [
       ['string', text],
       ['Buffer', bytes],
     ] as const) {
+      const bare = compare(
+        () => ours.constructEvent(payload, liveHeader, secret).data.object.id.length,
+        () => stripe.webhooks.constructEvent(payload, liveHeader, secret).data.object.id.length,
+      )
+      cases.push({
+        size: bytes.length,
+        payloadType,
+        op: 'constructEventNoOptions',
+        oursEntry: 'constructEvent(payload, header, secret)',
+        theirsEntry: 'stripe.webhooks.constructEvent(payload, header, secret)',
+        oursNsPerOp: bare.a,
+        theirsNsPerOp: bare.b,
+        oursCpuNsPerOp: bare.cpuA,
+        theirsCpuNsPerOp: bare.cpuB,
+        rounds: bare.rounds,
+        opsPerRound: bare.n,
+      })
       // With the whole event materialised and `data.object` read.
       const construct = compare(
         () => ours.constructEvent(payload, header, secret, opts).data.object.id.length,

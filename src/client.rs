@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::api::{Api, ApiClient, ApiSettings, ApiTransport, ReqwestTransport};
+use crate::cache::CustomerCache;
 use crate::config::Config;
 use crate::error::Error;
 use crate::http::LazyClient;
@@ -19,6 +20,8 @@ use crate::store::{
 #[derive(Clone)]
 pub struct StripeConnect {
     pub(crate) inner: Arc<Inner>,
+    /// Set by [`StripeConnect::fresh`]: bypass the customer cache and request coalescing.
+    pub(crate) fresh: bool,
 }
 
 pub(crate) struct Inner {
@@ -31,7 +34,9 @@ pub(crate) struct Inner {
     /// webhooks never loads TLS); keep-alive connections are reused across calls.
     pub(crate) http: Arc<LazyClient>,
     /// The GET-only API transport and the per-account concurrency limit.
-    pub(crate) api: ApiClient,
+    pub(crate) api: Arc<ApiClient>,
+    /// Email → customers per account, for `config.cache_ttl`.
+    pub(crate) customers: CustomerCache,
 }
 
 impl std::fmt::Debug for StripeConnect {
@@ -59,7 +64,7 @@ impl StripeConnect {
 
     /// Start an API call on `account` (its deadline starts now).
     pub(crate) fn api<'a>(&'a self, account: &'a AccountId) -> Api<'a> {
-        self.inner.api.call(account)
+        self.inner.api.call(account, self.fresh)
     }
 
     pub fn config(&self) -> &Config {
@@ -80,6 +85,13 @@ impl StripeConnect {
 
     pub(crate) fn now(&self) -> i64 {
         self.inner.clock.now()
+    }
+
+    /// The same client for calls that must read everything from Stripe now: no cached email →
+    /// customers resolution, no joining an identical request already in flight
+    /// (`stripe.fresh().payment_history(…)`; `fresh: true` in Node).
+    pub fn fresh(&self) -> StripeConnect {
+        StripeConnect { inner: self.inner.clone(), fresh: true }
     }
 }
 
@@ -143,9 +155,11 @@ impl StripeConnectBuilder {
                 disputes: self.disputes.unwrap_or_else(|| Arc::new(MemoryDisputeSink::new())),
                 clock,
                 http,
-                api,
+                api: Arc::new(api),
+                customers: CustomerCache::new(self.config.cache_ttl, self.config.cache_max_entries),
                 config: self.config,
             }),
+            fresh: false,
         })
     }
 }

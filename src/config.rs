@@ -118,7 +118,17 @@ pub struct Config {
     pub max_concurrency_per_account: usize,
     /// When set, webhook events whose `livemode` differs are ignored (outcome `ignored`).
     pub livemode: Option<bool>,
+    /// How long an email → customers resolution is reused (default 60 s; zero turns the cache
+    /// off). Only that resolution is cached; money facts are always read fresh.
+    pub cache_ttl: Duration,
+    /// Most cached resolutions (default 10,000; the oldest go first).
+    pub cache_max_entries: usize,
 }
+
+/// Default [`Config::cache_ttl`].
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Default [`Config::cache_max_entries`].
+pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -139,6 +149,8 @@ impl fmt::Debug for Config {
             .field("retry_base_delay", &self.retry_base_delay)
             .field("max_concurrency_per_account", &self.max_concurrency_per_account)
             .field("livemode", &self.livemode)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("cache_max_entries", &self.cache_max_entries)
             .finish()
     }
 }
@@ -225,6 +237,8 @@ pub struct ConfigBuilder {
     retry_base_delay: Option<Duration>,
     max_concurrency_per_account: Option<usize>,
     livemode: Option<bool>,
+    cache_ttl: Option<Result<Duration, ConfigError>>,
+    cache_max_entries: Option<usize>,
 }
 
 impl ConfigBuilder {
@@ -326,6 +340,28 @@ impl ConfigBuilder {
         self.max_concurrency_per_account = Some(v);
         self
     }
+
+    /// How long an email → customers resolution is reused (default 60 s; `Duration::ZERO`: off).
+    pub fn cache_ttl(mut self, v: Duration) -> Self {
+        self.cache_ttl = Some(Ok(v));
+        self
+    }
+
+    /// [`ConfigBuilder::cache_ttl`] in milliseconds, as the Node option `cacheTtlMs` gives it: 0 turns
+    /// the cache off, a negative value is `config_invalid`.
+    pub fn cache_ttl_ms(mut self, v: i64) -> Self {
+        self.cache_ttl = Some(match u64::try_from(v) {
+            Ok(ms) => Ok(Duration::from_millis(ms)),
+            Err(_) => Err(ConfigError::new("cache_ttl_ms", format!("must be 0 (no cache) or more, got {v}"))),
+        });
+        self
+    }
+
+    /// Most cached email → customers resolutions (default 10,000).
+    pub fn cache_max_entries(mut self, v: usize) -> Self {
+        self.cache_max_entries = Some(v);
+        self
+    }
     /// Only accept webhook events of this mode (others are `ignored`).
     pub fn livemode(mut self, v: bool) -> Self {
         self.livemode = Some(v);
@@ -408,6 +444,8 @@ impl ConfigBuilder {
             retry_base_delay: self.retry_base_delay.unwrap_or(Duration::from_millis(500)),
             max_concurrency_per_account,
             livemode: self.livemode,
+            cache_ttl: self.cache_ttl.unwrap_or(Ok(DEFAULT_CACHE_TTL))?,
+            cache_max_entries: self.cache_max_entries.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES),
         })
     }
 }

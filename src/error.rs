@@ -109,7 +109,7 @@ pub enum WebhookError {
     SignatureMismatch { hint: Hint },
     #[error("signature timestamp {timestamp} is outside the tolerance of {tolerance_seconds} s around now ({now}){direction}")]
     TimestampOutOfRange { timestamp: i64, now: i64, tolerance_seconds: i64, direction: Direction },
-    #[error("the signed body is not valid JSON: {reason}")]
+    #[error("the signed body is not a Stripe event this library accepts: {reason}")]
     InvalidPayload { reason: String },
     #[error(
         "the signed body is not a Stripe event (object = {object:?}): thin events and other objects are not accepted"

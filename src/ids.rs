@@ -34,6 +34,15 @@ fn check_id(field: &str, value: &str, prefixes: &[&str]) -> Result<(), Error> {
     Ok(())
 }
 
+/// The id of an expandable field: a string, or an expanded object's `id`.
+pub(crate) fn expandable_id(v: &Option<serde_json::Value>) -> Option<String> {
+    match v.as_ref()? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Object(o) => o.get("id").and_then(serde_json::Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
 /// Cut long untrusted input before it is echoed in an error message.
 pub(crate) fn shorten(value: &str) -> String {
     if value.chars().count() <= 64 {

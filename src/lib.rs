@@ -25,8 +25,10 @@
 //! account reports it in [`Connected::replaced_account_id`].
 
 mod api;
+mod cache;
 mod client;
 mod config;
+mod dispute;
 mod error;
 mod http;
 mod ids;
@@ -53,7 +55,8 @@ struct ReadmeDoctests;
 pub use api::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 pub use client::{StripeConnect, StripeConnectBuilder};
 pub use config::{
-    Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, STRIPE_VERSION,
+    Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_CACHE_TTL,
+    DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, STRIPE_VERSION,
 };
 pub use error::{
     ConfigError, Direction, Error, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError, StripeErrorKind,
@@ -73,7 +76,6 @@ pub use store::{
     MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
 pub use webhooks::{
-    check_event_view, construct_event, generate_test_header, parse_event, validate_event, verify_signature,
-    DeauthorizedApplication, DisputeCreated, Event, EventKind, EventView, IgnoreReason, JsonKind, WebhookOutcome,
-    EVENT_CLAIM_TTL,
+    check_event_rules, construct_event, generate_test_header, parse_event, validate_event, verify_signature,
+    DeauthorizedApplication, DisputeCreated, Event, EventKind, IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL,
 };

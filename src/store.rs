@@ -104,7 +104,7 @@ pub struct DisputeAlert {
     pub app_slug: Option<AppSlug>,
     pub account_id: Option<AccountId>,
     pub livemode: bool,
-    pub dispute: crate::webhooks::DisputeCreated,
+    pub dispute: crate::dispute::Dispute,
 }
 
 #[async_trait]

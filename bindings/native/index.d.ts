@@ -24,14 +24,14 @@ export declare class NativeClient {
    */
   handleCallback(query: string, state?: string | undefined | null): Promise<NativeConnected>
   disconnect(appSlug: string): Promise<NativeDisconnectResult>
-  paymentHistory(accountId: string, email: string, limit?: number | undefined | null): Promise<PaymentHistory>
+  paymentHistory(accountId: string, email: string, limit?: number | undefined | null, fresh?: boolean | undefined | null): Promise<PaymentHistory>
   /** By `email` (every customer with it) or by `customer_id`: exactly one of the two. */
-  subscriptionStatus(accountId: string, email?: string | undefined | null, customerId?: string | undefined | null): Promise<SubscriptionStatus>
-  lookupCharge(accountId: string, chargeId: string): Promise<Charge>
-  verifyRefund(accountId: string, refundId: string): Promise<Refund>
+  subscriptionStatus(accountId: string, email?: string | undefined | null, customerId?: string | undefined | null, fresh?: boolean | undefined | null): Promise<SubscriptionStatus>
+  lookupCharge(accountId: string, chargeId: string, fresh?: boolean | undefined | null): Promise<Charge>
+  verifyRefund(accountId: string, refundId: string, fresh?: boolean | undefined | null): Promise<Refund>
   /** By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two. */
-  disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null): Promise<Disputes>
-  customerContext(email: string, limit?: number | undefined | null): Promise<CustomerContext>
+  disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null, fresh?: boolean | undefined | null): Promise<Disputes>
+  customerContext(email: string, limit?: number | undefined | null, fresh?: boolean | undefined | null): Promise<CustomerContext>
 }
 
 /** One connected app's view of the customer. When `error` is set the lists are empty. */
@@ -77,15 +77,9 @@ export interface Charge {
   failureCode: string | null
   failureMessage: string | null
   receiptUrl: string | null
+  /** Unix seconds when this was read from Stripe. */
+  fetchedAt: number
 }
-
-/**
- * The core's event rules (`check_event_view`: the checks of `parse_event`) on the object
- * `JSON.parse` made of a verified body. The rules read the few fields they need straight from the
- * JS object (kinds, and the `object`, `id` and `type` strings): the body is not walked again and
- * nothing is converted.
- */
-export declare function checkEvent(event: unknown): void
 
 export interface Customer {
   id: string
@@ -98,13 +92,21 @@ export interface Customer {
 export interface CustomerContext {
   email: string
   apps: Array<AppContext>
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
+/** A Stripe dispute: the one type of the queries' results and of a dispute alert. */
 export interface Dispute {
   id: string
+  /** Minor units of `currency`. */
   amount: number
   currency: string
   chargeId: string | null
+  paymentIntentId: string | null
   reason: string | null
   status: string
   evidenceDueBy: number | null
@@ -116,6 +118,11 @@ export interface Disputes {
   /** Newest first. */
   disputes: Array<Dispute>
   searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
 /** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
@@ -168,27 +175,13 @@ export interface NativeDisconnectResult {
   alreadyDisconnected: boolean
 }
 
-/** `charge.dispute.created`'s dispute, as the dispute sink sees it. */
-export interface NativeDispute {
-  id: string
-  amount: number
-  currency: string
-  charge: string | null
-  paymentIntent: string | null
-  reason: string
-  status: string
-  evidenceDueBy: number | null
-  isChargeRefundable: boolean
-  created: number | null
-}
-
 /** What the dispute sink receives. */
 export interface NativeDisputeAlert {
   eventId: string
   appSlug: string | null
   accountId: string | null
   livemode: boolean
-  dispute: NativeDispute
+  dispute: Dispute
 }
 
 /** The options of `new StripeConnect(...)` except `stores` (passed separately). */
@@ -219,6 +212,13 @@ export interface NativeOptions {
   maxRetries?: number
   /** Only act on webhook events of this mode (others are `ignored`). */
   livemode?: boolean
+  /**
+   * How long an email → customers resolution is reused, per account (default 60000; 0 turns the
+   * cache off). Money facts are never cached; pass `fresh: true` to a query to bypass it.
+   */
+  cacheTtlMs?: number
+  /** Most cached email → customers resolutions (default 10000; the oldest go first). */
+  cacheMaxEntries?: number
 }
 
 /** `stripe_user[…]` fields that prefill Stripe's onboarding form. */
@@ -282,6 +282,11 @@ export interface PaymentHistory {
   /** More charges exist than `limit` returned. */
   hasMore: boolean
   searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
 export interface Refund {
@@ -293,6 +298,8 @@ export interface Refund {
   chargeId: string | null
   reason: string | null
   created: number
+  /** Unix seconds when this was read from Stripe. */
+  fetchedAt: number
 }
 
 /** Why the case-insensitive customer search was not used (only the exact-case email list was). */
@@ -328,13 +335,21 @@ export interface SubscriptionStatus {
   /** Any status, newest first. */
   subscriptions: Array<Subscription>
   searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
 }
 
 /**
- * The core's `validate_event` on the bytes (no signature check): the facade calls it only when
- * `JSON.parse` rejected a verified body, so that the error is the core's `webhook_invalid_payload`.
+ * Verify the signature, then apply the core's event rules to the same bytes (the rules of
+ * `parse_event`, `src/webhooks/shape.rs`): `constructEvent`'s one native call. The facade's
+ * `JSON.parse` follows, the only pass that builds anything. The options come as plain arguments
+ * (the facade reads them from its options object): converting an object through napi costs a
+ * property lookup per field, a measurable share of a 2 KB event.
  */
-export declare function validateEvent(payload: string | Uint8Array): void
+export declare function verifyEvent(payload: string | Uint8Array, header: string | undefined | null, secret: string | Array<string>, toleranceSeconds?: number | undefined | null, now?: number | undefined | null, skipTimestampCheckForReplay?: boolean | undefined | null): number
 
 export interface VerifyOptions {
   /** Seconds a signature's timestamp may be away from now, either way (default 300). */

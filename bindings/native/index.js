@@ -836,12 +836,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeClient = nativeBinding.NativeClient
-module.exports.checkEvent = nativeBinding.checkEvent
 module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.generateTestHeader = nativeBinding.generateTestHeader
 module.exports.isAppSlug = nativeBinding.isAppSlug
 module.exports.STATE_TTL_SECONDS = nativeBinding.STATE_TTL_SECONDS
 module.exports.STRIPE_VERSION = nativeBinding.STRIPE_VERSION
-module.exports.validateEvent = nativeBinding.validateEvent
+module.exports.verifyEvent = nativeBinding.verifyEvent
 module.exports.verifySignature = nativeBinding.verifySignature

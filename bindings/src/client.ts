@@ -17,6 +17,7 @@ import type {
   Payload,
   PaymentHistory,
   PaymentHistoryOptions,
+  QueryOptions,
   Refund,
   Stores,
   StripeConnectOptions,
@@ -122,31 +123,40 @@ export class StripeConnect {
   /** Charges of every customer with `email` on the account, newest first (`limit` 1–100, default 25). */
   paymentHistory(options: PaymentHistoryOptions): Promise<PaymentHistory> {
     return guardAsync(() =>
-      this.#native.paymentHistory(options.accountId, options.email, options.limit),
+      this.#native.paymentHistory(options.accountId, options.email, options.limit, options.fresh),
     )
   }
 
   /** Subscriptions (any status) of every customer with `email`, or of `customerId`. */
   subscriptionStatus(options: SubscriptionStatusOptions): Promise<SubscriptionStatus> {
     return guardAsync(() =>
-      this.#native.subscriptionStatus(options.accountId, options.email, options.customerId),
+      this.#native.subscriptionStatus(
+        options.accountId,
+        options.email,
+        options.customerId,
+        options.fresh,
+      ),
     )
   }
 
   /** One charge by id (`stripe_not_found` if it is not on that account). */
-  lookupCharge(options: { accountId: string; chargeId: string }): Promise<Charge> {
-    return guardAsync(() => this.#native.lookupCharge(options.accountId, options.chargeId))
+  lookupCharge(options: QueryOptions & { accountId: string; chargeId: string }): Promise<Charge> {
+    return guardAsync(() =>
+      this.#native.lookupCharge(options.accountId, options.chargeId, options.fresh),
+    )
   }
 
   /** One refund by id: did it go through, for how much, on which charge. */
-  verifyRefund(options: { accountId: string; refundId: string }): Promise<Refund> {
-    return guardAsync(() => this.#native.verifyRefund(options.accountId, options.refundId))
+  verifyRefund(options: QueryOptions & { accountId: string; refundId: string }): Promise<Refund> {
+    return guardAsync(() =>
+      this.#native.verifyRefund(options.accountId, options.refundId, options.fresh),
+    )
   }
 
   /** Disputes on the charges of every customer with `email`, or of `chargeId`. */
   disputes(options: DisputesOptions): Promise<Disputes> {
     return guardAsync(() =>
-      this.#native.disputes(options.accountId, options.email, options.chargeId),
+      this.#native.disputes(options.accountId, options.email, options.chargeId, options.fresh),
     )
   }
 
@@ -155,8 +165,12 @@ export class StripeConnect {
    * store. A failing app is reported in its own `error`; the call fails only on bad input or when
    * the store cannot list the connections.
    */
-  customerContext(options: { email: string; limit?: number }): Promise<CustomerContext> {
-    return guardAsync(() => this.#native.customerContext(options.email, options.limit))
+  customerContext(
+    options: QueryOptions & { email: string; limit?: number },
+  ): Promise<CustomerContext> {
+    return guardAsync(() =>
+      this.#native.customerContext(options.email, options.limit, options.fresh),
+    )
   }
 
   /** `util.inspect` / `console.log`: the configuration, secrets redacted. @internal */

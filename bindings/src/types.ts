@@ -8,7 +8,7 @@ import type {
   NativeConnected,
   NativeConnection,
   NativeDisconnectResult,
-  NativeDispute,
+  Dispute as NativeDispute,
   NativeDisputeAlert,
   NativeOptions,
   NativePrefill,
@@ -69,7 +69,10 @@ export interface ClaimStore {
   release(key: string): MaybePromise<void>
 }
 
-/** `charge.dispute.created`'s dispute, as the dispute sink receives it. */
+/**
+ * `charge.dispute.created`'s dispute, as the dispute sink receives it: the one `Dispute` type the
+ * queries also return (`disputes`, `customerContext`).
+ */
 export type DisputeCreated = NativeDispute
 
 /** What the dispute sink receives for a `charge.dispute.created`. */
@@ -168,7 +171,16 @@ export type {
   SubscriptionStatus,
 } from '../native/index.js'
 
-export interface PaymentHistoryOptions {
+/** What every query accepts. */
+export interface QueryOptions {
+  /**
+   * Read everything from Stripe now: skip the cached email → customers resolution (and refresh
+   * it), and do not join an identical request already in flight.
+   */
+  fresh?: boolean
+}
+
+export interface PaymentHistoryOptions extends QueryOptions {
   accountId: string
   email: string
   /** 1–100, default 25. */
@@ -176,11 +188,15 @@ export interface PaymentHistoryOptions {
 }
 
 /** Exactly one of `email` or `customerId`. */
-export type SubscriptionStatusOptions =
-  | { accountId: string; email: string; customerId?: undefined }
-  | { accountId: string; customerId: string; email?: undefined }
+export type SubscriptionStatusOptions = QueryOptions &
+  (
+    | { accountId: string; email: string; customerId?: undefined }
+    | { accountId: string; customerId: string; email?: undefined }
+  )
 
 /** Exactly one of `email` or `chargeId`. */
-export type DisputesOptions =
-  | { accountId: string; email: string; chargeId?: undefined }
-  | { accountId: string; chargeId: string; email?: undefined }
+export type DisputesOptions = QueryOptions &
+  (
+    | { accountId: string; email: string; chargeId?: undefined }
+    | { accountId: string; chargeId: string; email?: undefined }
+  )

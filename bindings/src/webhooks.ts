@@ -1,8 +1,8 @@
 /**
  * Webhook signature verification: sync, CPU only, same argument order as the official
- * `stripe.webhooks.constructEvent`. The native code verifies the signature on the caller's bytes
- * (no copy for a Buffer); `JSON.parse` builds the object, the one pass over the body; the native
- * code then checks that it is a Stripe event (the core's rules, on the few fields they read).
+ * `stripe.webhooks.constructEvent`. One native call verifies the signature and applies the core's
+ * event rules to the caller's bytes (no copy for a Buffer; the same rules as Rust `parse_event`);
+ * then `JSON.parse` builds the object, the only pass that builds anything.
  */
 import native = require('../native/index.js')
 import { guard, rawBody, StripeConnectError } from './errors.js'
@@ -31,21 +31,32 @@ export function constructEvent<T = Record<string, unknown>>(
 ): StripeEvent<T> {
   return guard(() => {
     const body = rawBody(payload)
-    native.verifySignature(body, header, secret, options)
-    let event: unknown
+    if (options === undefined || options === null) native.verifyEvent(body, header, secret)
+    else if (typeof options === 'object')
+      native.verifyEvent(
+        body,
+        header,
+        secret,
+        options.toleranceSeconds,
+        options.now,
+        options.skipTimestampCheckForReplay,
+      )
+    else
+      throw new StripeConnectError(
+        'invalid_input',
+        `options must be an object like { toleranceSeconds, now } (got ${typeof options})`,
+      )
     try {
-      event = JSON.parse(text(body))
+      return JSON.parse(text(body)) as StripeEvent<T>
     } catch (err) {
-      // Not JSON: the core says why, as `webhook_invalid_payload` (never a raw SyntaxError).
-      native.validateEvent(body)
+      // The rules passed but the body is not JSON where they do not look: the same code as
+      // Rust `parse_event` gives it, never a raw SyntaxError.
       throw new StripeConnectError(
         'webhook_invalid_payload',
         `the signed body is not valid JSON: ${String(err)}`,
         { cause: err },
       )
     }
-    native.checkEvent(event)
-    return event as StripeEvent<T>
   })
 }
 

@@ -68,7 +68,7 @@ export async function runLive(): Promise<number> {
           disputeCreated(alert) {
             const d = alert.dispute
             log(
-              `${red('🔔 dispute')} ${alert.appSlug ?? alert.accountId ?? '?'}: ${d.id} for ${money(d.amount, d.currency)} (${d.reason}) on ${d.charge ?? '?'}, ` +
+              `${red('🔔 dispute')} ${alert.appSlug ?? alert.accountId ?? '?'}: ${d.id} for ${money(d.amount, d.currency)} (${d.reason}) on ${d.chargeId ?? '?'}, ` +
                 `status ${d.status}, evidence due ${day(d.evidenceDueBy)}`,
             )
           },

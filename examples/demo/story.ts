@@ -75,7 +75,7 @@ export async function runStory(t: Transcript): Promise<void> {
             alerts.push(alert)
             const d = alert.dispute
             t.info(
-              `🔔 dispute sink: ${alert.appSlug ?? alert.accountId}: dispute ${d.id} for ${money(d.amount, d.currency)} (${d.reason}) on ${d.charge}, ` +
+              `🔔 dispute sink: ${alert.appSlug ?? alert.accountId}: dispute ${d.id} for ${money(d.amount, d.currency)} (${d.reason}) on ${d.chargeId}, ` +
                 `status ${d.status}, evidence due ${day(d.evidenceDueBy)}`,
             )
           },

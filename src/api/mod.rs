@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::future::{BoxFuture, FutureExt, Shared};
 use serde::de::DeserializeOwned;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -42,22 +43,41 @@ pub(crate) struct ApiSettings {
     pub max_concurrency_per_account: usize,
 }
 
-/// The transport, the settings and the per-account concurrency limit, shared by every call.
+/// The transport, the settings, the per-account concurrency limit and the GETs in flight, shared
+/// by every call.
 pub(crate) struct ApiClient {
     transport: Arc<dyn ApiTransport>,
     settings: ApiSettings,
     limiter: AccountLimiter,
+    in_flight: InFlight,
 }
 
 impl ApiClient {
     pub(crate) fn new(transport: Arc<dyn ApiTransport>, settings: ApiSettings) -> Self {
         let limiter = AccountLimiter::new(settings.max_concurrency_per_account);
-        ApiClient { transport, settings, limiter }
+        ApiClient { transport, settings, limiter, in_flight: InFlight::default() }
     }
 
-    /// Start a call on `account`: its deadline (`timeout`) starts now.
-    pub(crate) fn call<'a>(&'a self, account: &'a AccountId) -> Api<'a> {
-        Api { client: self, account, deadline: Instant::now() + self.settings.timeout }
+    /// Start a call on `account`: its deadline (`timeout`) starts now. A `fresh` call sends its
+    /// own requests; any other joins an identical GET already in flight.
+    pub(crate) fn call<'a>(self: &'a Arc<Self>, account: &'a AccountId, fresh: bool) -> Api<'a> {
+        Api { client: self, account, deadline: Instant::now() + self.settings.timeout, fresh }
+    }
+}
+
+/// The answer to one GET (retries included), shared by every caller that asked for it.
+type SharedGet = Shared<BoxFuture<'static, Result<Arc<RawResponse>, StripeError>>>;
+
+/// Identical GETs in flight (same account, same URL and query): a second caller waits for the
+/// first one's answer instead of sending its own request. An entry lives until its answer is in.
+#[derive(Default)]
+struct InFlight {
+    gets: Mutex<HashMap<String, SharedGet>>,
+}
+
+impl InFlight {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SharedGet>> {
+        self.gets.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -92,12 +112,22 @@ pub(crate) fn display_path(path: &[&str]) -> String {
 
 /// One call on behalf of one connected account, with its deadline.
 pub(crate) struct Api<'a> {
-    client: &'a ApiClient,
+    client: &'a Arc<ApiClient>,
     account: &'a AccountId,
     deadline: Instant,
+    /// Send this call's own requests, never join one in flight (`StripeConnect::fresh`).
+    fresh: bool,
 }
 
-impl Api<'_> {
+impl<'a> Api<'a> {
+    pub(crate) fn account(&self) -> &'a AccountId {
+        self.account
+    }
+
+    pub(crate) fn fresh(&self) -> bool {
+        self.fresh
+    }
+
     fn request(&self, path: &[&str], query: Vec<(&'static str, String)>) -> GetRequest {
         let config = &self.client.settings;
         let mut url = config.base.clone();
@@ -119,53 +149,94 @@ impl Api<'_> {
         )
     }
 
-    /// GET `path` with `query`, retried and bounded by the call's deadline, parsed as `T`.
+    /// GET `path` with `query`, retried and bounded by the call's deadline, parsed as `T`. An
+    /// identical GET already in flight on this client is joined rather than sent again.
     pub(crate) async fn get<T: DeserializeOwned>(
         &self,
         path: &[&str],
         query: Vec<(&'static str, String)>,
     ) -> Result<T, StripeError> {
         let request = self.request(path, query);
-        let config = &self.client.settings;
-        match tokio::time::timeout_at(self.deadline, self.attempts(&request, path)).await {
-            Ok(result) => result,
-            Err(_) => Err(StripeError::new(
-                StripeErrorKind::Timeout,
-                format!(
-                    "no complete answer from Stripe to GET {} within the {:?} deadline",
-                    display_path(path),
-                    config.timeout
-                ),
-            )),
-        }
+        let display = display_path(path);
+        let answer = if self.fresh {
+            let work = attempts(self.client, self.account, self.deadline, &request);
+            within(self.deadline, &self.client.settings, &display, work).await.map(Arc::new)
+        } else {
+            within(self.deadline, &self.client.settings, &display, self.shared(request, &display)).await
+        };
+        parse(&*answer?, path)
     }
 
-    async fn attempts<T: DeserializeOwned>(&self, request: &GetRequest, path: &[&str]) -> Result<T, StripeError> {
-        let (client, settings) = (self.client, &self.client.settings);
-        let mut retry = 0u32;
-        loop {
-            let outcome = {
-                let _permit = client.limiter.acquire(self.account).await;
-                client.transport.get(request).await
-            };
-            let mut failure = match retry::classify(outcome) {
-                Ok(resp) => return parse(&resp, path),
-                Err(f) => f,
-            };
-            if retry > 0 {
-                failure.error.message.push_str(&format!(" (after {} attempts)", retry + 1));
-            }
-            if !failure.retryable || retry >= settings.max_retries {
-                return Err(failure.error);
-            }
-            let wait = retry::backoff(settings.retry_base_delay, retry, failure.retry_after);
-            if Instant::now() + wait >= self.deadline {
-                // Waiting (e.g. for Retry-After) would pass the deadline: report what happened.
-                return Err(failure.error);
-            }
-            tokio::time::sleep(wait).await;
-            retry += 1;
+    /// The in-flight answer to `request`, started here if no one else is waiting for it. It runs
+    /// to its end (and leaves the table) even if the caller that started it stops waiting.
+    fn shared(&self, request: GetRequest, display: &str) -> SharedGet {
+        let key = format!("{} {}", self.account.as_str(), request.url());
+        let mut gets = self.client.in_flight.lock();
+        if let Some(get) = gets.get(&key) {
+            return get.clone();
         }
+        let (client, account, deadline) = (Arc::clone(self.client), self.account.clone(), self.deadline);
+        let (display, slot) = (display.to_string(), key.clone());
+        let get = async move {
+            let work = attempts(&client, &account, deadline, &request);
+            let answer = within(deadline, &client.settings, &display, work).await;
+            client.in_flight.lock().remove(&slot);
+            answer.map(Arc::new)
+        }
+        .boxed()
+        .shared();
+        gets.insert(key, get.clone());
+        get
+    }
+}
+
+/// `work`, or `stripe_timeout` at `deadline`.
+async fn within<T>(
+    deadline: Instant,
+    settings: &ApiSettings,
+    display: &str,
+    work: impl std::future::Future<Output = Result<T, StripeError>>,
+) -> Result<T, StripeError> {
+    match tokio::time::timeout_at(deadline, work).await {
+        Ok(result) => result,
+        Err(_) => Err(StripeError::new(
+            StripeErrorKind::Timeout,
+            format!("no complete answer from Stripe to GET {display} within the {:?} deadline", settings.timeout),
+        )),
+    }
+}
+
+/// Send `request` until it succeeds, fails for good, or retrying would pass `deadline`.
+async fn attempts(
+    client: &ApiClient,
+    account: &AccountId,
+    deadline: Instant,
+    request: &GetRequest,
+) -> Result<RawResponse, StripeError> {
+    let settings = &client.settings;
+    let mut retry = 0u32;
+    loop {
+        let outcome = {
+            let _permit = client.limiter.acquire(account).await;
+            client.transport.get(request).await
+        };
+        let mut failure = match retry::classify(outcome) {
+            Ok(resp) => return Ok(resp),
+            Err(f) => f,
+        };
+        if retry > 0 {
+            failure.error.message.push_str(&format!(" (after {} attempts)", retry + 1));
+        }
+        if !failure.retryable || retry >= settings.max_retries {
+            return Err(failure.error);
+        }
+        let wait = retry::backoff(settings.retry_base_delay, retry, failure.retry_after);
+        if Instant::now() + wait >= deadline {
+            // Waiting (e.g. for Retry-After) would pass the deadline: report what happened.
+            return Err(failure.error);
+        }
+        tokio::time::sleep(wait).await;
+        retry += 1;
     }
 }
 

@@ -50,6 +50,15 @@ impl NativeClient {
         build(&env, overrides.unwrap_or_default().over_env(vars), stores)
     }
 
+    /// The client for one query: `fresh: true` bypasses the customer cache and request coalescing.
+    fn client(&self, fresh: Option<bool>) -> StripeConnect {
+        if fresh == Some(true) {
+            self.inner.fresh()
+        } else {
+            self.inner.clone()
+        }
+    }
+
     /// The configuration with every secret redacted (for `util.inspect`).
     #[napi]
     pub fn describe(&self) -> String {
@@ -125,8 +134,9 @@ impl NativeClient {
         account_id: String,
         email: String,
         limit: Option<u32>,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, JsPaymentHistory>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise(
             env,
             async move { client.payment_history(&AccountId::parse(&account_id)?, &email, limit).await },
@@ -142,8 +152,9 @@ impl NativeClient {
         account_id: String,
         email: Option<String>,
         customer_id: Option<String>,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, JsSubscriptionStatus>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise(
             env,
             async move {
@@ -160,8 +171,9 @@ impl NativeClient {
         env: &'env Env,
         account_id: String,
         charge_id: String,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, JsCharge>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise(
             env,
             async move { client.lookup_charge(&AccountId::parse(&account_id)?, &ChargeId::parse(&charge_id)?).await },
@@ -175,8 +187,9 @@ impl NativeClient {
         env: &'env Env,
         account_id: String,
         refund_id: String,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, JsRefund>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise(
             env,
             async move { client.verify_refund(&AccountId::parse(&account_id)?, &RefundId::parse(&refund_id)?).await },
@@ -192,8 +205,9 @@ impl NativeClient {
         account_id: String,
         email: Option<String>,
         charge_id: Option<String>,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, JsDisputes>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise(
             env,
             async move {
@@ -210,8 +224,9 @@ impl NativeClient {
         env: &'env Env,
         email: String,
         limit: Option<u32>,
+        fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, JsCustomerContext>> {
-        let client = self.inner.clone();
+        let client = self.client(fresh);
         promise(env, async move { client.customer_context(&email, limit).await }, |_, v| Ok(v.into()))
     }
 }

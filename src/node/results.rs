@@ -36,21 +36,23 @@ mirror!(Customer => JsCustomer { id, email, name, created });
 mirror!(Payment => JsPayment {
     id, amount, currency, status, refunded, amount_refunded, disputed, created, description, customer_id,
 });
-mirror!(PaymentHistory => JsPaymentHistory { customer_ids, payments: each, has_more, search_fallback: opt });
+mirror!(PaymentHistory => JsPaymentHistory { customer_ids, payments: each, has_more, search_fallback: opt, fetched_at });
 mirror!(Subscription => JsSubscription {
     id, status, current_period_end, cancel_at_period_end, canceled_at, plan_name, price_id, product_id, customer_id,
     created,
 });
-mirror!(SubscriptionStatus => JsSubscriptionStatus { customer_ids, subscriptions: each, search_fallback: opt });
+mirror!(SubscriptionStatus => JsSubscriptionStatus {
+    customer_ids, subscriptions: each, search_fallback: opt, fetched_at,
+});
 mirror!(ChargeDetails => JsCharge {
     id, amount, amount_captured, amount_refunded, currency, status, paid, captured, refunded, disputed, customer,
-    description, created, payment_intent, failure_code, failure_message, receipt_url,
+    description, created, payment_intent, failure_code, failure_message, receipt_url, fetched_at,
 });
-mirror!(Refund => JsRefund { id, status, amount, currency, charge_id, reason, created });
+mirror!(Refund => JsRefund { id, status, amount, currency, charge_id, reason, created, fetched_at });
 mirror!(Dispute => JsDispute {
-    id, amount, currency, charge_id, reason, status, evidence_due_by, is_charge_refundable, created,
+    id, amount, currency, charge_id, payment_intent_id, reason, status, evidence_due_by, is_charge_refundable, created,
 });
-mirror!(Disputes => JsDisputes { disputes: each, search_fallback: opt });
+mirror!(Disputes => JsDisputes { disputes: each, search_fallback: opt, fetched_at });
 mirror!(AppFailure => JsAppFailure { code, message, status, request_id });
 mirror!(AppContext => JsAppContext {
     app_slug: |s: AppSlug| s.as_str().to_string(),
@@ -64,7 +66,7 @@ mirror!(AppContext => JsAppContext {
     search_fallback: opt,
     error: opt,
 });
-mirror!(CustomerContext => JsCustomerContext { email, apps: each });
+mirror!(CustomerContext => JsCustomerContext { email, apps: each, fetched_at });
 
 /// Why the case-insensitive customer search was not used (only the exact-case email list was).
 #[napi(object, js_name = "SearchFallback")]
@@ -108,6 +110,9 @@ pub struct JsPaymentHistory {
     /// More charges exist than `limit` returned.
     pub has_more: bool,
     pub search_fallback: Option<JsSearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
 }
 
 #[napi(object, js_name = "Subscription", use_nullable = true)]
@@ -132,6 +137,9 @@ pub struct JsSubscriptionStatus {
     /// Any status, newest first.
     pub subscriptions: Vec<JsSubscription>,
     pub search_fallback: Option<JsSearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
 }
 
 /// One charge, looked up by id.
@@ -155,6 +163,8 @@ pub struct JsCharge {
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
     pub receipt_url: Option<String>,
+    /// Unix seconds when this was read from Stripe.
+    pub fetched_at: i64,
 }
 
 #[napi(object, js_name = "Refund", use_nullable = true)]
@@ -167,14 +177,19 @@ pub struct JsRefund {
     pub charge_id: Option<String>,
     pub reason: Option<String>,
     pub created: i64,
+    /// Unix seconds when this was read from Stripe.
+    pub fetched_at: i64,
 }
 
+/// A Stripe dispute: the one type of the queries' results and of a dispute alert.
 #[napi(object, js_name = "Dispute", use_nullable = true)]
 pub struct JsDispute {
     pub id: String,
+    /// Minor units of `currency`.
     pub amount: i64,
     pub currency: String,
     pub charge_id: Option<String>,
+    pub payment_intent_id: Option<String>,
     pub reason: Option<String>,
     pub status: String,
     pub evidence_due_by: Option<i64>,
@@ -187,6 +202,9 @@ pub struct JsDisputes {
     /// Newest first.
     pub disputes: Vec<JsDispute>,
     pub search_fallback: Option<JsSearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
 }
 
 /// Why one app's part of a customer context is missing (the other apps still answered).
@@ -220,4 +238,7 @@ pub struct JsAppContext {
 pub struct JsCustomerContext {
     pub email: String,
     pub apps: Vec<JsAppContext>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
 }

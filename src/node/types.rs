@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
+use super::results::JsDispute;
+
 use crate::{
     AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, Connected, Connection, DisconnectResult, DisputeAlert,
-    DisputeCreated, Error, IgnoreReason, Prefill, WebhookOutcome,
+    Error, IgnoreReason, Prefill, WebhookOutcome,
 };
 
 /// The options of `new StripeConnect(...)` except `stores` (passed separately).
@@ -42,6 +44,11 @@ pub struct NativeOptions {
     pub max_retries: Option<u32>,
     /// Only act on webhook events of this mode (others are `ignored`).
     pub livemode: Option<bool>,
+    /// How long an email → customers resolution is reused, per account (default 60000; 0 turns the
+    /// cache off). Money facts are never cached; pass `fresh: true` to a query to bypass it.
+    pub cache_ttl_ms: Option<i64>,
+    /// Most cached email → customers resolutions (default 10000; the oldest go first).
+    pub cache_max_entries: Option<u32>,
 }
 
 impl NativeOptions {
@@ -85,6 +92,12 @@ impl NativeOptions {
         }
         if let Some(v) = self.livemode {
             b = b.livemode(v);
+        }
+        if let Some(v) = self.cache_ttl_ms {
+            b = b.cache_ttl_ms(v);
+        }
+        if let Some(v) = self.cache_max_entries {
+            b = b.cache_max_entries(v as usize);
         }
         b
     }
@@ -216,38 +229,6 @@ impl From<&Connected> for JsConnected {
     }
 }
 
-/// `charge.dispute.created`'s dispute, as the dispute sink sees it.
-#[napi(object, js_name = "NativeDispute", use_nullable = true)]
-pub struct JsDispute {
-    pub id: String,
-    pub amount: i64,
-    pub currency: String,
-    pub charge: Option<String>,
-    pub payment_intent: Option<String>,
-    pub reason: String,
-    pub status: String,
-    pub evidence_due_by: Option<i64>,
-    pub is_charge_refundable: bool,
-    pub created: Option<i64>,
-}
-
-impl From<&DisputeCreated> for JsDispute {
-    fn from(d: &DisputeCreated) -> Self {
-        JsDispute {
-            id: d.id.clone(),
-            amount: d.amount,
-            currency: d.currency.clone(),
-            charge: d.charge.clone(),
-            payment_intent: d.payment_intent.clone(),
-            reason: d.reason.clone(),
-            status: d.status.clone(),
-            evidence_due_by: d.evidence_due_by,
-            is_charge_refundable: d.is_charge_refundable,
-            created: d.created,
-        }
-    }
-}
-
 /// What the dispute sink receives.
 #[napi(object, js_name = "NativeDisputeAlert", use_nullable = true)]
 pub struct JsDisputeAlert {
@@ -265,7 +246,7 @@ impl From<&DisputeAlert> for JsDisputeAlert {
             app_slug: a.app_slug.as_ref().map(|s| s.as_str().to_string()),
             account_id: a.account_id.as_ref().map(|s| s.as_str().to_string()),
             livemode: a.livemode,
-            dispute: JsDispute::from(&a.dispute),
+            dispute: JsDispute::from(a.dispute.clone()),
         }
     }
 }

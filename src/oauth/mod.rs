@@ -213,6 +213,7 @@ impl StripeConnect {
             )
             .await?;
         let outcome = parse_deauthorize_response(&resp, &account_id)?;
+        self.inner.customers.forget_account(account_id.as_str());
         self.connections()
             .clear_by_account(&account_id)
             .await

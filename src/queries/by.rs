@@ -68,11 +68,15 @@ impl StripeConnect {
     ) -> Result<SubscriptionStatus, Error> {
         match of {
             SubscriptionsOf::Email(email) => self.subscriptions_by_email(account, email).await,
-            SubscriptionsOf::Customer(customer) => Ok(SubscriptionStatus {
-                customer_ids: vec![customer.as_str().to_string()],
-                subscriptions: self.subscriptions_for_customer(account, customer).await?,
-                search_fallback: None,
-            }),
+            SubscriptionsOf::Customer(customer) => {
+                let fetched_at = self.now();
+                Ok(SubscriptionStatus {
+                    customer_ids: vec![customer.as_str().to_string()],
+                    subscriptions: self.subscriptions_for_customer(account, customer).await?,
+                    search_fallback: None,
+                    fetched_at,
+                })
+            }
         }
     }
 
@@ -81,7 +85,9 @@ impl StripeConnect {
         match of {
             DisputesOf::Email(email) => self.disputes_for_email(account, email).await,
             DisputesOf::Charge(charge) => {
-                Ok(Disputes { disputes: self.disputes_for_charge(account, charge).await?, search_fallback: None })
+                let fetched_at = self.now();
+                let disputes = self.disputes_for_charge(account, charge).await?;
+                Ok(Disputes { disputes, search_fallback: None, fetched_at })
             }
         }
     }

@@ -44,12 +44,17 @@ impl StripeConnect {
     pub async fn customer_context(&self, email: &str, limit: Option<u32>) -> Result<CustomerContext, Error> {
         let email = Email::parse(email)?;
         let limit = check_limit(limit)?;
+        let started = self.now();
         let connections = self.inner.connections.list().await?;
         let apps = join_all(connections.into_iter().map(|c| self.app_context(c, &email, limit))).await;
-        Ok(CustomerContext { email: email.as_str().to_string(), apps })
+        // The oldest part: a cached customer resolution, or this call's own reads.
+        let fetched_at = apps.iter().filter_map(|(_, at)| *at).fold(started, i64::min);
+        let apps = apps.into_iter().map(|(app, _)| app).collect();
+        Ok(CustomerContext { email: email.as_str().to_string(), apps, fetched_at })
     }
 
-    async fn app_context(&self, connection: Connection, email: &Email, limit: usize) -> AppContext {
+    /// One app's part, and when its customer resolution was read (if it was).
+    async fn app_context(&self, connection: Connection, email: &Email, limit: usize) -> (AppContext, Option<i64>) {
         let data = self.app_data(&connection, email, limit).await;
         let mut ctx = AppContext {
             app_slug: connection.app_slug,
@@ -63,8 +68,10 @@ impl StripeConnect {
             search_fallback: None,
             error: None,
         };
+        let mut fetched_at = None;
         match data {
             Ok(d) => {
+                fetched_at = Some(d.matches.fetched_at);
                 ctx.customers = d.matches.customers;
                 ctx.search_fallback = d.matches.search_fallback;
                 ctx.payments = d.payments;
@@ -74,12 +81,12 @@ impl StripeConnect {
             }
             Err(e) => ctx.error = Some(AppFailure::from(&Error::from(e))),
         }
-        ctx
+        (ctx, fetched_at)
     }
 
     async fn app_data(&self, connection: &Connection, email: &Email, limit: usize) -> Result<AppData, StripeError> {
         let api = self.api(&connection.account_id);
-        let matches = find_customers(&api, email).await?;
+        let matches = find_customers(self, &api, email).await?;
         let ids = ids_of(&matches.customers);
         if ids.is_empty() {
             return Ok(AppData {

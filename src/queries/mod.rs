@@ -108,8 +108,30 @@ fn newest_first<T>(items: &mut [T], key: impl Fn(&T) -> (Option<i64>, &str)) {
 }
 
 /// The list (exact case) and the search (any case) together, merged by id. A failed search is
-/// reported in `search_fallback`, a failed list fails the call.
-pub(crate) async fn find_customers(api: &Api<'_>, email: &Email) -> Result<CustomerMatches, StripeError> {
+/// reported in `search_fallback`, a failed list fails the call. A complete answer is reused from
+/// the client's cache for `config.cache_ttl` (unless the call is [`StripeConnect::fresh`]).
+pub(crate) async fn find_customers(
+    stripe: &StripeConnect,
+    api: &Api<'_>,
+    email: &Email,
+) -> Result<CustomerMatches, StripeError> {
+    let cache = &stripe.inner.customers;
+    let account = api.account().as_str();
+    if !api.fresh() {
+        if let Some(hit) = cache.get::<CustomerMatches>(account, email.as_str()) {
+            return Ok(hit);
+        }
+    }
+    let found = read_customers(api, email, stripe.now()).await?;
+    // Only a complete answer: with the search failed, customers in another letter case may be
+    // missing, and the next call should try again.
+    if found.search_fallback.is_none() {
+        cache.put(account, email.as_str(), found.clone());
+    }
+    Ok(found)
+}
+
+async fn read_customers(api: &Api<'_>, email: &Email, fetched_at: i64) -> Result<CustomerMatches, StripeError> {
     let list =
         api.list_all::<WireCustomer>(&["v1", "customers"], vec![("email", email.as_str().to_string())], MAX_CUSTOMERS);
     let search = api.search_all::<WireCustomer>(&["v1", "customers", "search"], email.search_query(), MAX_CUSTOMERS);
@@ -129,7 +151,7 @@ pub(crate) async fn find_customers(api: &Api<'_>, email: &Email) -> Result<Custo
         Err(e) => Some(SearchFallback { code: e.code().to_string(), message: e.to_string() }),
     };
     newest_first(&mut customers, |c| (c.created, &c.id));
-    Ok(CustomerMatches { customers, search_fallback })
+    Ok(CustomerMatches { customers, search_fallback, fetched_at })
 }
 
 /// The newest `limit` charges of each customer, concurrently, merged newest first and cut to
@@ -322,7 +344,7 @@ impl StripeConnect {
     /// merged by id. If the search fails, the list's results come back with `search_fallback` set.
     pub async fn customers_by_email(&self, account: &AccountId, email: &str) -> Result<CustomerMatches, Error> {
         let email = Email::parse(email)?;
-        Ok(find_customers(&self.api(account), &email).await?)
+        Ok(find_customers(self, &self.api(account), &email).await?)
     }
 
     /// Charges of every customer with `email`, newest first, at most `limit` (default 25, 1–100).
@@ -335,21 +357,32 @@ impl StripeConnect {
         let email = Email::parse(email)?;
         let limit = check_limit(limit)?;
         let api = self.api(account);
-        let found = find_customers(&api, &email).await?;
+        let found = find_customers(self, &api, &email).await?;
         let customer_ids = ids_of(&found.customers);
         let (payments, has_more) = charges_of(&api, &customer_ids, limit).await?;
-        Ok(PaymentHistory { customer_ids, payments, has_more, search_fallback: found.search_fallback })
+        Ok(PaymentHistory {
+            customer_ids,
+            payments,
+            has_more,
+            search_fallback: found.search_fallback,
+            fetched_at: found.fetched_at,
+        })
     }
 
     /// Every subscription, any status, of every customer with `email`, newest first.
     pub async fn subscriptions_by_email(&self, account: &AccountId, email: &str) -> Result<SubscriptionStatus, Error> {
         let email = Email::parse(email)?;
         let api = self.api(account);
-        let found = find_customers(&api, &email).await?;
+        let found = find_customers(self, &api, &email).await?;
         let customer_ids = ids_of(&found.customers);
         let mut subscriptions = subscriptions_of(&api, &customer_ids).await?;
         name_plans(&api, &mut subscriptions).await;
-        Ok(SubscriptionStatus { customer_ids, subscriptions, search_fallback: found.search_fallback })
+        Ok(SubscriptionStatus {
+            customer_ids,
+            subscriptions,
+            search_fallback: found.search_fallback,
+            fetched_at: found.fetched_at,
+        })
     }
 
     /// Every subscription, any status, of one customer, newest first.
@@ -366,14 +399,16 @@ impl StripeConnect {
 
     /// One charge by id (`stripe_not_found` if it is not on that account).
     pub async fn lookup_charge(&self, account: &AccountId, charge: &ChargeId) -> Result<ChargeDetails, Error> {
+        let fetched_at = self.now();
         let c: WireCharge = self.api(account).get(&["v1", "charges", charge.as_str()], vec![]).await?;
-        Ok(c.into())
+        Ok(ChargeDetails::read(c, fetched_at))
     }
 
     /// One refund by id: did it go through, for how much, on which charge.
     pub async fn verify_refund(&self, account: &AccountId, refund: &RefundId) -> Result<Refund, Error> {
+        let fetched_at = self.now();
         let r: WireRefund = self.api(account).get(&["v1", "refunds", refund.as_str()], vec![]).await?;
-        Ok(r.into())
+        Ok(Refund::read(r, fetched_at))
     }
 
     /// The disputes of one charge, newest first.
@@ -390,9 +425,13 @@ impl StripeConnect {
     pub async fn disputes_for_email(&self, account: &AccountId, email: &str) -> Result<Disputes, Error> {
         let email = Email::parse(email)?;
         let api = self.api(account);
-        let found = find_customers(&api, &email).await?;
+        let found = find_customers(self, &api, &email).await?;
         if found.customers.is_empty() {
-            return Ok(Disputes { disputes: Vec::new(), search_fallback: found.search_fallback });
+            return Ok(Disputes {
+                disputes: Vec::new(),
+                search_fallback: found.search_fallback,
+                fetched_at: found.fetched_at,
+            });
         }
         let (charges, recent) = futures::try_join!(
             try_join_all(found.customers.iter().map(|c| {
@@ -404,7 +443,7 @@ impl StripeConnect {
             charges.into_iter().flatten().filter(|c| c.disputed).map(|c| (c.id, c.created)).collect();
         let (known, ask) = split_disputes(recent.as_ref(), &disputed);
         let disputes = disputes_with(&api, known, &ask).await?;
-        Ok(Disputes { disputes, search_fallback: found.search_fallback })
+        Ok(Disputes { disputes, search_fallback: found.search_fallback, fetched_at: found.fetched_at })
     }
 }
 
@@ -430,6 +469,7 @@ mod tests {
             amount: 1,
             currency: "usd".into(),
             charge_id: Some(charge.into()),
+            payment_intent_id: None,
             reason: None,
             status: "needs_response".into(),
             evidence_due_by: None,

@@ -11,16 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::list::{HasId, List};
-use crate::ids::{AccountId, AppSlug};
+use crate::ids::{expandable_id, AccountId, AppSlug};
 
-/// The id of an expandable field: a string, or an expanded object's `id`.
-fn expandable_id(v: &Option<Value>) -> Option<String> {
-    match v.as_ref()? {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o.get("id").and_then(Value::as_str).map(str::to_string),
-        _ => None,
-    }
-}
+pub use crate::dispute::Dispute;
+pub(crate) use crate::dispute::WireDispute;
 
 /// One customer object on a connected account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +46,9 @@ pub struct CustomerMatches {
     pub customers: Vec<Customer>,
     /// Set when the search failed: then customers whose email differs in case may be missing.
     pub search_fallback: Option<SearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (a customer
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
 }
 
 /// One charge in a payment history.
@@ -83,6 +80,9 @@ pub struct PaymentHistory {
     /// More charges exist than `limit` returned.
     pub has_more: bool,
     pub search_fallback: Option<SearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (a customer
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
 }
 
 /// One subscription, any status.
@@ -113,6 +113,9 @@ pub struct SubscriptionStatus {
     pub customer_ids: Vec<String>,
     pub subscriptions: Vec<Subscription>,
     pub search_fallback: Option<SearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (a customer
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
 }
 
 /// One charge, looked up by id.
@@ -138,6 +141,8 @@ pub struct ChargeDetails {
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
     pub receipt_url: Option<String>,
+    /// Unix seconds when this was read from Stripe.
+    pub fetched_at: i64,
 }
 
 /// One refund, looked up by id.
@@ -153,31 +158,8 @@ pub struct Refund {
     pub charge_id: Option<String>,
     pub reason: Option<String>,
     pub created: i64,
-}
-
-/// One dispute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct Dispute {
-    pub id: String,
-    pub amount: i64,
-    pub currency: String,
-    pub charge_id: Option<String>,
-    pub reason: Option<String>,
-    pub status: String,
-    /// `evidence_details.due_by`.
-    pub evidence_due_by: Option<i64>,
-    pub is_charge_refundable: bool,
-    pub created: i64,
-}
-
-impl Dispute {
-    /// Still needs attention: not `won`, `lost`, `warning_closed` or `prevented`. A status Stripe
-    /// adds later counts as open, so it is shown rather than hidden.
-    pub fn is_open(&self) -> bool {
-        !matches!(self.status.as_str(), "won" | "lost" | "warning_closed" | "prevented")
-    }
+    /// Unix seconds when this was read from Stripe.
+    pub fetched_at: i64,
 }
 
 /// Disputes found for a charge or an email.
@@ -187,6 +169,9 @@ impl Dispute {
 pub struct Disputes {
     pub disputes: Vec<Dispute>,
     pub search_fallback: Option<SearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (a customer
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
 }
 
 /// Why one app's part of a customer context is missing.
@@ -238,6 +223,9 @@ pub struct CustomerContext {
     pub email: String,
     /// One entry per connection in the store, in the store's order.
     pub apps: Vec<AppContext>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (a customer
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
 }
 
 // ---- Stripe's shapes (only what is read) ----
@@ -322,9 +310,10 @@ impl From<WireCharge> for Payment {
     }
 }
 
-impl From<WireCharge> for ChargeDetails {
-    fn from(c: WireCharge) -> Self {
+impl ChargeDetails {
+    pub(crate) fn read(c: WireCharge, fetched_at: i64) -> Self {
         ChargeDetails {
+            fetched_at,
             customer: expandable_id(&c.customer),
             payment_intent: expandable_id(&c.payment_intent),
             id: c.id,
@@ -438,9 +427,10 @@ pub(crate) struct WireRefund {
     pub created: i64,
 }
 
-impl From<WireRefund> for Refund {
-    fn from(r: WireRefund) -> Self {
+impl Refund {
+    pub(crate) fn read(r: WireRefund, fetched_at: i64) -> Self {
         Refund {
+            fetched_at,
             charge_id: expandable_id(&r.charge),
             id: r.id,
             status: r.status,
@@ -452,48 +442,9 @@ impl From<WireRefund> for Refund {
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct WireDispute {
-    pub id: String,
-    pub amount: i64,
-    pub currency: String,
-    #[serde(default)]
-    pub charge: Option<Value>,
-    #[serde(default)]
-    pub reason: Option<String>,
-    pub status: String,
-    #[serde(default)]
-    pub evidence_details: Option<WireEvidenceDetails>,
-    #[serde(default)]
-    pub is_charge_refundable: bool,
-    pub created: i64,
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct WireEvidenceDetails {
-    #[serde(default)]
-    pub due_by: Option<i64>,
-}
-
 impl HasId for WireDispute {
     fn id(&self) -> &str {
         &self.id
-    }
-}
-
-impl From<WireDispute> for Dispute {
-    fn from(d: WireDispute) -> Self {
-        Dispute {
-            charge_id: expandable_id(&d.charge),
-            evidence_due_by: d.evidence_details.and_then(|e| e.due_by),
-            id: d.id,
-            amount: d.amount,
-            currency: d.currency,
-            reason: d.reason,
-            status: d.status,
-            is_charge_refundable: d.is_charge_refundable,
-            created: d.created,
-        }
     }
 }
 
@@ -542,24 +493,5 @@ mod tests {
         let v = serde_json::to_value(&p).unwrap();
         assert_eq!(v["amountRefunded"], 0);
         assert!(v["customerId"].is_null() && v["description"].is_null());
-    }
-
-    #[test]
-    fn open_disputes() {
-        let mut d: Dispute = WireDispute {
-            id: "dp_1".into(),
-            amount: 1,
-            currency: "usd".into(),
-            charge: None,
-            reason: None,
-            status: "needs_response".into(),
-            evidence_details: None,
-            is_charge_refundable: false,
-            created: 1,
-        }
-        .into();
-        assert!(d.is_open());
-        d.status = "won".into();
-        assert!(!d.is_open());
     }
 }

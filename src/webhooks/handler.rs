@@ -121,6 +121,8 @@ impl StripeConnect {
                     }
                     .into());
                 };
+                // Nothing about a disconnected account is answered from the cache any more.
+                self.inner.customers.forget_account(account_id.as_str());
                 self.connections()
                     .clear_by_account(&account_id)
                     .await

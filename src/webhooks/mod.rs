@@ -3,11 +3,11 @@
 
 mod event;
 mod handler;
+mod shape;
 mod signature;
 
 pub use event::{
-    check_event_view, parse_event, validate_event, DeauthorizedApplication, DisputeCreated, Event, EventKind,
-    EventView, JsonKind,
+    check_event_rules, parse_event, validate_event, DeauthorizedApplication, DisputeCreated, Event, EventKind,
 };
 pub use handler::{IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL};
 pub use signature::{generate_test_header, verify_signature};
@@ -27,4 +27,19 @@ pub fn construct_event(
 ) -> Result<Event, WebhookError> {
     verify_signature(payload, header, secrets, tolerance, now)?;
     parse_event(payload)
+}
+
+/// Verify `header` over the raw `payload` and apply the event rules, without parsing the body:
+/// for the Node `constructEvent`, whose `JSON.parse` follows (and rejects what is not JSON).
+#[cfg(feature = "node")]
+pub(crate) fn verify_event_rules(
+    payload: &[u8],
+    header: Option<&str>,
+    secrets: &[WebhookSecret],
+    tolerance: Tolerance,
+    now: i64,
+) -> Result<i64, WebhookError> {
+    let timestamp = verify_signature(payload, header, secrets, tolerance, now)?;
+    shape::check(payload)?;
+    Ok(timestamp)
 }

@@ -339,12 +339,13 @@ async fn nobody_listening_is_unavailable() {
 }
 
 /// Counted in flight at the transport, under the limiter (which wraps every transport): one
-/// account never has more than its limit in flight, and the accounts do not share one.
+/// account never has more than its limit in flight, and the accounts do not share one. The calls
+/// are `fresh()`, so identical ones are each sent (not coalesced).
 #[tokio::test]
 async fn concurrency_is_limited_per_account() {
     let canned = || Arc::new(CannedStripe::new(Duration::from_millis(10)).route(CHARGE_PATH, &[], the_charge()));
     let lookups = |stripe: &Arc<CannedStripe>, accounts: Vec<&'static str>| {
-        let client = stripe.builder(|c| c.max_concurrency_per_account(2)).build().unwrap();
+        let client = stripe.builder(|c| c.max_concurrency_per_account(2)).build().unwrap().fresh();
         async move {
             let calls = accounts.iter().map(|a| {
                 let client = client.clone();

@@ -3,7 +3,8 @@
 //!
 //! Layers, top to bottom (a module may use any module of a lower layer, none of its own or a
 //! higher one): the napi glue → lib.rs (the table of contents) → agent tools → queries / OAuth /
-//! webhooks → the client → storage → the API transport / configuration / the dispute type → ids /
+//! webhooks → the client → storage → the API transport / configuration / the dispute type / the
+//! customer cache → ids /
 //! secrets / HTTP → errors → quoting. `crate::Name` paths that go through lib.rs's re-exports count as the module
 //! the name comes from.
 
@@ -22,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("api", 4),
     ("config", 4),
     ("dispute", 4),
+    ("cache", 4),
     ("ids", 3),
     ("secret", 3),
     ("http", 3),
@@ -31,11 +33,7 @@ const LAYERS: &[(&str, u8)] = &[
 
 /// Arrows that run the wrong way today, each with the change that removes it. Keep this empty: an
 /// entry that no longer matches any import fails the test, so it is removed with its cause.
-const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[(
-    "store",
-    "webhooks",
-    "DisputeAlert holds webhooks::DisputeCreated until the single dispute type lives below both",
-)];
+const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")

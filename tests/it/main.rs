@@ -1,6 +1,7 @@
 //! The one integration test binary: a module per domain.
 
 mod api;
+mod cache;
 mod fake_stripe;
 mod layers;
 mod oauth;

@@ -77,20 +77,22 @@ export function stripeRoutes(): RouteHandlers {
  */
 async function disputeCreated(alert: DisputeAlert): Promise<void> {
   const d = alert.dispute
+  // Stripe always sends a reason; the one Dispute type keeps it nullable, the column is not.
+  const reason = d.reason ?? 'unknown'
   await db
     .insert(stripeDisputes)
     .values({
       disputeId: d.id,
       appSlug: alert.appSlug,
       accountId: alert.accountId,
-      chargeId: d.charge,
+      chargeId: d.chargeId,
       amount: d.amount,
       currency: d.currency,
-      reason: d.reason,
+      reason,
       evidenceDueBy: d.evidenceDueBy,
       livemode: alert.livemode,
     })
-    .onDuplicateKeyUpdate({ set: { reason: d.reason } })
+    .onDuplicateKeyUpdate({ set: { reason } })
 
   const slack = process.env.SLACK_DISPUTES_WEBHOOK_URL
   if (slack) {

@@ -5,7 +5,10 @@
 //   is refused and changes nothing;
 // - account.application.deauthorized → the row is cleared;
 // - 50 concurrent deliveries of one charge.dispute.created across two StripeConnect instances
-//   sharing the database → exactly one dispute alert;
+//   sharing the database → exactly one dispute alert; the others 409 (lease held) or 200 (done);
+// - claims are leases: a slow first delivery makes a redelivery on the other instance 409 with
+//   Retry-After; a hung sink is a 500 within webhookTimeoutMs and the redelivery runs the sink
+//   again; a lease left by a dead process, or by a double failure, is taken over once it runs out;
 // - the database down → 500 from the webhook route (nothing recorded), and the event processed on
 //   Stripe's redelivery once it is back; the dispute sink failing → 500, then processed once.
 
@@ -85,13 +88,22 @@ function switchable(
 }
 
 function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
-  describe(name, typeof makeDb === 'string' ? { skip: makeDb } : {}, () => {
+  // Without its database the suite still registers its tests, each skipped with the reason, so
+  // the runner's `# skipped` count is the true number of tests not run.
+  describe(name, () => {
     let fake: FakeStripe
     let env: Db
     const alerts: DisputeAlert[] = []
     let sinkFailures = 0
+    let sinkCalls = 0
+    /** What the sink's next call does before alerting (hang, wait for a gate, fail after a step). */
+    let nextSinkCall: (() => Promise<void>) | null = null
     const sink = {
       async disputeCreated(alert: DisputeAlert) {
+        sinkCalls++
+        const before = nextSinkCall
+        nextSinkCall = null
+        if (before !== null) await before()
         if (sinkFailures > 0) {
           sinkFailures--
           throw new Error('alerting service unavailable')
@@ -99,10 +111,22 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
         alerts.push(alert)
       },
     }
-    const test = nodeTest
+    const test = (title: string, fn: () => Promise<void>) =>
+      typeof makeDb === 'string' ? nodeTest(title, { skip: makeDb }, fn) : nodeTest(title, fn)
+    /**
+     * Unix seconds as the claims store sees them: frozen for each test (taken in beforeEach) and
+     * advanced by hand to let leases run out, so a second boundary never changes an outcome.
+     */
+    let storeTime = 0
+    let clockSkew = 0
+    const storeNow = () => storeTime + clockSkew
 
-    function client(db: DrizzleDatabase): StripeConnect {
+    function client(
+      db: DrizzleDatabase,
+      options: { webhookTimeoutMs?: number } = {},
+    ): StripeConnect {
       return new StripeConnect({
+        ...options,
         secretKey: KEY,
         clientId: CLIENT_ID,
         redirectUri: REDIRECT,
@@ -114,7 +138,7 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
         maxRetries: 0,
         stores: {
           connections: drizzleConnectionStore(db, env.apps),
-          claims: drizzleClaimStore(db, env.claims),
+          claims: drizzleClaimStore(db, env.claims, { now: storeNow }),
           disputes: sink,
         },
       })
@@ -143,6 +167,7 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
     }
 
     before(async () => {
+      if (typeof makeDb === 'string') return
       fake = await startFakeStripe({
         secretKey: KEY,
         clientId: CLIENT_ID,
@@ -155,9 +180,14 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
       await env?.close()
     })
     beforeEach(async () => {
+      if (typeof makeDb === 'string') return
       fake.reset()
       alerts.length = 0
       sinkFailures = 0
+      sinkCalls = 0
+      nextSinkCall = null
+      storeTime = Math.floor(Date.now() / 1000)
+      clockSkew = 0
       await env.reset()
       await env.db.insert(env.apps).values([
         { slug: 'helper', name: 'Helper' },
@@ -268,11 +298,26 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
           (i % 2 ? a : b).webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC })),
         ),
       )
-      assert.deepEqual(
-        responses.map((res) => res.status),
-        Array(50).fill(200),
-      )
-      for (const res of responses) assert.deepEqual(await res.json(), { received: true })
+      // One delivery holds the lease; the others find it live (409: Stripe retries) or done (200).
+      for (const res of responses) {
+        if (res.status === 409) {
+          assert.equal(res.headers.get('retry-after'), '23')
+          assert.deepEqual(await res.json(), {
+            error: 'Event is being processed',
+            code: 'webhook_in_progress',
+          })
+        } else {
+          assert.equal(res.status, 200)
+          assert.deepEqual(await res.json(), { received: true })
+        }
+      }
+      assert.ok(responses.some((res) => res.status === 200))
+      // Stripe's retries of the 409s, once the first is done: duplicates.
+      const busy = responses.filter((res) => res.status === 409).length
+      for (let i = 0; i < busy; i++) {
+        const retried = await a.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+        assert.equal(retried.status, 200)
+      }
       assert.equal(alerts.length, 1)
       assert.equal(alerts[0]!.eventId, event.id)
       assert.equal(alerts[0]!.appSlug, 'helper')
@@ -334,6 +379,139 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
       assert.equal(second.status, 200)
       assert.equal(alerts.length, 1)
       assert.equal(alerts[0]!.appSlug, 'billing-bot')
+    })
+
+    test('a slow first delivery and a redelivery on the other instance during its lease → 409 with Retry-After, one alert', async () => {
+      const account = fake.createAccount()
+      await connectDirectly('helper', account)
+      const a = routes(client(env.db))
+      const b = routes(client(env.db2))
+      const event = disputeCreatedEvent(account)
+      let entered!: () => void
+      const inSink = new Promise<void>((resolve) => {
+        entered = resolve
+      })
+      let open!: () => void
+      const gate = new Promise<void>((resolve) => {
+        open = resolve
+      })
+      nextSinkCall = () => {
+        entered()
+        return gate
+      }
+      const first = a.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      await inSink
+      const second = await b.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(second.status, 409)
+      assert.equal(second.headers.get('retry-after'), '23')
+      assert.deepEqual(await second.json(), {
+        error: 'Event is being processed',
+        code: 'webhook_in_progress',
+      })
+      open()
+      assert.equal((await first).status, 200)
+      const third = await b.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(third.status, 200, 'done: a duplicate')
+      assert.equal(sinkCalls, 1)
+      assert.deepEqual(
+        alerts.map((alert) => alert.eventId),
+        [event.id],
+      )
+    })
+
+    test('a hung sink → 500 within webhookTimeoutMs; the redelivery is processed and the sink runs again', async () => {
+      const account = fake.createAccount()
+      await connectDirectly('helper', account)
+      const reported: unknown[] = []
+      const r = createRouteHandlers(client(env.db, { webhookTimeoutMs: 300 }), {
+        settingsPath: SETTINGS,
+        callbackPath: CALLBACK_PATH,
+        onError: (error) => void reported.push(error),
+      })
+      const event = disputeCreatedEvent(account)
+      nextSinkCall = () => new Promise<void>(() => {}) // never settles
+      const started = performance.now()
+      const first = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      const took = performance.now() - started
+      assert.equal(first.status, 500)
+      assert.deepEqual(await first.json(), {
+        error: 'Webhook handler failed',
+        code: 'store_failed',
+      })
+      assert.ok(took >= 299 && took < 10_000, `answered after ${took} ms`) // 1 ms for the clocks' rounding
+      assert.equal(reported.length, 1)
+      assert.match(
+        (reported[0] as Error).message,
+        /disputes\.dispute_created: timed out: .* within the webhook timeout of 300 ms/,
+      )
+      assert.equal(alerts.length, 0)
+
+      const again = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(again.status, 200)
+      assert.equal(sinkCalls, 2, 'the sink ran again')
+      assert.deepEqual(
+        alerts.map((alert) => alert.eventId),
+        [event.id],
+      )
+      const third = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(third.status, 200)
+      assert.equal(sinkCalls, 2)
+    })
+
+    test('a lease taken by a process that died is taken over once it runs out', async () => {
+      const account = fake.createAccount()
+      await connectDirectly('helper', account)
+      const event = disputeCreatedEvent(account)
+      // The dead process took the lease (as handleWebhook does, 20 s + 3 s) and never came back.
+      const dead = drizzleClaimStore(env.db2, env.claims, { now: storeNow })
+      assert.equal(await dead.acquire(`webhook:${event.id}`, 23), 'acquired')
+
+      const r = routes(client(env.db))
+      const busy = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(busy.status, 409)
+      clockSkew = 22
+      const stillBusy = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(stillBusy.status, 409, 'a second of the lease is left')
+      clockSkew = 23
+      const takenOver = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(takenOver.status, 200)
+      assert.deepEqual(
+        alerts.map((alert) => alert.eventId),
+        [event.id],
+      )
+      assert.equal(await dead.acquire(`webhook:${event.id}`, 23), 'done')
+    })
+
+    test('a double failure (the sink fails, then releasing the lease fails) heals after the lease', async () => {
+      const account = fake.createAccount()
+      await connectDirectly('helper', account)
+      const sw = switchable(env.db, env.dead)
+      const reported: unknown[] = []
+      const r = createRouteHandlers(client(sw.db), {
+        settingsPath: SETTINGS,
+        callbackPath: CALLBACK_PATH,
+        onError: (error) => void reported.push(error),
+      })
+      const event = disputeCreatedEvent(account)
+      sinkFailures = 1
+      nextSinkCall = async () => sw.setDown(true) // the database goes down with the alerting service
+      const first = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      sw.setDown(false)
+      assert.equal(first.status, 500)
+      assert.match(
+        (reported[0] as Error).message,
+        /alerting service unavailable; releasing the lease on evt_\w+ also failed \(.*\): a redelivery after the lease runs out \(within 23 s\) processes the event/s,
+      )
+      const busy = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(busy.status, 409, 'never a 200 duplicate for an event that was not processed')
+      clockSkew = 23
+      const healed = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(healed.status, 200)
+      assert.equal(sinkCalls, 2)
+      assert.deepEqual(
+        alerts.map((alert) => alert.eventId),
+        [event.id],
+      )
     })
 
     test('bad deliveries: no signature 400, wrong secret 400, and nothing is recorded', async () => {

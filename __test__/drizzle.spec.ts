@@ -2,8 +2,9 @@
 // - PGlite (embedded Postgres): always;
 // - MariaDB on 127.0.0.1 when MYSQL_URL is set (`export MYSQL_URL="$(.ci/mariadb.sh start)"`);
 // - SQLite through libsql when `@libsql/client` is installed.
-// The same suite runs on each: connections over an apps table, atomic claims (50 concurrent claims
-// across two store instances on separate connections), expiry, release, and a database that is down.
+// The same suite runs on each: connections over an apps table, atomic claims and leases (50
+// concurrent calls across two store instances on separate connections), expiry, done marks,
+// release, upgrading a claims table made before leases, and a database that is down.
 
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
@@ -29,6 +30,7 @@ import mysql from 'mysql2/promise'
 import {
   affectedRows,
   claimsTableDdl,
+  claimsTableUpgradeDdl,
   claimsTableMysql,
   claimsTablePg,
   claimsTableSqlite,
@@ -39,6 +41,8 @@ import {
   isUniqueViolation,
   mysqlClaimsTable,
   mysqlExampleAppsTable,
+  pgClaimsTable,
+  sqliteClaimsTable,
   type Dialect,
   type DrizzleDatabase,
 } from '../bindings/src/drizzle.js'
@@ -50,6 +54,8 @@ interface Env {
   db2: DrizzleDatabase
   apps: Table & { slug: any; stripeAccountId: any; stripeConnected: any; name: any }
   claims: Table
+  /** Run one SQL statement as it is. */
+  exec(sql: string): Promise<void>
   reset(): Promise<void>
   /** A database handle whose server is gone, and what its error looks like. */
   down(): Promise<{ db: DrizzleDatabase; matches: RegExp }>
@@ -63,17 +69,21 @@ type EnvFactory = () => Promise<Env | string>
 // The shared suite
 
 function storeSuite(name: string, factory: EnvFactory | string): void {
-  describe(name, typeof factory === 'string' ? { skip: factory } : {}, () => {
+  // A suite without its database still registers its tests, each skipped with the reason, so
+  // the runner's `# skipped` count is the true number of tests not run.
+  describe(name, () => {
     let env: Env
-    let unavailable: string | null = null
+    let unavailable: string | null = typeof factory === 'string' ? factory : null
     let now = 1_700_000_000
     const clock = () => now
     /** `test`, skipped with the reason when the database is not available. */
     const test = (title: string, fn: () => Promise<void> | void) =>
-      nodeTest(title, async (t) => {
-        if (unavailable !== null) return t.skip(unavailable)
-        await fn()
-      })
+      typeof factory === 'string'
+        ? nodeTest(title, { skip: factory }, fn)
+        : nodeTest(title, async (t) => {
+            if (unavailable !== null) return t.skip(unavailable)
+            await fn()
+          })
 
     before(async () => {
       if (typeof factory === 'string') return
@@ -384,6 +394,108 @@ function storeSuite(name: string, factory: EnvFactory | string): void {
           /has no column "key"; pass columns.key/,
         )
       })
+
+      test('acquire: a lease is in_progress until it runs out, complete makes it done until its ttl', async () => {
+        const store = drizzleClaimStore(env.db, env.claims, { now: clock })
+        const other = drizzleClaimStore(env.db2, env.claims, { now: clock })
+        assert.equal(await store.acquire('webhook:evt_lease', 23), 'acquired')
+        assert.equal(await other.acquire('webhook:evt_lease', 23), 'in_progress')
+        now += 22
+        assert.equal(await other.acquire('webhook:evt_lease', 23), 'in_progress', '1 s left')
+        now += 1
+        assert.equal(
+          await other.acquire('webhook:evt_lease', 23),
+          'acquired',
+          'ran out: taken over',
+        )
+        assert.equal(await store.acquire('webhook:evt_lease', 23), 'in_progress')
+        await other.complete('webhook:evt_lease', 345_600)
+        assert.equal(await store.acquire('webhook:evt_lease', 23), 'done')
+        assert.equal(await store.claim('webhook:evt_lease', 23), false)
+        await store.release('webhook:evt_lease')
+        assert.equal(await store.acquire('webhook:evt_lease', 23), 'done', 'release keeps done')
+        now += 345_599
+        assert.equal(await store.acquire('webhook:evt_lease', 23), 'done')
+        now += 1
+        assert.equal(
+          await store.acquire('webhook:evt_lease', 23),
+          'acquired',
+          'the done mark expired',
+        )
+        await store.release('webhook:evt_lease')
+        assert.equal(await other.acquire('webhook:evt_lease', 23), 'acquired', 'released: free')
+      })
+
+      test('complete writes the done mark even when the lease row is gone', async () => {
+        const store = drizzleClaimStore(env.db, env.claims, { now: clock })
+        await store.complete('webhook:evt_never_leased', 60)
+        assert.equal(await store.acquire('webhook:evt_never_leased', 23), 'done')
+        assert.equal(await store.acquire('webhook:evt_lost_lease', 23), 'acquired')
+        await store.release('webhook:evt_lost_lease')
+        await store.complete('webhook:evt_lost_lease', 60)
+        await store.complete('webhook:evt_lost_lease', 60) // twice in one second: no error
+        assert.equal(await store.acquire('webhook:evt_lost_lease', 23), 'done')
+      })
+
+      test('50 concurrent acquires of one key across two instances: one acquired, the rest in_progress', async () => {
+        const a = drizzleClaimStore(env.db, env.claims, { now: clock })
+        const b = drizzleClaimStore(env.db2, env.claims, { now: clock })
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).acquire('webhook:evt_burst', 23)),
+        )
+        assert.equal(results.filter((r) => r === 'acquired').length, 1)
+        assert.equal(results.filter((r) => r === 'in_progress').length, 49)
+      })
+
+      test('50 concurrent takeovers of one expired lease across two instances: one acquired', async () => {
+        const a = drizzleClaimStore(env.db, env.claims, { now: clock })
+        const b = drizzleClaimStore(env.db2, env.claims, { now: clock })
+        assert.equal(await a.acquire('webhook:evt_dead', 23), 'acquired')
+        now += 23
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).acquire('webhook:evt_dead', 23)),
+        )
+        assert.equal(results.filter((r) => r === 'acquired').length, 1)
+        assert.equal(results.filter((r) => r === 'in_progress').length, 49)
+      })
+
+      test('bad lease and ttl values are TypeErrors', async () => {
+        const store = drizzleClaimStore(env.db, env.claims, { now: clock })
+        for (const bad of [0, -1, Number.NaN, Infinity, '23' as never]) {
+          await assert.rejects(store.acquire('k', bad), /acquire: leaseSeconds must be a positive/)
+          await assert.rejects(store.complete('k', bad), /complete: ttlSeconds must be a positive/)
+        }
+        await assert.rejects(store.complete('', 60), TypeError)
+        await assert.rejects(store.acquire('x'.repeat(256), 60), /at most 255/)
+      })
+
+      test('a claims table made before leases: claimsTableUpgradeDdl adds done, its rows read as done', async () => {
+        const name = `claims_before_leases${process.pid}`
+        const q = env.dialect === 'mysql' ? '`' : '"'
+        await env.exec(`DROP TABLE IF EXISTS ${q}${name}${q}`)
+        await env.exec(
+          `CREATE TABLE ${q}${name}${q} (${q}key${q} varchar(255) NOT NULL PRIMARY KEY, ${q}expires_at${q} bigint NOT NULL)`,
+        )
+        try {
+          await env.exec(
+            `INSERT INTO ${q}${name}${q} (${q}key${q}, ${q}expires_at${q}) VALUES ('webhook:evt_old', ${now + 3600})`,
+          )
+          for (const statement of claimsTableUpgradeDdl(env.dialect, name))
+            await env.exec(statement)
+          const table =
+            env.dialect === 'mysql'
+              ? mysqlClaimsTable(name)
+              : env.dialect === 'postgres'
+                ? pgClaimsTable(name)
+                : sqliteClaimsTable(name)
+          const store = drizzleClaimStore(env.db, table, { now: clock })
+          assert.equal(await store.acquire('webhook:evt_old', 23), 'done', 'processed before')
+          assert.equal(await store.acquire('webhook:evt_new', 23), 'acquired')
+          assert.equal(await store.acquire('webhook:evt_new', 23), 'in_progress')
+        } finally {
+          await env.exec(`DROP TABLE IF EXISTS ${q}${name}${q}`)
+        }
+      })
     })
   })
 }
@@ -418,6 +530,9 @@ storeSuite('PGlite (embedded Postgres)', async () => {
     db2,
     apps: exampleAppsTablePg,
     claims: claimsTablePg,
+    async exec(sql) {
+      await pg.exec(sql)
+    },
     async reset() {
       await pg.exec('DELETE FROM "SUPPORT_apps"; DELETE FROM "stripe_connect_claims";')
     },
@@ -537,6 +652,9 @@ storeSuite(
           db2: drizzleMysql({ client: pool2 }),
           apps: myApps,
           claims: myClaims,
+          async exec(sql) {
+            await pool.query(sql)
+          },
           async reset() {
             for (const n of names) await pool.query(`DELETE FROM \`${n}\``)
           },
@@ -555,8 +673,9 @@ storeSuite(
       },
 )
 
-describe('MariaDB: a stopped server', { skip: MYSQL_URL ? false : 'MYSQL_URL is not set' }, () => {
-  test('the stores reject with ECONNREFUSED (nothing listens on the port)', async () => {
+describe('MariaDB: a stopped server', () => {
+  const skip = MYSQL_URL ? false : 'MYSQL_URL is not set'
+  test('the stores reject with ECONNREFUSED (nothing listens on the port)', { skip }, async () => {
     const url = new URL(MYSQL_URL!)
     url.port = '1' // nothing listens on 127.0.0.1:1
     const pool = mysql.createPool({ uri: url.href, connectTimeout: 2000 })
@@ -615,6 +734,9 @@ storeSuite('SQLite (libsql, file database)', async () => {
     db2,
     apps: sqliteApps,
     claims: claimsTableSqlite,
+    async exec(sql) {
+      await client.execute(sql)
+    },
     async reset() {
       await client.execute('DELETE FROM "SUPPORT_apps"')
       await client.execute('DELETE FROM "stripe_connect_claims"')
@@ -690,12 +812,45 @@ describe('driver results and errors', () => {
     assert.equal(claimsTableDdl('sqlite').length, 2)
     assert.throws(() => claimsTableDdl('mysql', 'x; DROP TABLE y'), TypeError)
     assert.throws(() => claimsTableDdl('oracle' as Dialect), /unknown dialect/)
+    for (const dialect of ['mysql', 'postgres', 'sqlite'] as const)
+      assert.match(
+        claimsTableDdl(dialect)[0]!,
+        /done.? (boolean|integer) NOT NULL DEFAULT (false|0)/,
+      )
     // The Drizzle definitions are the same table.
     for (const t of [claimsTableMysql, claimsTablePg, claimsTableSqlite]) {
       assert.deepEqual(
-        Object.keys(t).filter((k) => k === 'key' || k === 'expiresAt'),
-        ['key', 'expiresAt'],
+        Object.keys(t).filter((k) => k === 'key' || k === 'expiresAt' || k === 'done'),
+        ['key', 'expiresAt', 'done'],
       )
     }
+  })
+
+  test('the upgrade to leases: per dialect, add done (false for new rows) and mark the old rows done', () => {
+    assert.deepEqual(claimsTableUpgradeDdl('mysql', 'my_claims'), [
+      'ALTER TABLE `my_claims` ADD COLUMN `done` boolean NOT NULL DEFAULT false',
+      'UPDATE `my_claims` SET `done` = true',
+    ])
+    assert.deepEqual(claimsTableUpgradeDdl('postgres'), [
+      'ALTER TABLE "stripe_connect_claims" ADD COLUMN "done" boolean NOT NULL DEFAULT false',
+      'UPDATE "stripe_connect_claims" SET "done" = true',
+    ])
+    assert.deepEqual(claimsTableUpgradeDdl('sqlite'), [
+      'ALTER TABLE "stripe_connect_claims" ADD COLUMN "done" integer NOT NULL DEFAULT 0',
+      'UPDATE "stripe_connect_claims" SET "done" = 1',
+    ])
+    assert.throws(() => claimsTableUpgradeDdl('mysql', 'x; DROP TABLE y'), TypeError)
+  })
+
+  test('a claims table without done is refused, naming the upgrade', () => {
+    const old = pgTable('old_claims', {
+      key: pgVarchar('key', { length: 255 }).primaryKey(),
+      expiresAt: pgText('expires_at'),
+    })
+    const fakeDb = { select() {}, insert() {}, update() {}, delete() {} }
+    assert.throws(
+      () => drizzleClaimStore(fakeDb, old),
+      /table old_claims has no column "done".*claimsTableUpgradeDdl\(dialect, name\)/,
+    )
   })
 })

@@ -716,6 +716,23 @@ describe('webhook', () => {
     assert.equal(errors.length, 0, 'bad deliveries are not incidents')
   })
 
+  test('webhook_in_progress (another delivery holds the lease) is 409 with Retry-After, not an incident', async () => {
+    const { client, routes, errors } = setup()
+    client.webhookError = Object.assign(new CodedError('webhook_in_progress'), { retryAfter: 23 })
+    const res = await routes.webhook(post('{}'))
+    assert.equal(res.status, 409)
+    assert.equal(res.headers.get('retry-after'), '23')
+    assert.deepEqual(await body(res), {
+      error: 'Event is being processed',
+      code: 'webhook_in_progress',
+    })
+    client.webhookError = new CodedError('webhook_in_progress')
+    const noHint = await routes.webhook(post('{}'))
+    assert.equal(noHint.status, 409)
+    assert.equal(noHint.headers.get('retry-after'), null)
+    assert.equal(errors.length, 0)
+  })
+
   test('store_failed and anything unexpected are 500 (Stripe redelivers), reported to onError', async () => {
     const { client, routes, errors } = setup()
     const cases: Array<[unknown, string]> = [

@@ -1,5 +1,7 @@
 // JS stores: async, sync, class instances, and ones that throw, reject or return the wrong type;
-// 100 concurrent deliveries of one event give one dispute callback; the process exits by itself.
+// claims as leases (`acquire`/`complete`/`release`) and in the single-use shape from before leases
+// (`claim`/`release`); 100 concurrent deliveries of one event give one dispute callback; the
+// process exits by itself, also after a delivery timed out on a hung sink.
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -7,11 +9,13 @@ import { join } from 'node:path'
 import {
   StripeConnect,
   StripeConnectError,
+  type ClaimState,
   type ClaimStore,
   type Connection,
   type ConnectionStore,
   type DisputeAlert,
   type DisputeSink,
+  type SingleUseClaimStore,
   type Stores,
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
@@ -32,6 +36,8 @@ const ACME: Connection = {
   scope: 'read_write',
 }
 const EVENT_CLAIM_TTL = 4 * 24 * 3600
+/** The lease on an event with the default webhookTimeoutMs (20 s): 20 + 2 to finish + 1. */
+const LEASE = 23
 
 const client = (stores: Stores) =>
   new StripeConnect({ secretKey: 'sk_test_stores', webhookSecrets: SECRET, stores })
@@ -55,11 +61,15 @@ const expectedAlert = (eventId: string, appSlug: string | null): DisputeAlert =>
   },
 })
 
-/** Stores whose methods are async (`async`) or plain (`sync`), recording every call. */
-function recordingStores(mode: 'async' | 'sync') {
+/**
+ * Stores whose methods are async (`async`) or plain (`sync`), recording every call; the claims in
+ * the lease shape, or in the single-use shape from before leases.
+ */
+function recordingStores(mode: 'async' | 'sync', shape: 'leases' | 'single-use' = 'leases') {
   const calls: string[] = []
   const rows = new Map<string, Connection>([[ACME.appSlug, ACME]])
   const claims = new Map<string, number>()
+  const leases = new Map<string, 'in_progress' | 'done'>()
   const alerts: DisputeAlert[] = []
   const wrap = <A extends unknown[], R>(name: string, f: (...a: A) => R) =>
     mode === 'async'
@@ -82,15 +92,32 @@ function recordingStores(mode: 'async' | 'sync') {
     getBySlug: wrap('getBySlug', (slug: string) => rows.get(slug) ?? null),
     list: wrap('list', () => [...rows.values()]),
   }
-  const claimStore: ClaimStore = {
-    // Check-and-set in one synchronous step: atomic on the JS thread.
-    claim: wrap('claim', (key: string, ttl: number) => !claims.has(key) && !!claims.set(key, ttl)),
-    release: wrap('release', (key: string) => void claims.delete(key)),
-  }
+  // Check-and-set in one synchronous step: atomic on the JS thread. (No expiry: not needed here.)
+  const claimStore: ClaimStore | SingleUseClaimStore =
+    shape === 'leases'
+      ? {
+          acquire: wrap('acquire', (key: string, _lease: number): ClaimState => {
+            const held = leases.get(key)
+            if (held !== undefined) return held
+            leases.set(key, 'in_progress')
+            return 'acquired'
+          }),
+          complete: wrap('complete', (key: string, _ttl: number) => void leases.set(key, 'done')),
+          release: wrap('release', (key: string) => {
+            if (leases.get(key) === 'in_progress') leases.delete(key)
+          }),
+        }
+      : {
+          claim: wrap(
+            'claim',
+            (key: string, ttl: number) => !claims.has(key) && !!claims.set(key, ttl),
+          ),
+          release: wrap('release', (key: string) => void claims.delete(key)),
+        }
   const disputes: DisputeSink = {
     disputeCreated: wrap('disputeCreated', (a: DisputeAlert) => void alerts.push(a)),
   }
-  return { stores: { connections, claims: claimStore, disputes }, calls, rows, alerts }
+  return { stores: { connections, claims: claimStore, disputes }, calls, rows, alerts, leases }
 }
 
 for (const mode of ['async', 'sync'] as const) {
@@ -109,11 +136,42 @@ for (const mode of ['async', 'sync'] as const) {
       assert.deepEqual(r.alerts, [expectedAlert(`evt_${mode}_dispute`, 'acme')])
       assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'duplicate')
       assert.deepEqual(r.calls, [
-        `claim("webhook:evt_${mode}_dispute", ${EVENT_CLAIM_TTL})`,
+        `acquire("webhook:evt_${mode}_dispute", ${LEASE})`,
         'list()', // no getByAccount: the list is scanned
         `disputeCreated(${JSON.stringify(expectedAlert(`evt_${mode}_dispute`, 'acme'))})`,
-        `claim("webhook:evt_${mode}_dispute", ${EVENT_CLAIM_TTL})`,
+        `complete("webhook:evt_${mode}_dispute", ${EVENT_CLAIM_TTL})`,
+        `acquire("webhook:evt_${mode}_dispute", ${LEASE})`,
       ])
+    })
+
+    test('the single-use shape from before leases still works: claim is the lease, complete is release + claim', async () => {
+      const r = recordingStores(mode, 'single-use')
+      const c = client(r.stores)
+      const body = disputeEvent(`evt_${mode}_single_use`)
+      assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
+      assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'duplicate')
+      const key = `"webhook:evt_${mode}_single_use"`
+      assert.deepEqual(r.calls, [
+        `claim(${key}, ${LEASE})`,
+        'list()',
+        `disputeCreated(${JSON.stringify(expectedAlert(`evt_${mode}_single_use`, 'acme'))})`,
+        `release(${key})`,
+        `claim(${key}, ${EVENT_CLAIM_TTL})`,
+        `claim(${key}, ${LEASE})`, // false: read as done
+      ])
+      assert.equal(r.alerts.length, 1)
+    })
+
+    test('a live lease in the store → webhook_in_progress with retryAfter, nothing done', async () => {
+      const r = recordingStores(mode)
+      r.leases.set(`webhook:evt_${mode}_busy`, 'in_progress')
+      const c = client(r.stores)
+      const body = disputeEvent(`evt_${mode}_busy`)
+      const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'webhook_in_progress')
+      assert.equal(e.retryAfter, LEASE)
+      assert.match(e.message, new RegExp(`evt_${mode}_busy is being processed by another delivery`))
+      assert.deepEqual(r.alerts, [])
+      assert.deepEqual(r.calls, [`acquire("webhook:evt_${mode}_busy", ${LEASE})`])
     })
 
     test('a deauthorization clears the connection of that account', async () => {
@@ -134,16 +192,21 @@ for (const mode of ['async', 'sync'] as const) {
 
 describe('class instances', () => {
   class PrivateClaims implements ClaimStore {
-    #taken = new Set<string>()
+    #held = new Map<string, 'in_progress' | 'done'>()
     readonly seen: string[] = []
-    async claim(key: string): Promise<boolean> {
-      this.seen.push(key)
-      if (this.#taken.has(key)) return false
-      this.#taken.add(key)
-      return true
+    async acquire(key: string): Promise<ClaimState> {
+      this.seen.push(`acquire ${key}`)
+      const held = this.#held.get(key)
+      if (held !== undefined) return held
+      this.#held.set(key, 'in_progress')
+      return 'acquired'
+    }
+    complete(key: string): void {
+      this.seen.push(`complete ${key}`)
+      this.#held.set(key, 'done')
     }
     release(key: string): void {
-      this.#taken.delete(key)
+      this.#held.delete(key)
     }
   }
   class IndexedConnections implements ConnectionStore {
@@ -183,7 +246,11 @@ describe('class instances', () => {
     const body = disputeEvent('evt_class')
     assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
     assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'duplicate')
-    assert.deepEqual(claims.seen, ['webhook:evt_class', 'webhook:evt_class'])
+    assert.deepEqual(claims.seen, [
+      'acquire webhook:evt_class',
+      'complete webhook:evt_class',
+      'acquire webhook:evt_class',
+    ])
     assert.equal(connections.lookups, 1)
     assert.deepEqual(disputes.alerts, [expectedAlert('evt_class', 'acme')])
   })
@@ -238,6 +305,7 @@ describe('stores that fail', () => {
     assert.match(e.message, /disputes\.disputeCreated/)
     assert.match(e.message, /pager service unavailable/)
     assert.ok(r.calls.includes('release("webhook:evt_rejects")'))
+    assert.equal(r.leases.has('webhook:evt_rejects'), false, 'the lease was given back')
     down = false
     assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
     assert.equal(r.alerts.length, 1)
@@ -249,6 +317,17 @@ describe('stores that fail', () => {
       [
         'claim resolves a string',
         { ...r.stores, claims: { claim: async () => 'yes' as never, release() {} } },
+      ],
+      [
+        'acquire returns a boolean',
+        { ...r.stores, claims: { acquire: () => true as never, complete() {}, release() {} } },
+      ],
+      [
+        'acquire resolves an unknown state',
+        {
+          ...r.stores,
+          claims: { acquire: async () => 'taken' as never, complete() {}, release() {} },
+        },
       ],
       [
         'claim returns a number',
@@ -276,6 +355,47 @@ describe('stores that fail', () => {
       const body = disputeEvent(`evt_wrong_${i}`)
       const e = await rejectsCode(client(stores).handleWebhook(body, sign(body)), 'store_failed')
       assert.ok(e.message.length > 0, name)
+    }
+  })
+
+  test('a sink (or a void store method) returning a value that is not nothing → store_failed, released', async () => {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['5', 5, /returned the number 5 where nothing was expected/],
+      ['false', false, /returned the boolean false where nothing was expected/],
+      ['a string', 'sk_live_notquoted', /returned a string where nothing was expected/],
+      ['a promise of false', Promise.resolve(false), /returned the boolean false where nothing/],
+    ]
+    for (const [i, [name, value, message]] of cases.entries()) {
+      const r = recordingStores('sync')
+      const c = client({ ...r.stores, disputes: { disputeCreated: () => value as never } })
+      const body = disputeEvent(`evt_sink_value_${i}`)
+      const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'store_failed')
+      assert.match(e.message, /disputes\.disputeCreated/, name)
+      assert.match(e.message, message, name)
+      assert.ok(!e.message.includes('sk_live_notquoted'), 'a returned string is never quoted')
+      assert.ok(r.calls.includes(`release("webhook:evt_sink_value_${i}")`), name)
+    }
+    const r = recordingStores('sync')
+    const c = client({ ...r.stores, claims: { ...r.stores.claims, complete: () => 1 } as never })
+    const body = disputeEvent('evt_complete_value')
+    // The alert went out; marking it done failed, so the lease runs out and a later
+    // redelivery would act again (at least once), but this delivery succeeded.
+    assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
+  })
+
+  test('a sink returning nothing, null or a database result object is fine', async () => {
+    const results: unknown[] = [
+      undefined,
+      null,
+      { affectedRows: 1 },
+      [{ affectedRows: 1 }, []],
+      Promise.resolve({ rowCount: 1 }),
+    ]
+    for (const [i, value] of results.entries()) {
+      const r = recordingStores('async')
+      const c = client({ ...r.stores, disputes: { disputeCreated: () => value as never } })
+      const body = disputeEvent(`evt_sink_ok_${i}`)
+      assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded', String(i))
     }
   })
 
@@ -307,6 +427,16 @@ describe('stores that fail', () => {
       'invalid_input',
     )
     throwsCode(() => client({ ...r.stores, disputes: {} as never }), 'invalid_input')
+    const noComplete = throwsCode(
+      () => client({ ...r.stores, claims: { acquire: () => 'acquired', release() {} } as never }),
+      'invalid_input',
+    )
+    assert.match(noComplete.message, /stores\.claims\.complete/)
+    const noAcquire = throwsCode(
+      () => client({ ...r.stores, claims: { complete() {}, release() {} } as never }),
+      'invalid_input',
+    )
+    assert.match(noAcquire.message, /stores\.claims\.acquire/)
     throwsCode(() => client({ ...r.stores, claims: 5 as never }), 'invalid_input')
     const e = throwsCode(
       () =>
@@ -323,14 +453,17 @@ describe('concurrency and process lifetime', () => {
     const c = client(r.stores)
     const body = disputeEvent('evt_concurrent')
     const header = sign(body)
-    const outcomes = await Promise.all(
+    const settled = await Promise.allSettled(
       Array.from({ length: 100 }, (_, i) =>
         c.handleWebhook(i % 2 ? body : Buffer.from(body), header),
       ),
     )
     assert.equal(r.alerts.length, 1)
-    assert.equal(outcomes.filter((o) => o.outcome === 'dispute_recorded').length, 1)
-    assert.equal(outcomes.filter((o) => o.outcome === 'duplicate').length, 99)
+    const counts = tally(settled)
+    assert.equal(counts.dispute_recorded, 1)
+    // Those that came while the first held the lease are told to retry; later ones are duplicates.
+    assert.equal((counts.webhook_in_progress ?? 0) + (counts.duplicate ?? 0), 99)
+    assert.equal((await c.handleWebhook(body, header)).outcome, 'duplicate')
   })
 
   test('the same with the in-memory claim store and a JS dispute sink', async () => {
@@ -338,22 +471,85 @@ describe('concurrency and process lifetime', () => {
     const c = client({ disputes: { disputeCreated: async (a) => void alerts.push(a) } })
     const body = disputeEvent('evt_concurrent_mem')
     const header = sign(body)
-    await Promise.all(Array.from({ length: 100 }, () => c.handleWebhook(body, header)))
+    const settled = await Promise.allSettled(
+      Array.from({ length: 100 }, () => c.handleWebhook(body, header)),
+    )
+    assert.equal(alerts.length, 1)
+    const counts = tally(settled)
+    assert.equal(counts.dispute_recorded, 1)
+    assert.equal((counts.webhook_in_progress ?? 0) + (counts.duplicate ?? 0), 99)
+  })
+
+  test('a hung sink (a promise that never settles) → store_failed after webhookTimeoutMs; the redelivery runs the sink again', async () => {
+    const alerts: DisputeAlert[] = []
+    let calls = 0
+    const c = new StripeConnect({
+      secretKey: 'sk_test_stores',
+      webhookSecrets: SECRET,
+      webhookTimeoutMs: 200,
+      stores: {
+        disputes: {
+          disputeCreated: (a) => {
+            calls++
+            if (calls === 1) return new Promise<void>(() => {})
+            alerts.push(a)
+          },
+        },
+      },
+    })
+    const body = disputeEvent('evt_hung_sink')
+    const started = performance.now()
+    const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'store_failed')
+    const took = performance.now() - started
+    assert.ok(took >= 199 && took < 10_000, `rejected after ${took} ms`) // 1 ms for the clocks' rounding
+    assert.match(e.message, /disputes\.dispute_created: timed out/)
+    assert.match(e.message, /webhook timeout of 200 ms \(`webhookTimeoutMs`/)
+    assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
+    assert.equal(calls, 2)
     assert.equal(alerts.length, 1)
   })
 
-  test('a process holding JS stores exits by itself once the work is done', () => {
-    const child = spawnSync(
-      process.execPath,
-      [join(__dirname, 'fixtures', 'exit-after-webhook.mjs')],
-      {
-        cwd: join(__dirname, '..'),
-        encoding: 'utf8',
-        timeout: 30_000,
-      },
-    )
-    assert.equal(child.error, undefined, 'the child did not exit within 30 s')
-    assert.equal(child.status, 0, child.stderr)
-    assert.equal(child.stdout.trim(), 'dispute_recorded')
+  test('webhookTimeoutMs must be a whole number of ms from 1 to an hour (never wrapped or truncated)', () => {
+    for (const webhookTimeoutMs of [0, -1, 1.5, Number.NaN, 3_600_001, 2 ** 32]) {
+      const e = throwsCode(
+        () => new StripeConnect({ secretKey: 'sk_test_stores', webhookTimeoutMs }),
+        'config_invalid',
+      )
+      assert.match(
+        e.message,
+        /`webhookTimeoutMs`: must be a whole number of milliseconds from 1 to 3600000, got /,
+      )
+    }
+    assert.ok(new StripeConnect({ secretKey: 'sk_test_stores', webhookTimeoutMs: 3_600_000 }))
   })
+
+  for (const [variant, expected] of [
+    ['', 'dispute_recorded'],
+    ['hung', 'store_failed'],
+  ] as const) {
+    test(`a process holding JS stores exits by itself once the work is done${variant ? ' (after a hung sink timed out)' : ''}`, () => {
+      const child = spawnSync(
+        process.execPath,
+        [join(__dirname, 'fixtures', 'exit-after-webhook.mjs'), ...(variant ? [variant] : [])],
+        {
+          cwd: join(__dirname, '..'),
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      )
+      assert.equal(child.error, undefined, 'the child did not exit within 30 s')
+      assert.equal(child.status, 0, child.stderr)
+      assert.equal(child.stdout.trim(), expected)
+    })
+  }
 })
+
+/** How many settled deliveries ended in each outcome or error code. */
+function tally(settled: PromiseSettledResult<{ outcome: string }>[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const s of settled) {
+    const key = s.status === 'fulfilled' ? s.value.outcome : (s.reason as StripeConnectError).code
+    counts[key] = (counts[key] ?? 0) + 1
+  }
+  return counts
+}

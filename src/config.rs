@@ -17,6 +17,11 @@ use crate::secret::{SecretKey, StateSecret, WebhookSecret};
 pub const STRIPE_VERSION: &str = "2026-10-28.endive";
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 pub const DEFAULT_CONNECT_BASE: &str = "https://connect.stripe.com";
+/// How long one webhook delivery may spend in the stores and the sink unless configured.
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(20);
+/// The longest `webhook_timeout` accepted.
+const MAX_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// Stripe's default webhook tolerance.
 pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: i64 = 300;
 /// How long an OAuth state (and the cookie that holds it) stays valid unless `state_ttl` is set.
@@ -118,6 +123,10 @@ pub struct Config {
     pub max_concurrency_per_account: usize,
     /// When set, webhook events whose `livemode` differs are ignored (outcome `ignored`).
     pub livemode: Option<bool>,
+    /// The most time one webhook delivery spends in the stores and the dispute sink (default
+    /// 20 s). Past it the delivery fails with `store_failed`, and the event's claim is a lease of
+    /// about this length (see [`crate::StripeConnect::handle_webhook`]).
+    pub webhook_timeout: Duration,
     /// How long an email → customers resolution is reused (default 60 s; zero turns the cache
     /// off). Only that resolution is cached; money facts are always read fresh.
     pub cache_ttl: Duration,
@@ -149,6 +158,7 @@ impl fmt::Debug for Config {
             .field("retry_base_delay", &self.retry_base_delay)
             .field("max_concurrency_per_account", &self.max_concurrency_per_account)
             .field("livemode", &self.livemode)
+            .field("webhook_timeout", &self.webhook_timeout)
             .field("cache_ttl", &self.cache_ttl)
             .field("cache_max_entries", &self.cache_max_entries)
             .finish()
@@ -162,13 +172,17 @@ impl Config {
 
     /// Reads `STRIPE_SECRET_KEY` (required), `STRIPE_CONNECT_CLIENT_ID`, `STRIPE_WEBHOOK_SECRET`
     /// (comma-separated for rotation), and optionally `STRIPE_CONNECT_REDIRECT_URI`,
-    /// `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`.
+    /// `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`, and `STRIPE_API_BASE` / `STRIPE_CONNECT_BASE`
+    /// (to point a running app at a local stand-in such as the test kit; plain `http://` only on a
+    /// loopback host). To set more options, start from [`Config::env_builder`].
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::env_builder(|name| std::env::var(name).ok())?.build()
     }
 
-    /// A builder filled from a variable lookup (the environment, or a map in tests), so that
-    /// further options can be set before `build()`.
+    /// A builder filled from a variable lookup, so that further options can be set before
+    /// `build()`: `Config::env_builder(|name| std::env::var(name).ok())?.timeout(…).build()` reads
+    /// the same variables as [`Config::from_env`]; a map stands in for the environment in tests.
+    /// Errors name the variable a bad value came from (`STRIPE_API_BASE: …`).
     pub fn env_builder(get: impl Fn(&str) -> Option<String>) -> Result<ConfigBuilder, ConfigError> {
         let mut b = Config::builder();
         match get("STRIPE_SECRET_KEY") {
@@ -189,6 +203,12 @@ impl Config {
         }
         if let Some(v) = get("STRIPE_CONNECT_SCOPE") {
             b = b.scope_from("STRIPE_CONNECT_SCOPE", v);
+        }
+        if let Some(v) = get("STRIPE_API_BASE") {
+            b = b.api_base_from("STRIPE_API_BASE", v);
+        }
+        if let Some(v) = get("STRIPE_CONNECT_BASE") {
+            b = b.connect_base_from("STRIPE_CONNECT_BASE", v);
         }
         Ok(b)
     }
@@ -229,14 +249,15 @@ pub struct ConfigBuilder {
     webhook_tolerance: Option<Result<Tolerance, ConfigError>>,
     state_secret: Option<(String, String)>,
     state_ttl: Option<Duration>,
-    api_base: Option<String>,
-    connect_base: Option<String>,
+    api_base: Option<(String, String)>,
+    connect_base: Option<(String, String)>,
     stripe_version: Option<String>,
     timeout: Option<Duration>,
     max_retries: Option<u32>,
     retry_base_delay: Option<Duration>,
     max_concurrency_per_account: Option<usize>,
     livemode: Option<bool>,
+    webhook_timeout: Option<Result<Duration, ConfigError>>,
     cache_ttl: Option<Result<Duration, ConfigError>>,
     cache_max_entries: Option<usize>,
 }
@@ -305,14 +326,21 @@ impl ConfigBuilder {
         self.state_ttl = Some(v);
         self
     }
-    /// Default `https://api.stripe.com`; override for tests.
-    pub fn api_base(mut self, v: impl Into<String>) -> Self {
-        self.api_base = Some(v.into());
+    /// Default `https://api.stripe.com`; override for tests. Plain `http://` is accepted only
+    /// for a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`): the secret key travels in it.
+    pub fn api_base(self, v: impl Into<String>) -> Self {
+        self.api_base_from("api_base", v)
+    }
+    fn api_base_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.api_base = Some((field.into(), v.into()));
         self
     }
-    /// Default `https://connect.stripe.com`; override for tests.
-    pub fn connect_base(mut self, v: impl Into<String>) -> Self {
-        self.connect_base = Some(v.into());
+    /// Default `https://connect.stripe.com`; override for tests (`http://` on loopback only).
+    pub fn connect_base(self, v: impl Into<String>) -> Self {
+        self.connect_base_from("connect_base", v)
+    }
+    fn connect_base_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.connect_base = Some((field.into(), v.into()));
         self
     }
     pub fn stripe_version(mut self, v: impl Into<String>) -> Self {
@@ -368,6 +396,26 @@ impl ConfigBuilder {
         self
     }
 
+    /// The most time one webhook delivery spends in the stores and the dispute sink (default
+    /// 20 s, at most an hour). Past it the delivery fails with `store_failed` (answer 5xx) and
+    /// the event is processed by a later redelivery.
+    pub fn webhook_timeout(mut self, v: Duration) -> Self {
+        self.webhook_timeout = Some(Ok(v));
+        self
+    }
+    /// `webhook_timeout` from a number of milliseconds given as `field` (JS numbers): anything but
+    /// a whole number from 1 to an hour's worth is an error at `build()` that quotes it.
+    #[cfg(any(feature = "node", test))]
+    pub(crate) fn webhook_timeout_ms_from(mut self, field: &str, ms: f64) -> Self {
+        let max = MAX_WEBHOOK_TIMEOUT.as_millis() as f64;
+        self.webhook_timeout = Some(if ms.fract() == 0.0 && (1.0..=max).contains(&ms) {
+            Ok(Duration::from_millis(ms as u64))
+        } else {
+            Err(ConfigError::new(field, format!("must be a whole number of milliseconds from 1 to {max}, got {ms}")))
+        });
+        self
+    }
+
     pub fn build(self) -> Result<Config, ConfigError> {
         let (field, key) = self.secret_key.ok_or_else(|| ConfigError::new("secret_key", "is required"))?;
         let secret_key = SecretKey::new(&field, key)?;
@@ -410,9 +458,14 @@ impl ConfigBuilder {
         if state_ttl.is_zero() {
             return Err(ConfigError::new("state_ttl", "must be more than zero"));
         }
-        let api_base = parse_http_url("api_base", self.api_base.as_deref().unwrap_or(DEFAULT_API_BASE))?;
-        let connect_base =
-            parse_http_url("connect_base", self.connect_base.as_deref().unwrap_or(DEFAULT_CONNECT_BASE))?;
+        let api_base = match self.api_base {
+            Some((field, v)) => parse_base_url(&field, &v)?,
+            None => parse_base_url("api_base", DEFAULT_API_BASE)?,
+        };
+        let connect_base = match self.connect_base {
+            Some((field, v)) => parse_base_url(&field, &v)?,
+            None => parse_base_url("connect_base", DEFAULT_CONNECT_BASE)?,
+        };
         let stripe_version = self.stripe_version.unwrap_or_else(|| STRIPE_VERSION.to_string());
         if stripe_version.is_empty()
             || !stripe_version.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
@@ -426,6 +479,20 @@ impl ConfigBuilder {
         let max_concurrency_per_account = self.max_concurrency_per_account.unwrap_or(8);
         if max_concurrency_per_account == 0 {
             return Err(ConfigError::new("max_concurrency_per_account", "must be at least 1"));
+        }
+        let webhook_timeout = self.webhook_timeout.unwrap_or(Ok(DEFAULT_WEBHOOK_TIMEOUT))?;
+        if webhook_timeout.is_zero() {
+            return Err(ConfigError::new("webhook_timeout", "must be more than zero"));
+        }
+        if webhook_timeout > MAX_WEBHOOK_TIMEOUT {
+            return Err(ConfigError::new(
+                "webhook_timeout",
+                format!(
+                    "must be at most an hour ({} ms), got {} ms: the event's lease lasts as long, delaying redeliveries",
+                    MAX_WEBHOOK_TIMEOUT.as_millis(),
+                    webhook_timeout.as_millis()
+                ),
+            ));
         }
         Ok(Config {
             secret_key,
@@ -444,6 +511,7 @@ impl ConfigBuilder {
             retry_base_delay: self.retry_base_delay.unwrap_or(Duration::from_millis(500)),
             max_concurrency_per_account,
             livemode: self.livemode,
+            webhook_timeout,
             cache_ttl: self.cache_ttl.unwrap_or(Ok(DEFAULT_CACHE_TTL))?,
             cache_max_entries: self.cache_max_entries.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES),
         })
@@ -459,6 +527,31 @@ fn parse_http_url(field: &str, value: &str) -> Result<Url, ConfigError> {
         return Err(ConfigError::new(field, "has no host"));
     }
     Ok(url)
+}
+
+/// A base URL the secret key is sent to: `https://`, or `http://` on a loopback host only (a local
+/// stand-in such as the test kit or wiremock), so that a typo cannot send the key in clear text.
+fn parse_base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
+    let url = parse_http_url(field, value)?;
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(ConfigError::new(
+            field,
+            format!(
+                "must be https:// (plain http:// only for localhost, 127.0.0.1 or [::1]), got host {:?}",
+                url.host_str().unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -530,6 +623,55 @@ mod tests {
     }
 
     #[test]
+    fn from_env_reads_the_bases() {
+        let c = Config::env_builder(env(&[
+            ("STRIPE_SECRET_KEY", "sk_test_abc"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:12111"),
+            ("STRIPE_CONNECT_BASE", "http://localhost:12111/connect"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.api_base.as_str(), "http://127.0.0.1:12111/");
+        assert_eq!(c.connect_base.as_str(), "http://localhost:12111/connect");
+        let c =
+            Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_abc"), ("STRIPE_API_BASE", "http://[::1]:9")]))
+                .unwrap()
+                .build()
+                .unwrap();
+        assert_eq!(c.api_base.as_str(), "http://[::1]:9/");
+        let c = Config::env_builder(env(&[
+            ("STRIPE_SECRET_KEY", "sk_test_abc"),
+            ("STRIPE_CONNECT_BASE", "https://stripe-stand-in.internal"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.connect_base.as_str(), "https://stripe-stand-in.internal/");
+    }
+
+    #[test]
+    fn plain_http_base_off_loopback_is_config_error_naming_the_variable() {
+        for (var, value) in [
+            ("STRIPE_API_BASE", "http://api.stripe.com"),
+            ("STRIPE_API_BASE", "http://10.0.0.8:12111"),
+            ("STRIPE_CONNECT_BASE", "http://localhost.example.com"),
+            ("STRIPE_CONNECT_BASE", "http://[::2]"),
+            ("STRIPE_CONNECT_BASE", "ftp://127.0.0.1"),
+        ] {
+            let e = Config::env_builder(env(&[("STRIPE_SECRET_KEY", "sk_test_abc"), (var, value)]))
+                .unwrap()
+                .build()
+                .unwrap_err();
+            assert_eq!(e.field, var, "{value}");
+            assert_eq!(crate::Error::from(e).code(), "config_invalid");
+        }
+        let e = Config::builder().secret_key("sk_test_1").api_base("http://example.com").build().unwrap_err();
+        assert_eq!(e.field, "api_base");
+        assert!(e.reason.contains("https://"), "{}", e.reason);
+    }
+
+    #[test]
     fn tolerance_zero_or_negative_is_config_error() {
         for t in [0, -1, -300] {
             let e = Config::builder().secret_key("sk_test_1").webhook_tolerance_seconds(t).build().unwrap_err();
@@ -563,6 +705,34 @@ mod tests {
             Config::builder().secret_key("sk_test_1").redirect_uri("https://a.example/c b").build().unwrap_err().field,
             "redirect_uri"
         );
+    }
+
+    #[test]
+    fn webhook_timeout_defaults_to_20_s_and_must_be_positive_and_at_most_an_hour() {
+        let build = |t: Option<Duration>| {
+            let b = Config::builder().secret_key("sk_test_1");
+            match t {
+                Some(t) => b.webhook_timeout(t),
+                None => b,
+            }
+            .build()
+        };
+        assert_eq!(build(None).unwrap().webhook_timeout, Duration::from_secs(20));
+        assert_eq!(build(Some(Duration::from_millis(150))).unwrap().webhook_timeout, Duration::from_millis(150));
+        assert_eq!(build(Some(Duration::from_secs(3600))).unwrap().webhook_timeout, Duration::from_secs(3600));
+        for bad in [Duration::ZERO, Duration::from_millis(3_600_001)] {
+            let e = build(Some(bad)).unwrap_err();
+            assert_eq!(e.field, "webhook_timeout", "{bad:?}");
+        }
+        // From JS numbers: never wrapped or truncated into range.
+        let from_ms =
+            |ms: f64| Config::builder().secret_key("sk_test_1").webhook_timeout_ms_from("webhookTimeoutMs", ms).build();
+        assert_eq!(from_ms(250.0).unwrap().webhook_timeout, Duration::from_millis(250));
+        for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 3_600_001.0, 4_294_967_296.0] {
+            let e = from_ms(bad).unwrap_err();
+            assert_eq!(e.field, "webhookTimeoutMs", "{bad}");
+            assert!(e.reason.contains("whole number of milliseconds from 1 to 3600000"), "{}", e.reason);
+        }
     }
 
     #[test]

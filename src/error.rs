@@ -76,6 +76,15 @@ impl Error {
         }
     }
 
+    /// Seconds after which retrying may succeed, where the error says so (`webhook_in_progress`:
+    /// the rest of another delivery's lease at most). The HTTP answer's `Retry-After`.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            Error::Webhook(WebhookError::InProgress { retry_after_seconds, .. }) => Some(*retry_after_seconds),
+            _ => None,
+        }
+    }
+
     pub(crate) fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidInput { field: field.into(), reason: reason.into() }
     }
@@ -115,6 +124,14 @@ pub enum WebhookError {
         "the signed body is not a Stripe event (object = {object:?}): thin events and other objects are not accepted"
     )]
     ThinEvent { object: String },
+    /// Another delivery of this event holds a live lease on it (it is being processed, or its
+    /// holder died and the lease has not run out yet). Answer non-2xx (409) so that Stripe
+    /// redelivers it later; after the lease a redelivery is either a duplicate or processed.
+    #[error(
+        "event {event_id} is being processed by another delivery (its lease runs out within {retry_after_seconds} s): \
+         answer non-2xx (409) so that Stripe redelivers it"
+    )]
+    InProgress { event_id: String, retry_after_seconds: u64 },
 }
 
 impl WebhookError {
@@ -127,6 +144,7 @@ impl WebhookError {
             WebhookError::TimestampOutOfRange { .. } => "webhook_timestamp_out_of_range",
             WebhookError::InvalidPayload { .. } => "webhook_invalid_payload",
             WebhookError::ThinEvent { .. } => "webhook_thin_event",
+            WebhookError::InProgress { .. } => "webhook_in_progress",
         }
     }
 }
@@ -374,6 +392,7 @@ macro_rules! with_error_codes {
             webhook_timestamp_out_of_range,
             webhook_invalid_payload,
             webhook_thin_event,
+            webhook_in_progress,
             oauth_access_denied,
             oauth_invalid_state,
             oauth_state_expired,
@@ -430,6 +449,7 @@ mod tests {
             },
             WebhookError::InvalidPayload { reason: String::new() },
             WebhookError::ThinEvent { object: String::new() },
+            WebhookError::InProgress { event_id: String::new(), retry_after_seconds: 0 },
         ];
         for e in &webhook {
             match e {
@@ -439,7 +459,8 @@ mod tests {
                 | WebhookError::SignatureMismatch { .. }
                 | WebhookError::TimestampOutOfRange { .. }
                 | WebhookError::InvalidPayload { .. }
-                | WebhookError::ThinEvent { .. } => {}
+                | WebhookError::ThinEvent { .. }
+                | WebhookError::InProgress { .. } => {}
             }
         }
         use OAuthErrorKind as O;

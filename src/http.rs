@@ -1,7 +1,9 @@
 //! HTTP plumbing shared by the OAuth flow and the API queries.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use rustls_platform_verifier::BuilderVerifierExt;
 
 use crate::error::{Error, StripeError, StripeErrorKind};
 
@@ -12,6 +14,7 @@ pub const USER_AGENT: &str = concat!("stripe-connect-rs/", env!("CARGO_PKG_VERSI
 /// On failure, the message for a `stripe_unavailable` error.
 fn build_client(timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
         .user_agent(USER_AGENT)
         // Stripe never redirects API or OAuth calls; following one would carry Stripe-Account
         // (and form bodies) to wherever it points.
@@ -20,6 +23,21 @@ fn build_client(timeout: Duration) -> Result<reqwest::Client, String> {
         .pool_idle_timeout(std::time::Duration::from_secs(90))
         .build()
         .map_err(|e| format!("cannot build HTTP client: {}", error_chain(&e)))
+}
+
+/// rustls on the `ring` provider with the OS's trust store (what reqwest's default `rustls` feature
+/// does with aws-lc-rs). Passed to reqwest ready-made, so no process-wide default provider is
+/// installed: a Rust service embedding the crate keeps its own choice.
+fn tls_config() -> Result<rustls::ClientConfig, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .with_no_client_auth();
+    // reqwest leaves ALPN to a preconfigured TLS config: offer HTTP/2 first, as it would.
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tls)
 }
 
 /// The shared reqwest client, built on first use and kept (with its keep-alive pool) for every

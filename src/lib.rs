@@ -56,7 +56,7 @@ pub use api::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, Transport
 pub use client::{StripeConnect, StripeConnectBuilder};
 pub use config::{
     Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_CACHE_TTL,
-    DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, STRIPE_VERSION,
+    DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, DEFAULT_WEBHOOK_TIMEOUT, STRIPE_VERSION,
 };
 pub use error::{
     ConfigError, Direction, Error, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError, StripeErrorKind,
@@ -72,8 +72,8 @@ pub use queries::{
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{
-    ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock, MemoryClaimStore,
-    MemoryConnectionStore, MemoryDisputeSink, SystemClock,
+    ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock,
+    MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
 pub use webhooks::{
     check_event_rules, construct_event, generate_test_header, parse_event, validate_event, verify_signature,

@@ -1,9 +1,10 @@
 //! Storage behind traits, with in-memory defaults.
 //!
 //! - [`ConnectionStore`]: the apps table's job (app slug ↔ connected account).
-//! - [`ClaimStore`]: single-use keys with expiry (OAuth state nonces, webhook event ids). `claim`
-//!   must be atomic: of many concurrent claims of one key, exactly one returns `true`. That is what
-//!   makes webhook handling and the OAuth callback safe across server instances sharing a store.
+//! - [`ClaimStore`]: keys with expiry (webhook event ids, OAuth state nonces), taken as *leases*.
+//!   `acquire` must be atomic: of many concurrent calls for one key, exactly one gets
+//!   [`ClaimState::Acquired`]. That is what makes webhook handling and the OAuth callback safe
+//!   across server instances sharing a store.
 //! - [`DisputeSink`]: where `charge.dispute.created` alerts go.
 //!
 //! The in-memory stores are per process: fine for one server and for tests; several instances
@@ -87,13 +88,55 @@ pub trait ConnectionStore: Send + Sync {
     }
 }
 
+/// What [`ClaimStore::acquire`] found for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClaimState {
+    /// This call holds the key now, for the lease it asked for: the key was free, its lease had
+    /// expired, or its done mark had expired. Do the work, then [`ClaimStore::complete`] it (or
+    /// [`ClaimStore::release`] it if the work failed).
+    Acquired,
+    /// Another call holds a live lease: the work is under way (or its holder died, and the lease
+    /// has not run out yet).
+    InProgress,
+    /// The work was completed ([`ClaimStore::complete`]) and the key is kept until its ttl.
+    Done,
+}
+
+impl ClaimState {
+    /// `acquired`, `in_progress` or `done` (what JS stores return).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimState::Acquired => "acquired",
+            ClaimState::InProgress => "in_progress",
+            ClaimState::Done => "done",
+        }
+    }
+}
+
+/// Keys taken as leases that become *done* once the work they guard succeeded.
+///
+/// A key is in one of three states: free (absent or expired), leased until a time (someone is
+/// working on it), or done until a time. A lease that runs out frees the key by itself, so work
+/// whose holder hung, crashed or could not release is taken over by the next caller: nothing
+/// stays stuck for longer than one lease.
 #[async_trait]
 pub trait ClaimStore: Send + Sync {
-    /// Atomically claim `key` for `ttl`. `true` if this call claimed it, `false` if an unexpired
-    /// claim exists.
-    async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError>;
-    /// Give a claim back (the work it guarded failed and should be retried).
+    /// Atomically take `key` for `lease` if it is free (absent, or its lease or done mark has
+    /// expired): [`ClaimState::Acquired`]. Otherwise report what holds it, changing nothing. Of
+    /// many concurrent calls for one free key, exactly one gets `Acquired`.
+    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError>;
+    /// Mark `key` done for `ttl` (from now): later `acquire`s get [`ClaimState::Done`]. Called
+    /// once the work succeeded; marks the key done whatever state it is in.
+    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError>;
+    /// Give a lease back (the work it guarded failed and should be retried): the key is free
+    /// again. A key that is done stays done.
     async fn release(&self, key: &str) -> Result<(), StoreError>;
+    /// A single-use claim (an OAuth state): `true` if this call took `key`, `false` if it is
+    /// leased or done. Never released, the claim holds until `ttl` runs out. The default is
+    /// `acquire(key, ttl) == Acquired`.
+    async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError> {
+        Ok(self.acquire(key, ttl).await? == ClaimState::Acquired)
+    }
 }
 
 /// A `charge.dispute.created` for one of the connected apps: alert someone and flag the customer.
@@ -107,6 +150,9 @@ pub struct DisputeAlert {
     pub dispute: crate::dispute::Dispute,
 }
 
+/// Called **at least once** per `charge.dispute.created` event: a delivery abandoned after the sink
+/// acted (past `webhook_timeout`, or a crash) is processed again by a redelivery. Dedupe on
+/// [`DisputeAlert::event_id`] where a second effect would hurt.
 #[async_trait]
 pub trait DisputeSink: Send + Sync {
     async fn dispute_created(&self, alert: &DisputeAlert) -> Result<(), StoreError>;
@@ -156,7 +202,14 @@ impl ConnectionStore for MemoryConnectionStore {
 /// Claims in a map with expiry, per process. Expired claims are swept as new ones arrive.
 pub struct MemoryClaimStore {
     clock: Arc<dyn Clock>,
-    claims: Mutex<HashMap<String, i64>>,
+    claims: Mutex<HashMap<String, Held>>,
+}
+
+/// A key's lease or done mark, until `expires` (Unix seconds).
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    expires: i64,
+    done: bool,
 }
 
 impl std::fmt::Debug for MemoryClaimStore {
@@ -184,26 +237,41 @@ impl MemoryClaimStore {
 /// Sweep expired claims once the map grows past this many entries.
 const SWEEP_THRESHOLD: usize = 1024;
 
+/// `now + d` in whole seconds, at least one second ahead (a lease of 0.2 s still holds).
+pub(crate) fn expiry(now: i64, d: Duration) -> i64 {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    now.saturating_add(i64::try_from(secs.max(1)).unwrap_or(i64::MAX))
+}
+
 #[async_trait]
 impl ClaimStore for MemoryClaimStore {
-    async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError> {
+    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError> {
         let now = self.clock.now();
-        let expires = now.saturating_add(ttl.as_secs().max(1) as i64);
         let mut map = self.claims.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= SWEEP_THRESHOLD {
-            map.retain(|_, exp| *exp > now);
+            map.retain(|_, held| held.expires > now);
         }
         match map.get(key) {
-            Some(exp) if *exp > now => Ok(false),
+            Some(held) if held.expires > now && held.done => Ok(ClaimState::Done),
+            Some(held) if held.expires > now => Ok(ClaimState::InProgress),
             _ => {
-                map.insert(key.to_string(), expires);
-                Ok(true)
+                map.insert(key.to_string(), Held { expires: expiry(now, lease), done: false });
+                Ok(ClaimState::Acquired)
             }
         }
     }
 
+    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
+        let expires = expiry(self.clock.now(), ttl);
+        self.claims.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), Held { expires, done: true });
+        Ok(())
+    }
+
     async fn release(&self, key: &str) -> Result<(), StoreError> {
-        self.claims.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        let mut map = self.claims.lock().unwrap_or_else(|p| p.into_inner());
+        if map.get(key).is_some_and(|held| !held.done) {
+            map.remove(key);
+        }
         Ok(())
     }
 }
@@ -265,6 +333,31 @@ mod tests {
         assert!(s.claim("k", Duration::from_secs(60)).await.unwrap(), "expired claim can be taken again");
         s.release("k").await.unwrap();
         assert!(s.claim("k", Duration::from_secs(60)).await.unwrap(), "released claim can be taken again");
+    }
+
+    #[tokio::test]
+    async fn a_lease_is_in_progress_until_it_expires_done_until_its_ttl() {
+        let clock = ManualClock::new(1_000);
+        let s = MemoryClaimStore::with_clock(Arc::new(clock.clone()));
+        let lease = Duration::from_secs(30);
+        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Acquired);
+        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::InProgress);
+        clock.advance(29);
+        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::InProgress, "29 s into a 30 s lease");
+        clock.advance(1);
+        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Acquired, "an expired lease is taken over");
+        s.complete("k", Duration::from_secs(3600)).await.unwrap();
+        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Done);
+        s.release("k").await.unwrap();
+        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Done, "release leaves a done key done");
+        assert!(!s.claim("k", lease).await.unwrap());
+        clock.advance(3600);
+        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Acquired, "the done mark expired");
+        // A sub-second lease still holds for a whole second.
+        assert_eq!(s.acquire("short", Duration::from_millis(200)).await.unwrap(), ClaimState::Acquired);
+        assert_eq!(s.acquire("short", lease).await.unwrap(), ClaimState::InProgress);
+        clock.advance(1);
+        assert_eq!(s.acquire("short", lease).await.unwrap(), ClaimState::Acquired);
     }
 
     #[tokio::test]

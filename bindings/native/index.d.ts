@@ -126,7 +126,7 @@ export interface Disputes {
 }
 
 /** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
-export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid'
+export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid'
 
 /** Every `err.code` value, in the core's order. */
 export declare function errorCodes(): ErrorCode[]
@@ -212,6 +212,12 @@ export interface NativeOptions {
   maxRetries?: number
   /** Only act on webhook events of this mode (others are `ignored`). */
   livemode?: boolean
+  /**
+   * The most time one webhook delivery spends in the stores and the dispute sink (default
+   * 20000, at most 3600000). Past it the delivery fails with `store_failed` (answer 500) and a
+   * redelivery processes the event; the event's lease lasts this long plus a few seconds.
+   */
+  webhookTimeoutMs?: number
   /**
    * How long an email → customers resolution is reused, per account (default 60000; 0 turns the
    * cache off). Money facts are never cached; pass `fresh: true` to a query to bypass it.

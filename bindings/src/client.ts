@@ -88,8 +88,10 @@ export class StripeConnect {
   /**
    * Verify and act on one webhook delivery: dedupe on `event.id`, clear the connection on
    * `account.application.deauthorized`, send `charge.dispute.created` to the dispute sink.
-   * `payload` is the raw request body. Rejects with `StripeConnectError`: `webhook_*` → answer
-   * 400; `store_failed` → answer 5xx so that Stripe redelivers.
+   * `payload` is the raw request body. Rejects with `StripeConnectError`: `webhook_in_progress`
+   * (another delivery of this event holds its lease) → answer 409 with `Retry-After:
+   * err.retryAfter`; other `webhook_*` → answer 400; `store_failed` (a store or the sink failed,
+   * or took longer than `webhookTimeoutMs`) → answer 5xx. Stripe redelivers after any non-2xx.
    */
   handleWebhook(payload: Payload, header: string | null | undefined): Promise<WebhookOutcome> {
     return guardAsync(() => this.#native.handleWebhook(rawBody(payload), header))

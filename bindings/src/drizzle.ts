@@ -26,6 +26,7 @@ export {
 export {
   CLAIMS_TABLE_NAME,
   claimsTableDdl,
+  claimsTableUpgradeDdl,
   claimsTableMysql,
   claimsTablePg,
   claimsTableSqlite,
@@ -41,6 +42,7 @@ export {
 } from './drizzle/tables.js'
 export { affectedRows, isUniqueViolation } from './drizzle/driver.js'
 export type {
+  ClaimState,
   ClaimStore,
   Connection,
   ConnectionStore,

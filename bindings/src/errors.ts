@@ -21,6 +21,8 @@ export interface StripeConnectErrorFields {
   stripeCode?: string
   /** The connected account concerned (e.g. a connection Stripe made that the store failed to save). */
   accountId?: string
+  /** Seconds after which a retry may succeed (`webhook_in_progress`): the HTTP `Retry-After`. */
+  retryAfter?: number
   cause?: unknown
 }
 
@@ -31,6 +33,7 @@ export class StripeConnectError extends Error {
   readonly statusCode?: number
   readonly stripeCode?: string
   readonly accountId?: string
+  readonly retryAfter?: number
 
   constructor(
     code: StripeConnectErrorCode,
@@ -44,6 +47,7 @@ export class StripeConnectError extends Error {
     if (fields.statusCode !== undefined) this.statusCode = fields.statusCode
     if (fields.stripeCode !== undefined) this.stripeCode = fields.stripeCode
     if (fields.accountId !== undefined) this.accountId = fields.accountId
+    if (fields.retryAfter !== undefined) this.retryAfter = fields.retryAfter
   }
 }
 
@@ -54,6 +58,7 @@ type NativeErrorShape = {
   statusCode?: unknown
   stripeCode?: unknown
   accountId?: unknown
+  retryAfter?: unknown
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
@@ -74,6 +79,7 @@ export function toStripeConnectError(err: unknown): StripeConnectError {
       statusCode: typeof e.statusCode === 'number' ? e.statusCode : undefined,
       stripeCode: str(e.stripeCode),
       accountId: str(e.accountId),
+      retryAfter: typeof e.retryAfter === 'number' ? e.retryAfter : undefined,
     })
   }
   return new StripeConnectError('invalid_input', `invalid argument: ${message}`, { cause: err })

@@ -5,7 +5,7 @@
 //
 //   authorize  GET  ?appSlug=…   307 to Stripe, the OAuth state in an httpOnly cookie
 //   callback   GET                exchange through `handleCallback`, clear the cookie, 303 to settings
-//   webhook    POST               raw body (size-capped) → `handleWebhook` → 200 / 400 / 413 / 500
+//   webhook    POST               raw body (size-capped) → `handleWebhook` → 200 / 400 / 409 / 413 / 500
 //
 // Secure by default: the handlers cannot be built without `canConnect`, the decision of who may
 // connect an app (there is no "allow everyone" default).
@@ -286,6 +286,15 @@ export function createRouteHandlers(
       await client.handleWebhook(body, header)
     } catch (error) {
       const code = errorCode(error)
+      if (code === 'webhook_in_progress') {
+        // Another delivery holds this event's lease: not done, not lost. Stripe retries a 409.
+        const retryAfter = (error as { retryAfter?: unknown }).retryAfter
+        return json(
+          409,
+          { error: 'Event is being processed', code },
+          typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {},
+        )
+      }
       if (code === 'webhook_missing_header') return json(400, { error: 'Missing signature', code })
       if (code !== undefined && code.startsWith('webhook_'))
         return json(400, { error: 'Invalid signature', code })
@@ -333,10 +342,14 @@ function defaultOnError(error: unknown, route: RouteName): void {
   )
 }
 
-function json(status: number, body: unknown): Response {
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...headers,
+    },
   })
 }
 

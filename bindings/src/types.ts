@@ -58,8 +58,35 @@ export interface ConnectionStore {
   getByAccount?(accountId: string): MaybePromise<Connection | null | undefined>
 }
 
-/** Single-use keys with expiry (OAuth state nonces, webhook event ids). */
+/** What `ClaimStore.acquire` found: the caller holds the key now, another one does, or the work is done. */
+export type ClaimState = 'acquired' | 'in_progress' | 'done'
+
+/**
+ * Keys taken as leases (webhook event ids, OAuth state nonces). A key is free (absent or
+ * expired), leased until a time, or done until a time. A lease that runs out frees the key by
+ * itself, so an event whose delivery hung, crashed or failed twice is processed by a later one.
+ */
 export interface ClaimStore {
+  /**
+   * Atomically take `key` for `leaseSeconds` if it is free (absent, or its lease or done mark
+   * expired) → `'acquired'`; otherwise change nothing and answer `'in_progress'` (a live lease)
+   * or `'done'`. Of many concurrent calls for one free key exactly one gets `'acquired'`.
+   */
+  acquire(key: string, leaseSeconds: number): MaybePromise<ClaimState>
+  /** Mark `key` done for `ttlSeconds` from now, whatever its state (the work succeeded). */
+  complete(key: string, ttlSeconds: number): MaybePromise<void>
+  /** Give a lease back (the work failed and will be retried). A done key stays done. */
+  release(key: string): MaybePromise<void>
+  /** Not used when `acquire` and `complete` exist (single-use claims are `acquire` leases). */
+  claim?(key: string, ttlSeconds: number): MaybePromise<boolean>
+}
+
+/**
+ * The claims store shape before leases, still accepted: `true` is read as acquired, `false` as
+ * done (so a redelivery during a live lease is answered 200 `duplicate`, not 409), and marking an
+ * event done is `release` then `claim(key, ttl)`. Implement {@link ClaimStore} instead.
+ */
+export interface SingleUseClaimStore {
   /**
    * Atomically claim `key` for `ttlSeconds`: `true` if this call claimed it, `false` if an
    * unexpired claim exists. Of many concurrent claims of one key exactly one may return `true`.
@@ -78,14 +105,19 @@ export type DisputeCreated = NativeDispute
 /** What the dispute sink receives for a `charge.dispute.created`. */
 export type DisputeAlert = NativeDisputeAlert
 
-/** Where dispute alerts go: alert someone, flag the customer. */
+/**
+ * Where dispute alerts go: alert someone, flag the customer. Called at least once per event: a
+ * delivery abandoned mid-way (past `webhookTimeoutMs`, or a crash) is processed again by a
+ * redelivery, so dedupe on `alert.eventId` if a second alert would hurt. Return nothing (or a
+ * database result object) and throw to report a failure; any other value is `store_failed`.
+ */
 export interface DisputeSink {
   disputeCreated(alert: DisputeAlert): MaybePromise<void>
 }
 
 export interface Stores {
   connections?: ConnectionStore
-  claims?: ClaimStore
+  claims?: ClaimStore | SingleUseClaimStore
   disputes?: DisputeSink
 }
 

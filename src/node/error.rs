@@ -1,5 +1,6 @@
 //! The one place a core [`Error`] becomes a JS error, built on the JS thread so that it carries
-//! its fields: `code` (always), `requestId`, `statusCode`, `stripeCode`, `accountId` (where known).
+//! its fields: `code` (always), `requestId`, `statusCode`, `stripeCode`, `accountId`, `retryAfter`
+//! (where known).
 //! Sync functions throw it; async ones reject with it (see [`promise`]).
 
 use std::future::Future;
@@ -34,6 +35,9 @@ fn build<'env>(env: &'env Env, error: &Error) -> napi::Result<Object<'env>> {
     }
     if let Some(account_id) = error.account_id() {
         object.set_named_property("accountId", account_id)?;
+    }
+    if let Some(seconds) = error.retry_after_seconds() {
+        object.set_named_property("retryAfter", u32::try_from(seconds).unwrap_or(u32::MAX))?;
     }
     Ok(object)
 }

@@ -12,29 +12,50 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use napi::bindgen_prelude::JsObjectValue;
-use napi::bindgen_prelude::{
-    Either, FnArgs, FromNapiValue, Function, JsValuesTupleIntoVec, Object, Promise, TypeName, ValidateNapiValue,
-};
+use napi::bindgen_prelude::{FnArgs, FromNapiValue, Function, JsValuesTupleIntoVec, Object, Promise};
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{Env, JsValue, Status};
 
 use super::types::{JsConnection, JsDisputeAlert};
 use crate::{
-    AccountId, AppSlug, ClaimStore, Connection, ConnectionStore, DisputeAlert, DisputeSink, Error, StoreError,
-    StripeConnectBuilder,
+    AccountId, AppSlug, ClaimState, ClaimStore, Connection, ConnectionStore, DisputeAlert, DisputeSink, Error,
+    StoreError, StripeConnectBuilder,
 };
 
+/// What a JS method returned: a promise (of `R`), or `R` itself. Unlike napi's `Either`, a value
+/// of the wrong type keeps `R`'s own error message.
+enum MaybePromise<R: FromNapiValue + 'static> {
+    Promise(Promise<R>),
+    Value(R),
+}
+
+impl<R: FromNapiValue + 'static> FromNapiValue for MaybePromise<R> {
+    unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
+        let mut is_promise = false;
+        // SAFETY: `env` and `value` are what napi handed to this conversion, on the JS thread, for
+        // the duration of the call; `is_promise` is a valid out-pointer.
+        napi::check_status!(unsafe { napi::sys::napi_is_promise(env, value, &mut is_promise) })?;
+        if is_promise {
+            // SAFETY: the same env and value, which napi says is a promise.
+            Ok(MaybePromise::Promise(unsafe { Promise::from_napi_value(env, value) }?))
+        } else {
+            // SAFETY: the same env and value; `R`'s conversion checks the value's type itself.
+            Ok(MaybePromise::Value(unsafe { R::from_napi_value(env, value) }?))
+        }
+    }
+}
+
 /// A JS method returning `R` or `Promise<R>`, callable from any thread.
-struct JsMethod<A: 'static + JsValuesTupleIntoVec, R: 'static + FromNapiValue + ValidateNapiValue + TypeName> {
+struct JsMethod<A: 'static + JsValuesTupleIntoVec, R: 'static + FromNapiValue> {
     /// `claims.claim`, ... (names the operation in errors).
     operation: &'static str,
-    tsfn: ThreadsafeFunction<A, Either<Promise<R>, R>, A, Status, false, true>,
+    tsfn: ThreadsafeFunction<A, MaybePromise<R>, A, Status, false, true>,
 }
 
 impl<A, R> JsMethod<A, R>
 where
     A: 'static + JsValuesTupleIntoVec,
-    R: 'static + FromNapiValue + ValidateNapiValue + TypeName + Send,
+    R: 'static + FromNapiValue + Send,
 {
     /// `object[name]` bound to `object`; `None` if absent, `invalid_input` if not a function.
     fn get(object: &Object, operation: &'static str) -> Result<Option<Self>, Error> {
@@ -52,7 +73,7 @@ where
         }
         // SAFETY: `value` was just read from `object` on this (the JS) thread with the same env, and
         // its type was checked to be a function above.
-        let function: Function<A, Either<Promise<R>, R>> =
+        let function: Function<A, MaybePromise<R>> =
             unsafe { Function::from_napi_value(object.value().env, value.raw()) }.map_err(|e| bad(e.reason.clone()))?;
         let tsfn = function
             .bind(object)
@@ -70,8 +91,8 @@ where
     async fn call(&self, args: A) -> Result<R, StoreError> {
         let fail = |e: napi::Error| StoreError::new(self.operation, js_message(&e));
         match self.tsfn.call_async_catch(args).await.map_err(fail)? {
-            Either::A(promise) => promise.await.map_err(fail),
-            Either::B(value) => Ok(value),
+            MaybePromise::Promise(promise) => promise.await.map_err(fail),
+            MaybePromise::Value(value) => Ok(value),
         }
     }
 }
@@ -91,30 +112,48 @@ fn js_message(e: &napi::Error) -> String {
     }
 }
 
-/// What a `void` method returns: any value (a Drizzle insert resolves to a result object) is fine.
+/// What a `void` method returns: nothing (`undefined`/`null`) or an object (a Drizzle insert
+/// resolves to the driver's result). Anything else (`false`, `5`, a string) is refused: it
+/// usually means the method meant to report something, e.g. a `false` meant as "failed",
+/// and a void method reports failure by throwing.
 pub struct Void;
 
-impl TypeName for Void {
-    fn type_name() -> &'static str {
-        "void"
-    }
-    fn value_type() -> napi::ValueType {
-        napi::ValueType::Unknown
-    }
-}
-
-impl ValidateNapiValue for Void {
-    unsafe fn validate(
-        _env: napi::sys::napi_env,
-        _value: napi::sys::napi_value,
-    ) -> napi::Result<napi::sys::napi_value> {
-        Ok(std::ptr::null_mut())
-    }
-}
-
 impl FromNapiValue for Void {
-    unsafe fn from_napi_value(_env: napi::sys::napi_env, _value: napi::sys::napi_value) -> napi::Result<Self> {
-        Ok(Void)
+    unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
+        use napi::sys::ValueType as T;
+        let mut kind = T::napi_undefined;
+        // SAFETY: `env` and `value` are what napi handed to this conversion, on the JS thread;
+        // `kind` is a valid out-pointer.
+        napi::check_status!(unsafe { napi::sys::napi_typeof(env, value, &mut kind) })?;
+        let got = match kind {
+            T::napi_undefined | T::napi_null | T::napi_object => return Ok(Void),
+            T::napi_boolean => {
+                let mut b = false;
+                // SAFETY: `value` is a boolean (checked above); `b` is a valid out-pointer.
+                napi::check_status!(unsafe { napi::sys::napi_get_value_bool(env, value, &mut b) })?;
+                format!("the boolean {b}")
+            }
+            T::napi_number => {
+                let mut n = 0f64;
+                // SAFETY: `value` is a number (checked above); `n` is a valid out-pointer.
+                napi::check_status!(unsafe { napi::sys::napi_get_value_double(env, value, &mut n) })?;
+                format!("the number {n}")
+            }
+            // Not quoted: a store's string could hold anything.
+            T::napi_string => "a string".to_string(),
+            T::napi_function => "a function".to_string(),
+            T::napi_bigint => "a bigint".to_string(),
+            T::napi_symbol => "a symbol".to_string(),
+            _ => "a value of an unknown kind".to_string(),
+        };
+        // GenericFailure: the message is whole (`js_message` would prefix "wrong type" again).
+        Err(napi::Error::new(
+            Status::GenericFailure,
+            format!(
+                "returned {got} where nothing was expected: return nothing (or a database driver's result object), \
+                 and throw to report a failure"
+            ),
+        ))
     }
 }
 
@@ -159,19 +198,102 @@ impl ConnectionStore for JsConnectionStore {
     }
 }
 
-/// `stores.claims`: `claim(key, ttlSeconds) → boolean`, `release(key)`.
-pub struct JsClaimStore {
-    claim: JsMethod<FnArgs<(String, f64)>, bool>,
-    release: JsMethod<String, Void>,
+/// What a JS `acquire` returns: `'acquired' | 'in_progress' | 'done'`.
+struct JsClaimState(ClaimState);
+
+impl FromNapiValue for JsClaimState {
+    unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
+        let wrong = || {
+            napi::Error::new(
+                Status::GenericFailure,
+                "returned something other than 'acquired', 'in_progress' or 'done'".to_string(),
+            )
+        };
+        // SAFETY: `env` and `value` are what napi handed to this conversion, on the JS thread; the
+        // String conversion checks that it is a string.
+        let text = unsafe { String::from_napi_value(env, value) }.map_err(|_| wrong())?;
+        match text.as_str() {
+            "acquired" => Ok(JsClaimState(ClaimState::Acquired)),
+            "in_progress" => Ok(JsClaimState(ClaimState::InProgress)),
+            "done" => Ok(JsClaimState(ClaimState::Done)),
+            _ => Err(wrong()),
+        }
+    }
+}
+
+type KeyAndSeconds = FnArgs<(String, f64)>;
+
+fn key_and_seconds(key: &str, d: Duration) -> KeyAndSeconds {
+    FnArgs::from((key.to_string(), d.as_secs_f64()))
+}
+
+/// `stores.claims`, in one of two shapes:
+/// - leases: `acquire(key, leaseSeconds) → 'acquired' | 'in_progress' | 'done'`,
+///   `complete(key, ttlSeconds)`, `release(key)` (a `claim` method, if any, is not used);
+/// - single-use claims (the shape before leases): `claim(key, ttlSeconds) → boolean`,
+///   `release(key)`. `true` is read as acquired and `false` as done (such a store cannot tell a
+///   live lease from a finished event), and `complete` as `release` then `claim(key, ttl)`.
+enum JsClaimStore {
+    Leases {
+        acquire: JsMethod<KeyAndSeconds, JsClaimState>,
+        complete: JsMethod<KeyAndSeconds, Void>,
+        release: JsMethod<String, Void>,
+    },
+    SingleUse {
+        claim: JsMethod<KeyAndSeconds, bool>,
+        release: JsMethod<String, Void>,
+    },
+}
+
+impl JsClaimStore {
+    fn from_object(o: &Object) -> Result<Self, Error> {
+        let acquire = JsMethod::get(o, "claims.acquire")?;
+        let complete = JsMethod::get(o, "claims.complete")?;
+        let release = JsMethod::require(o, "claims.release")?;
+        match (acquire, complete) {
+            (Some(acquire), Some(complete)) => Ok(JsClaimStore::Leases { acquire, complete, release }),
+            (None, None) => Ok(JsClaimStore::SingleUse { claim: JsMethod::require(o, "claims.claim")?, release }),
+            (Some(_), None) => Err(Error::invalid_input(
+                "stores.claims.complete",
+                "is missing: a store with `acquire` also needs `complete` (mark a key done for ttlSeconds)",
+            )),
+            (None, Some(_)) => Err(Error::invalid_input(
+                "stores.claims.acquire",
+                "is missing: a store with `complete` also needs `acquire` (take a key as a lease)",
+            )),
+        }
+    }
+
+    fn release_method(&self) -> &JsMethod<String, Void> {
+        match self {
+            JsClaimStore::Leases { release, .. } | JsClaimStore::SingleUse { release, .. } => release,
+        }
+    }
 }
 
 #[async_trait]
 impl ClaimStore for JsClaimStore {
-    async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError> {
-        self.claim.call(FnArgs::from((key.to_string(), ttl.as_secs_f64()))).await
+    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError> {
+        match self {
+            JsClaimStore::Leases { acquire, .. } => Ok(acquire.call(key_and_seconds(key, lease)).await?.0),
+            JsClaimStore::SingleUse { claim, .. } => {
+                let taken = claim.call(key_and_seconds(key, lease)).await?;
+                Ok(if taken { ClaimState::Acquired } else { ClaimState::Done })
+            }
+        }
+    }
+    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
+        match self {
+            JsClaimStore::Leases { complete, .. } => complete.call(key_and_seconds(key, ttl)).await.map(drop),
+            // Not atomic: a delivery in between may take the key and act again (at least once).
+            JsClaimStore::SingleUse { claim, release } => {
+                release.call(key.to_string()).await?;
+                claim.call(key_and_seconds(key, ttl)).await.map(drop)
+            }
+        }
     }
     async fn release(&self, key: &str) -> Result<(), StoreError> {
-        self.release.call(key.to_string()).await.map(drop)
+        self.release_method().call(key.to_string()).await.map(drop)
     }
 }
 
@@ -210,10 +332,7 @@ pub fn install(
         }));
     }
     if let Some(o) = part("claims")? {
-        builder = builder.claim_store(Arc::new(JsClaimStore {
-            claim: JsMethod::require(&o, "claims.claim")?,
-            release: JsMethod::require(&o, "claims.release")?,
-        }));
+        builder = builder.claim_store(Arc::new(JsClaimStore::from_object(&o)?));
     }
     if let Some(o) = part("disputes")? {
         builder = builder.dispute_sink(Arc::new(JsDisputeSink {

@@ -44,6 +44,10 @@ pub struct NativeOptions {
     pub max_retries: Option<u32>,
     /// Only act on webhook events of this mode (others are `ignored`).
     pub livemode: Option<bool>,
+    /// The most time one webhook delivery spends in the stores and the dispute sink (default
+    /// 20000, at most 3600000). Past it the delivery fails with `store_failed` (answer 500) and a
+    /// redelivery processes the event; the event's lease lasts this long plus a few seconds.
+    pub webhook_timeout_ms: Option<f64>,
     /// How long an email → customers resolution is reused, per account (default 60000; 0 turns the
     /// cache off). Money facts are never cached; pass `fresh: true` to a query to bypass it.
     pub cache_ttl_ms: Option<i64>,
@@ -92,6 +96,9 @@ impl NativeOptions {
         }
         if let Some(v) = self.livemode {
             b = b.livemode(v);
+        }
+        if let Some(v) = self.webhook_timeout_ms {
+            b = b.webhook_timeout_ms_from("webhookTimeoutMs", v);
         }
         if let Some(v) = self.cache_ttl_ms {
             b = b.cache_ttl_ms(v);

@@ -69,6 +69,9 @@ pub struct Connected {
     pub replaced_account_id: Option<AccountId>,
 }
 
+/// How much longer than its state a state's single-use claim is kept (seconds).
+const STATE_CLAIM_MARGIN_SECS: u64 = 60;
+
 /// The outcome of [`StripeConnect::disconnect`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -156,9 +159,13 @@ impl StripeConnect {
             .await
             .map_err(|e| e.in_operation("connections.get_by_slug"))?;
 
-        // Claimed before the exchange, and never given back: after a request Stripe may have
-        // consumed the code, and a second use revokes the connection.
-        let ttl = Duration::from_secs(u64::try_from(verified.expires_at.saturating_sub(now)).unwrap_or(1).max(1));
+        // Claimed before the exchange, and never given back or completed: after a request Stripe
+        // may have consumed the code, and a second use revokes the connection. The claim outlives
+        // the state (a minute more, for a store whose clock runs ahead of ours), so it is never
+        // free again while the state could be accepted.
+        let ttl = Duration::from_secs(
+            u64::try_from(verified.expires_at.saturating_sub(now)).unwrap_or(1).max(1) + STATE_CLAIM_MARGIN_SECS,
+        );
         let claimed =
             self.claims().claim(&verified.claim_key(), ttl).await.map_err(|e| e.in_operation("claims.claim"))?;
         if !claimed {

@@ -1,21 +1,49 @@
 //! `StripeConnect::handle_webhook`: verify, dedupe on `event.id`, act, report.
 //!
 //! Stripe delivers at least once, out of order, and retries failures for up to three days. So the
-//! event id is claimed before anything is done (a duplicate does nothing), and if a store or the
-//! dispute sink fails the claim is released and `store_failed` returned: the HTTP layer answers
-//! 5xx, Stripe redelivers, and the event is processed then. Nothing is lost, nothing done twice.
+//! event id is taken as a *lease* before anything is done, and marked *done* only once the work
+//! succeeded:
+//! - a delivery that finds the event done does nothing (`duplicate`);
+//! - one that finds a live lease fails with `webhook_in_progress` (answer 409: Stripe retries);
+//! - one that finds an expired lease processes the event, whatever happened to the holder (it
+//!   hung, crashed, or failed and could not give the lease back).
+//!
+//! The stores and the sink get `webhook_timeout` (20 s by default); a failure or a timeout gives
+//! the lease back and returns `store_failed`: the HTTP layer answers 5xx, Stripe redelivers, and
+//! the event is processed then. Nothing is lost; an effect may repeat only when its holder was
+//! abandoned mid-way (a timeout, a crash), so sinks are at-least-once and get the event id to
+//! dedupe on.
 
+use std::future::Future;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::client::StripeConnect;
 use crate::error::{ConfigError, Error, StoreError, WebhookError};
 use crate::ids::{AccountId, AppSlug};
-use crate::store::DisputeAlert;
+use crate::store::{ClaimState, DisputeAlert};
 
 use super::{construct_event, EventKind};
 
-/// How long an event id stays claimed: Stripe retries for up to 3 days; a day of margin.
+/// How long an event id stays *done*: Stripe retries for up to 3 days; a day of margin.
 pub const EVENT_CLAIM_TTL: Duration = Duration::from_secs(4 * 24 * 3600);
+
+/// The most time marking an event done, or giving its lease back, may take after the work (no
+/// more than `webhook_timeout` either).
+const FINISH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The lease on an event for a `webhook_timeout`: the work, the finishing step and a second for
+/// the stores' whole-second clocks, in whole seconds. Its holder stops waiting on the stores
+/// before the lease runs out, so two deliveries never both believe they hold it.
+pub(crate) fn event_lease(webhook_timeout: Duration) -> Duration {
+    let total = webhook_timeout + finish_timeout(webhook_timeout) + Duration::from_secs(1);
+    Duration::from_secs(total.as_secs() + u64::from(total.subsec_nanos() > 0))
+}
+
+fn finish_timeout(webhook_timeout: Duration) -> Duration {
+    webhook_timeout.min(FINISH_TIMEOUT)
+}
 
 /// What `handle_webhook` did with a verified event.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -27,7 +55,7 @@ pub enum WebhookOutcome {
     Disconnected { event_id: String, account_id: AccountId, app_slug: Option<AppSlug> },
     /// `charge.dispute.created`: the alert went to the dispute sink.
     DisputeRecorded { event_id: String, dispute_id: String, account_id: Option<AccountId>, app_slug: Option<AppSlug> },
-    /// Already handled (or being handled) under this event id: nothing was done.
+    /// Already handled (marked done) under this event id: nothing was done.
     Duplicate { event_id: String, event_type: String },
     /// Verified, but nothing to do.
     Ignored { event_id: String, event_type: String, reason: IgnoreReason },
@@ -65,6 +93,12 @@ pub enum IgnoreReason {
 
 impl StripeConnect {
     /// Verify and act on one webhook delivery. `payload` is the raw request body, byte for byte.
+    ///
+    /// Errors: `webhook_*` for a delivery that is not a valid Stripe event (answer 400);
+    /// `webhook_in_progress` when another delivery holds the event's lease (answer 409 with
+    /// `Retry-After:` [`Error::retry_after_seconds`]); `store_failed` when a store or the sink
+    /// failed or took longer than `webhook_timeout` (answer 5xx). Stripe retries every non-2xx,
+    /// and a retry after the lease processes the event if no delivery completed it.
     pub async fn handle_webhook(
         &self,
         payload: &[u8],
@@ -105,15 +139,31 @@ impl StripeConnect {
 
         let claim_key = format!("webhook:{}", event.id);
         let claims = self.claims();
-        if !claims.claim(&claim_key, EVENT_CLAIM_TTL).await.map_err(|e| e.in_operation("claims.claim"))? {
-            return Ok(WebhookOutcome::Duplicate { event_id: event.id, event_type: event.event_type });
+        let timeout = config.webhook_timeout;
+        let lease = event_lease(timeout);
+        let deadline = Instant::now() + timeout;
+        let within = |operation: &'static str| Budget { deadline, timeout, operation, finishing: false };
+
+        // Not given back if it fails or times out: it may have landed, and the lease runs out by itself.
+        let state = within("claims.acquire")
+            .run(claims.acquire(&claim_key, lease))
+            .await
+            .map_err(|e| e.in_operation("claims.acquire"))?;
+        match state {
+            ClaimState::Acquired => {}
+            ClaimState::Done => {
+                return Ok(WebhookOutcome::Duplicate { event_id: event.id, event_type: event.event_type })
+            }
+            ClaimState::InProgress => {
+                return Err(WebhookError::InProgress { event_id: event.id, retry_after_seconds: lease.as_secs() }.into())
+            }
         }
 
         let result = match event.kind {
             EventKind::ApplicationDeauthorized(_) => {
                 let Some(account_id) = account else {
                     // Signed by Stripe but useless: release so that nothing is remembered about it.
-                    let _ = claims.release(&claim_key).await;
+                    let _ = Budget::finishing(timeout, "claims.release").run(claims.release(&claim_key)).await;
                     return Err(WebhookError::InvalidPayload {
                         reason:
                             "account.application.deauthorized has no top-level `account`: is this a Connect endpoint?"
@@ -123,8 +173,8 @@ impl StripeConnect {
                 };
                 // Nothing about a disconnected account is answered from the cache any more.
                 self.inner.customers.forget_account(account_id.as_str());
-                self.connections()
-                    .clear_by_account(&account_id)
+                within("connections.clear_by_account")
+                    .run(self.connections().clear_by_account(&account_id))
                     .await
                     .map_err(|e| e.with_account(account_id.as_str()))
                     .map(|app_slug| WebhookOutcome::Disconnected { event_id: event.id.clone(), account_id, app_slug })
@@ -132,7 +182,10 @@ impl StripeConnect {
             EventKind::DisputeCreated(dispute) => {
                 let dispatch = async {
                     let app_slug = match &account {
-                        Some(a) => self.connections().get_by_account(a).await?.map(|c| c.app_slug),
+                        Some(a) => within("connections.get_by_account")
+                            .run(self.connections().get_by_account(a))
+                            .await?
+                            .map(|c| c.app_slug),
                         None => None,
                     };
                     let alert = DisputeAlert {
@@ -142,7 +195,7 @@ impl StripeConnect {
                         livemode: event.livemode,
                         dispute,
                     };
-                    self.dispute_sink().dispute_created(&alert).await?;
+                    within("disputes.dispute_created").run(self.dispute_sink().dispute_created(&alert)).await?;
                     Ok::<_, StoreError>(WebhookOutcome::DisputeRecorded {
                         event_id: event.id.clone(),
                         dispute_id: alert.dispute.id.clone(),
@@ -156,22 +209,66 @@ impl StripeConnect {
         };
 
         match result {
-            Ok(outcome) => Ok(outcome),
-            Err(failure) => {
-                // Give the event back so Stripe's redelivery processes it.
-                if let Err(release) = claims.release(&claim_key).await {
-                    return Err(StoreError::new(
-                        failure.operation.clone(),
-                        format!(
-                            "{}; releasing the claim on {} also failed ({}), so a redelivery will be reported as a duplicate \
-                             until the claim expires: process this event by hand",
-                            failure.message, event.id, release.message
-                        ),
-                    )
-                    .into());
-                }
-                Err(failure.into())
+            Ok(outcome) => {
+                // The work is done. If marking it so fails, the lease runs out in a few seconds and
+                // a later redelivery (rare after a 2xx) would act again: at-least-once, never lost.
+                let _ = Budget::finishing(timeout, "claims.complete")
+                    .run(claims.complete(&claim_key, EVENT_CLAIM_TTL))
+                    .await;
+                Ok(outcome)
             }
+            Err(failure) => {
+                // Give the event back so Stripe's redelivery processes it at once.
+                match Budget::finishing(timeout, "claims.release").run(claims.release(&claim_key)).await {
+                    Ok(()) => Err(failure.into()),
+                    Err(release) => Err(StoreError {
+                        message: format!(
+                            "{}; releasing the lease on {} also failed ({}): a redelivery after the lease runs out \
+                             (within {} s) processes the event",
+                            failure.message,
+                            event.id,
+                            release.message,
+                            lease.as_secs()
+                        ),
+                        ..failure
+                    }
+                    .into()),
+                }
+            }
+        }
+    }
+}
+
+/// A deadline on one store or sink call: past it the call is abandoned with a `store_failed`
+/// that says it timed out.
+struct Budget {
+    deadline: Instant,
+    timeout: Duration,
+    operation: &'static str,
+    finishing: bool,
+}
+
+impl Budget {
+    /// The bound on marking an event done or releasing it, from now.
+    fn finishing(webhook_timeout: Duration, operation: &'static str) -> Budget {
+        let timeout = finish_timeout(webhook_timeout);
+        Budget { deadline: Instant::now() + timeout, timeout, operation, finishing: true }
+    }
+
+    async fn run<T>(self, call: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+        match tokio::time::timeout_at(self.deadline, call).await {
+            Ok(result) => result,
+            Err(_) if self.finishing => {
+                Err(StoreError::new(self.operation, format!("timed out after {} ms", self.timeout.as_millis())))
+            }
+            Err(_) => Err(StoreError::new(
+                self.operation,
+                format!(
+                    "timed out: the stores and the dispute sink did not finish within the webhook timeout of {} ms \
+                     (`webhookTimeoutMs` / `webhook_timeout`)",
+                    self.timeout.as_millis()
+                ),
+            )),
         }
     }
 }

@@ -4,6 +4,7 @@ mod api;
 mod cache;
 mod fake_stripe;
 mod layers;
+mod leases;
 mod oauth;
 mod queries;
 mod transport;

@@ -13,9 +13,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use stripe_connect::{
-    AccountId, AppSlug, AuthorizeUrl, CallbackQuery, ClaimStore, Config, ConfigBuilder, Connected, Connection,
-    ConnectionStore, DisconnectResult, Error, ManualClock, MemoryConnectionStore, Prefill, Scope, StoreError,
-    StripeConnect,
+    AccountId, AppSlug, AuthorizeUrl, CallbackQuery, ClaimState, ClaimStore, Config, ConfigBuilder, Connected,
+    Connection, ConnectionStore, DisconnectResult, Error, ManualClock, MemoryConnectionStore, Prefill, Scope,
+    StoreError, StripeConnect,
 };
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Match, Mock, MockBuilder, MockServer, Request, ResponseTemplate};
@@ -405,6 +405,34 @@ async fn a_replayed_callback_sends_nothing() {
     h.verify().await;
 }
 
+/// Leases run out and done marks expire, but a state's claim does not free the state: a failed
+/// exchange leaves it spent until the state itself has expired, with no lease to wait out.
+#[tokio::test]
+async fn a_state_is_never_accepted_twice_even_after_a_failed_exchange_and_time() {
+    let h = Harness::new().await;
+    token_exchange(CODE)
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": "invalid_grant", "error_description": "This authorization code has already been used."
+        })))
+        .expect(1)
+        .mount(&h.connect)
+        .await;
+    let start = h.start("helpdesk");
+    assert_eq!(h.callback(&start.state, Some(&start.state)).await.unwrap_err().code(), "oauth_invalid_grant");
+    for advance in [1, 60, 538] {
+        h.clock.advance(advance);
+        assert_eq!(
+            h.callback(&start.state, Some(&start.state)).await.unwrap_err().code(),
+            "oauth_state_used",
+            "{advance} s later"
+        );
+    }
+    h.clock.advance(1); // 600 s: the state's own expiry
+    assert_eq!(h.callback(&start.state, Some(&start.state)).await.unwrap_err().code(), "oauth_state_expired");
+    assert_eq!(h.posts().await, 1);
+    h.verify().await;
+}
+
 #[tokio::test]
 async fn concurrent_callbacks_with_one_state_exchange_once() {
     let h = Harness::new().await;
@@ -677,8 +705,11 @@ struct BrokenClaims;
 
 #[async_trait]
 impl ClaimStore for BrokenClaims {
-    async fn claim(&self, _: &str, _: Duration) -> Result<bool, StoreError> {
+    async fn acquire(&self, _: &str, _: Duration) -> Result<ClaimState, StoreError> {
         Err(StoreError::new("", "redis timeout"))
+    }
+    async fn complete(&self, _: &str, _: Duration) -> Result<(), StoreError> {
+        Ok(())
     }
     async fn release(&self, _: &str) -> Result<(), StoreError> {
         Ok(())

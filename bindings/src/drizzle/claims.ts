@@ -1,20 +1,20 @@
-// The claims store: single-use keys with expiry (OAuth state nonces, webhook event ids), shared by
-// every server instance through one small table.
+// The claims store: keys taken as leases that become done (webhook event ids) or single-use
+// claims (OAuth state nonces), shared by every server instance through one small table.
 
 import { and, eq, getTableName, lte, type Table } from 'drizzle-orm'
 
-import { checkDb, checkTable, requireColumn } from './columns.js'
+import { checkDb, checkTable, findColumn, requireColumn } from './columns.js'
 import {
   affectedRows,
   isRetryableConflict,
   isUniqueViolation,
   requireAffectedRows,
 } from './driver.js'
-import type { ClaimStore, DrizzleDatabase } from './types.js'
+import type { ClaimState, ClaimStore, DrizzleDatabase } from './types.js'
 
 export interface DrizzleClaimStoreOptions {
   /** Column names if your table differs from the documented one (property or database names). */
-  columns?: { key?: string; expiresAt?: string }
+  columns?: { key?: string; expiresAt?: string; done?: string }
   /** Unix seconds now (tests). Default: the system clock. */
   now?: () => number
 }
@@ -24,27 +24,35 @@ export interface DrizzleClaimStore extends ClaimStore {
   /**
    * Deletes expired claims and returns how many (or `null` if the driver does not say). The table
    * grows by one row per webhook event and OAuth attempt; run this now and then (a cron job, or
-   * after handling a webhook). Expired rows are harmless otherwise: `claim` takes them over.
+   * after handling a webhook). Expired rows are harmless otherwise: `acquire` takes them over.
    */
   purgeExpired(): Promise<number | null>
 }
 
 /** Deadlocks / serialization failures are retried this many times before the error propagates. */
 const CONFLICT_RETRIES = 3
+/** Rounds of `acquire` when the row changes under it (released or expired between statements). */
+const ACQUIRE_ROUNDS = 3
 
 /**
  * A claims store over the documented table (`claimsTableMysql` / `claimsTablePg` /
- * `claimsTableSqlite`, or the DDL from `claimsTableDdl`).
+ * `claimsTableSqlite`, or the DDL from `claimsTableDdl`). A row is a lease until `expires_at`
+ * (`done` false) or a finished key until then (`done` true); an expired row is free.
  *
- * `claim(key, ttl)` is atomic across processes, with no transaction and no lock held between statements:
- * 1. `INSERT (key, now + ttl)`: the primary key lets exactly one concurrent caller succeed → `true`.
+ * `acquire(key, lease)` is atomic across processes, with no transaction and no lock held between
+ * statements:
+ * 1. `INSERT (key, now + lease, done = false)`: the primary key lets exactly one concurrent caller
+ *    succeed → `'acquired'`.
  * 2. On a duplicate key, take the row over only if it has expired:
- *    `UPDATE … SET expires_at = now + ttl WHERE key = ? AND expires_at <= now`. The database
- *    serialises the updates of one row and re-checks the condition, so of several callers seeing the
- *    same expired row exactly one changes it (affected rows = 1) → `true`; the others → `false`.
- * 3. If neither worked the row may have been released in between: one more INSERT decides.
+ *    `UPDATE … SET expires_at = now + lease, done = false WHERE key = ? AND expires_at <= now`. The
+ *    database serialises the updates of one row and re-checks the condition, so of several callers
+ *    seeing the same expired row exactly one changes it (affected rows = 1) → `'acquired'`.
+ * 3. Otherwise read the row: live → `'done'` or `'in_progress'` by its `done` flag. If it was
+ *    released or expired in between, go round again (3 rounds, then `'in_progress'`: retry later).
  *
- * `release(key)` deletes the row. Errors from the database propagate (→ `store_failed`).
+ * `complete(key, ttl)` sets `done = true, expires_at = now + ttl` (inserting the row if it is
+ * gone); `release(key)` deletes the row unless it is done. Errors from the database propagate
+ * (→ `store_failed`).
  */
 export function drizzleClaimStore(
   db: DrizzleDatabase,
@@ -63,6 +71,15 @@ export function drizzleClaimStore(
       ? [options.columns.expiresAt]
       : ['expiresAt', 'expires_at'],
   )
+  const doneCol = findColumn(table, [options.columns?.done ?? 'done'])
+  if (doneCol === null) {
+    throw new TypeError(
+      `${fn}: table ${getTableName(table)} has no column ${JSON.stringify(options.columns?.done ?? 'done')}: ` +
+        'claims are leases that become done, and the table needs a boolean `done` column. Add it with the ' +
+        'statements of claimsTableUpgradeDdl(dialect, name) (ALTER TABLE … ADD COLUMN done … DEFAULT false; ' +
+        'UPDATE … SET done = true), or pass columns.done (its property or column name).',
+    )
+  }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
   const tableName = getTableName(table)
 
@@ -77,10 +94,12 @@ export function drizzleClaimStore(
     }
   }
 
-  async function tryInsert(key: string, expiresAt: number): Promise<boolean> {
+  async function tryInsert(key: string, expiresAt: number, done: boolean): Promise<boolean> {
     try {
       await withConflictRetry(() =>
-        db.insert(table).values({ [keyCol.key]: key, [expCol.key]: expiresAt }),
+        db
+          .insert(table)
+          .values({ [keyCol.key]: key, [expCol.key]: expiresAt, [doneCol!.key]: done }),
       )
       return true
     } catch (error) {
@@ -89,32 +108,68 @@ export function drizzleClaimStore(
     }
   }
 
-  return {
-    tableName,
+  async function markDone(key: string, expiresAt: number): Promise<number> {
+    const result = await withConflictRetry(() =>
+      db
+        .update(table)
+        .set({ [expCol.key]: expiresAt, [doneCol!.key]: true })
+        .where(eq(keyCol.column, key)),
+    )
+    return requireAffectedRows(result, 'marking a claim done')
+  }
 
-    async claim(key: string, ttlSeconds: number): Promise<boolean> {
-      checkKey(key)
-      if (typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
-        throw new TypeError(
-          `claim: ttlSeconds must be a positive number of seconds, got ${String(ttlSeconds)}`,
-        )
-      }
+  async function acquire(key: string, leaseSeconds: number): Promise<ClaimState> {
+    checkKey(key)
+    checkSeconds('acquire', 'leaseSeconds', leaseSeconds)
+    for (let round = 0; round < ACQUIRE_ROUNDS; round++) {
       const at = now()
-      const expiresAt = at + Math.max(1, Math.ceil(ttlSeconds))
-      if (await tryInsert(key, expiresAt)) return true
+      const expiresAt = at + Math.max(1, Math.ceil(leaseSeconds))
+      if (await tryInsert(key, expiresAt, false)) return 'acquired'
       const result = await withConflictRetry(() =>
         db
           .update(table)
-          .set({ [expCol.key]: expiresAt })
+          .set({ [expCol.key]: expiresAt, [doneCol!.key]: false })
           .where(and(eq(keyCol.column, key), lte(expCol.column, at))),
       )
-      if (requireAffectedRows(result, 'the expired-claim takeover') > 0) return true
-      return tryInsert(key, expiresAt)
+      if (requireAffectedRows(result, 'the expired-claim takeover') > 0) return 'acquired'
+      const rows: Array<{ expiresAt: unknown; done: unknown }> = await db
+        .select({ expiresAt: expCol.column, done: doneCol!.column })
+        .from(table)
+        .where(eq(keyCol.column, key))
+      const row = rows[0]
+      // Gone (released) or expired since the statements above: another round decides.
+      if (row === undefined || Number(row.expiresAt) <= at) continue
+      return isTrue(row.done) ? 'done' : 'in_progress'
+    }
+    // The row keeps changing under us: say "busy" (the caller answers non-2xx; Stripe retries).
+    return 'in_progress'
+  }
+
+  return {
+    tableName,
+    acquire,
+
+    async complete(key: string, ttlSeconds: number): Promise<void> {
+      checkKey(key)
+      checkSeconds('complete', 'ttlSeconds', ttlSeconds)
+      const expiresAt = now() + Math.max(1, Math.ceil(ttlSeconds))
+      if ((await markDone(key, expiresAt)) > 0) return
+      // The row is gone (released after its lease ran out): write the done mark anew, or mark
+      // the row someone inserted meanwhile.
+      if (await tryInsert(key, expiresAt, true)) return
+      await markDone(key, expiresAt)
     },
 
     async release(key: string): Promise<void> {
       checkKey(key)
-      await withConflictRetry(() => db.delete(table).where(eq(keyCol.column, key)))
+      await withConflictRetry(() =>
+        db.delete(table).where(and(eq(keyCol.column, key), eq(doneCol!.column, false))),
+      )
+    },
+
+    async claim(key: string, ttlSeconds: number): Promise<boolean> {
+      checkSeconds('claim', 'ttlSeconds', ttlSeconds)
+      return (await acquire(key, ttlSeconds)) === 'acquired'
     },
 
     async purgeExpired(): Promise<number | null> {
@@ -123,6 +178,19 @@ export function drizzleClaimStore(
       )
       return affectedRows(result) ?? null
     },
+  }
+}
+
+/** A `done` value as the drivers return it (boolean, or 0/1 from an integer column). */
+function isTrue(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 1n
+}
+
+function checkSeconds(method: string, name: string, seconds: unknown): asserts seconds is number {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new TypeError(
+      `${method}: ${name} must be a positive number of seconds, got ${String(seconds)}`,
+    )
   }
 }
 

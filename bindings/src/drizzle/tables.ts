@@ -51,7 +51,10 @@ const mysqlClaimKey = mysqlCustomType<{ data: string; notNull: true }>({
   dataType: () => 'varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
 })
 
-/** The claims table for MySQL / MariaDB / PlanetScale (`key` is binary-collated: case-sensitive). */
+/**
+ * The claims table for MySQL / MariaDB / PlanetScale (`key` is binary-collated: case-sensitive).
+ * A row is a lease until `expires_at` (`done` false) or a finished key until then (`done` true).
+ */
 export function mysqlClaimsTable(name: string = CLAIMS_TABLE_NAME) {
   checkName(name, 'mysqlClaimsTable')
   return mysqlTable(
@@ -59,6 +62,7 @@ export function mysqlClaimsTable(name: string = CLAIMS_TABLE_NAME) {
     {
       key: mysqlClaimKey('key').primaryKey(),
       expiresAt: mysqlBigint('expires_at', { mode: 'number' }).notNull(),
+      done: mysqlBoolean('done').notNull().default(false),
     },
     (t) => [mysqlIndex(`${name}_expires_at_idx`).on(t.expiresAt)],
   )
@@ -72,6 +76,7 @@ export function pgClaimsTable(name: string = CLAIMS_TABLE_NAME) {
     {
       key: pgVarchar('key', { length: 255 }).primaryKey(),
       expiresAt: pgBigint('expires_at', { mode: 'number' }).notNull(),
+      done: pgBoolean('done').notNull().default(false),
     },
     (t) => [pgIndex(`${name}_expires_at_idx`).on(t.expiresAt)],
   )
@@ -85,12 +90,13 @@ export function sqliteClaimsTable(name: string = CLAIMS_TABLE_NAME) {
     {
       key: sqliteText('key').primaryKey(),
       expiresAt: sqliteInteger('expires_at').notNull(),
+      done: sqliteInteger('done', { mode: 'boolean' }).notNull().default(false),
     },
     (t) => [sqliteIndex(`${name}_expires_at_idx`).on(t.expiresAt)],
   )
 }
 
-/** `stripe_connect_claims` for MySQL: `key varchar(255) … PRIMARY KEY, expires_at bigint` (Unix seconds). */
+/** `stripe_connect_claims` for MySQL: `key varchar(255) … PRIMARY KEY, expires_at bigint` (Unix seconds), `done boolean`. */
 export const claimsTableMysql = mysqlClaimsTable()
 /** `stripe_connect_claims` for Postgres. */
 export const claimsTablePg = pgClaimsTable()
@@ -109,23 +115,58 @@ export function claimsTableDdl(dialect: Dialect, name: string = CLAIMS_TABLE_NAM
         `CREATE TABLE IF NOT EXISTS \`${name}\` (\n` +
           `  \`key\` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,\n` +
           `  \`expires_at\` bigint NOT NULL,\n` +
+          `  \`done\` boolean NOT NULL DEFAULT false,\n` +
           `  PRIMARY KEY (\`key\`),\n` +
           `  KEY \`${name}_expires_at_idx\` (\`expires_at\`)\n` +
           `)`,
       ]
     case 'postgres':
       return [
-        `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" varchar(255) PRIMARY KEY NOT NULL,\n  "expires_at" bigint NOT NULL\n)`,
+        `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" varchar(255) PRIMARY KEY NOT NULL,\n  "expires_at" bigint NOT NULL,\n  "done" boolean NOT NULL DEFAULT false\n)`,
         `CREATE INDEX IF NOT EXISTS "${name}_expires_at_idx" ON "${name}" ("expires_at")`,
       ]
     case 'sqlite':
       return [
-        `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" text PRIMARY KEY NOT NULL,\n  "expires_at" integer NOT NULL\n)`,
+        `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" text PRIMARY KEY NOT NULL,\n  "expires_at" integer NOT NULL,\n  "done" integer NOT NULL DEFAULT 0\n)`,
         `CREATE INDEX IF NOT EXISTS "${name}_expires_at_idx" ON "${name}" ("expires_at")`,
       ]
     default:
       throw new TypeError(
         `claimsTableDdl: unknown dialect ${JSON.stringify(dialect)} (mysql, postgres or sqlite)`,
+      )
+  }
+}
+
+/**
+ * The statements that upgrade a claims table made before leases (`key`, `expires_at` only) by
+ * adding the `done` column. Run them once, in a migration, before deploying this version: the
+ * rows already there were claims of finished (or abandoned) events, so they are marked done, and a
+ * redelivery of one of them stays a duplicate instead of waiting out a lease.
+ */
+export function claimsTableUpgradeDdl(
+  dialect: Dialect,
+  name: string = CLAIMS_TABLE_NAME,
+): string[] {
+  checkName(name, 'claimsTableUpgradeDdl')
+  switch (dialect) {
+    case 'mysql':
+      return [
+        `ALTER TABLE \`${name}\` ADD COLUMN \`done\` boolean NOT NULL DEFAULT false`,
+        `UPDATE \`${name}\` SET \`done\` = true`,
+      ]
+    case 'postgres':
+      return [
+        `ALTER TABLE "${name}" ADD COLUMN "done" boolean NOT NULL DEFAULT false`,
+        `UPDATE "${name}" SET "done" = true`,
+      ]
+    case 'sqlite':
+      return [
+        `ALTER TABLE "${name}" ADD COLUMN "done" integer NOT NULL DEFAULT 0`,
+        `UPDATE "${name}" SET "done" = 1`,
+      ]
+    default:
+      throw new TypeError(
+        `claimsTableUpgradeDdl: unknown dialect ${JSON.stringify(dialect)} (mysql, postgres or sqlite)`,
       )
   }
 }

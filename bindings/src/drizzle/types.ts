@@ -23,11 +23,23 @@ export interface ConnectionStore {
   getByAccount(accountId: string): Promise<Connection | null>
 }
 
+/** What `acquire` found: the caller holds the key now, another one does, or the work is done. */
+export type ClaimState = 'acquired' | 'in_progress' | 'done'
+
+/** Keys taken as leases that become done once the work succeeded (webhook events, OAuth states). */
 export interface ClaimStore {
-  /** Atomically claim `key` for `ttlSeconds`: of concurrent callers exactly one gets `true`. */
-  claim(key: string, ttlSeconds: number): Promise<boolean>
-  /** Give a claim back (the work it guarded failed and will be retried). */
+  /**
+   * Atomically take `key` for `leaseSeconds` if it is free (absent or expired) → `'acquired'`;
+   * otherwise `'in_progress'` (a live lease) or `'done'`. Of concurrent callers exactly one
+   * gets `'acquired'`.
+   */
+  acquire(key: string, leaseSeconds: number): Promise<ClaimState>
+  /** Mark `key` done for `ttlSeconds` from now (the work it guarded succeeded). */
+  complete(key: string, ttlSeconds: number): Promise<void>
+  /** Give a lease back (the work failed and will be retried); a done key stays done. */
   release(key: string): Promise<void>
+  /** A single-use claim for `ttlSeconds`: `true` if this call took the key (`acquire` → `'acquired'`). */
+  claim(key: string, ttlSeconds: number): Promise<boolean>
 }
 
 /**

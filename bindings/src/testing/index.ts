@@ -11,6 +11,7 @@ export {
   type FaultKind,
   type FaultOptions,
   type FakeStripeOptions,
+  type ConsentMode,
   type OAuthDecision,
   type RecordedRequest,
   type RequestFilter,

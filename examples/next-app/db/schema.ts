@@ -12,9 +12,10 @@ export const apps = mysqlTable('SUPPORT_apps', {
 })
 
 /**
- * Single-use claims (OAuth state nonces, webhook event ids) shared by every instance of the app.
- * Exported from the schema so drizzle-kit creates it: `stripe_connect_claims (key varchar(255)
- * utf8mb4_bin PRIMARY KEY, expires_at bigint)`.
+ * Claims (webhook event leases, OAuth state nonces) shared by every instance of the app. Exported
+ * from the schema so drizzle-kit creates it: `stripe_connect_claims (key varchar(255) utf8mb4_bin
+ * PRIMARY KEY, expires_at bigint, done boolean)`. A table made before leases needs the `done`
+ * column: see claimsTableUpgradeDdl in docs/nextjs.md.
  */
 export const stripeConnectClaims = claimsTableMysql
 

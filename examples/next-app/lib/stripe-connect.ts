@@ -52,28 +52,16 @@ export function stripeRoutes(): RouteHandlers {
       }
       return hasRole(session.user, 'admin')
     },
-    // The audit trail: who connected which account, and which account a reconnect replaced.
-    onConnected: async (connected, request) => {
-      const session = await auth.api.getSession({ headers: request.headers }).catch(() => null)
-      const who = session?.user.email ?? 'an unknown user'
-      if (connected.replacedAccountId !== null) {
-        console.warn(
-          `[audit] ${who} switched app ${connected.appSlug} from Stripe account ${connected.replacedAccountId} to ${connected.accountId}`,
-        )
-      } else {
-        console.info(
-          `[audit] ${who} connected app ${connected.appSlug} to Stripe account ${connected.accountId}`,
-        )
-      }
-    },
   })
   return routes
 }
 
 /**
- * `charge.dispute.created` on a connected account. Runs once per event id (the claims table dedupes
- * across instances); if it throws, the webhook answers 500 and Stripe redelivers, so it must be safe
- * to run again: the insert is an upsert on the dispute id.
+ * `charge.dispute.created` on a connected account. Runs at least once per event id: the claims
+ * table dedupes across instances, but a delivery abandoned after this ran (past webhookTimeoutMs, or
+ * a crash) or that threw is processed again by Stripe's redelivery. So it must be safe to run again:
+ * the insert is an upsert on the dispute id (one row however often it runs); the Slack message can
+ * repeat in those cases (record what was posted, keyed on `alert.eventId`, if that matters).
  */
 async function disputeCreated(alert: DisputeAlert): Promise<void> {
   const d = alert.dispute

@@ -66,6 +66,12 @@ export interface FakeStripeOptions {
   latencyMs?: number
   /** How long an authorization code stays valid. Default 5 minutes, as on Stripe. */
   codeTtlMs?: number
+  /**
+   * `GET /oauth/authorize`: `'auto'` (default) decides at once with `fake.oauth` and redirects;
+   * `'page'` serves a consent page with "Connect" and "Deny" buttons, for a person or a browser
+   * test. `fake.authorize()` decides with the knobs either way. Changeable as `fake.oauth.consent`.
+   */
+  consent?: 'auto' | 'page'
   /** The clock for code expiry, in ms. Default `Date.now`. */
   now?: () => number
   /** Echoed as `Stripe-Version` when the request sends none. */
@@ -326,5 +332,11 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
       resolve()
     })
   })
-  return new FakeStripe(server, options)
+  try {
+    return new FakeStripe(server, options)
+  } catch (err) {
+    // A bad option: do not leave a listening server behind.
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    throw err
+  }
 }

@@ -1,5 +1,6 @@
-// The OAuth host (connect.stripe.com): the authorize page (decided by knobs, no browser), the
-// single-use code exchange, deauthorize, and `authorize()` that visits the page as a browser would.
+// The OAuth host (connect.stripe.com): the authorize page (decided at once by the knobs, or a
+// consent page with Connect / Deny buttons for a person or a real browser), the single-use code
+// exchange, deauthorize, and `authorize()` that visits the page as a browser would.
 
 import { request as httpRequest, type ServerResponse } from 'node:http'
 
@@ -16,6 +17,14 @@ import {
 } from './responses.js'
 
 export type OAuthDecision = 'approve' | 'deny'
+
+/**
+ * What `GET /oauth/authorize` does: `'auto'` decides at once with the knobs and redirects (what
+ * scripted tests want); `'page'` serves a small consent page whose "Connect" / "Deny" buttons post
+ * the decision (what a person or a browser test sees). `fake.authorize()` decides with the knobs
+ * either way.
+ */
+export type ConsentMode = 'auto' | 'page'
 
 export interface AuthorizeResult {
   /** The status of the authorize answer (302 when it redirected). */
@@ -38,6 +47,8 @@ export interface OAuthKnobs {
   nextAccount: string | null
   /** Omit the deprecated `access_token`, `refresh_token` and `stripe_publishable_key` from token responses. */
   omitDeprecatedTokenFields: boolean
+  /** `'auto'` (default: decide with the knobs) or `'page'` (a consent page with Connect / Deny). */
+  consent: ConsentMode
 }
 
 export interface CodeRecord {
@@ -62,18 +73,37 @@ export interface OAuthOptions {
   livemode?: boolean
   /** How long an authorization code stays valid. Default 5 minutes, as on Stripe. */
   codeTtlMs?: number
+  /** The authorize page: `'auto'` (default) or `'page'` (Connect / Deny buttons). */
+  consent?: ConsentMode
 }
 
 /** Headers `fake.authorize()` uses to pass a per-visit decision / account to the authorize page. */
 const DECISION_HEADER = 'x-fake-stripe-decision'
 const ACCOUNT_HEADER = 'x-fake-stripe-account'
+/** Sent by `fake.authorize()`: a scripted visit, decided by the knobs even when a page is served. */
+const SCRIPTED_HEADER = 'x-fake-stripe-scripted'
 
-function defaultKnobs(): OAuthKnobs {
-  return { decision: 'approve', queue: [], nextAccount: null, omitDeprecatedTokenFields: false }
+function defaultKnobs(consent: ConsentMode): OAuthKnobs {
+  return {
+    decision: 'approve',
+    queue: [],
+    nextAccount: null,
+    omitDeprecatedTokenFields: false,
+    consent,
+  }
+}
+
+/** The checked parameters of an authorize request. */
+interface AuthorizeRequest {
+  params: URLSearchParams
+  clientId: string
+  redirect: URL
+  scope: string
+  state: string
 }
 
 export class OAuthEndpoints {
-  readonly knobs: OAuthKnobs = defaultKnobs()
+  readonly knobs: OAuthKnobs
   private codes = new Map<string, CodeRecord>()
   private readonly accounts: Accounts
   private readonly options: OAuthOptions
@@ -83,6 +113,14 @@ export class OAuthEndpoints {
     this.accounts = accounts
     this.options = options
     this.now = now
+    this.knobs = defaultKnobs(this.consentOption())
+  }
+
+  private consentOption(): ConsentMode {
+    const mode = this.options.consent ?? 'auto'
+    if (mode !== 'auto' && mode !== 'page')
+      throw new TypeError(`fake Stripe: consent must be 'auto' or 'page', got ${String(mode)}`)
+    return mode
   }
 
   get issuedCodes(): CodeRecord[] {
@@ -92,7 +130,7 @@ export class OAuthEndpoints {
   /** Forgets the codes and restores the knobs (the knobs object stays the same). */
   reset(): void {
     this.codes = new Map()
-    Object.assign(this.knobs, defaultKnobs())
+    Object.assign(this.knobs, defaultKnobs(this.consentOption()))
   }
 
   serve(url: URL, record: RecordedRequest, res: ServerResponse): void {
@@ -100,6 +138,8 @@ export class OAuthEndpoints {
     try {
       if (url.pathname === '/oauth/authorize' && method === 'GET')
         return this.authorizePage(url, record, res)
+      if (url.pathname === '/oauth/authorize' && method === 'POST')
+        return this.consentAnswer(record, res)
       if (url.pathname === '/oauth/token' && method === 'POST') return this.token(record, res)
       if (url.pathname === '/oauth/deauthorize' && method === 'POST')
         return this.deauthorize(record, res)
@@ -137,8 +177,8 @@ export class OAuthEndpoints {
     }
   }
 
-  private authorizePage(url: URL, record: RecordedRequest, res: ServerResponse): void {
-    const q = url.searchParams
+  /** Checks an authorize request as Stripe does; errors are shown, not redirected. */
+  private checkAuthorize(q: URLSearchParams): AuthorizeRequest {
     // Errors other than access_denied are shown to the user by Stripe, not redirected.
     if (q.get('response_type') !== 'code') {
       throw new OAuthError(
@@ -165,22 +205,53 @@ export class OAuthEndpoints {
         'invalid_request',
         'No state provided: the library must send a signed state (CSRF protection).',
       )
+    return { params: q, clientId, redirect, scope, state }
+  }
 
+  private authorizePage(url: URL, record: RecordedRequest, res: ServerResponse): void {
+    const request = this.checkAuthorize(url.searchParams)
     const forced = record.headers[DECISION_HEADER]
-    const decision =
-      forced === 'approve' || forced === 'deny'
-        ? forced
-        : (this.knobs.queue.shift() ?? this.knobs.decision)
-    const out = new URL(redirect)
+    if (forced === 'approve' || forced === 'deny')
+      return this.decide(request, forced, record.headers[ACCOUNT_HEADER] ?? null, res)
+    if (this.knobs.consent === 'page' && record.headers[SCRIPTED_HEADER] === undefined)
+      return sendConsentPage(res, request, this.accounts.infos())
+    const decision = this.knobs.queue.shift() ?? this.knobs.decision
+    return this.decide(request, decision, record.headers[ACCOUNT_HEADER] ?? null, res)
+  }
+
+  /** The consent page's form: the authorize parameters again, `decision`, and optionally `account`. */
+  private consentAnswer(record: RecordedRequest, res: ServerResponse): void {
+    const form = record.form ?? {}
+    const request = this.checkAuthorize(new URLSearchParams(form))
+    const decision = form['decision']
+    if (decision !== 'approve' && decision !== 'deny') {
+      throw new OAuthError(
+        400,
+        'invalid_request',
+        `The consent form must post decision=approve or decision=deny, got ${JSON.stringify(decision ?? null)}.`,
+      )
+    }
+    const account = form['account'] || null
+    if (account !== null && !/^acct_[A-Za-z0-9]+$/.test(account))
+      throw new OAuthError(400, 'invalid_request', `No such account: ${JSON.stringify(account)}`)
+    return this.decide(request, decision, account, res)
+  }
+
+  /** Redirects to the app's callback with a fresh code (approve) or `error=access_denied` (deny). */
+  private decide(
+    request: AuthorizeRequest,
+    decision: OAuthDecision,
+    forcedAccount: string | null,
+    res: ServerResponse,
+  ): void {
+    const { clientId, scope, state } = request
+    const out = new URL(request.redirect)
     if (decision === 'deny') {
       out.searchParams.set('error', 'access_denied')
       out.searchParams.set('error_description', 'The user denied your request')
       out.searchParams.set('state', state)
     } else {
-      const account = this.pickAccount(
-        record.headers[ACCOUNT_HEADER] ?? null,
-        q.get('stripe_user[email]'),
-      )
+      const account = this.pickAccount(forcedAccount, request.params.get('stripe_user[email]'))
       account.scope = scope
       const code = stripeId('ac_')
       this.codes.set(code, {
@@ -320,7 +391,7 @@ export async function visitAuthorize(
   options: { decision?: OAuthDecision; account?: string } = {},
 ): Promise<AuthorizeResult> {
   const target = new URL(authorizeUrl)
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> = { [SCRIPTED_HEADER]: '1' }
   if (options.decision) headers[DECISION_HEADER] = options.decision
   if (options.account) headers[ACCOUNT_HEADER] = checkId(options.account, ['acct_'], 'account id')
   const res = await rawGet(new URL(`${target.pathname}${target.search}`, base), headers)
@@ -363,4 +434,65 @@ function rawGet(
     req.on('error', reject)
     req.end()
   })
+}
+
+const escapeHtml = (s: string): string =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  )
+
+/**
+ * The consent page: who asks for what, which account to connect, and "Connect" / "Deny" buttons
+ * that post the decision with the authorize parameters back to `/oauth/authorize`.
+ */
+function sendConsentPage(
+  res: ServerResponse,
+  request: AuthorizeRequest,
+  accounts: readonly { id: string; email: string | null; connected: boolean }[],
+): void {
+  const hidden = [...request.params]
+    .map(
+      ([name, value]) =>
+        `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`,
+    )
+    .join('\n      ')
+  const options = accounts
+    .map(
+      (a) =>
+        `<option value="${escapeHtml(a.id)}">${escapeHtml(a.id)}${a.email ? ` (${escapeHtml(a.email)})` : ''}${a.connected ? ', connected' : ''}</option>`,
+    )
+    .join('')
+  const picker =
+    accounts.length === 0
+      ? ''
+      : `<p><label>Account <select name="account"><option value="">a new account (or the one the test chose)</option>${options}</select></label></p>`
+  const html = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <title>Connect with Stripe (test kit)</title>
+  </head>
+  <body>
+    <main>
+      <h1>Connect your Stripe account</h1>
+      <p>The platform <strong>${escapeHtml(request.clientId)}</strong> asks for <strong>${escapeHtml(request.scope)}</strong> access, then sends you back to <code>${escapeHtml(request.redirect.origin + request.redirect.pathname)}</code>.</p>
+      <p>This is the <code>@support/stripe-connect</code> test kit: no real Stripe account is involved.</p>
+      <form method="post" action="/oauth/authorize">
+      ${hidden}
+      ${picker}
+      <button type="submit" name="decision" value="approve">Connect</button>
+      <button type="submit" name="decision" value="deny">Deny</button>
+      </form>
+    </main>
+  </body>
+</html>
+`
+  const body = Buffer.from(html, 'utf8')
+  res.writeHead(200, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': String(body.length),
+    'Cache-Control': 'no-store',
+  })
+  res.end(body)
 }

@@ -4,8 +4,6 @@
 // The handler reads the raw body itself: do not call request.json() or request.text() before it.
 import { stripeRoutes } from '@/lib/stripe-connect'
 
-export const runtime = 'nodejs'
-
 export function POST(request: Request): Promise<Response> {
   return stripeRoutes().webhook(request)
 }

@@ -1,0 +1,319 @@
+// The example app, built by `next build` and served by `next start`, walked against the package's
+// test kit: once over plain HTTP (authorize → consent → callback → customer lookup → signed dispute
+// webhook → deauthorization → replayed callback), and once through a real browser (Debian's
+// chromium driven by playwright-core) clicking "Connect" on the test kit's consent page.
+//
+//   cd examples/next-app && npm run build && DATABASE_URL=mysql://… node --test e2e/walk.mjs
+//
+// The app is pointed at the test kit through the environment only (STRIPE_API_BASE and
+// STRIPE_CONNECT_BASE): no code of the app knows it is under test. `.ci/next-app.sh` runs this.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+
+import { claimsTableDdl, exampleAppsTableDdl } from '@support/stripe-connect/drizzle'
+import {
+  applicationDeauthorizedEvent,
+  deliverWebhook,
+  disputeCreatedEvent,
+  startFakeStripe,
+} from '@support/stripe-connect/testing'
+import mysql from 'mysql2/promise'
+
+const SECRET_KEY = 'sk_test_example_app_platform'
+const CLIENT_ID = 'ca_exampleplatform01'
+const WEBHOOK_SECRET = 'whsec_example_app_endpoint'
+const COOKIE = 'stripe_connect_state'
+const CALLBACK_PATH = '/api/stripe/connect/callback'
+const EMAIL = 'jane@example.com'
+// Signed in as a support admin through the CI build's stand-in for lib/auth.ts (e2e/auth.ts).
+const SESSION = 'e2e_session=admin%40support.example'
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const APP_DIR = new URL('..', import.meta.url).pathname
+
+const databaseUrl = process.env.DATABASE_URL
+if (!databaseUrl) throw new Error('DATABASE_URL (a MySQL/MariaDB URL) is required by the walk')
+
+/** A free TCP port on 127.0.0.1 for `next start`. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** `next start` on `port`, resolved once it answers; its output is kept for failure messages. */
+async function startNext(port, env) {
+  const out = []
+  const child = spawn(
+    process.execPath,
+    [
+      join(APP_DIR, 'node_modules/next/dist/bin/next'),
+      'start',
+      '-p',
+      String(port),
+      '-H',
+      '127.0.0.1',
+    ],
+    { cwd: APP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  child.stdout.on('data', (d) => out.push(String(d)))
+  child.stderr.on('data', (d) => out.push(String(d)))
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`next start exited:\n${out.join('')}`)
+    try {
+      await fetch(`http://127.0.0.1:${port}/settings/integrations`, {
+        signal: AbortSignal.timeout(2000),
+      })
+      return { output: out, stop: () => (child.kill('SIGTERM'), exited) }
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL')
+        throw new Error(`next start did not answer within 60 s:\n${out.join('')}`)
+      }
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+}
+
+/** Path and query of a redirect (Next.js reports its own origin as localhost or 127.0.0.1). */
+const target = (location) => {
+  const u = new URL(location ?? '', 'http://unknown')
+  return u.pathname + u.search
+}
+
+/** One request without following redirects. */
+async function hop(url, init = {}) {
+  const res = await fetch(url, { redirect: 'manual', ...init })
+  return {
+    status: res.status,
+    location: res.headers.get('location'),
+    cookies: res.headers.getSetCookie(),
+    text: await res.text(),
+  }
+}
+
+/** The test kit's consent page: its form's action and fields, as a browser would submit them. */
+function consentForm(html, baseUrl) {
+  const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(html)
+  assert.ok(form, `no form on the consent page:\n${html}`)
+  const fields = new URLSearchParams()
+  for (const m of form[2].matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
+    const name = /name="([^"]+)"/.exec(m[0])?.[1]
+    const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? ''
+    if (name) fields.append(name, value.replaceAll('&amp;', '&').replaceAll('&quot;', '"'))
+  }
+  return { action: new URL(form[1].replaceAll('&amp;', '&'), baseUrl).href, fields }
+}
+
+describe('examples/next-app under next start, against the test kit', () => {
+  let fake
+  let app
+  let pool
+  let origin
+  const tokenExchanges = () => fake.findRequests({ method: 'POST', path: '/oauth/token' }).length
+
+  before(async () => {
+    pool = mysql.createPool({ uri: databaseUrl, connectionLimit: 2 })
+    for (const t of ['SUPPORT_apps', 'stripe_connect_claims', 'SUPPORT_stripe_disputes'])
+      await pool.query(`DROP TABLE IF EXISTS \`${t}\``)
+    for (const sql of [...exampleAppsTableDdl('mysql'), ...claimsTableDdl('mysql')])
+      await pool.query(sql)
+    // db/schema.ts's stripeDisputes, as drizzle-kit would create it.
+    await pool.query(
+      'CREATE TABLE `SUPPORT_stripe_disputes` (`dispute_id` varchar(255) PRIMARY KEY, ' +
+        '`app_slug` varchar(100), `account_id` varchar(255), `charge_id` varchar(255), ' +
+        '`amount` bigint NOT NULL, `currency` varchar(3) NOT NULL, `reason` varchar(64) NOT NULL, ' +
+        '`evidence_due_by` bigint, `livemode` boolean NOT NULL, ' +
+        '`created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)',
+    )
+    await pool.query(
+      "INSERT INTO `SUPPORT_apps` (slug, name) VALUES ('helpdesk', 'Helpdesk'), ('billing', 'Billing Bot')",
+    )
+
+    const port = await freePort()
+    origin = `http://127.0.0.1:${port}`
+    // Strict like Stripe: only this key, client id and redirect URI; a consent page, as a person sees.
+    fake = await startFakeStripe({
+      secretKey: SECRET_KEY,
+      clientId: CLIENT_ID,
+      redirectUris: [`${origin}${CALLBACK_PATH}`],
+      consent: 'page',
+    })
+    app = await startNext(port, {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      APP_URL: origin,
+      DATABASE_URL: databaseUrl,
+      STRIPE_SECRET_KEY: SECRET_KEY,
+      STRIPE_CONNECT_CLIENT_ID: CLIENT_ID,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      // The only thing that points the app at the test kit.
+      STRIPE_API_BASE: fake.url,
+      STRIPE_CONNECT_BASE: fake.url,
+    })
+  })
+
+  after(async () => {
+    await app?.stop()
+    await fake?.close()
+    await pool?.end()
+  })
+
+  const state = {}
+
+  test('authorize → consent page → Connect → callback: connected', async () => {
+    const account = fake.createAccount({ connected: false, email: 'owner@helpdesk.example' })
+    fake.oauth.nextAccount = account
+    const authorize = `${origin}/api/stripe/connect/authorize?appSlug=helpdesk`
+    const anonymous = await hop(authorize)
+    assert.equal(anonymous.status, 303, 'canConnect: no session, no Stripe')
+    assert.match(anonymous.location ?? '', /\/sign-in\?/)
+    const start = await hop(authorize, { headers: { cookie: SESSION } })
+    assert.equal(start.status, 307, start.text)
+    assert.ok(start.location?.startsWith(`${fake.url}/oauth/authorize?`), start.location ?? '')
+    assert.equal(new URL(start.location).searchParams.get('client_id'), CLIENT_ID)
+    const cookie = start.cookies.find((c) => c.startsWith(`${COOKIE}=`))
+    assert.match(cookie ?? '', new RegExp(`^${COOKIE}=[^;]+; Path=${CALLBACK_PATH}; `))
+    state.cookie = cookie.split(';')[0]
+
+    const consent = await hop(start.location)
+    assert.equal(consent.status, 200)
+    assert.match(consent.text, /Connect/)
+    const { action, fields } = consentForm(consent.text, fake.url)
+    fields.set('decision', 'approve')
+    const approved = await hop(action, { method: 'POST', body: fields })
+    assert.equal(approved.status, 302, approved.text)
+    assert.ok(approved.location?.startsWith(`${origin}${CALLBACK_PATH}?code=`), approved.location)
+    state.callbackUrl = approved.location
+
+    const done = await hop(state.callbackUrl, { headers: { cookie: state.cookie } })
+    assert.equal(done.status, 303)
+    assert.equal(target(done.location), '/settings/integrations?success=connected&app=helpdesk')
+    assert.ok(done.cookies.some((c) => c.startsWith(`${COOKIE}=;`) && c.includes('Max-Age=0')))
+    assert.equal(tokenExchanges(), 1)
+    const [rows] = await pool.query(
+      "SELECT stripe_account_id, stripe_connected FROM SUPPORT_apps WHERE slug = 'helpdesk'",
+    )
+    assert.deepEqual(rows, [{ stripe_account_id: account, stripe_connected: 1 }])
+    state.account = account
+
+    const page = await hop(`${origin}${target(done.location)}`)
+    assert.equal(page.status, 200)
+    assert.match(page.text, /Stripe connected for <!-- -->helpdesk|Stripe connected for helpdesk/)
+  })
+
+  test('customer lookup across the connected apps', async () => {
+    const jane = fake.addCustomer(state.account, { email: EMAIL })
+    const paid = fake.addCharge(state.account, { customer: jane, amount: 4900, description: 'Pro' })
+    fake.addRefund(state.account, { charge: paid.id, amount: 4900 })
+    fake.addCharge(state.account, { customer: jane, amount: 1900, description: 'Basic' })
+    const res = await fetch(`${origin}/api/support/customer?email=${encodeURIComponent(EMAIL)}`)
+    assert.equal(res.status, 200)
+    const body = await res.json()
+    const helpdesk = body.apps.find((a) => a.appSlug === 'helpdesk')
+    assert.ok(helpdesk, JSON.stringify(body))
+    assert.deepEqual(helpdesk.payments.map((p) => [p.amount, p.refunded]).sort(), [
+      [1900, false],
+      [4900, true],
+    ])
+    const missing = await fetch(`${origin}/api/support/customer`)
+    assert.equal(missing.status, 400)
+  })
+
+  test('a signed charge.dispute.created is recorded once; a bad signature is refused', async () => {
+    const charge = fake.addCharge(state.account, { amount: 2500 })
+    const dispute = fake.addDispute(state.account, { charge: charge.id, reason: 'fraudulent' })
+    const event = disputeCreatedEvent(state.account, dispute)
+    const url = `${origin}/api/stripe/webhooks`
+    const first = await deliverWebhook(url, event, { secret: WEBHOOK_SECRET })
+    assert.equal(first.status, 200)
+    assert.deepEqual(first.json, { received: true })
+    const again = await deliverWebhook(url, event, { secret: WEBHOOK_SECRET })
+    assert.equal(again.status, 200)
+    const forged = await deliverWebhook(url, event, { secret: 'whsec_not_the_endpoints' })
+    assert.equal(forged.status, 400)
+    const [rows] = await pool.query(
+      'SELECT dispute_id, app_slug, amount, reason FROM SUPPORT_stripe_disputes',
+    )
+    assert.deepEqual(rows, [
+      { dispute_id: dispute.id, app_slug: 'helpdesk', amount: 2500, reason: 'fraudulent' },
+    ])
+  })
+
+  test('account.application.deauthorized clears the app row', async () => {
+    const event = applicationDeauthorizedEvent(state.account, CLIENT_ID)
+    const res = await deliverWebhook(`${origin}/api/stripe/webhooks`, event, {
+      secret: WEBHOOK_SECRET,
+    })
+    assert.equal(res.status, 200)
+    const [rows] = await pool.query(
+      "SELECT stripe_account_id, stripe_connected FROM SUPPORT_apps WHERE slug = 'helpdesk'",
+    )
+    assert.deepEqual(rows, [{ stripe_account_id: null, stripe_connected: 0 }])
+  })
+
+  test('a replayed callback is refused and the code is not exchanged again', async () => {
+    const replay = await hop(state.callbackUrl, { headers: { cookie: state.cookie } })
+    assert.equal(replay.status, 303)
+    assert.equal(target(replay.location), '/settings/integrations?error=invalid_state')
+    assert.equal(tokenExchanges(), 1)
+    assert.deepEqual(
+      fake.apiRequests().filter((r) => r.method !== 'GET'),
+      [],
+      'the app sent only GETs to the API',
+    )
+    fake.assertNoViolations()
+  })
+
+  test('a real browser: Connect on the consent page lands on the settings page', async (t) => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`)
+    const { chromium } = await import('playwright-core')
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // Headless, and no calls home: this machine's network is closed.
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ], // and a new empty profile: launch() makes one per browser
+    })
+    t.after(() => browser.close())
+    const account = fake.createAccount({ connected: false, email: 'finance@billing.example' })
+    fake.oauth.nextAccount = account
+    const context = await browser.newContext()
+    await context.addCookies([
+      { name: 'e2e_session', value: SESSION.split('=')[1], url: origin, httpOnly: true },
+    ])
+    const page = await context.newPage()
+    await page.goto(`${origin}/api/stripe/connect/authorize?appSlug=billing`)
+    assert.ok(page.url().startsWith(`${fake.url}/oauth/authorize?`), page.url())
+    await page.getByRole('button', { name: 'Connect' }).click()
+    await page.waitForURL(/\/settings\/integrations\?/)
+    assert.equal(target(page.url()), '/settings/integrations?success=connected&app=billing')
+    assert.equal(
+      await page.locator('#stripe-connect-result').textContent(),
+      'Stripe connected for billing.',
+    )
+    const [rows] = await pool.query(
+      "SELECT stripe_account_id, stripe_connected FROM SUPPORT_apps WHERE slug = 'billing'",
+    )
+    assert.deepEqual(rows, [{ stripe_account_id: account, stripe_connected: 1 }])
+  })
+})

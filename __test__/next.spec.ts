@@ -12,6 +12,7 @@ import {
   type ConnectClient,
   type RouteHandlerOptions,
 } from '../bindings/src/next.js'
+import type { Connected } from '../bindings/src/types.js'
 
 const CALLBACK_PATH = '/api/stripe/connect/callback'
 const SETTINGS_PATH = '/settings/integrations'
@@ -39,6 +40,13 @@ class FakeClient implements ConnectClient {
   callbackError: unknown = null
   webhookError: unknown = null
   webhookOutcome: unknown = { outcome: 'dispute_recorded', eventId: 'evt_1' }
+  connected: Connected = {
+    appSlug: 'helper',
+    accountId: 'acct_1',
+    livemode: false,
+    scope: 'read_write',
+    replacedAccountId: null,
+  }
 
   authorizeUrl(options: { appSlug: string }): {
     url: string
@@ -53,10 +61,13 @@ class FakeClient implements ConnectClient {
       : { url: STRIPE_URL, state: this.state, expiresAt }
   }
 
-  async handleCallback(options: { query: URLSearchParams; state: string | null | undefined }) {
+  async handleCallback(options: {
+    query: URLSearchParams
+    state: string | null | undefined
+  }): Promise<Connected> {
     this.callbackCalls.push(options)
     if (this.callbackError !== null) throw this.callbackError
-    return { appSlug: 'helper', accountId: 'acct_1', livemode: false, scope: 'read_write' }
+    return this.connected
   }
 
   async handleWebhook(payload: Buffer, header: string | null | undefined): Promise<unknown> {
@@ -72,6 +83,7 @@ function setup(options: Partial<RouteHandlerOptions> = {}) {
   const routes = createRouteHandlers(client, {
     settingsPath: SETTINGS_PATH,
     callbackPath: CALLBACK_PATH,
+    canConnect: () => true, // a test: no users to check
     onError: (error, route) => errors.push({ error, route }),
     ...options,
   })
@@ -212,8 +224,10 @@ describe('authorize', () => {
     assert.equal(res.headers.get('set-cookie'), null)
     assert.deepEqual(await body(res), { error: 'Forbidden', code: 'forbidden' })
 
-    verdict = new Response(null, { status: 302, headers: { location: '/login' } })
+    const login = new Response(null, { status: 302, headers: { location: '/login' } })
+    verdict = login
     res = await routes.authorize(req())
+    assert.equal(res, login, 'the very Response canConnect returned')
     assert.equal(res.status, 302)
     assert.equal(res.headers.get('location'), '/login')
 
@@ -225,6 +239,30 @@ describe('authorize', () => {
 
     assert.deepEqual(seen, Array(4).fill('/api/stripe/connect/authorize helper'))
     assert.equal(client.authorizeCalls.length, 1, 'Stripe is only asked when allowed')
+  })
+
+  test('canConnect false: 403, and nothing goes to Stripe (no authorize URL, no redirect, no cookie)', async () => {
+    const { client, routes, errors } = setup({ canConnect: () => false })
+    const res = await routes.authorize(
+      new Request(`${ORIGIN}/api/stripe/connect/authorize?appSlug=helper`),
+    )
+    assert.equal(res.status, 403)
+    assert.deepEqual(await body(res), { error: 'Forbidden', code: 'forbidden' })
+    assert.equal(res.headers.get('location'), null)
+    assert.equal(res.headers.get('set-cookie'), null)
+    assert.equal(client.authorizeCalls.length, 0)
+    assert.equal(errors.length, 0, 'a refusal is not an error to log')
+  })
+
+  test('only a literal true lets the visitor through: truthy slips are 403', async () => {
+    for (const slip of ['yes', 1, {}, [], 'true', null, undefined]) {
+      const { client, routes } = setup({
+        canConnect: () => slip as unknown as boolean,
+      })
+      const res = await routes.authorize(new Request(`${ORIGIN}/a?appSlug=helper`))
+      assert.equal(res.status, 403, JSON.stringify(slip))
+      assert.equal(client.authorizeCalls.length, 0, JSON.stringify(slip))
+    }
   })
 
   test('canConnect is not asked for a missing or invalid slug', async () => {
@@ -393,10 +431,110 @@ describe('callback', () => {
   })
 })
 
+describe('callback: onConnected', () => {
+  const cookie = 'stripe_connect_state=st_1.abc-DEF_ghi'
+  const request = () =>
+    new Request(`${ORIGIN}${CALLBACK_PATH}?code=ac_123&scope=read_write&state=st_1.abc-DEF_ghi`, {
+      headers: { cookie },
+    })
+
+  test('sees what was connected, the account it replaced, and the request', async () => {
+    const seen: Array<{ connected: Connected; url: string }> = []
+    const { client, routes } = setup({
+      onConnected: async (connected, req) => {
+        seen.push({ connected, url: req.url })
+      },
+    })
+    client.connected = { ...client.connected, accountId: 'acct_2', replacedAccountId: 'acct_1' }
+    const res = await routes.callback(request())
+    assert.equal(res.status, 303)
+    assert.equal(
+      res.headers.get('location'),
+      `${ORIGIN}${SETTINGS_PATH}?success=connected&app=helper`,
+    )
+    assert.deepEqual(seen, [
+      {
+        connected: {
+          appSlug: 'helper',
+          accountId: 'acct_2',
+          livemode: false,
+          scope: 'read_write',
+          replacedAccountId: 'acct_1',
+        },
+        url: request().url,
+      },
+    ])
+  })
+
+  test('is not called when the callback fails', async () => {
+    let calls = 0
+    const { client, routes } = setup({ onConnected: () => void calls++ })
+    client.callbackError = new CodedError('oauth_invalid_state')
+    const res = await routes.callback(request())
+    assert.match(res.headers.get('location')!, /\?error=invalid_state$/)
+    assert.equal(calls, 0)
+  })
+
+  test('a throw is reported to onError; the user is still told the app is connected (it is saved)', async () => {
+    const boom = new Error('audit log down')
+    const { routes, errors } = setup({
+      onConnected: () => {
+        throw boom
+      },
+    })
+    const res = await routes.callback(request())
+    assert.equal(res.status, 303)
+    assert.match(res.headers.get('location')!, /\?success=connected&app=helper$/)
+    assert.deepEqual(errors, [{ error: boom, route: 'callback' }])
+  })
+})
+
 describe('construction', () => {
   const client = new FakeClient()
   const make = (o: Partial<RouteHandlerOptions>) => () =>
-    createRouteHandlers(client, { settingsPath: SETTINGS_PATH, callbackPath: CALLBACK_PATH, ...o })
+    createRouteHandlers(client, {
+      settingsPath: SETTINGS_PATH,
+      callbackPath: CALLBACK_PATH,
+      canConnect: () => true,
+      ...o,
+    })
+
+  test('without canConnect: a TypeError that names the option and shows the fix', () => {
+    const expected =
+      "createRouteHandlers: options.canConnect is required. It decides who may connect an app's Stripe account; without it anyone who reaches the authorize route could connect any app to a Stripe account of their choosing. Add it, e.g. canConnect: async (request, appSlug) => (await getSession(request))?.isAdminOf(appSlug) === true"
+    for (const missing of [undefined, null]) {
+      assert.throws(
+        () =>
+          createRouteHandlers(client, {
+            settingsPath: SETTINGS_PATH,
+            callbackPath: CALLBACK_PATH,
+            canConnect: missing as unknown as RouteHandlerOptions['canConnect'],
+          }),
+        { name: 'TypeError', message: expected },
+        String(missing),
+      )
+    }
+    // Left out entirely (a JavaScript caller, or a cast): the same error.
+    const withoutCanConnect = { settingsPath: SETTINGS_PATH, callbackPath: CALLBACK_PATH }
+    assert.throws(() => createRouteHandlers(client, withoutCanConnect as RouteHandlerOptions), {
+      name: 'TypeError',
+      message: expected,
+    })
+  })
+
+  test('canConnect and onConnected must be functions', () => {
+    for (const bad of [true, 'admin', {}]) {
+      assert.throws(make({ canConnect: bad as unknown as RouteHandlerOptions['canConnect'] }), {
+        name: 'TypeError',
+        message: `createRouteHandlers: options.canConnect must be a function (request, appSlug) => boolean | Response, got ${typeof bad}`,
+      })
+    }
+    assert.throws(make({ onConnected: 'log' as unknown as RouteHandlerOptions['onConnected'] }), {
+      name: 'TypeError',
+      message:
+        'createRouteHandlers: options.onConnected must be a function (connected, request) => void, got string',
+    })
+  })
 
   test('settingsPath must be a same-origin absolute path', () => {
     for (const bad of [
@@ -450,7 +588,12 @@ describe('construction', () => {
     for (const bad of ['evil', 'javascript:alert(1)', 'file:///etc'])
       assert.throws(make({ origin: bad }), /origin/, bad)
     assert.throws(
-      () => createRouteHandlers({} as ConnectClient, { settingsPath: '/s', callbackPath: '/c' }),
+      () =>
+        createRouteHandlers({} as ConnectClient, {
+          settingsPath: '/s',
+          callbackPath: '/c',
+          canConnect: () => true,
+        }),
       /no authorizeUrl\(\) method/,
     )
     assert.throws(
@@ -458,6 +601,7 @@ describe('construction', () => {
         createRouteHandlers(null as unknown as ConnectClient, {
           settingsPath: '/s',
           callbackPath: '/c',
+          canConnect: () => true,
         }),
       /StripeConnect instance/,
     )
@@ -710,7 +854,11 @@ describe('default onError', () => {
   test('logs 500s with console.error (route and code), never throws', async () => {
     const client = new FakeClient()
     client.webhookError = new CodedError('store_failed')
-    const routes = createRouteHandlers(client, { settingsPath: '/s', callbackPath: '/c' })
+    const routes = createRouteHandlers(client, {
+      settingsPath: '/s',
+      callbackPath: '/c',
+      canConnect: () => true,
+    })
     const original = console.error
     const lines: unknown[][] = []
     console.error = (...args: unknown[]) => void lines.push(args)

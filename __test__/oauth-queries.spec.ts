@@ -109,8 +109,10 @@ describe('OAuth', () => {
       accountId: connection.accountId,
       livemode: false,
       scope: 'read_write',
+      replacedAccountId: null,
     })
-    assert.deepEqual(connections.rows.get('helpdesk'), connection)
+    const { replacedAccountId: _, ...saved } = connection
+    assert.deepEqual(connections.rows.get('helpdesk'), saved)
     const token = fake.findRequests({ path: '/oauth/token' })
     assert.equal(token.length, 1)
     assert.equal(token[0]!.method, 'POST')
@@ -171,6 +173,31 @@ describe('OAuth', () => {
     assert.equal(e.statusCode, 400)
     assert.equal(e.stripeCode, 'invalid_grant')
     assert.equal(connections.rows.size, 0)
+  })
+
+  test('handleCallback reports the account it replaced; the same account again replaces nothing', async () => {
+    const first = await connect('helpdesk')
+    const a = await stripe.handleCallback({ query: first.search, state: first.start.state })
+    assert.equal(a.replacedAccountId, null, 'a first connection replaces nothing')
+
+    const startAgain = stripe.authorizeUrl({ appSlug: 'helpdesk' })
+    const same = await fake.authorize(startAgain.url, { account: a.accountId })
+    const again = await stripe.handleCallback({
+      query: new URL(same.location!).search,
+      state: startAgain.state,
+    })
+    assert.equal(again.accountId, a.accountId)
+    assert.equal(again.replacedAccountId, null, 'the same account again is not a replacement')
+
+    const startOther = stripe.authorizeUrl({ appSlug: 'helpdesk' })
+    const other = await fake.authorize(startOther.url)
+    const b = await stripe.handleCallback({
+      query: new URL(other.location!).search,
+      state: startOther.state,
+    })
+    assert.notEqual(b.accountId, a.accountId)
+    assert.equal(b.replacedAccountId, a.accountId)
+    assert.equal(connections.rows.get('helpdesk')?.accountId, b.accountId)
   })
 
   test('disconnect deauthorizes at Stripe and clears the connection', async () => {

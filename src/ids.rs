@@ -261,5 +261,32 @@ mod tests {
         for bad in ["", ".", "..", "a/b", "a b", "ä", &"a".repeat(101)] {
             assert_eq!(AppSlug::parse(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
         }
+        let longest = "a".repeat(AppSlug::MAX_LEN);
+        assert_eq!(AppSlug::parse(&longest).unwrap().as_str(), longest, "exactly 100 characters is fine");
+    }
+
+    #[test]
+    fn app_slugs_print_and_deserialize_checked() {
+        let slug = AppSlug::parse("help.desk-2").unwrap();
+        assert_eq!(format!("{slug}"), "help.desk-2");
+        assert_eq!(format!("{slug:?}"), "AppSlug(\"help.desk-2\")");
+        assert_eq!(serde_json::from_str::<AppSlug>("\"help.desk-2\"").unwrap(), slug);
+        assert!(serde_json::from_str::<AppSlug>("\"a/b\"").is_err());
+    }
+
+    #[test]
+    fn ids_may_be_exactly_255_characters() {
+        let longest = format!("acct_{}", "a".repeat(MAX_ID_LEN - 5));
+        assert_eq!(AccountId::parse(&longest).unwrap().as_str(), longest);
+        let msg = AccountId::parse(format!("{longest}b")).unwrap_err().to_string();
+        assert!(msg.contains("longer than 255"), "{msg}");
+    }
+
+    #[test]
+    fn shorten_cuts_after_64_characters() {
+        let exactly = "é".repeat(64);
+        assert_eq!(shorten(&exactly), exactly, "64 characters (not bytes) are kept as they are");
+        assert_eq!(shorten("abc"), "abc");
+        assert_eq!(shorten(&"x".repeat(65)), format!("{}…", "x".repeat(64)));
     }
 }

@@ -18,6 +18,11 @@
 //! ```
 //!
 //! Every error has a stable [`Error::code`]; secrets print as `[redacted]`.
+//!
+//! Connecting an app is [`StripeConnect::authorize_url`] then [`StripeConnect::handle_callback`].
+//! The OAuth API has no routes: **deciding who may connect an app is the caller's job**, done
+//! before `authorize_url` (its docs show how). A callback that switches an app to a different
+//! account reports it in [`Connected::replaced_account_id`].
 
 mod api;
 mod cache;
@@ -61,7 +66,7 @@ pub use error::{
 };
 pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
-pub use oauth::{AuthorizeUrl, CallbackQuery, DisconnectResult, Prefill};
+pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
 pub use queries::{
     AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, DisputesOf,
     Payment, PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus, SubscriptionsOf,

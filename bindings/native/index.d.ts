@@ -20,9 +20,9 @@ export declare class NativeClient {
   authorizeUrl(appSlug: string, prefill?: NativePrefill | undefined | null): NativeAuthorizeUrl
   /**
    * Check the redirect (`query`, a query string) against the cookie's `state`, exchange the
-   * code once, save the connection.
+   * code once, save the connection; say which account it replaced, if a different one.
    */
-  handleCallback(query: string, state?: string | undefined | null): Promise<NativeConnection>
+  handleCallback(query: string, state?: string | undefined | null): Promise<NativeConnected>
   disconnect(appSlug: string): Promise<NativeDisconnectResult>
   paymentHistory(accountId: string, email: string, limit?: number | undefined | null, fresh?: boolean | undefined | null): Promise<PaymentHistory>
   /** By `email` (every customer with it) or by `customer_id`: exactly one of the two. */
@@ -153,6 +153,20 @@ export interface NativeAuthorizeUrl {
   state: string
   /** Unix seconds after which the state is refused. */
   expiresAt: number
+}
+
+/** What `handleCallback` resolves with: the connection saved, and the account it replaced. */
+export interface NativeConnected {
+  appSlug: string
+  /** `acct_…` */
+  accountId: string
+  livemode: boolean
+  scope: 'read_write' | 'read_only'
+  /**
+   * The account the app was connected to until now, when this callback replaced it with a
+   * different one; `null` for a first connection and for the same account connected again.
+   */
+  replacedAccountId: string | null
 }
 
 /** A row of the apps table, as JS stores see it. */

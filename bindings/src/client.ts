@@ -9,7 +9,7 @@ import type {
   AuthorizeUrl,
   AuthorizeUrlOptions,
   Charge,
-  Connection,
+  Connected,
   CustomerContext,
   DisconnectResult,
   Disputes,
@@ -109,11 +109,12 @@ export class StripeConnect {
 
   /**
    * Finish connecting: check Stripe's redirect and the state cookie, exchange the code (once,
-   * never retried), save the connection. Rejects with `oauth_access_denied`, `oauth_invalid_state`,
+   * never retried), save the connection. Resolves with the connection and `replacedAccountId`
+   * (the account it replaced, if a different one; `null` otherwise). Rejects with `oauth_access_denied`, `oauth_invalid_state`,
    * `oauth_state_expired`, `oauth_state_used`, `oauth_invalid_grant`, …, `stripe_*`, or
    * `store_failed` (with `accountId`: Stripe connected it but it was not saved; do not retry).
    */
-  handleCallback(options: HandleCallbackOptions): Promise<Connection> {
+  handleCallback(options: HandleCallbackOptions): Promise<Connected> {
     return guardAsync(() => this.#native.handleCallback(queryString(options.query), options.state))
   }
 

@@ -7,11 +7,15 @@
 //   callback   GET                exchange through `handleCallback`, clear the cookie, 303 to settings
 //   webhook    POST               raw body (size-capped) → `handleWebhook` → 200 / 400 / 409 / 413 / 500
 //
+// Secure by default: the handlers cannot be built without `canConnect`, the decision of who may
+// connect an app (there is no "allow everyone" default).
+//
 // No business logic lives here: state signing, single-use claims, the code exchange, signature
 // verification and event dedupe are all in the client. This file only turns HTTP into calls and
 // error codes into statuses.
 
 import { isAppSlug, STATE_TTL_SECONDS } from '../native/index.js'
+import type { Connected } from './types.js'
 
 /** What the handlers need from a `StripeConnect` (the real class satisfies it). */
 export interface ConnectClient {
@@ -20,7 +24,7 @@ export interface ConnectClient {
   handleCallback(options: {
     query: URLSearchParams
     state: string | null | undefined
-  }): Promise<{ appSlug: string }>
+  }): Promise<Connected>
   handleWebhook(payload: Buffer, header: string | null | undefined): Promise<unknown>
 }
 
@@ -50,16 +54,24 @@ export interface RouteHandlerOptions {
    */
   origin?: string
   /**
-   * Who may connect an app. Called by `authorize` before anything else with the request and the
-   * requested app slug: return `true` to proceed, `false` for a 403, or a `Response` to answer with
-   * it (e.g. a redirect to the login page). **Without it anyone who can reach the route can start
-   * connecting any app to a Stripe account of their choosing**: check the session here unless the
-   * route is protected by middleware already.
+   * Who may connect an app (required). Called by `authorize` with the request and the requested
+   * app slug before anything is sent anywhere: return `true` to proceed, `false` (or anything
+   * else) for a 403, or a `Response` to answer with it as is (e.g. a redirect to the login page).
+   * Check the session here: without such a check anyone who can reach the route could connect any
+   * app to a Stripe account of their choosing. `() => true` is only for a local demo or a test.
    */
-  canConnect?: (
+  canConnect: (
     request: Request,
     appSlug: string,
   ) => boolean | Response | Promise<boolean | Response>
+  /**
+   * Called after a successful callback with what was connected, and the callback request.
+   * `connected.replacedAccountId` is the account the app was connected to until now when this
+   * callback switched it to a different one (`null` otherwise): write it to the audit log. The
+   * connection is already saved: a throw here goes to `onError` and the redirect still says
+   * `success=connected`.
+   */
+  onConnected?: (connected: Connected, request: Request) => void | Promise<void>
   /**
    * Called with every failure that is not the caller's fault (500s, `oauth_failed`), so it can be
    * logged. Default: `console.error`. Errors never reach the HTTP response beyond their `code`.
@@ -75,6 +87,10 @@ export interface RouteHandlers {
   /** POST, Stripe's webhook deliveries */
   webhook: (request: Request) => Promise<Response>
 }
+
+/** The `TypeError` message of `createRouteHandlers` without `canConnect`. */
+export const CAN_CONNECT_REQUIRED =
+  "createRouteHandlers: options.canConnect is required. It decides who may connect an app's Stripe account; without it anyone who reaches the authorize route could connect any app to a Stripe account of their choosing. Add it, e.g. canConnect: async (request, appSlug) => (await getSession(request))?.isAdminOf(appSlug) === true"
 
 export const DEFAULT_COOKIE_NAME = 'stripe_connect_state'
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -92,9 +108,10 @@ const CONTROL_RE = /[\u0000-\u001f\u007f]/
  * export const routes = createRouteHandlers(stripeConnect, {
  *   settingsPath: '/settings/integrations',
  *   callbackPath: '/api/stripe/connect/callback',
- * });
+ *   canConnect: async (request, appSlug) => (await getSession(request))?.isAdminOf(appSlug) === true,
+ * })
  * // app/api/stripe/connect/authorize/route.ts
- * export const GET = routes.authorize;
+ * export const GET = routes.authorize
  * ```
  */
 export function createRouteHandlers(
@@ -126,8 +143,20 @@ export function createRouteHandlers(
       `createRouteHandlers: maxBodyBytes must be a positive whole number of bytes, got ${String(maxBodyBytes)}`,
     )
   }
-  const fixedOrigin = options.origin === undefined ? undefined : parseOrigin(options.origin)
   const canConnect = options.canConnect
+  if (canConnect === undefined || canConnect === null) throw new TypeError(CAN_CONNECT_REQUIRED)
+  if (typeof canConnect !== 'function') {
+    throw new TypeError(
+      `createRouteHandlers: options.canConnect must be a function (request, appSlug) => boolean | Response, got ${typeof canConnect}`,
+    )
+  }
+  const onConnected = options.onConnected
+  if (onConnected !== undefined && typeof onConnected !== 'function') {
+    throw new TypeError(
+      `createRouteHandlers: options.onConnected must be a function (connected, request) => void, got ${typeof onConnected}`,
+    )
+  }
+  const fixedOrigin = options.origin === undefined ? undefined : parseOrigin(options.origin)
   const onError = options.onError ?? defaultOnError
   const report = (error: unknown, route: RouteName): void => {
     try {
@@ -158,17 +187,16 @@ export function createRouteHandlers(
     if (!isAppSlug(appSlug)) {
       return json(400, { error: 'Invalid appSlug', code: 'invalid_input' })
     }
-    if (canConnect !== undefined) {
-      let verdict: boolean | Response
-      try {
-        verdict = await canConnect(request, appSlug)
-      } catch (error) {
-        report(error, 'authorize')
-        return json(500, { error: 'Internal error', code: 'internal_error' })
-      }
-      if (verdict instanceof Response) return verdict
-      if (verdict !== true) return json(403, { error: 'Forbidden', code: 'forbidden' })
+    let verdict: boolean | Response
+    try {
+      verdict = await canConnect(request, appSlug)
+    } catch (error) {
+      report(error, 'authorize')
+      return json(500, { error: 'Internal error', code: 'internal_error' })
     }
+    if (verdict instanceof Response) return verdict
+    // Only a literal `true` lets the visitor through: a truthy slip (`'yes'`, a session object) is a 403.
+    if (verdict !== true) return json(403, { error: 'Forbidden', code: 'forbidden' })
     let target: { url: string; state: string; expiresAt?: number }
     try {
       target = client.authorizeUrl({ appSlug })
@@ -192,13 +220,22 @@ export function createRouteHandlers(
     const url = new URL(request.url)
     const state = readCookie(request.headers.get('cookie'), cookieName)
     let result: { success: 'connected'; app: string } | { error: CallbackErrorCode }
+    let connected: Connected | undefined
     try {
-      const connection = await client.handleCallback({ query: url.searchParams, state })
-      result = { success: 'connected', app: connection.appSlug }
+      connected = await client.handleCallback({ query: url.searchParams, state })
+      result = { success: 'connected', app: connected.appSlug }
     } catch (error) {
       const mapped = callbackErrorCode(errorCode(error))
       if (mapped === 'oauth_failed') report(error, 'callback')
       result = { error: mapped }
+    }
+    if (connected !== undefined && onConnected !== undefined) {
+      try {
+        await onConnected(connected, request)
+      } catch (error) {
+        // The connection is saved: the user is told so; the hook's failure goes to the log.
+        report(error, 'callback')
+      }
     }
     const location = settingsRedirect(settings, fixedOrigin ?? url.origin, result)
     if (location === null) {

@@ -5,6 +5,7 @@
 
 import type {
   NativeAuthorizeUrl,
+  NativeConnected,
   NativeConnection,
   NativeDisconnectResult,
   Dispute as NativeDispute,
@@ -36,6 +37,14 @@ export type MaybePromise<T> = T | Promise<T>
 
 /** One app's link to its Stripe account (a row of the apps table): `{ appSlug, accountId, livemode, scope }`. */
 export type Connection = NativeConnection
+
+/**
+ * What `handleCallback` resolves with: the connection saved, plus `replacedAccountId`, the
+ * account the app was connected to until now when this callback replaced it with a different one
+ * (`null` for a first connection and for the same account connected again). Log it: a switched
+ * account changes whose Stripe data the app reads.
+ */
+export type Connected = NativeConnected
 
 /** The apps table. Methods may be sync or async; `this` is the store object. */
 export interface ConnectionStore {

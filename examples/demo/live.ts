@@ -102,6 +102,13 @@ export async function runLive(): Promise<number> {
   const routes = createRouteHandlers(client, {
     settingsPath: SETTINGS_PATH,
     callbackPath: CALLBACK_PATH,
+    // Local demo only: it has no users, so everyone on this machine may connect. A real app checks
+    // its session here (examples/next-app/lib/stripe-connect.ts).
+    canConnect: () => true,
+    onConnected: (c) => {
+      if (c.replacedAccountId !== null)
+        log(`  ${c.appSlug}: ${c.replacedAccountId} replaced by ${c.accountId}`)
+    },
     onError: (error, route) => log(red(`✗ ${route}: ${describe(error)}`)),
   })
 

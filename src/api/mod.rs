@@ -323,6 +323,12 @@ mod tests {
     use super::list::List;
     use super::*;
 
+    #[test]
+    fn display_path_is_the_url_path_for_messages() {
+        assert_eq!(display_path(&["v1", "charges", "ch_1"]), "/v1/charges/ch_1");
+        assert_eq!(display_path(&[]), "/");
+    }
+
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]
     struct Obj {

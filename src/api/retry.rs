@@ -186,6 +186,29 @@ mod tests {
         assert!(!fail(resp(500, &[("stripe-should-retry", "false")], "")).retryable);
         assert!(!fail(resp(429, &[("Stripe-Should-Retry", "false")], "")).retryable);
         assert!(fail(resp(400, &[("stripe-should-retry", "true")], "")).retryable);
+        assert!(fail(resp(400, &[("stripe-should-retry", " TRUE ")], "")).retryable);
+        assert!(!fail(resp(503, &[("stripe-should-retry", "False")], "")).retryable);
+    }
+
+    #[test]
+    fn an_unknown_should_retry_value_falls_back_to_the_status() {
+        for value in ["maybe", "", "1", "yes"] {
+            assert!(fail(resp(500, &[("stripe-should-retry", value)], "")).retryable, "500 with {value:?}");
+            assert!(!fail(resp(400, &[("stripe-should-retry", value)], "")).retryable, "400 with {value:?}");
+        }
+    }
+
+    #[test]
+    fn a_401_says_what_to_check() {
+        let body = r#"{"error":{"type":"invalid_request_error","message":"Invalid API Key provided"}}"#;
+        let f = fail(resp(401, &[], body));
+        assert_eq!(
+            f.error.message,
+            "Invalid API Key provided (is the secret key right, and is the account still connected to \
+             the platform?)"
+        );
+        let f = fail(resp(403, &[], body));
+        assert_eq!(f.error.message, "Invalid API Key provided", "the hint is for 401 only");
     }
 
     #[test]
@@ -234,6 +257,10 @@ mod tests {
     fn transport_errors() {
         let f = fail(Err(TransportError::new(TransportErrorKind::Network, "refused")));
         assert_eq!((f.error.code(), f.retryable), ("stripe_unavailable", true));
+        // A socket timeout is a timeout (retried), not "unavailable".
+        let f = fail(Err(TransportError::new(TransportErrorKind::Timeout, "read timed out")));
+        assert_eq!((f.error.code(), f.retryable), ("stripe_timeout", true));
+        assert_eq!(f.error.message, "Stripe did not answer in time: read timed out");
         let f = fail(Err(TransportError::new(TransportErrorKind::Body, "eof")));
         assert_eq!((f.error.code(), f.retryable), ("stripe_bad_response", true));
         let f = fail(Err(TransportError::new(TransportErrorKind::Request, "bad header")));

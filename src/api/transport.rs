@@ -154,13 +154,13 @@ impl ReqwestTransport {
     }
 }
 
+/// A failure of `send()`, before any of the response body is read: a GET has no request body and
+/// the response body is read (and its failures classified as `Body`) by [`read_response`].
 fn transport_error(e: &reqwest::Error, during: &str) -> TransportError {
     let kind = if e.is_builder() {
         TransportErrorKind::Request
     } else if e.is_timeout() {
         TransportErrorKind::Timeout
-    } else if e.is_body() || e.is_decode() {
-        TransportErrorKind::Body
     } else {
         TransportErrorKind::Network
     };

@@ -10,7 +10,7 @@ use super::error::{js_error, promise};
 use super::results::{JsCharge, JsCustomerContext, JsDisputes, JsPaymentHistory, JsRefund, JsSubscriptionStatus};
 use super::stores;
 use super::types::{
-    webhook_outcome, whole_number, JsConnection, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult,
+    webhook_outcome, whole_number, JsConnected, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult,
     NativeOptions, NativePrefill,
 };
 use crate::{
@@ -102,18 +102,18 @@ impl NativeClient {
     }
 
     /// Check the redirect (`query`, a query string) against the cookie's `state`, exchange the
-    /// code once, save the connection.
-    #[napi(ts_return_type = "Promise<NativeConnection>")]
+    /// code once, save the connection; say which account it replaced, if a different one.
+    #[napi(ts_return_type = "Promise<NativeConnected>")]
     pub fn handle_callback<'env>(
         &self,
         env: &'env Env,
         query: String,
         state: Option<String>,
-    ) -> napi::Result<PromiseRaw<'env, JsConnection>> {
+    ) -> napi::Result<PromiseRaw<'env, JsConnected>> {
         let client = self.inner.clone();
         let query = CallbackQuery::parse(&query);
         promise(env, async move { client.handle_callback(&query, state.as_deref()).await }, |_, c| {
-            Ok(JsConnection::from(&c))
+            Ok(JsConnected::from(&c))
         })
     }
 

@@ -9,7 +9,8 @@ use napi_derive::napi;
 use super::results::JsDispute;
 
 use crate::{
-    AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, ConfigError, Connection, DisconnectResult, DisputeAlert,
+    AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, ConfigError, Connected, Connection, DisconnectResult,
+    DisputeAlert,
     Error, IgnoreReason, Prefill, WebhookOutcome,
 };
 
@@ -236,6 +237,33 @@ impl TryFrom<JsConnection> for Connection {
             livemode: c.livemode,
             scope: c.scope,
         })
+    }
+}
+
+/// What `handleCallback` resolves with: the connection saved, and the account it replaced.
+#[napi(object, js_name = "NativeConnected", use_nullable = true)]
+pub struct JsConnected {
+    pub app_slug: String,
+    /// `acct_…`
+    pub account_id: String,
+    pub livemode: bool,
+    #[napi(ts_type = "'read_write' | 'read_only'")]
+    pub scope: String,
+    /// The account the app was connected to until now, when this callback replaced it with a
+    /// different one; `null` for a first connection and for the same account connected again.
+    pub replaced_account_id: Option<String>,
+}
+
+impl From<&Connected> for JsConnected {
+    fn from(c: &Connected) -> Self {
+        let JsConnection { app_slug, account_id, livemode, scope } = JsConnection::from(&c.connection);
+        JsConnected {
+            app_slug,
+            account_id,
+            livemode,
+            scope,
+            replaced_account_id: c.replaced_account_id.as_ref().map(|a| a.as_str().to_string()),
+        }
     }
 }
 

@@ -121,6 +121,8 @@ mod tests {
         let b = CallbackQuery::from_pairs([("state", "s+t"), ("code", "ac_123"), ("scope", "read_write")]);
         assert_eq!(a, b);
         assert_eq!(a.state.as_deref(), Some("s+t"));
+        assert_eq!(a.scope.as_deref(), Some("read_write"));
+        assert_eq!(a.code.as_deref(), Some("ac_123"));
         assert_eq!(a.checked_code().unwrap(), "ac_123");
         assert!(a.redirect_error().is_none());
     }
@@ -162,7 +164,25 @@ mod tests {
 
     #[test]
     fn duplicates_and_bad_codes_are_invalid_input() {
-        assert_eq!(CallbackQuery::parse("code=a&code=b&state=x").redirect_error().unwrap().code(), "invalid_input");
+        for q in [
+            "code=a&code=b&state=x",
+            "state=x&state=y",
+            "scope=a&scope=b",
+            "error=a&error=b",
+            "error_description=a&error_description=b",
+        ] {
+            let e = CallbackQuery::parse(q).redirect_error().unwrap();
+            assert_eq!(e.code(), "invalid_input", "{q}");
+            let field = q.split('=').next().unwrap();
+            assert!(e.to_string().contains(&format!("`{field}`")), "{q}: {e}");
+        }
+        let longest = "a".repeat(255);
+        assert_eq!(CallbackQuery::from_pairs([("code", longest.as_str())]).checked_code().unwrap(), longest);
+        let too_long = "a".repeat(256);
+        assert_eq!(
+            CallbackQuery::from_pairs([("code", too_long.as_str())]).checked_code().unwrap_err().code(),
+            "invalid_input"
+        );
         for q in ["state=x", "code=&state=x", "code=ac+1&state=x", "code=ac%0A1"] {
             assert_eq!(CallbackQuery::parse(q).checked_code().unwrap_err().code(), "invalid_input", "{q}");
         }

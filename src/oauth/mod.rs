@@ -5,20 +5,32 @@
 //! (`https://connect.stripe.com`), never to the API host. The code exchange is never retried:
 //! Stripe revokes a connection whose code is used twice.
 //!
+//! Deciding who may connect an app is the caller's job: see [`StripeConnect::authorize_url`].
+//!
 //! ```no_run
 //! use stripe_connect::{AppSlug, CallbackQuery, Config, Prefill, StripeConnect};
 //!
-//! # async fn run() -> Result<(), stripe_connect::Error> {
+//! # struct Session { admin_of: Vec<String> }
+//! # async fn run(session: Option<Session>) -> Result<(), stripe_connect::Error> {
 //! let client = StripeConnect::new(Config::from_env()?)?;
 //! let app = AppSlug::parse("helpdesk")?;
+//!
+//! // 0. Your own check, before anything else: only an admin of the app may connect it.
+//! let allowed = session.is_some_and(|s| s.admin_of.iter().any(|a| a == app.as_str()));
+//! if !allowed {
+//!     return Ok(()); // answer 403, or redirect to the login page
+//! }
 //!
 //! // 1. Connect button: set `start.state` as an httpOnly cookie, redirect to `start.url`.
 //! let start = client.authorize_url(&app, &Prefill::default())?;
 //!
 //! // 2. Callback route: the query Stripe redirected with, plus the cookie.
 //! let query = CallbackQuery::parse("code=ac_123&scope=read_write&state=...");
-//! let connection = client.handle_callback(&query, Some(start.state.as_str())).await?;
-//! println!("{} is {}", connection.app_slug, connection.account_id);
+//! let connected = client.handle_callback(&query, Some(start.state.as_str())).await?;
+//! println!("{} is {}", connected.connection.app_slug, connected.connection.account_id);
+//! if let Some(old) = &connected.replaced_account_id {
+//!     println!("audit: {} was connected to {old} before", connected.connection.app_slug);
+//! }
 //!
 //! // Later: disconnect.
 //! let gone = client.disconnect(&app).await?;
@@ -44,6 +56,19 @@ use crate::store::Connection;
 use authorize::{build_authorize_url, connect_endpoint};
 use response::{parse_deauthorize_response, parse_token_response, Deauthorized};
 
+/// The outcome of [`StripeConnect::handle_callback`]: the connection saved, and the account it
+/// replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Connected {
+    pub connection: Connection,
+    /// The account the app was connected to until now, when this callback replaced it with a
+    /// **different** one (`None` for a first connection, and for the same account connected
+    /// again). Worth an audit log line: someone who could reach the connect route switched the
+    /// account whose data the app reads.
+    pub replaced_account_id: Option<AccountId>,
+}
+
 /// How much longer than its state a state's single-use claim is kept (seconds).
 const STATE_CLAIM_MARGIN_SECS: u64 = 60;
 
@@ -61,6 +86,36 @@ pub struct DisconnectResult {
 impl StripeConnect {
     /// Start connecting `app_slug`: Stripe's authorize URL and the signed state that goes with it.
     ///
+    /// # Who may connect an app is your decision
+    ///
+    /// This API has no routes and knows nothing of your users: it starts connecting whichever app
+    /// it is given, and the callback trusts the state it signed. So **before calling it, check
+    /// that the signed-in user may connect that app** (an admin of it, say). Without that check,
+    /// anyone who reaches your connect route can connect an app to a Stripe account of their own,
+    /// and the app then reads that account's data as its customers'. (The Node package's route
+    /// handlers cannot be built without this check: their `canConnect` option.) A callback that
+    /// replaces an app's connection with a *different* account says so in
+    /// [`Connected::replaced_account_id`]: log it, so that it can be audited.
+    ///
+    /// ```no_run
+    /// use stripe_connect::{AppSlug, Prefill, StripeConnect};
+    ///
+    /// struct Session { admin_of: Vec<String> }
+    ///
+    /// /// The connect route: `Ok(None)` means answer 403 (or redirect to the login page).
+    /// fn connect_url(client: &StripeConnect, session: Option<&Session>, app: &str)
+    ///     -> Result<Option<String>, stripe_connect::Error> {
+    ///     let app = AppSlug::parse(app)?;
+    ///     let allowed = session.is_some_and(|s| s.admin_of.iter().any(|a| a == app.as_str()));
+    ///     if !allowed {
+    ///         return Ok(None);
+    ///     }
+    ///     let start = client.authorize_url(&app, &Prefill::default())?;
+    ///     // Set `start.state` as an httpOnly cookie, then redirect to the URL.
+    ///     Ok(Some(start.url.to_string()))
+    /// }
+    /// ```
+    ///
     /// Needs `client_id` and `redirect_uri` in the config (`config_invalid` otherwise). The state
     /// expires after `state_ttl` (default 10 minutes) and can be used once.
     pub fn authorize_url(&self, app_slug: &AppSlug, prefill: &Prefill) -> Result<AuthorizeUrl, Error> {
@@ -75,20 +130,19 @@ impl StripeConnect {
     }
 
     /// Finish connecting: check the redirect, the state (against the cookie, signature, expiry,
-    /// single use), exchange the code once, and save the connection.
+    /// single use), exchange the code once, and save the connection. The result says which
+    /// account the app was connected to before, if this replaced it with a different one.
     ///
     /// Errors, in the order they are checked: `invalid_input` (a repeated parameter),
     /// `oauth_access_denied` / `oauth_error` (Stripe redirected with `error=`),
     /// `oauth_invalid_state`, `oauth_state_expired`, `invalid_input` (no `code`),
-    /// `oauth_state_used` (replay: nothing is sent to Stripe), then the exchange's
+    /// `store_failed` (reading the app's current connection failed: nothing was claimed or sent,
+    /// the same callback may be retried), `oauth_state_used` (replay: nothing is sent to Stripe),
+    /// then the exchange's
     /// `oauth_invalid_grant` etc. or `stripe_*`, and `store_failed` whose
     /// [`Error::account_id`] is the account Stripe connected (save it by hand; do **not** run
     /// the callback again).
-    pub async fn handle_callback(
-        &self,
-        query: &CallbackQuery,
-        cookie_state: Option<&str>,
-    ) -> Result<Connection, Error> {
+    pub async fn handle_callback(&self, query: &CallbackQuery, cookie_state: Option<&str>) -> Result<Connected, Error> {
         if let Some(e) = query.redirect_error() {
             return Err(e);
         }
@@ -97,6 +151,13 @@ impl StripeConnect {
         let verified =
             state::verify_state(&self.config().state_secret, query.state.as_deref().unwrap_or_default(), now)?;
         let code = query.checked_code()?;
+
+        // Read before the claim, so that a failing store costs nothing: the state is still unused.
+        let previous = self
+            .connections()
+            .get_by_slug(&verified.app_slug)
+            .await
+            .map_err(|e| e.in_operation("connections.get_by_slug"))?;
 
         // Claimed before the exchange, and never given back or completed: after a request Stripe
         // may have consumed the code, and a second use revokes the connection. The claim outlives
@@ -132,7 +193,8 @@ impl StripeConnect {
             );
             e
         })?;
-        Ok(connection)
+        let replaced_account_id = previous.map(|p| p.account_id).filter(|previous| *previous != connection.account_id);
+        Ok(Connected { connection, replaced_account_id })
     }
 
     /// Disconnect `app_slug`'s account from the platform at Stripe, then clear the connection.

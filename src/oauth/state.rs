@@ -205,6 +205,40 @@ mod tests {
     }
 
     #[test]
+    fn a_signed_nonce_must_be_32_hex_characters() {
+        let s = secret("a");
+        let sign = |payload: &str| {
+            let mut m = mac(&s);
+            m.update(payload.as_bytes());
+            format!("{}.{}", B64.encode(payload), B64.encode(m.finalize().into_bytes()))
+        };
+        // Hex but the wrong length, and the right length but not hex: each alone is refused.
+        for nonce in
+            ["abc123".to_string(), "0".repeat(31), "0".repeat(33), "z".repeat(32), format!("{}g", "0".repeat(31))]
+        {
+            let p = format!("v1.{}.{nonce}.app", NOW + 60);
+            assert_eq!(verify_state(&s, &sign(&p), NOW).unwrap_err().code(), "oauth_invalid_state", "{nonce}");
+        }
+        assert!(verify_state(&s, &sign(&format!("v1.{}.{}.app", NOW + 60, "aB".repeat(16))), NOW).is_ok());
+    }
+
+    #[test]
+    fn tokens_over_the_length_cap_are_refused_as_too_long() {
+        let too_long = |token: &str| verify_state(&secret("a"), token, NOW).unwrap_err().to_string();
+        // Over the cap with a `.` (so it would otherwise be split and decoded): "too long".
+        let over = format!("{}.{}", "A".repeat(300), "A".repeat(300));
+        assert!(too_long(&over).contains("too long"), "{}", too_long(&over));
+        let just_over = format!("{}.{}", "A".repeat(256), "A".repeat(256));
+        assert_eq!(just_over.len(), MAX_TOKEN_LEN + 1);
+        assert!(too_long(&just_over).contains("too long"));
+        // At the cap: not refused for its length (it fails later, on its signature).
+        let at_cap = format!("{}.{}", "A".repeat(255), "A".repeat(256));
+        assert_eq!(at_cap.len(), MAX_TOKEN_LEN);
+        let msg = too_long(&at_cap);
+        assert!(!msg.contains("too long") && msg.contains("signature"), "{msg}");
+    }
+
+    #[test]
     fn cookie_must_match_query() {
         assert!(check_cookie(Some("abc"), Some("abc")).is_ok());
         for (q, c) in [

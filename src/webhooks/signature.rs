@@ -123,12 +123,20 @@ pub fn verify_signature(
     }
     if let Tolerance::Seconds(tolerance_seconds) = tolerance {
         let age = now.saturating_sub(parsed.timestamp);
-        if age > tolerance_seconds || age < -tolerance_seconds {
+        // The bound that was crossed says which way.
+        let direction = if age > tolerance_seconds {
+            Some(Direction::TooOld)
+        } else if age < -tolerance_seconds {
+            Some(Direction::InFuture)
+        } else {
+            None
+        };
+        if let Some(direction) = direction {
             return Err(WebhookError::TimestampOutOfRange {
                 timestamp: parsed.timestamp,
                 now,
                 tolerance_seconds,
-                direction: if age > 0 { Direction::TooOld } else { Direction::InFuture },
+                direction,
             });
         }
     }
@@ -326,6 +334,37 @@ mod tests {
         }
         let e = verify_signature(BODY, Some("t=1000,v1=00"), &[], Tolerance::Seconds(300), 1000).unwrap_err();
         assert_eq!((e.code(), e.to_string().contains("empty")), ("config_invalid", true), "{e}");
+    }
+
+    #[test]
+    fn a_pretty_printed_body_with_the_wrong_secret_gets_the_generic_hint() {
+        // Only a one-line JSON body looks re-serialised; a pretty-printed Stripe body (or one-line
+        // text that is not JSON) signed with another endpoint's secret points at the secret.
+        let generic = "check that the secret is this endpoint's signing secret";
+        for body in [BODY, b"not json, one line".as_slice()] {
+            let h = generate_test_header(body, "whsec_other_endpoint", 5);
+            let e = verify_signature(body, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(10), 5).unwrap_err();
+            let text = e.to_string();
+            assert!(text.contains(generic), "{text}");
+            assert!(!text.contains("re-serialised"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_twelve_digit_timestamp_is_parsed_and_thirteen_are_malformed() {
+        let t = "999999999999"; // 12 digits: the longest accepted (the year 33658)
+        let h = format!("t={t},v1={}", hex::encode(sign(t, BODY, b"whsec_a")));
+        let s = [secret("whsec_a")];
+        let now = 999_999_999_999;
+        assert_eq!(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), now).unwrap(), now);
+        let e = verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1000).unwrap_err();
+        assert!(matches!(e, WebhookError::TimestampOutOfRange { direction: Direction::InFuture, .. }), "{e:?}");
+        let t13 = "1000000000000";
+        let h13 = format!("t={t13},v1={}", hex::encode(sign(t13, BODY, b"whsec_a")));
+        assert_eq!(
+            code(verify_signature(BODY, Some(&h13), &s, Tolerance::Seconds(300), 1000)),
+            "webhook_malformed_header"
+        );
     }
 
     #[test]

@@ -10,4 +10,5 @@ mod oauth;
 mod properties;
 mod queries;
 mod tools;
+mod transport;
 mod webhooks;

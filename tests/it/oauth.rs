@@ -13,9 +13,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use stripe_connect::{
-    AccountId, AppSlug, AuthorizeUrl, CallbackQuery, ClaimState, ClaimStore, Config, ConfigBuilder, Connection,
-    ConnectionStore, DisconnectResult, Error, ManualClock, MemoryConnectionStore, Prefill, Scope, StoreError,
-    StripeConnect,
+    AccountId, AppSlug, AuthorizeUrl, CallbackQuery, ClaimState, ClaimStore, Config, ConfigBuilder, Connected,
+    Connection, ConnectionStore, DisconnectResult, Error, ManualClock, MemoryConnectionStore, Prefill, Scope,
+    StoreError, StripeConnect,
 };
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Match, Mock, MockBuilder, MockServer, Request, ResponseTemplate};
@@ -152,7 +152,7 @@ impl Harness {
     }
 
     /// The redirect Stripe sends back on success, with the state cookie set to `cookie`.
-    async fn callback(&self, query_state: &str, cookie: Option<&str>) -> Result<Connection, Error> {
+    async fn callback(&self, query_state: &str, cookie: Option<&str>) -> Result<Connected, Error> {
         let query = CallbackQuery::from_pairs([("code", CODE), ("scope", "read_write"), ("state", query_state)]);
         self.client.handle_callback(&query, cookie).await
     }
@@ -259,7 +259,8 @@ async fn callback_exchanges_the_code_once_and_saves_the_connection() {
 
     let conn = h.callback(&start.state, Some(&start.state)).await.unwrap();
     let expected = Connection::new(slug("helpdesk"), AccountId::parse(ACCOUNT).unwrap(), false, Scope::ReadWrite);
-    assert_eq!(conn, expected);
+    assert_eq!(conn.connection, expected);
+    assert_eq!(conn.replaced_account_id, None, "a first connection replaces nothing");
     assert_eq!(h.connection("helpdesk").await, Some(expected));
     let shown = format!("{conn:?} {:?} {:?}", h.client, h.client.connections().list().await.unwrap());
     assert!(!shown.contains("TOKEN_MUST_NOT_LEAK") && !shown.contains(SECRET_KEY), "{shown}");
@@ -274,8 +275,8 @@ async fn callback_from_a_raw_query_string_and_a_live_read_only_grant() {
     let start = h.start("helpdesk");
     let raw = format!("?code={CODE}&scope=read_only&state={}", start.state);
     let conn = h.client.handle_callback(&CallbackQuery::parse(&raw), Some(&start.state)).await.unwrap();
-    assert!(conn.livemode);
-    assert_eq!(conn.scope, "read_only");
+    assert!(conn.connection.livemode);
+    assert_eq!(conn.connection.scope, "read_only");
     h.verify().await;
 }
 
@@ -563,7 +564,7 @@ async fn one_apps_state_cannot_connect_another() {
     assert_eq!(h.posts().await, 0);
     // A's state in both: the slug comes from the signed state, so it connects A and only A.
     let conn = h.callback(&a.state, Some(&a.state)).await.unwrap();
-    assert_eq!(conn.app_slug, slug("app-a"));
+    assert_eq!(conn.connection.app_slug, slug("app-a"));
     assert_eq!(h.connection("app-b").await, None);
     h.verify().await;
 }
@@ -614,6 +615,97 @@ async fn missing_code_is_invalid_input_and_keeps_the_state() {
     assert_eq!(h.client.handle_callback(&twice, Some(&start.state)).await.unwrap_err().code(), "invalid_input");
     // Nothing was claimed: the real callback still works.
     h.callback(&start.state, Some(&start.state)).await.unwrap();
+    h.verify().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replacing a connection
+// ---------------------------------------------------------------------------------------------
+
+const OTHER_ACCOUNT: &str = "acct_1OtherAccountXYZ0";
+
+#[tokio::test]
+async fn a_callback_that_switches_the_account_reports_the_one_it_replaced() {
+    let h = Harness::new().await;
+    let before = Connection::new(slug("helpdesk"), AccountId::parse(OTHER_ACCOUNT).unwrap(), true, Scope::ReadWrite);
+    h.client.connections().save(&before).await.unwrap();
+    h.expect_one_exchange().await;
+    let start = h.start("helpdesk");
+    let conn = h.callback(&start.state, Some(&start.state)).await.unwrap();
+    assert_eq!(conn.replaced_account_id, Some(AccountId::parse(OTHER_ACCOUNT).unwrap()));
+    assert_eq!(conn.connection.account_id.as_str(), ACCOUNT);
+    assert_eq!(h.connection("helpdesk").await.unwrap().account_id.as_str(), ACCOUNT, "the new account is saved");
+    h.verify().await;
+}
+
+#[tokio::test]
+async fn connecting_the_same_account_again_replaces_nothing() {
+    let h = Harness::new().await;
+    token_exchange(CODE)
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_ok(false, "read_write")))
+        .expect(2)
+        .mount(&h.connect)
+        .await;
+    let first = h.start("helpdesk");
+    assert_eq!(h.callback(&first.state, Some(&first.state)).await.unwrap().replaced_account_id, None);
+    let again = h.start("helpdesk");
+    let conn = h.callback(&again.state, Some(&again.state)).await.unwrap();
+    assert_eq!(conn.replaced_account_id, None, "the same account again is a no-op, not a replacement");
+    assert_eq!(conn.connection.account_id.as_str(), ACCOUNT);
+    h.verify().await;
+}
+
+/// A connections store that is down (every call fails) until `up` is set.
+#[derive(Default)]
+struct FlakyConnections {
+    up: std::sync::atomic::AtomicBool,
+    inner: MemoryConnectionStore,
+}
+
+impl FlakyConnections {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.up.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            Err(StoreError::new("", "connection refused (mysql:3306)"))
+        }
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for FlakyConnections {
+    async fn save(&self, c: &Connection) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.save(c).await
+    }
+    async fn clear_by_account(&self, a: &AccountId) -> Result<Option<AppSlug>, StoreError> {
+        self.check()?;
+        self.inner.clear_by_account(a).await
+    }
+    async fn get_by_slug(&self, s: &AppSlug) -> Result<Option<Connection>, StoreError> {
+        self.check()?;
+        self.inner.get_by_slug(s).await
+    }
+    async fn list(&self) -> Result<Vec<Connection>, StoreError> {
+        self.check()?;
+        self.inner.list().await
+    }
+}
+
+#[tokio::test]
+async fn an_unreadable_connection_store_fails_before_the_state_is_spent() {
+    let store = Arc::new(FlakyConnections::default());
+    let h = Harness::with(|b| b, Some(store.clone()), None).await;
+    let start = h.start("helpdesk");
+    let err = h.callback(&start.state, Some(&start.state)).await.unwrap_err();
+    assert_eq!(err.code(), "store_failed");
+    assert!(err.to_string().contains("connections.get_by_slug"), "{err}");
+    assert_eq!(h.posts().await, 0, "nothing is sent to Stripe");
+    // The state was not claimed: once the store is back, the same callback succeeds.
+    store.up.store(true, Ordering::SeqCst);
+    h.expect_one_exchange().await;
+    let conn = h.callback(&start.state, Some(&start.state)).await.unwrap();
+    assert_eq!(conn.connection.account_id.as_str(), ACCOUNT);
     h.verify().await;
 }
 

@@ -271,6 +271,47 @@ async fn duplicates_do_nothing_the_second_time() {
     assert_eq!(h.sink.alerts().len(), 1);
 }
 
+#[tokio::test]
+async fn every_outcome_names_its_event() {
+    let h = harness(|b| b).await;
+    let handle = |body: Vec<u8>| {
+        let client = h.client.clone();
+        async move { client.handle_webhook(&body, Some(&sign(&body))).await.unwrap() }
+    };
+    let recorded = handle(dispute_event("evt_names_1")).await;
+    assert_eq!((recorded.kind(), recorded.event_id()), ("dispute_recorded", "evt_names_1"));
+    let duplicate = handle(dispute_event("evt_names_1")).await;
+    assert_eq!((duplicate.kind(), duplicate.event_id()), ("duplicate", "evt_names_1"));
+    let ignored = handle(event_body("evt_names_2", "customer.created", json!({"id": "cus_1"}), true)).await;
+    assert_eq!((ignored.kind(), ignored.event_id()), ("ignored", "evt_names_2"));
+    let disconnected = handle(deauthorized_event("evt_names_3")).await;
+    assert_eq!((disconnected.kind(), disconnected.event_id()), ("disconnected", "evt_names_3"));
+}
+
+#[tokio::test]
+async fn an_event_id_stays_deduplicated_for_four_days() {
+    // Stripe redelivers for up to 3 days: the claim on an event id must outlive that (4 days).
+    const DAY: i64 = 24 * 3600;
+    let config = Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET).build().unwrap();
+    let clock = ManualClock::new(NOW);
+    let sink = Arc::new(MemoryDisputeSink::new());
+    let client =
+        StripeConnect::builder(config).dispute_sink(sink.clone()).clock(Arc::new(clock.clone())).build().unwrap();
+    let body = dispute_event("evt_window");
+    let deliver = |at: i64| {
+        clock.set(at);
+        let header = generate_test_header(&body, SECRET, at);
+        let client = client.clone();
+        let body = body.clone();
+        async move { client.handle_webhook(&body, Some(&header)).await.unwrap().kind() }
+    };
+    assert_eq!(deliver(NOW).await, "dispute_recorded");
+    assert_eq!(deliver(NOW + 3 * DAY).await, "duplicate", "Stripe's last retry, 3 days on");
+    assert_eq!(deliver(NOW + 4 * DAY - 1).await, "duplicate", "still inside the 4-day window");
+    assert_eq!(deliver(NOW + 4 * DAY).await, "dispute_recorded", "the window is 4 days, not longer");
+    assert_eq!(sink.alerts().len(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hundred_concurrent_deliveries_make_one_alert() {
     let h = harness(|b| b).await;

@@ -10,8 +10,7 @@ use super::results::JsDispute;
 
 use crate::{
     AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, ConfigError, Connected, Connection, DisconnectResult,
-    DisputeAlert,
-    Error, IgnoreReason, Prefill, WebhookOutcome,
+    DisputeAlert, Error, IgnoreReason, Prefill, WebhookOutcome,
 };
 
 /// The options of `new StripeConnect(...)` except `stores` (passed separately).

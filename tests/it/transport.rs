@@ -55,7 +55,7 @@ async fn a_body_of_exactly_16_mib_is_read_and_one_byte_more_is_refused() {
 
     let err = lookup(&client).await.unwrap_err();
     assert_eq!(err.code(), "stripe_bad_response");
-    assert!(err.to_string().contains(&format!("body larger than {SIXTEEN_MIB} bytes")), "{err}");
+    assert!(err.to_string().contains(&format!("more than the {SIXTEEN_MIB}-byte limit")), "{err}");
 }
 
 #[tokio::test]

@@ -16,7 +16,13 @@ function client(fail: boolean): ConnectClient {
     authorizeUrl: () => ({ url: 'https://connect.stripe.com/oauth/authorize', state: 's' }),
     handleCallback: async () => {
       if (fail) throw Object.assign(new Error('denied'), { code: 'oauth_access_denied' })
-      return { appSlug: 'helper' }
+      return {
+        appSlug: 'helper',
+        accountId: 'acct_1',
+        livemode: false,
+        scope: 'read_write',
+        replacedAccountId: null,
+      }
     },
     handleWebhook: async () => ({}),
   }

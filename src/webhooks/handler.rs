@@ -192,7 +192,7 @@ impl StripeConnect {
                     // Best effort, bounded: the alert goes out whatever this read gives, and at
                     // least half of the delivery's time (and what the read leaves) is the sink's.
                     let left = deadline.saturating_duration_since(Instant::now());
-                    let budget = DISPUTE_CUSTOMER_BUDGET.min(config.timeout).min(timeout / 2).min(left / 2);
+                    let budget = DISPUTE_CUSTOMER_BUDGET.min(config.timeout).min(left / 2);
                     let who = self.dispute_customer(account.as_ref(), dispute.charge_id.as_deref(), budget).await;
                     let alert = DisputeAlert {
                         event_id: event.id.clone(),

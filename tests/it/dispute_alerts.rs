@@ -33,12 +33,17 @@ fn dispute_event(id: &str, account: Option<&str>) -> (Vec<u8>, String) {
     (body, header)
 }
 
-async fn client(fake: &FakeStripe, timeout: Duration) -> (StripeConnect, Arc<MemoryDisputeSink>) {
-    let config = fake.config().webhook_secret(SECRET).max_retries(0).timeout(timeout).build().unwrap();
+async fn connected_helpdesk() -> Arc<MemoryConnectionStore> {
     let connections = Arc::new(MemoryConnectionStore::new());
     let c =
         Connection::new(AppSlug::parse("helpdesk").unwrap(), AccountId::parse(ACCT).unwrap(), false, Scope::ReadWrite);
     connections.save(&c).await.unwrap();
+    connections
+}
+
+async fn client(fake: &FakeStripe, timeout: Duration) -> (StripeConnect, Arc<MemoryDisputeSink>) {
+    let config = fake.config().webhook_secret(SECRET).max_retries(0).timeout(timeout).build().unwrap();
+    let connections = connected_helpdesk().await;
     let sink = Arc::new(MemoryDisputeSink::new());
     let client = StripeConnect::builder(config)
         .connection_store(connections)
@@ -140,4 +145,31 @@ async fn no_account_means_no_read() {
     assert_eq!(alert.app_slug, None);
     assert!(alert.customer_unknown_reason.unwrap().contains("no connected account"));
     assert_eq!(fake.requests().await.len(), 0);
+}
+
+#[tokio::test]
+async fn the_customer_read_leaves_half_of_the_webhook_timeout_to_the_sink() {
+    // A 2 s delivery budget: the read gets at most 1 s of it, so the alert goes out within the
+    // webhook timeout even though this Stripe would answer after 10 s (and the API timeout is 10 s).
+    let fake = FakeStripe::start().await;
+    mount_charge(&fake, ok(charge_with(json!(null))).set_delay(Duration::from_secs(10))).await;
+    let config = fake
+        .config()
+        .webhook_secret(SECRET)
+        .max_retries(0)
+        .timeout(Duration::from_secs(10))
+        .webhook_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let sink = Arc::new(MemoryDisputeSink::new());
+    let client = StripeConnect::builder(config)
+        .connection_store(connected_helpdesk().await)
+        .dispute_sink(sink.clone())
+        .clock(Arc::new(ManualClock::new(NOW)))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let alert = deliver(&client, &sink, "evt_half_budget", Some(ACCT)).await;
+    assert!(started.elapsed() < Duration::from_secs(2), "answered after {:?}", started.elapsed());
+    assert!(alert.customer_unknown_reason.is_some());
 }

@@ -104,6 +104,25 @@ impl ClaimStore for FaultyClaims {
     }
 }
 
+/// The in-memory claims, but marking done and giving back take a round trip (they yield once), as
+/// a database's do: the bound on finishing must be a deadline ahead of now for them to complete.
+struct RoundTripClaims(MemoryClaimStore);
+
+#[async_trait]
+impl ClaimStore for RoundTripClaims {
+    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError> {
+        self.0.acquire(key, lease).await
+    }
+    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
+        tokio::task::yield_now().await;
+        self.0.complete(key, ttl).await
+    }
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        tokio::task::yield_now().await;
+        self.0.release(key).await
+    }
+}
+
 /// One server instance: the shared claims and sink, its own connections store (same rows).
 async fn instance(
     webhook_timeout: Option<Duration>,
@@ -159,6 +178,7 @@ async fn a_hung_sink_fails_within_the_timeout_and_the_redelivery_runs_the_sink_a
     let message = first.unwrap_err().to_string();
     assert!(message.contains("disputes.dispute_created") && message.contains("timed out"), "{message}");
     assert!(message.contains("100 ms"), "{message}");
+    assert!(message.contains("within the webhook timeout") && message.contains("webhook_timeout"), "{message}");
     assert!(took >= SHORT && took < Duration::from_secs(10), "answered after {took:?}");
 
     // The lease was given back: Stripe's redelivery is processed, and the sink runs again.
@@ -335,5 +355,15 @@ async fn when_marking_done_fails_the_delivery_succeeds_and_the_event_is_at_least
     claims.fail_complete.store(false, Ordering::SeqCst);
     assert_eq!(kind(&deliver(&client, &body).await), "dispute_recorded");
     assert_eq!(sink.delivered(), ["evt_complete_fails", "evt_complete_fails"]);
+    assert_eq!(kind(&deliver(&client, &body).await), "duplicate");
+}
+
+#[tokio::test]
+async fn an_event_marked_done_through_a_round_trip_is_a_duplicate_next_time() {
+    let clock = ManualClock::new(NOW);
+    let claims = Arc::new(RoundTripClaims(MemoryClaimStore::with_clock(Arc::new(clock.clone()))));
+    let client = instance(None, &clock, claims, ScriptedSink::new([])).await;
+    let body = deauthorized_event("evt_deauth_round_trip");
+    assert_eq!(kind(&deliver(&client, &body).await), "disconnected");
     assert_eq!(kind(&deliver(&client, &body).await), "duplicate");
 }

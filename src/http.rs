@@ -35,8 +35,9 @@ fn tls_config() -> Result<rustls::ClientConfig, String> {
         .and_then(|b| b.with_platform_verifier())
         .map_err(|e| format!("cannot set up TLS: {e}"))?
         .with_no_client_auth();
-    // reqwest leaves ALPN to a preconfigured TLS config: offer HTTP/2 first, as it would.
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // reqwest leaves ALPN to a preconfigured TLS config. HTTP/1.1 only: the build has no HTTP/2
+    // (Cargo.toml), so offering `h2` would let a server pick a protocol the client cannot speak.
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(tls)
 }
 

@@ -15,7 +15,10 @@ import { fileURLToPath } from 'node:url'
 
 const VAR = 'NAPI_FORCE_BUILD_STRIPE_CONNECT'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const stamp = resolve(process.env.CARGO_TARGET_DIR ?? resolve(root, 'target'), 'napi-rs/force-build')
+const stamp = resolve(
+  process.env.CARGO_TARGET_DIR ?? resolve(root, 'target'),
+  'napi-rs/force-build',
+)
 
 const env = { ...process.env }
 if (env[VAR]) {

@@ -17,6 +17,8 @@
 
 use std::borrow::Cow;
 
+use wide::u8x16;
+
 use crate::error::WebhookError;
 
 /// What a JSON value is, as far as the rules look at it.
@@ -485,7 +487,7 @@ impl<'a> Scanner<'a> {
             Some(b't') => self.literal(b"true", Kind::Bool)?,
             Some(b'f') => self.literal(b"false", Kind::Bool)?,
             Some(b'n') => self.literal(b"null", Kind::Null)?,
-            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(b'-' | b'0'..=b'9') => self.number(true)?,
             _ => return self.fail("expected a JSON value"),
         };
         Ok(Val { kind, raw: &self.b[start..self.i] })
@@ -496,6 +498,8 @@ impl<'a> Scanner<'a> {
         match self.peek() {
             Some(b'"') => self.string().map(drop),
             Some(b'{' | b'[') => self.container(),
+            // A number no rule reads is not typed (no i64 parse).
+            Some(b'-' | b'0'..=b'9') => self.number(false).map(drop),
             _ => self.value().map(drop),
         }
     }
@@ -509,8 +513,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A number, by JSON's grammar; an integer if it has no fraction or exponent and fits an i64.
-    fn number(&mut self) -> Result<Kind, Syntax> {
+    /// A number, by JSON's grammar; if `typed`, an integer if it has no fraction or exponent and
+    /// fits an i64 (otherwise always [`Kind::Float`]).
+    fn number(&mut self, typed: bool) -> Result<Kind, Syntax> {
         let start = self.i;
         let digits = |s: &mut Self| {
             let from = s.i;
@@ -550,7 +555,7 @@ impl<'a> Scanner<'a> {
             let text = &self.b[start..self.i];
             text != b"-0" && std::str::from_utf8(text).is_ok_and(|s| s.parse::<i64>().is_ok())
         };
-        Ok(if integer && fits() { Kind::Integer } else { Kind::Float })
+        Ok(if typed && integer && fits() { Kind::Integer } else { Kind::Float })
     }
 
     /// A string at `self.i` (`"`); returns its contents without the quotes, still escaped.
@@ -575,32 +580,119 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skip an object or array at `self.i` by bracket depth, strings skipped whole. Not
-    /// validated: the full parse that follows the rules rejects what is not JSON. Between strings
-    /// (whitespace, numbers, `:` and `,` of a pretty-printed body) eight bytes are tested at a time.
+    /// validated: the full parse that follows the rules rejects what is not JSON. The skipped
+    /// containers are most of an event's bytes, so they go 64 bytes at a time: see [`Block`].
     fn container(&mut self) -> Result<(), Syntax> {
         let mut depth = 0usize;
-        loop {
-            self.i = next_structural(self.b, self.i);
-            let Some(&c) = self.b.get(self.i) else { break };
-            match c {
-                b'"' => {
-                    self.string()?;
-                    continue;
-                }
-                b'{' | b'[' => depth += 1,
-                _ => {
-                    // `}` or `]`
+        let mut strings = Strings::default();
+        let mut at = self.i;
+        while at < self.b.len() {
+            let block = Block::read(&self.b[at..]);
+            let mut brackets = (block.open | block.close) & !strings.inside(&block);
+            while brackets != 0 {
+                let k = brackets.trailing_zeros();
+                if block.open & (1 << k) != 0 {
+                    depth += 1;
+                } else {
+                    // The first bracket is the container's own opener, so depth is at least 1.
                     depth -= 1;
                     if depth == 0 {
-                        self.i += 1;
+                        self.i = at + k as usize + 1;
                         return Ok(());
                     }
                 }
+                brackets &= brackets - 1;
             }
-            self.i += 1;
+            at += Block::LEN;
         }
-        self.fail("unterminated object or array")
+        self.i = self.b.len();
+        if strings.inside_at_end != 0 {
+            self.fail("unterminated string")
+        } else {
+            self.fail("unterminated object or array")
+        }
     }
+}
+
+/// Up to 64 bytes of the body as bitmaps (bit k is byte k): the classification of simdjson's
+/// first stage, with SIMD compares through `wide` (SSE2 on x86-64, NEON on ARM), no unsafe here.
+/// A short last block is padded with NUL bytes, which are none of these.
+struct Block {
+    quote: u64,
+    backslash: u64,
+    /// `{` and `[`.
+    open: u64,
+    /// `}` and `]`.
+    close: u64,
+}
+
+impl Block {
+    const LEN: usize = 64;
+
+    fn read(bytes: &[u8]) -> Block {
+        let mut padded = [0u8; Block::LEN];
+        let block: &[u8] = if bytes.len() >= Block::LEN {
+            &bytes[..Block::LEN]
+        } else {
+            padded[..bytes.len()].copy_from_slice(bytes);
+            &padded
+        };
+        let mut out = Block { quote: 0, backslash: 0, open: 0, close: 0 };
+        for (n, chunk) in block.chunks_exact(16).enumerate() {
+            let v = u8x16::new(chunk.try_into().expect("chunks of 16"));
+            // `[`/`]` differ from `{`/`}` only in bit 0x20.
+            let folded = v | u8x16::splat(0x20);
+            let bits = |m: u8x16| u64::from(m.to_bitmask()) << (16 * n);
+            out.quote |= bits(v.simd_eq(u8x16::splat(b'"')));
+            out.backslash |= bits(v.simd_eq(u8x16::splat(b'\\')));
+            out.open |= bits(folded.simd_eq(u8x16::splat(b'{')));
+            out.close |= bits(folded.simd_eq(u8x16::splat(b'}')));
+        }
+        out
+    }
+}
+
+/// Which bytes of consecutive blocks are inside strings, carried from block to block.
+#[derive(Default)]
+struct Strings {
+    /// 1 when the last block ended in an odd run of backslashes (its next byte is escaped).
+    escape_pending: u64,
+    /// All ones when the last block ended inside a string.
+    inside_at_end: u64,
+}
+
+impl Strings {
+    /// The bytes of `block` inside a string: from an unescaped opening quote (included) to the
+    /// closing one (excluded). Brackets there are text.
+    fn inside(&mut self, block: &Block) -> u64 {
+        let quotes = block.quote & !self.escaped(block.backslash);
+        let inside = prefix_xor(quotes) ^ self.inside_at_end;
+        self.inside_at_end = 0u64.wrapping_sub(inside >> 63);
+        inside
+    }
+
+    /// The bytes escaped by a backslash: the byte after each odd-length run of backslashes
+    /// (simdjson's branchless method; a run may start in an earlier block).
+    fn escaped(&mut self, backslash: u64) -> u64 {
+        const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
+        if backslash == 0 {
+            return std::mem::take(&mut self.escape_pending);
+        }
+        let backslash = backslash & !self.escape_pending;
+        let follows_escape = (backslash << 1) | self.escape_pending;
+        let odd_starts = backslash & !EVEN_BITS & !follows_escape;
+        let (starting_on_even_bits, overflow) = odd_starts.overflowing_add(backslash);
+        self.escape_pending = u64::from(overflow);
+        (EVEN_BITS ^ (starting_on_even_bits << 1)) & follows_escape
+    }
+}
+
+/// Bit k of the result is the parity of bits 0..=k of `x`.
+fn prefix_xor(mut x: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        x ^= x << shift;
+    }
+    x
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -627,30 +719,6 @@ fn next_quote_or_backslash(b: &[u8], mut i: usize) -> Option<usize> {
         i += 8;
     }
     b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\').map(|k| i + k)
-}
-
-/// The position of the first `"`, `{`, `}`, `[` or `]` at or after `i` (or the end), by words of
-/// eight bytes (SWAR): `[`/`]` differ from `{`/`}` only in bit 0x20.
-fn next_structural(b: &[u8], mut i: usize) -> usize {
-    let zero = zero_bytes;
-    while let Some(word) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        let folded = w | (ONES * 0x20);
-        let hits = zero(w ^ (ONES * u64::from(b'"')))
-            | zero(folded ^ (ONES * u64::from(b'{')))
-            | zero(folded ^ (ONES * u64::from(b'}')));
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if matches!(c, b'"' | b'{' | b'}' | b'[' | b']') {
-            return i;
-        }
-        i += 1;
-    }
-    i
 }
 
 /// A key with escapes, as JSON means it. A key that does not unescape can match no rule (and the
@@ -739,22 +807,66 @@ mod tests {
         }
     }
 
+    /// Where a byte-at-a-time skip of the container at 0 ends (`None`: it does not end). A
+    /// backslash escapes the next byte wherever it is (JSON has none outside strings): an escaped
+    /// quote is text; brackets count outside strings.
+    fn naive_container_end(b: &[u8]) -> Option<usize> {
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        for (k, &c) in b.iter().enumerate() {
+            let is_escaped = escaped;
+            escaped = c == b'\\' && !is_escaped;
+            if in_string {
+                in_string = c != b'"' || is_escaped;
+                continue;
+            }
+            match c {
+                b'"' if !is_escaped => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(k + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     #[test]
-    fn next_structural_finds_what_a_byte_loop_finds() {
-        let naive = |b: &[u8], i: usize| {
-            (i..b.len()).find(|&k| matches!(b[k], b'"' | b'{' | b'}' | b'[' | b']')).unwrap_or(b.len())
+    fn the_block_skip_ends_where_a_byte_loop_ends() {
+        // Runs of backslashes before quotes, brackets inside strings, across the 64-byte blocks:
+        // bodies from a seeded generator over the bytes that matter.
+        let alphabet = b"{}[]\"\\\\ ax:,";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
         };
-        let texts: [&[u8]; 6] = [
-            b"      12345678 : , \n  [ 1, 2 ]   ",
-            "  caf\u{e9} ;:\u{7b}\u{fb} \u{5b}\u{db}\u{dd}x  ".as_bytes(),
-            b"\x00\x01\x02\x5a\x5c\x5e\x7a\x7c\x7e\x80\xff\xa2\xbb                   }",
-            b"",
-            b"        ",
-            b"abcdefgh\"",
-        ];
-        for t in texts {
-            for i in 0..=t.len() {
-                assert_eq!(next_structural(t, i), naive(t, i), "{:?} from {i}", String::from_utf8_lossy(t));
+        let mut ended = 0;
+        for _ in 0..20_000 {
+            let len = (next() % 300) as usize;
+            let mut body = vec![b'{'];
+            body.extend((0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]));
+            let mut scanner = Scanner::new(&body);
+            let got = scanner.container().ok().map(|()| scanner.i);
+            assert_eq!(got, naive_container_end(&body), "{:?}", String::from_utf8_lossy(&body));
+            ended += usize::from(got.is_some());
+        }
+        assert!(ended > 1_000, "the generator must produce containers that end ({ended})");
+    }
+
+    #[test]
+    fn an_escape_split_across_blocks_is_carried() {
+        for pad in 55..70 {
+            for slashes in 1..5 {
+                let body = format!(r#"{{"{}{}"}}"}}"#, "x".repeat(pad), "\\".repeat(slashes));
+                let mut scanner = Scanner::new(body.as_bytes());
+                let got = scanner.container().ok().map(|()| scanner.i);
+                assert_eq!(got, naive_container_end(body.as_bytes()), "{body}");
             }
         }
     }

@@ -2,8 +2,8 @@
 # The Next.js example as a user gets it, with the real tools: examples/next-app installs its pinned
 # Next.js, React, vitest and playwright-core (`npm ci` in that folder), gets this package the way npm
 # installs it (`npm pack`, unpacked into its node_modules), runs the test kit's vitest example, builds
-# with `next build` (cacheComponents on, no Stripe variables), then serves it with `next start` and
-# walks it over HTTP and once in Debian's Chromium (e2e/walk.mjs).
+# with `next build` (cacheComponents off, then on; no Stripe variables), then serves the second build
+# with `next start` and walks it over HTTP and once in Debian's Chromium (e2e/walk.mjs).
 #
 #   .ci/next-app.sh            after `npm run build`; DATABASE_URL optional (a MariaDB db is made)
 #   .ci/next-app.sh chromium   only install Debian's chromium if it is missing (as root)
@@ -53,23 +53,27 @@ step "vitest (the test kit's example)"
 
 # The example's lib/auth.ts is a seam that fails closed until the app puts its BetterAuth there;
 # the CI build gets the walk's stand-in (a cookie signs a support admin in), and the seam back after.
-auth_backup=""
-if [ -f "$app/lib/auth.ts" ]; then
-  auth_backup="$(mktemp)"
-  cp "$app/lib/auth.ts" "$auth_backup"
-  trap 'cp "$auth_backup" "$app/lib/auth.ts"; rm -f "$auth_backup"' EXIT
-  cp "$app/e2e/auth.ts" "$app/lib/auth.ts"
-fi
+# next.config.ts is swapped too for the first build: the routes must build with cacheComponents
+# (and partialPrefetching) off as well as on.
+backups="$(mktemp -d)"
+cp "$app/lib/auth.ts" "$app/next.config.ts" "$backups/"
+trap 'cp "$backups/auth.ts" "$app/lib/auth.ts"; cp "$backups/next.config.ts" "$app/next.config.ts"; rm -rf "$backups"' EXIT
+cp "$app/e2e/auth.ts" "$app/lib/auth.ts"
 export NEXT_TELEMETRY_DISABLED=1
-(cd "$app" && rm -rf .next &&
-  env -u STRIPE_SECRET_KEY -u STRIPE_CONNECT_CLIENT_ID -u STRIPE_WEBHOOK_SECRET -u APP_URL \
-    -u STRIPE_API_BASE -u STRIPE_CONNECT_BASE npx next build)
-step "next build (no Stripe variables)"
-if [ -n "$auth_backup" ]; then
-  cp "$auth_backup" "$app/lib/auth.ts"
-  rm -f "$auth_backup"
-  trap - EXIT
-fi
+build() {
+  (cd "$app" && rm -rf .next &&
+    env -u STRIPE_SECRET_KEY -u STRIPE_CONNECT_CLIENT_ID -u STRIPE_WEBHOOK_SECRET -u APP_URL \
+      -u STRIPE_API_BASE -u STRIPE_CONNECT_BASE npx next build)
+}
+sed -e 's/cacheComponents: true/cacheComponents: false/' -e 's/partialPrefetching: true/partialPrefetching: false/' \
+  "$backups/next.config.ts" >"$app/next.config.ts"
+grep -q 'cacheComponents: false' "$app/next.config.ts" || { log "next.config.ts no longer sets cacheComponents: true"; exit 1; }
+build
+step "next build, cacheComponents off (no Stripe variables)"
+cp "$backups/next.config.ts" "$app/next.config.ts"
+build
+step "next build, cacheComponents on (no Stripe variables)"
+cp "$backups/auth.ts" "$app/lib/auth.ts"
 
 if [ -z "${DATABASE_URL:-}" ]; then
   DATABASE_URL="$(MARIADB_TEST_DB=support_app_example .ci/mariadb.sh start)"

@@ -549,6 +549,43 @@ describe('concurrency and process lifetime', () => {
     assert.ok(new StripeConnect({ secretKey: 'sk_test_stores', webhookTimeoutMs: 3_600_000 }))
   })
 
+  test('a connections store that never answers → store_failed after storeTimeoutMs (a query, a disconnect)', async () => {
+    const never = () => new Promise<never>(() => {})
+    const c = new StripeConnect({
+      secretKey: 'sk_test_stores',
+      clientId: 'ca_stores',
+      ...NO_STRIPE,
+      storeTimeoutMs: 100,
+      stores: {
+        connections: { save: never, clearByAccount: never, getBySlug: never, list: never },
+      },
+    })
+    const started = performance.now()
+    const e = await rejectsCode(c.customerContext({ email: 'jenny@example.com' }), 'store_failed')
+    const took = performance.now() - started
+    assert.ok(took >= 99 && took < 10_000, `rejected after ${took} ms`)
+    assert.match(
+      e.message,
+      /connections\.list: timed out after 100 ms \(`store_timeout` \/ `storeTimeoutMs`\)/,
+    )
+    const d = await rejectsCode(c.disconnect({ appSlug: 'acme' }), 'store_failed')
+    assert.match(d.message, /connections\.get_by_slug: timed out after 100 ms/)
+  })
+
+  test('storeTimeoutMs must be a whole number of ms from 1 to an hour', () => {
+    for (const storeTimeoutMs of [0, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, 3_600_001]) {
+      const e = throwsCode(
+        () => new StripeConnect({ secretKey: 'sk_test_stores', storeTimeoutMs }),
+        'config_invalid',
+      )
+      assert.match(
+        e.message,
+        /`storeTimeoutMs`: must be a whole number of milliseconds from 1 to 3600000, got /,
+      )
+    }
+    assert.ok(new StripeConnect({ secretKey: 'sk_test_stores', storeTimeoutMs: 1 }))
+  })
+
   for (const [variant, expected] of [
     ['', 'dispute_recorded'],
     ['hung', 'store_failed'],

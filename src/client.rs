@@ -13,7 +13,7 @@ use crate::http::LazyClient;
 use crate::ids::AccountId;
 use crate::store::{
     ClaimStore, Clock, ConnectionStore, DisputeSink, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink,
-    SystemClock,
+    SystemClock, Timed,
 };
 
 /// The library's entry point. Cheap to clone (shared inside); build once per process.
@@ -150,8 +150,14 @@ impl StripeConnectBuilder {
         );
         Ok(StripeConnect {
             inner: Arc::new(Inner {
-                connections: self.connections.unwrap_or_else(|| Arc::new(MemoryConnectionStore::new())),
-                claims: self.claims.unwrap_or_else(|| Arc::new(MemoryClaimStore::with_clock(clock.clone()))),
+                connections: Arc::new(Timed::new(
+                    self.connections.unwrap_or_else(|| Arc::new(MemoryConnectionStore::new())),
+                    self.config.store_timeout,
+                )),
+                claims: Arc::new(Timed::new(
+                    self.claims.unwrap_or_else(|| Arc::new(MemoryClaimStore::with_clock(clock.clone()))),
+                    self.config.store_timeout,
+                )),
                 disputes: self.disputes.unwrap_or_else(|| Arc::new(MemoryDisputeSink::new())),
                 clock,
                 http,

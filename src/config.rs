@@ -21,6 +21,10 @@ pub const DEFAULT_CONNECT_BASE: &str = "https://connect.stripe.com";
 pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(20);
 /// The longest `webhook_timeout` accepted.
 const MAX_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(3600);
+/// How long one call to the connections store may take unless configured.
+pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest `store_timeout` accepted.
+const MAX_STORE_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Stripe's default webhook tolerance.
 pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: i64 = 300;
@@ -127,6 +131,11 @@ pub struct Config {
     /// 20 s). Past it the delivery fails with `store_failed`, and the event's claim is a lease of
     /// about this length (see [`crate::StripeConnect::handle_webhook`]).
     pub webhook_timeout: Duration,
+    /// The most time one call to the connections store may take (default 10 s): an OAuth
+    /// callback, a disconnect, a query or a tool never waits longer on the app's database. Past
+    /// it the call fails with `store_failed` ("timed out"); in a webhook delivery the tighter of
+    /// this and `webhook_timeout` applies.
+    pub store_timeout: Duration,
     /// How long an email → customers resolution is reused (default 60 s; zero turns the cache
     /// off). Only that resolution is cached; money facts are always read fresh.
     pub cache_ttl: Duration,
@@ -159,6 +168,7 @@ impl fmt::Debug for Config {
             .field("max_concurrency_per_account", &self.max_concurrency_per_account)
             .field("livemode", &self.livemode)
             .field("webhook_timeout", &self.webhook_timeout)
+            .field("store_timeout", &self.store_timeout)
             .field("cache_ttl", &self.cache_ttl)
             .field("cache_max_entries", &self.cache_max_entries)
             .finish()
@@ -258,6 +268,7 @@ pub struct ConfigBuilder {
     max_concurrency_per_account: Option<usize>,
     livemode: Option<bool>,
     webhook_timeout: Option<Result<Duration, ConfigError>>,
+    store_timeout: Option<Result<Duration, ConfigError>>,
     cache_ttl: Option<Result<Duration, ConfigError>>,
     cache_max_entries: Option<usize>,
 }
@@ -407,12 +418,22 @@ impl ConfigBuilder {
     /// a whole number from 1 to an hour's worth is an error at `build()` that quotes it.
     #[cfg(any(feature = "node", test))]
     pub(crate) fn webhook_timeout_ms_from(mut self, field: &str, ms: f64) -> Self {
-        let max = MAX_WEBHOOK_TIMEOUT.as_millis() as f64;
-        self.webhook_timeout = Some(if ms.fract() == 0.0 && (1.0..=max).contains(&ms) {
-            Ok(Duration::from_millis(ms as u64))
-        } else {
-            Err(ConfigError::new(field, format!("must be a whole number of milliseconds from 1 to {max}, got {ms}")))
-        });
+        self.webhook_timeout = Some(millis(field, ms, MAX_WEBHOOK_TIMEOUT));
+        self
+    }
+
+    /// The most time one call to the connections store may take (default 10 s, at most an hour):
+    /// past it the callback, disconnect, query or tool fails with `store_failed` ("timed out")
+    /// instead of waiting on a hung database.
+    pub fn store_timeout(mut self, v: Duration) -> Self {
+        self.store_timeout = Some(Ok(v));
+        self
+    }
+    /// `store_timeout` from a number of milliseconds given as `field` (JS numbers), checked as
+    /// [`Self::webhook_timeout_ms_from`] is.
+    #[cfg(any(feature = "node", test))]
+    pub(crate) fn store_timeout_ms_from(mut self, field: &str, ms: f64) -> Self {
+        self.store_timeout = Some(millis(field, ms, MAX_STORE_TIMEOUT));
         self
     }
 
@@ -509,6 +530,17 @@ impl ConfigBuilder {
                 ),
             ));
         }
+        let store_timeout = self.store_timeout.unwrap_or(Ok(DEFAULT_STORE_TIMEOUT))?;
+        if store_timeout.is_zero() || store_timeout > MAX_STORE_TIMEOUT {
+            return Err(ConfigError::new(
+                "store_timeout",
+                format!(
+                    "must be more than zero and at most an hour ({} ms), got {} ms",
+                    MAX_STORE_TIMEOUT.as_millis(),
+                    store_timeout.as_millis()
+                ),
+            ));
+        }
         Ok(Config {
             secret_key,
             client_id,
@@ -527,6 +559,7 @@ impl ConfigBuilder {
             max_concurrency_per_account,
             livemode: self.livemode,
             webhook_timeout,
+            store_timeout,
             cache_ttl: self.cache_ttl.unwrap_or(Ok(DEFAULT_CACHE_TTL))?,
             cache_max_entries: self.cache_max_entries.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES),
         })
@@ -566,6 +599,17 @@ fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
+    }
+}
+
+/// A whole number of milliseconds from 1 to `max` (JS numbers), or the error `build()` reports.
+#[cfg(any(feature = "node", test))]
+fn millis(field: &str, ms: f64, max: Duration) -> Result<Duration, ConfigError> {
+    let max = max.as_millis() as f64;
+    if ms.fract() == 0.0 && (1.0..=max).contains(&ms) {
+        Ok(Duration::from_millis(ms as u64))
+    } else {
+        Err(ConfigError::new(field, format!("must be a whole number of milliseconds from 1 to {max}, got {ms}")))
     }
 }
 
@@ -785,6 +829,26 @@ mod tests {
         for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 3_600_001.0, 4_294_967_296.0] {
             let e = from_ms(bad).unwrap_err();
             assert_eq!(e.field, "webhookTimeoutMs", "{bad}");
+            assert!(e.reason.contains("whole number of milliseconds from 1 to 3600000"), "{}", e.reason);
+        }
+    }
+
+    #[test]
+    fn store_timeout_defaults_to_10_s_and_must_be_positive_and_at_most_an_hour() {
+        let build = |t: Duration| Config::builder().secret_key("sk_test_1").store_timeout(t).build();
+        assert_eq!(Config::builder().secret_key("sk_test_1").build().unwrap().store_timeout, Duration::from_secs(10));
+        assert_eq!(build(Duration::from_millis(50)).unwrap().store_timeout, Duration::from_millis(50));
+        for bad in [Duration::ZERO, Duration::from_millis(3_600_001)] {
+            let e = build(bad).unwrap_err();
+            assert_eq!(crate::Error::from(e.clone()).code(), "config_invalid");
+            assert_eq!(e.field, "store_timeout", "{bad:?}");
+        }
+        let from_ms =
+            |ms: f64| Config::builder().secret_key("sk_test_1").store_timeout_ms_from("storeTimeoutMs", ms).build();
+        assert_eq!(from_ms(3_600_000.0).unwrap().store_timeout, Duration::from_secs(3600));
+        for bad in [0.0, -5.0, 0.5, f64::NAN, f64::NEG_INFINITY, 3_600_001.0] {
+            let e = from_ms(bad).unwrap_err();
+            assert_eq!(e.field, "storeTimeoutMs", "{bad}");
             assert!(e.reason.contains("whole number of milliseconds from 1 to 3600000"), "{}", e.reason);
         }
     }

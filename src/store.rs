@@ -167,6 +167,70 @@ pub trait DisputeSink: Send + Sync {
     async fn dispute_created(&self, alert: &DisputeAlert) -> Result<(), StoreError>;
 }
 
+/// A store whose every call is bounded by `timeout` ([`crate::Config::store_timeout`]): past it
+/// the call is abandoned with `store_failed` ("timed out"). The client wraps the configured
+/// connections and claims stores in it, so a hung database never hangs an OAuth callback, a
+/// disconnect, a query or a tool; a webhook delivery also has its own, usually tighter, budget.
+pub(crate) struct Timed<S: ?Sized> {
+    inner: Arc<S>,
+    timeout: Duration,
+}
+
+impl<S: ?Sized> Timed<S> {
+    pub(crate) fn new(inner: Arc<S>, timeout: Duration) -> Self {
+        Timed { inner, timeout }
+    }
+
+    async fn run<T>(
+        &self,
+        operation: &str,
+        call: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::new(
+                operation,
+                format!("timed out after {} ms (`store_timeout` / `storeTimeoutMs`)", self.timeout.as_millis()),
+            )),
+        }
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for Timed<dyn ConnectionStore> {
+    async fn save(&self, connection: &Connection) -> Result<(), StoreError> {
+        self.run("connections.save", self.inner.save(connection)).await
+    }
+    async fn clear_by_account(&self, account_id: &AccountId) -> Result<Option<AppSlug>, StoreError> {
+        self.run("connections.clear_by_account", self.inner.clear_by_account(account_id)).await
+    }
+    async fn get_by_slug(&self, app_slug: &AppSlug) -> Result<Option<Connection>, StoreError> {
+        self.run("connections.get_by_slug", self.inner.get_by_slug(app_slug)).await
+    }
+    async fn list(&self) -> Result<Vec<Connection>, StoreError> {
+        self.run("connections.list", self.inner.list()).await
+    }
+    async fn get_by_account(&self, account_id: &AccountId) -> Result<Option<Connection>, StoreError> {
+        self.run("connections.get_by_account", self.inner.get_by_account(account_id)).await
+    }
+}
+
+#[async_trait]
+impl ClaimStore for Timed<dyn ClaimStore> {
+    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError> {
+        self.run("claims.acquire", self.inner.acquire(key, lease)).await
+    }
+    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.run("claims.complete", self.inner.complete(key, ttl)).await
+    }
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        self.run("claims.release", self.inner.release(key)).await
+    }
+    async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.run("claims.claim", self.inner.claim(key, ttl)).await
+    }
+}
+
 /// Connections in a map, per process.
 #[derive(Debug, Default)]
 pub struct MemoryConnectionStore {

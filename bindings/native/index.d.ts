@@ -236,6 +236,12 @@ export interface NativeOptions {
    */
   webhookTimeoutMs?: number
   /**
+   * The most time one call to the connections or claims store may take (default 10000, at
+   * most 3600000): an OAuth callback, a disconnect, a query or a tool never waits longer on the
+   * app's database. Past it the call fails with `store_failed` ("timed out").
+   */
+  storeTimeoutMs?: number
+  /**
    * How long an email → customers resolution is reused, per account (default 60000; 0 turns the
    * cache off). Money facts are never cached; pass `fresh: true` to a query to bypass it.
    */

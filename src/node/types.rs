@@ -48,6 +48,10 @@ pub struct NativeOptions {
     /// 20000, at most 3600000). Past it the delivery fails with `store_failed` (answer 500) and a
     /// redelivery processes the event; the event's lease lasts this long plus a few seconds.
     pub webhook_timeout_ms: Option<f64>,
+    /// The most time one call to the connections or claims store may take (default 10000, at
+    /// most 3600000): an OAuth callback, a disconnect, a query or a tool never waits longer on the
+    /// app's database. Past it the call fails with `store_failed` ("timed out").
+    pub store_timeout_ms: Option<f64>,
     /// How long an email → customers resolution is reused, per account (default 60000; 0 turns the
     /// cache off). Money facts are never cached; pass `fresh: true` to a query to bypass it.
     pub cache_ttl_ms: Option<f64>,
@@ -108,6 +112,9 @@ impl NativeOptions {
         }
         if let Some(v) = self.webhook_timeout_ms {
             b = b.webhook_timeout_ms_from("webhookTimeoutMs", v);
+        }
+        if let Some(v) = self.store_timeout_ms {
+            b = b.store_timeout_ms_from("storeTimeoutMs", v);
         }
         if let Some(v) = self.cache_ttl_ms {
             b = b.cache_ttl_ms(number("cacheTtlMs", v, i64::MIN, i64::MAX)?);

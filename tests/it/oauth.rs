@@ -784,6 +784,74 @@ async fn claim_store_failure_sends_nothing() {
     h.verify().await;
 }
 
+/// Stores whose calls never finish (a database that accepted the connection and went silent).
+struct HungConnections;
+
+#[async_trait]
+impl ConnectionStore for HungConnections {
+    async fn save(&self, _: &Connection) -> Result<(), StoreError> {
+        std::future::pending().await
+    }
+    async fn clear_by_account(&self, _: &AccountId) -> Result<Option<AppSlug>, StoreError> {
+        std::future::pending().await
+    }
+    async fn get_by_slug(&self, _: &AppSlug) -> Result<Option<Connection>, StoreError> {
+        std::future::pending().await
+    }
+    async fn list(&self) -> Result<Vec<Connection>, StoreError> {
+        std::future::pending().await
+    }
+}
+
+struct HungClaims;
+
+#[async_trait]
+impl ClaimStore for HungClaims {
+    async fn acquire(&self, _: &str, _: Duration) -> Result<ClaimState, StoreError> {
+        std::future::pending().await
+    }
+    async fn complete(&self, _: &str, _: Duration) -> Result<(), StoreError> {
+        std::future::pending().await
+    }
+    async fn release(&self, _: &str) -> Result<(), StoreError> {
+        std::future::pending().await
+    }
+}
+
+/// `f`, or a test failure if it has not finished in 5 s (the store timeout is 50 ms).
+async fn finishes<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(5), f).await.expect("the store timeout ends the call")
+}
+
+#[tokio::test]
+async fn a_hung_connections_store_times_out_the_callback_and_the_disconnect() {
+    let short = |b: ConfigBuilder| b.store_timeout(Duration::from_millis(50));
+    let h = Harness::with(short, Some(Arc::new(HungConnections)), None).await;
+    let start = h.start("helpdesk");
+    let err = finishes(h.callback(&start.state, Some(&start.state))).await.unwrap_err();
+    assert_eq!(err.code(), "store_failed");
+    let msg = err.to_string();
+    assert!(msg.contains("connections.get_by_slug") && msg.contains("timed out after 50 ms"), "{msg}");
+    assert_eq!(h.posts().await, 0, "nothing is sent to Stripe");
+    let err = finishes(h.client.disconnect(&AppSlug::parse("helpdesk").unwrap())).await.unwrap_err();
+    assert_eq!(err.code(), "store_failed");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    h.verify().await;
+}
+
+#[tokio::test]
+async fn a_hung_claims_store_times_out_the_callback_and_sends_nothing() {
+    let short = |b: ConfigBuilder| b.store_timeout(Duration::from_millis(50));
+    let h = Harness::with(short, None, Some(Arc::new(HungClaims))).await;
+    let start = h.start("helpdesk");
+    let err = finishes(h.callback(&start.state, Some(&start.state))).await.unwrap_err();
+    assert_eq!(err.code(), "store_failed");
+    let msg = err.to_string();
+    assert!(msg.contains("claims.claim") && msg.contains("timed out after 50 ms"), "{msg}");
+    assert_eq!(h.posts().await, 0);
+    h.verify().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Disconnect
 // ---------------------------------------------------------------------------------------------

@@ -452,6 +452,7 @@ impl<'a> Scanner<'a> {
     /// A value whose fields the rules read if it is an object (`data`, `data.object`,
     /// `evidence_details`); any other value is typed as usual. Only the first occurrence of such a
     /// key is descended into, so a repeated one cannot mix its fields with the first's.
+    #[inline(always)]
     fn value_into(&mut self, inner: Level, found: &mut Found<'a>) -> Result<Val<'a>, Syntax> {
         let start = self.i;
         let first = match inner {
@@ -469,6 +470,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Any value, typed; containers are skipped.
+    #[inline(always)]
     fn value(&mut self) -> Result<Val<'a>, Syntax> {
         let start = self.i;
         let kind = match self.peek() {
@@ -494,6 +496,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skip a value the rules do not read.
+    #[inline(always)]
     fn skip(&mut self) -> Result<(), Syntax> {
         match self.peek() {
             Some(b'"') => self.string().map(drop),
@@ -559,6 +562,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string at `self.i` (`"`); returns its contents without the quotes, still escaped.
+    #[inline(always)]
     fn string(&mut self) -> Result<&'a [u8], Syntax> {
         let start = self.i + 1;
         let mut at = start;

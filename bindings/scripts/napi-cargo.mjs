@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `cargo` that `npm run build:native` gives `napi build` (through the CARGO variable), so that
-// a second build of an unchanged tree compiles nothing.
+// The `cargo` that `npm run build:native` (build-native.mjs) gives `napi build` through the CARGO
+// variable, so that a second build of an unchanged tree compiles nothing.
 //
 // Why: when napi's type-definition folder lacks this crate's file (every cold build), napi sets
 // NAPI_FORCE_BUILD_STRIPE_CONNECT to the current time, and napi-build makes Cargo rerun the build

@@ -589,8 +589,7 @@ impl<'a> Scanner<'a> {
     fn container(&mut self) -> Result<(), Syntax> {
         let mut depth = 0usize;
         let mut strings = Strings::default();
-        let mut at = self.i;
-        while at < self.b.len() {
+        for at in (self.i..self.b.len()).step_by(Block::LEN) {
             let block = Block::read(&self.b[at..]);
             let mut brackets = (block.open | block.close) & !strings.inside(&block);
             while brackets != 0 {
@@ -607,7 +606,6 @@ impl<'a> Scanner<'a> {
                 }
                 brackets &= brackets - 1;
             }
-            at += Block::LEN;
         }
         self.i = self.b.len();
         if strings.inside_at_end != 0 {
@@ -872,6 +870,16 @@ mod tests {
                 let got = scanner.container().ok().map(|()| scanner.i);
                 assert_eq!(got, naive_container_end(body.as_bytes()), "{body}");
             }
+        }
+    }
+
+    #[test]
+    fn a_container_that_does_not_end_says_whether_a_string_is_open() {
+        let reason = |body: &str| check(body.as_bytes()).err().map(|e| e.to_string()).unwrap_or_default();
+        for pad in [0, 70] {
+            let x = "x".repeat(pad);
+            assert!(reason(&format!(r#"{{"a":["{x}"#)).contains("unterminated string"), "{pad}");
+            assert!(reason(&format!(r#"{{"a":["{x}", 1"#)).contains("unterminated object or array"), "{pad}");
         }
     }
 

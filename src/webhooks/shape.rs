@@ -884,6 +884,48 @@ mod tests {
     }
 
     #[test]
+    fn data_keeps_its_other_fields_apart_from_the_object() {
+        // `*.updated` events carry `data.previous_attributes` next to `data.object`.
+        let body = br#"{"id":"evt_1","object":"event","type":"customer.updated",
+            "data":{"previous_attributes":{"email":"old@example.com"},"object":{"id":"cus_1"}}}"#;
+        assert_eq!(check(body).unwrap().data_object, br#"{"id":"cus_1"}"#);
+    }
+
+    #[test]
+    fn refusals_name_the_field_and_what_it_was() {
+        let reason = |body: &str| check(body.as_bytes()).err().map(|e| e.to_string()).unwrap_or_default();
+        let event = |created: &str| {
+            format!(r#"{{"id":"e","object":"event","type":"x","created":{created},"data":{{"object":{{}}}}}}"#)
+        };
+        for (value, named) in [
+            (r#""17""#, "a string"),
+            ("1.5", "a number that is not an integer"),
+            ("null", "null"),
+            ("true", "a boolean"),
+            ("[]", "an array"),
+            ("{}", "an object"),
+        ] {
+            assert!(
+                reason(&event(value)).contains(&format!("`created` is {named}")),
+                "{value}: {}",
+                reason(&event(value))
+            );
+        }
+        let dispute =
+            r#"{"id":"evt_1","object":"event","type":"charge.dispute.created","data":{"object":{"id":"dp_1"}}}"#;
+        assert!(reason(dispute).contains("`data.object.amount` is missing"), "{}", reason(dispute));
+    }
+
+    #[test]
+    fn a_body_cut_short_is_told_from_a_wrong_byte() {
+        let reason = |body: &str| check(body.as_bytes()).err().map(|e| e.to_string()).unwrap_or_default();
+        let cut = reason(r#"{"id":"evt_1","#);
+        assert!(cut.contains("unexpected end of the body at byte 14"), "{cut}");
+        let wrong = reason(r#"{"id" "evt_1"}"#);
+        assert!(wrong.contains("expected `:` at byte 6") && !wrong.contains("unexpected end"), "{wrong}");
+    }
+
+    #[test]
     fn what_the_scanner_cannot_follow_is_invalid() {
         for bad in ["", "{", r#"{"id""#, r#"{"id":}"#, r#"{"id":"x"} x"#, r#"{"a":"\"}"#, r#"{"a":[}"#, "{'a':1}"] {
             assert_eq!(code(bad), Some("webhook_invalid_payload"), "{bad:?}");

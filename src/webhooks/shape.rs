@@ -892,6 +892,20 @@ mod tests {
     }
 
     #[test]
+    fn numbers_of_every_form_pass_where_no_rule_reads_them() {
+        // Unread fields at every level the scanner walks: skipped, not typed, never refused.
+        let numbers = ["0", "-1", "1.25", "-0.5", "1e3", "2E-7", "-3.5e+2", "9223372036854775808"];
+        for n in numbers {
+            let body = format!(
+                r#"{{"id":"evt_1","object":"event","type":"charge.dispute.created","fee":{n},
+                "data":{{"rate":{n},"object":{{"id":"dp_1","amount":100,"currency":"usd","status":"lost",
+                "created":1,"amount_decimal":{n},"evidence_details":{{"due_by":2,"score":{n}}}}}}},"weight":{n}}}"#
+            );
+            assert!(check(body.as_bytes()).is_ok(), "{n}: {:?}", check(body.as_bytes()).err().map(|e| e.to_string()));
+        }
+    }
+
+    #[test]
     fn refusals_name_the_field_and_what_it_was() {
         let reason = |body: &str| check(body.as_bytes()).err().map(|e| e.to_string()).unwrap_or_default();
         let event = |created: &str| {
@@ -900,6 +914,9 @@ mod tests {
         for (value, named) in [
             (r#""17""#, "a string"),
             ("1.5", "a number that is not an integer"),
+            ("1e3", "a number that is not an integer"),
+            ("-2.5E-3", "a number that is not an integer"),
+            ("6E+2", "a number that is not an integer"),
             ("null", "null"),
             ("true", "a boolean"),
             ("[]", "an array"),

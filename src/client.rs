@@ -150,14 +150,15 @@ impl StripeConnectBuilder {
         );
         Ok(StripeConnect {
             inner: Arc::new(Inner {
-                connections: Arc::new(Timed::new(
-                    self.connections.unwrap_or_else(|| Arc::new(MemoryConnectionStore::new())),
-                    self.config.store_timeout,
-                )),
-                claims: Arc::new(Timed::new(
-                    self.claims.unwrap_or_else(|| Arc::new(MemoryClaimStore::with_clock(clock.clone()))),
-                    self.config.store_timeout,
-                )),
+                // The app's stores are bounded; the in-memory defaults cannot hang.
+                connections: match self.connections {
+                    Some(store) => Arc::new(Timed::new(store, self.config.store_timeout)),
+                    None => Arc::new(MemoryConnectionStore::new()),
+                },
+                claims: match self.claims {
+                    Some(store) => Arc::new(Timed::new(store, self.config.store_timeout)),
+                    None => Arc::new(MemoryClaimStore::with_clock(clock.clone())),
+                },
                 disputes: self.disputes.unwrap_or_else(|| Arc::new(MemoryDisputeSink::new())),
                 clock,
                 http,

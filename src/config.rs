@@ -516,31 +516,18 @@ impl ConfigBuilder {
         if max_concurrency_per_account == 0 {
             return Err(ConfigError::new("max_concurrency_per_account", "must be at least 1"));
         }
-        let webhook_timeout = self.webhook_timeout.unwrap_or(Ok(DEFAULT_WEBHOOK_TIMEOUT))?;
-        if webhook_timeout.is_zero() {
-            return Err(ConfigError::new("webhook_timeout", "must be more than zero"));
-        }
-        if webhook_timeout > MAX_WEBHOOK_TIMEOUT {
-            return Err(ConfigError::new(
-                "webhook_timeout",
-                format!(
-                    "must be at most an hour ({} ms), got {} ms: the event's lease lasts as long, delaying redeliveries",
-                    MAX_WEBHOOK_TIMEOUT.as_millis(),
-                    webhook_timeout.as_millis()
-                ),
-            ));
-        }
-        let store_timeout = self.store_timeout.unwrap_or(Ok(DEFAULT_STORE_TIMEOUT))?;
-        if store_timeout.is_zero() || store_timeout > MAX_STORE_TIMEOUT {
-            return Err(ConfigError::new(
-                "store_timeout",
-                format!(
-                    "must be more than zero and at most an hour ({} ms), got {} ms",
-                    MAX_STORE_TIMEOUT.as_millis(),
-                    store_timeout.as_millis()
-                ),
-            ));
-        }
+        let webhook_timeout = positive_up_to(
+            "webhook_timeout",
+            self.webhook_timeout.unwrap_or(Ok(DEFAULT_WEBHOOK_TIMEOUT))?,
+            MAX_WEBHOOK_TIMEOUT,
+            ": the event's lease lasts as long, delaying redeliveries",
+        )?;
+        let store_timeout = positive_up_to(
+            "store_timeout",
+            self.store_timeout.unwrap_or(Ok(DEFAULT_STORE_TIMEOUT))?,
+            MAX_STORE_TIMEOUT,
+            "",
+        )?;
         Ok(Config {
             secret_key,
             client_id,
@@ -600,6 +587,21 @@ fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
+}
+
+/// `value` if it is more than zero and at most `max`; otherwise the error for `field`, with `why`
+/// after the bound that was crossed.
+fn positive_up_to(field: &str, value: Duration, max: Duration, why: &str) -> Result<Duration, ConfigError> {
+    if value.is_zero() {
+        return Err(ConfigError::new(field, "must be more than zero"));
+    }
+    if value > max {
+        return Err(ConfigError::new(
+            field,
+            format!("must be at most an hour ({} ms), got {} ms{why}", max.as_millis(), value.as_millis()),
+        ));
+    }
+    Ok(value)
 }
 
 /// A whole number of milliseconds from 1 to `max` (JS numbers), or the error `build()` reports.

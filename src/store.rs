@@ -168,9 +168,9 @@ pub trait DisputeSink: Send + Sync {
 }
 
 /// A store whose every call is bounded by `timeout` ([`crate::Config::store_timeout`]): past it
-/// the call is abandoned with `store_failed` ("timed out"). The client wraps the configured
-/// connections and claims stores in it, so a hung database never hangs an OAuth callback, a
-/// disconnect, a query or a tool; a webhook delivery also has its own, usually tighter, budget.
+/// the call is abandoned with `store_failed` ("timed out"). The client wraps the app's connections
+/// and claims stores in it (not its in-memory defaults), so a hung database never hangs an OAuth
+/// callback, a disconnect, a query or a tool; a webhook delivery also has its own budget.
 pub(crate) struct Timed<S: ?Sized> {
     inner: Arc<S>,
     timeout: Duration,

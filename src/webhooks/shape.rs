@@ -741,6 +741,11 @@ mod tests {
         check(body.as_bytes()).err().map(|e| e.code())
     }
 
+    /// Why `body` is refused (empty if it passes).
+    fn reason(body: &str) -> String {
+        check(body.as_bytes()).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
     #[test]
     fn reads_the_envelope_borrowed() {
         let body = br#" {"id":"evt_1","object":"event","type":"x","account":"acct_1","livemode":true,
@@ -875,7 +880,6 @@ mod tests {
 
     #[test]
     fn a_container_that_does_not_end_says_whether_a_string_is_open() {
-        let reason = |body: &str| check(body.as_bytes()).err().map(|e| e.to_string()).unwrap_or_default();
         for pad in [0, 70] {
             let x = "x".repeat(pad);
             assert!(reason(&format!(r#"{{"a":["{x}"#)).contains("unterminated string"), "{pad}");
@@ -907,7 +911,6 @@ mod tests {
 
     #[test]
     fn refusals_name_the_field_and_what_it_was() {
-        let reason = |body: &str| check(body.as_bytes()).err().map(|e| e.to_string()).unwrap_or_default();
         let event = |created: &str| {
             format!(r#"{{"id":"e","object":"event","type":"x","created":{created},"data":{{"object":{{}}}}}}"#)
         };
@@ -935,7 +938,6 @@ mod tests {
 
     #[test]
     fn a_body_cut_short_is_told_from_a_wrong_byte() {
-        let reason = |body: &str| check(body.as_bytes()).err().map(|e| e.to_string()).unwrap_or_default();
         let cut = reason(r#"{"id":"evt_1","#);
         assert!(cut.contains("unexpected end of the body at byte 14"), "{cut}");
         let wrong = reason(r#"{"id" "evt_1"}"#);

@@ -785,7 +785,7 @@ async fn claim_store_failure_sends_nothing() {
 }
 
 /// Stores whose calls never finish (a database that accepted the connection and went silent).
-struct HungConnections;
+pub(crate) struct HungConnections;
 
 #[async_trait]
 impl ConnectionStore for HungConnections {

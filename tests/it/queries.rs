@@ -621,29 +621,12 @@ async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
     assert!(fake.requests().await.is_empty());
 }
 
-struct SilentStore;
-
-#[async_trait::async_trait]
-impl ConnectionStore for SilentStore {
-    async fn save(&self, _: &Connection) -> Result<(), stripe_connect::StoreError> {
-        std::future::pending().await
-    }
-    async fn clear_by_account(&self, _: &AccountId) -> Result<Option<AppSlug>, stripe_connect::StoreError> {
-        std::future::pending().await
-    }
-    async fn get_by_slug(&self, _: &AppSlug) -> Result<Option<Connection>, stripe_connect::StoreError> {
-        std::future::pending().await
-    }
-    async fn list(&self) -> Result<Vec<Connection>, stripe_connect::StoreError> {
-        std::future::pending().await
-    }
-}
-
 #[tokio::test]
 async fn a_hung_connections_store_times_out_the_customer_context() {
     let fake = FakeStripe::start().await;
     let config = fake.config().store_timeout(Duration::from_millis(50)).build().unwrap();
-    let client = StripeConnect::builder(config).connection_store(Arc::new(SilentStore)).build().unwrap();
+    let client =
+        StripeConnect::builder(config).connection_store(Arc::new(crate::oauth::HungConnections)).build().unwrap();
     let call = client.customer_context(EMAIL, None);
     let err = tokio::time::timeout(Duration::from_secs(5), call).await.expect("bounded").unwrap_err();
     assert_eq!(err.code(), "store_failed");

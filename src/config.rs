@@ -141,6 +141,8 @@ pub struct Config {
     pub cache_ttl: Duration,
     /// Most cached resolutions (default 10,000; the oldest go first).
     pub cache_max_entries: usize,
+    /// Keeps this config's secret values known to the quoting of every error while it is alive.
+    remembered: std::sync::Arc<crate::quote::Remembered>,
 }
 
 /// Default [`Config::cache_ttl`].
@@ -445,11 +447,15 @@ impl ConfigBuilder {
         secrets.extend(self.secret_key.as_ref().map(|(_, v)| v.clone()));
         secrets.extend(self.state_secret.as_ref().map(|(_, v)| v.clone()));
         secrets.extend(self.webhook_secrets.iter().flat_map(|(_, list)| list.iter().cloned()));
-        self.build_checked().map_err(|mut e| {
+        let mut config = self.build_checked().map_err(|mut e| {
             let secrets: Vec<&str> = secrets.iter().map(|s| s.trim()).collect();
             e.reason = crate::quote::scrub_secrets(&crate::quote::scrub_exact(&e.reason, &secrets));
             e
-        })
+        })?;
+        // From here on no error's text can quote one of these values (issue 20: an id or a slug
+        // equal to the state secret was quoted whole).
+        config.remembered = crate::quote::remember(secrets);
+        Ok(config)
     }
 
     fn build_checked(self) -> Result<Config, ConfigError> {
@@ -549,6 +555,7 @@ impl ConfigBuilder {
             store_timeout,
             cache_ttl: self.cache_ttl.unwrap_or(Ok(DEFAULT_CACHE_TTL))?,
             cache_max_entries: self.cache_max_entries.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES),
+            remembered: crate::quote::remember(Vec::new()),
         })
     }
 }
@@ -568,7 +575,7 @@ fn parse_http_url(field: &str, value: &str) -> Result<Url, ConfigError> {
 /// stand-in such as the test kit or wiremock), so that a typo cannot send the key in clear text.
 fn parse_base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
     let url = parse_http_url(field, value)?;
-    if url.scheme() == "http" && !is_loopback(&url) {
+    if url.scheme() == "http" && !crate::http::is_loopback(&url) {
         return Err(ConfigError::new(
             field,
             format!(
@@ -578,15 +585,6 @@ fn parse_base_url(field: &str, value: &str) -> Result<Url, ConfigError> {
         ));
     }
     Ok(url)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// `value` if it is more than zero and at most `max`; otherwise the error for `field`, with `why`

@@ -7,45 +7,103 @@
 use std::fmt;
 
 /// Every error this crate returns.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Display` is what every face shows (a JS `err.message`, a tool result's `message`, a log
+/// line): text the library did not write itself is quoted ([`crate::quote`]: secret-shaped values
+/// named by kind and length, control characters replaced, length capped), and any value equal to
+/// a secret of a live `Config` is replaced by its length. The unquoted original of a store's
+/// failure stays reachable through `source()` (and `cause` in JS) for the app's own logs.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    #[error(transparent)]
-    Webhook(#[from] WebhookError),
+    Webhook(WebhookError),
     // Boxed: they carry Stripe's response details, and `Result<_, Error>` stays small.
-    #[error(transparent)]
     OAuth(Box<OAuthError>),
-    #[error(transparent)]
     Stripe(Box<StripeError>),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Config(#[from] ConfigError),
+    Store(StoreError),
+    Config(ConfigError),
     /// Input the caller gave that cannot be used (an id with the wrong prefix, an empty email...).
     /// Nothing was sent anywhere.
-    #[error("invalid input `{field}`: {reason}")]
-    InvalidInput { field: String, reason: String },
+    InvalidInput {
+        field: String,
+        reason: String,
+    },
     /// An agent tool named an app its scope does not include (the caller fixes the scope; the
     /// model cannot widen it). Nothing was sent.
-    #[error("app {app_slug:?} is outside this conversation's scope (it may see: {})", allowed.join(", "))]
-    AppOutOfScope { app_slug: String, allowed: Vec<String> },
+    AppOutOfScope {
+        app_slug: String,
+        allowed: Vec<String>,
+    },
     /// The app has no Stripe connection in the connection store. Nothing was sent.
-    #[error("app {app_slug:?} has no Stripe account connected")]
-    AppNotConnected { app_slug: String },
+    AppNotConnected {
+        app_slug: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let slug = |s: &str| crate::quote::quote_capped(s, 64);
+        let text = match self {
+            Error::Webhook(e) => e.to_string(),
+            Error::OAuth(e) => e.to_string(),
+            Error::Stripe(e) => e.to_string(),
+            Error::Store(e) => e.to_string(),
+            Error::Config(e) => e.to_string(),
+            Error::InvalidInput { field, reason } => format!("invalid input `{}`: {reason}", slug(field)),
+            Error::AppOutOfScope { app_slug, allowed } => format!(
+                "app {:?} is outside this conversation's scope (it may see: {})",
+                slug(app_slug),
+                allowed.iter().map(|a| slug(a)).collect::<Vec<_>>().join(", ")
+            ),
+            Error::AppNotConnected { app_slug } => format!("app {:?} has no Stripe account connected", slug(app_slug)),
+        };
+        // The last line of defence, whatever a variant quotes: no secret-shaped token, no value
+        // of a configured secret.
+        f.write_str(&crate::quote::scrub_configured(&crate::quote::scrub_secrets(&text)))
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Store(e) => e.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
+}
+
+impl From<WebhookError> for Error {
+    fn from(e: WebhookError) -> Self {
+        Error::Webhook(e)
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Store(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
 }
 
 impl Error {
-    /// The stable snake_case code of this error (see docs/errors.md).
-    pub fn code(&self) -> &'static str {
+    /// The stable code of this error (see docs/errors.md): compare it with an [`ErrorCode`], or
+    /// with its string (`e.code() == "store_failed"`); `e.code().http_status()` is the answer of
+    /// an HTTP route, `e.code().is_retryable()` whether trying again may help.
+    pub fn code(&self) -> ErrorCode {
         match self {
             Error::Webhook(e) => e.code(),
             Error::OAuth(e) => e.code(),
             Error::Stripe(e) => e.code(),
-            Error::Store(_) => "store_failed",
-            Error::Config(_) => "config_invalid",
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::AppOutOfScope { .. } => "app_out_of_scope",
-            Error::AppNotConnected { .. } => "app_not_connected",
+            Error::Store(_) => ErrorCode::StoreFailed,
+            Error::Config(_) => ErrorCode::ConfigInvalid,
+            Error::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Error::AppOutOfScope { .. } => ErrorCode::AppOutOfScope,
+            Error::AppNotConnected { .. } => ErrorCode::AppNotConnected,
         }
     }
 
@@ -150,17 +208,17 @@ pub enum WebhookError {
 }
 
 impl WebhookError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            WebhookError::MissingHeader => "webhook_missing_header",
-            WebhookError::MalformedHeader { .. } => "webhook_malformed_header",
-            WebhookError::NoV1Signature => "webhook_no_v1_signature",
-            WebhookError::SignatureMismatch { .. } => "webhook_signature_mismatch",
-            WebhookError::TimestampOutOfRange { .. } => "webhook_timestamp_out_of_range",
-            WebhookError::InvalidPayload { .. } => "webhook_invalid_payload",
-            WebhookError::ThinEvent { .. } => "webhook_thin_event",
-            WebhookError::UnusableSecret { .. } => "config_invalid",
-            WebhookError::InProgress { .. } => "webhook_in_progress",
+            WebhookError::MissingHeader => ErrorCode::WebhookMissingHeader,
+            WebhookError::MalformedHeader { .. } => ErrorCode::WebhookMalformedHeader,
+            WebhookError::NoV1Signature => ErrorCode::WebhookNoV1Signature,
+            WebhookError::SignatureMismatch { .. } => ErrorCode::WebhookSignatureMismatch,
+            WebhookError::TimestampOutOfRange { .. } => ErrorCode::WebhookTimestampOutOfRange,
+            WebhookError::InvalidPayload { .. } => ErrorCode::WebhookInvalidPayload,
+            WebhookError::ThinEvent { .. } => ErrorCode::WebhookThinEvent,
+            WebhookError::UnusableSecret { .. } => ErrorCode::ConfigInvalid,
+            WebhookError::InProgress { .. } => ErrorCode::WebhookInProgress,
         }
     }
 }
@@ -235,19 +293,19 @@ impl OAuthError {
         OAuthError { kind, stripe_code: None, description: description.into(), status: None, request_id: None }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self.kind {
-            OAuthErrorKind::AccessDenied => "oauth_access_denied",
-            OAuthErrorKind::InvalidState => "oauth_invalid_state",
-            OAuthErrorKind::StateExpired => "oauth_state_expired",
-            OAuthErrorKind::StateUsed => "oauth_state_used",
-            OAuthErrorKind::InvalidGrant => "oauth_invalid_grant",
-            OAuthErrorKind::InvalidRequest => "oauth_invalid_request",
-            OAuthErrorKind::InvalidScope => "oauth_invalid_scope",
-            OAuthErrorKind::InvalidClient => "oauth_invalid_client",
-            OAuthErrorKind::UnsupportedGrantType => "oauth_unsupported_grant_type",
-            OAuthErrorKind::UnsupportedResponseType => "oauth_unsupported_response_type",
-            OAuthErrorKind::Other => "oauth_error",
+            OAuthErrorKind::AccessDenied => ErrorCode::OAuthAccessDenied,
+            OAuthErrorKind::InvalidState => ErrorCode::OAuthInvalidState,
+            OAuthErrorKind::StateExpired => ErrorCode::OAuthStateExpired,
+            OAuthErrorKind::StateUsed => ErrorCode::OAuthStateUsed,
+            OAuthErrorKind::InvalidGrant => ErrorCode::OAuthInvalidGrant,
+            OAuthErrorKind::InvalidRequest => ErrorCode::OAuthInvalidRequest,
+            OAuthErrorKind::InvalidScope => ErrorCode::OAuthInvalidScope,
+            OAuthErrorKind::InvalidClient => ErrorCode::OAuthInvalidClient,
+            OAuthErrorKind::UnsupportedGrantType => ErrorCode::OAuthUnsupportedGrantType,
+            OAuthErrorKind::UnsupportedResponseType => ErrorCode::OAuthUnsupportedResponseType,
+            OAuthErrorKind::Other => ErrorCode::OAuthError,
         }
     }
 
@@ -317,16 +375,16 @@ impl StripeError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self.kind {
-            StripeErrorKind::RateLimited => "stripe_rate_limited",
-            StripeErrorKind::NotFound => "stripe_not_found",
-            StripeErrorKind::AuthFailed => "stripe_auth_failed",
-            StripeErrorKind::PermissionDenied => "stripe_permission_denied",
-            StripeErrorKind::ApiError => "stripe_api_error",
-            StripeErrorKind::Unavailable => "stripe_unavailable",
-            StripeErrorKind::Timeout => "stripe_timeout",
-            StripeErrorKind::BadResponse => "stripe_bad_response",
+            StripeErrorKind::RateLimited => ErrorCode::StripeRateLimited,
+            StripeErrorKind::NotFound => ErrorCode::StripeNotFound,
+            StripeErrorKind::AuthFailed => ErrorCode::StripeAuthFailed,
+            StripeErrorKind::PermissionDenied => ErrorCode::StripePermissionDenied,
+            StripeErrorKind::ApiError => ErrorCode::StripeApiError,
+            StripeErrorKind::Unavailable => ErrorCode::StripeUnavailable,
+            StripeErrorKind::Timeout => ErrorCode::StripeTimeout,
+            StripeErrorKind::BadResponse => ErrorCode::StripeBadResponse,
         }
     }
 
@@ -353,14 +411,32 @@ impl StripeError {
 pub struct StoreError {
     /// What the library was doing (`connections.save`, `claims.claim`, ...).
     pub operation: String,
+    /// The store's own words, quoted ([`crate::quote`]): secrets by kind and length, no control
+    /// characters, at most 300 characters.
     pub message: String,
     /// The connected account concerned, so the caller can recover (e.g. save it by hand).
     pub account_id: Option<String>,
+    /// The store's own error, unquoted, for the app's logs (`Error::source()`); never shown by
+    /// the library.
+    pub source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl StoreError {
-    pub fn new(operation: impl Into<String>, message: impl Into<String>) -> Self {
-        StoreError { operation: operation.into(), message: message.into(), account_id: None }
+    /// `message` is quoted: a store's text may hold anything (a database URL with its password,
+    /// a query's parameters, control characters, megabytes).
+    pub fn new(operation: impl Into<String>, message: impl AsRef<str>) -> Self {
+        StoreError {
+            operation: operation.into(),
+            message: crate::quote::quote(message.as_ref()),
+            account_id: None,
+            source: None,
+        }
+    }
+
+    /// Keep the store's own error for `source()` (its text is quoted into `message` by the caller).
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
     }
 
     pub fn with_account(mut self, account_id: impl Into<String>) -> Self {
@@ -396,56 +472,162 @@ impl ConfigError {
     }
 }
 
-/// Calls `$then! { code, … }` with every code `Error::code()` can return: the one list that
-/// [`ERROR_CODES`] and the Node binding's `ErrorCode` string union are both made from.
+/// Calls `$then! { code => Variant, http status, retryable; … }` with every error code: the one
+/// table that [`ErrorCode`], [`ERROR_CODES`] and the Node binding's `ErrorCode` string union are
+/// made from. The status is what an HTTP route answers with the code; `retryable` says whether
+/// the same call may succeed later, unchanged (Stripe busy, slow or down, a store failing, a
+/// lease held by another delivery).
 macro_rules! with_error_codes {
     ($then:ident) => {
         $then! {
-            webhook_missing_header,
-            webhook_malformed_header,
-            webhook_no_v1_signature,
-            webhook_signature_mismatch,
-            webhook_timestamp_out_of_range,
-            webhook_invalid_payload,
-            webhook_thin_event,
-            webhook_in_progress,
-            oauth_access_denied,
-            oauth_invalid_state,
-            oauth_state_expired,
-            oauth_state_used,
-            oauth_invalid_grant,
-            oauth_invalid_request,
-            oauth_invalid_scope,
-            oauth_invalid_client,
-            oauth_unsupported_grant_type,
-            oauth_unsupported_response_type,
-            oauth_error,
-            stripe_rate_limited,
-            stripe_not_found,
-            stripe_auth_failed,
-            stripe_permission_denied,
-            stripe_api_error,
-            stripe_unavailable,
-            stripe_timeout,
-            stripe_bad_response,
-            invalid_input,
-            store_failed,
-            config_invalid,
-            app_out_of_scope,
-            app_not_connected,
+            webhook_missing_header => WebhookMissingHeader, 400, false;
+            webhook_malformed_header => WebhookMalformedHeader, 400, false;
+            webhook_no_v1_signature => WebhookNoV1Signature, 400, false;
+            webhook_signature_mismatch => WebhookSignatureMismatch, 400, false;
+            webhook_timestamp_out_of_range => WebhookTimestampOutOfRange, 400, false;
+            webhook_invalid_payload => WebhookInvalidPayload, 400, false;
+            webhook_thin_event => WebhookThinEvent, 400, false;
+            webhook_in_progress => WebhookInProgress, 409, true;
+            oauth_access_denied => OAuthAccessDenied, 403, false;
+            oauth_invalid_state => OAuthInvalidState, 400, false;
+            oauth_state_expired => OAuthStateExpired, 400, false;
+            oauth_state_used => OAuthStateUsed, 400, false;
+            oauth_invalid_grant => OAuthInvalidGrant, 400, false;
+            oauth_invalid_request => OAuthInvalidRequest, 400, false;
+            oauth_invalid_scope => OAuthInvalidScope, 400, false;
+            oauth_invalid_client => OAuthInvalidClient, 500, false;
+            oauth_unsupported_grant_type => OAuthUnsupportedGrantType, 500, false;
+            oauth_unsupported_response_type => OAuthUnsupportedResponseType, 500, false;
+            oauth_error => OAuthError, 502, false;
+            stripe_rate_limited => StripeRateLimited, 429, true;
+            stripe_not_found => StripeNotFound, 404, false;
+            stripe_auth_failed => StripeAuthFailed, 502, false;
+            stripe_permission_denied => StripePermissionDenied, 502, false;
+            stripe_api_error => StripeApiError, 502, false;
+            stripe_unavailable => StripeUnavailable, 503, true;
+            stripe_timeout => StripeTimeout, 504, true;
+            stripe_bad_response => StripeBadResponse, 502, false;
+            invalid_input => InvalidInput, 400, false;
+            store_failed => StoreFailed, 500, true;
+            config_invalid => ConfigInvalid, 500, false;
+            app_out_of_scope => AppOutOfScope, 403, false;
+            app_not_connected => AppNotConnected, 404, false;
+            missing_app => MissingApp, 400, false;
+            forbidden => Forbidden, 403, false;
+            body_unreadable => BodyUnreadable, 400, true;
+            payload_too_large => PayloadTooLarge, 413, false;
+            redirect_refused => RedirectRefused, 500, false;
+            internal_error => InternalError, 500, false;
         }
     };
 }
 #[cfg_attr(not(feature = "node"), allow(unused_imports))]
 pub(crate) use with_error_codes;
 
-macro_rules! code_list {
-    ($($code:ident,)*) => {
-        /// Every code `Error::code()` can return, for docs and for the JS type union.
+macro_rules! error_code_enum {
+    ($($code:ident => $variant:ident, $status:literal, $retryable:literal;)*) => {
+        /// The stable code of a failure: what programs branch on (JS sees it as `err.code`, a tool
+        /// result as `error.code`, an HTTP route's JSON as `code`). docs/errors.md lists them all.
+        ///
+        /// The last six are answered by the HTTP routes (`@support/stripe-connect/next`) for
+        /// requests that never reach a client call (no `appSlug`, a body that could not be read,
+        /// …); no [`Error`] carries them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $(
+                #[doc = concat!("`", stringify!($code), "` (HTTP ", stringify!($status), ")")]
+                $variant,
+            )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in the order docs/errors.md lists them.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The snake_case string (`"stripe_not_found"`).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => stringify!($code),)*
+                }
+            }
+
+            /// The HTTP status a route answers with this code: 400 for the caller's input, 403 for
+            /// a refusal, 404 for what does not exist, 409 for a lease held elsewhere, 413 for a
+            /// body over the cap, 429 for Stripe's rate limit, 500 for the server's own
+            /// configuration or store, 502/503/504 for Stripe failing, down or slow.
+            pub const fn http_status(self) -> u16 {
+                match self {
+                    $(ErrorCode::$variant => $status,)*
+                }
+            }
+
+            /// Whether the same call may succeed later, unchanged: Stripe busy, slow or down, a
+            /// store failing, another delivery holding the event's lease, a body cut off.
+            pub const fn is_retryable(self) -> bool {
+                match self {
+                    $(ErrorCode::$variant => $retryable,)*
+                }
+            }
+
+            /// The code named `code`, if there is one.
+            pub fn parse(code: &str) -> Option<ErrorCode> {
+                match code {
+                    $(stringify!($code) => Some(ErrorCode::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        /// Every code's string, for docs and for the JS type union (`ErrorCode::ALL` as text).
         pub const ERROR_CODES: &[&str] = &[$(stringify!($code)),*];
     };
 }
-with_error_codes!(code_list);
+with_error_codes!(error_code_enum);
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ErrorCode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        ErrorCode::parse(s).ok_or_else(|| Error::invalid_input("code", "not an error code of this library"))
+    }
+}
+
+impl AsRef<str> for ErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+// `err.code() == "store_failed"` keeps reading as it did when codes were strings.
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<ErrorCode> for &str {
+    fn eq(&self, other: &ErrorCode) -> bool {
+        *self == other.as_str()
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -558,18 +740,92 @@ mod tests {
         all
     }
 
+    /// Codes only the HTTP routes answer with (requests that never reach a client call).
+    const ROUTE_ONLY: &[ErrorCode] = &[
+        ErrorCode::MissingApp,
+        ErrorCode::Forbidden,
+        ErrorCode::BodyUnreadable,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::RedirectRefused,
+        ErrorCode::InternalError,
+    ];
+
     #[test]
     fn every_error_kind_has_its_code_in_error_codes_and_every_code_a_kind() {
-        let produced: Vec<&str> = one_of_each().iter().map(Error::code).collect();
+        let produced: Vec<ErrorCode> = one_of_each().iter().map(Error::code).collect();
         for code in &produced {
-            assert!(ERROR_CODES.contains(code), "{code} is missing from ERROR_CODES");
+            assert!(ERROR_CODES.contains(&code.as_str()), "{code} is missing from ERROR_CODES");
         }
-        for code in ERROR_CODES {
-            assert!(produced.contains(code), "ERROR_CODES lists {code}, which no error kind returns");
+        for code in ErrorCode::ALL {
+            assert!(
+                produced.contains(code) || ROUTE_ONLY.contains(code),
+                "ERROR_CODES lists {code}, which no error kind returns and no route answers"
+            );
         }
+        for code in ROUTE_ONLY {
+            assert!(!produced.contains(code), "{code} is said to be route-only, but an error kind returns it");
+        }
+        let strings: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(strings, ERROR_CODES);
         let mut unique = ERROR_CODES.to_vec();
         unique.sort_unstable();
         unique.dedup();
         assert_eq!(unique.len(), ERROR_CODES.len(), "ERROR_CODES has a duplicate");
+    }
+
+    #[test]
+    fn each_code_parses_back_and_maps_to_one_status() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
+            assert_eq!(code.as_str().parse::<ErrorCode>().unwrap(), *code);
+            assert_eq!(code.to_string(), code.as_str());
+            assert!((400..600).contains(&code.http_status()), "{code}");
+        }
+        assert_eq!(ErrorCode::parse("no_such_code"), None);
+        assert_eq!("no_such_code".parse::<ErrorCode>().unwrap_err().code(), ErrorCode::InvalidInput);
+        // The answers the routes and the docs promise.
+        let table = [
+            (ErrorCode::WebhookSignatureMismatch, 400, false),
+            (ErrorCode::WebhookInProgress, 409, true),
+            (ErrorCode::StoreFailed, 500, true),
+            (ErrorCode::ConfigInvalid, 500, false),
+            (ErrorCode::InvalidInput, 400, false),
+            (ErrorCode::MissingApp, 400, false),
+            (ErrorCode::Forbidden, 403, false),
+            (ErrorCode::PayloadTooLarge, 413, false),
+            (ErrorCode::StripeRateLimited, 429, true),
+            (ErrorCode::StripeNotFound, 404, false),
+            (ErrorCode::StripeUnavailable, 503, true),
+            (ErrorCode::StripeTimeout, 504, true),
+            (ErrorCode::AppOutOfScope, 403, false),
+        ];
+        for (code, status, retryable) in table {
+            assert_eq!((code.http_status(), code.is_retryable()), (status, retryable), "{code}");
+        }
+        // Every webhook refusal but a held lease is a 400: the delivery itself is wrong.
+        for code in ErrorCode::ALL.iter().filter(|c| c.as_str().starts_with("webhook_")) {
+            let expected = if *code == ErrorCode::WebhookInProgress { 409 } else { 400 };
+            assert_eq!(code.http_status(), expected, "{code}");
+        }
+    }
+
+    /// docs/errors.md's table: one row per code (or a row of codes that share an answer), with the
+    /// status and retry columns the core gives them, and no code left out.
+    #[test]
+    fn docs_errors_md_lists_every_code_with_its_status() {
+        let doc = include_str!("../docs/errors.md");
+        let mut listed = Vec::new();
+        for row in doc.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let codes: Vec<&str> =
+                cells[0].trim_start_matches("| ").split(" / ").map(|c| c.trim_matches('`')).collect();
+            for name in codes {
+                let code = ErrorCode::parse(name).unwrap_or_else(|| panic!("docs/errors.md lists unknown code {name}"));
+                assert_eq!(cells[1], code.http_status().to_string(), "status of {name}");
+                assert_eq!(cells[2], if code.is_retryable() { "yes" } else { "no" }, "retry of {name}");
+                listed.push(code);
+            }
+        }
+        assert_eq!(listed, ErrorCode::ALL, "docs/errors.md lists the codes in the core's order, each once");
     }
 }

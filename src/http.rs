@@ -10,6 +10,19 @@ use crate::error::{Error, StripeError, StripeErrorKind};
 /// `User-Agent` on every request.
 pub const USER_AGENT: &str = concat!("stripe-connect-rs/", env!("CARGO_PKG_VERSION"));
 
+/// Whether `url`'s host is this machine: `localhost`, `127.0.0.0/8` or `[::1]`. The one loopback
+/// rule: a plain `http://` API or Connect base is allowed only there (the secret key travels in
+/// it), and the Next.js routes leave `Secure` off the state cookie only there. `*.localhost` is not
+/// included: not every resolver sends it to loopback.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// The one reqwest client (rustls, keep-alive). No cookies, no proxies read from disk.
 /// On failure, the message for a `stripe_unavailable` error.
 fn build_client(timeout: Duration) -> Result<reqwest::Client, String> {
@@ -103,5 +116,29 @@ mod tests {
         assert!(lazy.is_built());
         let second: *const reqwest::Client = lazy.get().unwrap();
         assert_eq!(first, second, "one shared client (one keep-alive pool)");
+    }
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_is_localhost_127_slash_8_and_ipv6_one() {
+        for yes in
+            ["http://localhost:3000/x", "http://LOCALHOST", "http://127.0.0.1", "http://127.9.8.7:1", "http://[::1]:80"]
+        {
+            assert!(is_loopback(&url::Url::parse(yes).unwrap()), "{yes}");
+        }
+        for no in [
+            "http://app.localhost",
+            "http://localhost.example.com",
+            "http://128.0.0.1",
+            "http://[::2]",
+            "http://10.0.0.1",
+            "http://example.com",
+        ] {
+            assert!(!is_loopback(&url::Url::parse(no).unwrap()), "{no}");
+        }
     }
 }

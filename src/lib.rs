@@ -61,8 +61,8 @@ pub use config::{
     DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, DEFAULT_WEBHOOK_TIMEOUT, STRIPE_VERSION,
 };
 pub use error::{
-    ConfigError, Direction, Error, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError, StripeErrorKind,
-    WebhookError, ERROR_CODES,
+    ConfigError, Direction, Error, ErrorCode, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError,
+    StripeErrorKind, WebhookError, ERROR_CODES,
 };
 pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};

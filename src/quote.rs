@@ -9,13 +9,21 @@
 //!   and paragraph separators become `�`;
 //! - the result is cut to a few hundred characters, and says how long the original was.
 //!
-//! The same goes for values equal to a configured secret, which [`scrub_exact`] replaces.
+//! The same goes for values equal to a configured secret, which [`scrub_exact`] replaces, and
+//! [`scrub_configured`] does for every secret of every live `Config` (an `Error`'s `Display` runs
+//! it, so no face can print a configured secret, whatever the error quotes).
+
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// Most characters of untrusted text quoted in one error.
 pub(crate) const MAX_QUOTED_CHARS: usize = 300;
 
 /// Token prefixes of Stripe secrets, longest first so the reported kind is the most precise.
 const SECRET_PREFIXES: &[&str] = &["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_", "sk_", "rk_"];
+
+/// The prefixes specific enough to be a secret wherever they start, even inside a word: an id
+/// built around a key (`ch_sk_test_…`) must not carry the key into a message.
+const INNER_SECRET_PREFIXES: &[&str] = &["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"];
 
 /// Shortest word after `Bearer`/`Basic` taken for a credential.
 const MIN_CREDENTIAL_CHARS: usize = 8;
@@ -30,11 +38,17 @@ pub(crate) fn quote(text: &str) -> String {
 
 /// [`quote`] with a cap of `max_chars`.
 pub(crate) fn quote_capped(text: &str, max_chars: usize) -> String {
-    let clean: String = scrub_secrets(text).chars().map(|c| if is_unsafe_char(c) { '\u{FFFD}' } else { c }).collect();
-    let total = clean.chars().count();
-    if total <= max_chars {
+    // Only the head can be shown: scrub a generous head rather than megabytes (a token cut at its
+    // end still starts with its prefix, so it is still redacted).
+    let head = match text.char_indices().nth(max_chars.saturating_mul(2).saturating_add(256)) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    };
+    let clean: String = scrub_secrets(head).chars().map(|c| if is_unsafe_char(c) { '\u{FFFD}' } else { c }).collect();
+    if head.len() == text.len() && clean.chars().count() <= max_chars {
         return clean;
     }
+    let total = text.chars().count();
     let mut cut: String = clean.chars().take(max_chars).collect();
     cut.push_str(&format!("… ({total} characters in all)"));
     cut
@@ -55,16 +69,17 @@ pub(crate) fn scrub_secrets(text: &str) -> String {
     let mut rest = text;
     let mut at_boundary = true;
     while let Some(c) = rest.chars().next() {
-        if at_boundary {
-            if let Some(prefix) = SECRET_PREFIXES.iter().find(|p| starts_with_ignore_case(rest, p, false)) {
-                let len = rest.find(|c: char| !is_token_char(c)).unwrap_or(rest.len());
-                if len > prefix.len() {
-                    out.push_str(&format!("[{prefix}… redacted, {len} chars]"));
-                    rest = &rest[len..];
-                    at_boundary = false;
-                    continue;
-                }
+        let prefixes = if at_boundary { SECRET_PREFIXES } else { INNER_SECRET_PREFIXES };
+        if let Some(prefix) = prefixes.iter().find(|p| starts_with_ignore_case(rest, p, false)) {
+            let len = rest.find(|c: char| !is_token_char(c)).unwrap_or(rest.len());
+            if len > prefix.len() {
+                out.push_str(&format!("[{prefix}… redacted, {len} chars]"));
+                rest = &rest[len..];
+                at_boundary = false;
+                continue;
             }
+        }
+        if at_boundary {
             if let Some(scheme) = AUTH_SCHEMES.iter().find(|s| starts_with_ignore_case(rest, s, true)) {
                 let after = &rest[scheme.len()..];
                 let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
@@ -92,6 +107,41 @@ pub(crate) fn scrub_secrets(text: &str) -> String {
 fn starts_with_ignore_case(text: &str, prefix: &str, ignore_case: bool) -> bool {
     text.get(..prefix.len())
         .is_some_and(|head| if ignore_case { head.eq_ignore_ascii_case(prefix) } else { head == prefix })
+}
+
+/// The secrets of every live `Config` (weakly held: a config that is dropped is forgotten).
+fn configured() -> &'static Mutex<Vec<Weak<Remembered>>> {
+    static CONFIGURED: OnceLock<Mutex<Vec<Weak<Remembered>>>> = OnceLock::new();
+    CONFIGURED.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// A config's secret values, remembered for [`scrub_configured`] for as long as this is alive.
+pub(crate) struct Remembered(Vec<String>);
+
+impl std::fmt::Debug for Remembered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{} secrets redacted]", self.0.len())
+    }
+}
+
+/// Remember `secrets` (a config's key, state secret and webhook secrets) until the returned handle
+/// and its clones are dropped.
+pub(crate) fn remember(secrets: Vec<String>) -> Arc<Remembered> {
+    let handle = Arc::new(Remembered(secrets));
+    let mut list = configured().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    list.retain(|w| w.strong_count() > 0);
+    list.push(Arc::downgrade(&handle));
+    handle
+}
+
+/// `text` with every value of a live config's secrets replaced by its length ([`scrub_exact`]).
+pub(crate) fn scrub_configured(text: &str) -> String {
+    let live: Vec<Arc<Remembered>> = {
+        let list = configured().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        list.iter().filter_map(Weak::upgrade).collect()
+    };
+    let secrets: Vec<&str> = live.iter().flat_map(|r| r.0.iter().map(String::as_str)).collect();
+    scrub_exact(text, &secrets)
 }
 
 /// `text` with every occurrence of one of `secrets` (values the caller configured) replaced by
@@ -126,9 +176,30 @@ mod tests {
 
     #[test]
     fn lookalikes_inside_words_and_bare_prefixes_are_kept() {
-        for keep in ["task_sk_1 is fine", "sk_ alone", "the bearer of news", "Basic plan", "Bearer", "ask_live_x"] {
+        for keep in ["task_sk_1 is fine", "sk_ alone", "the bearer of news", "Basic plan", "Bearer", "ask_x", "whsec_"]
+        {
             assert_eq!(quote(keep), keep);
         }
+    }
+
+    #[test]
+    fn a_key_inside_an_id_is_redacted_too() {
+        // Issue 20 item 3: Stripe's 404 quoted "No such charge: 'ch_sk_test_…'" whole.
+        let key = format!("sk_test_{}", "Ab1".repeat(30));
+        let q = quote(&format!("No such charge: 'ch_{key}'"));
+        assert!(!q.contains(&key), "{q}");
+        assert_eq!(q, "No such charge: 'ch_[sk_test_… redacted, 98 chars]'");
+        assert_eq!(quote("mask_live_1"), "ma[sk_live_… redacted, 9 chars]");
+    }
+
+    #[test]
+    fn secrets_of_a_live_config_are_scrubbed_until_it_is_dropped() {
+        let secret = "a-state-secret-that-is-only-letters-and-dashes";
+        let handle = remember(vec![secret.to_string()]);
+        let text = format!("app {secret} has no connection");
+        assert_eq!(scrub_configured(&text), "app [value of a configured secret redacted, 46 chars] has no connection");
+        drop(handle);
+        assert_eq!(scrub_configured(&text), text);
     }
 
     #[test]

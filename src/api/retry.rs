@@ -175,7 +175,7 @@ mod tests {
             (302, "stripe_bad_response", false),
         ] {
             let f = fail(resp(status, &[], ""));
-            assert_eq!((f.error.code(), f.retryable), (code, retry), "HTTP {status}");
+            assert_eq!((f.error.code().as_str(), f.retryable), (code, retry), "HTTP {status}");
             assert_eq!(f.error.status, Some(status));
         }
         assert_eq!(classify(resp(200, &[], "{}")).unwrap().body, b"{}");
@@ -256,17 +256,17 @@ mod tests {
     #[test]
     fn transport_errors() {
         let f = fail(Err(TransportError::new(TransportErrorKind::Network, "refused")));
-        assert_eq!((f.error.code(), f.retryable), ("stripe_unavailable", true));
+        assert_eq!((f.error.code().as_str(), f.retryable), ("stripe_unavailable", true));
         // A socket timeout is a timeout (retried), not "unavailable".
         let f = fail(Err(TransportError::new(TransportErrorKind::Timeout, "read timed out")));
-        assert_eq!((f.error.code(), f.retryable), ("stripe_timeout", true));
+        assert_eq!((f.error.code().as_str(), f.retryable), ("stripe_timeout", true));
         assert_eq!(f.error.message, "Stripe did not answer in time: read timed out");
         let f = fail(Err(TransportError::new(TransportErrorKind::Body, "eof")));
-        assert_eq!((f.error.code(), f.retryable), ("stripe_bad_response", true));
+        assert_eq!((f.error.code().as_str(), f.retryable), ("stripe_bad_response", true));
         let f = fail(Err(TransportError::new(TransportErrorKind::Request, "bad header")));
         assert!(!f.retryable);
         let f = fail(Err(TransportError::new(TransportErrorKind::TooLarge, "17 MiB")));
-        assert_eq!((f.error.code(), f.retryable), ("stripe_bad_response", false));
+        assert_eq!((f.error.code().as_str(), f.retryable), ("stripe_bad_response", false));
         let f = fail(Err(TransportError::new(TransportErrorKind::Timeout, "body stalled")));
         assert_eq!(f.error.code(), "stripe_timeout");
     }

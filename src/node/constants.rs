@@ -11,7 +11,7 @@ pub const STRIPE_VERSION: &str = crate::STRIPE_VERSION;
 pub const STATE_TTL_SECONDS: u32 = crate::DEFAULT_STATE_TTL.as_secs() as u32;
 
 macro_rules! error_code_union {
-    ($($code:ident,)*) => {
+    ($($code:ident => $variant:ident, $status:literal, $retryable:literal;)*) => {
         /// Every `err.code` value (the core's `ERROR_CODES`), as a string union.
         #[napi(string_enum)]
         #[allow(non_camel_case_types, dead_code)]
@@ -28,8 +28,29 @@ pub fn error_codes() -> Vec<&'static str> {
     crate::ERROR_CODES.to_vec()
 }
 
+/// The HTTP status a route answers with `code` (the core's `ErrorCode::http_status`); 500 for a
+/// string that is no code of this library.
+#[napi(js_name = "errorHttpStatus")]
+pub fn error_http_status(code: String) -> u32 {
+    crate::ErrorCode::parse(&code).map_or(500, |c| u32::from(c.http_status()))
+}
+
+/// Whether the same call may succeed later (the core's `ErrorCode::is_retryable`); `false` for a
+/// string that is no code of this library.
+#[napi(js_name = "isRetryableError")]
+pub fn is_retryable_error(code: String) -> bool {
+    crate::ErrorCode::parse(&code).is_some_and(crate::ErrorCode::is_retryable)
+}
+
 /// Whether `value` is a valid app slug (the core's rule: 1–100 of `[A-Za-z0-9_.-]`).
 #[napi]
 pub fn is_app_slug(value: String) -> bool {
     crate::AppSlug::parse(value).is_ok()
+}
+
+/// Whether `url` is on this machine (the core's one loopback rule: `localhost`, `127.0.0.0/8`,
+/// `[::1]`); `false` for a string that is not a URL.
+#[napi(js_name = "isLoopbackUrl")]
+pub fn is_loopback_url(url: String) -> bool {
+    url::Url::parse(&url).is_ok_and(|u| crate::http::is_loopback(&u))
 }

@@ -23,7 +23,7 @@ pub fn js_error(env: &Env, error: &Error) -> napi::Error {
 
 fn build<'env>(env: &'env Env, error: &Error) -> napi::Result<Object<'env>> {
     let mut object = env.create_error(napi::Error::new(Status::GenericFailure, error.to_string()))?;
-    object.set_named_property("code", error.code())?;
+    object.set_named_property("code", error.code().as_str())?;
     if let Some(request_id) = error.request_id() {
         object.set_named_property("requestId", request_id)?;
     }

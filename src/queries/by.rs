@@ -98,7 +98,7 @@ mod tests {
     use super::*;
 
     fn code<T>(r: Result<T, Error>) -> &'static str {
-        r.err().map(|e| e.code()).unwrap_or("ok")
+        r.err().map_or("ok", |e| e.code().as_str())
     }
 
     #[test]

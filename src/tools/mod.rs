@@ -101,8 +101,18 @@ pub struct ToolError {
 }
 
 impl From<&Error> for ToolError {
+    /// The model reads this. A store's failure is told by its operation only: the store's own
+    /// words (a query, its parameters, a host name) are for the app's logs, not for a model.
     fn from(e: &Error) -> Self {
-        ToolError { code: e.code(), message: e.to_string(), retryable: retryable(e.code()) }
+        let message = match e {
+            Error::Store(s) => format!(
+                "the support app's own store failed during {}: nothing about the customer is known from this; \
+                 try again later",
+                s.operation
+            ),
+            other => other.to_string(),
+        };
+        ToolError { code: e.code().as_str(), message, retryable: e.code().is_retryable() }
     }
 }
 
@@ -470,8 +480,8 @@ impl StripeConnect {
                     subscriptions: Capped::new(ctx.subscriptions, LIST_CAP, false, SubscriptionOut::from),
                     open_disputes: Capped::new(ctx.open_disputes, LIST_CAP, false, DisputeOut::from),
                     error: ctx.error.map(|f| ToolError {
-                        code: known_code(&f.code),
-                        retryable: retryable(&f.code),
+                        code: known_code(&f.code).as_str(),
+                        retryable: known_code(&f.code).is_retryable(),
                         message: f.message,
                     }),
                 };
@@ -485,12 +495,7 @@ impl StripeConnect {
     }
 }
 
-/// Whether the same call may succeed later: Stripe busy, slow or down, or a store failing.
-fn retryable(code: &str) -> bool {
-    matches!(code, "stripe_rate_limited" | "stripe_unavailable" | "stripe_timeout" | "store_failed")
-}
-
-/// `code` as the `'static` entry of [`crate::ERROR_CODES`] (a per-app failure carries it as text).
-fn known_code(code: &str) -> &'static str {
-    crate::ERROR_CODES.iter().find(|c| **c == code).copied().unwrap_or("stripe_api_error")
+/// `code` as an [`ErrorCode`](crate::ErrorCode) (a per-app failure carries it as text).
+fn known_code(code: &str) -> crate::ErrorCode {
+    crate::ErrorCode::parse(code).unwrap_or(crate::ErrorCode::StripeApiError)
 }

@@ -738,7 +738,7 @@ mod tests {
     use super::*;
 
     fn code(body: &str) -> Option<&'static str> {
-        check(body.as_bytes()).err().map(|e| e.code())
+        check(body.as_bytes()).err().map(|e| e.code().as_str())
     }
 
     /// Why `body` is refused (empty if it passes).

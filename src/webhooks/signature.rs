@@ -205,7 +205,7 @@ mod tests {
     const BODY: &[u8] = b"{\n  \"id\": \"evt_1\",\n  \"object\": \"event\"\n}";
 
     fn code(r: Result<i64, WebhookError>) -> &'static str {
-        r.map(|_| "ok").unwrap_or_else(|e| e.code())
+        r.map(|_| "ok").unwrap_or_else(|e| e.code().as_str())
     }
 
     #[test]
@@ -333,7 +333,7 @@ mod tests {
             );
         }
         let e = verify_signature(BODY, Some("t=1000,v1=00"), &[], Tolerance::Seconds(300), 1000).unwrap_err();
-        assert_eq!((e.code(), e.to_string().contains("empty")), ("config_invalid", true), "{e}");
+        assert_eq!((e.code().as_str(), e.to_string().contains("empty")), ("config_invalid", true), "{e}");
     }
 
     #[test]

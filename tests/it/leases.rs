@@ -153,7 +153,7 @@ async fn deliver(client: &StripeConnect, body: &[u8]) -> Result<WebhookOutcome, 
 fn kind(result: &Result<WebhookOutcome, Error>) -> &'static str {
     match result {
         Ok(o) => o.kind(),
-        Err(e) => e.code(),
+        Err(e) => e.code().as_str(),
     }
 }
 
@@ -278,7 +278,7 @@ async fn a_double_failure_heals_after_the_lease() {
 
     // The lease was not given back: redeliveries are told to come back later, never "duplicate".
     let busy = deliver(&client, &body).await.unwrap_err();
-    assert_eq!((busy.code(), busy.retry_after_seconds()), ("webhook_in_progress", Some(SHORT_LEASE as u64)));
+    assert_eq!((busy.code().as_str(), busy.retry_after_seconds()), ("webhook_in_progress", Some(SHORT_LEASE as u64)));
     clock.advance(SHORT_LEASE);
     assert_eq!(kind(&deliver(&client, &body).await), "dispute_recorded");
     assert_eq!(sink.calls(), 2);

@@ -9,6 +9,7 @@ mod leases;
 mod oauth;
 mod properties;
 mod queries;
+mod quoting;
 mod tools;
 mod transport;
 mod webhooks;

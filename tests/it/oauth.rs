@@ -485,7 +485,7 @@ async fn concurrent_callbacks_with_one_state_exchange_once() {
     let (a, b) =
         tokio::join!(h.callback(&start.state, Some(&start.state)), h.callback(&start.state, Some(&start.state)));
     let mut codes: Vec<&str> =
-        [&a, &b].iter().map(|r| r.as_ref().map(|_| "connected").unwrap_or_else(|e| e.code())).collect();
+        [&a, &b].iter().map(|r| r.as_ref().map(|_| "connected").unwrap_or_else(|e| e.code().as_str())).collect();
     codes.sort();
     assert_eq!(codes, ["connected", "oauth_state_used"]);
     assert_eq!(h.posts().await, 1);
@@ -598,7 +598,7 @@ async fn redirect_errors_need_no_state_and_send_nothing() {
         ),
     ] {
         let err = h.client.handle_callback(&CallbackQuery::parse(query), cookie).await.unwrap_err();
-        assert_eq!((err.code(), err.stripe_code()), (code, stripe_code), "{query}");
+        assert_eq!((err.code().as_str(), err.stripe_code()), (code, stripe_code), "{query}");
         assert!(err.to_string().contains(text), "{err}");
     }
     h.verify().await;
@@ -935,7 +935,7 @@ async fn disconnect_store_failure_carries_the_account_id() {
         .mount(&h.connect)
         .await;
     let err = h.client.disconnect(&slug("helpdesk")).await.unwrap_err();
-    assert_eq!((err.code(), err.account_id()), ("store_failed", Some(ACCOUNT)));
+    assert_eq!((err.code().as_str(), err.account_id()), ("store_failed", Some(ACCOUNT)));
     h.verify().await;
 }
 

@@ -947,7 +947,7 @@ async fn a_404_on_lookup_is_not_found() {
         .await;
     let err = fake.client().verify_refund(&acct(), &RefundId::parse("re_missing").unwrap()).await.unwrap_err();
     assert_eq!(
-        (err.code(), err.stripe_code(), err.request_id()),
+        (err.code().as_str(), err.stripe_code(), err.request_id()),
         ("stripe_not_found", Some("resource_missing"), Some("req_404"))
     );
 }

@@ -74,7 +74,7 @@ async fn a_redirect_is_not_followed() {
         .mount(&fake.server)
         .await;
     let err = lookup(&fake.client()).await.unwrap_err();
-    assert_eq!((err.code(), err.status()), ("stripe_bad_response", Some(302)));
+    assert_eq!((err.code().as_str(), err.status()), ("stripe_bad_response", Some(302)));
     assert_eq!(fake.requests().await.len(), 1);
 }
 

@@ -13,6 +13,7 @@ import {
   type RouteHandlerOptions,
 } from '../bindings/src/next.js'
 import type { Connected } from '../bindings/src/types.js'
+import { ERROR_CODES, httpStatusOf } from '../bindings/src/errors.js'
 
 const CALLBACK_PATH = '/api/stripe/connect/callback'
 const SETTINGS_PATH = '/settings/integrations'
@@ -112,10 +113,17 @@ describe('authorize', () => {
     assert.deepEqual(client.authorizeCalls, [{ appSlug: 'helper' }])
   })
 
-  test('no Secure on http://localhost, 127.0.0.1 and [::1]; Secure on any other http host', async () => {
+  // The core's one loopback rule (the same that allows a plain http:// API base): issue 20 item 6
+  // found the cookie rule taking *.localhost and only 127.0.0.1, the core all of 127.0.0.0/8.
+  test('no Secure on http://localhost, 127.0.0.0/8 and [::1]; Secure on any other http host', async () => {
     const { routes } = setup()
     const insecure = `stripe_connect_state=st_1.abc-DEF_ghi; Path=${CALLBACK_PATH}; Max-Age=600; HttpOnly; SameSite=Lax`
-    for (const origin of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']) {
+    for (const origin of [
+      'http://localhost:3000',
+      'http://127.0.0.1:3000',
+      'http://127.0.0.2',
+      'http://[::1]:3000',
+    ]) {
       const res = await routes.authorize(
         new Request(`${origin}/api/stripe/connect/authorize?appSlug=helper`),
       )
@@ -125,7 +133,8 @@ describe('authorize', () => {
     for (const origin of [
       'http://support.internal:3000',
       'https://localhost:3000',
-      'http://127.0.0.2',
+      'http://app.localhost:3000',
+      'http://128.0.0.1',
     ]) {
       const res = await routes.authorize(
         new Request(`${origin}/api/stripe/connect/authorize?appSlug=helper`),
@@ -847,6 +856,87 @@ describe('webhook', () => {
     })
     assert.equal(client.webhookCalls.length, 0)
     assert.equal(errors.length, 1)
+  })
+})
+
+// Issue 20 item 6: the routes answered codes that were not in ERROR_CODES (missing_app, forbidden,
+// internal_error, body_unreadable, payload_too_large, redirect_refused), each with a status written
+// by hand. Every failure any route answers is now a listed code at the core's status.
+describe('one status table', () => {
+  test('every code a route answers is in ERROR_CODES, at the status the core gives it', async () => {
+    const seen = new Map<string, number>()
+    const record = async (res: Response) => {
+      const b = (await body(res)) as { code?: string }
+      if (b.code === undefined) return
+      assert.ok(
+        (ERROR_CODES as readonly string[]).includes(b.code),
+        `${b.code} is not in ERROR_CODES`,
+      )
+      assert.equal(res.status, httpStatusOf(b.code as (typeof ERROR_CODES)[number]), b.code)
+      seen.set(b.code, res.status)
+    }
+    const at = (path: string) => new Request(`${ORIGIN}${path}`)
+    await record(await setup().routes.authorize(at('/a')))
+    await record(await setup().routes.authorize(at('/a?appSlug=a%20b')))
+    await record(await setup({ canConnect: () => false }).routes.authorize(at('/a?appSlug=x')))
+    await record(
+      await setup({
+        canConnect: () => {
+          throw new Error('session store down')
+        },
+      }).routes.authorize(at('/a?appSlug=x')),
+    )
+    const refusing = setup()
+    refusing.client.authorizeError = new CodedError('config_invalid')
+    await record(await refusing.routes.authorize(at('/a?appSlug=x')))
+    const post = (headers: Record<string, string>, payload: BodyInit | null = '{}') =>
+      new Request(`${ORIGIN}/w`, { method: 'POST', headers, body: payload })
+    const sig = { 'stripe-signature': 't=1,v1=00' }
+    await record(await setup().routes.webhook(post({})))
+    await record(await setup({ maxBodyBytes: 1 }).routes.webhook(post(sig, 'xx')))
+    const broken = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(new Error('connection reset'))
+      },
+    })
+    await record(
+      await setup().routes.webhook(
+        new Request(`${ORIGIN}/w`, {
+          method: 'POST',
+          headers: sig,
+          body: broken,
+          duplex: 'half',
+        } as RequestInit),
+      ),
+    )
+    for (const code of [
+      'webhook_signature_mismatch',
+      'webhook_in_progress',
+      'store_failed',
+      'invalid_input',
+      'stripe_unavailable',
+    ]) {
+      const one = setup()
+      one.client.webhookError = new CodedError(code)
+      await record(await one.routes.webhook(post(sig)))
+    }
+    const unknown = setup()
+    unknown.client.webhookError = new CodedError('not_a_code_of_ours')
+    await record(await unknown.routes.webhook(post(sig)))
+    assert.deepEqual(Object.fromEntries(seen), {
+      missing_app: 400,
+      invalid_input: 400,
+      forbidden: 403,
+      internal_error: 500,
+      config_invalid: 500,
+      webhook_missing_header: 400,
+      payload_too_large: 413,
+      body_unreadable: 400,
+      webhook_signature_mismatch: 400,
+      webhook_in_progress: 409,
+      store_failed: 500,
+      stripe_unavailable: 503,
+    })
   })
 })
 

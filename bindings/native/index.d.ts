@@ -133,10 +133,16 @@ export interface Disputes {
 }
 
 /** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
-export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected'
+export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected' | 'missing_app' | 'forbidden' | 'body_unreadable' | 'payload_too_large' | 'redirect_refused' | 'internal_error'
 
 /** Every `err.code` value, in the core's order. */
 export declare function errorCodes(): ErrorCode[]
+
+/**
+ * The HTTP status a route answers with `code` (the core's `ErrorCode::http_status`); 500 for a
+ * string that is no code of this library.
+ */
+export declare function errorHttpStatus(code: string): number
 
 /**
  * A `Stripe-Signature` header for `payload`, signed like Stripe does (tests). A secret anyone could
@@ -146,6 +152,18 @@ export declare function generateTestHeader(payload: string | Uint8Array, secret:
 
 /** Whether `value` is a valid app slug (the core's rule: 1–100 of `[A-Za-z0-9_.-]`). */
 export declare function isAppSlug(value: string): boolean
+
+/**
+ * Whether `url` is on this machine (the core's one loopback rule: `localhost`, `127.0.0.0/8`,
+ * `[::1]`); `false` for a string that is not a URL.
+ */
+export declare function isLoopbackUrl(url: string): boolean
+
+/**
+ * Whether the same call may succeed later (the core's `ErrorCode::is_retryable`); `false` for a
+ * string that is no code of this library.
+ */
+export declare function isRetryableError(code: string): boolean
 
 /** Where to send the user, and the state to keep in an httpOnly cookie until the callback. */
 export interface NativeAuthorizeUrl {

@@ -12,6 +12,20 @@ export const ERROR_CODES: readonly StripeConnectErrorCode[] = Object.freeze(nati
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES)
 
+/**
+ * The HTTP status a route answers with `code` (the Rust core's `ErrorCode::http_status`: 400 the
+ * caller's input, 403 refused, 404 not found, 409 in progress, 413 too large, 429 Stripe's rate
+ * limit, 500 this server's configuration or store, 502/503/504 Stripe failing, down or slow).
+ */
+export function httpStatusOf(code: StripeConnectErrorCode): number {
+  return native.errorHttpStatus(code)
+}
+
+/** Whether the same call may succeed later, unchanged (the core's `ErrorCode::is_retryable`). */
+export function isRetryable(code: StripeConnectErrorCode): boolean {
+  return native.isRetryableError(code)
+}
+
 export interface StripeConnectErrorFields {
   /** Stripe's `Request-Id`, where Stripe answered. */
   requestId?: string

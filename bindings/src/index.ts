@@ -5,7 +5,7 @@
  * Native code (Rust, napi-rs): in Next.js add `serverExternalPackages: ['@support/stripe-connect']`.
  */
 export { StripeConnect } from './client.js'
-export { StripeConnectError, ERROR_CODES } from './errors.js'
+export { StripeConnectError, ERROR_CODES, httpStatusOf, isRetryable } from './errors.js'
 /** The `Stripe-Version` the client pins unless `stripeVersion` is given (the Rust core's constant). */
 export { STRIPE_VERSION } from '../native/index.js'
 export type { StripeConnectErrorCode, StripeConnectErrorFields } from './errors.js'

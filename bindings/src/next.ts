@@ -11,10 +11,12 @@
 // connect an app (there is no "allow everyone" default).
 //
 // No business logic lives here: state signing, single-use claims, the code exchange, signature
-// verification and event dedupe are all in the client. This file only turns HTTP into calls and
-// error codes into statuses.
+// verification and event dedupe are all in the client, and so is the status of every error code
+// (`errorHttpStatus`, the core's `ErrorCode::http_status`). This file only turns HTTP into calls
+// and calls' outcomes into answers.
 
-import { isAppSlug, STATE_TTL_SECONDS } from '../native/index.js'
+import { errorHttpStatus, isAppSlug, isLoopbackUrl, STATE_TTL_SECONDS } from '../native/index.js'
+import { ERROR_CODES, type StripeConnectErrorCode } from './errors.js'
 import type { Connected } from './types.js'
 
 /** What the handlers need from a `StripeConnect` (the real class satisfies it). */
@@ -182,29 +184,29 @@ export function createRouteHandlers(
     const url = new URL(request.url)
     const appSlug = url.searchParams.get('appSlug')
     if (appSlug === null || appSlug === '') {
-      return json(400, { error: 'Missing appSlug', code: 'missing_app' })
+      return failure('missing_app', 'Missing appSlug')
     }
     if (!isAppSlug(appSlug)) {
-      return json(400, { error: 'Invalid appSlug', code: 'invalid_input' })
+      return failure('invalid_input', 'Invalid appSlug')
     }
     let verdict: boolean | Response
     try {
       verdict = await canConnect(request, appSlug)
     } catch (error) {
       report(error, 'authorize')
-      return json(500, { error: 'Internal error', code: 'internal_error' })
+      return failure('internal_error', 'Internal error')
     }
     if (verdict instanceof Response) return verdict
     // Only a literal `true` lets the visitor through: a truthy slip (`'yes'`, a session object) is a 403.
-    if (verdict !== true) return json(403, { error: 'Forbidden', code: 'forbidden' })
+    if (verdict !== true) return failure('forbidden', 'Forbidden')
     let target: { url: string; state: string; expiresAt?: number }
     try {
       target = client.authorizeUrl({ appSlug })
     } catch (error) {
-      const code = errorCode(error)
-      if (code === 'invalid_input') return json(400, { error: 'Invalid appSlug', code })
+      const code = errorCode(error) ?? 'internal_error'
+      if (code === 'invalid_input') return failure(code, 'Invalid appSlug')
       report(error, 'authorize')
-      return json(500, { error: 'Internal error', code: code ?? 'internal_error' })
+      return failure(code, 'Internal error')
     }
     return new Response(null, {
       status: 307,
@@ -240,7 +242,7 @@ export function createRouteHandlers(
     const location = settingsRedirect(settings, fixedOrigin ?? url.origin, result)
     if (location === null) {
       report(new Error('the settings redirect would leave the origin; refused'), 'callback')
-      return json(500, { error: 'Internal error', code: 'redirect_refused' })
+      return failure('redirect_refused', 'Internal error')
     }
     return new Response(null, {
       status: 303,
@@ -265,7 +267,7 @@ export function createRouteHandlers(
     const header = request.headers.get('stripe-signature')
     if (header === null || header.trim() === '') {
       await discard(request)
-      return json(400, { error: 'Missing signature', code: 'webhook_missing_header' })
+      return failure('webhook_missing_header', 'Missing signature')
     }
     let body: Buffer | null
     try {
@@ -273,28 +275,27 @@ export function createRouteHandlers(
     } catch (error) {
       // The client went away mid-body: nothing was verified, Stripe will redeliver.
       report(error, 'webhook')
-      return json(400, { error: 'Could not read the request body', code: 'body_unreadable' })
+      return failure('body_unreadable', 'Could not read the request body')
     }
     if (body === null) return tooLarge(maxBodyBytes)
     try {
       await client.handleWebhook(body, header)
     } catch (error) {
-      const code = errorCode(error)
+      const code = errorCode(error) ?? 'internal_error'
       if (code === 'webhook_in_progress') {
         // Another delivery holds this event's lease: not done, not lost. Stripe retries a 409.
         const retryAfter = (error as { retryAfter?: unknown }).retryAfter
-        return json(
-          409,
-          { error: 'Event is being processed', code },
+        return failure(
+          code,
+          'Event is being processed',
           typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {},
         )
       }
-      if (code === 'webhook_missing_header') return json(400, { error: 'Missing signature', code })
-      if (code !== undefined && code.startsWith('webhook_'))
-        return json(400, { error: 'Invalid signature', code })
-      // store_failed, config_invalid, anything unexpected: 500 so that Stripe redelivers.
+      if (code === 'webhook_missing_header') return failure(code, 'Missing signature')
+      if (code.startsWith('webhook_')) return failure(code, 'Invalid signature')
+      // store_failed, config_invalid, anything unexpected: non-2xx so that Stripe redelivers.
       report(error, 'webhook')
-      return json(500, { error: 'Webhook handler failed', code: code ?? 'internal_error' })
+      return failure(code, 'Webhook handler failed')
     }
     return json(200, { received: true })
   }
@@ -357,15 +358,24 @@ export function callbackErrorCode(code: string | undefined): CallbackErrorCode {
   }
 }
 
-function errorCode(error: unknown): string | undefined {
-  if (
-    error !== null &&
-    typeof error === 'object' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  ) {
-    return (error as { code: string }).code
-  }
-  return undefined
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES)
+
+/** The error's code when it is one of this library's (anything else is the caller's `internal_error`). */
+function errorCode(error: unknown): StripeConnectErrorCode | undefined {
+  const code =
+    error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' && KNOWN_CODES.has(code)
+    ? (code as StripeConnectErrorCode)
+    : undefined
+}
+
+/** `{ error, code }` with the status the core gives `code` (`ErrorCode::http_status`). */
+function failure(
+  code: StripeConnectErrorCode,
+  error: string,
+  headers: Record<string, string> = {},
+): Response {
+  return json(errorHttpStatus(code), { error, code }, headers)
 }
 
 function defaultOnError(error: unknown, route: RouteName): void {
@@ -388,17 +398,16 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 }
 
 function tooLarge(max: number): Response {
-  return json(413, { error: 'Payload too large', code: 'payload_too_large', maxBytes: max })
+  const code = 'payload_too_large'
+  return json(errorHttpStatus(code), { error: 'Payload too large', code, maxBytes: max })
 }
 
-/** `http://localhost`, `http://127.0.0.1`, `http://[::1]`: the only places a cookie may go without `Secure`. */
+/**
+ * Plain `http://` on this machine (the core's one loopback rule: `localhost`, `127.0.0.0/8`,
+ * `[::1]`): the only place the state cookie goes without `Secure`.
+ */
 function isLocalHttp(request: Request): boolean {
-  const url = new URL(request.url)
-  if (url.protocol !== 'http:') return false
-  const host = url.hostname
-  return (
-    host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.endsWith('.localhost')
-  )
+  return new URL(request.url).protocol === 'http:' && isLoopbackUrl(request.url)
 }
 
 function readCookie(header: string | null, name: string): string | null {

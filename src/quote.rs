@@ -87,8 +87,9 @@ pub(crate) fn scrub_secrets(text: &str) -> String {
                 let len = credential
                     .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';'))
                     .unwrap_or(credential.len());
-                // Real credentials are long; "the bearer of news" is not one.
-                if spaces > 0 && len >= MIN_CREDENTIAL_CHARS {
+                // Real credentials are long; "the bearer of news" is not one, and neither is a
+                // credential this function already redacted (quoting twice changes nothing).
+                if spaces > 0 && len >= MIN_CREDENTIAL_CHARS && !credential.starts_with('[') {
                     out.push_str(&rest[..scheme.len() + spaces]);
                     out.push_str(&format!("[credential redacted, {len} chars]"));
                     rest = &credential[len..];
@@ -180,6 +181,15 @@ mod tests {
         {
             assert_eq!(quote(keep), keep);
         }
+    }
+
+    #[test]
+    fn quoting_twice_is_quoting_once() {
+        let key = format!("sk_live_{}", "a1B2".repeat(24));
+        let text = format!("Authorization: Bearer {key} and Bearer abcdefghijkl, whsec_abcdefgh\r\n");
+        let once = quote(&text);
+        assert_eq!(quote(&once), once);
+        assert_eq!(scrub_secrets(&once), once);
     }
 
     #[test]

@@ -345,6 +345,13 @@ export interface PaymentHistory {
   fetchedAt: number
 }
 
+/**
+ * `text` as the library quotes anything it did not write itself (the core's `quote`): secrets by
+ * kind and length, control characters replaced, cut to 300 characters. For what the facade
+ * prints of errors that are not the library's (the bins' output, the routes' default `onError`).
+ */
+export declare function quoteForLog(text: string): string
+
 export interface Refund {
   id: string
   /** `pending`, `requires_action`, `succeeded`, `failed`, `canceled`. */

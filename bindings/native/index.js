@@ -843,6 +843,7 @@ module.exports.generateTestHeader = nativeBinding.generateTestHeader
 module.exports.isAppSlug = nativeBinding.isAppSlug
 module.exports.isLoopbackUrl = nativeBinding.isLoopbackUrl
 module.exports.isRetryableError = nativeBinding.isRetryableError
+module.exports.quoteForLog = nativeBinding.quoteForLog
 module.exports.STATE_TTL_SECONDS = nativeBinding.STATE_TTL_SECONDS
 module.exports.STRIPE_VERSION = nativeBinding.STRIPE_VERSION
 module.exports.toolDefinitions = nativeBinding.toolDefinitions

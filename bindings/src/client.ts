@@ -3,6 +3,7 @@
  * class turns every failure into a `StripeConnectError` and keeps secrets out of `util.inspect`.
  */
 import native = require('../native/index.js')
+import { withCauses } from './causes.js'
 import { guard, guardAsync, rawBody } from './errors.js'
 import type { ToolResult, ToolScopeOptions } from './tools.js'
 import type {
@@ -33,7 +34,7 @@ function split(
   options: Partial<StripeConnectOptions> | undefined,
 ): [native.NativeOptions, Stores | undefined] {
   const { stores, ...rest } = options ?? {}
-  return [rest, stores]
+  return [rest, withCauses(stores)]
 }
 
 /** The callback query as a query string (the core parses it and refuses repeated parameters). */

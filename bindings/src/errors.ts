@@ -3,6 +3,7 @@
  */
 
 import native = require('../native/index.js')
+import { takeCause } from './causes.js'
 
 /** The stable code of a {@link StripeConnectError} (generated from the Rust core's list). */
 export type StripeConnectErrorCode = native.ErrorCode
@@ -67,6 +68,7 @@ export class StripeConnectError extends Error {
 
 type NativeErrorShape = {
   code?: unknown
+  causeId?: unknown
   message?: unknown
   requestId?: unknown
   statusCode?: unknown
@@ -94,6 +96,8 @@ export function toStripeConnectError(err: unknown): StripeConnectError {
       stripeCode: str(e.stripeCode),
       accountId: str(e.accountId),
       retryAfter: typeof e.retryAfter === 'number' ? e.retryAfter : undefined,
+      // A JS store's own error (its words are in the message, quoted): for the app's logs.
+      cause: takeCause(e.causeId),
     })
   }
   return new StripeConnectError('invalid_input', `invalid argument: ${message}`, { cause: err })

@@ -15,7 +15,13 @@
 // (`errorHttpStatus`, the core's `ErrorCode::http_status`). This file only turns HTTP into calls
 // and calls' outcomes into answers.
 
-import { errorHttpStatus, isAppSlug, isLoopbackUrl, STATE_TTL_SECONDS } from '../native/index.js'
+import {
+  errorHttpStatus,
+  isAppSlug,
+  isLoopbackUrl,
+  quoteForLog,
+  STATE_TTL_SECONDS,
+} from '../native/index.js'
 import { ERROR_CODES, type StripeConnectErrorCode } from './errors.js'
 import type { Connected } from './types.js'
 
@@ -378,11 +384,16 @@ function failure(
   return json(errorHttpStatus(code), { error, code }, headers)
 }
 
+/**
+ * The library's own log line: the message only, quoted by the core (a store's original error,
+ * `cause`, may hold what a log must not: it is there for an `onError` of the app's own).
+ */
 function defaultOnError(error: unknown, route: RouteName): void {
   const code = errorCode(error)
+  const message =
+    error instanceof Error ? `${error.name}: ${error.message}` : `non-error value: ${String(error)}`
   console.error(
-    `[@support/stripe-connect/next] ${route} route failed${code ? ` (${code})` : ''}:`,
-    error,
+    `[@support/stripe-connect/next] ${route} route failed${code ? ` (${code})` : ''}: ${quoteForLog(message)}`,
   )
 }
 

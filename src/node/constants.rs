@@ -54,3 +54,11 @@ pub fn is_app_slug(value: String) -> bool {
 pub fn is_loopback_url(url: String) -> bool {
     url::Url::parse(&url).is_ok_and(|u| crate::http::is_loopback(&u))
 }
+
+/// `text` as the library quotes anything it did not write itself (the core's `quote`): secrets by
+/// kind and length, control characters replaced, cut to 300 characters. For what the facade
+/// prints of errors that are not the library's (the bins' output, the routes' default `onError`).
+#[napi(js_name = "quoteForLog")]
+pub fn quote_for_log(text: String) -> String {
+    crate::quote::quote(&crate::quote::scrub_configured(&text))
+}

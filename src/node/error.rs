@@ -36,6 +36,10 @@ fn build<'env>(env: &'env Env, error: &Error) -> napi::Result<Object<'env>> {
     if let Some(account_id) = error.account_id() {
         object.set_named_property("accountId", account_id)?;
     }
+    // A JS store's own error, kept by the TypeScript facade: it sets it as `cause`.
+    if let Some(cause) = std::error::Error::source(error).and_then(|s| s.downcast_ref::<super::stores::JsCause>()) {
+        object.set_named_property("causeId", cause.0)?;
+    }
     if let Some(seconds) = error.retry_after_seconds() {
         object.set_named_property("retryAfter", u32::try_from(seconds).unwrap_or(u32::MAX))?;
     }

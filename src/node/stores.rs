@@ -5,7 +5,8 @@
 //! alive), bound to its object (so `this` works), called with "catch" semantics (a JS `throw`
 //! becomes an error, not a crash), and its result accepted as a value or a promise of one. A
 //! throw, a rejection or a value of the wrong type becomes [`StoreError`] → `store_failed` with
-//! the JS message.
+//! the JS message, quoted by the core. The TypeScript facade keeps the JS error itself and marks
+//! the message with its number ([`JsCause`]); the JS `StripeConnectError` gets it back as `cause`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,11 +90,38 @@ where
     }
 
     async fn call(&self, args: A) -> Result<R, StoreError> {
-        let fail = |e: napi::Error| StoreError::new(self.operation, js_message(&e));
+        let fail = |e: napi::Error| store_error(self.operation, &e);
         match self.tsfn.call_async_catch(args).await.map_err(fail)? {
             MaybePromise::Promise(promise) => promise.await.map_err(fail),
             MaybePromise::Value(value) => Ok(value),
         }
+    }
+}
+
+/// The number the TypeScript facade gave a JS store's error it keeps for `cause` (the message
+/// starts with `[js-error <n>] `, see `bindings/src/causes.ts`).
+#[derive(Debug)]
+pub struct JsCause(pub u32);
+
+impl std::fmt::Display for JsCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the JS store's error #{} (err.cause in JS)", self.0)
+    }
+}
+
+impl std::error::Error for JsCause {}
+
+/// A JS store's failure as the core's: its words quoted (by `StoreError::new`), its kept error's
+/// number as the source.
+fn store_error(operation: &str, e: &napi::Error) -> StoreError {
+    let message = js_message(e);
+    let marked = message.strip_prefix("[js-error ").and_then(|rest| {
+        let (n, rest) = rest.split_once("] ")?;
+        Some((n.parse::<u32>().ok()?, rest))
+    });
+    match marked {
+        Some((n, rest)) => StoreError::new(operation, rest).with_source(JsCause(n)),
+        None => StoreError::new(operation, message),
     }
 }
 

@@ -37,8 +37,8 @@ impl NativeClient {
     /// `options` is checked name by name (an unknown key is `config_invalid`), then read.
     #[napi(constructor, ts_args_type = "options: NativeOptions, stores?: object | undefined | null")]
     pub fn new(env: Env, options: Unknown, stores: Option<Object>) -> napi::Result<Self> {
-        let config = checked_options(Some(options))
-            .and_then(|o| Ok(o.apply(Config::builder()).and_then(ConfigBuilder::build)?));
+        let options = checked_options(&env, Some(options))?;
+        let config = options.apply(Config::builder()).and_then(ConfigBuilder::build).map_err(Error::from);
         build(&env, config, stores)
     }
 
@@ -53,7 +53,7 @@ impl NativeClient {
         overrides: Option<Unknown>,
         stores: Option<Object>,
     ) -> napi::Result<Self> {
-        build(&env, checked_options(overrides).and_then(|o| o.over_env(vars)), stores)
+        build(&env, checked_options(&env, overrides)?.over_env(vars), stores)
     }
 
     /// The client for one query: `fresh: true` bypasses the customer cache and request coalescing.

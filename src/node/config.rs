@@ -9,7 +9,7 @@ use napi_derive::napi;
 
 use super::error::js_error;
 use super::types::{JsConnection, NativeOptions};
-use crate::{ConfigError, ConnectEnv, Connection, Error, Scope, SecretKey};
+use crate::{ConnectEnv, Connection, Error, Scope, SecretKey};
 
 /// Options the TypeScript facade takes out before the rest reaches the glue: known names, so a
 /// typo of one (`store`) is pointed at it.
@@ -17,29 +17,26 @@ const FACADE_OPTIONS: &[&str] = &["stores"];
 
 /// `options` (the JS value as given) as [`NativeOptions`], once every key has been found to be an
 /// option: `config_invalid` names the first that is not, with the option meant where one is near.
-pub fn checked_options(options: Option<Unknown>) -> Result<NativeOptions, Error> {
+/// A value of the wrong type is napi's own conversion error, as for any argument (`invalid_input`).
+pub fn checked_options(env: &Env, options: Option<Unknown>) -> napi::Result<NativeOptions> {
     let Some(options) = options else { return Ok(NativeOptions::default()) };
-    match options.get_type().map_err(napi_failure)? {
+    match options.get_type()? {
         ValueType::Undefined | ValueType::Null => return Ok(NativeOptions::default()),
-        ValueType::Object => {}
-        other => {
-            let kind = format!("{other:?}").to_lowercase();
-            return Err(ConfigError::new("options", format!("must be an object, got {kind}")).into());
+        ValueType::Object => {
+            // SAFETY: `options` is a live value of this call's env, and its type is object.
+            let object: Object = unsafe { options.cast() }?;
+            let given = Object::keys(&object)?;
+            let names = NativeOptions::names();
+            let mut known: Vec<&str> = names.iter().map(String::as_str).collect();
+            known.extend(FACADE_OPTIONS);
+            crate::config::check_option_names(given.iter().map(String::as_str), &known)
+                .map_err(|e| js_error(env, &Error::from(e)))?;
         }
+        _ => {}
     }
-    // SAFETY: `options` is a live value of this call's env, and its type was checked to be an object.
-    let object: Object = unsafe { options.cast() }.map_err(napi_failure)?;
-    let given = Object::keys(&object).map_err(napi_failure)?;
-    let names = NativeOptions::names();
-    let mut known: Vec<&str> = names.iter().map(String::as_str).collect();
-    known.extend(FACADE_OPTIONS);
-    crate::config::check_option_names(given.iter().map(String::as_str), &known)?;
-    // SAFETY: as above; napi's generated conversion reads each field by name and checks its type.
-    unsafe { options.cast::<NativeOptions>() }.map_err(|e| ConfigError::new("options", e.reason.clone()).into())
-}
-
-fn napi_failure(e: napi::Error) -> Error {
-    Error::from(ConfigError::new("options", e.reason.clone()))
+    // SAFETY: `options` is a live value of this call's env; napi's generated conversion checks
+    // the value's type and each field's, and fails with its own error otherwise.
+    unsafe { options.cast::<NativeOptions>() }
 }
 
 /// What `parseConnectEnv` returns: the connections `STRIPE_CONNECT_ACCOUNTS` names and the tool

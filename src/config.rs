@@ -13,6 +13,15 @@ use crate::error::ConfigError;
 use crate::ids::ClientId;
 use crate::secret::{SecretKey, StateSecret, WebhookSecret};
 
+mod connect_env;
+// Options by name are the Node binding's (a JS options object); Rust callers use the builder.
+#[cfg(any(feature = "node", test))]
+mod option_names;
+
+pub use connect_env::ConnectEnv;
+#[cfg(feature = "node")]
+pub(crate) use option_names::check_option_names;
+
 /// The `Stripe-Version` this library pins and parses shapes for.
 pub const STRIPE_VERSION: &str = "2026-10-28.endive";
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
@@ -20,11 +29,11 @@ pub const DEFAULT_CONNECT_BASE: &str = "https://connect.stripe.com";
 /// How long one webhook delivery may spend in the stores and the sink unless configured.
 pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(20);
 /// The longest `webhook_timeout` accepted.
-const MAX_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(3600);
 /// How long one call to the connections store may take unless configured.
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest `store_timeout` accepted.
-const MAX_STORE_TIMEOUT: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_STORE_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Stripe's default webhook tolerance.
 pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: i64 = 300;
@@ -269,9 +278,9 @@ pub struct ConfigBuilder {
     retry_base_delay: Option<Duration>,
     max_concurrency_per_account: Option<usize>,
     livemode: Option<bool>,
-    webhook_timeout: Option<Result<Duration, ConfigError>>,
-    store_timeout: Option<Result<Duration, ConfigError>>,
-    cache_ttl: Option<Result<Duration, ConfigError>>,
+    webhook_timeout: Option<Duration>,
+    store_timeout: Option<Duration>,
+    cache_ttl: Option<Duration>,
     cache_max_entries: Option<usize>,
 }
 
@@ -384,17 +393,7 @@ impl ConfigBuilder {
 
     /// How long an email → customers resolution is reused (default 60 s; `Duration::ZERO`: off).
     pub fn cache_ttl(mut self, v: Duration) -> Self {
-        self.cache_ttl = Some(Ok(v));
-        self
-    }
-
-    /// [`ConfigBuilder::cache_ttl`] in milliseconds, as the Node option `cacheTtlMs` gives it: 0 turns
-    /// the cache off, a negative value is `config_invalid`.
-    pub fn cache_ttl_ms(mut self, v: i64) -> Self {
-        self.cache_ttl = Some(match u64::try_from(v) {
-            Ok(ms) => Ok(Duration::from_millis(ms)),
-            Err(_) => Err(ConfigError::new("cache_ttl_ms", format!("must be 0 (no cache) or more, got {v}"))),
-        });
+        self.cache_ttl = Some(v);
         self
     }
 
@@ -413,32 +412,16 @@ impl ConfigBuilder {
     /// 20 s, at most an hour). Past it the delivery fails with `store_failed` (answer 5xx) and
     /// the event is processed by a later redelivery.
     pub fn webhook_timeout(mut self, v: Duration) -> Self {
-        self.webhook_timeout = Some(Ok(v));
+        self.webhook_timeout = Some(v);
         self
     }
-    /// `webhook_timeout` from a number of milliseconds given as `field` (JS numbers): anything but
-    /// a whole number from 1 to an hour's worth is an error at `build()` that quotes it.
-    #[cfg(any(feature = "node", test))]
-    pub(crate) fn webhook_timeout_ms_from(mut self, field: &str, ms: f64) -> Self {
-        self.webhook_timeout = Some(millis(field, ms, MAX_WEBHOOK_TIMEOUT));
-        self
-    }
-
     /// The most time one call to the connections store may take (default 10 s, at most an hour):
     /// past it the callback, disconnect, query or tool fails with `store_failed` ("timed out")
     /// instead of waiting on a hung database.
     pub fn store_timeout(mut self, v: Duration) -> Self {
-        self.store_timeout = Some(Ok(v));
+        self.store_timeout = Some(v);
         self
     }
-    /// `store_timeout` from a number of milliseconds given as `field` (JS numbers), checked as
-    /// [`Self::webhook_timeout_ms_from`] is.
-    #[cfg(any(feature = "node", test))]
-    pub(crate) fn store_timeout_ms_from(mut self, field: &str, ms: f64) -> Self {
-        self.store_timeout = Some(millis(field, ms, MAX_STORE_TIMEOUT));
-        self
-    }
-
     /// Check every option and build the config. No message quotes a secret: a value shaped like
     /// one, or equal to one of the configured secrets (a secret pasted into the wrong option), is
     /// named by kind and length instead.
@@ -524,13 +507,13 @@ impl ConfigBuilder {
         }
         let webhook_timeout = positive_up_to(
             "webhook_timeout",
-            self.webhook_timeout.unwrap_or(Ok(DEFAULT_WEBHOOK_TIMEOUT))?,
+            self.webhook_timeout.unwrap_or(DEFAULT_WEBHOOK_TIMEOUT),
             MAX_WEBHOOK_TIMEOUT,
             ": the event's lease lasts as long, delaying redeliveries",
         )?;
         let store_timeout = positive_up_to(
             "store_timeout",
-            self.store_timeout.unwrap_or(Ok(DEFAULT_STORE_TIMEOUT))?,
+            self.store_timeout.unwrap_or(DEFAULT_STORE_TIMEOUT),
             MAX_STORE_TIMEOUT,
             "",
         )?;
@@ -553,7 +536,7 @@ impl ConfigBuilder {
             livemode: self.livemode,
             webhook_timeout,
             store_timeout,
-            cache_ttl: self.cache_ttl.unwrap_or(Ok(DEFAULT_CACHE_TTL))?,
+            cache_ttl: self.cache_ttl.unwrap_or(DEFAULT_CACHE_TTL),
             cache_max_entries: self.cache_max_entries.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES),
             remembered: crate::quote::remember(Vec::new()),
         })
@@ -600,17 +583,6 @@ fn positive_up_to(field: &str, value: Duration, max: Duration, why: &str) -> Res
         ));
     }
     Ok(value)
-}
-
-/// A whole number of milliseconds from 1 to `max` (JS numbers), or the error `build()` reports.
-#[cfg(any(feature = "node", test))]
-fn millis(field: &str, ms: f64, max: Duration) -> Result<Duration, ConfigError> {
-    let max = max.as_millis() as f64;
-    if ms.fract() == 0.0 && (1.0..=max).contains(&ms) {
-        Ok(Duration::from_millis(ms as u64))
-    } else {
-        Err(ConfigError::new(field, format!("must be a whole number of milliseconds from 1 to {max}, got {ms}")))
-    }
 }
 
 #[cfg(test)]
@@ -822,15 +794,6 @@ mod tests {
             let e = build(Some(bad)).unwrap_err();
             assert_eq!(e.field, "webhook_timeout", "{bad:?}");
         }
-        // From JS numbers: never wrapped or truncated into range.
-        let from_ms =
-            |ms: f64| Config::builder().secret_key("sk_test_1").webhook_timeout_ms_from("webhookTimeoutMs", ms).build();
-        assert_eq!(from_ms(250.0).unwrap().webhook_timeout, Duration::from_millis(250));
-        for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 3_600_001.0, 4_294_967_296.0] {
-            let e = from_ms(bad).unwrap_err();
-            assert_eq!(e.field, "webhookTimeoutMs", "{bad}");
-            assert!(e.reason.contains("whole number of milliseconds from 1 to 3600000"), "{}", e.reason);
-        }
     }
 
     #[test]
@@ -842,14 +805,6 @@ mod tests {
             let e = build(bad).unwrap_err();
             assert_eq!(crate::Error::from(e.clone()).code(), "config_invalid");
             assert_eq!(e.field, "store_timeout", "{bad:?}");
-        }
-        let from_ms =
-            |ms: f64| Config::builder().secret_key("sk_test_1").store_timeout_ms_from("storeTimeoutMs", ms).build();
-        assert_eq!(from_ms(3_600_000.0).unwrap().store_timeout, Duration::from_secs(3600));
-        for bad in [0.0, -5.0, 0.5, f64::NAN, f64::NEG_INFINITY, 3_600_001.0] {
-            let e = from_ms(bad).unwrap_err();
-            assert_eq!(e.field, "storeTimeoutMs", "{bad}");
-            assert!(e.reason.contains("whole number of milliseconds from 1 to 3600000"), "{}", e.reason);
         }
     }
 

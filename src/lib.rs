@@ -57,8 +57,8 @@ struct ReadmeDoctests;
 pub use api::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 pub use client::{StripeConnect, StripeConnectBuilder};
 pub use config::{
-    Config, ConfigBuilder, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CACHE_MAX_ENTRIES, DEFAULT_CACHE_TTL,
-    DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, DEFAULT_WEBHOOK_TIMEOUT, STRIPE_VERSION,
+    Config, ConfigBuilder, ConnectEnv, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CACHE_MAX_ENTRIES,
+    DEFAULT_CACHE_TTL, DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, DEFAULT_WEBHOOK_TIMEOUT, STRIPE_VERSION,
 };
 pub use error::{
     ConfigError, Direction, Error, ErrorCode, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError,

@@ -10,6 +10,7 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 export declare class NativeClient {
+  /** `options` is checked name by name (an unknown key is `config_invalid`), then read. */
   constructor(options: NativeOptions, stores?: object | undefined | null)
   /** The environment variables `vars` (`STRIPE_SECRET_KEY`, ...) with `overrides` on top. */
   static fromEnv(vars: Record<string, string>, overrides?: NativeOptions | undefined | null, stores?: object | undefined | null): NativeClient
@@ -34,11 +35,13 @@ export declare class NativeClient {
   customerContext(email: string, limit?: number | undefined | null, fresh?: boolean | undefined | null): Promise<CustomerContext>
   /**
    * Run tool `name` with `args_json` (the model's arguments as JSON text) within the apps
-   * `app_slugs`. Throws `invalid_input` only for a bad scope (the caller's mistake); anything
-   * else, unparsable arguments included, resolves with a tool result.
+   * `app_slugs` (the caller's value as given). Throws `invalid_input` only for a bad scope (the
+   * caller's mistake); anything else, unparsable arguments included, resolves with a tool
+   * result. `non_finite` lists the numbers JSON text could not carry (NaN, ±Infinity, which
+   * `JSON.stringify` writes as `null`): the first is an `invalid_input` result, nothing sent.
    * Resolves with the result as JSON text (its keys in their documented order).
    */
-  callTool(name: string, argsJson: string, appSlugs: Array<string>): Promise<string>
+  callTool(name: string, argsJson: string, appSlugs: unknown, nonFinite?: Array<NativeNonFinite> | undefined | null): Promise<string>
 }
 
 /** One connected app's view of the customer. When `error` is set the lists are empty. */
@@ -187,6 +190,15 @@ export interface NativeConnected {
   replacedAccountId: string | null
 }
 
+/**
+ * What `parseConnectEnv` returns: the connections `STRIPE_CONNECT_ACCOUNTS` names and the tool
+ * scope (`STRIPE_CONNECT_APP_SLUGS`, else every app). The slugs are validated and safe to print.
+ */
+export interface NativeConnectEnv {
+  connections: NativeConnection[]
+  appSlugs: Array<string>
+}
+
 /** A row of the apps table, as JS stores see it. */
 export interface NativeConnection {
   appSlug: string
@@ -217,6 +229,12 @@ export interface NativeDisputeAlert {
   chargeDescription: string | null
   /** Why `customerEmail` is null: the read failed or timed out, no customer, no email. */
   customerUnknownReason: string | null
+}
+
+/** A number in a tool's arguments that JSON cannot carry, and where it was (`limit`, `a.b[0]`). */
+export interface NativeNonFinite {
+  path: string
+  value: number
 }
 
 /** The options of `new StripeConnect(...)` except `stores` (passed separately). */
@@ -314,6 +332,12 @@ export interface OutcomeIgnored {
   reason: 'unhandled_type' | 'livemode_mismatch'
 }
 
+/**
+ * The core's [`ConnectEnv`] over `vars` (JS's `process.env`): `config_invalid` naming the variable
+ * and the entry's position, never its value. The connections are live when `STRIPE_SECRET_KEY` is.
+ */
+export declare function parseConnectEnv(vars: Record<string, string>): NativeConnectEnv
+
 /** One charge in a payment history. */
 export interface Payment {
   id: string
@@ -407,6 +431,12 @@ export interface SubscriptionStatus {
 
 /** Every tool: `{ name, title, description, inputSchema, examples }`. */
 export declare function toolDefinitions(): NativeToolDefinition[]
+
+/**
+ * The scope's app slugs, validated by the core and without repeats: what `createSupportTools`
+ * and `createMcpServer` check before any model runs (`invalid_input` otherwise).
+ */
+export declare function toolScope(appSlugs: unknown): Array<string>
 
 /**
  * Verify the signature, then apply the core's event rules to the same bytes (the rules of

@@ -12,8 +12,9 @@
  * `{ success: false, error }` result it can correct, instead of ending the generation.
  */
 import { jsonSchema, tool, type Tool } from 'ai'
+import native = require('../native/index.js')
 import type { StripeConnect } from './client.js'
-import { StripeConnectError } from './errors.js'
+import { guard } from './errors.js'
 import {
   toolDefinitions,
   type ToolDefinition,
@@ -35,19 +36,15 @@ export type SupportTools = Record<ToolName, SupportTool>
 
 /**
  * The read-only tools, bound to `client` and to the apps in `options.appSlugs` (the model cannot
- * widen that). Throws `invalid_input` for an empty scope, before any model runs.
+ * widen that). Throws `invalid_input` for a scope that is not a non-empty array of app slugs, before any model
+ * runs.
  */
 export function createSupportTools(
   client: StripeConnect,
   options: SupportToolsOptions,
 ): SupportTools {
-  const appSlugs = [...(options?.appSlugs ?? [])]
-  if (appSlugs.length === 0) {
-    throw new StripeConnectError(
-      'invalid_input',
-      'createSupportTools needs options.appSlugs: the apps this conversation may see',
-    )
-  }
+  // The core checks the scope (an array of app slugs, at least one): `invalid_input` otherwise.
+  const appSlugs = guard(() => native.toolScope(options?.appSlugs))
   const wanted = options.only ? new Set<string>(options.only) : undefined
   const tools = {} as SupportTools
   for (const def of toolDefinitions()) {

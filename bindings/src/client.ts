@@ -30,6 +30,7 @@ import type {
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
 
+/** The options the native client checks and reads (every key, unknown ones too), and `stores`. */
 function split(
   options: Partial<StripeConnectOptions> | undefined,
 ): [native.NativeOptions, Stores | undefined] {
@@ -47,10 +48,30 @@ function queryString(query: HandleCallbackOptions['query']): string {
   return new URLSearchParams(pairs).toString()
 }
 
-/** The `STRIPE_*` variables of `process.env` (the only ones read). */
-function stripeVariables(): Record<string, string> {
+/**
+ * A `JSON.stringify` replacer that notes each number JSON cannot carry (NaN, ±Infinity, written as
+ * `null`) and where it was (`limit`, `filter.amounts[1]`), for the core to refuse.
+ */
+function recordNonFinite(
+  found: native.NativeNonFinite[],
+): (this: unknown, key: string, value: unknown) => unknown {
+  const paths = new WeakMap<object, string>()
+  return function (this: unknown, key: string, value: unknown): unknown {
+    const parent = typeof this === 'object' && this !== null ? (paths.get(this) ?? '') : ''
+    let path = key
+    if (Array.isArray(this)) path = `${parent}[${key}]`
+    else if (parent !== '') path = `${parent}.${key}`
+    if (typeof value === 'number' && !Number.isFinite(value))
+      found.push({ path: path || 'args', value })
+    else if (typeof value === 'object' && value !== null) paths.set(value, path)
+    return value
+  }
+}
+
+/** The `STRIPE_*` variables of `env` (the only ones read). @internal */
+export function stripeVariables(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const vars: Record<string, string> = {}
-  for (const [name, value] of Object.entries(process.env)) {
+  for (const [name, value] of Object.entries(env)) {
     if (name.startsWith('STRIPE_') && value !== undefined) vars[name] = value
   }
   return vars
@@ -184,16 +205,18 @@ export class StripeConnect {
    * outside the scope); rejects with `invalid_input` only when the scope itself is unusable.
    */
   callTool(name: string, args: unknown, scope: ToolScopeOptions): Promise<ToolResult> {
+    const nonFinite: native.NativeNonFinite[] = []
     let json: string
     try {
-      json = JSON.stringify(args ?? {}) ?? '{}'
+      json = JSON.stringify(args ?? {}, recordNonFinite(nonFinite)) ?? '{}'
     } catch (err) {
       json = `!${String(err)}` // not JSON: the core answers invalid_input
     }
-    // The core's result as JSON text: its keys keep their documented order.
+    // The scope goes as given (the core refuses anything but an array of slugs); the result
+    // comes back as JSON text, its keys in their documented order.
     return guardAsync(
       async (): Promise<ToolResult> =>
-        JSON.parse(await this.#native.callTool(String(name), json, [...(scope?.appSlugs ?? [])])),
+        JSON.parse(await this.#native.callTool(String(name), json, scope?.appSlugs, nonFinite)),
     )
   }
 

@@ -17,8 +17,9 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js'
-import { StripeConnect } from './client.js'
-import { StripeConnectError } from './errors.js'
+import native = require('../native/index.js')
+import { StripeConnect, stripeVariables } from './client.js'
+import { guard } from './errors.js'
 import { toolDefinitions, type ToolScopeOptions } from './tools.js'
 import type { Connection, ConnectionStore } from './types.js'
 
@@ -51,13 +52,8 @@ export function mcpTools(): Tool[] {
 
 /** An MCP server exposing the tools of `client` within `options.appSlugs`. Not yet connected. */
 export function createMcpServer(client: StripeConnect, options: McpServerOptions): Server {
-  const appSlugs = [...(options?.appSlugs ?? [])]
-  if (appSlugs.length === 0) {
-    throw new StripeConnectError(
-      'invalid_input',
-      'createMcpServer needs options.appSlugs: the apps this server may answer about',
-    )
-  }
+  // The core checks the scope (an array of app slugs, at least one): `invalid_input` otherwise.
+  const appSlugs = guard(() => native.toolScope(options?.appSlugs))
   const server = new Server(
     { name: options.name ?? 'stripe-connect', version: options.version ?? PACKAGE_VERSION },
     {
@@ -98,35 +94,17 @@ export interface McpEnvironment {
 }
 
 /**
- * `STRIPE_CONNECT_ACCOUNTS="slug=acct_…,slug2=acct_…"` as connections (`invalid_input` naming the
- * variable for a malformed entry; the core validates the slug and the account id).
+ * `STRIPE_CONNECT_ACCOUNTS="slug=acct_…,slug2=acct_…"` as connections, parsed by the core:
+ * `config_invalid` naming the variable and the entry's position (never its value) for a malformed
+ * entry, an invalid slug or account id, a slug or an account given twice, or no entry at all.
  */
 export function parseAccounts(value: string): Connection[] {
-  const connections: Connection[] = []
-  for (const raw of value.split(',')) {
-    const entry = raw.trim()
-    if (entry === '') continue
-    const eq = entry.indexOf('=')
-    if (eq <= 0 || eq === entry.length - 1) {
-      throw new StripeConnectError(
-        'config_invalid',
-        `STRIPE_CONNECT_ACCOUNTS: ${JSON.stringify(entry.slice(0, 64))} is not slug=acct_…`,
-      )
-    }
-    const accountId = entry.slice(eq + 1).trim()
-    connections.push({
-      appSlug: entry.slice(0, eq).trim(),
-      accountId,
-      livemode: false,
-      scope: 'read_write',
-    })
-  }
-  return connections
+  return guard(() => native.parseConnectEnv({ STRIPE_CONNECT_ACCOUNTS: String(value) })).connections
 }
 
 /** Connections held in memory (the bin's store when the environment names them). */
-function fixedConnections(connections: Connection[], livemode: boolean): ConnectionStore {
-  const bySlug = new Map(connections.map((c) => [c.appSlug, { ...c, livemode }]))
+function fixedConnections(connections: Connection[]): ConnectionStore {
+  const bySlug = new Map(connections.map((c) => [c.appSlug, c]))
   return {
     save(c) {
       bySlug.set(c.appSlug, c)
@@ -146,28 +124,16 @@ function fixedConnections(connections: Connection[], livemode: boolean): Connect
 }
 
 /**
- * The client and scope of `stripe-connect-mcp`: `StripeConnect.fromEnv()` (the usual
- * `STRIPE_*` variables; `STRIPE_API_BASE` overrides the API host, for a test Stripe), the
- * connections of `STRIPE_CONNECT_ACCOUNTS`, and the scope `STRIPE_CONNECT_APP_SLUGS`
- * (comma-separated; default every app of `STRIPE_CONNECT_ACCOUNTS`).
+ * The client and scope of `stripe-connect-mcp`, from `env`'s `STRIPE_*` variables: the client as
+ * `StripeConnect.fromEnv()` reads it (`STRIPE_SECRET_KEY`, `STRIPE_API_BASE` for a test Stripe,
+ * …), the connections of `STRIPE_CONNECT_ACCOUNTS`, and the scope `STRIPE_CONNECT_APP_SLUGS`
+ * (comma-separated, each among the accounts; default every app of `STRIPE_CONNECT_ACCOUNTS`). The
+ * core parses all of it; `appSlugs` are validated slugs, safe to print.
  */
 export function mcpOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): McpEnvironment {
-  const accounts = parseAccounts(env.STRIPE_CONNECT_ACCOUNTS ?? '')
-  if (accounts.length === 0) {
-    throw new StripeConnectError(
-      'config_invalid',
-      'STRIPE_CONNECT_ACCOUNTS is not set: name the connected apps as "slug=acct_…,slug2=acct_…"',
-    )
-  }
-  const livemode = (env.STRIPE_SECRET_KEY ?? '').includes('_live_')
-  const apiBase = env.STRIPE_API_BASE?.trim() || undefined
-  const client = StripeConnect.fromEnv({
-    ...(apiBase ? { apiBase } : {}),
-    stores: { connections: fixedConnections(accounts, livemode) },
-  })
-  const scope = (env.STRIPE_CONNECT_APP_SLUGS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-  return { client, appSlugs: scope.length > 0 ? scope : accounts.map((a) => a.appSlug) }
+  const vars = stripeVariables(env)
+  const { connections, appSlugs } = guard(() => native.parseConnectEnv(vars))
+  const stores = { connections: fixedConnections(connections) }
+  const handle = guard(() => native.NativeClient.fromEnv(vars, undefined, stores))
+  return { client: new StripeConnect({ secretKey: '' }, handle), appSlugs }
 }

@@ -2,16 +2,17 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Either, Object, PromiseRaw};
+use napi::bindgen_prelude::{Either, Object, PromiseRaw, Unknown};
 use napi::Env;
 use napi_derive::napi;
 
+use super::config::checked_options;
 use super::error::{js_error, promise};
+use super::numbers::whole_number;
 use super::results::{JsCharge, JsCustomerContext, JsDisputes, JsPaymentHistory, JsRefund, JsSubscriptionStatus};
 use super::stores;
 use super::types::{
-    webhook_outcome, whole_number, JsConnected, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult,
-    NativeOptions, NativePrefill,
+    webhook_outcome, JsConnected, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativePrefill,
 };
 use crate::{
     AccountId, AppSlug, CallbackQuery, ChargeId, Config, ConfigBuilder, DisputesOf, Error, Prefill, RefundId,
@@ -33,21 +34,26 @@ fn build(env: &Env, config: Result<Config, Error>, js_stores: Option<Object>) ->
 
 #[napi]
 impl NativeClient {
-    #[napi(constructor)]
-    pub fn new(env: Env, options: NativeOptions, stores: Option<Object>) -> napi::Result<Self> {
+    /// `options` is checked name by name (an unknown key is `config_invalid`), then read.
+    #[napi(constructor, ts_args_type = "options: NativeOptions, stores?: object | undefined | null")]
+    pub fn new(env: Env, options: Unknown, stores: Option<Object>) -> napi::Result<Self> {
+        let options = checked_options(&env, Some(options))?;
         let config = options.apply(Config::builder()).and_then(ConfigBuilder::build).map_err(Error::from);
         build(&env, config, stores)
     }
 
     /// The environment variables `vars` (`STRIPE_SECRET_KEY`, ...) with `overrides` on top.
-    #[napi(factory)]
+    #[napi(
+        factory,
+        ts_args_type = "vars: Record<string, string>, overrides?: NativeOptions | undefined | null, stores?: object | undefined | null"
+    )]
     pub fn from_env(
         env: Env,
         vars: HashMap<String, String>,
-        overrides: Option<NativeOptions>,
+        overrides: Option<Unknown>,
         stores: Option<Object>,
     ) -> napi::Result<Self> {
-        build(&env, overrides.unwrap_or_default().over_env(vars), stores)
+        build(&env, checked_options(&env, overrides)?.over_env(vars), stores)
     }
 
     /// The client for one query: `fresh: true` bypasses the customer cache and request coalescing.

@@ -9,6 +9,8 @@
 //!   traits.
 //! - [`webhooks`]: signature verification and test headers (sync, CPU only).
 //! - [`tools`]: the agent tools' registry and `callTool`.
+//! - [`config`]: options objects checked against the option names, and the MCP bin's environment.
+//! - [`numbers`]: JS numbers (NaN, ±Infinity, fractions) as the core's counts and durations.
 //! - [`client`]: `NativeClient`, the object the TypeScript `StripeConnect` class wraps.
 //! - [`results`]: the queries' results as `#[napi(object)]` types (the generated TS types).
 //! - [`constants`]: `STRIPE_VERSION`, the state's lifetime, the error codes and the slug rule.
@@ -21,8 +23,10 @@
 #![allow(unsafe_code)]
 
 pub mod client;
+pub mod config;
 pub mod constants;
 pub mod error;
+pub mod numbers;
 pub mod results;
 pub mod stores;
 pub mod tools;

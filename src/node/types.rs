@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
+use super::numbers::{cache_millis, millis, whole_number};
 use super::results::JsDispute;
 
 use crate::{
@@ -14,8 +15,11 @@ use crate::{
 };
 
 /// The options of `new StripeConnect(...)` except `stores` (passed separately).
+// `Serialize` (camelCase, as napi names the fields) gives the option names a JS options object is
+// checked against (`NativeOptions::names`): the struct is the one list.
 #[napi(object)]
-#[derive(Default)]
+#[derive(Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NativeOptions {
     /// The platform's secret key, `sk_…` or `rk_…`.
     pub secret_key: Option<String>,
@@ -111,19 +115,27 @@ impl NativeOptions {
             b = b.livemode(v);
         }
         if let Some(v) = self.webhook_timeout_ms {
-            b = b.webhook_timeout_ms_from("webhookTimeoutMs", v);
+            b = b.webhook_timeout(millis("webhookTimeoutMs", v, crate::config::MAX_WEBHOOK_TIMEOUT)?);
         }
         if let Some(v) = self.store_timeout_ms {
-            b = b.store_timeout_ms_from("storeTimeoutMs", v);
+            b = b.store_timeout(millis("storeTimeoutMs", v, crate::config::MAX_STORE_TIMEOUT)?);
         }
         if let Some(v) = self.cache_ttl_ms {
-            b = b.cache_ttl_ms(number("cacheTtlMs", v, i64::MIN, i64::MAX)?);
+            b = b.cache_ttl(cache_millis("cacheTtlMs", v)?);
         }
         if let Some(v) = self.cache_max_entries {
             let n = number("cacheMaxEntries", v, 0, i64::from(u32::MAX))?;
             b = b.cache_max_entries(usize::try_from(n).unwrap_or(usize::MAX));
         }
         Ok(b)
+    }
+
+    /// Every option's JS name, from the struct itself (a field added is a name known).
+    pub fn names() -> Vec<String> {
+        match serde_json::to_value(NativeOptions::default()) {
+            Ok(serde_json::Value::Object(fields)) => fields.into_iter().map(|(name, _)| name).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// `Config::from_env()` over `vars` (JS's `process.env`, which under Bun and after dotenv is
@@ -133,26 +145,6 @@ impl NativeOptions {
         let key = self.secret_key.clone();
         Ok(self.apply(Config::env_builder_with_key(|name| vars.get(name).cloned(), key)?)?.build()?)
     }
-}
-
-/// A JS number as a whole number in `min..=max`, or why not: napi would read NaN as 0, ±Infinity
-/// as the extremes and 1.5 as 1, so an argument that is not what it claims would pass for one.
-pub fn whole_number(field: &str, v: f64, min: i64, max: i64) -> Result<i64, String> {
-    if !v.is_finite() || v.fract() != 0.0 {
-        let got = if v.is_nan() {
-            "NaN".to_string()
-        } else if v.is_infinite() {
-            format!("{}Infinity", if v < 0.0 { "-" } else { "" })
-        } else {
-            v.to_string()
-        };
-        return Err(format!("{field} must be a whole number, got {got}"));
-    }
-    // Both bounds are exact in f64 where they are used (|bound| < 2^53 or ±2^63).
-    if v < min as f64 || v > max as f64 {
-        return Err(format!("{field} must be {min} to {max}, got {v}"));
-    }
-    Ok(v as i64)
 }
 
 /// `string | string[]` as a list.

@@ -9,7 +9,8 @@ use napi::{check_status, sys, Env, JsValue};
 use napi_derive::napi;
 
 use super::error::js_error;
-use super::types::{string_list, whole_number};
+use super::numbers::whole_number;
+use super::types::string_list;
 use crate::{Clock, Error, SystemClock, Tolerance, WebhookSecret};
 
 #[napi(object)]

@@ -80,6 +80,40 @@ impl ToolScope {
         Ok(ToolScope { apps: slugs })
     }
 
+    /// A scope from a caller's value as it came (JS's `appSlugs`): an array of slug strings, or
+    /// `invalid_input`. A lone string is refused, not read as its characters (`'helpdesk'` once
+    /// became the scope h, e, l, p, d, s, k).
+    pub fn from_value(value: &Value) -> Result<ToolScope, Error> {
+        let kind = |v: &Value| match v {
+            Value::Null => "nothing (null, undefined, or a value JSON cannot hold)",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        let Value::Array(items) = value else {
+            let hint = if value.is_string() { " (write ['helpdesk'], not 'helpdesk')" } else { "" };
+            return Err(Error::invalid_input(
+                "app_slugs",
+                format!("must be an array of app slugs, got {}{hint}", kind(value)),
+            ));
+        };
+        let mut slugs = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str() {
+                Some(s) => slugs.push(s),
+                None => {
+                    return Err(Error::invalid_input(
+                        "app_slugs",
+                        format!("must be an array of app slugs, got {} at index {i}", kind(item)),
+                    ))
+                }
+            }
+        }
+        ToolScope::new(slugs)
+    }
+
     pub fn apps(&self) -> &[AppSlug] {
         &self.apps
     }

@@ -443,6 +443,27 @@ async fn the_scope_is_fixed_by_the_caller() {
     assert!(ERROR_CODES.contains(&"app_out_of_scope") && ERROR_CODES.contains(&"app_not_connected"));
 }
 
+/// Issue 20: a scope given as a string (`appSlugs: 'helpdesk'`) became the scope h, e, l, p, d, s, k.
+#[test]
+fn a_scope_from_a_callers_value_must_be_an_array_of_strings() {
+    let scope = ToolScope::from_value(&json!(["helpdesk", "billing-bot", "helpdesk"])).unwrap();
+    let apps: Vec<&str> = scope.apps().iter().map(AppSlug::as_str).collect();
+    assert_eq!(apps, ["helpdesk", "billing-bot"]);
+    for (value, reason) in [
+        (json!("helpdesk"), "must be an array of app slugs, got a string (write ['helpdesk'], not 'helpdesk')"),
+        (json!(null), "must be an array of app slugs, got nothing (null, undefined, or a value JSON cannot hold)"),
+        (json!({"0": "helpdesk"}), "must be an array of app slugs, got an object"),
+        (json!(7), "must be an array of app slugs, got a number"),
+        (json!(["helpdesk", 7]), "must be an array of app slugs, got a number at index 1"),
+        (json!([["helpdesk"]]), "must be an array of app slugs, got an array at index 0"),
+        (json!([]), "a tool scope needs at least one app slug"),
+    ] {
+        let e = ToolScope::from_value(&value).unwrap_err();
+        assert_eq!(e.code(), "invalid_input", "{value}");
+        assert_eq!(e.to_string(), format!("invalid input `app_slugs`: {reason}"), "{value}");
+    }
+}
+
 #[tokio::test]
 async fn stripe_failures_are_error_results_that_say_whether_to_retry() {
     let fake = FakeStripe::start().await;

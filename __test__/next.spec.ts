@@ -889,7 +889,7 @@ describe('one status table', () => {
     const refusing = setup()
     refusing.client.authorizeError = new CodedError('config_invalid')
     await record(await refusing.routes.authorize(at('/a?appSlug=x')))
-    const post = (headers: Record<string, string>, payload: BodyInit | null = '{}') =>
+    const post = (headers: Record<string, string>, payload: string | null = '{}') =>
       new Request(`${ORIGIN}/w`, { method: 'POST', headers, body: payload })
     const sig = { 'stripe-signature': 't=1,v1=00' }
     await record(await setup().routes.webhook(post({})))

@@ -28,7 +28,8 @@ pub fn error_codes() -> Vec<&'static str> {
     crate::ERROR_CODES.to_vec()
 }
 
-/// Whether `value` is a valid app slug (the core's rule: 1–100 of `[A-Za-z0-9_.-]`).
+/// Whether `value` is a valid app slug (the core's rule, `AppSlug::parse`: 1–100 ASCII letters,
+/// digits, `_`, `-` and `.`, not `.` or `..`).
 #[napi]
 pub fn is_app_slug(value: String) -> bool {
     crate::AppSlug::parse(value).is_ok()

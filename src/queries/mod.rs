@@ -58,6 +58,8 @@ const MAX_SUBSCRIPTIONS: usize = 300;
 const MAX_DISPUTE_SCAN: usize = 300;
 /// Longest email accepted.
 const MAX_EMAIL_LEN: usize = 512;
+/// Shortest email accepted: `a@b`.
+const MIN_EMAIL_LEN: usize = 3;
 
 /// An email that is safe to send as a list filter and inside a search query's quotes.
 #[derive(Debug, Clone)]
@@ -92,6 +94,28 @@ impl Email {
 
     fn search_query(&self) -> String {
         format!("email:\"{}\"", self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Email::parse(&s).map_err(crate::ids::de_error)
+    }
+}
+
+/// The lengths [`Email::parse`] allows (its other rules are not a pattern a model needs).
+impl schemars::JsonSchema for Email {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Email".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "minLength": MIN_EMAIL_LEN, "maxLength": MAX_EMAIL_LEN })
     }
 }
 

@@ -843,5 +843,7 @@ module.exports.isAppSlug = nativeBinding.isAppSlug
 module.exports.STATE_TTL_SECONDS = nativeBinding.STATE_TTL_SECONDS
 module.exports.STRIPE_VERSION = nativeBinding.STRIPE_VERSION
 module.exports.toolDefinitions = nativeBinding.toolDefinitions
+module.exports.ToolName = nativeBinding.ToolName
+module.exports.toolNames = nativeBinding.toolNames
 module.exports.verifyEvent = nativeBinding.verifyEvent
 module.exports.verifySignature = nativeBinding.verifySignature

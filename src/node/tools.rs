@@ -44,7 +44,7 @@ pub struct JsToolDefinition {
     /// What it answers, when to use it, what it never does (written for a model).
     pub description: String,
     /// JSON Schema draft 2020-12 of the arguments, generated from the tool's request type.
-    #[napi(ts_type = "NativeToolInputSchema")]
+    #[napi(ts_type = "NativeToolInputSchema & { [keyword: string]: unknown }")]
     pub input_schema: serde_json::Value,
     /// Valid argument objects.
     #[napi(ts_type = "Record<string, unknown>[]")]

@@ -43,6 +43,27 @@ fn id_schema(prefixes: &[&str]) -> schemars::Schema {
     })
 }
 
+/// `impl JsonSchema` for a type whose schema is inlined where it is used (a field's own schema,
+/// no `$defs` entry): `$schema` is evaluated inside the impl, so it may use `Self`.
+macro_rules! inline_json_schema {
+    ($ty:ident, $schema:expr) => {
+        impl schemars::JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $schema
+            }
+        }
+    };
+}
+pub(crate) use inline_json_schema;
+
 /// An [`Error`] as a serde error: only its reason, because the deserializer names the position
 /// (the tools name the argument as the model sent it, `chargeId`, not this module's `charge_id`).
 pub(crate) fn de_error<E: serde::de::Error>(e: Error) -> E {
@@ -146,19 +167,7 @@ macro_rules! stripe_id {
             }
         }
 
-        impl schemars::JsonSchema for $name {
-            fn inline_schema() -> bool {
-                true
-            }
-
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                stringify!($name).into()
-            }
-
-            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                id_schema(Self::PREFIXES)
-            }
-        }
+        inline_json_schema!($name, id_schema(Self::PREFIXES));
     };
 }
 
@@ -248,27 +257,17 @@ impl<'de> serde::Deserialize<'de> for AppSlug {
     }
 }
 
-/// A slug as a model must give it: the parser's charset and length, not `.` or `..`, and never
-/// an account id (`acct_…` is a valid slug, but the agent tools refuse it: apps are named by slug).
-impl schemars::JsonSchema for AppSlug {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "AppSlug".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let not_accounts: String = AccountId::PREFIXES.iter().map(|p| format!("(?!{p})")).collect();
-        schemars::json_schema!({
-            "type": "string",
-            "pattern": format!("^{not_accounts}(?!\\.\\.?$){}+$", char_class(Self::PUNCTUATION)),
-            "minLength": 1,
-            "maxLength": Self::MAX_LEN,
-        })
-    }
-}
+// A slug as a model must give it: the parser's charset and length, not `.` or `..`, and never an
+// account id (`acct_…` is a valid slug, but the agent tools refuse it: apps are named by slug).
+inline_json_schema!(AppSlug, {
+    let not_accounts: String = AccountId::PREFIXES.iter().map(|p| format!("(?!{p})")).collect();
+    schemars::json_schema!({
+        "type": "string",
+        "pattern": format!("^{not_accounts}(?!\\.\\.?$){}+$", char_class(Self::PUNCTUATION)),
+        "minLength": 1,
+        "maxLength": Self::MAX_LEN,
+    })
+});
 
 #[cfg(test)]
 mod tests {

@@ -104,20 +104,11 @@ impl<'de> serde::Deserialize<'de> for Email {
     }
 }
 
-/// The lengths [`Email::parse`] allows (its other rules are not a pattern a model needs).
-impl schemars::JsonSchema for Email {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Email".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string", "minLength": MIN_EMAIL_LEN, "maxLength": MAX_EMAIL_LEN })
-    }
-}
+// The lengths `Email::parse` allows (its other rules are not a pattern a model needs).
+crate::ids::inline_json_schema!(
+    Email,
+    schemars::json_schema!({ "type": "string", "minLength": MIN_EMAIL_LEN, "maxLength": MAX_EMAIL_LEN })
+);
 
 /// A limit of 1–100, default [`DEFAULT_PAYMENT_LIMIT`].
 pub(crate) fn check_limit(limit: Option<u32>) -> Result<usize, Error> {

@@ -9,14 +9,13 @@
 
 use std::fmt;
 
-use schemars::JsonSchema;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Unexpected, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Value};
 
 use super::registry::{DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT};
 use crate::error::Error;
-use crate::ids::{shorten, AccountId};
+use crate::ids::{inline_json_schema, shorten, AccountId};
 
 /// `args` as tool `tool`'s request `T` (`deny_unknown_fields`, camelCase, typed fields).
 pub(crate) fn parse<T: DeserializeOwned>(tool: &str, args: &Value) -> Result<T, Error> {
@@ -233,24 +232,14 @@ impl<'de> de::Deserialize<'de> for ToolLimit {
     }
 }
 
-impl JsonSchema for ToolLimit {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ToolLimit".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "integer",
-            "minimum": 1,
-            "maximum": MAX_TOOL_LIST_LIMIT,
-            "default": DEFAULT_TOOL_LIST_LIMIT,
-        })
-    }
-}
+inline_json_schema!(ToolLimit, {
+    schemars::json_schema!({
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_TOOL_LIST_LIMIT,
+        "default": DEFAULT_TOOL_LIST_LIMIT,
+    })
+});
 
 /// A positive amount in minor units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,19 +251,7 @@ impl<'de> de::Deserialize<'de> for MinorUnits {
     }
 }
 
-impl JsonSchema for MinorUnits {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "MinorUnits".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "integer", "minimum": 1 })
-    }
-}
+inline_json_schema!(MinorUnits, schemars::json_schema!({ "type": "integer", "minimum": 1 }));
 
 #[cfg(test)]
 mod tests {

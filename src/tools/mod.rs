@@ -1,7 +1,8 @@
 //! Read-only tools for a support agent (an LLM with tool calling), over the queries.
 //!
 //! A fixed registry ([`definitions`]): each tool has a name, a description written for a model,
-//! and a JSON Schema of its arguments. [`StripeConnect::call_tool`] runs one with the model's JSON
+//! and a JSON Schema of its arguments generated from the type they are parsed into (each tool is
+//! declared once, in `catalog.rs`). [`StripeConnect::call_tool`] runs one with the model's JSON
 //! arguments inside a [`ToolScope`] the caller fixes (the apps this conversation may see) and
 //! returns a [`ToolResult`], never an error: `{"success": true, "data": …, "fetchedAt": …}` or
 //! `{"success": false, "error": {"code", "message", "retryable"}}` with the library's stable codes.

@@ -31,7 +31,8 @@ pub struct ToolDefinition {
     pub title: &'static str,
     /// What it answers, when to use it, what it never does.
     pub description: &'static str,
-    /// JSON Schema draft 2020-12 of the arguments object.
+    /// JSON Schema draft 2020-12 of the arguments object, generated from the tool's request type
+    /// (the type its arguments are parsed into).
     pub input_schema: Value,
     /// Valid argument objects, for docs and prompts.
     pub examples: Vec<Value>,

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::registry::{Tool, MAX_TOOL_LIST_LIMIT};
+use super::registry::{Tool, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT};
 use super::request::{MinorUnits, ToolLimit};
 use super::results::{
     reconcile, search_warning, Capped, ChargeOut, DisputeOut, PaymentOut, RefundCheck, SubscriptionOut,
@@ -41,10 +41,7 @@ const EMAIL: &str = "The customer's email address, any letter case.";
 const CHARGE_ID: &str = "A Stripe charge id (ch_… or py_…), as it appears in the payment history.";
 
 fn limit_of(what: &str) -> String {
-    format!(
-        "Most {what} to return (newest first), 1-{MAX_TOOL_LIST_LIMIT}, default {}.",
-        super::DEFAULT_TOOL_LIST_LIMIT
-    )
+    format!("Most {what} to return (newest first), 1-{MAX_TOOL_LIST_LIMIT}, default {DEFAULT_TOOL_LIST_LIMIT}.")
 }
 
 pub(crate) struct GetCustomerContext;

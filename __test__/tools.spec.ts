@@ -182,6 +182,10 @@ test('callTool: every tool against the test kit, compact and under 4 KB; the sco
     ] as const) {
       assert.equal(failed(await w.client.callTool(name, args, narrow)), 'invalid_input', name)
     }
+    // A refusal names the argument as the model sent it (camelCase), as in tests/it/tools.rs.
+    const named = await w.client.callTool('lookup_charge', { chargeId: 're_1' }, narrow)
+    assert.equal(failed(named), 'invalid_input')
+    assert.match(named.success ? '' : named.error.message, /^invalid input `chargeId`: /)
     assert.equal(
       failed(await w.client.callTool('get_payment_history', { email: 10n }, narrow)),
       'invalid_input',

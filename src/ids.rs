@@ -11,6 +11,68 @@ use crate::error::Error;
 /// Longest id accepted (Stripe documents ids as up to 255 characters).
 pub const MAX_ID_LEN: usize = 255;
 
+/// What an id may hold after its prefix, besides ASCII letters and digits.
+const ID_PUNCTUATION: &[char] = &['_'];
+
+fn allowed(c: char, punctuation: &[char]) -> bool {
+    c.is_ascii_alphanumeric() || punctuation.contains(&c)
+}
+
+/// The regex character class of ASCII letters, digits and `punctuation`, for JSON Schema
+/// `pattern`s: generated from the same lists the parsers check, so the two cannot drift. The
+/// lists hold only `_`, `.` and `-`, which a class reads as themselves with `-` last.
+fn char_class(punctuation: &[char]) -> String {
+    let mut p: Vec<char> = punctuation.to_vec();
+    p.sort_by_key(|c| *c == '-');
+    format!("[A-Za-z0-9{}]", p.into_iter().collect::<String>())
+}
+
+/// `^(?:ch_|py_)[A-Za-z0-9_]+$`, from the prefixes (letters and `_` only) and the id charset.
+fn id_pattern(prefixes: &[&str]) -> String {
+    format!("^(?:{}){}+$", prefixes.join("|"), char_class(ID_PUNCTUATION))
+}
+
+/// The JSON Schema of an id with these prefixes: the pattern and the lengths the parser allows.
+fn id_schema(prefixes: &[&str]) -> schemars::Schema {
+    let shortest = prefixes.iter().map(|p| p.len()).min().unwrap_or(0);
+    schemars::json_schema!({
+        "type": "string",
+        "pattern": id_pattern(prefixes),
+        "minLength": shortest + 1,
+        "maxLength": MAX_ID_LEN,
+    })
+}
+
+/// `impl JsonSchema` for a type whose schema is inlined where it is used (a field's own schema,
+/// no `$defs` entry): `$schema` is evaluated inside the impl, so it may use `Self`.
+macro_rules! inline_json_schema {
+    ($ty:ident, $schema:expr) => {
+        impl schemars::JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $schema
+            }
+        }
+    };
+}
+pub(crate) use inline_json_schema;
+
+/// An [`Error`] as a serde error: only its reason, because the deserializer names the position
+/// (the tools name the argument as the model sent it, `chargeId`, not this module's `charge_id`).
+pub(crate) fn de_error<E: serde::de::Error>(e: Error) -> E {
+    match e {
+        Error::InvalidInput { reason, .. } => E::custom(reason),
+        other => E::custom(other),
+    }
+}
+
 fn check_id(field: &str, value: &str, prefixes: &[&str]) -> Result<(), Error> {
     let Some(prefix) = prefixes.iter().find(|p| value.starts_with(*p)) else {
         return Err(Error::invalid_input(
@@ -25,7 +87,7 @@ fn check_id(field: &str, value: &str, prefixes: &[&str]) -> Result<(), Error> {
     if value.len() > MAX_ID_LEN {
         return Err(Error::invalid_input(field, format!("id is longer than {MAX_ID_LEN} characters")));
     }
-    if let Some(bad) = rest.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+    if let Some(bad) = rest.chars().find(|c| !allowed(*c, ID_PUNCTUATION)) {
         return Err(Error::invalid_input(
             field,
             format!("{:?} contains {bad:?}; Stripe ids are letters, digits and `_` only", shorten(value)),
@@ -101,9 +163,11 @@ macro_rules! stripe_id {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = String::deserialize(d)?;
-                $name::parse(&s).map_err(serde::de::Error::custom)
+                $name::parse(&s).map_err(de_error)
             }
         }
+
+        inline_json_schema!($name, id_schema(Self::PREFIXES));
     };
 }
 
@@ -142,6 +206,8 @@ pub struct AppSlug(String);
 
 impl AppSlug {
     pub const MAX_LEN: usize = 100;
+    /// What a slug may hold besides ASCII letters and digits.
+    const PUNCTUATION: &'static [char] = &['_', '-', '.'];
 
     pub fn parse(value: impl AsRef<str>) -> Result<Self, Error> {
         let value = value.as_ref();
@@ -158,7 +224,7 @@ impl AppSlug {
                 format!("{value:?} is not a name (`.` and `..` are refused)"),
             ));
         }
-        if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
+        if let Some(bad) = value.chars().find(|c| !allowed(*c, Self::PUNCTUATION)) {
             return Err(Error::invalid_input(
                 "app_slug",
                 format!("{:?} contains {bad:?}; use letters, digits, `_`, `-` and `.`", shorten(value)),
@@ -187,9 +253,21 @@ impl fmt::Debug for AppSlug {
 impl<'de> serde::Deserialize<'de> for AppSlug {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        AppSlug::parse(&s).map_err(serde::de::Error::custom)
+        AppSlug::parse(&s).map_err(de_error)
     }
 }
+
+// A slug as a model must give it: the parser's charset and length, not `.` or `..`, and never an
+// account id (`acct_…` is a valid slug, but the agent tools refuse it: apps are named by slug).
+inline_json_schema!(AppSlug, {
+    let not_accounts: String = AccountId::PREFIXES.iter().map(|p| format!("(?!{p})")).collect();
+    schemars::json_schema!({
+        "type": "string",
+        "pattern": format!("^{not_accounts}(?!\\.\\.?$){}+$", char_class(Self::PUNCTUATION)),
+        "minLength": 1,
+        "maxLength": Self::MAX_LEN,
+    })
+});
 
 #[cfg(test)]
 mod tests {
@@ -245,6 +323,30 @@ mod tests {
         }
         let e = AccountId::parse(format!("acct_1\r\n{}", "x".repeat(1000))).unwrap_err().to_string();
         assert!(!e.contains(['\r', '\n']) && e.len() < 300, "{e}");
+    }
+
+    /// The schemas a model is shown say what the parsers check, from the same constants.
+    #[test]
+    fn schemas_come_from_the_parsers_rules() {
+        use schemars::JsonSchema;
+        let g = &mut schemars::SchemaGenerator::default();
+        let charge = ChargeId::json_schema(g).to_value();
+        assert_eq!(charge["pattern"], "^(?:ch_|py_)[A-Za-z0-9_]+$");
+        assert_eq!((&charge["minLength"], &charge["maxLength"]), (&4.into(), &MAX_ID_LEN.into()));
+        assert_eq!(RefundId::json_schema(g).to_value()["pattern"], "^(?:re_|pyr_)[A-Za-z0-9_]+$");
+        let slug = AppSlug::json_schema(g).to_value();
+        assert_eq!(slug["pattern"], "^(?!acct_)(?!\\.\\.?$)[A-Za-z0-9_.-]+$");
+        assert_eq!((&slug["minLength"], &slug["maxLength"]), (&1.into(), &AppSlug::MAX_LEN.into()));
+    }
+
+    /// Deserialized, an id's error is its reason: the caller names the position (the tools name
+    /// the argument as the model sent it, `chargeId`).
+    #[test]
+    fn deserialize_errors_name_no_field() {
+        let e = serde_json::from_str::<ChargeId>("\"re_1\"").unwrap_err().to_string();
+        assert!(e.starts_with("expected an id starting with ch_ or py_") && !e.contains("charge_id"), "{e}");
+        let e = serde_json::from_str::<AppSlug>("\"a/b\"").unwrap_err().to_string();
+        assert!(e.contains("contains '/'") && !e.contains("app_slug"), "{e}");
     }
 
     #[test]

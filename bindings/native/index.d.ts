@@ -153,7 +153,10 @@ export declare function errorHttpStatus(code: string): number
  */
 export declare function generateTestHeader(payload: string | Uint8Array, secret: string, timestamp?: number | undefined | null): string
 
-/** Whether `value` is a valid app slug (the core's rule: 1–100 of `[A-Za-z0-9_.-]`). */
+/**
+ * Whether `value` is a valid app slug (the core's rule, `AppSlug::parse`: 1–100 ASCII letters,
+ * digits, `_`, `-` and `.`, not `.` or `..`).
+ */
 export declare function isAppSlug(value: string): boolean
 
 /**
@@ -297,11 +300,28 @@ export interface NativePrefill {
 
 /** The shape `toolDefinitions()` returns (declared for the generated .d.ts). */
 export interface NativeToolDefinition {
-  name: string
+  /** `snake_case`, stable: the name the model calls. */
+  name: ToolName
+  /** A short human title (MCP shows it). */
   title: string
+  /** What it answers, when to use it, what it never does (written for a model). */
   description: string
-  inputSchema: Record<string, unknown>
+  /** JSON Schema draft 2020-12 of the arguments, generated from the tool's request type. */
+  inputSchema: NativeToolInputSchema & { [keyword: string]: unknown }
+  /** Valid argument objects. */
   examples: Record<string, unknown>[]
+}
+
+/**
+ * A JSON Schema (draft 2020-12) object schema with `additionalProperties: false` (declared for
+ * the generated .d.ts: `inputSchema`'s shape).
+ */
+export interface NativeToolInputSchema {
+  '$schema': 'https://json-schema.org/draft/2020-12/schema'
+  type: 'object'
+  properties: Record<string, Record<string, unknown>>
+  required: Array<string>
+  additionalProperties: false
 }
 
 export interface OutcomeDisconnected {
@@ -431,6 +451,12 @@ export interface SubscriptionStatus {
 
 /** Every tool: `{ name, title, description, inputSchema, examples }`. */
 export declare function toolDefinitions(): NativeToolDefinition[]
+
+/** Every tool's name (the core's one list of tools), as a string union. */
+export type ToolName = 'get_customer_context' | 'get_payment_history' | 'get_subscription_status' | 'lookup_charge' | 'verify_refund' | 'get_disputes' | 'list_connected_apps'
+
+/** Every tool's name, in the registry's order. */
+export declare function toolNames(): ToolName[]
 
 /**
  * The scope's app slugs, validated by the core and without repeats: what `createSupportTools`

@@ -60,9 +60,7 @@ function supportTool(client: StripeConnect, def: ToolDefinition, appSlugs: strin
     title: def.title,
     description: def.description,
     // No `validate`: the core checks the arguments and answers the model with what is wrong.
-    inputSchema: jsonSchema<Record<string, unknown>>(
-      def.inputSchema as unknown as Parameters<typeof jsonSchema>[0],
-    ),
+    inputSchema: jsonSchema<Record<string, unknown>>(def.inputSchema),
     inputExamples: def.examples.map((input) => ({ input })),
     execute: (input: Record<string, unknown>): Promise<ToolResult> =>
       client.callTool(def.name, input, { appSlugs }),

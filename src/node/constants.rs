@@ -42,7 +42,8 @@ pub fn is_retryable_error(code: String) -> bool {
     crate::ErrorCode::parse(&code).is_some_and(crate::ErrorCode::is_retryable)
 }
 
-/// Whether `value` is a valid app slug (the core's rule: 1–100 of `[A-Za-z0-9_.-]`).
+/// Whether `value` is a valid app slug (the core's rule, `AppSlug::parse`: 1–100 ASCII letters,
+/// digits, `_`, `-` and `.`, not `.` or `..`).
 #[napi]
 pub fn is_app_slug(value: String) -> bool {
     crate::AppSlug::parse(value).is_ok()

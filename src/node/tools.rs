@@ -39,6 +39,24 @@ pub struct JsNonFinite {
     pub value: f64,
 }
 
+macro_rules! tool_name_union {
+    ($($name:ident: $tool:ty,)*) => {
+        /// Every tool's name (the core's one list of tools), as a string union.
+        #[napi(string_enum)]
+        #[allow(non_camel_case_types, dead_code)]
+        pub enum ToolName {
+            $($name,)*
+        }
+    };
+}
+crate::tools::catalog::with_tools!(tool_name_union);
+
+/// Every tool's name, in the registry's order.
+#[napi(js_name = "toolNames", ts_return_type = "ToolName[]")]
+pub fn tool_names() -> Vec<&'static str> {
+    crate::tools::registry::TOOL_NAMES.to_vec()
+}
+
 /// Every tool: `{ name, title, description, inputSchema, examples }`.
 #[napi(js_name = "toolDefinitions", ts_return_type = "NativeToolDefinition[]")]
 pub fn tool_definitions() -> serde_json::Value {
@@ -48,13 +66,34 @@ pub fn tool_definitions() -> serde_json::Value {
 /// The shape `toolDefinitions()` returns (declared for the generated .d.ts).
 #[napi(object, js_name = "NativeToolDefinition")]
 pub struct JsToolDefinition {
+    /// `snake_case`, stable: the name the model calls.
+    #[napi(ts_type = "ToolName")]
     pub name: String,
+    /// A short human title (MCP shows it).
     pub title: String,
+    /// What it answers, when to use it, what it never does (written for a model).
     pub description: String,
-    #[napi(ts_type = "Record<string, unknown>")]
+    /// JSON Schema draft 2020-12 of the arguments, generated from the tool's request type.
+    #[napi(ts_type = "NativeToolInputSchema & { [keyword: string]: unknown }")]
     pub input_schema: serde_json::Value,
+    /// Valid argument objects.
     #[napi(ts_type = "Record<string, unknown>[]")]
     pub examples: serde_json::Value,
+}
+
+/// A JSON Schema (draft 2020-12) object schema with `additionalProperties: false` (declared for
+/// the generated .d.ts: `inputSchema`'s shape).
+#[napi(object, js_name = "NativeToolInputSchema")]
+pub struct JsToolInputSchema {
+    #[napi(js_name = "$schema", ts_type = "'https://json-schema.org/draft/2020-12/schema'")]
+    pub schema: String,
+    #[napi(ts_type = "'object'")]
+    pub r#type: String,
+    #[napi(ts_type = "Record<string, Record<string, unknown>>")]
+    pub properties: serde_json::Value,
+    pub required: Vec<String>,
+    #[napi(ts_type = "false")]
+    pub additional_properties: bool,
 }
 
 #[napi]

@@ -58,6 +58,8 @@ const MAX_SUBSCRIPTIONS: usize = 300;
 const MAX_DISPUTE_SCAN: usize = 300;
 /// Longest email accepted.
 const MAX_EMAIL_LEN: usize = 512;
+/// Shortest email accepted: `a@b`.
+const MIN_EMAIL_LEN: usize = 3;
 
 /// An email that is safe to send as a list filter and inside a search query's quotes.
 #[derive(Debug, Clone)]
@@ -94,6 +96,19 @@ impl Email {
         format!("email:\"{}\"", self.0)
     }
 }
+
+impl<'de> serde::Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Email::parse(&s).map_err(crate::ids::de_error)
+    }
+}
+
+// The lengths `Email::parse` allows (its other rules are not a pattern a model needs).
+crate::ids::inline_json_schema!(
+    Email,
+    schemars::json_schema!({ "type": "string", "minLength": MIN_EMAIL_LEN, "maxLength": MAX_EMAIL_LEN })
+);
 
 /// A limit of 1–100, default [`DEFAULT_PAYMENT_LIMIT`].
 pub(crate) fn check_limit(limit: Option<u32>) -> Result<usize, Error> {

@@ -1,7 +1,8 @@
 //! Read-only tools for a support agent (an LLM with tool calling), over the queries.
 //!
 //! A fixed registry ([`definitions`]): each tool has a name, a description written for a model,
-//! and a JSON Schema of its arguments. [`StripeConnect::call_tool`] runs one with the model's JSON
+//! and a JSON Schema of its arguments generated from the type they are parsed into (each tool is
+//! declared once, in `catalog.rs`). [`StripeConnect::call_tool`] runs one with the model's JSON
 //! arguments inside a [`ToolScope`] the caller fixes (the apps this conversation may see) and
 //! returns a [`ToolResult`], never an error: `{"success": true, "data": …, "fetchedAt": …}` or
 //! `{"success": false, "error": {"code", "message", "retryable"}}` with the library's stable codes.
@@ -28,9 +29,10 @@
 //! # Ok(()) }
 //! ```
 
-mod args;
+pub(crate) mod catalog;
 mod money;
-mod registry;
+pub(crate) mod registry;
+mod request;
 pub(crate) mod results;
 
 use serde::ser::SerializeMap;
@@ -40,15 +42,12 @@ use serde_json::Value;
 
 use crate::client::StripeConnect;
 use crate::error::Error;
-use crate::ids::{AppSlug, ChargeId, RefundId};
+use crate::ids::AppSlug;
 use crate::queries::Email;
 use crate::store::Connection;
-use args::Args;
 pub use money::{decimals as currency_decimals, format_amount};
 pub use registry::{definitions, ToolDefinition, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT};
-use results::{
-    reconcile, search_warning, Capped, ChargeOut, CustomerOut, DisputeOut, PaymentOut, RefundCheck, SubscriptionOut,
-};
+use results::{search_warning, Capped, CustomerOut, DisputeOut, PaymentOut, SubscriptionOut};
 pub use results::{Discrepancy, MAX_TEXT as MAX_TOOL_TEXT};
 
 /// Subscriptions, disputes and customers shown per list.
@@ -218,68 +217,16 @@ impl Serialize for ToolResult {
     }
 }
 
-fn to_data<T: Serialize>(value: T) -> Result<Box<RawValue>, Error> {
-    serde_json::value::to_raw_value(&value).map_err(|e| Error::invalid_input("result", e.to_string()))
-}
-
+/// What `get_customer_context` answers: the customer's email, then each app of the scope.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PaymentsOut {
-    app_slug: String,
-    customer_count: usize,
-    payments: Capped<PaymentOut>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    warning: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SubscriptionsOut {
-    app_slug: String,
-    customer_count: usize,
-    subscriptions: Capped<SubscriptionOut>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    warning: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ChargeLookupOut {
-    app_slug: String,
-    charge: ChargeOut,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DisputesOut {
-    app_slug: String,
-    disputes: Capped<DisputeOut>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    warning: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ConnectedApp {
-    app_slug: String,
-    connected: bool,
-    livemode: Option<bool>,
-}
-
-#[derive(Serialize)]
-struct ConnectedApps {
-    apps: Vec<ConnectedApp>,
-}
-
-#[derive(Serialize)]
-struct ContextOut<'a> {
-    email: &'a str,
+pub(crate) struct ContextOut {
+    email: String,
     apps: Vec<AppOut>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AppOut {
+pub(crate) struct AppOut {
     app_slug: String,
     livemode: Option<bool>,
     error: Option<ToolError>,
@@ -300,7 +247,7 @@ impl StripeConnect {
     /// Run tool `name` with the model's JSON `args`, within `scope`. Never fails: errors come
     /// back as [`ToolResult::Failure`] with a stable code. `fetchedAt` is when the answer was read.
     pub async fn call_tool(&self, name: &str, args: &Value, scope: &ToolScope) -> ToolResult {
-        match self.run_tool(name, args, scope).await {
+        match registry::call(self, name, args, scope).await {
             // When the oldest part of the answer was read (a cached customer resolution may be
             // older than this call); now, for answers that read nothing kept.
             Ok((data, read_at)) => ToolResult::Success { data, fetched_at: read_at.unwrap_or_else(|| self.now()) },
@@ -319,141 +266,15 @@ impl StripeConnect {
         }
     }
 
-    /// The data, and when its oldest part was read from Stripe (if the query says).
-    async fn run_tool(
-        &self,
-        name: &str,
-        value: &Value,
-        scope: &ToolScope,
-    ) -> Result<(Box<RawValue>, Option<i64>), Error> {
-        match name {
-            "get_customer_context" => {
-                let a = Args::parse("get_customer_context", value, &["email", "limit"])?;
-                let email = Email::parse(a.str("email")?)?;
-                let limit =
-                    a.opt_int("limit", 1, MAX_TOOL_LIST_LIMIT.into())?.unwrap_or(DEFAULT_TOOL_LIST_LIMIT.into());
-                self.tool_context(&email, limit as usize, scope).await
-            }
-            "get_payment_history" => {
-                let a = Args::parse("get_payment_history", value, &["appSlug", "email", "limit"])?;
-                let email = a.str("email")?;
-                let limit =
-                    a.opt_int("limit", 1, MAX_TOOL_LIST_LIMIT.into())?.unwrap_or(DEFAULT_TOOL_LIST_LIMIT.into());
-                Email::parse(email)?;
-                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
-                let h = self.payment_history(&app.account_id, email, Some(limit as u32)).await?;
-                let read_at = Some(h.fetched_at);
-                to_data(PaymentsOut {
-                    app_slug: app.app_slug.as_str().to_string(),
-                    customer_count: h.customer_ids.len(),
-                    payments: Capped::new(h.payments, limit as usize, h.has_more, PaymentOut::from),
-                    warning: search_warning(&h.search_fallback),
-                })
-                .map(|d| (d, read_at))
-            }
-            "get_subscription_status" => {
-                let a = Args::parse("get_subscription_status", value, &["appSlug", "email"])?;
-                let email = a.str("email")?;
-                Email::parse(email)?;
-                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
-                let s = self.subscriptions_by_email(&app.account_id, email).await?;
-                let read_at = Some(s.fetched_at);
-                to_data(SubscriptionsOut {
-                    app_slug: app.app_slug.as_str().to_string(),
-                    customer_count: s.customer_ids.len(),
-                    subscriptions: Capped::new(s.subscriptions, LIST_CAP, false, SubscriptionOut::from),
-                    warning: search_warning(&s.search_fallback),
-                })
-                .map(|d| (d, read_at))
-            }
-            "lookup_charge" => {
-                let a = Args::parse("lookup_charge", value, &["appSlug", "chargeId"])?;
-                let charge = ChargeId::parse(a.str("chargeId")?)?;
-                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
-                let c = self.lookup_charge(&app.account_id, &charge).await?;
-                let read_at = Some(c.fetched_at);
-                to_data(ChargeLookupOut { app_slug: app.app_slug.as_str().to_string(), charge: ChargeOut::from(c) })
-                    .map(|d| (d, read_at))
-            }
-            "verify_refund" => {
-                let a = Args::parse("verify_refund", value, &["appSlug", "refundId", "expectedAmount", "chargeId"])?;
-                let refund = RefundId::parse(a.str("refundId")?)?;
-                let expected_amount = a.opt_int("expectedAmount", 1, i64::MAX)?;
-                let expected_charge = a.opt_str("chargeId")?.map(ChargeId::parse).transpose()?;
-                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
-                let found = match self.verify_refund(&app.account_id, &refund).await {
-                    Ok(r) => Some(r),
-                    Err(e) if e.code() == "stripe_not_found" => None,
-                    Err(e) => return Err(e),
-                };
-                let read_at = found.as_ref().map(|r| r.fetched_at);
-                let check: RefundCheck = RefundCheck {
-                    app_slug: Some(app.app_slug.as_str().to_string()),
-                    ..reconcile(refund.as_str(), found, expected_amount, expected_charge.as_ref().map(|c| c.as_str()))
-                };
-                to_data(check).map(|d| (d, read_at))
-            }
-            "get_disputes" => {
-                let a = Args::parse("get_disputes", value, &["appSlug", "email", "chargeId"])?;
-                let (email, charge) = match (a.opt_str("email")?, a.opt_str("chargeId")?) {
-                    (Some(e), None) => (Some(Email::parse(e)?), None),
-                    (None, Some(c)) => (None, Some(ChargeId::parse(c)?)),
-                    _ => return Err(Error::invalid_input("email", "give exactly one of email or chargeId")),
-                };
-                let app = self.scoped_app(a.opt_str("appSlug")?, scope).await?;
-                let (disputes, fallback, read_at) = match (email, charge) {
-                    (Some(e), _) => {
-                        let d = self.disputes_for_email(&app.account_id, e.as_str()).await?;
-                        (d.disputes, d.search_fallback, Some(d.fetched_at))
-                    }
-                    (None, Some(c)) => (self.disputes_for_charge(&app.account_id, &c).await?, None, None),
-                    (None, None) => unreachable!("checked above"),
-                };
-                to_data(DisputesOut {
-                    app_slug: app.app_slug.as_str().to_string(),
-                    disputes: Capped::new(disputes, LIST_CAP, false, DisputeOut::from),
-                    warning: search_warning(&fallback),
-                })
-                .map(|d| (d, read_at))
-            }
-            "list_connected_apps" => {
-                Args::parse("list_connected_apps", value, &[])?;
-                let mut apps = Vec::new();
-                for slug in scope.apps() {
-                    let c = self
-                        .connections()
-                        .get_by_slug(slug)
-                        .await
-                        .map_err(|e| e.in_operation("connections.get_by_slug"))?;
-                    apps.push(ConnectedApp {
-                        app_slug: slug.as_str().to_string(),
-                        connected: c.is_some(),
-                        livemode: c.map(|c| c.livemode),
-                    });
-                }
-                to_data(ConnectedApps { apps }).map(|d| (d, None))
-            }
-            other => Err(Error::invalid_input(
-                "name",
-                format!(
-                    "no tool named {:?}; the tools are {}",
-                    crate::ids::shorten(other),
-                    definitions().iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
-                ),
-            )),
-        }
-    }
-
     /// The connection of the app the model named (or of the scope's only app), if the scope
     /// allows it. Nothing is sent to Stripe here.
-    async fn scoped_app(&self, named: Option<&str>, scope: &ToolScope) -> Result<Connection, Error> {
+    async fn scoped_app(&self, named: Option<&AppSlug>, scope: &ToolScope) -> Result<Connection, Error> {
         let slug = match named {
-            Some(s) => {
-                let slug = AppSlug::parse(s)?;
-                if !scope.apps().contains(&slug) {
+            Some(slug) => {
+                if !scope.apps().contains(slug) {
                     return Err(Error::AppOutOfScope { app_slug: slug.as_str().to_string(), allowed: scope.names() });
                 }
-                slug
+                slug.clone()
             }
             None => match scope.apps() {
                 [only] => only.clone(),
@@ -478,7 +299,7 @@ impl StripeConnect {
         email: &Email,
         limit: usize,
         scope: &ToolScope,
-    ) -> Result<(Box<RawValue>, Option<i64>), Error> {
+    ) -> Result<(ContextOut, Option<i64>), Error> {
         let started = self.now();
         let mut connections = Vec::new();
         for slug in scope.apps() {
@@ -525,7 +346,7 @@ impl StripeConnect {
         // The oldest part: a cached customer resolution, or this call's own reads.
         let read_at = apps.iter().filter_map(|(_, at)| *at).fold(started, i64::min);
         let apps = apps.into_iter().map(|(app, _)| app).collect();
-        to_data(ContextOut { email: email.as_str(), apps }).map(|d| (d, Some(read_at)))
+        Ok((ContextOut { email: email.as_str().to_string(), apps }, Some(read_at)))
     }
 }
 

@@ -232,3 +232,55 @@ fn the_checker_sees_what_it_checks() {
     assert_eq!(names.get("Scope").map(String::as_str), Some("config"));
     assert_eq!(names.get("USER_AGENT").map(String::as_str), Some("http"));
 }
+
+/// Issue 20: the id and slug rules live in `src/ids.rs` only; the JSON Schemas a model is shown
+/// are generated from them. A regex restating them anywhere else (a schema literal, a TypeScript
+/// check) could drift from the parser, so none may be written outside `src/ids.rs`.
+#[test]
+fn id_and_slug_patterns_are_written_only_in_ids() {
+    use stripe_connect::{AccountId, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut needles: Vec<String> = vec!["A-Za-z0-9_.-".into(), "(?!acct_".into(), "\"pattern\"".into()];
+    for prefixes in [
+        AccountId::PREFIXES,
+        CustomerId::PREFIXES,
+        ChargeId::PREFIXES,
+        RefundId::PREFIXES,
+        DisputeId::PREFIXES,
+        ClientId::PREFIXES,
+    ] {
+        // `(ch|py)_` and `(?:ch_|py_)`, the two ways to write an id type's prefixes as a regex.
+        if prefixes.len() > 1 {
+            needles
+                .push(format!("({})_", prefixes.iter().map(|p| p.trim_end_matches('_')).collect::<Vec<_>>().join("|")));
+            needles.push(prefixes.join("|"));
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    ts_files(&root.join("bindings").join("src"), &mut files);
+    let mut wrong = Vec::new();
+    for file in files.iter().filter(|f| !f.ends_with("src/ids.rs")) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for needle in &needles {
+            if text.contains(needle.as_str()) {
+                wrong.push(format!("{}: `{needle}`", file.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "id or slug rules restated outside src/ids.rs:\n{}", wrong.join("\n"));
+    // The check would see one: the schema literal this replaced.
+    let old = r#""pattern": "^(ch|py)_[A-Za-z0-9_]{1,250}$""#;
+    assert!(needles.iter().filter(|n| old.contains(n.as_str())).count() >= 2, "{needles:?}");
+}
+
+fn ts_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            ts_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "ts" || e == "mts") {
+            out.push(path);
+        }
+    }
+}

@@ -417,6 +417,31 @@ async fn arguments_a_model_gets_wrong_are_errors_with_nothing_sent() {
 }
 
 #[tokio::test]
+async fn refusals_name_the_argument_as_the_model_sent_it() {
+    let fake = FakeStripe::start().await; // no mocks: any request fails the test
+    let c = client(&fake, &[("helpdesk", HELPDESK)]).await;
+    let one = scope(&["helpdesk"]);
+    for (name, args, field) in [
+        ("lookup_charge", json!({"chargeId": "re_123"}), "chargeId"),
+        ("verify_refund", json!({"refundId": "ch_1"}), "refundId"),
+        ("verify_refund", json!({"refundId": "re_1", "expectedAmount": 2.5}), "expectedAmount"),
+        ("get_payment_history", json!({"email": EMAIL, "appSlug": "a/b"}), "appSlug"),
+        ("get_payment_history", json!({"email": "nope"}), "email"),
+        ("get_payment_history", json!({"email": EMAIL, "accountId": "x"}), "arguments"),
+    ] {
+        let r = c.call_tool(name, &args, &one).await;
+        assert_eq!(error_code(&r), "invalid_input", "{name} {args}");
+        let msg = &r.error().unwrap().message;
+        assert!(msg.starts_with(&format!("invalid input `{field}`: ")), "{name} {args}: {msg}");
+        assert!(!msg.contains("_id`") && !msg.contains("app_slug"), "no snake_case names: {msg}");
+    }
+    // `null` arguments are `{}`: a tool without arguments runs.
+    let r = c.call_tool("list_connected_apps", &Value::Null, &one).await;
+    assert_eq!(data(&r)["apps"][0]["appSlug"], "helpdesk");
+    assert_eq!(fake.requests().await.len(), 0);
+}
+
+#[tokio::test]
 async fn the_scope_is_fixed_by_the_caller() {
     let fake = FakeStripe::start().await; // no mocks: any request fails the test
     let c = client(&fake, &[("helpdesk", HELPDESK), ("billing-bot", BILLING)]).await;

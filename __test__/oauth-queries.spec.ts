@@ -348,7 +348,7 @@ describe('queries', () => {
     assert.equal(charge.id, s.ch1.id)
     assert.equal(charge.amount, 2500)
     assert.equal(charge.amountRefunded, 500)
-    assert.equal(charge.customer, s.jane.id)
+    assert.equal(charge.customerId, s.jane.id)
     assert.deepEqual(
       Object.keys(charge).sort(),
       [
@@ -358,7 +358,7 @@ describe('queries', () => {
         'captured',
         'created',
         'currency',
-        'customer',
+        'customerId',
         'description',
         'disputed',
         'failureCode',

@@ -44,7 +44,7 @@ export declare class NativeClient {
   callTool(name: string, argsJson: string, appSlugs: unknown, nonFinite?: Array<NativeNonFinite> | undefined | null): Promise<string>
 }
 
-/** One connected app's view of the customer. When `error` is set the lists are empty. */
+/** One connected app's view of the customer. When `error` is set, the lists are empty. */
 export interface AppContext {
   appSlug: string
   accountId: string
@@ -59,8 +59,9 @@ export interface AppContext {
   error: AppFailure | null
 }
 
-/** Why one app's part of a customer context is missing (the other apps still answered). */
+/** Why one app's part of a customer context is missing. */
 export interface AppFailure {
+  /** The error code (`stripe_auth_failed` when the app's access was revoked, …). */
   code: ErrorCode
   message: string
   status: number | null
@@ -79,8 +80,8 @@ export interface Charge {
   captured: boolean | null
   refunded: boolean
   disputed: boolean
-  /** The customer id. */
-  customer: string | null
+  /** The customer id, if the charge has one. */
+  customerId: string | null
   description: string | null
   created: number
   paymentIntent: string | null
@@ -91,6 +92,7 @@ export interface Charge {
   fetchedAt: number
 }
 
+/** One customer object on a connected account. */
 export interface Customer {
   id: string
   email: string | null
@@ -98,38 +100,43 @@ export interface Customer {
   created: number | null
 }
 
-/** A customer across every connected app (one entry per connection in the store). */
+/** A customer across every connected app. */
 export interface CustomerContext {
   email: string
+  /** One entry per connection in the store, in the store's order. */
   apps: Array<AppContext>
   /**
-   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * Unix seconds when the oldest data in this result was read from Stripe (a customer
    * resolution may come from the cache: up to `cacheTtlMs` old).
    */
   fetchedAt: number
 }
 
-/** A Stripe dispute: the one type of the queries' results and of a dispute alert. */
+/** A Stripe dispute (`dp_…`). Amounts in the minor unit of `currency`, times in Unix seconds. */
 export interface Dispute {
   id: string
   /** Minor units of `currency`. */
   amount: number
   currency: string
+  /** `ch_…` (Stripe documents it as always present; kept optional so a variant never fails). */
   chargeId: string | null
+  /** `pi_…`, when the charge came from a PaymentIntent. */
   paymentIntentId: string | null
+  /** `fraudulent`, `product_not_received`, … (a reason Stripe adds later stays a string). */
   reason: string | null
   status: string
+  /** `evidence_details.due_by`. */
   evidenceDueBy: number | null
   isChargeRefundable: boolean
   created: number
 }
 
+/** Disputes found for a charge or an email. */
 export interface Disputes {
-  /** Newest first. */
   disputes: Array<Dispute>
   searchFallback: SearchFallback | null
   /**
-   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * Unix seconds when the oldest data in this result was read from Stripe (a customer
    * resolution may come from the cache: up to `cacheTtlMs` old).
    */
   fetchedAt: number
@@ -364,7 +371,7 @@ export interface Payment {
   /** Minor units of `currency`. */
   amount: number
   currency: string
-  /** `succeeded`, `pending` or `failed`. */
+  /** `succeeded`, `pending` or `failed` (as Stripe sends it). */
   status: string
   refunded: boolean
   amountRefunded: number
@@ -376,14 +383,14 @@ export interface Payment {
 
 /** Charges of every customer with the email, newest first. */
 export interface PaymentHistory {
-  /** The customer ids the charges were read from (one email can map to several customers). */
+  /** The customer ids the charges were read from. */
   customerIds: Array<string>
   payments: Array<Payment>
   /** More charges exist than `limit` returned. */
   hasMore: boolean
   searchFallback: SearchFallback | null
   /**
-   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * Unix seconds when the oldest data in this result was read from Stripe (a customer
    * resolution may come from the cache: up to `cacheTtlMs` old).
    */
   fetchedAt: number
@@ -396,9 +403,10 @@ export interface PaymentHistory {
  */
 export declare function quoteForLog(text: string): string
 
+/** One refund, looked up by id. */
 export interface Refund {
   id: string
-  /** `pending`, `requires_action`, `succeeded`, `failed`, `canceled`. */
+  /** `pending`, `requires_action`, `succeeded`, `failed`, `canceled` (as Stripe sends it). */
   status: string | null
   amount: number
   currency: string
@@ -409,9 +417,9 @@ export interface Refund {
   fetchedAt: number
 }
 
-/** Why the case-insensitive customer search was not used (only the exact-case email list was). */
+/** Why the customer search was not used and only the exact-case email list was. */
 export interface SearchFallback {
-  /** The search's error code (`stripe_rate_limited`, …). */
+  /** The error code of the failed search (`stripe_rate_limited`, `stripe_api_error`, …). */
   code: string
   message: string
 }
@@ -422,10 +430,12 @@ export declare const STATE_TTL_SECONDS: number
 /** The `Stripe-Version` the client pins unless `stripeVersion` is given. */
 export declare const STRIPE_VERSION: string
 
+/** One subscription, any status. */
 export interface Subscription {
   id: string
-  /** `active`, `trialing`, `past_due`, `canceled`, `unpaid`, `incomplete`, … */
+  /** `active`, `trialing`, `past_due`, `canceled`, `unpaid`, `incomplete`, … (as Stripe sends it). */
   status: string
+  /** From the first subscription item (API ≥ 2025-03-31), else the subscription's own field. */
   currentPeriodEnd: number | null
   cancelAtPeriodEnd: boolean
   canceledAt: number | null
@@ -437,13 +447,13 @@ export interface Subscription {
   created: number | null
 }
 
+/** Subscriptions of every customer with the email, newest first. */
 export interface SubscriptionStatus {
   customerIds: Array<string>
-  /** Any status, newest first. */
   subscriptions: Array<Subscription>
   searchFallback: SearchFallback | null
   /**
-   * Unix seconds when the oldest data in this result was read from Stripe (the email → customers
+   * Unix seconds when the oldest data in this result was read from Stripe (a customer
    * resolution may come from the cache: up to `cacheTtlMs` old).
    */
   fetchedAt: number

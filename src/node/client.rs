@@ -9,7 +9,6 @@ use napi_derive::napi;
 use super::config::checked_options;
 use super::error::{js_error, promise};
 use super::numbers::whole_number;
-use super::results::{JsCharge, JsCustomerContext, JsDisputes, JsPaymentHistory, JsRefund, JsSubscriptionStatus};
 use super::stores;
 use super::types::{
     webhook_outcome, JsConnected, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativePrefill,
@@ -141,12 +140,12 @@ impl NativeClient {
         email: String,
         limit: Option<f64>,
         fresh: Option<bool>,
-    ) -> napi::Result<PromiseRaw<'env, JsPaymentHistory>> {
+    ) -> napi::Result<PromiseRaw<'env, crate::PaymentHistory>> {
         let client = self.client(fresh);
         promise(
             env,
             async move { client.payment_history(&AccountId::parse(&account_id)?, &email, limit_arg(limit)?).await },
-            |_, v| Ok(v.into()),
+            |_, v| Ok(v),
         )
     }
 
@@ -159,7 +158,7 @@ impl NativeClient {
         email: Option<String>,
         customer_id: Option<String>,
         fresh: Option<bool>,
-    ) -> napi::Result<PromiseRaw<'env, JsSubscriptionStatus>> {
+    ) -> napi::Result<PromiseRaw<'env, crate::SubscriptionStatus>> {
         let client = self.client(fresh);
         promise(
             env,
@@ -167,7 +166,7 @@ impl NativeClient {
                 let of = SubscriptionsOf::one_of(email, customer_id)?;
                 client.subscription_status(&AccountId::parse(&account_id)?, &of).await
             },
-            |_, v| Ok(v.into()),
+            |_, v| Ok(v),
         )
     }
 
@@ -178,12 +177,12 @@ impl NativeClient {
         account_id: String,
         charge_id: String,
         fresh: Option<bool>,
-    ) -> napi::Result<PromiseRaw<'env, JsCharge>> {
+    ) -> napi::Result<PromiseRaw<'env, crate::ChargeDetails>> {
         let client = self.client(fresh);
         promise(
             env,
             async move { client.lookup_charge(&AccountId::parse(&account_id)?, &ChargeId::parse(&charge_id)?).await },
-            |_, v| Ok(v.into()),
+            |_, v| Ok(v),
         )
     }
 
@@ -194,12 +193,12 @@ impl NativeClient {
         account_id: String,
         refund_id: String,
         fresh: Option<bool>,
-    ) -> napi::Result<PromiseRaw<'env, JsRefund>> {
+    ) -> napi::Result<PromiseRaw<'env, crate::Refund>> {
         let client = self.client(fresh);
         promise(
             env,
             async move { client.verify_refund(&AccountId::parse(&account_id)?, &RefundId::parse(&refund_id)?).await },
-            |_, v| Ok(v.into()),
+            |_, v| Ok(v),
         )
     }
 
@@ -212,7 +211,7 @@ impl NativeClient {
         email: Option<String>,
         charge_id: Option<String>,
         fresh: Option<bool>,
-    ) -> napi::Result<PromiseRaw<'env, JsDisputes>> {
+    ) -> napi::Result<PromiseRaw<'env, crate::Disputes>> {
         let client = self.client(fresh);
         promise(
             env,
@@ -220,7 +219,7 @@ impl NativeClient {
                 let of = DisputesOf::one_of(email, charge_id)?;
                 client.disputes(&AccountId::parse(&account_id)?, &of).await
             },
-            |_, v| Ok(v.into()),
+            |_, v| Ok(v),
         )
     }
 
@@ -231,9 +230,9 @@ impl NativeClient {
         email: String,
         limit: Option<f64>,
         fresh: Option<bool>,
-    ) -> napi::Result<PromiseRaw<'env, JsCustomerContext>> {
+    ) -> napi::Result<PromiseRaw<'env, crate::CustomerContext>> {
         let client = self.client(fresh);
-        promise(env, async move { client.customer_context(&email, limit_arg(limit)?).await }, |_, v| Ok(v.into()))
+        promise(env, async move { client.customer_context(&email, limit_arg(limit)?).await }, |_, v| Ok(v))
     }
 }
 

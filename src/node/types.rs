@@ -7,8 +7,6 @@ use napi::bindgen_prelude::Either;
 use napi_derive::napi;
 
 use super::numbers::{cache_millis, millis, whole_number};
-use super::results::JsDispute;
-
 use crate::{
     AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, ConfigError, Connected, Connection, DisconnectResult,
     DisputeAlert, Error, IgnoreReason, Prefill, WebhookOutcome,
@@ -266,13 +264,13 @@ impl From<&Connected> for JsConnected {
 }
 
 /// What the dispute sink receives.
-#[napi(object, js_name = "NativeDisputeAlert", use_nullable = true)]
+#[napi(object, js_name = "NativeDisputeAlert", use_nullable = true, object_from_js = false)]
 pub struct JsDisputeAlert {
     pub event_id: String,
     pub app_slug: Option<String>,
     pub account_id: Option<String>,
     pub livemode: bool,
-    pub dispute: JsDispute,
+    pub dispute: crate::Dispute,
     /// The disputed charge's customer, read with the charge.
     pub customer_id: Option<String>,
     /// The customer's email (else the charge's receipt or billing email); null when unknown.
@@ -289,7 +287,7 @@ impl From<&DisputeAlert> for JsDisputeAlert {
             app_slug: a.app_slug.as_ref().map(|s| s.as_str().to_string()),
             account_id: a.account_id.as_ref().map(|s| s.as_str().to_string()),
             livemode: a.livemode,
-            dispute: JsDispute::from(a.dispute.clone()),
+            dispute: a.dispute.clone(),
             customer_id: a.customer_id.clone(),
             customer_email: a.customer_email.clone(),
             charge_description: a.charge_description.clone(),

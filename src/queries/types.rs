@@ -19,6 +19,7 @@ pub(crate) use crate::dispute::WireDispute;
 /// One customer object on a connected account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Customer", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct Customer {
     pub id: String,
@@ -30,6 +31,7 @@ pub struct Customer {
 /// Why the customer search was not used and only the exact-case email list was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "SearchFallback", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct SearchFallback {
     /// The error code of the failed search (`stripe_rate_limited`, `stripe_api_error`, …).
@@ -54,9 +56,11 @@ pub struct CustomerMatches {
 /// One charge in a payment history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Payment", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct Payment {
     pub id: String,
+    /// Minor units of `currency`.
     pub amount: i64,
     pub currency: String,
     /// `succeeded`, `pending` or `failed` (as Stripe sends it).
@@ -72,6 +76,7 @@ pub struct Payment {
 /// Charges of every customer with the email, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "PaymentHistory", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct PaymentHistory {
     /// The customer ids the charges were read from.
@@ -88,6 +93,7 @@ pub struct PaymentHistory {
 /// One subscription, any status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Subscription", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct Subscription {
     pub id: String,
@@ -108,6 +114,7 @@ pub struct Subscription {
 /// Subscriptions of every customer with the email, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "SubscriptionStatus", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct SubscriptionStatus {
     pub customer_ids: Vec<String>,
@@ -121,6 +128,7 @@ pub struct SubscriptionStatus {
 /// One charge, looked up by id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Charge", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct ChargeDetails {
     pub id: String,
@@ -134,7 +142,7 @@ pub struct ChargeDetails {
     pub refunded: bool,
     pub disputed: bool,
     /// The customer id, if the charge has one.
-    pub customer: Option<String>,
+    pub customer_id: Option<String>,
     pub description: Option<String>,
     pub created: i64,
     pub payment_intent: Option<String>,
@@ -148,6 +156,7 @@ pub struct ChargeDetails {
 /// One refund, looked up by id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Refund", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct Refund {
     pub id: String,
@@ -165,6 +174,7 @@ pub struct Refund {
 /// Disputes found for a charge or an email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Disputes", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct Disputes {
     pub disputes: Vec<Dispute>,
@@ -177,9 +187,11 @@ pub struct Disputes {
 /// Why one app's part of a customer context is missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "AppFailure", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct AppFailure {
     /// The error code (`stripe_auth_failed` when the app's access was revoked, …).
+    #[cfg_attr(feature = "node", napi(ts_type = "ErrorCode"))]
     pub code: String,
     pub message: String,
     pub status: Option<u16>,
@@ -200,9 +212,12 @@ impl From<&crate::Error> for AppFailure {
 /// One connected app's view of the customer. When `error` is set, the lists are empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "AppContext", use_nullable = true, object_from_js = false))]
 #[non_exhaustive]
 pub struct AppContext {
+    #[cfg_attr(feature = "node", napi(ts_type = "string"))]
     pub app_slug: AppSlug,
+    #[cfg_attr(feature = "node", napi(ts_type = "string"))]
     pub account_id: AccountId,
     pub livemode: bool,
     pub customers: Vec<Customer>,
@@ -218,6 +233,7 @@ pub struct AppContext {
 /// A customer across every connected app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "CustomerContext", object_from_js = false))]
 #[non_exhaustive]
 pub struct CustomerContext {
     pub email: String,
@@ -314,7 +330,7 @@ impl ChargeDetails {
     pub(crate) fn read(c: WireCharge, fetched_at: i64) -> Self {
         ChargeDetails {
             fetched_at,
-            customer: expandable_id(&c.customer),
+            customer_id: expandable_id(&c.customer),
             payment_intent: expandable_id(&c.payment_intent),
             id: c.id,
             amount: c.amount,

@@ -34,6 +34,7 @@ mod money;
 pub(crate) mod registry;
 mod request;
 pub(crate) mod results;
+mod view;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};

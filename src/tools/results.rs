@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::money::format_amount;
+use super::view::View;
 use crate::queries::{ChargeDetails, Customer, Dispute, Payment, Refund, SearchFallback, Subscription};
 
 /// Longest free-text field (descriptions, plan and customer names) in a result.
@@ -49,149 +50,12 @@ pub(crate) fn search_warning(f: &Option<SearchFallback>) -> Option<String> {
     })
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct CustomerOut {
-    pub id: String,
-    pub name: Option<String>,
-    pub created: Option<i64>,
-}
-
-impl From<Customer> for CustomerOut {
-    fn from(c: Customer) -> Self {
-        CustomerOut { name: text(c.name.as_deref()), id: c.id, created: c.created }
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PaymentOut {
-    pub id: String,
-    pub amount: i64,
-    pub amount_formatted: String,
-    pub currency: String,
-    pub status: String,
-    pub refunded: bool,
-    pub amount_refunded: i64,
-    pub disputed: bool,
-    pub created: i64,
-    pub description: Option<String>,
-}
-
-impl From<Payment> for PaymentOut {
-    fn from(p: Payment) -> Self {
-        PaymentOut {
-            amount_formatted: format_amount(p.amount, &p.currency),
-            description: text(p.description.as_deref()),
-            id: p.id,
-            amount: p.amount,
-            currency: p.currency,
-            status: p.status,
-            refunded: p.refunded,
-            amount_refunded: p.amount_refunded,
-            disputed: p.disputed,
-            created: p.created,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SubscriptionOut {
-    pub id: String,
-    pub status: String,
-    pub plan_name: Option<String>,
-    pub current_period_end: Option<i64>,
-    pub cancel_at_period_end: bool,
-    pub canceled_at: Option<i64>,
-    pub created: Option<i64>,
-}
-
-impl From<Subscription> for SubscriptionOut {
-    fn from(s: Subscription) -> Self {
-        SubscriptionOut {
-            plan_name: text(s.plan_name.as_deref()),
-            id: s.id,
-            status: s.status,
-            current_period_end: s.current_period_end,
-            cancel_at_period_end: s.cancel_at_period_end,
-            canceled_at: s.canceled_at,
-            created: s.created,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct DisputeOut {
-    pub id: String,
-    pub amount: i64,
-    pub amount_formatted: String,
-    pub currency: String,
-    pub charge_id: Option<String>,
-    pub reason: Option<String>,
-    pub status: String,
-    pub open: bool,
-    pub evidence_due_by: Option<i64>,
-    pub created: i64,
-}
-
-impl From<Dispute> for DisputeOut {
-    fn from(d: Dispute) -> Self {
-        DisputeOut {
-            amount_formatted: format_amount(d.amount, &d.currency),
-            open: d.is_open(),
-            id: d.id,
-            amount: d.amount,
-            currency: d.currency,
-            charge_id: d.charge_id,
-            reason: d.reason,
-            status: d.status,
-            evidence_due_by: d.evidence_due_by,
-            created: d.created,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ChargeOut {
-    pub id: String,
-    pub amount: i64,
-    pub amount_formatted: String,
-    pub currency: String,
-    pub status: String,
-    pub paid: Option<bool>,
-    pub refunded: bool,
-    pub amount_refunded: i64,
-    pub disputed: bool,
-    pub customer_id: Option<String>,
-    pub description: Option<String>,
-    pub created: i64,
-    pub failure_code: Option<String>,
-    pub failure_message: Option<String>,
-}
-
-impl From<ChargeDetails> for ChargeOut {
-    fn from(c: ChargeDetails) -> Self {
-        ChargeOut {
-            amount_formatted: format_amount(c.amount, &c.currency),
-            description: text(c.description.as_deref()),
-            failure_message: text(c.failure_message.as_deref()),
-            id: c.id,
-            amount: c.amount,
-            currency: c.currency,
-            status: c.status,
-            paid: c.paid,
-            refunded: c.refunded,
-            amount_refunded: c.amount_refunded,
-            disputed: c.disputed,
-            customer_id: c.customer,
-            created: c.created,
-            failure_code: c.failure_code,
-        }
-    }
-}
+/// The model's views of the query results (see [`super::view`]).
+pub(crate) type CustomerOut = View<Customer>;
+pub(crate) type PaymentOut = View<Payment>;
+pub(crate) type SubscriptionOut = View<Subscription>;
+pub(crate) type DisputeOut = View<Dispute>;
+pub(crate) type ChargeOut = View<ChargeDetails>;
 
 /// One thing that does not match what the app reported about a refund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

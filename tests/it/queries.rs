@@ -406,11 +406,11 @@ async fn lookup_charge_returns_the_support_app_shape() {
         (c.id.as_str(), c.amount, c.currency.as_str(), c.status.as_str()),
         ("ch_1PgafuB7WZ01zgkWXYmPNZs8", 100, "usd", "succeeded")
     );
-    assert_eq!((c.refunded, c.customer.as_deref(), c.created), (false, None, 1_234_567_890));
+    assert_eq!((c.refunded, c.customer_id.as_deref(), c.created), (false, None, 1_234_567_890));
     assert_eq!(c.description.as_deref(), Some("My First Test Charge (created for API docs)"));
     assert_eq!(c.paid, Some(true));
     let v = serde_json::to_value(&c).unwrap();
-    for k in ["id", "amount", "currency", "status", "refunded", "customer", "description", "created"] {
+    for k in ["id", "amount", "currency", "status", "refunded", "customerId", "description", "created"] {
         assert!(v.get(k).is_some(), "{k} missing from {v}");
     }
     assert_eq!(fake.assert_contract(&[ACCT]).await, 1);
@@ -928,7 +928,7 @@ async fn unknown_fields_and_new_status_values_parse() {
     fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[]).respond_with(ok(c)).mount(&fake.server).await;
     let got =
         fake.client().lookup_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
-    assert_eq!((got.status.as_str(), got.customer.as_deref()), ("a_status_from_2030", Some("cus_expanded")));
+    assert_eq!((got.status.as_str(), got.customer_id.as_deref()), ("a_status_from_2030", Some("cus_expanded")));
 }
 
 #[tokio::test]

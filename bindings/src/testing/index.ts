@@ -60,7 +60,7 @@ export {
   type Subscription,
   type SubscriptionInput,
   type SubscriptionItem,
-  type SubscriptionStatus,
+  type StripeSubscriptionStatus,
 } from './objects.js'
 /** Stripe's fixture objects the kit builds from (deep-clone before changing them). */
 export * as fixtures from './fixtures.js'

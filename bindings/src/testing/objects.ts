@@ -95,7 +95,8 @@ export interface SubscriptionItem extends StripeObject {
   current_period_end: number
 }
 
-export type SubscriptionStatus =
+/** A Stripe subscription's `status` (the result type `SubscriptionStatus` is another thing). */
+export type StripeSubscriptionStatus =
   | 'active'
   | 'canceled'
   | 'incomplete'
@@ -108,7 +109,7 @@ export type SubscriptionStatus =
 export interface Subscription extends StripeObject {
   object: 'subscription'
   customer: string
-  status: SubscriptionStatus
+  status: StripeSubscriptionStatus
   cancel_at_period_end: boolean
   created: number
   currency: string

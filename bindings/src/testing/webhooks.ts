@@ -15,21 +15,19 @@ import {
   type StripeObject,
 } from './objects.js'
 
+import type { StripeEvent as BaseStripeEvent } from '../types.js'
+
 /** The API version the package pins (the core's `STRIPE_VERSION`); events default to it. */
 export const DEFAULT_API_VERSION: string = STRIPE_VERSION
 
-export interface StripeEvent<T = StripeObject> {
-  id: string
-  object: 'event'
-  /** The connected account (Connect events only). */
-  account?: string
+/**
+ * The event the kit builds: the package's one `StripeEvent` (what `constructEvent` returns), with
+ * the fields Stripe always sends made required.
+ */
+export type StripeEvent<T = StripeObject> = BaseStripeEvent<T> & {
   api_version: string | null
-  created: number
-  data: { object: T; previous_attributes?: Record<string, unknown> }
-  livemode: boolean
   pending_webhooks: number
   request: { id: string | null; idempotency_key: string | null }
-  type: string
 }
 
 export interface Application {

@@ -166,15 +166,20 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
         .where(eq(env.apps.slug, slug))
     }
 
-    before(async () => {
-      if (typeof makeDb === 'string') return
-      fake = await startFakeStripe({
-        secretKey: KEY,
-        clientId: CLIENT_ID,
-        redirectUris: [REDIRECT],
-      })
-      env = await (makeDb as () => Promise<Db>)()
-    })
+    before(
+      async () => {
+        if (typeof makeDb === 'string') return
+        fake = await startFakeStripe({
+          secretKey: KEY,
+          clientId: CLIENT_ID,
+          redirectUris: [REDIRECT],
+        })
+        env = await (makeDb as () => Promise<Db>)()
+        // An embedded Postgres starts in seconds, more on a loaded machine: Bun's default hook
+        // timeout (5 s) is not the point of these tests.
+      },
+      { timeout: 60_000 },
+    )
     after(async () => {
       await fake?.close()
       await env?.close()

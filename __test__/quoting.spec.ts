@@ -1,4 +1,7 @@
-// Issue 20 item 2: text from JS stores passed through untouched. A store whose promise rejects
+// Issue 20 items 2 and 3, in the face where they were found. Item 3: messages quoted their input
+// (`app_out_of_scope`, `app_not_connected`, `disconnect`'s "app sk_test_… has no Stripe
+// connection", an id equal to the configured state secret, Stripe's 404 text quoting the id).
+// Item 2: text from JS stores passed through untouched. A store whose promise rejects
 // with a message holding the configured key, a webhook secret, the state secret, a key inside a
 // database URL, a Bearer token, CR/LF/ESC or 5 MB of text reached `err.message`, a tool result
 // (the model reads it) and the route's default log line verbatim; and the opposite failure, a
@@ -12,6 +15,7 @@ import { join } from 'node:path'
 import { describe, test } from 'node:test'
 
 import { StripeConnect, type Stores } from '@support/stripe-connect'
+import { startFakeStripe } from '@support/stripe-connect/testing'
 import { claimsTableSqlite, drizzleClaimStore } from '@support/stripe-connect/drizzle'
 import { createRouteHandlers } from '@support/stripe-connect/next'
 import { SECRET, disputeEvent, rejectsCode, sign } from './helpers'
@@ -121,6 +125,67 @@ describe('a JS store rejecting with what must not be printed', () => {
       printed,
       /webhook route failed \(store_failed\): StripeConnectError: store failed during disputes\.disputeCreated/,
     )
+  })
+})
+
+describe('messages that quoted their input (item 3)', () => {
+  const slugKey = `sk_test_${'Zz9'.repeat(30)}`
+  const memory = (): NonNullable<Stores['connections']> => {
+    const rows = new Map<
+      string,
+      { appSlug: string; accountId: string; livemode: boolean; scope: 'read_write' }
+    >()
+    return {
+      save: (c) => void rows.set(c.appSlug, { ...c, scope: 'read_write' }),
+      clearByAccount: () => null,
+      getBySlug: (slug) => rows.get(slug) ?? null,
+      list: () => [...rows.values()],
+    }
+  }
+
+  test('disconnect of a slug that is a key or the state secret: invalid_input, neither quoted', async () => {
+    const c = client({ connections: memory() })
+    for (const slug of [slugKey, STATE_SECRET]) {
+      const e = await rejectsCode(c.disconnect({ appSlug: slug }), 'invalid_input')
+      assert.ok(!e.message.includes(slug), e.message)
+      assert.match(e.message, /redacted, \d+ chars\]/)
+    }
+  })
+
+  test('app_out_of_scope and app_not_connected name a secret-shaped slug by kind and length', async () => {
+    const c = client({ connections: memory() })
+    const out = await c.callTool(
+      'lookup_charge',
+      { appSlug: STATE_SECRET, chargeId: 'ch_1' },
+      {
+        appSlugs: ['helpdesk'],
+      },
+    )
+    assert.equal(out.success, false)
+    if (!out.success) assert.equal(out.error.code, 'app_out_of_scope')
+    assert.ok(!JSON.stringify(out).includes(STATE_SECRET), JSON.stringify(out))
+    const missing = await c.callTool('lookup_charge', { chargeId: 'ch_1' }, { appSlugs: [slugKey] })
+    assert.equal(missing.success, false)
+    if (!missing.success) assert.equal(missing.error.code, 'app_not_connected')
+    assert.ok(!JSON.stringify(missing).includes(slugKey), JSON.stringify(missing))
+  })
+
+  test("Stripe's 404 quoting an id built around the key: stripe_not_found, the key not quoted", async () => {
+    const fake = await startFakeStripe({ secretKey: KEY })
+    try {
+      const account = fake.createAccount()
+      const c = new StripeConnect({ secretKey: KEY, apiBase: fake.url, maxRetries: 0 })
+      const charge = `ch_${KEY}`
+      const e = await rejectsCode(
+        c.lookupCharge({ accountId: account, chargeId: charge }),
+        'stripe_not_found',
+      )
+      assert.match(e.message, /No such charge/)
+      assert.ok(!e.message.includes(KEY), e.message)
+      assert.match(e.message, /ch_\[sk_test_… redacted, 98 chars\]/)
+    } finally {
+      await fake.close()
+    }
   })
 })
 

@@ -11,7 +11,10 @@ use crate::ids::expandable_id;
 /// A Stripe dispute (`dp_…`). Amounts in the minor unit of `currency`, times in Unix seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Dispute", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Dispute", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct Dispute {
     pub id: String,

@@ -19,7 +19,10 @@ pub(crate) use crate::dispute::WireDispute;
 /// One customer object on a connected account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Customer", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Customer", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct Customer {
     pub id: String,
@@ -31,7 +34,10 @@ pub struct Customer {
 /// Why the customer search was not used and only the exact-case email list was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "SearchFallback", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "SearchFallback", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct SearchFallback {
     /// The error code of the failed search (`stripe_rate_limited`, `stripe_api_error`, …).
@@ -56,7 +62,10 @@ pub struct CustomerMatches {
 /// One charge in a payment history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Payment", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Payment", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct Payment {
     pub id: String,
@@ -76,7 +85,10 @@ pub struct Payment {
 /// Charges of every customer with the email, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "PaymentHistory", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "PaymentHistory", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct PaymentHistory {
     /// The customer ids the charges were read from.
@@ -93,7 +105,10 @@ pub struct PaymentHistory {
 /// One subscription, any status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Subscription", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Subscription", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct Subscription {
     pub id: String,
@@ -114,7 +129,10 @@ pub struct Subscription {
 /// Subscriptions of every customer with the email, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "SubscriptionStatus", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "SubscriptionStatus", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct SubscriptionStatus {
     pub customer_ids: Vec<String>,
@@ -128,7 +146,10 @@ pub struct SubscriptionStatus {
 /// One charge, looked up by id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Charge", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Charge", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct ChargeDetails {
     pub id: String,
@@ -156,7 +177,10 @@ pub struct ChargeDetails {
 /// One refund, looked up by id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Refund", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Refund", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct Refund {
     pub id: String,
@@ -174,7 +198,10 @@ pub struct Refund {
 /// Disputes found for a charge or an email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "Disputes", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Disputes", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct Disputes {
     pub disputes: Vec<Dispute>,
@@ -187,7 +214,10 @@ pub struct Disputes {
 /// Why one app's part of a customer context is missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "AppFailure", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "AppFailure", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct AppFailure {
     /// The error code (`stripe_auth_failed` when the app's access was revoked, …).
@@ -212,7 +242,10 @@ impl From<&crate::Error> for AppFailure {
 /// One connected app's view of the customer. When `error` is set, the lists are empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "node", napi_derive::napi(object, js_name = "AppContext", use_nullable = true, object_from_js = false))]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "AppContext", use_nullable = true, object_from_js = false)
+)]
 #[non_exhaustive]
 pub struct AppContext {
     #[cfg_attr(feature = "node", napi(ts_type = "string"))]

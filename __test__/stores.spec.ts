@@ -566,7 +566,7 @@ describe('concurrency and process lifetime', () => {
     assert.ok(took >= 99 && took < 10_000, `rejected after ${took} ms`)
     assert.match(
       e.message,
-      /connections\.list: timed out after 100 ms \(`store_timeout` \/ `storeTimeoutMs`\)/,
+      /connections\.list: timed out after 100 ms \(the store timeout\)/,
     )
     const d = await rejectsCode(c.disconnect({ appSlug: 'acme' }), 'store_failed')
     assert.match(d.message, /connections\.get_by_slug: timed out after 100 ms/)

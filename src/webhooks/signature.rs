@@ -177,7 +177,7 @@ fn mismatch_hint(payload: &[u8], secrets: &[WebhookSecret]) -> Hint {
     if payload.first() == Some(&b'{') && !payload.contains(&b'\n') {
         return Hint(Some(
             "the body is one-line JSON but Stripe sends it pretty-printed: it looks re-serialised; \
-             pass the raw request body bytes (e.g. `await request.text()`), not JSON.stringify of a parsed body"
+             pass the raw request body, byte for byte, not a parsed body serialised again"
                 .into(),
         ));
     }
@@ -306,6 +306,9 @@ mod tests {
         let compact = br#"{"id":"evt_1","object":"event"}"#;
         let e = verify_signature(compact, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(10), 5).unwrap_err();
         assert!(e.to_string().contains("re-serialised"), "{e}");
+        // Words for any caller: the JS face adds `await request.text()` where it fits.
+        assert!(e.to_string().contains("raw request body, byte for byte"), "{e}");
+        assert!(!e.to_string().contains("request.text()") && !e.to_string().contains("JSON.stringify"), "{e}");
     }
 
     /// Issue 10 item 1: a header anyone can compute (HMAC keyed by "", " ", "whsec_"...) must not

@@ -631,6 +631,7 @@ async fn a_hung_connections_store_times_out_the_customer_context() {
     let err = tokio::time::timeout(Duration::from_secs(5), call).await.expect("bounded").unwrap_err();
     assert_eq!(err.code(), "store_failed");
     assert!(err.to_string().contains("connections.list") && err.to_string().contains("timed out after 50 ms"));
+    assert!(err.to_string().contains("(the store timeout)") && !err.to_string().contains("storeTimeoutMs"), "{err}");
     assert!(fake.requests().await.is_empty());
 }
 

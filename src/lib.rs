@@ -11,7 +11,7 @@
 //! use stripe_connect::{Config, StripeConnect};
 //!
 //! # async fn run(body: &[u8], header: Option<&str>) -> Result<(), stripe_connect::Error> {
-//! let client = StripeConnect::new(Config::from_env()?)?;
+//! let client = StripeConnect::new(Config::from_env()?);
 //! let outcome = client.handle_webhook(body, header).await?;
 //! println!("{outcome:?}");
 //! # Ok(()) }

@@ -27,7 +27,7 @@ pub struct NativeClient {
 fn build(env: &Env, config: Result<Config, Error>, js_stores: Option<Object>) -> napi::Result<NativeClient> {
     let run = || -> Result<NativeClient, Error> {
         let builder = stores::install(env, js_stores, StripeConnect::builder(config?))?;
-        Ok(NativeClient { inner: builder.build()? })
+        Ok(NativeClient { inner: builder.build() })
     };
     run().map_err(|e| js_error(env, &e))
 }

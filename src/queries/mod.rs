@@ -11,7 +11,7 @@
 //! use stripe_connect::{AccountId, Config, StripeConnect};
 //!
 //! # async fn run() -> Result<(), stripe_connect::Error> {
-//! let stripe = StripeConnect::new(Config::from_env()?)?;
+//! let stripe = StripeConnect::new(Config::from_env()?);
 //! let acct = AccountId::parse("acct_1032D82eZvKYlo2C")?;
 //! let history = stripe.payment_history(&acct, "jenny.rosen@example.com", Some(25)).await?;
 //! for p in &history.payments {
@@ -124,7 +124,7 @@ fn newest_first<T>(items: &mut [T], key: impl Fn(&T) -> (Option<i64>, &str)) {
 
 /// The list (exact case) and the search (any case) together, merged by id. A failed search is
 /// reported in `search_fallback`, a failed list fails the call. A complete answer is reused from
-/// the client's cache for `config.cache_ttl` (unless the call is [`StripeConnect::fresh`]).
+/// the client's cache for `config.cache_ttl()` (unless the call is [`StripeConnect::fresh`]).
 pub(crate) async fn find_customers(
     stripe: &StripeConnect,
     api: &Api<'_>,

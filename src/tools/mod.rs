@@ -17,7 +17,7 @@
 //! use stripe_connect::{Config, StripeConnect, ToolScope};
 //!
 //! # async fn run() -> Result<(), stripe_connect::Error> {
-//! let stripe = StripeConnect::new(Config::from_env()?)?;
+//! let stripe = StripeConnect::new(Config::from_env()?);
 //! // The conversation is about the helpdesk app: the model cannot ask about any other.
 //! let scope = ToolScope::new(["helpdesk"])?;
 //! for tool in stripe.tools() {

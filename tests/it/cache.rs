@@ -46,7 +46,7 @@ fn client(fake: &FakeStripe, ttl: Option<Duration>, clock: &ManualClock) -> Stri
     if let Some(ttl) = ttl {
         config = config.cache_ttl(ttl);
     }
-    StripeConnect::builder(config.build().unwrap()).clock(Arc::new(clock.clone())).build().unwrap()
+    StripeConnect::builder(config.build().unwrap()).clock(Arc::new(clock.clone())).build()
 }
 
 #[tokio::test]

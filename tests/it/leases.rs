@@ -142,7 +142,6 @@ async fn instance(
         .dispute_sink(sink)
         .clock(Arc::new(clock.clone()))
         .build()
-        .unwrap()
 }
 
 async fn deliver(client: &StripeConnect, body: &[u8]) -> Result<WebhookOutcome, Error> {
@@ -302,8 +301,7 @@ async fn a_double_failure_of_a_deauthorization_heals_after_the_lease() {
         .connection_store(down.clone())
         .claim_store(claims.clone())
         .clock(Arc::new(clock.clone()))
-        .build()
-        .unwrap();
+        .build();
     let body = deauthorized_event("evt_deauth_double");
     assert_eq!(kind(&deliver(&client, &body).await), "store_failed");
     assert_eq!(kind(&deliver(&client, &body).await), "webhook_in_progress");

@@ -570,7 +570,7 @@ async fn customer_context_reports_each_app_and_one_failing_app_does_not_fail_the
     mount_customers(&fake, "acct_empty", vec![], vec![]).await;
     let connections =
         store(&[("a-happy", "acct_happy"), ("b-revoked", "acct_revoked"), ("c-empty", "acct_empty")]).await;
-    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(connections).build().unwrap();
+    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(connections).build();
 
     let ctx = client.customer_context(EMAIL, None).await.unwrap();
     assert_eq!(ctx.email, EMAIL);
@@ -613,10 +613,9 @@ impl ConnectionStore for BrokenStore {
 #[tokio::test]
 async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
     let fake = FakeStripe::start().await;
-    let client =
-        StripeConnect::builder(fake.config().build().unwrap()).connection_store(Arc::new(BrokenStore)).build().unwrap();
+    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(Arc::new(BrokenStore)).build();
     assert_eq!(client.customer_context(EMAIL, None).await.unwrap_err().code(), "store_failed");
-    let none = StripeConnect::new(fake.config().build().unwrap()).unwrap().customer_context(EMAIL, None).await.unwrap();
+    let none = StripeConnect::new(fake.config().build().unwrap()).customer_context(EMAIL, None).await.unwrap();
     assert!(none.apps.is_empty());
     assert!(fake.requests().await.is_empty());
 }
@@ -625,8 +624,7 @@ async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
 async fn a_hung_connections_store_times_out_the_customer_context() {
     let fake = FakeStripe::start().await;
     let config = fake.config().store_timeout(Duration::from_millis(50)).build().unwrap();
-    let client =
-        StripeConnect::builder(config).connection_store(Arc::new(crate::oauth::HungConnections)).build().unwrap();
+    let client = StripeConnect::builder(config).connection_store(Arc::new(crate::oauth::HungConnections)).build();
     let call = client.customer_context(EMAIL, None);
     let err = tokio::time::timeout(Duration::from_secs(5), call).await.expect("bounded").unwrap_err();
     assert_eq!(err.code(), "store_failed");
@@ -649,7 +647,7 @@ async fn canned_context(
     let stripe = Arc::new(stripe);
     let slugs: Vec<(String, &str)> = accounts.iter().map(|a| (a.replace('_', "-"), *a)).collect();
     let apps: Vec<(&str, &str)> = slugs.iter().map(|(s, a)| (s.as_str(), *a)).collect();
-    let client = stripe.builder(|c| c).connection_store(store(&apps).await).build().unwrap();
+    let client = stripe.builder(|c| c).connection_store(store(&apps).await).build();
     (stripe, client)
 }
 
@@ -795,10 +793,8 @@ async fn customer_context_asks_about_disputed_charges_older_than_the_page_or_mis
         .expect(0)
         .mount(&fake.server)
         .await;
-    let client = StripeConnect::builder(fake.config().build().unwrap())
-        .connection_store(store(&[("app", ACCT)]).await)
-        .build()
-        .unwrap();
+    let client =
+        StripeConnect::builder(fake.config().build().unwrap()).connection_store(store(&[("app", ACCT)]).await).build();
     let ctx = client.customer_context(EMAIL, None).await.unwrap();
     let [app] = &ctx.apps[..] else { panic!("{ctx:?}") };
     assert!(app.error.is_none(), "{app:?}");
@@ -899,10 +895,8 @@ async fn no_public_function_sends_anything_but_get_to_the_api() {
         .respond_with(ok(list("/v1/charges", vec![], false)))
         .mount(&fake.server)
         .await;
-    let client = StripeConnect::builder(fake.config().build().unwrap())
-        .connection_store(store(&[("app", ACCT)]).await)
-        .build()
-        .unwrap();
+    let client =
+        StripeConnect::builder(fake.config().build().unwrap()).connection_store(store(&[("app", ACCT)]).await).build();
     let (a, ch, cus) = (acct(), ChargeId::parse("ch_D").unwrap(), CustomerId::parse("cus_A").unwrap());
     client.customers_by_email(&a, EMAIL).await.unwrap();
     client.payment_history(&a, EMAIL, None).await.unwrap();

@@ -202,7 +202,11 @@ mod tests {
         let client = StripeConnect::builder(config).api_transport(Arc::new(NotFound)).build();
         let charge = crate::ChargeId::parse("ch_1").unwrap();
         for i in 0..2_000 {
-            let e = client.lookup_charge(&AccountId::parse(format!("acct_{i}")).unwrap(), &charge).await.unwrap_err();
+            let e = client
+                .account(&AccountId::parse(format!("acct_{i}")).unwrap())
+                .lookup_charge(&charge)
+                .await
+                .unwrap_err();
             assert_eq!(e.code(), "stripe_not_found");
         }
         assert_eq!(client.inner.api.limited_accounts(), 0);

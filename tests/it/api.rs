@@ -33,7 +33,7 @@ fn the_charge() -> serde_json::Value {
 }
 
 async fn lookup(client: &StripeConnect) -> Result<stripe_connect::ChargeDetails, stripe_connect::Error> {
-    client.lookup_charge(&acct(), &charge_id()).await
+    client.account(&acct()).lookup_charge(&charge_id()).await
 }
 
 fn rate_limited() -> ResponseTemplate {
@@ -280,7 +280,7 @@ async fn json_of_the_wrong_shape_is_bad_response() {
         .respond_with(ok(json!({"object": "search_result", "data": [], "has_more": false})))
         .mount(&fake.server)
         .await;
-    let err = fake.client().customers_by_email(&acct(), "a@b.co").await.unwrap_err();
+    let err = fake.client().account(&acct()).customers_by_email("a@b.co").await.unwrap_err();
     assert_eq!(err.code(), "stripe_bad_response");
 }
 
@@ -384,7 +384,7 @@ async fn concurrency_is_limited_per_account() {
         async move {
             let calls = accounts.iter().map(|a| {
                 let client = client.clone();
-                async move { client.lookup_charge(&AccountId::parse(a).unwrap(), &charge_id()).await.unwrap() }
+                async move { client.account(&AccountId::parse(a).unwrap()).lookup_charge(&charge_id()).await.unwrap() }
             });
             futures::future::join_all(calls).await.len()
         }

@@ -14,8 +14,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed, TestRunner};
 use stripe_connect::{
     generate_test_header, verify_signature, AccountId, ApiTransport, AppSlug, CallbackQuery, ChargeId, ClientId,
-    Config, CustomerId, DisputeId, Error, GetRequest, ManualClock, Prefill, RawResponse, RefundId, StripeConnect,
-    Tolerance, TransportError, WebhookError, WebhookSecret, ERROR_CODES,
+    Config, CustomerId, DisputeId, Error, GetRequest, ManualClock, PaymentOptions, Prefill, RawResponse, RefundId,
+    StripeConnect, Tolerance, TransportError, WebhookError, WebhookSecret, ERROR_CODES,
 };
 
 const SECRET: &str = "whsec_property_tests_0123456789";
@@ -188,7 +188,10 @@ fn bad_emails_and_limits_are_invalid_input_and_send_nothing() {
     runner(600)
         .run(&(hostile_text(EMAIL_PIECES), limit), |(email, limit)| {
             let before = transport.0.load(Ordering::SeqCst);
-            let result = rt.block_on(client.payment_history(&account, &email, limit));
+            let result = rt.block_on(client.account(&account).payment_history(
+                &email,
+                limit.map_or(PaymentOptions::default(), |l| PaymentOptions::default().limit(l)),
+            ));
             let sent = transport.0.load(Ordering::SeqCst) - before;
             let e = result.expect_err("every request answers 404");
             prop_assert!(listed(&e), "{e:?}");

@@ -71,7 +71,7 @@ async fn a_key_given_as_a_slug_or_inside_an_id_is_named_by_kind_and_length() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let e = c.lookup_charge(&acct(), &ChargeId::parse(&charge).unwrap()).await.unwrap_err();
+    let e = c.account(&acct()).lookup_charge(&ChargeId::parse(&charge).unwrap()).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::StripeNotFound);
     assert_no_secret(&e.to_string(), &key);
     // The configured key itself, wherever it appears.

@@ -16,7 +16,7 @@ const CHARGE_PATH: &str = "/v1/charges/ch_3MmlLrLkdIwHu7ix0snN0B15";
 const SIXTEEN_MIB: usize = 16 * 1024 * 1024;
 
 async fn lookup(client: &StripeConnect) -> Result<stripe_connect::ChargeDetails, stripe_connect::Error> {
-    client.lookup_charge(&acct(), &ChargeId::parse(CHARGE).unwrap()).await
+    client.account(&acct()).lookup_charge(&ChargeId::parse(CHARGE).unwrap()).await
 }
 
 /// A real charge body padded (in `description`) to exactly `len` bytes.

@@ -217,7 +217,8 @@ impl Config {
     /// A builder filled from a variable lookup, so that further options can be set before
     /// `build()`: `Config::env_builder(|name| std::env::var(name).ok())?.timeout(…).build()` reads
     /// the same variables as [`Config::from_env`]; a map stands in for the environment in tests.
-    /// Errors name the variable a bad value came from (`STRIPE_API_BASE: …`).
+    /// Fails only when `STRIPE_SECRET_KEY` is not set; the values are checked by `build()`,
+    /// whose errors name the variable a bad value came from (`STRIPE_API_BASE: …`).
     pub fn env_builder(get: impl Fn(&str) -> Option<String>) -> Result<ConfigBuilder, ConfigError> {
         let mut b = Config::builder();
         match get("STRIPE_SECRET_KEY") {
@@ -515,9 +516,10 @@ impl ConfigBuilder {
         self.store_timeout = Some(v);
         self
     }
-    /// Check every option and build the config. No message quotes a secret: a value shaped like
-    /// one, or equal to one of the configured secrets (a secret pasted into the wrong option), is
-    /// named by kind and length instead.
+    /// Check every option and build the config: the first bad or missing value (no `secret_key`,
+    /// a malformed id, URL or secret, a zero timeout, …) is a [`ConfigError`] naming its option
+    /// or variable. No message quotes a secret: a value shaped like one, or equal to one of the
+    /// configured secrets (a secret pasted into the wrong option), is named by kind and length.
     pub fn build(self) -> Result<Config, ConfigError> {
         let mut secrets: Vec<String> = Vec::new();
         secrets.extend(self.secret_key.as_ref().map(|(_, v)| v.clone()));

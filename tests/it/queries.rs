@@ -399,20 +399,21 @@ async fn a_page_that_repeats_itself_is_bad_response_not_a_loop() {
     assert_eq!(err.code(), "stripe_bad_response");
 }
 
-#[tokio::test]
-async fn lookup_charge_returns_the_support_app_shape() {
-    let fake = FakeStripe::start().await;
+/// Answers `GET /v1/charges/<id>` once with the fixture's charge, whose id it returns.
+async fn mount_fixture_charge(fake: &FakeStripe) -> ChargeId {
     fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[])
         .respond_with(ok(object("charge")))
         .expect(1)
         .mount(&fake.server)
         .await;
-    let c = fake
-        .client()
-        .account(&acct())
-        .lookup_charge(&ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap())
-        .await
-        .unwrap();
+    ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()
+}
+
+#[tokio::test]
+async fn lookup_charge_returns_the_support_app_shape() {
+    let fake = FakeStripe::start().await;
+    let charge = mount_fixture_charge(&fake).await;
+    let c = fake.client().account(&acct()).lookup_charge(&charge).await.unwrap();
     assert_eq!(
         (c.id.as_str(), c.amount, c.currency.as_str(), c.status.as_str()),
         ("ch_1PgafuB7WZ01zgkWXYmPNZs8", 100, "usd", "succeeded")
@@ -998,19 +999,15 @@ async fn a_404_on_lookup_is_not_found() {
 #[tokio::test]
 async fn an_app_handle_queries_the_apps_connected_account() {
     let fake = FakeStripe::start().await;
-    fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[])
-        .respond_with(ok(object("charge")))
-        .expect(1)
-        .mount(&fake.server)
-        .await;
+    let charge = mount_fixture_charge(&fake).await;
     let client = StripeConnect::builder(fake.config().build().unwrap())
         .connection_store(store(&[("helpdesk", ACCT)]).await)
         .build();
     let app = client.app(&AppSlug::parse("helpdesk").unwrap()).await.unwrap();
     assert_eq!((app.id().as_str(), app.app_slug().map(AppSlug::as_str)), (ACCT, Some("helpdesk")));
     assert_eq!(client.account(&acct()).app_slug(), None);
-    let c = app.lookup_charge(&ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
-    assert_eq!(c.id, "ch_1PgafuB7WZ01zgkWXYmPNZs8");
+    let c = app.lookup_charge(&charge).await.unwrap();
+    assert_eq!(c.id, charge.as_str());
     assert_eq!(fake.assert_contract(&[ACCT]).await, 1);
 
     let e = client.app(&AppSlug::parse("billing-bot").unwrap()).await.unwrap_err();

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use crate::api::{Api, ApiClient, ApiSettings, ApiTransport, ReqwestTransport};
 use crate::cache::CustomerCache;
 use crate::config::Config;
-use crate::error::Error;
 use crate::http::LazyClient;
 use crate::ids::AccountId;
 use crate::store::{
@@ -46,11 +45,13 @@ impl std::fmt::Debug for StripeConnect {
 }
 
 impl StripeConnect {
-    /// A client with in-memory stores (per process) and the system clock.
-    pub fn new(config: Config) -> Result<Self, Error> {
+    /// A client with in-memory stores (per process) and the system clock. Cannot fail: every
+    /// check ran when `config` was built.
+    pub fn new(config: Config) -> Self {
         StripeConnect::builder(config).build()
     }
 
+    /// Choose the stores, clock or transport of a client for `config` (the checked options).
     pub fn builder(config: Config) -> StripeConnectBuilder {
         StripeConnectBuilder {
             config,
@@ -131,7 +132,9 @@ impl StripeConnectBuilder {
         self
     }
 
-    pub fn build(self) -> Result<StripeConnect, Error> {
+    /// The client. Cannot fail: the options were checked when the [`Config`] was built, and
+    /// nothing here is checked or connected (the HTTP client is built on the first request).
+    pub fn build(self) -> StripeConnect {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let http = Arc::new(LazyClient::new(self.config.timeout));
         let transport = self.api_transport.unwrap_or_else(|| Arc::new(ReqwestTransport::lazy(http.clone())));
@@ -148,7 +151,7 @@ impl StripeConnectBuilder {
                 max_concurrency_per_account: c.max_concurrency_per_account,
             },
         );
-        Ok(StripeConnect {
+        StripeConnect {
             inner: Arc::new(Inner {
                 // The app's stores are bounded; the in-memory defaults cannot hang.
                 connections: match self.connections {
@@ -167,7 +170,7 @@ impl StripeConnectBuilder {
                 config: self.config,
             }),
             fresh: false,
-        })
+        }
     }
 }
 
@@ -178,7 +181,7 @@ mod tests {
     #[test]
     fn constructing_does_not_build_the_http_client() {
         let config = Config::builder().secret_key("sk_test_123").build().unwrap();
-        let client = StripeConnect::new(config).unwrap();
+        let client = StripeConnect::new(config);
         // TLS and the CA store are loaded by the first request, not here.
         assert!(!client.inner.http.is_built());
         assert!(client.inner.http.get().is_ok());
@@ -196,10 +199,14 @@ mod tests {
             }
         }
         let config = crate::Config::builder().secret_key("sk_test_1").build().unwrap();
-        let client = StripeConnect::builder(config).api_transport(Arc::new(NotFound)).build().unwrap();
+        let client = StripeConnect::builder(config).api_transport(Arc::new(NotFound)).build();
         let charge = crate::ChargeId::parse("ch_1").unwrap();
         for i in 0..2_000 {
-            let e = client.lookup_charge(&AccountId::parse(format!("acct_{i}")).unwrap(), &charge).await.unwrap_err();
+            let e = client
+                .account(&AccountId::parse(format!("acct_{i}")).unwrap())
+                .lookup_charge(&charge)
+                .await
+                .unwrap_err();
             assert_eq!(e.code(), "stripe_not_found");
         }
         assert_eq!(client.inner.api.limited_accounts(), 0);

@@ -5,6 +5,7 @@
 //! panic at first use. Debug output never shows a secret.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use url::Url;
@@ -36,7 +37,7 @@ pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) const MAX_STORE_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Stripe's default webhook tolerance.
-pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: i64 = 300;
+pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: NonZeroU32 = NonZeroU32::new(300).unwrap();
 /// How long an OAuth state (and the cookie that holds it) stays valid unless `state_ttl` is set.
 pub const DEFAULT_STATE_TTL: Duration = Duration::from_secs(600);
 
@@ -76,29 +77,53 @@ impl fmt::Display for Scope {
 }
 
 /// How strictly webhook timestamps are checked.
+///
+/// A tolerance is a positive number of seconds by construction ([`NonZeroU32`]): 0 or a negative
+/// number cannot be held, so it can never silently mean "no check" (as in some SDKs) or "reject
+/// everything" (as in others). [`Tolerance::seconds`] builds one from a plain number.
+///
+/// ```compile_fail,E0308
+/// let never = stripe_connect::Tolerance::Seconds(-1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tolerance {
     /// Reject a signature whose timestamp is more than this many seconds before **or after** now.
-    Seconds(i64),
+    Seconds(NonZeroU32),
     /// No time check at all: only for replaying stored events on purpose. Must be chosen by name;
     /// a tolerance of 0 never means this.
     SkipTimestampCheckForReplay,
 }
 
 impl Tolerance {
-    /// A positive number of seconds; 0 or less is a `config_invalid` error (it would otherwise
-    /// silently disable the check in some SDKs, or reject everything in others).
-    pub fn seconds(field: &str, seconds: i64) -> Result<Self, ConfigError> {
-        if seconds <= 0 {
-            return Err(ConfigError::new(
+    /// `seconds` as a tolerance; 0 is a `config_invalid` error for `webhook_tolerance_seconds`.
+    pub fn seconds(seconds: u32) -> Result<Self, ConfigError> {
+        Self::seconds_named("webhook_tolerance_seconds", i64::from(seconds))
+    }
+
+    /// [`Tolerance::seconds`] for a signed number from an option or a JS argument, with errors
+    /// naming `field`: 0 or less, or more than `u32::MAX`, is `config_invalid`.
+    pub(crate) fn seconds_named(field: &str, seconds: i64) -> Result<Self, ConfigError> {
+        match u32::try_from(seconds).ok().and_then(NonZeroU32::new) {
+            Some(s) => Ok(Tolerance::Seconds(s)),
+            None if seconds > 0 => {
+                Err(ConfigError::new(field, format!("must be at most {} seconds, got {seconds}", u32::MAX)))
+            }
+            None => Err(ConfigError::new(
                 field,
                 format!(
                     "webhook tolerance must be a positive number of seconds, got {seconds}; to replay stored events \
                      without a time check, choose Tolerance::SkipTimestampCheckForReplay explicitly"
                 ),
-            ));
+            )),
         }
-        Ok(Tolerance::Seconds(seconds))
+    }
+
+    /// The tolerance in seconds; `None` when the check is skipped.
+    pub fn as_secs(self) -> Option<i64> {
+        match self {
+            Tolerance::Seconds(s) => Some(i64::from(s.get())),
+            Tolerance::SkipTimestampCheckForReplay => None,
+        }
     }
 }
 
@@ -108,55 +133,44 @@ impl Default for Tolerance {
     }
 }
 
-/// Everything the library is configured with. Build through [`ConfigBuilder`].
+/// Everything the library is configured with, checked: build one through [`ConfigBuilder`] (or
+/// [`Config::from_env`]). The fields are private, so nothing set after `build()` can skip its
+/// checks; read them through the getters of the same names.
+///
+/// ```compile_fail,E0616
+/// let mut config = stripe_connect::Config::builder().secret_key("sk_test_1").build().unwrap();
+/// config.timeout = std::time::Duration::ZERO; // refused at build(), and cannot be set after it
+/// ```
 #[derive(Clone)]
-#[non_exhaustive]
 pub struct Config {
-    pub secret_key: SecretKey,
-    pub client_id: Option<ClientId>,
-    /// Kept exactly as configured: Stripe compares it byte for byte with the Dashboard's list, so
-    /// it is validated as a URL but never re-serialised (which would add `/`, lowercase the host…).
-    pub redirect_uri: Option<String>,
-    pub scope: Scope,
-    pub webhook_secrets: Vec<WebhookSecret>,
-    pub webhook_tolerance: Tolerance,
-    pub state_secret: StateSecret,
-    /// How long an OAuth state stays valid (default 10 minutes).
-    pub state_ttl: Duration,
-    pub api_base: Url,
-    pub connect_base: Url,
-    pub stripe_version: String,
-    /// Total deadline of one call, retries and backoff included.
-    pub timeout: Duration,
-    /// Retries after the first attempt for safe (GET) requests. 0 means none.
-    pub max_retries: u32,
-    /// First retry backoff (default 500 ms); doubles per retry up to 5 s, with jitter.
-    pub retry_base_delay: Duration,
-    /// Most requests in flight at once per connected account.
-    pub max_concurrency_per_account: usize,
-    /// When set, webhook events whose `livemode` differs are ignored (outcome `ignored`).
-    pub livemode: Option<bool>,
-    /// The most time one webhook delivery spends in the stores and the dispute sink (default
-    /// 20 s). Past it the delivery fails with `store_failed`, and the event's claim is a lease of
-    /// about this length (see [`crate::StripeConnect::handle_webhook`]).
-    pub webhook_timeout: Duration,
-    /// The most time one call to the connections store may take (default 10 s): an OAuth
-    /// callback, a disconnect, a query or a tool never waits longer on the app's database. Past
-    /// it the call fails with `store_failed` ("timed out"); in a webhook delivery the tighter of
-    /// this and `webhook_timeout` applies.
-    pub store_timeout: Duration,
-    /// How long an email → customers resolution is reused (default 60 s; zero turns the cache
-    /// off). Only that resolution is cached; money facts are always read fresh.
-    pub cache_ttl: Duration,
-    /// Most cached resolutions (default 10,000; the oldest go first).
-    pub cache_max_entries: usize,
+    // Documented on the getters below.
+    pub(crate) secret_key: SecretKey,
+    pub(crate) client_id: Option<ClientId>,
+    pub(crate) redirect_uri: Option<String>,
+    pub(crate) scope: Scope,
+    pub(crate) webhook_secrets: Vec<WebhookSecret>,
+    pub(crate) webhook_tolerance: Tolerance,
+    pub(crate) state_secret: StateSecret,
+    pub(crate) state_ttl: Duration,
+    pub(crate) api_base: Url,
+    pub(crate) connect_base: Url,
+    pub(crate) stripe_version: String,
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) retry_base_delay: Duration,
+    pub(crate) max_concurrency_per_account: usize,
+    pub(crate) livemode: Option<bool>,
+    pub(crate) webhook_timeout: Duration,
+    pub(crate) store_timeout: Duration,
+    pub(crate) cache_ttl: Duration,
+    pub(crate) cache_max_entries: usize,
     /// Keeps this config's secret values known to the quoting of every error while it is alive.
     remembered: std::sync::Arc<crate::quote::Remembered>,
 }
 
-/// Default [`Config::cache_ttl`].
+/// Default [`Config::cache_ttl()`].
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
-/// Default [`Config::cache_max_entries`].
+/// Default [`Config::cache_max_entries()`].
 pub const DEFAULT_CACHE_MAX_ENTRIES: usize = 10_000;
 
 impl fmt::Debug for Config {
@@ -203,7 +217,8 @@ impl Config {
     /// A builder filled from a variable lookup, so that further options can be set before
     /// `build()`: `Config::env_builder(|name| std::env::var(name).ok())?.timeout(…).build()` reads
     /// the same variables as [`Config::from_env`]; a map stands in for the environment in tests.
-    /// Errors name the variable a bad value came from (`STRIPE_API_BASE: …`).
+    /// Fails only when `STRIPE_SECRET_KEY` is not set; the values are checked by `build()`,
+    /// whose errors name the variable a bad value came from (`STRIPE_API_BASE: …`).
     pub fn env_builder(get: impl Fn(&str) -> Option<String>) -> Result<ConfigBuilder, ConfigError> {
         let mut b = Config::builder();
         match get("STRIPE_SECRET_KEY") {
@@ -244,6 +259,85 @@ impl Config {
         Self::env_builder(|name| {
             get(name).or_else(|| if name == "STRIPE_SECRET_KEY" { secret_key.clone() } else { None })
         })
+    }
+
+    pub fn secret_key(&self) -> &SecretKey {
+        &self.secret_key
+    }
+    pub fn client_id(&self) -> Option<&ClientId> {
+        self.client_id.as_ref()
+    }
+    /// Kept exactly as configured: Stripe compares it byte for byte with the Dashboard's list, so
+    /// it is validated as a URL but never re-serialised (which would add `/`, lowercase the host…).
+    pub fn redirect_uri(&self) -> Option<&str> {
+        self.redirect_uri.as_deref()
+    }
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+    pub fn webhook_secrets(&self) -> &[WebhookSecret] {
+        &self.webhook_secrets
+    }
+    pub fn webhook_tolerance(&self) -> Tolerance {
+        self.webhook_tolerance
+    }
+    pub fn state_secret(&self) -> &StateSecret {
+        &self.state_secret
+    }
+    /// How long an OAuth state stays valid (default 10 minutes).
+    pub fn state_ttl(&self) -> Duration {
+        self.state_ttl
+    }
+    pub fn api_base(&self) -> &Url {
+        &self.api_base
+    }
+    pub fn connect_base(&self) -> &Url {
+        &self.connect_base
+    }
+    pub fn stripe_version(&self) -> &str {
+        &self.stripe_version
+    }
+    /// Total deadline of one call, retries and backoff included.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+    /// Retries after the first attempt for safe (GET) requests. 0 means none.
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+    /// First retry backoff (default 500 ms); doubles per retry up to 5 s, with jitter.
+    pub fn retry_base_delay(&self) -> Duration {
+        self.retry_base_delay
+    }
+    /// Most requests in flight at once per connected account.
+    pub fn max_concurrency_per_account(&self) -> usize {
+        self.max_concurrency_per_account
+    }
+    /// When set, webhook events whose `livemode` differs are ignored (outcome `ignored`).
+    pub fn livemode(&self) -> Option<bool> {
+        self.livemode
+    }
+    /// The most time one webhook delivery spends in the stores and the dispute sink (default
+    /// 20 s). Past it the delivery fails with `store_failed`, and the event's claim is a lease of
+    /// about this length (see [`crate::StripeConnect::handle_webhook`]).
+    pub fn webhook_timeout(&self) -> Duration {
+        self.webhook_timeout
+    }
+    /// The most time one call to the connections store may take (default 10 s): an OAuth
+    /// callback, a disconnect, a query or a tool never waits longer on the app's database. Past
+    /// it the call fails with `store_failed` ("timed out"); in a webhook delivery the tighter of
+    /// this and `webhook_timeout` applies.
+    pub fn store_timeout(&self) -> Duration {
+        self.store_timeout
+    }
+    /// How long an email → customers resolution is reused (default 60 s; zero turns the cache
+    /// off). Only that resolution is cached; money facts are always read fresh.
+    pub fn cache_ttl(&self) -> Duration {
+        self.cache_ttl
+    }
+    /// Most cached resolutions (default 10,000; the oldest go first).
+    pub fn cache_max_entries(&self) -> usize {
+        self.cache_max_entries
     }
 
     /// The client id, or a `config_invalid` error saying it is needed for `what`.
@@ -328,7 +422,7 @@ impl ConfigBuilder {
     }
     /// Webhook timestamp tolerance in seconds (default 300). 0 or less is an error at `build()`.
     pub fn webhook_tolerance_seconds(mut self, seconds: i64) -> Self {
-        self.webhook_tolerance = Some(Tolerance::seconds("webhook_tolerance_seconds", seconds));
+        self.webhook_tolerance = Some(Tolerance::seconds_named("webhook_tolerance_seconds", seconds));
         self
     }
     /// Turn the webhook timestamp check off, for replaying stored events. Named, never implied.
@@ -422,9 +516,10 @@ impl ConfigBuilder {
         self.store_timeout = Some(v);
         self
     }
-    /// Check every option and build the config. No message quotes a secret: a value shaped like
-    /// one, or equal to one of the configured secrets (a secret pasted into the wrong option), is
-    /// named by kind and length instead.
+    /// Check every option and build the config: the first bad or missing value (no `secret_key`,
+    /// a malformed id, URL or secret, a zero timeout, …) is a [`ConfigError`] naming its option
+    /// or variable. No message quotes a secret: a value shaped like one, or equal to one of the
+    /// configured secrets (a secret pasted into the wrong option), is named by kind and length.
     pub fn build(self) -> Result<Config, ConfigError> {
         let mut secrets: Vec<String> = Vec::new();
         secrets.extend(self.secret_key.as_ref().map(|(_, v)| v.clone()));
@@ -443,7 +538,7 @@ impl ConfigBuilder {
 
     fn build_checked(self) -> Result<Config, ConfigError> {
         let (field, key) = self.secret_key.ok_or_else(|| ConfigError::new("secret_key", "is required"))?;
-        let secret_key = SecretKey::new(&field, key)?;
+        let secret_key = SecretKey::named(&field, key)?;
         let client_id = match self.client_id {
             Some((field, v)) => Some(ClientId::parse(&v).map_err(|e| ConfigError::new(field, e.to_string()))?),
             None => None,
@@ -470,13 +565,13 @@ impl ConfigBuilder {
                 if list.is_empty() || list.iter().all(|s| s.is_empty()) {
                     return Err(ConfigError::new(field, "lists no secret"));
                 }
-                list.into_iter().map(|s| WebhookSecret::new(&field, s)).collect::<Result<Vec<_>, _>>()?
+                list.into_iter().map(|s| WebhookSecret::named(&field, s)).collect::<Result<Vec<_>, _>>()?
             }
             None => Vec::new(),
         };
         let webhook_tolerance = self.webhook_tolerance.unwrap_or(Ok(Tolerance::default()))?;
         let state_secret = match self.state_secret {
-            Some((field, v)) => StateSecret::new(&field, v)?,
+            Some((field, v)) => StateSecret::named(&field, v)?,
             None => StateSecret::derived_from(&secret_key),
         };
         let state_ttl = self.state_ttl.unwrap_or(DEFAULT_STATE_TTL);
@@ -602,7 +697,8 @@ mod tests {
         assert_eq!(c.api_base.as_str(), "https://api.stripe.com/");
         assert_eq!(c.connect_base.as_str(), "https://connect.stripe.com/");
         assert_eq!(c.stripe_version, STRIPE_VERSION);
-        assert_eq!(c.webhook_tolerance, Tolerance::Seconds(300));
+        assert_eq!(c.webhook_tolerance, Tolerance::seconds(300).unwrap());
+        assert_eq!(c.webhook_tolerance.as_secs(), Some(300));
         assert_eq!(c.max_retries, 2);
         assert_eq!(c.state_ttl, Duration::from_secs(600));
     }
@@ -750,6 +846,11 @@ mod tests {
         }
         let c = Config::builder().secret_key("sk_test_1").skip_webhook_timestamp_check_for_replay().build().unwrap();
         assert_eq!(c.webhook_tolerance, Tolerance::SkipTimestampCheckForReplay);
+        // The value itself cannot hold 0: `Tolerance::seconds` refuses it, and past u32 too.
+        assert_eq!(Tolerance::seconds(0).unwrap_err().field, "webhook_tolerance_seconds");
+        assert_eq!(Tolerance::seconds(1).unwrap().as_secs(), Some(1));
+        let e = Config::builder().secret_key("sk_test_1").webhook_tolerance_seconds(1 << 40).build().unwrap_err();
+        assert!(e.reason.contains("at most 4294967295"), "{e}");
     }
 
     #[test]

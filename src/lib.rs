@@ -7,13 +7,22 @@
 //! **Query, don't execute.** The API transport only sends GET; the only POSTs go to the OAuth
 //! endpoints on the Connect host. Nothing here can move money or change a financial object.
 //!
+//! Depend on it by `git` or `path` (it is not on crates.io) and run it inside a Tokio runtime: see
+//! the [`guide`] (`docs/rust.md`), which starts with both.
+//!
 //! ```no_run
-//! use stripe_connect::{Config, StripeConnect};
+//! use stripe_connect::{AppSlug, Config, PaymentOptions, StripeConnect};
 //!
 //! # async fn run(body: &[u8], header: Option<&str>) -> Result<(), stripe_connect::Error> {
-//! let client = StripeConnect::new(Config::from_env()?)?;
+//! let client = StripeConnect::new(Config::from_env()?);
 //! let outcome = client.handle_webhook(body, header).await?;
 //! println!("{outcome:?}");
+//!
+//! // Queries live on an account handle: `client.account(&id)`, or the account an app connected.
+//! let helpdesk = client.app(&AppSlug::parse("helpdesk")?).await?;
+//! let history = helpdesk.payment_history("jenny.rosen@example.com", PaymentOptions::default()).await?;
+//! let disputes = helpdesk.disputes("jenny.rosen@example.com").await?;
+//! println!("{} payments, {} disputes", history.payments.len(), disputes.disputes.len());
 //! # Ok(()) }
 //! ```
 //!
@@ -68,9 +77,9 @@ pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
 pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
 pub use queries::{
-    AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, DisputesOf,
-    Payment, PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus, SubscriptionsOf,
-    DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
+    Account, AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes,
+    DisputesOf, Payment, PaymentHistory, PaymentOptions, Refund, SearchFallback, Subscription, SubscriptionStatus,
+    SubscriptionsOf, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{

@@ -77,8 +77,14 @@ fn check_no_whitespace(field: &str, value: &str) -> Result<(), ConfigError> {
 
 impl SecretKey {
     /// Accepts `sk_…` and `rk_…` keys. A publishable key (`pk_…`) or a webhook secret is refused
-    /// with a message that says which it looks like (never the value).
-    pub fn new(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
+    /// with a message that says which it looks like (never the value): `config_invalid` for
+    /// `secret_key`.
+    pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
+        Self::named("secret_key", value)
+    }
+
+    /// [`SecretKey::new`] with errors naming `field` (the option or variable it came from).
+    pub(crate) fn named(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
         let value = value.into();
         check_no_whitespace(field, &value)?;
         if value.starts_with("pk_") {
@@ -115,8 +121,14 @@ impl SecretKey {
 impl WebhookSecret {
     /// Any non-empty string without whitespace: Stripe's are `whsec_…`, but the key is whatever
     /// bytes the endpoint was given, so others are accepted (the official SDK test vectors use
-    /// `webhook_secret`). An `sk_`/`rk_`/`pk_` key is refused: it is never a signing secret.
-    pub fn new(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
+    /// `webhook_secret`). An `sk_`/`rk_`/`pk_` key is refused: it is never a signing secret
+    /// (`config_invalid` for `webhook_secret`).
+    pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
+        Self::named("webhook_secret", value)
+    }
+
+    /// [`WebhookSecret::new`] with errors naming `field` (the option or variable it came from).
+    pub(crate) fn named(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
         let value = value.into();
         if let Some(reason) = unusable_signing_secret(&value) {
             return Err(ConfigError::new(field, reason));
@@ -159,7 +171,13 @@ impl WebhookSecret {
 impl StateSecret {
     pub const MIN_LEN: usize = 32;
 
-    pub fn new(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
+    /// At least [`StateSecret::MIN_LEN`] bytes, not blank (`config_invalid` for `state_secret`).
+    pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
+        Self::named("state_secret", value)
+    }
+
+    /// [`StateSecret::new`] with errors naming `field` (the option or variable it came from).
+    pub(crate) fn named(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
         let value = value.into();
         if value.trim().is_empty() {
             return Err(ConfigError::new(field, "is blank: a state signed with it could be forged by anyone"));
@@ -185,21 +203,21 @@ mod tests {
 
     #[test]
     fn debug_and_display_are_redacted() {
-        let k = SecretKey::new("secret_key", "sk_test_supersecret123").unwrap();
+        let k = SecretKey::new("sk_test_supersecret123").unwrap();
         assert_eq!(format!("{k:?}"), "SecretKey([redacted])");
         assert_eq!(format!("{k}"), "[redacted]");
-        let w = WebhookSecret::new("w", "whsec_abcdef").unwrap();
+        let w = WebhookSecret::new("whsec_abcdef").unwrap();
         assert!(!format!("{w:?}{w}").contains("abcdef"));
-        let s = StateSecret::new("s", "x".repeat(40)).unwrap();
+        let s = StateSecret::new("x".repeat(40)).unwrap();
         assert!(!format!("{s:?}{s}").contains("xxxx"));
     }
 
     #[test]
     fn secret_key_rules() {
-        assert_eq!(SecretKey::new("k", "sk_live_x").unwrap().livemode(), Some(true));
-        assert_eq!(SecretKey::new("k", "rk_test_x").unwrap().livemode(), Some(false));
+        assert_eq!(SecretKey::new("sk_live_x").unwrap().livemode(), Some(true));
+        assert_eq!(SecretKey::new("rk_test_x").unwrap().livemode(), Some(false));
         for bad in ["", "pk_test_x", "whsec_x", "sk_test_x\n", " sk_test_x", "hello", "sk_", "sk_test_", "rk_live_"] {
-            let e = SecretKey::new("STRIPE_SECRET_KEY", bad).unwrap_err();
+            let e = SecretKey::named("STRIPE_SECRET_KEY", bad).unwrap_err();
             assert_eq!(e.field, "STRIPE_SECRET_KEY");
             assert!(!e.to_string().contains("_x"), "message must not echo the value: {e}");
         }
@@ -207,9 +225,15 @@ mod tests {
 
     #[test]
     fn webhook_secret_rules() {
-        assert!(WebhookSecret::new("w", "webhook_secret").is_ok());
-        assert!(WebhookSecret::new("w", "sk_test_abc").unwrap_err().reason.contains("API key"));
-        assert!(WebhookSecret::new("w", "whsec_abc ").unwrap_err().reason.contains("whitespace"));
+        assert!(WebhookSecret::new("webhook_secret").is_ok());
+        let e = WebhookSecret::new("sk_test_abc").unwrap_err();
+        assert!(e.reason.contains("API key"));
+        // The public constructor names the option a Rust caller knows; the config builder and
+        // the environment name their own (see `named`).
+        assert_eq!(e.field, "webhook_secret");
+        assert!(WebhookSecret::new("whsec_abc ").unwrap_err().reason.contains("whitespace"));
+        assert_eq!(SecretKey::new("pk_test_1").unwrap_err().field, "secret_key");
+        assert_eq!(StateSecret::new("short").unwrap_err().field, "state_secret");
     }
 
     #[test]
@@ -217,7 +241,7 @@ mod tests {
         for (bad, says) in
             [("", "empty"), (" ", "blank"), (" \t\n", "blank"), ("whsec_", "prefix"), (" whsec_\n", "prefix")]
         {
-            let e = WebhookSecret::new("STRIPE_WEBHOOK_SECRET", bad).unwrap_err();
+            let e = WebhookSecret::named("STRIPE_WEBHOOK_SECRET", bad).unwrap_err();
             assert_eq!(e.field, "STRIPE_WEBHOOK_SECRET");
             assert!(e.reason.contains(says), "{bad:?}: {e}");
             assert!(WebhookSecret::unchecked(bad).unusable().is_some(), "{bad:?}");
@@ -227,15 +251,15 @@ mod tests {
 
     #[test]
     fn blank_state_secret_is_refused() {
-        assert!(StateSecret::new("s", " ".repeat(40)).unwrap_err().reason.contains("blank"));
+        assert!(StateSecret::new(" ".repeat(40)).unwrap_err().reason.contains("blank"));
     }
 
     #[test]
     fn state_secret_length_and_derivation() {
-        assert!(StateSecret::new("s", "short").is_err());
-        let k = SecretKey::new("k", "sk_test_abc").unwrap();
+        assert!(StateSecret::new("short").is_err());
+        let k = SecretKey::new("sk_test_abc").unwrap();
         let a = StateSecret::derived_from(&k);
         assert_eq!(a.expose().len(), 64);
-        assert_ne!(a.expose(), StateSecret::derived_from(&SecretKey::new("k", "sk_test_abd").unwrap()).expose());
+        assert_ne!(a.expose(), StateSecret::derived_from(&SecretKey::new("sk_test_abd").unwrap()).expose());
     }
 }

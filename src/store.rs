@@ -190,7 +190,7 @@ impl<S: ?Sized> Timed<S> {
             Ok(result) => result,
             Err(_) => Err(StoreError::new(
                 operation,
-                format!("timed out after {} ms (`store_timeout` / `storeTimeoutMs`)", self.timeout.as_millis()),
+                format!("timed out after {} ms (the store timeout)", self.timeout.as_millis()),
             )),
         }
     }

@@ -14,8 +14,8 @@ use super::types::{
     webhook_outcome, JsConnected, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativePrefill,
 };
 use crate::{
-    AccountId, AppSlug, CallbackQuery, ChargeId, Config, ConfigBuilder, DisputesOf, Error, Prefill, RefundId,
-    StripeConnect, SubscriptionsOf,
+    Account, AccountId, AppSlug, CallbackQuery, ChargeId, Config, ConfigBuilder, DisputesOf, Error, PaymentOptions,
+    Prefill, RefundId, StripeConnect, SubscriptionsOf,
 };
 
 #[napi]
@@ -26,7 +26,7 @@ pub struct NativeClient {
 fn build(env: &Env, config: Result<Config, Error>, js_stores: Option<Object>) -> napi::Result<NativeClient> {
     let run = || -> Result<NativeClient, Error> {
         let builder = stores::install(env, js_stores, StripeConnect::builder(config?))?;
-        Ok(NativeClient { inner: builder.build()? })
+        Ok(NativeClient { inner: builder.build() })
     };
     run().map_err(|e| js_error(env, &e))
 }
@@ -62,6 +62,11 @@ impl NativeClient {
         } else {
             self.inner.clone()
         }
+    }
+
+    /// The account `account_id` names, as the handle the core's queries live on.
+    fn account(&self, account_id: &str, fresh: Option<bool>) -> Result<Account, Error> {
+        Ok(self.client(fresh).account(&AccountId::parse(account_id)?))
     }
 
     /// The configuration with every secret redacted (for `util.inspect`).
@@ -141,10 +146,10 @@ impl NativeClient {
         limit: Option<f64>,
         fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, crate::PaymentHistory>> {
-        let client = self.client(fresh);
+        let account = self.account(&account_id, fresh);
         promise(
             env,
-            async move { client.payment_history(&AccountId::parse(&account_id)?, &email, limit_arg(limit)?).await },
+            async move { account?.payment_history(&email, PaymentOptions { limit: limit_arg(limit)? }).await },
             |_, v| Ok(v),
         )
     }
@@ -159,12 +164,12 @@ impl NativeClient {
         customer_id: Option<String>,
         fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, crate::SubscriptionStatus>> {
-        let client = self.client(fresh);
+        let account = self.account(&account_id, fresh);
         promise(
             env,
             async move {
                 let of = SubscriptionsOf::one_of(email, customer_id)?;
-                client.subscription_status(&AccountId::parse(&account_id)?, &of).await
+                account?.subscription_status(of).await
             },
             |_, v| Ok(v),
         )
@@ -178,12 +183,8 @@ impl NativeClient {
         charge_id: String,
         fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, crate::ChargeDetails>> {
-        let client = self.client(fresh);
-        promise(
-            env,
-            async move { client.lookup_charge(&AccountId::parse(&account_id)?, &ChargeId::parse(&charge_id)?).await },
-            |_, v| Ok(v),
-        )
+        let account = self.account(&account_id, fresh);
+        promise(env, async move { account?.lookup_charge(&ChargeId::parse(&charge_id)?).await }, |_, v| Ok(v))
     }
 
     #[napi(ts_return_type = "Promise<Refund>")]
@@ -194,12 +195,8 @@ impl NativeClient {
         refund_id: String,
         fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, crate::Refund>> {
-        let client = self.client(fresh);
-        promise(
-            env,
-            async move { client.verify_refund(&AccountId::parse(&account_id)?, &RefundId::parse(&refund_id)?).await },
-            |_, v| Ok(v),
-        )
+        let account = self.account(&account_id, fresh);
+        promise(env, async move { account?.verify_refund(&RefundId::parse(&refund_id)?).await }, |_, v| Ok(v))
     }
 
     /// By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two.
@@ -212,12 +209,12 @@ impl NativeClient {
         charge_id: Option<String>,
         fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, crate::Disputes>> {
-        let client = self.client(fresh);
+        let account = self.account(&account_id, fresh);
         promise(
             env,
             async move {
                 let of = DisputesOf::one_of(email, charge_id)?;
-                client.disputes(&AccountId::parse(&account_id)?, &of).await
+                account?.disputes(of).await
             },
             |_, v| Ok(v),
         )
@@ -232,7 +229,11 @@ impl NativeClient {
         fresh: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, crate::CustomerContext>> {
         let client = self.client(fresh);
-        promise(env, async move { client.customer_context(&email, limit_arg(limit)?).await }, |_, v| Ok(v))
+        promise(
+            env,
+            async move { client.customer_context(&email, PaymentOptions { limit: limit_arg(limit)? }).await },
+            |_, v| Ok(v),
+        )
     }
 }
 

@@ -55,7 +55,7 @@ pub fn parse_connect_env(env: Env, vars: HashMap<String, String>) -> napi::Resul
     let parsed = ConnectEnv::from_vars(|name| vars.get(name).cloned()).map_err(|e| js_error(&env, &e.into()))?;
     let livemode = vars
         .get("STRIPE_SECRET_KEY")
-        .and_then(|k| SecretKey::new("STRIPE_SECRET_KEY", k.as_str()).ok())
+        .and_then(|k| SecretKey::named("STRIPE_SECRET_KEY", k.as_str()).ok())
         .and_then(|k| k.livemode())
         .unwrap_or(false);
     Ok(JsConnectEnv {

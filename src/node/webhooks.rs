@@ -99,7 +99,7 @@ fn check(options: Option<VerifyOptions>) -> Result<(Tolerance, i64), Error> {
         Tolerance::SkipTimestampCheckForReplay
     } else {
         match o.tolerance_seconds {
-            Some(t) => Tolerance::seconds("toleranceSeconds", seconds_arg("toleranceSeconds", t)?)?,
+            Some(t) => Tolerance::seconds_named("toleranceSeconds", seconds_arg("toleranceSeconds", t)?)?,
             None => Tolerance::default(),
         }
     };

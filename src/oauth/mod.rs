@@ -12,7 +12,7 @@
 //!
 //! # struct Session { admin_of: Vec<String> }
 //! # async fn run(session: Option<Session>) -> Result<(), stripe_connect::Error> {
-//! let client = StripeConnect::new(Config::from_env()?)?;
+//! let client = StripeConnect::new(Config::from_env()?);
 //! let app = AppSlug::parse("helpdesk")?;
 //!
 //! // 0. Your own check, before anything else: only an admin of the app may connect it.

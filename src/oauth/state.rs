@@ -128,7 +128,7 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     fn secret(s: &str) -> StateSecret {
-        StateSecret::new("state_secret", s.repeat(40)).unwrap()
+        StateSecret::named("state_secret", s.repeat(40)).unwrap()
     }
 
     fn slug(s: &str) -> AppSlug {

@@ -2,13 +2,11 @@
 //! Callers that take the two as optional fields (the Node binding's `{ email } | { customerId }`)
 //! get the "exactly one of" rule here, with the id checked before anything is sent.
 
-use crate::client::StripeConnect;
 use crate::error::Error;
-use crate::ids::{AccountId, ChargeId, CustomerId};
+use crate::ids::{ChargeId, CustomerId};
 
-use super::{Disputes, SubscriptionStatus};
-
-/// The customers whose subscriptions [`StripeConnect::subscription_status`] reads.
+/// The customers whose subscriptions [`Account::subscription_status`](super::Account::subscription_status)
+/// reads: an email (`From<&str>`) or a customer id (`From<CustomerId>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubscriptionsOf {
     /// Every customer with this email, in any letter case.
@@ -16,7 +14,8 @@ pub enum SubscriptionsOf {
     Customer(CustomerId),
 }
 
-/// The charges whose disputes [`StripeConnect::disputes`] reads.
+/// The charges whose disputes [`Account::disputes`](super::Account::disputes) reads: an email
+/// (`From<&str>`) or a charge id (`From<ChargeId>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DisputesOf {
     /// The charges of every customer with this email.
@@ -58,40 +57,33 @@ fn one_of(
     }
 }
 
-impl StripeConnect {
-    /// Every subscription, any status, newest first, of every customer with an email or of one
-    /// customer (whose `customer_ids` is then just that id).
-    pub async fn subscription_status(
-        &self,
-        account: &AccountId,
-        of: &SubscriptionsOf,
-    ) -> Result<SubscriptionStatus, Error> {
-        match of {
-            SubscriptionsOf::Email(email) => self.subscriptions_by_email(account, email).await,
-            SubscriptionsOf::Customer(customer) => {
-                let fetched_at = self.now();
-                Ok(SubscriptionStatus {
-                    customer_ids: vec![customer.as_str().to_string()],
-                    subscriptions: self.subscriptions_for_customer(account, customer).await?,
-                    search_fallback: None,
-                    fetched_at,
-                })
+/// `From` an email (`&str` or `String`, checked when the query runs) or an id, owned or borrowed.
+macro_rules! email_or_id {
+    ($of:ident, $variant:ident, $id:ty) => {
+        impl From<&str> for $of {
+            fn from(email: &str) -> Self {
+                Self::Email(email.to_string())
             }
         }
-    }
-
-    /// The disputes, newest first, on the charges of every customer with an email or of one charge.
-    pub async fn disputes(&self, account: &AccountId, of: &DisputesOf) -> Result<Disputes, Error> {
-        match of {
-            DisputesOf::Email(email) => self.disputes_for_email(account, email).await,
-            DisputesOf::Charge(charge) => {
-                let fetched_at = self.now();
-                let disputes = self.disputes_for_charge(account, charge).await?;
-                Ok(Disputes { disputes, search_fallback: None, fetched_at })
+        impl From<String> for $of {
+            fn from(email: String) -> Self {
+                Self::Email(email)
             }
         }
-    }
+        impl From<$id> for $of {
+            fn from(id: $id) -> Self {
+                Self::$variant(id)
+            }
+        }
+        impl From<&$id> for $of {
+            fn from(id: &$id) -> Self {
+                Self::$variant(id.clone())
+            }
+        }
+    };
 }
+email_or_id!(SubscriptionsOf, Customer, CustomerId);
+email_or_id!(DisputesOf, Charge, ChargeId);
 
 #[cfg(test)]
 mod tests {
@@ -99,6 +91,17 @@ mod tests {
 
     fn code<T>(r: Result<T, Error>) -> &'static str {
         r.err().map_or("ok", |e| e.code().as_str())
+    }
+
+    #[test]
+    fn an_email_is_a_str_and_an_id_is_its_type() {
+        let cus = CustomerId::parse("cus_123").unwrap();
+        assert_eq!(SubscriptionsOf::from("a@b.c"), SubscriptionsOf::Email("a@b.c".into()));
+        assert_eq!(SubscriptionsOf::from(&cus), SubscriptionsOf::Customer(cus.clone()));
+        assert_eq!(SubscriptionsOf::from(cus.clone()), SubscriptionsOf::Customer(cus));
+        let ch = ChargeId::parse("ch_123").unwrap();
+        assert_eq!(DisputesOf::from(String::from("a@b.c")), DisputesOf::Email("a@b.c".into()));
+        assert_eq!(DisputesOf::from(&ch), DisputesOf::Charge(ch));
     }
 
     #[test]

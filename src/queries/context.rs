@@ -24,7 +24,7 @@ use super::{
     charges_of, check_limit, disputes_with, find_customers, ids_of, known_products, name_plans, name_plans_from,
     oldest_created, recent_disputes, split_disputes, subscriptions_of, Email,
 };
-use super::{AppContext, AppFailure, CustomerContext};
+use super::{AppContext, AppFailure, CustomerContext, PaymentOptions};
 use crate::client::StripeConnect;
 use crate::error::{Error, StripeError};
 use crate::store::Connection;
@@ -38,12 +38,12 @@ struct AppData {
 }
 
 impl StripeConnect {
-    /// `email`'s payments (newest `limit`, default 25, 1–100), subscriptions and open disputes in
+    /// `email`'s payments (newest `options.limit` per app), subscriptions and open disputes in
     /// every app of the connection store. Fails only on bad input or when the store cannot list
     /// the connections; a failing app is reported in its own [`AppContext::error`].
-    pub async fn customer_context(&self, email: &str, limit: Option<u32>) -> Result<CustomerContext, Error> {
+    pub async fn customer_context(&self, email: &str, options: PaymentOptions) -> Result<CustomerContext, Error> {
         let email = Email::parse(email)?;
-        let limit = check_limit(limit)?;
+        let limit = check_limit(options.limit)?;
         let started = self.now();
         let connections = self.inner.connections.list().await?;
         let apps = join_all(connections.into_iter().map(|c| self.app_context(c, &email, limit))).await;

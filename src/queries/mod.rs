@@ -2,22 +2,24 @@
 //! status, charge lookup, refund verification, disputes, and a customer's context across every
 //! connected app.
 //!
-//! Every method takes the connected account as a validated [`AccountId`] and checks its other input
-//! (email, ids, limit) before anything is sent: bad input is `invalid_input` with no request. Each
-//! call has one deadline (`config.timeout`) for all its requests, pages and retries; requests that
-//! do not depend on each other run concurrently, within the per-account concurrency limit.
+//! The queries on one account live on its [`Account`] handle (`stripe.account(&id)` or
+//! `stripe.app(&slug).await?`); the customer context, across every app, is on the client. Each
+//! query checks its input (email, ids, limit) before anything is sent: bad input is
+//! `invalid_input` with no request. Each call has one deadline (`config.timeout()`) for all its
+//! requests, pages and retries; requests that do not depend on each other run concurrently,
+//! within the per-account concurrency limit.
 //!
 //! ```no_run
-//! use stripe_connect::{AccountId, Config, StripeConnect};
+//! use stripe_connect::{AccountId, Config, PaymentOptions, StripeConnect};
 //!
 //! # async fn run() -> Result<(), stripe_connect::Error> {
-//! let stripe = StripeConnect::new(Config::from_env()?)?;
-//! let acct = AccountId::parse("acct_1032D82eZvKYlo2C")?;
-//! let history = stripe.payment_history(&acct, "jenny.rosen@example.com", Some(25)).await?;
+//! let stripe = StripeConnect::new(Config::from_env()?);
+//! let acct = stripe.account(&AccountId::parse("acct_1032D82eZvKYlo2C")?);
+//! let history = acct.payment_history("jenny.rosen@example.com", PaymentOptions::default().limit(25)).await?;
 //! for p in &history.payments {
 //!     println!("{} {} {} {}", p.id, p.amount, p.currency, p.status);
 //! }
-//! let context = stripe.customer_context("jenny.rosen@example.com", None).await?;
+//! let context = stripe.customer_context("jenny.rosen@example.com", PaymentOptions::default()).await?;
 //! for app in &context.apps {
 //!     if let Some(e) = &app.error {
 //!         eprintln!("{}: {}", app.app_slug, e.code); // the other apps still answered
@@ -26,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 
+mod account;
 mod by;
 mod context;
 mod types;
@@ -38,13 +41,14 @@ use crate::api::list::List;
 use crate::api::Api;
 use crate::client::StripeConnect;
 use crate::error::{Error, StripeError};
-use crate::ids::{shorten, AccountId, ChargeId, CustomerId, RefundId};
+use crate::ids::shorten;
+pub use account::{Account, PaymentOptions};
 pub use by::{DisputesOf, SubscriptionsOf};
 pub use types::{
     AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, Payment,
     PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus,
 };
-use types::{WireCharge, WireCustomer, WireDispute, WireProduct, WireRefund, WireSubscription};
+use types::{WireCharge, WireCustomer, WireDispute, WireProduct, WireSubscription};
 
 /// Payments returned when no limit is given.
 pub const DEFAULT_PAYMENT_LIMIT: u32 = 25;
@@ -124,7 +128,7 @@ fn newest_first<T>(items: &mut [T], key: impl Fn(&T) -> (Option<i64>, &str)) {
 
 /// The list (exact case) and the search (any case) together, merged by id. A failed search is
 /// reported in `search_fallback`, a failed list fails the call. A complete answer is reused from
-/// the client's cache for `config.cache_ttl` (unless the call is [`StripeConnect::fresh`]).
+/// the client's cache for `config.cache_ttl()` (unless the call is [`StripeConnect::fresh`]).
 pub(crate) async fn find_customers(
     stripe: &StripeConnect,
     api: &Api<'_>,
@@ -351,117 +355,6 @@ pub(crate) async fn disputes_of(api: &Api<'_>, charge_ids: &[String]) -> Result<
 
 fn ids_of(customers: &[Customer]) -> Vec<String> {
     customers.iter().map(|c| c.id.clone()).collect()
-}
-
-impl StripeConnect {
-    /// Every customer object on `account` whose email matches `email`, in any letter case.
-    ///
-    /// Stripe's list filter (`GET /v1/customers?email=`) is case-sensitive, so the Search API
-    /// (`email:"…"`, case-insensitive but eventually consistent) runs alongside it and the two are
-    /// merged by id. If the search fails, the list's results come back with `search_fallback` set.
-    pub async fn customers_by_email(&self, account: &AccountId, email: &str) -> Result<CustomerMatches, Error> {
-        let email = Email::parse(email)?;
-        Ok(find_customers(self, &self.api(account), &email).await?)
-    }
-
-    /// Charges of every customer with `email`, newest first, at most `limit` (default 25, 1–100).
-    pub async fn payment_history(
-        &self,
-        account: &AccountId,
-        email: &str,
-        limit: Option<u32>,
-    ) -> Result<PaymentHistory, Error> {
-        let email = Email::parse(email)?;
-        let limit = check_limit(limit)?;
-        let api = self.api(account);
-        let found = find_customers(self, &api, &email).await?;
-        let customer_ids = ids_of(&found.customers);
-        let (payments, has_more) = charges_of(&api, &customer_ids, limit).await?;
-        Ok(PaymentHistory {
-            customer_ids,
-            payments,
-            has_more,
-            search_fallback: found.search_fallback,
-            fetched_at: found.fetched_at,
-        })
-    }
-
-    /// Every subscription, any status, of every customer with `email`, newest first.
-    pub async fn subscriptions_by_email(&self, account: &AccountId, email: &str) -> Result<SubscriptionStatus, Error> {
-        let email = Email::parse(email)?;
-        let api = self.api(account);
-        let found = find_customers(self, &api, &email).await?;
-        let customer_ids = ids_of(&found.customers);
-        let mut subscriptions = subscriptions_of(&api, &customer_ids).await?;
-        name_plans(&api, &mut subscriptions).await;
-        Ok(SubscriptionStatus {
-            customer_ids,
-            subscriptions,
-            search_fallback: found.search_fallback,
-            fetched_at: found.fetched_at,
-        })
-    }
-
-    /// Every subscription, any status, of one customer, newest first.
-    pub async fn subscriptions_for_customer(
-        &self,
-        account: &AccountId,
-        customer: &CustomerId,
-    ) -> Result<Vec<Subscription>, Error> {
-        let api = self.api(account);
-        let mut subscriptions = subscriptions_of(&api, &[customer.as_str().to_string()]).await?;
-        name_plans(&api, &mut subscriptions).await;
-        Ok(subscriptions)
-    }
-
-    /// One charge by id (`stripe_not_found` if it is not on that account).
-    pub async fn lookup_charge(&self, account: &AccountId, charge: &ChargeId) -> Result<ChargeDetails, Error> {
-        let fetched_at = self.now();
-        let c: WireCharge = self.api(account).get(&["v1", "charges", charge.as_str()], vec![]).await?;
-        Ok(ChargeDetails::read(c, fetched_at))
-    }
-
-    /// One refund by id: did it go through, for how much, on which charge.
-    pub async fn verify_refund(&self, account: &AccountId, refund: &RefundId) -> Result<Refund, Error> {
-        let fetched_at = self.now();
-        let r: WireRefund = self.api(account).get(&["v1", "refunds", refund.as_str()], vec![]).await?;
-        Ok(Refund::read(r, fetched_at))
-    }
-
-    /// The disputes of one charge, newest first.
-    pub async fn disputes_for_charge(&self, account: &AccountId, charge: &ChargeId) -> Result<Vec<Dispute>, Error> {
-        Ok(disputes_of(&self.api(account), &[charge.as_str().to_string()]).await?)
-    }
-
-    /// The disputes on charges of every customer with `email` (their newest 300 charges each),
-    /// newest first.
-    ///
-    /// Like the customer context, the account's dispute page ([`recent_disputes`]) is read with
-    /// the charges, so a request per disputed charge is only needed for a charge it does not
-    /// answer for: two round trips in the common case instead of three.
-    pub async fn disputes_for_email(&self, account: &AccountId, email: &str) -> Result<Disputes, Error> {
-        let email = Email::parse(email)?;
-        let api = self.api(account);
-        let found = find_customers(self, &api, &email).await?;
-        if found.customers.is_empty() {
-            return Ok(Disputes {
-                disputes: Vec::new(),
-                search_fallback: found.search_fallback,
-                fetched_at: found.fetched_at,
-            });
-        }
-        let (charges, recent) = futures::try_join!(
-            try_join_all(found.customers.iter().map(|c| {
-                api.list_all::<WireCharge>(&["v1", "charges"], vec![("customer", c.id.clone())], MAX_DISPUTE_SCAN)
-            })),
-            async { Ok(recent_disputes(&api, oldest_created(&found.customers)).await) },
-        )?;
-        let disputed: Vec<(String, i64)> =
-            charges.into_iter().flatten().filter(|c| c.disputed).map(|c| (c.id, c.created)).collect();
-        let (known, ask) = split_disputes(recent.as_ref(), &disputed);
-        let disputes = disputes_with(&api, known, &ask).await?;
-        Ok(Disputes { disputes, search_fallback: found.search_fallback, fetched_at: found.fetched_at })
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::{ContextOut, ToolScope, LIST_CAP};
 use crate::client::StripeConnect;
 use crate::error::Error;
 use crate::ids::{AppSlug, ChargeId, RefundId};
-use crate::queries::Email;
+use crate::queries::{DisputesOf, Email, PaymentOptions};
 
 /// Every tool, in the order models and docs list them: `name: Type`. The name is written here
 /// only; `$then!` generates from the list (the registry in `registry.rs`, `ToolName` for JS).
@@ -125,9 +125,9 @@ impl Tool for GetPaymentHistory {
     ) -> Result<(PaymentsOut, Option<i64>), Error> {
         let limit = ToolLimit::get(a.limit);
         let app = stripe.scoped_app(a.app_slug.as_ref(), scope).await?;
-        let h = stripe.payment_history(&app.account_id, a.email.as_str(), Some(limit)).await?;
+        let h = app.account.payment_history(a.email.as_str(), PaymentOptions::default().limit(limit)).await?;
         let out = PaymentsOut {
-            app_slug: app.app_slug.as_str().to_string(),
+            app_slug: app.slug,
             customer_count: h.customer_ids.len(),
             payments: Capped::new(h.payments, limit as usize, h.has_more, PaymentOut::from),
             warning: search_warning(&h.search_fallback),
@@ -176,9 +176,9 @@ impl Tool for GetSubscriptionStatus {
         scope: &ToolScope,
     ) -> Result<(SubscriptionsOut, Option<i64>), Error> {
         let app = stripe.scoped_app(a.app_slug.as_ref(), scope).await?;
-        let s = stripe.subscriptions_by_email(&app.account_id, a.email.as_str()).await?;
+        let s = app.account.subscription_status(a.email.as_str()).await?;
         let out = SubscriptionsOut {
-            app_slug: app.app_slug.as_str().to_string(),
+            app_slug: app.slug,
             customer_count: s.customer_ids.len(),
             subscriptions: Capped::new(s.subscriptions, LIST_CAP, false, SubscriptionOut::from),
             warning: search_warning(&s.search_fallback),
@@ -223,9 +223,9 @@ impl Tool for LookupCharge {
         scope: &ToolScope,
     ) -> Result<(ChargeLookupOut, Option<i64>), Error> {
         let app = stripe.scoped_app(a.app_slug.as_ref(), scope).await?;
-        let c = stripe.lookup_charge(&app.account_id, &a.charge_id).await?;
+        let c = app.account.lookup_charge(&a.charge_id).await?;
         let read_at = Some(c.fetched_at);
-        Ok((ChargeLookupOut { app_slug: app.app_slug.as_str().to_string(), charge: ChargeOut::from(c) }, read_at))
+        Ok((ChargeLookupOut { app_slug: app.slug, charge: ChargeOut::from(c) }, read_at))
     }
 }
 
@@ -268,7 +268,7 @@ impl Tool for VerifyRefund {
         scope: &ToolScope,
     ) -> Result<(RefundCheck, Option<i64>), Error> {
         let app = stripe.scoped_app(a.app_slug.as_ref(), scope).await?;
-        let found = match stripe.verify_refund(&app.account_id, &a.refund_id).await {
+        let found = match app.account.verify_refund(&a.refund_id).await {
             Ok(r) => Some(r),
             Err(e) if e.code() == "stripe_not_found" => None,
             Err(e) => return Err(e),
@@ -277,7 +277,7 @@ impl Tool for VerifyRefund {
         let expected_amount = a.expected_amount.map(|m| m.0);
         let expected_charge = a.charge_id.as_ref().map(ChargeId::as_str);
         let check = RefundCheck {
-            app_slug: Some(app.app_slug.as_str().to_string()),
+            app_slug: Some(app.slug),
             ..reconcile(a.refund_id.as_str(), found, expected_amount, expected_charge)
         };
         Ok((check, read_at))
@@ -325,25 +325,19 @@ impl Tool for GetDisputes {
         scope: &ToolScope,
     ) -> Result<(DisputesOut, Option<i64>), Error> {
         // Exactly one of the two: a rule the schema leaves to the description.
-        let by_email = match (a.email, a.charge_id) {
-            (Some(e), None) => Ok(e),
-            (None, Some(c)) => Err(c),
+        let of = match (a.email, a.charge_id) {
+            (Some(e), None) => DisputesOf::from(e.as_str()),
+            (None, Some(c)) => DisputesOf::from(c),
             _ => return Err(Error::invalid_input("email", "give exactly one of email or chargeId")),
         };
         let app = stripe.scoped_app(a.app_slug.as_ref(), scope).await?;
-        let (disputes, fallback, read_at) = match by_email {
-            Ok(e) => {
-                let d = stripe.disputes_for_email(&app.account_id, e.as_str()).await?;
-                (d.disputes, d.search_fallback, Some(d.fetched_at))
-            }
-            Err(c) => (stripe.disputes_for_charge(&app.account_id, &c).await?, None, None),
-        };
+        let d = app.account.disputes(of).await?;
         let out = DisputesOut {
-            app_slug: app.app_slug.as_str().to_string(),
-            disputes: Capped::new(disputes, LIST_CAP, false, DisputeOut::from),
-            warning: search_warning(&fallback),
+            app_slug: app.slug,
+            disputes: Capped::new(d.disputes, LIST_CAP, false, DisputeOut::from),
+            warning: search_warning(&d.search_fallback),
         };
-        Ok((out, read_at))
+        Ok((out, Some(d.fetched_at)))
     }
 }
 

@@ -17,7 +17,7 @@
 //! use stripe_connect::{Config, StripeConnect, ToolScope};
 //!
 //! # async fn run() -> Result<(), stripe_connect::Error> {
-//! let stripe = StripeConnect::new(Config::from_env()?)?;
+//! let stripe = StripeConnect::new(Config::from_env()?);
 //! // The conversation is about the helpdesk app: the model cannot ask about any other.
 //! let scope = ToolScope::new(["helpdesk"])?;
 //! for tool in stripe.tools() {
@@ -44,8 +44,7 @@ use serde_json::Value;
 use crate::client::StripeConnect;
 use crate::error::Error;
 use crate::ids::AppSlug;
-use crate::queries::Email;
-use crate::store::Connection;
+use crate::queries::{Account, Email};
 pub use money::{decimals as currency_decimals, format_amount};
 pub use registry::{definitions, ToolDefinition, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT};
 use results::{search_warning, Capped, CustomerOut, DisputeOut, PaymentOut, SubscriptionOut};
@@ -239,6 +238,12 @@ pub(crate) struct AppOut {
     open_disputes: Capped<DisputeOut>,
 }
 
+/// The app a tool asks, resolved within the scope: its account and its slug as the answer shows it.
+pub(crate) struct ScopedApp {
+    pub(crate) account: Account,
+    pub(crate) slug: String,
+}
+
 impl StripeConnect {
     /// The tool registry (the same for every client; see [`definitions`]).
     pub fn tools(&self) -> Vec<ToolDefinition> {
@@ -267,9 +272,9 @@ impl StripeConnect {
         }
     }
 
-    /// The connection of the app the model named (or of the scope's only app), if the scope
-    /// allows it. Nothing is sent to Stripe here.
-    async fn scoped_app(&self, named: Option<&AppSlug>, scope: &ToolScope) -> Result<Connection, Error> {
+    /// The account of the app the model named (or of the scope's only app), if the scope allows
+    /// it. Nothing is sent to Stripe here.
+    async fn scoped_app(&self, named: Option<&AppSlug>, scope: &ToolScope) -> Result<ScopedApp, Error> {
         let slug = match named {
             Some(slug) => {
                 if !scope.apps().contains(slug) {
@@ -287,10 +292,7 @@ impl StripeConnect {
                 }
             },
         };
-        match self.connections().get_by_slug(&slug).await.map_err(|e| e.in_operation("connections.get_by_slug"))? {
-            Some(c) => Ok(c),
-            None => Err(Error::AppNotConnected { app_slug: slug.as_str().to_string() }),
-        }
+        Ok(ScopedApp { account: self.app(&slug).await?, slug: slug.as_str().to_string() })
     }
 
     /// The customer context over the scope's apps only, each compacted; an app without a

@@ -274,8 +274,7 @@ impl Budget {
             Err(_) => Err(StoreError::new(
                 self.operation,
                 format!(
-                    "timed out: the stores and the dispute sink did not finish within the webhook timeout of {} ms \
-                     (`webhookTimeoutMs` / `webhook_timeout`)",
+                    "timed out: the stores and the dispute sink did not finish within the webhook timeout of {} ms",
                     self.timeout.as_millis()
                 ),
             )),

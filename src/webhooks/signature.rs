@@ -121,7 +121,7 @@ pub fn verify_signature(
     if !matched {
         return Err(WebhookError::SignatureMismatch { hint: mismatch_hint(payload, secrets) });
     }
-    if let Tolerance::Seconds(tolerance_seconds) = tolerance {
+    if let Some(tolerance_seconds) = tolerance.as_secs() {
         let age = now.saturating_sub(parsed.timestamp);
         // The bound that was crossed says which way.
         let direction = if age > tolerance_seconds {
@@ -177,7 +177,7 @@ fn mismatch_hint(payload: &[u8], secrets: &[WebhookSecret]) -> Hint {
     if payload.first() == Some(&b'{') && !payload.contains(&b'\n') {
         return Hint(Some(
             "the body is one-line JSON but Stripe sends it pretty-printed: it looks re-serialised; \
-             pass the raw request body bytes (e.g. `await request.text()`), not JSON.stringify of a parsed body"
+             pass the raw request body, byte for byte, not a parsed body serialised again"
                 .into(),
         ));
     }
@@ -197,10 +197,14 @@ pub fn generate_test_header(payload: &[u8], secret: &str, timestamp: i64) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::num::NonZeroU32;
 
     fn secret(s: &str) -> WebhookSecret {
         WebhookSecret::unchecked(s)
     }
+
+    const T300: Tolerance = Tolerance::Seconds(NonZeroU32::new(300).unwrap());
+    const T10: Tolerance = Tolerance::Seconds(NonZeroU32::new(10).unwrap());
 
     const BODY: &[u8] = b"{\n  \"id\": \"evt_1\",\n  \"object\": \"event\"\n}";
 
@@ -211,10 +215,7 @@ mod tests {
     #[test]
     fn generated_header_verifies() {
         let h = generate_test_header(BODY, "whsec_a", 1000);
-        assert_eq!(
-            verify_signature(BODY, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(300), 1000).unwrap(),
-            1000
-        );
+        assert_eq!(verify_signature(BODY, Some(&h), &[secret("whsec_a")], T300, 1000).unwrap(), 1000);
     }
 
     #[test]
@@ -223,7 +224,7 @@ mod tests {
         for t in ["abc", "1.7e9", "123abc", "-1", "+1000", " 1000", "1000 ", "", "1234567890123"] {
             let h = format!("t={t},v1={sig}");
             assert_eq!(
-                code(verify_signature(BODY, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(300), 1000)),
+                code(verify_signature(BODY, Some(&h), &[secret("whsec_a")], T300, 1000)),
                 "webhook_malformed_header",
                 "t={t:?}"
             );
@@ -234,11 +235,11 @@ mod tests {
     fn future_timestamps_are_rejected_like_old_ones() {
         let s = [secret("whsec_a")];
         let h = generate_test_header(BODY, "whsec_a", 1000);
-        assert_eq!(code(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1300)), "ok");
-        assert_eq!(code(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 700)), "ok");
-        let e = verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 699).unwrap_err();
+        assert_eq!(code(verify_signature(BODY, Some(&h), &s, T300, 1300)), "ok");
+        assert_eq!(code(verify_signature(BODY, Some(&h), &s, T300, 700)), "ok");
+        let e = verify_signature(BODY, Some(&h), &s, T300, 699).unwrap_err();
         assert!(matches!(e, WebhookError::TimestampOutOfRange { direction: Direction::InFuture, .. }), "{e:?}");
-        let e = verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1301).unwrap_err();
+        let e = verify_signature(BODY, Some(&h), &s, T300, 1301).unwrap_err();
         assert!(matches!(e, WebhookError::TimestampOutOfRange { direction: Direction::TooOld, .. }), "{e:?}");
         assert_eq!(
             code(verify_signature(BODY, Some(&h), &s, Tolerance::SkipTimestampCheckForReplay, 99_999_999)),
@@ -252,11 +253,7 @@ mod tests {
         let s = [secret("whsec_a")];
         for bad in [sig.to_uppercase(), format!("{sig}00"), sig[..62].to_string(), format!(" {}", &sig[1..])] {
             let h = format!("t=1000,v1={bad}");
-            assert_eq!(
-                code(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1000)),
-                "webhook_signature_mismatch",
-                "{bad}"
-            );
+            assert_eq!(code(verify_signature(BODY, Some(&h), &s, T300, 1000)), "webhook_signature_mismatch", "{bad}");
         }
     }
 
@@ -264,17 +261,11 @@ mod tests {
     fn any_v1_and_any_secret_may_match_and_v0_is_ignored() {
         let good = hex::encode(sign("1000", BODY, b"whsec_new"));
         let h = format!("t=1000,v0={good},v1={},v1={good},x9=zzz", "0".repeat(64));
-        let r = verify_signature(
-            BODY,
-            Some(&h),
-            &[secret("whsec_old"), secret("whsec_new")],
-            Tolerance::Seconds(300),
-            1000,
-        );
+        let r = verify_signature(BODY, Some(&h), &[secret("whsec_old"), secret("whsec_new")], T300, 1000);
         assert_eq!(code(r), "ok");
         let only_v0 = format!("t=1000,v0={good}");
         assert_eq!(
-            code(verify_signature(BODY, Some(&only_v0), &[secret("whsec_new")], Tolerance::Seconds(300), 1000)),
+            code(verify_signature(BODY, Some(&only_v0), &[secret("whsec_new")], T300, 1000)),
             "webhook_no_v1_signature"
         );
     }
@@ -283,15 +274,11 @@ mod tests {
     fn header_shape_errors() {
         let s = [secret("whsec_a")];
         let sig = "a".repeat(64);
-        assert_eq!(code(verify_signature(BODY, None, &s, Tolerance::Seconds(300), 0)), "webhook_missing_header");
-        assert_eq!(code(verify_signature(BODY, Some("  "), &s, Tolerance::Seconds(300), 0)), "webhook_missing_header");
+        assert_eq!(code(verify_signature(BODY, None, &s, T300, 0)), "webhook_missing_header");
+        assert_eq!(code(verify_signature(BODY, Some("  "), &s, T300, 0)), "webhook_missing_header");
         for h in [format!("t=1,t=2,v1={sig}"), format!("v1={sig}"), format!("t=1,v1={sig},junk"), format!("t=1,={sig}")]
         {
-            assert_eq!(
-                code(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1)),
-                "webhook_malformed_header",
-                "{h}"
-            );
+            assert_eq!(code(verify_signature(BODY, Some(&h), &s, T300, 1)), "webhook_malformed_header", "{h}");
         }
     }
 
@@ -300,12 +287,15 @@ mod tests {
         // Not UTF-8: signed and verified as bytes, never decoded.
         let body = b"{\"a\":\"\xff\xfe\"}\n";
         let h = generate_test_header(body, "whsec_a", 5);
-        assert_eq!(code(verify_signature(body, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(10), 5)), "ok");
+        assert_eq!(code(verify_signature(body, Some(&h), &[secret("whsec_a")], T10, 5)), "ok");
         // Same text with different whitespace does not verify.
         let h = generate_test_header(BODY, "whsec_a", 5);
         let compact = br#"{"id":"evt_1","object":"event"}"#;
-        let e = verify_signature(compact, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(10), 5).unwrap_err();
+        let e = verify_signature(compact, Some(&h), &[secret("whsec_a")], T10, 5).unwrap_err();
         assert!(e.to_string().contains("re-serialised"), "{e}");
+        // Words for any caller: the JS face adds `await request.text()` where it fits.
+        assert!(e.to_string().contains("raw request body, byte for byte"), "{e}");
+        assert!(!e.to_string().contains("request.text()") && !e.to_string().contains("JSON.stringify"), "{e}");
     }
 
     /// Issue 10 item 1: a header anyone can compute (HMAC keyed by "", " ", "whsec_"...) must not
@@ -319,20 +309,16 @@ mod tests {
                 vec![secret("whsec_real"), secret(blank)],
                 vec![secret(blank), secret("whsec_real")],
             ] {
-                let e = verify_signature(BODY, Some(&forged), &secrets, Tolerance::Seconds(300), 1000).unwrap_err();
+                let e = verify_signature(BODY, Some(&forged), &secrets, T300, 1000).unwrap_err();
                 assert!(matches!(e, WebhookError::UnusableSecret { .. }), "{blank:?}: {e:?}");
                 assert_eq!(e.code(), "config_invalid");
-                let e =
-                    crate::construct_event(BODY, Some(&forged), &secrets, Tolerance::Seconds(300), 1000).unwrap_err();
+                let e = crate::construct_event(BODY, Some(&forged), &secrets, T300, 1000).unwrap_err();
                 assert_eq!(e.code(), "config_invalid", "{blank:?}");
             }
             // Checked before the header: a missing header does not hide the misconfiguration.
-            assert_eq!(
-                code(verify_signature(BODY, None, &[secret(blank)], Tolerance::Seconds(300), 1000)),
-                "config_invalid"
-            );
+            assert_eq!(code(verify_signature(BODY, None, &[secret(blank)], T300, 1000)), "config_invalid");
         }
-        let e = verify_signature(BODY, Some("t=1000,v1=00"), &[], Tolerance::Seconds(300), 1000).unwrap_err();
+        let e = verify_signature(BODY, Some("t=1000,v1=00"), &[], T300, 1000).unwrap_err();
         assert_eq!((e.code().as_str(), e.to_string().contains("empty")), ("config_invalid", true), "{e}");
     }
 
@@ -343,7 +329,7 @@ mod tests {
         let generic = "check that the secret is this endpoint's signing secret";
         for body in [BODY, b"not json, one line".as_slice()] {
             let h = generate_test_header(body, "whsec_other_endpoint", 5);
-            let e = verify_signature(body, Some(&h), &[secret("whsec_a")], Tolerance::Seconds(10), 5).unwrap_err();
+            let e = verify_signature(body, Some(&h), &[secret("whsec_a")], T10, 5).unwrap_err();
             let text = e.to_string();
             assert!(text.contains(generic), "{text}");
             assert!(!text.contains("re-serialised"), "{text}");
@@ -356,23 +342,20 @@ mod tests {
         let h = format!("t={t},v1={}", hex::encode(sign(t, BODY, b"whsec_a")));
         let s = [secret("whsec_a")];
         let now = 999_999_999_999;
-        assert_eq!(verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), now).unwrap(), now);
-        let e = verify_signature(BODY, Some(&h), &s, Tolerance::Seconds(300), 1000).unwrap_err();
+        assert_eq!(verify_signature(BODY, Some(&h), &s, T300, now).unwrap(), now);
+        let e = verify_signature(BODY, Some(&h), &s, T300, 1000).unwrap_err();
         assert!(matches!(e, WebhookError::TimestampOutOfRange { direction: Direction::InFuture, .. }), "{e:?}");
         let t13 = "1000000000000";
         let h13 = format!("t={t13},v1={}", hex::encode(sign(t13, BODY, b"whsec_a")));
-        assert_eq!(
-            code(verify_signature(BODY, Some(&h13), &s, Tolerance::Seconds(300), 1000)),
-            "webhook_malformed_header"
-        );
+        assert_eq!(code(verify_signature(BODY, Some(&h13), &s, T300, 1000)), "webhook_malformed_header");
     }
 
     #[test]
     fn hints_name_the_secret_problem() {
         let h = generate_test_header(BODY, "whsec_a", 5);
-        let e = verify_signature(BODY, Some(&h), &[secret("whsec_a\n")], Tolerance::Seconds(10), 5).unwrap_err();
+        let e = verify_signature(BODY, Some(&h), &[secret("whsec_a\n")], T10, 5).unwrap_err();
         assert!(e.to_string().contains("whitespace"), "{e}");
-        let e = verify_signature(BODY, Some(&h), &[secret("sk_test_abc")], Tolerance::Seconds(10), 5).unwrap_err();
+        let e = verify_signature(BODY, Some(&h), &[secret("sk_test_abc")], T10, 5).unwrap_err();
         assert!(e.to_string().contains("API key"), "{e}");
         assert!(!e.to_string().contains("sk_test_abc"), "{e}");
     }

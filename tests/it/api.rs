@@ -33,7 +33,7 @@ fn the_charge() -> serde_json::Value {
 }
 
 async fn lookup(client: &StripeConnect) -> Result<stripe_connect::ChargeDetails, stripe_connect::Error> {
-    client.lookup_charge(&acct(), &charge_id()).await
+    client.account(&acct()).lookup_charge(&charge_id()).await
 }
 
 fn rate_limited() -> ResponseTemplate {
@@ -124,7 +124,7 @@ async fn a_429_that_persists_is_rate_limited_with_its_reason() {
         .expect(2)
         .mount(&fake.server)
         .await;
-    let client = StripeConnect::new(fake.config().max_retries(1).build().unwrap()).unwrap();
+    let client = StripeConnect::new(fake.config().max_retries(1).build().unwrap());
     let err = lookup(&client).await.unwrap_err();
     assert_eq!(err.code(), "stripe_rate_limited");
     let stripe_connect::Error::Stripe(e) = &err else { panic!("{err:?}") };
@@ -142,7 +142,7 @@ async fn retry_after_past_the_deadline_is_not_waited_for() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let client = StripeConnect::new(fake.config().timeout(Duration::from_secs(10)).build().unwrap()).unwrap();
+    let client = StripeConnect::new(fake.config().timeout(Duration::from_secs(10)).build().unwrap());
     let started = Instant::now();
     let err = lookup(&client).await.unwrap_err();
     assert_eq!(err.code(), "stripe_rate_limited", "{err}");
@@ -159,7 +159,7 @@ async fn a_response_slower_than_the_deadline_is_stripe_timeout() {
         .respond_with(ok(the_charge()).set_delay(Duration::from_secs(10)))
         .mount(&fake.server)
         .await;
-    let client = StripeConnect::new(fake.config().timeout(Duration::from_millis(200)).build().unwrap()).unwrap();
+    let client = StripeConnect::new(fake.config().timeout(Duration::from_millis(200)).build().unwrap());
     let started = Instant::now();
     let err = lookup(&client).await.unwrap_err();
     assert_eq!(err.code(), "stripe_timeout");
@@ -182,7 +182,7 @@ async fn the_deadline_covers_retries_and_backoff() {
         .await;
     let config =
         fake.config().timeout(Duration::from_millis(400)).max_retries(50).retry_base_delay(Duration::from_millis(20));
-    let client = StripeConnect::new(config.build().unwrap()).unwrap();
+    let client = StripeConnect::new(config.build().unwrap());
     let started = Instant::now();
     let err = lookup(&client).await.unwrap_err();
     assert!(matches!(err.code().as_str(), "stripe_timeout" | "stripe_unavailable"), "{err}");
@@ -195,14 +195,14 @@ async fn the_deadline_covers_retries_and_backoff() {
 async fn a_connection_dropped_mid_body_is_bad_response_and_is_retried() {
     let body = the_charge().to_string();
     let (base, connections) = dropping_server(usize::MAX, body.clone()).await;
-    let client = StripeConnect::new(config_for(&base).max_retries(0).build().unwrap()).unwrap();
+    let client = StripeConnect::new(config_for(&base).max_retries(0).build().unwrap());
     let err = lookup(&client).await.unwrap_err();
     assert_eq!(err.code(), "stripe_bad_response", "{err}");
     assert!(err.to_string().contains("truncated"), "{err}");
     assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
 
     let (base, connections) = dropping_server(1, body).await;
-    let client = StripeConnect::new(config_for(&base).max_retries(2).build().unwrap()).unwrap();
+    let client = StripeConnect::new(config_for(&base).max_retries(2).build().unwrap());
     assert_eq!(lookup(&client).await.unwrap().id, CHARGE);
     assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
@@ -214,7 +214,7 @@ async fn a_connection_dropped_mid_body_is_bad_response_and_is_retried() {
 async fn a_body_that_stalls_until_the_deadline_is_stripe_timeout() {
     let (base, connections, _) = misbehaving_server(Misbehaviour::StallBody).await;
     let deadline = Duration::from_millis(250);
-    let client = StripeConnect::new(config_for(&base).timeout(deadline).max_retries(2).build().unwrap()).unwrap();
+    let client = StripeConnect::new(config_for(&base).timeout(deadline).max_retries(2).build().unwrap());
     for attempt in 0..6 {
         let started = Instant::now();
         let err = lookup(&client).await.unwrap_err();
@@ -231,7 +231,7 @@ async fn a_body_that_stalls_until_the_deadline_is_stripe_timeout() {
 async fn a_body_over_the_cap_is_bad_response_at_once_and_not_retried() {
     for how in [Misbehaviour::DeclaredTooLarge, Misbehaviour::ChunkedTooLarge] {
         let (base, connections, written) = misbehaving_server(how).await;
-        let client = StripeConnect::new(config_for(&base).max_retries(2).build().unwrap()).unwrap();
+        let client = StripeConnect::new(config_for(&base).max_retries(2).build().unwrap());
         let err = lookup(&client).await.unwrap_err();
         assert_eq!(err.code(), "stripe_bad_response", "{how:?}: {err}");
         assert!(err.to_string().contains("too large"), "{err}");
@@ -280,7 +280,7 @@ async fn json_of_the_wrong_shape_is_bad_response() {
         .respond_with(ok(json!({"object": "search_result", "data": [], "has_more": false})))
         .mount(&fake.server)
         .await;
-    let err = fake.client().customers_by_email(&acct(), "a@b.co").await.unwrap_err();
+    let err = fake.client().account(&acct()).customers_by_email("a@b.co").await.unwrap_err();
     assert_eq!(err.code(), "stripe_bad_response");
 }
 
@@ -338,7 +338,7 @@ async fn other_4xx_are_api_errors_and_403_is_permission_denied() {
             .expect(1)
             .mount(&fake.server)
             .await;
-        let client = StripeConnect::new(fake.config().max_retries(0).build().unwrap()).unwrap();
+        let client = StripeConnect::new(fake.config().max_retries(0).build().unwrap());
         assert_eq!(lookup(&client).await.unwrap_err().code(), code, "HTTP {status}");
     }
 }
@@ -347,7 +347,7 @@ async fn other_4xx_are_api_errors_and_403_is_permission_denied() {
 async fn max_retries_zero_means_exactly_one_request() {
     let fake = FakeStripe::start().await;
     fake.get(CHARGE_PATH, &[]).respond_with(ResponseTemplate::new(503)).expect(1).mount(&fake.server).await;
-    let client = StripeConnect::new(fake.config().max_retries(0).build().unwrap()).unwrap();
+    let client = StripeConnect::new(fake.config().max_retries(0).build().unwrap());
     assert_eq!(lookup(&client).await.unwrap_err().code(), "stripe_unavailable");
 }
 
@@ -369,7 +369,7 @@ async fn nobody_listening_is_unavailable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let client = StripeConnect::new(config_for(&base).build().unwrap()).unwrap();
+    let client = StripeConnect::new(config_for(&base).build().unwrap());
     assert_eq!(lookup(&client).await.unwrap_err().code(), "stripe_unavailable");
 }
 
@@ -380,11 +380,11 @@ async fn nobody_listening_is_unavailable() {
 async fn concurrency_is_limited_per_account() {
     let canned = || Arc::new(CannedStripe::new(Duration::from_millis(10)).route(CHARGE_PATH, &[], the_charge()));
     let lookups = |stripe: &Arc<CannedStripe>, accounts: Vec<&'static str>| {
-        let client = stripe.builder(|c| c.max_concurrency_per_account(2)).build().unwrap().fresh();
+        let client = stripe.builder(|c| c.max_concurrency_per_account(2)).build().fresh();
         async move {
             let calls = accounts.iter().map(|a| {
                 let client = client.clone();
-                async move { client.lookup_charge(&AccountId::parse(a).unwrap(), &charge_id()).await.unwrap() }
+                async move { client.account(&AccountId::parse(a).unwrap()).lookup_charge(&charge_id()).await.unwrap() }
             });
             futures::future::join_all(calls).await.len()
         }
@@ -422,8 +422,7 @@ async fn the_transport_is_swappable_and_gets_every_header() {
     let recording = Arc::new(Recording::default());
     let client = StripeConnect::builder(config_for("https://api.example.test").build().unwrap())
         .api_transport(recording.clone())
-        .build()
-        .unwrap();
+        .build();
     assert_eq!(lookup(&client).await.unwrap().id, CHARGE);
     let sent = recording.0.lock().unwrap();
     assert_eq!(sent.len(), 1);

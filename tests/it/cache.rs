@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use stripe_connect::{generate_test_header, ChargeId, ManualClock, StripeConnect, WebhookOutcome};
+use stripe_connect::{generate_test_header, ChargeId, ManualClock, PaymentOptions, StripeConnect, WebhookOutcome};
 use wiremock::ResponseTemplate;
 
 use crate::fake_stripe::{acct, charge, customer, list, ok, search, FakeStripe, ACCT};
@@ -46,7 +46,7 @@ fn client(fake: &FakeStripe, ttl: Option<Duration>, clock: &ManualClock) -> Stri
     if let Some(ttl) = ttl {
         config = config.cache_ttl(ttl);
     }
-    StripeConnect::builder(config.build().unwrap()).clock(Arc::new(clock.clone())).build().unwrap()
+    StripeConnect::builder(config.build().unwrap()).clock(Arc::new(clock.clone())).build()
 }
 
 #[tokio::test]
@@ -56,13 +56,13 @@ async fn a_conversation_resolves_the_email_once_and_reads_money_facts_every_time
     mount_charges(&fake, 3, Duration::ZERO).await;
     let clock = ManualClock::new(NOW);
     let stripe = client(&fake, None, &clock);
-    let first = stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    let first = stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     assert_eq!(first.fetched_at, NOW);
     clock.advance(30);
-    let second = stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    let second = stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     assert_eq!(second.payments, first.payments);
     assert_eq!(second.fetched_at, NOW, "the customer resolution is 30 s old: the result says so");
-    let found = stripe.customers_by_email(&acct(), EMAIL).await.unwrap();
+    let found = stripe.account(&acct()).customers_by_email(EMAIL).await.unwrap();
     assert_eq!((found.customers.len(), found.fetched_at), (1, NOW));
     // A money fact read on its own is as new as the call.
     fake.get("/v1/charges/ch_1", &[])
@@ -70,9 +70,9 @@ async fn a_conversation_resolves_the_email_once_and_reads_money_facts_every_time
         .expect(1)
         .mount(&fake.server)
         .await;
-    let one = stripe.lookup_charge(&acct(), &ChargeId::parse("ch_1").unwrap()).await.unwrap();
+    let one = stripe.account(&acct()).lookup_charge(&ChargeId::parse("ch_1").unwrap()).await.unwrap();
     assert_eq!(one.fetched_at, NOW + 30);
-    stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     fake.server.verify().await;
 }
 
@@ -83,9 +83,9 @@ async fn cache_ttl_zero_turns_the_cache_off() {
     mount_charges(&fake, 2, Duration::ZERO).await;
     let clock = ManualClock::new(NOW);
     let stripe = client(&fake, Some(Duration::ZERO), &clock);
-    stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     clock.advance(5);
-    let second = stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    let second = stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     assert_eq!(second.fetched_at, NOW + 5);
     fake.server.verify().await;
 }
@@ -97,12 +97,15 @@ async fn fresh_reads_the_customers_again_and_refreshes_the_cache() {
     mount_charges(&fake, 3, Duration::ZERO).await;
     let clock = ManualClock::new(NOW);
     let stripe = client(&fake, None, &clock);
-    stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     clock.advance(10);
-    let fresh = stripe.fresh().payment_history(&acct(), EMAIL, None).await.unwrap();
+    let fresh = stripe.fresh().account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     assert_eq!(fresh.fetched_at, NOW + 10);
     // The fresh answer replaced the cached one.
-    assert_eq!(stripe.payment_history(&acct(), EMAIL, None).await.unwrap().fetched_at, NOW + 10);
+    assert_eq!(
+        stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap().fetched_at,
+        NOW + 10
+    );
     fake.server.verify().await;
 }
 
@@ -112,10 +115,10 @@ async fn an_entry_expires_after_its_ttl() {
     mount_customers(&fake, 2).await;
     mount_charges(&fake, 3, Duration::ZERO).await;
     let stripe = client(&fake, Some(Duration::from_millis(150)), &ManualClock::new(NOW));
-    stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
-    stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
+    stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     fake.server.verify().await;
 }
 
@@ -126,7 +129,7 @@ async fn a_deauthorization_drops_the_accounts_entries() {
     mount_charges(&fake, 2, Duration::ZERO).await;
     let clock = ManualClock::new(NOW);
     let stripe = client(&fake, None, &clock);
-    stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     let body = serde_json::to_vec(&json!({
         "id": "evt_deauth_cache", "object": "event", "type": "account.application.deauthorized",
         "account": ACCT, "livemode": false, "created": NOW,
@@ -136,7 +139,7 @@ async fn a_deauthorization_drops_the_accounts_entries() {
     let header = generate_test_header(&body, WHSEC, NOW);
     let outcome = stripe.handle_webhook(&body, Some(&header)).await.unwrap();
     assert!(matches!(outcome, WebhookOutcome::Disconnected { .. }), "{outcome:?}");
-    stripe.payment_history(&acct(), EMAIL, None).await.unwrap();
+    stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     fake.server.verify().await;
 }
 
@@ -159,7 +162,7 @@ async fn twenty_identical_concurrent_calls_cost_the_requests_of_one() {
     let stripe = client(&fake, None, &ManualClock::new(NOW));
     let calls = (0..20).map(|_| {
         let stripe = stripe.clone();
-        async move { stripe.payment_history(&acct(), EMAIL, None).await.unwrap() }
+        async move { stripe.account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap() }
     });
     let results = futures::future::join_all(calls).await;
     assert!(results.iter().all(|r| r.payments == results[0].payments && r.payments.len() == 1));
@@ -182,11 +185,11 @@ async fn coalesced_callers_share_a_failure_too_and_fresh_ones_send_their_own() {
         .await;
     let stripe = client(&fake, None, &ManualClock::new(NOW));
     let (account, charge) = (acct(), ChargeId::parse("ch_1").unwrap());
-    let shared = (0..5).map(|_| stripe.lookup_charge(&account, &charge));
+    let handle = stripe.account(&account);
+    let shared = (0..5).map(|_| handle.lookup_charge(&charge));
     let fresh = (0..2).map(|_| {
-        let stripe = stripe.fresh();
-        let (account, charge) = (account.clone(), charge.clone());
-        async move { stripe.lookup_charge(&account, &charge).await }
+        let (handle, charge) = (handle.fresh(), charge.clone());
+        async move { handle.lookup_charge(&charge).await }
     });
     let (shared, fresh) = futures::join!(futures::future::join_all(shared), futures::future::join_all(fresh));
     for r in shared.iter().chain(&fresh) {

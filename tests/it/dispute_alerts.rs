@@ -49,8 +49,7 @@ async fn client(fake: &FakeStripe, timeout: Duration) -> (StripeConnect, Arc<Mem
         .connection_store(connections)
         .dispute_sink(sink.clone())
         .clock(Arc::new(ManualClock::new(NOW)))
-        .build()
-        .unwrap();
+        .build();
     (client, sink)
 }
 
@@ -166,8 +165,7 @@ async fn the_customer_read_leaves_half_of_the_webhook_timeout_to_the_sink() {
         .connection_store(connected_helpdesk().await)
         .dispute_sink(sink.clone())
         .clock(Arc::new(ManualClock::new(NOW)))
-        .build()
-        .unwrap();
+        .build();
     let started = std::time::Instant::now();
     let alert = deliver(&client, &sink, "evt_half_budget", Some(ACCT)).await;
     assert!(started.elapsed() < Duration::from_secs(2), "answered after {:?}", started.elapsed());

@@ -154,7 +154,7 @@ impl FakeStripe {
     }
 
     pub fn client(&self) -> StripeConnect {
-        StripeConnect::new(self.config().build().unwrap()).unwrap()
+        StripeConnect::new(self.config().build().unwrap())
     }
 
     /// A GET to `path` with exactly `query`, on behalf of `ACCT`.

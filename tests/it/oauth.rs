@@ -133,7 +133,7 @@ impl Harness {
         if let Some(c) = claims {
             builder = builder.claim_store(c);
         }
-        Harness { client: builder.build().unwrap(), connect, api, clock }
+        Harness { client: builder.build(), connect, api, clock }
     }
 
     /// The API base is a server of its own that must receive nothing.
@@ -241,7 +241,7 @@ async fn authorize_url_needs_client_id_and_redirect_uri() {
         Config::builder().secret_key(SECRET_KEY).redirect_uri(REDIRECT_URI),
         Config::builder().secret_key(SECRET_KEY).client_id(CLIENT_ID),
     ] {
-        let client = StripeConnect::new(build.connect_base(connect.uri()).build().unwrap()).unwrap();
+        let client = StripeConnect::new(build.connect_base(connect.uri()).build().unwrap());
         let err = client.authorize_url(&slug("app"), &Prefill::default()).unwrap_err();
         assert_eq!(err.code(), "config_invalid");
     }
@@ -367,8 +367,7 @@ async fn network_failure_is_unavailable_and_not_retried() {
             .unwrap(),
     )
     .clock(Arc::new(ManualClock::new(NOW)))
-    .build()
-    .unwrap();
+    .build();
     let start = client.authorize_url(&slug("app"), &Prefill::default()).unwrap();
     let query = CallbackQuery::from_pairs([("code", CODE), ("state", &start.state)]);
     let err = client.handle_callback(&query, Some(&start.state)).await.unwrap_err();
@@ -417,8 +416,7 @@ async fn a_stalled_or_oversized_token_answer_gets_its_own_code_after_one_post() 
                 .unwrap(),
         )
         .clock(Arc::new(ManualClock::new(NOW)))
-        .build()
-        .unwrap();
+        .build();
         let start = client.authorize_url(&slug("app"), &Prefill::default()).unwrap();
         let query = CallbackQuery::from_pairs([("code", CODE), ("state", &start.state)]);
         let started = std::time::Instant::now();
@@ -519,8 +517,7 @@ async fn state_signed_with_another_secret_is_invalid() {
     let h = Harness::new().await;
     let other = StripeConnect::new(
         Harness::config(&h.connect, &h.api).state_secret("another-state-secret-0123456789abcdefghij").build().unwrap(),
-    )
-    .unwrap();
+    );
     let foreign = other.authorize_url(&slug("helpdesk"), &Prefill::default()).unwrap();
     assert_eq!(h.callback(&foreign.state, Some(&foreign.state)).await.unwrap_err().code(), "oauth_invalid_state");
     h.verify().await;
@@ -943,8 +940,7 @@ async fn disconnect_store_failure_carries_the_account_id() {
 async fn disconnect_needs_a_client_id() {
     let h = Harness::new().await;
     let client =
-        StripeConnect::new(Config::builder().secret_key(SECRET_KEY).connect_base(h.connect.uri()).build().unwrap())
-            .unwrap();
+        StripeConnect::new(Config::builder().secret_key(SECRET_KEY).connect_base(h.connect.uri()).build().unwrap());
     assert_eq!(client.disconnect(&slug("helpdesk")).await.unwrap_err().code(), "config_invalid");
     h.verify().await;
 }

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use stripe_connect::{
-    AccountId, AppSlug, ChargeId, Connection, ConnectionStore, CustomerId, MemoryConnectionStore, RefundId, Scope,
-    StripeConnect,
+    AccountId, AppSlug, ChargeId, Connection, ConnectionStore, CustomerId, ErrorCode, MemoryConnectionStore,
+    PaymentOptions, RefundId, Scope, StripeConnect,
 };
 
 use crate::fake_stripe::{
@@ -91,7 +91,7 @@ async fn customers_by_email_pages_the_list_and_merges_the_case_insensitive_searc
         .expect(1)
         .mount(&fake.server)
         .await;
-    let found = fake.client().customers_by_email(&acct(), EMAIL).await.unwrap();
+    let found = fake.client().account(&acct()).customers_by_email(EMAIL).await.unwrap();
     let ids: Vec<&str> = found.customers.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["cus_A", "cus_C", "cus_B"], "merged by id, newest first");
     assert_eq!(found.search_fallback, None);
@@ -123,7 +123,7 @@ async fn the_search_follows_next_page() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let found = fake.client().customers_by_email(&acct(), EMAIL).await.unwrap();
+    let found = fake.client().account(&acct()).customers_by_email(EMAIL).await.unwrap();
     assert_eq!(found.customers.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["cus_A", "cus_B"]);
     assert_eq!(fake.assert_contract(&[ACCT]).await, 3);
 }
@@ -147,7 +147,7 @@ async fn a_failed_search_falls_back_to_the_list_and_says_so() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let found = fake.client().customers_by_email(&acct(), EMAIL).await.unwrap();
+    let found = fake.client().account(&acct()).customers_by_email(EMAIL).await.unwrap();
     assert_eq!(found.customers.len(), 1);
     let fallback = found.search_fallback.expect("the failed search is reported");
     assert_eq!(fallback.code, "stripe_api_error");
@@ -171,7 +171,7 @@ async fn a_failed_list_fails_the_call() {
         .respond_with(ok(search("/v1/customers/search", vec![])))
         .mount(&fake.server)
         .await;
-    let err = fake.client().customers_by_email(&acct(), EMAIL).await.unwrap_err();
+    let err = fake.client().account(&acct()).customers_by_email(EMAIL).await.unwrap_err();
     assert_eq!(err.code(), "stripe_auth_failed");
     assert_eq!(err.request_id(), Some("req_401"));
 }
@@ -208,7 +208,8 @@ async fn payment_history_covers_every_customer_newest_first_within_the_limit() {
     )
     .await;
 
-    let history = fake.client().payment_history(&acct(), EMAIL, Some(3)).await.unwrap();
+    let history =
+        fake.client().account(&acct()).payment_history(EMAIL, PaymentOptions::default().limit(3)).await.unwrap();
     let ids: Vec<&str> = history.payments.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["ch_A2", "ch_C1", "ch_A1"]);
     assert_eq!(history.customer_ids, ["cus_A", "cus_B", "cus_C"]);
@@ -264,7 +265,8 @@ async fn payment_history_reads_on_past_short_pages_until_the_limit_or_the_end() 
         .mount(&fake.server)
         .await;
 
-    let history = fake.client().payment_history(&acct(), EMAIL, Some(4)).await.unwrap();
+    let history =
+        fake.client().account(&acct()).payment_history(EMAIL, PaymentOptions::default().limit(4)).await.unwrap();
     let ids: Vec<&str> = history.payments.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["ch_A9", "ch_A8", "ch_A7", "ch_A6"]);
     assert!(history.has_more);
@@ -278,7 +280,8 @@ async fn payment_history_with_full_pages_sends_one_request_per_customer() {
     mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
     let a = |i: i64| charge(&format!("ch_A{i}"), "cus_A", 100, 1_700_000_000 + i);
     mount_charges(&fake, ACCT, "cus_A", "2", vec![a(9), a(8)], true).await;
-    let history = fake.client().payment_history(&acct(), EMAIL, Some(2)).await.unwrap();
+    let history =
+        fake.client().account(&acct()).payment_history(EMAIL, PaymentOptions::default().limit(2)).await.unwrap();
     assert_eq!(history.payments.len(), 2);
     assert!(history.has_more);
     assert_eq!(fake.assert_contract(&[ACCT]).await, 3);
@@ -288,14 +291,17 @@ async fn payment_history_with_full_pages_sends_one_request_per_customer() {
 async fn payment_history_default_limit_is_25_and_no_customers_means_no_charge_requests() {
     let fake = FakeStripe::start().await;
     mount_customers(&fake, ACCT, vec![], vec![]).await;
-    let history = fake.client().payment_history(&acct(), EMAIL, None).await.unwrap();
+    let history = fake.client().account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
     assert!(history.payments.is_empty() && history.customer_ids.is_empty() && !history.has_more);
     assert_eq!(fake.assert_contract(&[ACCT]).await, 2, "no charges are asked for without a customer");
 
     let fake = FakeStripe::start().await;
     mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
     mount_charges(&fake, ACCT, "cus_A", "25", vec![charge("ch_1", "cus_A", 100, 1)], false).await;
-    assert_eq!(fake.client().payment_history(&acct(), EMAIL, None).await.unwrap().payments.len(), 1);
+    assert_eq!(
+        fake.client().account(&acct()).payment_history(EMAIL, PaymentOptions::default()).await.unwrap().payments.len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -321,7 +327,7 @@ async fn subscriptions_by_email_read_all_statuses_items_period_end_and_plan_name
         .mount(&fake.server)
         .await;
 
-    let status = fake.client().subscriptions_by_email(&acct(), EMAIL).await.unwrap();
+    let status = fake.client().account(&acct()).subscription_status(EMAIL).await.unwrap();
     assert_eq!(status.customer_ids, ["cus_A", "cus_B"]);
     let [new, old] = &status.subscriptions[..] else { panic!("{status:?}") };
     assert_eq!((new.id.as_str(), new.status.as_str()), ("sub_new", "active"));
@@ -349,7 +355,7 @@ async fn a_failed_plan_name_lookup_keeps_the_subscriptions() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let status = fake.client().subscriptions_by_email(&acct(), EMAIL).await.unwrap();
+    let status = fake.client().account(&acct()).subscription_status(EMAIL).await.unwrap();
     let [sub] = &status.subscriptions[..] else { panic!("{status:?}") };
     assert_eq!((sub.id.as_str(), sub.status.as_str(), sub.plan_name.as_deref()), ("sub_new", "active", None));
     assert_eq!(sub.current_period_end, Some(976_287_773));
@@ -371,9 +377,10 @@ async fn subscriptions_for_a_customer_follow_has_more_to_the_second_page() {
     .expect(1)
     .mount(&fake.server)
     .await;
-    let subs = fake.client().subscriptions_for_customer(&acct(), &CustomerId::parse("cus_A").unwrap()).await.unwrap();
-    let names: Vec<_> = subs.iter().map(|s| s.plan_name.as_deref().unwrap()).collect();
+    let subs = fake.client().account(&acct()).subscription_status(&CustomerId::parse("cus_A").unwrap()).await.unwrap();
+    let names: Vec<_> = subs.subscriptions.iter().map(|s| s.plan_name.as_deref().unwrap()).collect();
     assert_eq!(names, ["Pro", "Basic"]);
+    assert_eq!((subs.customer_ids, subs.search_fallback), (vec!["cus_A".to_string()], None));
     assert_eq!(fake.assert_contract(&[ACCT]).await, 2);
 }
 
@@ -388,20 +395,25 @@ async fn a_page_that_repeats_itself_is_bad_response_not_a_loop() {
         .respond_with(ok(list("/v1/disputes", vec![dispute("dp_1", "ch_1", "won")], true)))
         .mount(&fake.server)
         .await;
-    let err = fake.client().disputes_for_charge(&acct(), &ChargeId::parse("ch_1").unwrap()).await.unwrap_err();
+    let err = fake.client().account(&acct()).disputes(&ChargeId::parse("ch_1").unwrap()).await.unwrap_err();
     assert_eq!(err.code(), "stripe_bad_response");
 }
 
-#[tokio::test]
-async fn lookup_charge_returns_the_support_app_shape() {
-    let fake = FakeStripe::start().await;
+/// Answers `GET /v1/charges/<id>` once with the fixture's charge, whose id it returns.
+async fn mount_fixture_charge(fake: &FakeStripe) -> ChargeId {
     fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[])
         .respond_with(ok(object("charge")))
         .expect(1)
         .mount(&fake.server)
         .await;
-    let c =
-        fake.client().lookup_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
+    ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()
+}
+
+#[tokio::test]
+async fn lookup_charge_returns_the_support_app_shape() {
+    let fake = FakeStripe::start().await;
+    let charge = mount_fixture_charge(&fake).await;
+    let c = fake.client().account(&acct()).lookup_charge(&charge).await.unwrap();
     assert_eq!(
         (c.id.as_str(), c.amount, c.currency.as_str(), c.status.as_str()),
         ("ch_1PgafuB7WZ01zgkWXYmPNZs8", 100, "usd", "succeeded")
@@ -424,8 +436,12 @@ async fn verify_refund_returns_status_amount_and_charge() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let r =
-        fake.client().verify_refund(&acct(), &RefundId::parse("re_1Pgc72B7WZ01zgkWqPvrRrPE").unwrap()).await.unwrap();
+    let r = fake
+        .client()
+        .account(&acct())
+        .verify_refund(&RefundId::parse("re_1Pgc72B7WZ01zgkWqPvrRrPE").unwrap())
+        .await
+        .unwrap();
     assert_eq!((r.status.as_deref(), r.amount, r.currency.as_str()), (Some("succeeded"), 100, "usd"));
     assert_eq!(
         (r.charge_id.as_deref(), r.reason.as_deref(), r.created),
@@ -446,10 +462,12 @@ async fn disputes_for_a_charge() {
         .await;
     let ds = fake
         .client()
-        .disputes_for_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap())
+        .account(&acct())
+        .disputes(&ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap())
         .await
         .unwrap();
-    let [d] = &ds[..] else { panic!("{ds:?}") };
+    let [d] = &ds.disputes[..] else { panic!("{ds:?}") };
+    assert!(ds.search_fallback.is_none());
     assert_eq!((d.id.as_str(), d.amount, d.currency.as_str()), ("dp_1Pgc71B7WZ01zgkWMevJiAUx", 1000, "usd"));
     assert_eq!(
         (d.charge_id.as_deref(), d.reason.as_deref(), d.status.as_str()),
@@ -498,7 +516,7 @@ async fn disputes_for_an_email_come_from_the_dispute_page_and_ask_only_about_dis
         .expect(1)
         .mount(&fake.server)
         .await;
-    let found = fake.client().disputes_for_email(&acct(), EMAIL).await.unwrap();
+    let found = fake.client().account(&acct()).disputes(EMAIL).await.unwrap();
     assert_eq!(found.disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_1", "dp_2"]);
     assert_eq!(found.disputes[0].charge_id.as_deref(), Some("ch_D"));
     // list + search + charges + dispute page + ch_E
@@ -570,9 +588,9 @@ async fn customer_context_reports_each_app_and_one_failing_app_does_not_fail_the
     mount_customers(&fake, "acct_empty", vec![], vec![]).await;
     let connections =
         store(&[("a-happy", "acct_happy"), ("b-revoked", "acct_revoked"), ("c-empty", "acct_empty")]).await;
-    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(connections).build().unwrap();
+    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(connections).build();
 
-    let ctx = client.customer_context(EMAIL, None).await.unwrap();
+    let ctx = client.customer_context(EMAIL, PaymentOptions::default()).await.unwrap();
     assert_eq!(ctx.email, EMAIL);
     let [happy, revoked, empty] = &ctx.apps[..] else { panic!("{ctx:?}") };
     assert_eq!((happy.app_slug.as_str(), happy.account_id.as_str(), &happy.error), ("a-happy", "acct_happy", &None));
@@ -613,10 +631,12 @@ impl ConnectionStore for BrokenStore {
 #[tokio::test]
 async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
     let fake = FakeStripe::start().await;
-    let client =
-        StripeConnect::builder(fake.config().build().unwrap()).connection_store(Arc::new(BrokenStore)).build().unwrap();
-    assert_eq!(client.customer_context(EMAIL, None).await.unwrap_err().code(), "store_failed");
-    let none = StripeConnect::new(fake.config().build().unwrap()).unwrap().customer_context(EMAIL, None).await.unwrap();
+    let client = StripeConnect::builder(fake.config().build().unwrap()).connection_store(Arc::new(BrokenStore)).build();
+    assert_eq!(client.customer_context(EMAIL, PaymentOptions::default()).await.unwrap_err().code(), "store_failed");
+    let none = StripeConnect::new(fake.config().build().unwrap())
+        .customer_context(EMAIL, PaymentOptions::default())
+        .await
+        .unwrap();
     assert!(none.apps.is_empty());
     assert!(fake.requests().await.is_empty());
 }
@@ -625,12 +645,12 @@ async fn customer_context_fails_only_when_the_store_cannot_list_the_apps() {
 async fn a_hung_connections_store_times_out_the_customer_context() {
     let fake = FakeStripe::start().await;
     let config = fake.config().store_timeout(Duration::from_millis(50)).build().unwrap();
-    let client =
-        StripeConnect::builder(config).connection_store(Arc::new(crate::oauth::HungConnections)).build().unwrap();
-    let call = client.customer_context(EMAIL, None);
+    let client = StripeConnect::builder(config).connection_store(Arc::new(crate::oauth::HungConnections)).build();
+    let call = client.customer_context(EMAIL, PaymentOptions::default());
     let err = tokio::time::timeout(Duration::from_secs(5), call).await.expect("bounded").unwrap_err();
     assert_eq!(err.code(), "store_failed");
     assert!(err.to_string().contains("connections.list") && err.to_string().contains("timed out after 50 ms"));
+    assert!(err.to_string().contains("(the store timeout)") && !err.to_string().contains("storeTimeoutMs"), "{err}");
     assert!(fake.requests().await.is_empty());
 }
 
@@ -648,7 +668,7 @@ async fn canned_context(
     let stripe = Arc::new(stripe);
     let slugs: Vec<(String, &str)> = accounts.iter().map(|a| (a.replace('_', "-"), *a)).collect();
     let apps: Vec<(&str, &str)> = slugs.iter().map(|(s, a)| (s.as_str(), *a)).collect();
-    let client = stripe.builder(|c| c).connection_store(store(&apps).await).build().unwrap();
+    let client = stripe.builder(|c| c).connection_store(store(&apps).await).build();
     (stripe, client)
 }
 
@@ -669,7 +689,7 @@ async fn customer_context_takes_two_round_trips_whatever_the_number_of_apps() {
     let accounts = ["acct_a1", "acct_a2", "acct_a3", "acct_a4", "acct_a5"];
     let (stripe, client) = canned_context(app_answers(), &accounts).await;
 
-    let ctx = client.customer_context(EMAIL, None).await.unwrap();
+    let ctx = client.customer_context(EMAIL, PaymentOptions::default()).await.unwrap();
     assert_eq!(ctx.apps.len(), accounts.len());
     for app in &ctx.apps {
         assert!(app.error.is_none(), "{app:?}");
@@ -724,7 +744,7 @@ async fn customer_context_asks_per_charge_when_the_dispute_page_does_not_cover_t
     }
     let (stripe, client) = canned_context(answers, &accounts).await;
 
-    let ctx = client.customer_context(EMAIL, None).await.unwrap();
+    let ctx = client.customer_context(EMAIL, PaymentOptions::default()).await.unwrap();
     for app in &ctx.apps {
         assert!(app.error.is_none(), "{app:?}");
         assert_eq!(app.open_disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_open"], "{app:?}");
@@ -794,11 +814,9 @@ async fn customer_context_asks_about_disputed_charges_older_than_the_page_or_mis
         .expect(0)
         .mount(&fake.server)
         .await;
-    let client = StripeConnect::builder(fake.config().build().unwrap())
-        .connection_store(store(&[("app", ACCT)]).await)
-        .build()
-        .unwrap();
-    let ctx = client.customer_context(EMAIL, None).await.unwrap();
+    let client =
+        StripeConnect::builder(fake.config().build().unwrap()).connection_store(store(&[("app", ACCT)]).await).build();
+    let ctx = client.customer_context(EMAIL, PaymentOptions::default()).await.unwrap();
     let [app] = &ctx.apps[..] else { panic!("{ctx:?}") };
     assert!(app.error.is_none(), "{app:?}");
     // dp_gone is lost (closed); the open ones newest first.
@@ -863,15 +881,37 @@ async fn bad_input_is_invalid_input_and_sends_nothing() {
     for email in
         ["", "   ", "not-an-email", "@example.com", "jenny@", "a@b@c", "jen ny@example.com", "x\"@y.z", "a\\b@c.d"]
     {
-        assert_eq!(client.customers_by_email(&a, email).await.unwrap_err().code(), "invalid_input", "{email:?}");
-        assert_eq!(client.payment_history(&a, email, None).await.unwrap_err().code(), "invalid_input", "{email:?}");
-        assert_eq!(client.subscriptions_by_email(&a, email).await.unwrap_err().code(), "invalid_input", "{email:?}");
-        assert_eq!(client.disputes_for_email(&a, email).await.unwrap_err().code(), "invalid_input", "{email:?}");
-        assert_eq!(client.customer_context(email, None).await.unwrap_err().code(), "invalid_input", "{email:?}");
+        assert_eq!(
+            client.account(&a).customers_by_email(email).await.unwrap_err().code(),
+            "invalid_input",
+            "{email:?}"
+        );
+        assert_eq!(
+            client.account(&a).payment_history(email, PaymentOptions::default()).await.unwrap_err().code(),
+            "invalid_input",
+            "{email:?}"
+        );
+        assert_eq!(
+            client.account(&a).subscription_status(email).await.unwrap_err().code(),
+            "invalid_input",
+            "{email:?}"
+        );
+        assert_eq!(client.account(&a).disputes(email).await.unwrap_err().code(), "invalid_input", "{email:?}");
+        assert_eq!(
+            client.customer_context(email, PaymentOptions::default()).await.unwrap_err().code(),
+            "invalid_input",
+            "{email:?}"
+        );
     }
     for limit in [0, 101, 1000] {
-        assert_eq!(client.payment_history(&a, EMAIL, Some(limit)).await.unwrap_err().code(), "invalid_input");
-        assert_eq!(client.customer_context(EMAIL, Some(limit)).await.unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            client.account(&a).payment_history(EMAIL, PaymentOptions::default().limit(limit)).await.unwrap_err().code(),
+            "invalid_input"
+        );
+        assert_eq!(
+            client.customer_context(EMAIL, PaymentOptions::default().limit(limit)).await.unwrap_err().code(),
+            "invalid_input"
+        );
     }
     for bad in ["../charges", "ch_1/refunds", "ch_1?expand[]=customer", "ch_..", "re_1", ""] {
         assert_eq!(ChargeId::parse(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
@@ -898,20 +938,18 @@ async fn no_public_function_sends_anything_but_get_to_the_api() {
         .respond_with(ok(list("/v1/charges", vec![], false)))
         .mount(&fake.server)
         .await;
-    let client = StripeConnect::builder(fake.config().build().unwrap())
-        .connection_store(store(&[("app", ACCT)]).await)
-        .build()
-        .unwrap();
+    let client =
+        StripeConnect::builder(fake.config().build().unwrap()).connection_store(store(&[("app", ACCT)]).await).build();
     let (a, ch, cus) = (acct(), ChargeId::parse("ch_D").unwrap(), CustomerId::parse("cus_A").unwrap());
-    client.customers_by_email(&a, EMAIL).await.unwrap();
-    client.payment_history(&a, EMAIL, None).await.unwrap();
-    client.subscriptions_by_email(&a, EMAIL).await.unwrap();
-    client.subscriptions_for_customer(&a, &cus).await.unwrap();
-    client.lookup_charge(&a, &ch).await.unwrap();
-    client.verify_refund(&a, &RefundId::parse("re_1").unwrap()).await.unwrap();
-    client.disputes_for_charge(&a, &ch).await.unwrap();
-    client.disputes_for_email(&a, EMAIL).await.unwrap();
-    client.customer_context(EMAIL, None).await.unwrap();
+    client.account(&a).customers_by_email(EMAIL).await.unwrap();
+    client.account(&a).payment_history(EMAIL, PaymentOptions::default()).await.unwrap();
+    client.account(&a).subscription_status(EMAIL).await.unwrap();
+    client.account(&a).subscription_status(&cus).await.unwrap();
+    client.account(&a).lookup_charge(&ch).await.unwrap();
+    client.account(&a).verify_refund(&RefundId::parse("re_1").unwrap()).await.unwrap();
+    client.account(&a).disputes(&ch).await.unwrap();
+    client.account(&a).disputes(EMAIL).await.unwrap();
+    client.customer_context(EMAIL, PaymentOptions::default()).await.unwrap();
     let requests = fake.requests().await;
     assert!(requests.len() >= 9);
     assert!(requests.iter().all(|r| r.method == wiremock::http::Method::GET));
@@ -926,8 +964,12 @@ async fn unknown_fields_and_new_status_values_parse() {
     c["brand_new_field"] = json!({"nested": [1, 2, 3]});
     c["customer"] = json!({"id": "cus_expanded", "object": "customer"});
     fake.get("/v1/charges/ch_1PgafuB7WZ01zgkWXYmPNZs8", &[]).respond_with(ok(c)).mount(&fake.server).await;
-    let got =
-        fake.client().lookup_charge(&acct(), &ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap()).await.unwrap();
+    let got = fake
+        .client()
+        .account(&acct())
+        .lookup_charge(&ChargeId::parse("ch_1PgafuB7WZ01zgkWXYmPNZs8").unwrap())
+        .await
+        .unwrap();
     assert_eq!((got.status.as_str(), got.customer_id.as_deref()), ("a_status_from_2030", Some("cus_expanded")));
 }
 
@@ -945,9 +987,45 @@ async fn a_404_on_lookup_is_not_found() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let err = fake.client().verify_refund(&acct(), &RefundId::parse("re_missing").unwrap()).await.unwrap_err();
+    let err = fake.client().account(&acct()).verify_refund(&RefundId::parse("re_missing").unwrap()).await.unwrap_err();
     assert_eq!(
         (err.code().as_str(), err.stripe_code(), err.request_id()),
         ("stripe_not_found", Some("resource_missing"), Some("req_404"))
     );
+}
+
+/// Issue 20 item 9: `client.app(&slug)` resolves the app's connection into the same handle as
+/// `client.account(&id)`, carrying the slug; the query then goes to that account.
+#[tokio::test]
+async fn an_app_handle_queries_the_apps_connected_account() {
+    let fake = FakeStripe::start().await;
+    let charge = mount_fixture_charge(&fake).await;
+    let client = StripeConnect::builder(fake.config().build().unwrap())
+        .connection_store(store(&[("helpdesk", ACCT)]).await)
+        .build();
+    let app = client.app(&AppSlug::parse("helpdesk").unwrap()).await.unwrap();
+    assert_eq!((app.id().as_str(), app.app_slug().map(AppSlug::as_str)), (ACCT, Some("helpdesk")));
+    assert_eq!(client.account(&acct()).app_slug(), None);
+    let c = app.lookup_charge(&charge).await.unwrap();
+    assert_eq!(c.id, charge.as_str());
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 1);
+
+    let e = client.app(&AppSlug::parse("billing-bot").unwrap()).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::AppNotConnected);
+}
+
+/// `.fresh()` on a handle (or a handle from a fresh client) bypasses the cache; the handle it
+/// came from does not.
+#[tokio::test]
+async fn a_fresh_handle_is_fresh_and_leaves_its_source_as_it_was() {
+    let fake = FakeStripe::start().await;
+    let client = fake.client();
+    let handle = client.account(&acct());
+    assert!(!handle.is_fresh());
+    assert!(handle.fresh().is_fresh());
+    assert!(!handle.is_fresh());
+    assert!(client.fresh().account(&acct()).is_fresh());
+    assert_eq!(handle.fresh().id(), handle.id());
+    let shown = format!("{:?}", handle.fresh());
+    assert!(shown.contains(ACCT) && shown.contains("fresh: true"), "{shown}");
 }

@@ -17,7 +17,7 @@ use crate::fake_stripe::{acct, stripe_error, FakeStripe, KEY};
 const STATE_SECRET: &str = "state-secret-0123456789-abcdefghij-klmnop";
 
 fn client(fake: &FakeStripe) -> StripeConnect {
-    StripeConnect::new(fake.config().client_id("ca_QuotingTest1").state_secret(STATE_SECRET).build().unwrap()).unwrap()
+    StripeConnect::new(fake.config().client_id("ca_QuotingTest1").state_secret(STATE_SECRET).build().unwrap())
 }
 
 fn assert_no_secret(text: &str, secret: &str) {
@@ -71,7 +71,7 @@ async fn a_key_given_as_a_slug_or_inside_an_id_is_named_by_kind_and_length() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let e = c.lookup_charge(&acct(), &ChargeId::parse(&charge).unwrap()).await.unwrap_err();
+    let e = c.account(&acct()).lookup_charge(&ChargeId::parse(&charge).unwrap()).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::StripeNotFound);
     assert_no_secret(&e.to_string(), &key);
     // The configured key itself, wherever it appears.
@@ -123,8 +123,7 @@ async fn a_stores_words_are_quoted_and_its_error_kept_as_source() {
     let fake = FakeStripe::start().await;
     let c = StripeConnect::builder(fake.config().client_id("ca_QuotingTest1").build().unwrap())
         .connection_store(Arc::new(NoisyStore))
-        .build()
-        .unwrap();
+        .build();
     let e = c.disconnect(&AppSlug::parse("helpdesk").unwrap()).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::StoreFailed);
     let text = e.to_string();

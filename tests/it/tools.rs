@@ -26,7 +26,7 @@ async fn client(fake: &FakeStripe, apps: &[(&str, &str)]) -> StripeConnect {
             Connection::new(AppSlug::parse(slug).unwrap(), AccountId::parse(account).unwrap(), false, Scope::ReadWrite);
         store.save(&c).await.unwrap();
     }
-    StripeConnect::builder(fake.config().build().unwrap()).connection_store(store).build().unwrap()
+    StripeConnect::builder(fake.config().build().unwrap()).connection_store(store).build()
 }
 
 fn scope(apps: &[&str]) -> ToolScope {
@@ -520,8 +520,7 @@ async fn stripe_failures_are_error_results_that_say_whether_to_retry() {
             .unwrap();
             s
         })
-        .build()
-        .unwrap();
+        .build();
     let s = scope(&["helpdesk"]);
     let r = c.call_tool("lookup_charge", &json!({"chargeId": "ch_1"}), &s).await;
     let e = r.error().unwrap();
@@ -554,8 +553,7 @@ async fn every_documented_example_is_accepted() {
     }
     let c = StripeConnect::builder(crate::fake_stripe::config_for(&server.uri()).build().unwrap())
         .connection_store(store)
-        .build()
-        .unwrap();
+        .build();
     let defs = tool_definitions();
     assert_eq!(
         defs.iter().map(|d| d.name).collect::<Vec<_>>(),

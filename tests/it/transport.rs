@@ -16,7 +16,7 @@ const CHARGE_PATH: &str = "/v1/charges/ch_3MmlLrLkdIwHu7ix0snN0B15";
 const SIXTEEN_MIB: usize = 16 * 1024 * 1024;
 
 async fn lookup(client: &StripeConnect) -> Result<stripe_connect::ChargeDetails, stripe_connect::Error> {
-    client.lookup_charge(&acct(), &ChargeId::parse(CHARGE).unwrap()).await
+    client.account(&acct()).lookup_charge(&ChargeId::parse(CHARGE).unwrap()).await
 }
 
 /// A real charge body padded (in `description`) to exactly `len` bytes.
@@ -47,7 +47,7 @@ async fn a_body_of_exactly_16_mib_is_read_and_one_byte_more_is_refused() {
         .expect(1)
         .mount(&fake.server)
         .await;
-    let client = StripeConnect::new(fake.config().max_retries(0).build().unwrap()).unwrap();
+    let client = StripeConnect::new(fake.config().max_retries(0).build().unwrap());
 
     let c = lookup(&client).await.unwrap();
     let description = c.description.unwrap();
@@ -110,8 +110,7 @@ async fn debug_of_a_request_shows_url_and_headers_with_the_key_redacted() {
     let recorder = Arc::new(DebugRecorder::default());
     let client = StripeConnect::builder(config_for("https://api.example.test").build().unwrap())
         .api_transport(recorder.clone())
-        .build()
-        .unwrap();
+        .build();
     lookup(&client).await.unwrap();
     let shown = recorder.0.lock().unwrap()[0].clone();
     assert!(shown.starts_with("GetRequest { url: \"https://api.example.test/v1/charges/"), "{shown}");

@@ -62,8 +62,8 @@ fn official_sdk_vectors() {
             header.split(',').find_map(|p| p.strip_prefix("t=")).and_then(|t| t.parse::<i64>().ok());
         // Vectors without now/tolerance were checked by the SDKs with the time check off: check at now = t.
         let (tolerance, now) = match (v["tolerance"].as_i64(), v["now"].as_f64()) {
-            (Some(t), Some(now)) => (Tolerance::Seconds(t), now.floor() as i64),
-            _ => (Tolerance::Seconds(300), timestamp_in_header.unwrap_or(0)),
+            (Some(t), Some(now)) => (Tolerance::seconds(u32::try_from(t).unwrap()).unwrap(), now.floor() as i64),
+            _ => (Tolerance::default(), timestamp_in_header.unwrap_or(0)),
         };
         let got = match verify_signature(payload, Some(header), &[secret], tolerance, now) {
             Ok(_) => "ok",
@@ -85,7 +85,7 @@ fn valid_vectors_that_are_events_parse() {
         v["payload"].as_str().unwrap().as_bytes(),
         v["header"].as_str(),
         &[WebhookSecret::unchecked("webhook_secret")],
-        Tolerance::Seconds(300),
+        Tolerance::default(),
         v["now"].as_i64().unwrap(),
     )
     .unwrap();
@@ -100,10 +100,10 @@ fn rotation_several_secrets_any_matches() {
     let payload = event_body("evt_rot", "customer.created", json!({"id": "cus_1"}), true);
     let header = generate_test_header(&payload, "whsec_new", NOW);
     let both = [WebhookSecret::unchecked("whsec_old"), WebhookSecret::unchecked("whsec_new")];
-    assert!(construct_event(&payload, Some(&header), &both, Tolerance::Seconds(300), NOW).is_ok());
+    assert!(construct_event(&payload, Some(&header), &both, Tolerance::default(), NOW).is_ok());
     let only_old = [WebhookSecret::unchecked("whsec_old")];
     assert_eq!(
-        construct_event(&payload, Some(&header), &only_old, Tolerance::Seconds(300), NOW).unwrap_err().code(),
+        construct_event(&payload, Some(&header), &only_old, Tolerance::default(), NOW).unwrap_err().code(),
         "webhook_signature_mismatch"
     );
 }
@@ -114,13 +114,13 @@ fn signed_but_not_an_event() {
     let thin = br#"{"id":"evt_1","object":"v2.core.event","type":"v1.account.updated"}"#;
     let h = generate_test_header(thin, "whsec_x", NOW);
     assert_eq!(
-        construct_event(thin, Some(&h), &s, Tolerance::Seconds(300), NOW).unwrap_err().code(),
+        construct_event(thin, Some(&h), &s, Tolerance::default(), NOW).unwrap_err().code(),
         "webhook_thin_event"
     );
     let junk = b"<html>not json</html>";
     let h = generate_test_header(junk, "whsec_x", NOW);
     assert_eq!(
-        construct_event(junk, Some(&h), &s, Tolerance::Seconds(300), NOW).unwrap_err().code(),
+        construct_event(junk, Some(&h), &s, Tolerance::default(), NOW).unwrap_err().code(),
         "webhook_invalid_payload"
     );
 }
@@ -207,8 +207,7 @@ async fn harness(configure: impl FnOnce(stripe_connect::ConfigBuilder) -> stripe
         .connection_store(connections.clone())
         .dispute_sink(sink.clone())
         .clock(clock)
-        .build()
-        .unwrap();
+        .build();
     Harness { client, connections, sink }
 }
 
@@ -295,8 +294,7 @@ async fn an_event_id_stays_deduplicated_for_four_days() {
     let config = Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET).build().unwrap();
     let clock = ManualClock::new(NOW);
     let sink = Arc::new(MemoryDisputeSink::new());
-    let client =
-        StripeConnect::builder(config).dispute_sink(sink.clone()).clock(Arc::new(clock.clone())).build().unwrap();
+    let client = StripeConnect::builder(config).dispute_sink(sink.clone()).clock(Arc::new(clock.clone())).build();
     let body = dispute_event("evt_window");
     let deliver = |at: i64| {
         clock.set(at);
@@ -391,7 +389,7 @@ async fn handler_rejects_bad_deliveries_with_exact_codes() {
 #[tokio::test]
 async fn no_configured_secret_is_a_config_error() {
     let config = Config::builder().secret_key("sk_test_platform").build().unwrap();
-    let client = StripeConnect::new(config).unwrap();
+    let client = StripeConnect::new(config);
     let body = dispute_event("evt_1");
     assert_eq!(client.handle_webhook(&body, Some(&sign(&body))).await.unwrap_err().code(), "config_invalid");
 }
@@ -421,11 +419,8 @@ async fn failing_sink_releases_the_claim_so_redelivery_processes_the_event() {
     let sink = Arc::new(FlakySink::default());
     sink.failing.store(true, Ordering::SeqCst);
     let config = no_stripe(Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET)).build().unwrap();
-    let client = StripeConnect::builder(config)
-        .dispute_sink(sink.clone())
-        .clock(Arc::new(ManualClock::new(NOW)))
-        .build()
-        .unwrap();
+    let client =
+        StripeConnect::builder(config).dispute_sink(sink.clone()).clock(Arc::new(ManualClock::new(NOW))).build();
     let body = dispute_event("evt_retry");
     let err = client.handle_webhook(&body, Some(&sign(&body))).await.unwrap_err();
     assert_eq!(err.code(), "store_failed");
@@ -470,11 +465,8 @@ async fn failing_connection_store_keeps_the_deauthorization_for_redelivery() {
         Arc::new(FailingOnceConnections { inner: MemoryConnectionStore::new(), fail_next: AtomicBool::new(true) });
     store.save(&helpdesk_connection()).await.unwrap();
     let config = Config::builder().secret_key("sk_test_platform").webhook_secret(SECRET).build().unwrap();
-    let client = StripeConnect::builder(config)
-        .connection_store(store.clone())
-        .clock(Arc::new(ManualClock::new(NOW)))
-        .build()
-        .unwrap();
+    let client =
+        StripeConnect::builder(config).connection_store(store.clone()).clock(Arc::new(ManualClock::new(NOW))).build();
     let body = deauthorized_event("evt_deauth_retry");
     let err = client.handle_webhook(&body, Some(&sign(&body))).await.unwrap_err();
     assert_eq!(err.code(), "store_failed");
@@ -508,8 +500,7 @@ async fn claim_store_down_is_store_failed_and_nothing_happens() {
         .claim_store(Arc::new(DownClaims))
         .dispute_sink(sink.clone())
         .clock(Arc::new(ManualClock::new(NOW)))
-        .build()
-        .unwrap();
+        .build();
     let body = dispute_event("evt_claims_down");
     assert_eq!(client.handle_webhook(&body, Some(&sign(&body))).await.unwrap_err().code(), "store_failed");
     assert!(sink.alerts().is_empty());

@@ -41,7 +41,15 @@ pub(crate) fn quote_capped(text: &str, max_chars: usize) -> String {
     // Only the head can be shown: scrub a generous head rather than megabytes (a token cut at its
     // end still starts with its prefix, so it is still redacted).
     let head = match text.char_indices().nth(max_chars.saturating_mul(2).saturating_add(256)) {
-        Some((at, _)) => &text[..at],
+        // A token the cut splits is dropped whole: cut short, a credential would no longer look
+        // like one (under 8 characters after `Bearer`) and its first characters could show.
+        Some((at, _)) => {
+            let cut = &text[..at];
+            match cut.trim_end_matches(|c: char| !ends_token(c)) {
+                "" => cut,
+                whole_tokens => whole_tokens,
+            }
+        }
         None => text,
     };
     let clean: String = scrub_secrets(head).chars().map(|c| if is_unsafe_char(c) { '\u{FFFD}' } else { c }).collect();
@@ -52,6 +60,11 @@ pub(crate) fn quote_capped(text: &str, max_chars: usize) -> String {
     let mut cut: String = clean.chars().take(max_chars).collect();
     cut.push_str(&format!("… ({total} characters in all)"));
     cut
+}
+
+/// Where a token (a key, a credential) ends.
+fn ends_token(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';')
 }
 
 /// Characters that must not reach a log line as they are.
@@ -84,9 +97,7 @@ pub(crate) fn scrub_secrets(text: &str) -> String {
                 let after = &rest[scheme.len()..];
                 let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
                 let credential = &after[spaces..];
-                let len = credential
-                    .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';'))
-                    .unwrap_or(credential.len());
+                let len = credential.find(ends_token).unwrap_or(credential.len());
                 // Real credentials are long; "the bearer of news" is not one, and neither is a
                 // credential this function already redacted (quoting twice changes nothing).
                 if spaces > 0 && len >= MIN_CREDENTIAL_CHARS && !credential.starts_with('[') {
@@ -181,6 +192,19 @@ mod tests {
         {
             assert_eq!(quote(keep), keep);
         }
+    }
+
+    #[test]
+    fn a_credential_split_by_the_head_is_dropped_not_shown_in_part() {
+        // Found by mutation testing of describe_body: the redaction before it shortened the text,
+        // and the first 7 characters of a credential cut by the head fell into the shown part.
+        let text = format!("{}{} Bearer abcdefghijklmnop", "sk_live_", "a".repeat(393));
+        let q = quote_capped(&text, 80);
+        assert!(!q.contains("abcdefg"), "{q}");
+        assert_eq!(q, "[sk_live_… redacted, 401 chars] Bearer … (425 characters in all)");
+        // A head that is one token is kept (nothing to trim back to).
+        let q = quote_capped(&"x".repeat(1_000), 10);
+        assert_eq!(q, "xxxxxxxxxx… (1000 characters in all)");
     }
 
     #[test]

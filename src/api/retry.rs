@@ -113,23 +113,33 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
 }
 
+/// Bytes of a body that [`describe_body`] reads.
+const BODY_HEAD: usize = 4096;
+
 /// A short, printable description of a body that is not a Stripe error.
 ///
 /// Scrubbed like every quoted text (see [`crate::quote`]): a proxy that echoes the request would
-/// otherwise put `Authorization: Bearer sk_…` in the message. Only the head is read; it is cut
-/// before a token that the cut would split, so no fragment of a secret survives.
+/// otherwise put `Authorization: Bearer sk_…` in the message. Only the head is read
+/// ([`body_head`]).
 pub(crate) fn describe_body(body: &[u8]) -> String {
     if body.is_empty() {
         return " (empty body)".to_string();
     }
-    const HEAD: usize = 4096;
-    let mut head = String::from_utf8_lossy(&body[..body.len().min(HEAD)]).into_owned();
-    if body.len() > HEAD {
+    let text = quote_capped(&body_head(body), 80).replace('\u{FFFD}', " ");
+    format!(": body {:?}", text.trim())
+}
+
+/// The first [`BODY_HEAD`] bytes of `body` as text. When the body is longer, the head ends before
+/// the token (letters, digits, `_`, as in a key) that the cut would split, so no fragment of a
+/// secret is left without the prefix that gets it redacted. A character the cut splits becomes
+/// U+FFFD.
+fn body_head(body: &[u8]) -> String {
+    let mut head = String::from_utf8_lossy(&body[..body.len().min(BODY_HEAD)]).into_owned();
+    if body.len() > BODY_HEAD {
         let keep = head.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
         head.truncate(keep);
     }
-    let text = quote_capped(&head, 80).replace('\u{FFFD}', " ");
-    format!(": body {:?}", text.trim())
+    head
 }
 
 /// A short field of Stripe's error body (`type`, `code`, `param`, a header): cleaned and capped.
@@ -251,6 +261,38 @@ mod tests {
         let mut body = " ".repeat(4090).into_bytes();
         body.extend_from_slice(b"sk_live_abcdefghijklmnop");
         assert!(!describe_body(&body).contains("sk_li"));
+    }
+
+    /// Over 4 KiB the head ends before the token the cut splits, here inside a key's random part:
+    /// neither the key's prefix nor its fragment stays. Kills `>` made `==` and `<` (a body over
+    /// the head was not trimmed), `||` made `&&` (nothing was trimmed) and `==` made `!=` (the
+    /// trim stopped at the `_` the cut left last).
+    #[test]
+    fn a_body_over_the_head_ends_before_the_token_the_cut_splits() {
+        // 4080 spaces, "key=" (to 4084), "sk_live_" (to 4092), "Ab1_" (to 4096), then more key.
+        let body = format!("{}key=sk_live_Ab1_cd2EfG3hIj", " ".repeat(4080));
+        assert_eq!(body.len(), BODY_HEAD + 10);
+        assert_eq!(body_head(body.as_bytes()), format!("{}key=", " ".repeat(4080)));
+    }
+
+    /// A body of at most 4 KiB is read whole: nothing was cut, so nothing is trimmed, even a last
+    /// word. Kills `>` made `>=` (a body of exactly 4 KiB lost "Found") and `<` (so did a short
+    /// one).
+    #[test]
+    fn a_body_that_fits_the_head_is_read_whole() {
+        let exact = format!("{}Not Found", " ".repeat(BODY_HEAD - 9));
+        assert_eq!(body_head(exact.as_bytes()), exact);
+        assert_eq!(body_head(b"Not Found"), "Not Found");
+        assert_eq!(describe_body(b"Not Found"), ": body \"Not Found\"");
+        assert_eq!(describe_body(b"Bad\r\nGateway\x1b[2J"), ": body \"Bad  Gateway [2J\"");
+    }
+
+    /// The 4 KiB cut can split a character: the head ends in U+FFFD (no panic, no stray byte).
+    #[test]
+    fn a_character_split_by_the_cut_becomes_a_replacement_character() {
+        let body = format!("a{}", "é".repeat(2048));
+        assert_eq!(body.len(), BODY_HEAD + 1);
+        assert_eq!(body_head(body.as_bytes()), format!("a{}\u{FFFD}", "é".repeat(2047)));
     }
 
     #[test]

@@ -12,7 +12,7 @@ import { StripeConnect, type Connection } from '@support/stripe-connect'
 import { createSupportTools } from '@support/stripe-connect/ai'
 import { createMcpServer, mcpOptionsFromEnv, parseAccounts } from '@support/stripe-connect/mcp'
 import type { ToolResult } from '@support/stripe-connect/tools'
-import { rejectsCode, throwsCode } from './helpers.js'
+import { fixedConnections, rejectsCode, throwsCode } from './helpers.js'
 
 const KEY = 'sk_test_51EnvAndOptionsSpecKey0123'
 const BIN = join(__dirname, '..', 'bindings', 'dist', 'mcp-bin.js')
@@ -171,14 +171,7 @@ describe('tool arguments: a number JSON cannot carry is invalid_input, nothing s
     secretKey: KEY,
     apiBase: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     maxRetries: 0,
-    stores: {
-      connections: {
-        save() {},
-        clearByAccount: () => null,
-        getBySlug: (slug) => rows.find((r) => r.appSlug === slug) ?? null,
-        list: () => rows,
-      },
-    },
+    stores: { connections: fixedConnections(rows) },
   })
   const scope = { appSlugs: ['helpdesk'] }
   const email = 'jane@example.com'

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict'
 import {
   generateTestHeader,
   StripeConnectError,
+  type Connection,
+  type ConnectionStore,
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
 
@@ -90,4 +92,14 @@ export async function rejectsCode(
     return err
   }
   assert.fail(`expected ${code}, it resolved`)
+}
+
+/** A connections store over fixed rows (read-only: saving and clearing change nothing). */
+export function fixedConnections(rows: readonly Connection[]): ConnectionStore {
+  return {
+    save() {},
+    clearByAccount: () => null,
+    getBySlug: (slug) => rows.find((r) => r.appSlug === slug) ?? null,
+    list: () => [...rows],
+  }
 }

@@ -564,10 +564,7 @@ describe('concurrency and process lifetime', () => {
     const e = await rejectsCode(c.customerContext({ email: 'jenny@example.com' }), 'store_failed')
     const took = performance.now() - started
     assert.ok(took >= 99 && took < 10_000, `rejected after ${took} ms`)
-    assert.match(
-      e.message,
-      /connections\.list: timed out after 100 ms \(the store timeout\)/,
-    )
+    assert.match(e.message, /connections\.list: timed out after 100 ms \(the store timeout\)/)
     const d = await rejectsCode(c.disconnect({ appSlug: 'acme' }), 'store_failed')
     assert.match(d.message, /connections\.get_by_slug: timed out after 100 ms/)
   })

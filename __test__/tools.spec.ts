@@ -17,7 +17,7 @@ import { createSupportTools } from '@support/stripe-connect/ai'
 import { createMcpServer, mcpTools, parseAccounts } from '@support/stripe-connect/mcp'
 import { startFakeStripe, type FakeStripe } from '@support/stripe-connect/testing'
 import { DEMO_EMAIL, seedDemoCustomer } from '../examples/demo/customer.js'
-import { rejectsCode, throwsCode } from './helpers.js'
+import { fixedConnections, rejectsCode, throwsCode } from './helpers.js'
 
 const KEY = 'sk_test_tools_spec'
 const NOW = Math.floor(Date.now() / 1000)
@@ -44,14 +44,7 @@ async function world(): Promise<World> {
     secretKey: KEY,
     apiBase: fake.url,
     maxRetries: 0,
-    stores: {
-      connections: {
-        save() {},
-        clearByAccount: () => null,
-        getBySlug: (slug) => rows.find((r) => r.appSlug === slug) ?? null,
-        list: () => rows,
-      },
-    },
+    stores: { connections: fixedConnections(rows) },
   })
   return { fake, client, helpdesk, billing, seeded }
 }

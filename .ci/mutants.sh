@@ -37,6 +37,8 @@ SECURITY_CRITICAL=(
 )
 MIN="${MUTANTS_MIN:-95}"
 OUT=target/mutants
+# cargo-mutants does not create the parent: a fresh clone, or CARGO_TARGET_DIR elsewhere, has none.
+mkdir -p target
 
 CI_FIXED=src/secret.rs
 CI_MAX="${MUTANTS_CI_MAX:-30}"

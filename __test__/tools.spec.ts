@@ -12,7 +12,12 @@ import { MockLanguageModelV3 } from 'ai/test'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StripeConnect, ERROR_CODES, type Connection } from '@support/stripe-connect'
-import { TOOL_NAMES, toolDefinitions, type ToolResult } from '@support/stripe-connect/tools'
+import {
+  TOOL_NAMES,
+  toolDefinitions,
+  type ToolName,
+  type ToolResult,
+} from '@support/stripe-connect/tools'
 import { createSupportTools } from '@support/stripe-connect/ai'
 import { createMcpServer, mcpTools, parseAccounts } from '@support/stripe-connect/mcp'
 import { startFakeStripe, type FakeStripe } from '@support/stripe-connect/testing'
@@ -190,6 +195,63 @@ test('callTool: every tool against the test kit, compact and under 4 KB; the sco
       'invalid_input',
     )
     w.fake.assertNoViolations()
+  } finally {
+    await w.fake.close()
+  }
+})
+
+// Issue 23 item 1: an outputSchema for every tool, generated from its result type, that every
+// success and every error result validates against (ajv, draft 2020-12, strict), and that a
+// result of another shape fails.
+test('outputSchema: every tool, generated from its result type; success and error results validate', async () => {
+  const ajv = new Ajv2020({ strict: true, allErrors: true })
+  const validators = new Map(toolDefinitions().map((d) => [d.name, ajv.compile(d.outputSchema)]))
+  const check = (name: string, r: unknown) => {
+    const validate = validators.get(name as ToolName)!
+    assert.ok(validate(r), `${name} ${JSON.stringify(r)}: ${ajv.errorsText(validate.errors)}`)
+  }
+  const w = await world()
+  try {
+    const scope = { appSlugs: ['helpdesk', 'billing-bot'] }
+    for (const [name, args] of validCalls(w)) {
+      const r = await w.client.callTool(name, args, scope)
+      assert.equal(r.success, true, name)
+      check(name, r)
+    }
+    // Every kind of failure a model can cause, for every tool.
+    for (const name of TOOL_NAMES) {
+      for (const [args, code] of [
+        [{ appSlug: 'nope', email: DEMO_EMAIL, chargeId: 'ch_1', refundId: 're_1' }, null],
+        [{ notAnArgument: 1 }, 'invalid_input'],
+      ] as const) {
+        const r = await w.client.callTool(name, args, { appSlugs: ['helpdesk'] })
+        assert.equal(r.success, false, `${name} ${JSON.stringify(args)}`)
+        if (code !== null && !r.success) assert.equal(r.error.code, code, name)
+        check(name, r)
+      }
+    }
+    // A tool whose app is not connected, and one whose data is another tool's, fail the schema.
+    const lonely = await w.client.callTool(
+      'lookup_charge',
+      { chargeId: 'ch_1' },
+      { appSlugs: ['gone'] },
+    )
+    check('lookup_charge', lonely)
+    const history = await w.client.callTool('get_payment_history', validCalls(w)[1]![1], scope)
+    assert.equal(validators.get('lookup_charge')!(history), false, 'payment data is not a charge')
+    assert.equal(
+      validators.get('get_payment_history')!({ ...history, extra: true }),
+      false,
+      'no property outside the schema',
+    )
+    assert.equal(
+      validators.get('get_payment_history')!({
+        success: false,
+        error: { code: 'no_such_code', message: 'x', retryable: false },
+      }),
+      false,
+      'an error code outside the core table',
+    )
   } finally {
     await w.fake.close()
   }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::ids::expandable_id;
 
 /// A Stripe dispute (`dp_…`). Amounts in the minor unit of `currency`, times in Unix seconds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "node",

@@ -317,6 +317,11 @@ export interface NativeToolDefinition {
   inputSchema: NativeToolInputSchema & { [keyword: string]: unknown }
   /** Valid argument objects. */
   examples: Record<string, unknown>[]
+  /**
+   * JSON Schema draft 2020-12 of the whole result (`{ success: true, data, fetchedAt }` or
+   * `{ success: false, error }`), generated from the tool's result type: MCP's `outputSchema`.
+   */
+  outputSchema: { $schema: 'https://json-schema.org/draft/2020-12/schema'; type: 'object'; [keyword: string]: unknown }
 }
 
 /**
@@ -459,7 +464,7 @@ export interface SubscriptionStatus {
   fetchedAt: number
 }
 
-/** Every tool: `{ name, title, description, inputSchema, examples }`. */
+/** Every tool: `{ name, title, description, inputSchema, examples, outputSchema }`. */
 export declare function toolDefinitions(): NativeToolDefinition[]
 
 /** Every tool's name (the core's one list of tools), as a string union. */

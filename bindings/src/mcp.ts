@@ -39,6 +39,8 @@ export function mcpTools(): Tool[] {
     title: d.title,
     description: d.description,
     inputSchema: d.inputSchema as unknown as Tool['inputSchema'],
+    // The whole result (structuredContent), generated from the tool's result type.
+    outputSchema: d.outputSchema as unknown as Tool['outputSchema'],
     annotations: {
       title: d.title,
       readOnlyHint: true,

@@ -57,7 +57,7 @@ pub fn tool_names() -> Vec<&'static str> {
     crate::tools::registry::TOOL_NAMES.to_vec()
 }
 
-/// Every tool: `{ name, title, description, inputSchema, examples }`.
+/// Every tool: `{ name, title, description, inputSchema, examples, outputSchema }`.
 #[napi(js_name = "toolDefinitions", ts_return_type = "NativeToolDefinition[]")]
 pub fn tool_definitions() -> serde_json::Value {
     serde_json::to_value(crate::tool_definitions()).unwrap_or_default()
@@ -79,6 +79,12 @@ pub struct JsToolDefinition {
     /// Valid argument objects.
     #[napi(ts_type = "Record<string, unknown>[]")]
     pub examples: serde_json::Value,
+    /// JSON Schema draft 2020-12 of the whole result (`{ success: true, data, fetchedAt }` or
+    /// `{ success: false, error }`), generated from the tool's result type: MCP's `outputSchema`.
+    #[napi(
+        ts_type = "{ $schema: 'https://json-schema.org/draft/2020-12/schema'; type: 'object'; [keyword: string]: unknown }"
+    )]
+    pub output_schema: serde_json::Value,
 }
 
 /// A JSON Schema (draft 2020-12) object schema with `additionalProperties: false` (declared for

@@ -17,7 +17,7 @@ pub use crate::dispute::Dispute;
 pub(crate) use crate::dispute::WireDispute;
 
 /// One customer object on a connected account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "node",
@@ -60,7 +60,7 @@ pub struct CustomerMatches {
 }
 
 /// One charge in a payment history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "node",
@@ -103,7 +103,7 @@ pub struct PaymentHistory {
 }
 
 /// One subscription, any status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "node",
@@ -144,7 +144,7 @@ pub struct SubscriptionStatus {
 }
 
 /// One charge, looked up by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "node",

@@ -92,7 +92,7 @@ pub(crate) struct PaymentHistoryArgs {
     limit: Option<ToolLimit>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PaymentsOut {
     app_slug: String,
@@ -147,7 +147,7 @@ pub(crate) struct SubscriptionStatusArgs {
     email: Email,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SubscriptionsOut {
     app_slug: String,
@@ -198,7 +198,7 @@ pub(crate) struct LookupChargeArgs {
     charge_id: ChargeId,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ChargeLookupOut {
     app_slug: String,
@@ -297,7 +297,7 @@ pub(crate) struct DisputesArgs {
     charge_id: Option<ChargeId>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct DisputesOut {
     app_slug: String,
@@ -347,7 +347,7 @@ pub(crate) struct ListConnectedApps;
 #[serde(deny_unknown_fields)]
 pub(crate) struct NoArgs {}
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ConnectedApp {
     app_slug: String,
@@ -355,7 +355,7 @@ pub(crate) struct ConnectedApp {
     livemode: Option<bool>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub(crate) struct ConnectedApps {
     apps: Vec<ConnectedApp>,
 }

@@ -123,14 +123,24 @@ impl ToolScope {
 }
 
 /// A tool's error as the model sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ToolError {
     /// One of [`crate::ERROR_CODES`].
+    #[schemars(schema_with = "error_code_schema")]
     pub code: &'static str,
     pub message: String,
     /// Whether the same call may succeed later (rate limits, timeouts, Stripe or a store down).
     pub retryable: bool,
+}
+
+/// The codes a tool error may carry: every code of the core's table.
+fn error_code_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "enum": crate::ERROR_CODES,
+        "description": "The stable error code (docs/errors.md)."
+    })
 }
 
 impl From<&Error> for ToolError {
@@ -218,13 +228,14 @@ impl Serialize for ToolResult {
 }
 
 /// What `get_customer_context` answers: the customer's email, then each app of the scope.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct ContextOut {
     email: String,
     apps: Vec<AppOut>,
 }
 
-#[derive(Serialize)]
+/// One app's part of the customer context; when `error` is set, its lists are empty.
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AppOut {
     app_slug: String,

@@ -4,11 +4,12 @@
 //! from its request type, the same type its arguments are parsed into, so the two cannot differ.
 
 use schemars::generate::SchemaSettings;
+use schemars::transform::RecursiveTransform;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::catalog::with_tools;
 use super::{request, ToolScope};
@@ -36,6 +37,10 @@ pub struct ToolDefinition {
     pub input_schema: Value,
     /// Valid argument objects, for docs and prompts.
     pub examples: Vec<Value>,
+    /// JSON Schema draft 2020-12 of the whole result a call answers with (MCP's
+    /// `structuredContent`): `{success: true, data, fetchedAt}` with this tool's data, or
+    /// `{success: false, error}`. Generated from the tool's result type.
+    pub output_schema: Value,
 }
 
 /// One tool: everything but its name (the list in [`super::catalog`] names each tool once).
@@ -47,7 +52,7 @@ pub(crate) trait Tool {
     /// The arguments: strict serde (`deny_unknown_fields`, camelCase), and their JSON Schema.
     type Args: DeserializeOwned + JsonSchema;
     /// The compact answer (see [`super::results`]).
-    type Output: Serialize;
+    type Output: Serialize + JsonSchema;
 
     /// Valid argument objects, for docs and prompts (tests run each).
     fn examples() -> Vec<Value>;
@@ -83,6 +88,51 @@ pub(crate) fn input_schema<A: JsonSchema>() -> Value {
     schema
 }
 
+/// schemars names Rust's integer widths as formats (`uint`, `int64`): no JSON Schema format, so a
+/// strict validator (ajv, an MCP client's) refuses the schema. The bounds stay as `minimum`.
+fn drop_rust_formats(schema: &mut schemars::Schema) {
+    let rust_width = |f: &str| {
+        matches!(f, "int8" | "int16" | "int32" | "int64" | "uint" | "uint8" | "uint16" | "uint32" | "uint64")
+            || matches!(f, "int" | "float" | "double")
+    };
+    if schema.get("format").and_then(Value::as_str).is_some_and(rust_width) {
+        schema.remove("format");
+    }
+}
+
+/// The output schema of a tool whose data is `D` (see [`ToolDefinition::output_schema`]).
+pub(crate) fn output_schema<D: JsonSchema>() -> Value {
+    let mut generator =
+        SchemaSettings::draft2020_12().with_transform(RecursiveTransform(drop_rust_formats)).into_generator();
+    let data = generator.subschema_for::<D>();
+    let error = generator.subschema_for::<super::ToolError>();
+    let definitions = generator.take_definitions(true);
+    let mut schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "oneOf": [
+            {
+                "properties": {
+                    "success": {"const": true},
+                    "data": data,
+                    "fetchedAt": {"type": "integer", "description": "Unix seconds when the oldest part of the answer was read from Stripe."}
+                },
+                "required": ["success", "data", "fetchedAt"],
+                "additionalProperties": false
+            },
+            {
+                "properties": {"success": {"const": false}, "error": error},
+                "required": ["success", "error"],
+                "additionalProperties": false
+            }
+        ]
+    });
+    if !definitions.is_empty() {
+        schema["$defs"] = Value::Object(definitions);
+    }
+    schema
+}
+
 fn definition<T: Tool>(name: &'static str) -> ToolDefinition {
     ToolDefinition {
         name,
@@ -90,6 +140,7 @@ fn definition<T: Tool>(name: &'static str) -> ToolDefinition {
         description: T::DESCRIPTION,
         input_schema: input_schema::<T::Args>(),
         examples: T::examples(),
+        output_schema: output_schema::<T::Output>(),
     }
 }
 
@@ -185,5 +236,39 @@ mod tests {
         assert_eq!(refund["required"], serde_json::json!(["refundId"]));
         let apps = &defs.iter().find(|d| d.name == "list_connected_apps").unwrap().input_schema;
         assert_eq!((&apps["properties"], &apps["required"]), (&serde_json::json!({}), &serde_json::json!([])));
+    }
+
+    /// `v`, or what its `$ref` to `root`'s `$defs` points at.
+    fn resolve<'a>(root: &'a Value, v: &'a Value) -> &'a Value {
+        match v["$ref"].as_str() {
+            Some(r) => &root["$defs"][r.trim_start_matches("#/$defs/")],
+            None => v,
+        }
+    }
+
+    #[test]
+    fn every_output_schema_is_the_result_union_with_the_tools_data() {
+        for d in definitions() {
+            let s = &d.output_schema;
+            assert_eq!((&s["$schema"], &s["type"]), (&SCHEMA.into(), &"object".into()), "{}", d.name);
+            let [success, failure] = s["oneOf"].as_array().unwrap().as_slice() else { panic!("{}: {s}", d.name) };
+            assert_eq!(success["properties"]["success"]["const"], true, "{}", d.name);
+            assert_eq!(success["required"], serde_json::json!(["success", "data", "fetchedAt"]), "{}", d.name);
+            assert_eq!(failure["properties"]["success"]["const"], false, "{}", d.name);
+            // The error's code is one of the core's codes.
+            let text = s.to_string();
+            assert!(text.contains("\"app_out_of_scope\"") && text.contains("\"store_failed\""), "{}", d.name);
+        }
+        let defs = definitions();
+        let charge = &defs.iter().find(|d| d.name == "lookup_charge").unwrap().output_schema;
+        let data = resolve(charge, &charge["oneOf"][0]["properties"]["data"]);
+        let charge_view = resolve(charge, &data["properties"]["charge"]);
+        let fields = charge_view["properties"].as_object().unwrap();
+        // The view's fields: the result type's, minus what a model does not need, plus the formatted amount.
+        assert!(fields.contains_key("amountFormatted") && fields.contains_key("customerId"), "{charge_view}");
+        assert!(!fields.contains_key("receiptUrl") && !fields.contains_key("fetchedAt"), "{charge_view}");
+        assert_eq!(charge_view["additionalProperties"], false);
+        let disputes = &defs.iter().find(|d| d.name == "get_disputes").unwrap().output_schema;
+        assert!(disputes.to_string().contains("\"open\":{\"description\""), "{disputes}");
     }
 }

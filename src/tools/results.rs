@@ -24,7 +24,7 @@ pub(crate) fn text(s: Option<&str>) -> Option<String> {
 }
 
 /// A list cut to a cap: `count` items shown; `truncated` when more exist.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub(crate) struct Capped<T> {
     pub count: usize,
     pub truncated: bool,
@@ -58,7 +58,7 @@ pub(crate) type DisputeOut = View<Dispute>;
 pub(crate) type ChargeOut = View<ChargeDetails>;
 
 /// One thing that does not match what the app reported about a refund.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Discrepancy {
     /// `refund_not_found`, `amount_mismatch`, `charge_mismatch`, `refund_pending`,
     /// `refund_requires_action`, `refund_failed`, `refund_canceled` or `refund_status_unknown`.
@@ -71,7 +71,7 @@ fn discrepancy(code: &'static str, message: String) -> Discrepancy {
 }
 
 /// The verdict on a refund the app reported.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RefundCheck {
     #[serde(skip_serializing_if = "Option::is_none")]

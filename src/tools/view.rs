@@ -4,9 +4,12 @@
 //! result type's (`src/queries/types.rs`, `src/dispute.rs`), declared once. Free text is cut to
 //! [`MAX_TEXT`](super::results::MAX_TEXT) characters and an amount gets `amountFormatted` after it.
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::ser::{Error as _, Impossible, SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::money::format_amount;
 use super::results::text;
@@ -14,14 +17,21 @@ use crate::dispute::Dispute;
 use crate::queries::{ChargeDetails, Customer, Payment, Subscription};
 
 /// A result item as a model sees it.
-pub(crate) trait Compact: Serialize {
+pub(crate) trait Compact: Serialize + JsonSchema + Sized + 'static {
     /// Fields (as serialized, camelCase) a model does not need: ids of other objects it cannot
     /// use, fields that repeat another, what only a program reads.
     const OMIT: &'static [&'static str];
-    /// Fields the view adds: `(after this field, name, value)`.
-    fn extra(&self) -> Vec<(&'static str, &'static str, Value)> {
-        Vec::new()
-    }
+    /// Fields the view adds.
+    const EXTRA: &'static [Extra<Self>] = &[];
+}
+
+/// A field a view adds to its item: placed after the field `after`, always a boolean (what a
+/// model should not have to work out, such as whether a dispute is still open).
+pub(crate) struct Extra<T> {
+    pub after: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    pub value: fn(&T) -> bool,
 }
 
 /// Free-text fields, cut to `MAX_TEXT` characters.
@@ -45,9 +55,12 @@ impl Compact for ChargeDetails {
 
 impl Compact for Dispute {
     const OMIT: &'static [&'static str] = &["paymentIntentId", "isChargeRefundable"];
-    fn extra(&self) -> Vec<(&'static str, &'static str, Value)> {
-        vec![("status", "open", Value::Bool(self.is_open()))]
-    }
+    const EXTRA: &'static [Extra<Self>] = &[Extra {
+        after: "status",
+        name: "open",
+        description: "Still needs attention: not won, lost, warning_closed or prevented.",
+        value: Dispute::is_open,
+    }];
 }
 
 /// The view of one item (see the module).
@@ -68,7 +81,6 @@ impl<T: Compact> Serialize for View<T> {
             (Some(amount), Some(currency)) => Some(format_amount(amount, currency)),
             _ => None,
         };
-        let extra = self.0.extra();
         let mut map = s.serialize_map(None)?;
         for (name, v) in &fields {
             if T::OMIT.contains(name) {
@@ -83,11 +95,51 @@ impl<T: Compact> Serialize for View<T> {
                     map.serialize_entry("amountFormatted", f)?;
                 }
             }
-            for (_, extra_name, extra_value) in extra.iter().filter(|(after, _, _)| after == name) {
-                map.serialize_entry(extra_name, extra_value)?;
+            for extra in T::EXTRA.iter().filter(|e| e.after == *name) {
+                map.serialize_entry(extra.name, &(extra.value)(&self.0))?;
             }
         }
         map.end()
+    }
+}
+
+/// The view's schema: the item's, minus [`Compact::OMIT`], plus `amountFormatted` where the item
+/// has an amount, plus [`Compact::EXTRA`]. Inlined: a view is not a type of its own.
+impl<T: Compact> JsonSchema for View<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        format!("{}View", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = T::json_schema(generator);
+        let object = schema.ensure_object();
+        object.remove("title");
+        if let Some(Value::Object(properties)) = object.get_mut("properties") {
+            properties.retain(|name, _| !T::OMIT.contains(&name.as_str()));
+            if properties.contains_key("amount") {
+                properties.insert(
+                    "amountFormatted".into(),
+                    json!({"type": "string", "description": "The amount for reading, in its currency (\"$15.00\", \"¥5000\")."}),
+                );
+            }
+            for extra in T::EXTRA {
+                properties.insert(extra.name.into(), json!({"type": "boolean", "description": extra.description}));
+            }
+        }
+        let has_amount = object.get("properties").and_then(|p| p.get("amount")).is_some();
+        if let Some(Value::Array(required)) = object.get_mut("required") {
+            required.retain(|name| !name.as_str().is_some_and(|n| T::OMIT.contains(&n)));
+            if has_amount {
+                required.push("amountFormatted".into());
+            }
+            required.extend(T::EXTRA.iter().map(|e| Value::from(e.name)));
+        }
+        object.insert("additionalProperties".into(), Value::Bool(false));
+        schema
     }
 }
 

@@ -11,6 +11,7 @@
 // `Server` (not `McpServer`): the tools' schemas are JSON Schema from the core, not zod.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import { stdioLines } from './mcp-stdio.js'
 import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
@@ -79,13 +80,20 @@ export function createMcpServer(client: StripeConnect, options: McpServerOptions
   return server
 }
 
-/** `createMcpServer` connected to this process's stdin/stdout. */
+/**
+ * `createMcpServer` connected to this process's stdin/stdout. Every line is answered or refused
+ * with a log line on stderr (an oversized or non-JSON line, `"params": null`: see
+ * `./mcp-stdio.ts`), and transport or handler errors are logged to stderr, quoted by the core.
+ */
 export async function serveStdio(
   client: StripeConnect,
   options: McpServerOptions,
 ): Promise<Server> {
   const server = createMcpServer(client, options)
-  await server.connect(new StdioServerTransport())
+  const log = (line: string) => console.error(`stripe-connect-mcp: ${line}`)
+  server.onerror = (error: Error) => log(`error: ${native.quoteForLog(error.message)}`)
+  const input = stdioLines(process.stdin, { output: process.stdout, log })
+  await server.connect(new StdioServerTransport(input, process.stdout))
   return server
 }
 

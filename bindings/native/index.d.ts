@@ -25,14 +25,14 @@ export declare class NativeClient {
    */
   handleCallback(query: string, state?: string | undefined | null): Promise<NativeConnected>
   disconnect(appSlug: string): Promise<NativeDisconnectResult>
-  paymentHistory(accountId: string, email: string, limit?: number | undefined | null, fresh?: boolean | undefined | null): Promise<PaymentHistory>
+  paymentHistory(options: PaymentHistoryOptions): Promise<PaymentHistory>
   /** By `email` (every customer with it) or by `customer_id`: exactly one of the two. */
-  subscriptionStatus(accountId: string, email?: string | undefined | null, customerId?: string | undefined | null, fresh?: boolean | undefined | null): Promise<SubscriptionStatus>
-  lookupCharge(accountId: string, chargeId: string, fresh?: boolean | undefined | null): Promise<Charge>
-  verifyRefund(accountId: string, refundId: string, fresh?: boolean | undefined | null): Promise<Refund>
+  subscriptionStatus(options: NativeSubscriptionStatusOptions): Promise<SubscriptionStatus>
+  lookupCharge(options: LookupChargeOptions): Promise<Charge>
+  verifyRefund(options: VerifyRefundOptions): Promise<Refund>
   /** By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two. */
-  disputes(accountId: string, email?: string | undefined | null, chargeId?: string | undefined | null, fresh?: boolean | undefined | null): Promise<Disputes>
-  customerContext(email: string, limit?: number | undefined | null, fresh?: boolean | undefined | null): Promise<CustomerContext>
+  disputes(options: NativeDisputesOptions): Promise<Disputes>
+  customerContext(options: CustomerContextOptions): Promise<CustomerContext>
   /**
    * Run tool `name` with `args_json` (the model's arguments as JSON text) within the apps
    * `app_slugs` (the caller's value as given). Throws `invalid_input` only for a bad scope (the
@@ -112,6 +112,15 @@ export interface CustomerContext {
   fetchedAt: number
 }
 
+/** A customer across every connected app of the connection store. */
+export interface CustomerContextOptions {
+  email: string
+  /** Payments per app, newest first: 1–100, default 25. */
+  limit?: number
+  /** Skip the cached email → customers resolution and any identical request in flight. */
+  fresh?: boolean
+}
+
 /** A Stripe dispute (`dp_…`). Amounts in the minor unit of `currency`, times in Unix seconds. */
 export interface Dispute {
   id: string
@@ -178,6 +187,16 @@ export declare function isLoopbackUrl(url: string): boolean
  */
 export declare function isRetryableError(code: string): boolean
 
+/** One charge by id. */
+export interface LookupChargeOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  /** `ch_…` or `py_…`. */
+  chargeId: string
+  /** Read it now (charges are never cached; this also skips joining an identical request). */
+  fresh?: boolean
+}
+
 /** Where to send the user, and the state to keep in an httpOnly cookie until the callback. */
 export interface NativeAuthorizeUrl {
   url: string
@@ -239,6 +258,17 @@ export interface NativeDisputeAlert {
   chargeDescription: string | null
   /** Why `customerEmail` is null: the read failed or timed out, no customer, no email. */
   customerUnknownReason: string | null
+}
+
+/** By `email` (disputes on that customer's charges) or by `chargeId`: exactly one of the two. */
+export interface NativeDisputesOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  email?: string
+  /** `ch_…` or `py_…`. */
+  chargeId?: string
+  /** Skip the cached email → customers resolution and any identical request in flight. */
+  fresh?: boolean
 }
 
 /** A number in a tool's arguments that JSON cannot carry, and where it was (`limit`, `a.b[0]`). */
@@ -303,6 +333,17 @@ export interface NativePrefill {
   businessName?: string
   /** Two-letter country code. */
   country?: string
+}
+
+/** By `email` (every customer with it) or by `customerId`: exactly one of the two. */
+export interface NativeSubscriptionStatusOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  email?: string
+  /** `cus_…`. */
+  customerId?: string
+  /** Skip the cached email → customers resolution and any identical request in flight. */
+  fresh?: boolean
 }
 
 /** The shape `toolDefinitions()` returns (declared for the generated .d.ts). */
@@ -401,6 +442,18 @@ export interface PaymentHistory {
   fetchedAt: number
 }
 
+/** Charges of every customer with `email`, newest first. */
+export interface PaymentHistoryOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  /** Every customer with this email (any letter case) is covered. */
+  email: string
+  /** Charges returned, newest first: 1–100, default 25. */
+  limit?: number
+  /** Skip the cached email → customers resolution and any identical request in flight. */
+  fresh?: boolean
+}
+
 /**
  * `text` as the library quotes anything it did not write itself (the core's `quote`): secrets by
  * kind and length, control characters replaced, cut to 300 characters. For what the facade
@@ -495,6 +548,16 @@ export interface VerifyOptions {
   now?: number
   /** Skip the timestamp check, to replay stored events on purpose. */
   skipTimestampCheckForReplay?: boolean
+}
+
+/** One refund by id. */
+export interface VerifyRefundOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  /** `re_…` or `pyr_…`. */
+  refundId: string
+  /** Read it now (refunds are never cached; this also skips joining an identical request). */
+  fresh?: boolean
 }
 
 /** Verify the signature only; returns the signed timestamp. */

@@ -18,8 +18,10 @@ import type {
   HandleCallbackOptions,
   Payload,
   PaymentHistory,
+  LookupChargeOptions,
   PaymentHistoryOptions,
-  QueryOptions,
+  CustomerContextOptions,
+  VerifyRefundOptions,
   Refund,
   Stores,
   StripeConnectOptions,
@@ -147,42 +149,27 @@ export class StripeConnect {
 
   /** Charges of every customer with `email` on the account, newest first (`limit` 1–100, default 25). */
   paymentHistory(options: PaymentHistoryOptions): Promise<PaymentHistory> {
-    return guardAsync(() =>
-      this.#native.paymentHistory(options.accountId, options.email, options.limit, options.fresh),
-    )
+    return guardAsync(() => this.#native.paymentHistory(options))
   }
 
   /** Subscriptions (any status) of every customer with `email`, or of `customerId`. */
   subscriptionStatus(options: SubscriptionStatusOptions): Promise<SubscriptionStatus> {
-    return guardAsync(() =>
-      this.#native.subscriptionStatus(
-        options.accountId,
-        options.email,
-        options.customerId,
-        options.fresh,
-      ),
-    )
+    return guardAsync(() => this.#native.subscriptionStatus(options))
   }
 
   /** One charge by id (`stripe_not_found` if it is not on that account). */
-  lookupCharge(options: QueryOptions & { accountId: string; chargeId: string }): Promise<Charge> {
-    return guardAsync(() =>
-      this.#native.lookupCharge(options.accountId, options.chargeId, options.fresh),
-    )
+  lookupCharge(options: LookupChargeOptions): Promise<Charge> {
+    return guardAsync(() => this.#native.lookupCharge(options))
   }
 
   /** One refund by id: did it go through, for how much, on which charge. */
-  verifyRefund(options: QueryOptions & { accountId: string; refundId: string }): Promise<Refund> {
-    return guardAsync(() =>
-      this.#native.verifyRefund(options.accountId, options.refundId, options.fresh),
-    )
+  verifyRefund(options: VerifyRefundOptions): Promise<Refund> {
+    return guardAsync(() => this.#native.verifyRefund(options))
   }
 
   /** Disputes on the charges of every customer with `email`, or of `chargeId`. */
   disputes(options: DisputesOptions): Promise<Disputes> {
-    return guardAsync(() =>
-      this.#native.disputes(options.accountId, options.email, options.chargeId, options.fresh),
-    )
+    return guardAsync(() => this.#native.disputes(options))
   }
 
   /**
@@ -190,12 +177,8 @@ export class StripeConnect {
    * store. A failing app is reported in its own `error`; the call fails only on bad input or when
    * the store cannot list the connections.
    */
-  customerContext(
-    options: QueryOptions & { email: string; limit?: number },
-  ): Promise<CustomerContext> {
-    return guardAsync(() =>
-      this.#native.customerContext(options.email, options.limit, options.fresh),
-    )
+  customerContext(options: CustomerContextOptions): Promise<CustomerContext> {
+    return guardAsync(() => this.#native.customerContext(options))
   }
 
   /**

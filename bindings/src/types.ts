@@ -10,7 +10,10 @@ import type {
   NativeDisconnectResult,
   Dispute as NativeDispute,
   NativeDisputeAlert,
+  NativeDisputesOptions,
   NativeOptions,
+  PaymentHistoryOptions as NativePaymentHistoryOptions,
+  NativeSubscriptionStatusOptions,
   NativePrefill,
   OutcomeDisconnected,
   OutcomeDisputeRecorded,
@@ -203,32 +206,22 @@ export type {
   SubscriptionStatus,
 } from '../native/index.js'
 
-/** What every query accepts. */
-export interface QueryOptions {
-  /**
-   * Read everything from Stripe now: skip the cached email → customers resolution (and refresh
-   * it), and do not join an identical request already in flight.
-   */
-  fresh?: boolean
-}
+// The options objects are generated from the Rust glue (src/node/queries.rs), where the queries
+// take them as they are; the two "exactly one of" rules are refined here, for the type checker.
+export type {
+  CustomerContextOptions,
+  LookupChargeOptions,
+  PaymentHistoryOptions,
+  VerifyRefundOptions,
+} from '../native/index.js'
 
-export interface PaymentHistoryOptions extends QueryOptions {
-  accountId: string
-  email: string
-  /** 1–100, default 25. */
-  limit?: number
-}
+/** What every query accepts: `fresh` skips the cached email → customers resolution. */
+export type QueryOptions = Pick<NativePaymentHistoryOptions, 'fresh'>
 
 /** Exactly one of `email` or `customerId`. */
-export type SubscriptionStatusOptions = QueryOptions &
-  (
-    | { accountId: string; email: string; customerId?: undefined }
-    | { accountId: string; customerId: string; email?: undefined }
-  )
+export type SubscriptionStatusOptions = NativeSubscriptionStatusOptions &
+  ({ email: string; customerId?: undefined } | { customerId: string; email?: undefined })
 
 /** Exactly one of `email` or `chargeId`. */
-export type DisputesOptions = QueryOptions &
-  (
-    | { accountId: string; email: string; chargeId?: undefined }
-    | { accountId: string; chargeId: string; email?: undefined }
-  )
+export type DisputesOptions = NativeDisputesOptions &
+  ({ email: string; chargeId?: undefined } | { chargeId: string; email?: undefined })

@@ -9,6 +9,10 @@ use napi_derive::napi;
 use super::config::checked_options;
 use super::error::{js_error, promise};
 use super::numbers::whole_number;
+use super::queries::{
+    CustomerContextOptions, LookupChargeOptions, NativeDisputesOptions, NativeSubscriptionStatusOptions,
+    PaymentHistoryOptions, VerifyRefundOptions,
+};
 use super::stores;
 use super::types::{
     webhook_outcome, JsConnected, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativePrefill,
@@ -141,11 +145,9 @@ impl NativeClient {
     pub fn payment_history<'env>(
         &self,
         env: &'env Env,
-        account_id: String,
-        email: String,
-        limit: Option<f64>,
-        fresh: Option<bool>,
+        options: PaymentHistoryOptions,
     ) -> napi::Result<PromiseRaw<'env, crate::PaymentHistory>> {
+        let PaymentHistoryOptions { account_id, email, limit, fresh } = options;
         let account = self.account(&account_id, fresh);
         promise(
             env,
@@ -159,11 +161,9 @@ impl NativeClient {
     pub fn subscription_status<'env>(
         &self,
         env: &'env Env,
-        account_id: String,
-        email: Option<String>,
-        customer_id: Option<String>,
-        fresh: Option<bool>,
+        options: NativeSubscriptionStatusOptions,
     ) -> napi::Result<PromiseRaw<'env, crate::SubscriptionStatus>> {
+        let NativeSubscriptionStatusOptions { account_id, email, customer_id, fresh } = options;
         let account = self.account(&account_id, fresh);
         promise(
             env,
@@ -179,10 +179,9 @@ impl NativeClient {
     pub fn lookup_charge<'env>(
         &self,
         env: &'env Env,
-        account_id: String,
-        charge_id: String,
-        fresh: Option<bool>,
+        options: LookupChargeOptions,
     ) -> napi::Result<PromiseRaw<'env, crate::ChargeDetails>> {
+        let LookupChargeOptions { account_id, charge_id, fresh } = options;
         let account = self.account(&account_id, fresh);
         promise(env, async move { account?.lookup_charge(&ChargeId::parse(&charge_id)?).await }, |_, v| Ok(v))
     }
@@ -191,10 +190,9 @@ impl NativeClient {
     pub fn verify_refund<'env>(
         &self,
         env: &'env Env,
-        account_id: String,
-        refund_id: String,
-        fresh: Option<bool>,
+        options: VerifyRefundOptions,
     ) -> napi::Result<PromiseRaw<'env, crate::Refund>> {
+        let VerifyRefundOptions { account_id, refund_id, fresh } = options;
         let account = self.account(&account_id, fresh);
         promise(env, async move { account?.verify_refund(&RefundId::parse(&refund_id)?).await }, |_, v| Ok(v))
     }
@@ -204,11 +202,9 @@ impl NativeClient {
     pub fn disputes<'env>(
         &self,
         env: &'env Env,
-        account_id: String,
-        email: Option<String>,
-        charge_id: Option<String>,
-        fresh: Option<bool>,
+        options: NativeDisputesOptions,
     ) -> napi::Result<PromiseRaw<'env, crate::Disputes>> {
+        let NativeDisputesOptions { account_id, email, charge_id, fresh } = options;
         let account = self.account(&account_id, fresh);
         promise(
             env,
@@ -224,10 +220,9 @@ impl NativeClient {
     pub fn customer_context<'env>(
         &self,
         env: &'env Env,
-        email: String,
-        limit: Option<f64>,
-        fresh: Option<bool>,
+        options: CustomerContextOptions,
     ) -> napi::Result<PromiseRaw<'env, crate::CustomerContext>> {
+        let CustomerContextOptions { email, limit, fresh } = options;
         let client = self.client(fresh);
         promise(
             env,

@@ -11,6 +11,7 @@
 //! - [`tools`]: the agent tools' registry and `callTool`.
 //! - [`config`]: options objects checked against the option names, and the MCP bin's environment.
 //! - [`numbers`]: JS numbers (NaN, ±Infinity, fractions) as the core's counts and durations.
+//! - [`queries`]: the options objects of the client's queries (their TS types are generated).
 //! - [`client`]: `NativeClient`, the object the TypeScript `StripeConnect` class wraps.
 //! - [`results`]: the queries' results as `#[napi(object)]` types (the generated TS types).
 //! - [`constants`]: `STRIPE_VERSION`, the state's lifetime, the error codes and the slug rule.
@@ -27,6 +28,7 @@ pub mod config;
 pub mod constants;
 pub mod error;
 pub mod numbers;
+pub mod queries;
 pub mod results;
 pub mod stores;
 pub mod tools;

@@ -3,7 +3,10 @@
 //!
 //! Amounts are integers in the currency's minor unit, next to their currency; timestamps are Unix
 //! seconds; anything missing is `None` (`null`). Statuses and reasons are plain strings, so a new
-//! Stripe value never fails parsing; unknown fields are ignored. Only the fields every object of
+//! Stripe value never fails parsing; unknown fields are ignored. Ids in results are strings for
+//! the same reason: they are Stripe's output, and a prefix Stripe adds later (as `py_` once was)
+//! must not fail a query. The ids a caller gives are typed (`AccountId`, `ChargeId`, …) and
+//! checked before they reach a URL; `AppContext`'s, which the library chose, are typed too. Only the fields every object of
 //! that kind has (`id`, `amount`, `currency`, `created`, …) are required: a body without them is
 //! not a Stripe object and fails with `stripe_bad_response`.
 

@@ -250,6 +250,22 @@ mod tests {
     }
 
     #[test]
+    fn every_api_key_kind_is_refused_as_a_webhook_secret() {
+        for key in ["sk_test_abc", "rk_live_abc", "pk_test_abc"] {
+            let e = WebhookSecret::new(key).unwrap_err();
+            assert!(e.reason.contains("looks like an API key"), "{key}: {e}");
+        }
+        assert!(WebhookSecret::new("whsec_sk_abc").is_ok(), "only a key's own prefix counts");
+    }
+
+    #[test]
+    fn a_state_secret_of_exactly_the_minimum_length_is_accepted() {
+        assert!(StateSecret::new("k".repeat(StateSecret::MIN_LEN)).is_ok());
+        let e = StateSecret::new("k".repeat(StateSecret::MIN_LEN - 1)).unwrap_err();
+        assert_eq!(e.reason, "must be at least 32 bytes");
+    }
+
+    #[test]
     fn blank_state_secret_is_refused() {
         assert!(StateSecret::new(" ".repeat(40)).unwrap_err().reason.contains("blank"));
     }

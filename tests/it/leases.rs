@@ -69,6 +69,7 @@ struct FaultyClaims {
     hang_acquire: AtomicBool,
     fail_complete: AtomicBool,
     fail_release: AtomicBool,
+    hang_release: AtomicBool,
 }
 
 impl FaultyClaims {
@@ -78,6 +79,7 @@ impl FaultyClaims {
             hang_acquire: AtomicBool::new(false),
             fail_complete: AtomicBool::new(false),
             fail_release: AtomicBool::new(false),
+            hang_release: AtomicBool::new(false),
         })
     }
 }
@@ -97,6 +99,9 @@ impl ClaimStore for FaultyClaims {
         self.inner.complete(key, ttl).await
     }
     async fn release(&self, key: &str) -> Result<(), StoreError> {
+        if self.hang_release.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
         if self.fail_release.load(Ordering::SeqCst) {
             return Err(StoreError::new("claims.release", "connection lost"));
         }
@@ -356,6 +361,22 @@ async fn when_marking_done_fails_the_delivery_succeeds_and_the_event_is_at_least
     assert_eq!(kind(&deliver(&client, &body).await), "dispute_recorded");
     assert_eq!(sink.delivered(), ["evt_complete_fails", "evt_complete_fails"]);
     assert_eq!(kind(&deliver(&client, &body).await), "duplicate");
+}
+
+/// Giving the lease back has its own short bound, and says so: a hung release after a failed sink
+/// is reported as the release's timeout, not as the delivery's.
+#[tokio::test]
+async fn a_hung_release_after_a_failed_sink_says_the_release_timed_out() {
+    let clock = ManualClock::new(NOW);
+    let claims = FaultyClaims::new(&clock);
+    claims.hang_release.store(true, Ordering::SeqCst);
+    let client = instance(Some(SHORT), &clock, claims.clone(), ScriptedSink::new([Step::Fail])).await;
+    let err = deliver(&client, &dispute_event("evt_release_hangs")).await.unwrap_err();
+    assert_eq!(err.code(), "store_failed");
+    let text = err.to_string();
+    assert!(text.contains("pager API answered 503"), "{text}");
+    assert!(text.contains("releasing the lease on evt_release_hangs also failed (timed out after 100 ms)"), "{text}");
+    assert!(!text.contains("within the webhook timeout"), "{text}");
 }
 
 #[tokio::test]

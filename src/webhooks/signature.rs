@@ -213,6 +213,17 @@ mod tests {
     }
 
     #[test]
+    fn an_unusable_secret_is_named_alone_or_by_its_place_in_the_list() {
+        let reason = |list: &[WebhookSecret]| match check_secrets(list) {
+            Err(WebhookError::UnusableSecret { reason }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert!(reason(&[secret("")]).starts_with("the webhook secret is empty"));
+        assert!(reason(&[secret("whsec_ok"), secret(" ")]).starts_with("webhook secret #2 is blank"));
+        assert!(check_secrets(&[secret("whsec_ok")]).is_ok());
+    }
+
+    #[test]
     fn generated_header_verifies() {
         let h = generate_test_header(BODY, "whsec_a", 1000);
         assert_eq!(verify_signature(BODY, Some(&h), &[secret("whsec_a")], T300, 1000).unwrap(), 1000);

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, test } from 'node:test'
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js'
 
 const BIN = join(__dirname, '..', 'bindings', 'dist', 'mcp-bin.js')
 const ENV = {
@@ -17,7 +18,7 @@ const ENV = {
 }
 
 /** The bin on stdio: send lines, read the answers (one JSON message a line) and stderr. */
-function startBin() {
+function startBin(protocolVersion = '2025-06-18') {
   const child = spawn(process.execPath, [BIN], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] })
   const answers: Record<string, unknown>[] = []
   const waiting: Array<() => void> = []
@@ -49,7 +50,7 @@ function startBin() {
     id: 0,
     method: 'initialize',
     params: {
-      protocolVersion: '2025-06-18',
+      protocolVersion,
       capabilities: {},
       clientInfo: { name: 'spec', version: '1' },
     },
@@ -140,4 +141,39 @@ describe('stripe-connect-mcp on stdio', () => {
       bin.child.kill()
     }
   })
+
+  // Issue 23 item 3: the newest protocol the SDK implements is negotiated, and a client pinned to
+  // an older one (2025-06-18, the first with structured output) still lists and calls the tools.
+  for (const version of [LATEST_PROTOCOL_VERSION, '2025-06-18']) {
+    test(`protocol ${version}: negotiated as asked; tools/list and tools/call answer`, async () => {
+      const bin = startBin(version)
+      try {
+        const init = (await bin.answer((a) => a.id === 0)) as {
+          result: { protocolVersion: string }
+        }
+        assert.equal(init.result.protocolVersion, version)
+        bin.send({ jsonrpc: '2.0', id: 10, method: 'tools/list' })
+        const list = (await bin.answer((a) => a.id === 10)) as {
+          result: { tools: { name: string; outputSchema?: unknown }[] }
+        }
+        assert.equal(list.result.tools.length, 7)
+        assert.ok(list.result.tools.every((t) => typeof t.outputSchema === 'object'))
+        bin.send({
+          jsonrpc: '2.0',
+          id: 11,
+          method: 'tools/call',
+          params: { name: 'list_connected_apps', arguments: {} },
+        })
+        const call = (await bin.answer((a) => a.id === 11)) as {
+          result: { isError: boolean; structuredContent: { success: boolean; data: unknown } }
+        }
+        assert.equal(call.result.isError, false)
+        assert.deepEqual(call.result.structuredContent.data, {
+          apps: [{ appSlug: 'helpdesk', connected: true, livemode: false }],
+        })
+      } finally {
+        bin.child.kill()
+      }
+    })
+  }
 })

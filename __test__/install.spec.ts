@@ -4,7 +4,7 @@
 // Node only: under Bun the same files are loaded by every other spec.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -60,6 +60,48 @@ test('npm pack → npm install into a fresh project → tsc → run', {
       },
     )
     assert.equal(out.trim(), 'helpdesk 1 1 customer.created invalid_input function 7 true')
+
+    // Issue 23 item 4: the optional peers are not installed here. Each sub-path that needs one
+    // says which, in one line, and a guarded import is caught (ESM and CommonJS).
+    const guarded = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        [
+          "for (const sub of ['ai', 'mcp']) {",
+          '  try { await import(`@support/stripe-connect/${sub}`); console.log(sub, "loaded") }',
+          '  catch (e) { console.log(sub, e.code, e.message) }',
+          '}',
+          "try { require('x') } catch {}",
+        ].join('\n'),
+      ],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+    )
+    assert.equal(
+      guarded.trim(),
+      [
+        'ai config_invalid @support/stripe-connect/ai needs the optional peer dependency ai, which is not installed: npm i ai',
+        'mcp config_invalid @support/stripe-connect/mcp needs the optional peer dependency @modelcontextprotocol/sdk, which is not installed: npm i @modelcontextprotocol/sdk',
+      ].join('\n'),
+    )
+    const required = execFileSync(
+      process.execPath,
+      ['-e', "try { require('@support/stripe-connect/ai') } catch (e) { console.log(e.code) }"],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+    )
+    assert.equal(required.trim(), 'config_invalid')
+    const mcpBin = spawnSync(join(dir, 'node_modules', '.bin', 'stripe-connect-mcp'), [], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', STRIPE_SECRET_KEY: 'sk_test_x' },
+      timeout: 60_000,
+    })
+    assert.equal(mcpBin.status, 1)
+    assert.equal(
+      mcpBin.stderr,
+      'stripe-connect-mcp: [config_invalid] @support/stripe-connect/mcp needs the optional peer dependency @modelcontextprotocol/sdk, which is not installed: npm i @modelcontextprotocol/sdk\n',
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

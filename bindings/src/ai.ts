@@ -11,10 +11,12 @@
  * checked by the Rust core, not by the AI SDK: a model's mistake comes back to the model as a
  * `{ success: false, error }` result it can correct, instead of ending the generation.
  */
-import { jsonSchema, tool, type Tool } from 'ai'
+import type * as AiSdk from 'ai'
+import type { Tool } from 'ai'
 import native = require('../native/index.js')
 import type { StripeConnect } from './client.js'
 import { guard } from './errors.js'
+import { requirePeer } from './peer.js'
 import {
   toolDefinitions,
   type ToolDefinition,
@@ -22,6 +24,8 @@ import {
   type ToolResult,
   type ToolScopeOptions,
 } from './tools.js'
+
+const ai = requirePeer<typeof AiSdk>('ai', 'ai', '@support/stripe-connect/ai')
 
 export interface SupportToolsOptions extends ToolScopeOptions {
   /** Only these tools (default: all). */
@@ -56,11 +60,11 @@ export function createSupportTools(
 
 function supportTool(client: StripeConnect, def: ToolDefinition, appSlugs: string[]): SupportTool {
   // No explicit type arguments: `tool`'s overloads differ between AI SDK 6 and 7; inference serves both.
-  return tool({
+  return ai.tool({
     title: def.title,
     description: def.description,
     // No `validate`: the core checks the arguments and answers the model with what is wrong.
-    inputSchema: jsonSchema<Record<string, unknown>>(def.inputSchema),
+    inputSchema: ai.jsonSchema<Record<string, unknown>>(def.inputSchema),
     inputExamples: def.examples.map((input) => ({ input })),
     execute: (input: Record<string, unknown>): Promise<ToolResult> =>
       client.callTool(def.name, input, { appSlugs }),

@@ -2,7 +2,6 @@
 // `stripe-connect-mcp`: the read-only support tools as an MCP server on stdio, configured from the
 // environment (see `mcpOptionsFromEnv` in ./mcp.ts). Logs go to stderr: stdout is the protocol.
 import { quoteForLog } from '../native/index.js'
-import { mcpOptionsFromEnv, serveStdio } from './mcp.js'
 
 const HELP = `stripe-connect-mcp: the read-only Stripe Connect support tools as an MCP server on stdio.
 
@@ -25,6 +24,8 @@ async function main(): Promise<void> {
     process.stdout.write(HELP)
     return
   }
+  // Loaded here, not at the top: a missing MCP SDK is then one `[config_invalid]` line below.
+  const { mcpOptionsFromEnv, serveStdio } = await import('./mcp.js')
   const { client, appSlugs } = mcpOptionsFromEnv()
   await serveStdio(client, { appSlugs })
   // Safe to print: the core validated these slugs (and refuses one shaped like a secret key).

@@ -9,20 +9,37 @@
  * `{ success: false, error: { code, message, retryable } }` the other faces return.
  */
 // `Server` (not `McpServer`): the tools' schemas are JSON Schema from the core, not zod.
-import { Server } from '@modelcontextprotocol/sdk/server/index.js'
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
+import type * as McpServerModule from '@modelcontextprotocol/sdk/server/index.js'
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import type * as McpStdioModule from '@modelcontextprotocol/sdk/server/stdio.js'
+import type * as McpTypes from '@modelcontextprotocol/sdk/types.js'
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js'
 import { stdioLines } from './mcp-stdio.js'
-import {
-  CallToolRequestSchema,
-  ListToolsRequestSchema,
-  type CallToolResult,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js'
+import { requirePeer } from './peer.js'
 import native = require('../native/index.js')
 import { StripeConnect, stripeVariables } from './client.js'
 import { guard } from './errors.js'
 import { toolDefinitions, type ToolScopeOptions } from './tools.js'
 import type { Connection, ConnectionStore } from './types.js'
+
+// The MCP SDK is an optional peer: a missing one is one line naming it (see ./peer.ts).
+const SDK = '@modelcontextprotocol/sdk'
+const SUBPATH = '@support/stripe-connect/mcp'
+const { Server: McpServer } = requirePeer<typeof McpServerModule>(
+  `${SDK}/server/index.js`,
+  SDK,
+  SUBPATH,
+)
+const { StdioServerTransport } = requirePeer<typeof McpStdioModule>(
+  `${SDK}/server/stdio.js`,
+  SDK,
+  SUBPATH,
+)
+const { CallToolRequestSchema, ListToolsRequestSchema } = requirePeer<typeof McpTypes>(
+  `${SDK}/types.js`,
+  SDK,
+  SUBPATH,
+)
 
 export interface McpServerOptions extends ToolScopeOptions {
   /** The server's name in the MCP handshake (default `stripe-connect`). */
@@ -57,7 +74,7 @@ export function mcpTools(): Tool[] {
 export function createMcpServer(client: StripeConnect, options: McpServerOptions): Server {
   // The core checks the scope (an array of app slugs, at least one): `invalid_input` otherwise.
   const appSlugs = guard(() => native.toolScope(options?.appSlugs))
-  const server = new Server(
+  const server = new McpServer(
     { name: options.name ?? 'stripe-connect', version: options.version ?? PACKAGE_VERSION },
     {
       capabilities: { tools: {} },

@@ -69,7 +69,7 @@ test('npm pack → npm install into a fresh project → tsc → run', {
         '--input-type=module',
         '-e',
         [
-          "for (const sub of ['ai', 'mcp']) {",
+          "for (const sub of ['ai', 'mcp', 'drizzle']) {",
           '  try { await import(`@support/stripe-connect/${sub}`); console.log(sub, "loaded") }',
           '  catch (e) { console.log(sub, e.code, e.message) }',
           '}',
@@ -83,6 +83,7 @@ test('npm pack → npm install into a fresh project → tsc → run', {
       [
         'ai config_invalid @support/stripe-connect/ai needs the optional peer dependency ai, which is not installed: npm i ai',
         'mcp config_invalid @support/stripe-connect/mcp needs the optional peer dependency @modelcontextprotocol/sdk, which is not installed: npm i @modelcontextprotocol/sdk',
+        'drizzle config_invalid @support/stripe-connect/drizzle needs the optional peer dependency drizzle-orm, which is not installed: npm i drizzle-orm',
       ].join('\n'),
     )
     const required = execFileSync(

@@ -1,7 +1,10 @@
 // The claims store: keys taken as leases that become done (webhook event ids) or single-use
 // claims (OAuth state nonces), shared by every server instance through one small table.
 
-import { and, eq, getTableName, lte, type Table } from 'drizzle-orm'
+import type { Table } from 'drizzle-orm'
+import { orm } from './orm.js'
+
+const { and, eq, getTableName, lte } = orm
 
 import { checkDb, checkTable, findColumn, requireColumn } from './columns.js'
 import {

@@ -1,4 +1,7 @@
-import { getTableColumns, getTableName, type Column, type Table } from 'drizzle-orm'
+import type { Column, Table } from 'drizzle-orm'
+import { orm } from './orm.js'
+
+const { getTableColumns, getTableName } = orm
 
 export interface ResolvedColumn {
   /** The property name in the Drizzle table object (what `.set({...})` takes). */

@@ -1,6 +1,9 @@
 // The connections store over the app's own apps table.
 
-import { and, asc, eq, getTableName, isNotNull, type SQL, type Table } from 'drizzle-orm'
+import type { SQL, Table } from 'drizzle-orm'
+import { orm } from './orm.js'
+
+const { and, asc, eq, getTableName, isNotNull } = orm
 
 import { checkDb, checkTable, findColumn, requireColumn, type ResolvedColumn } from './columns.js'
 import { affectedRows } from './driver.js'

@@ -2,29 +2,26 @@
 // the support app's `SUPPORT_apps`. Use the Drizzle definitions in your schema (drizzle-kit then
 // generates the migration), or run the DDL from `claimsTableDdl` / `exampleAppsTableDdl`.
 
-import {
-  bigint as mysqlBigint,
-  boolean as mysqlBoolean,
-  customType as mysqlCustomType,
-  index as mysqlIndex,
-  int as mysqlInt,
+import { mysqlCore, pgCore, sqliteCore } from './orm.js'
+
+const {
+  bigint: mysqlBigint,
+  boolean: mysqlBoolean,
+  customType: mysqlCustomType,
+  index: mysqlIndex,
+  int: mysqlInt,
   mysqlTable,
-  varchar as mysqlVarchar,
-} from 'drizzle-orm/mysql-core'
-import {
-  bigint as pgBigint,
-  boolean as pgBoolean,
-  index as pgIndex,
+  varchar: mysqlVarchar,
+} = mysqlCore
+const {
+  bigint: pgBigint,
+  boolean: pgBoolean,
+  index: pgIndex,
   pgTable,
-  serial as pgSerial,
-  varchar as pgVarchar,
-} from 'drizzle-orm/pg-core'
-import {
-  index as sqliteIndex,
-  integer as sqliteInteger,
-  sqliteTable,
-  text as sqliteText,
-} from 'drizzle-orm/sqlite-core'
+  serial: pgSerial,
+  varchar: pgVarchar,
+} = pgCore
+const { index: sqliteIndex, integer: sqliteInteger, sqliteTable, text: sqliteText } = sqliteCore
 
 export type Dialect = 'mysql' | 'postgres' | 'sqlite'
 

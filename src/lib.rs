@@ -88,7 +88,7 @@ pub use store::{
 };
 pub use tools::{
     currency_decimals, definitions as tool_definitions, format_amount, Discrepancy, ToolDefinition, ToolError,
-    ToolResult, ToolScope, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT, MAX_TOOL_TEXT,
+    ToolResult, ToolScope, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT, MAX_TOOL_RESULT_BYTES, MAX_TOOL_TEXT,
 };
 pub use webhooks::{
     check_event_rules, construct_event, generate_test_header, parse_event, validate_event, verify_signature,

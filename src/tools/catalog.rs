@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::registry::{Tool, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT};
 use super::request::{MinorUnits, ToolLimit};
 use super::results::{
-    reconcile, search_warning, Capped, ChargeOut, DisputeOut, PaymentOut, RefundCheck, SubscriptionOut,
+    reconcile, search_warning, Capped, ChargeOut, DisputeOut, PaymentOut, RefundCheck, Shrink, SubscriptionOut,
 };
 use super::{ContextOut, ToolScope, LIST_CAP};
 use crate::client::StripeConnect;
@@ -386,3 +386,32 @@ impl Tool for ListConnectedApps {
         Ok((ConnectedApps { apps }, None))
     }
 }
+
+#[cfg(test)]
+impl PaymentsOut {
+    pub(crate) fn for_test(payments: Capped<PaymentOut>) -> Self {
+        PaymentsOut { app_slug: "helpdesk".into(), customer_count: 1, payments, warning: None }
+    }
+}
+
+impl Shrink for PaymentsOut {
+    fn shrink(&mut self) -> bool {
+        self.payments.drop_last()
+    }
+}
+
+impl Shrink for SubscriptionsOut {
+    fn shrink(&mut self) -> bool {
+        self.subscriptions.drop_last()
+    }
+}
+
+impl Shrink for DisputesOut {
+    fn shrink(&mut self) -> bool {
+        self.disputes.drop_last()
+    }
+}
+
+// One charge and the scope's apps have nothing to give up (and are far under the budget).
+impl Shrink for ChargeLookupOut {}
+impl Shrink for ConnectedApps {}

@@ -48,7 +48,7 @@ use crate::queries::{Account, Email};
 pub use money::{decimals as currency_decimals, format_amount};
 pub use registry::{definitions, ToolDefinition, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT};
 use results::{search_warning, Capped, CustomerOut, DisputeOut, PaymentOut, SubscriptionOut};
-pub use results::{Discrepancy, MAX_TEXT as MAX_TOOL_TEXT};
+pub use results::{Discrepancy, MAX_RESULT_BYTES as MAX_TOOL_RESULT_BYTES, MAX_TEXT as MAX_TOOL_TEXT};
 
 /// Subscriptions, disputes and customers shown per list.
 const LIST_CAP: usize = DEFAULT_TOOL_LIST_LIMIT as usize;
@@ -234,6 +234,33 @@ pub(crate) struct ContextOut {
     apps: Vec<AppOut>,
 }
 
+impl results::Shrink for ContextOut {
+    /// The longest list of any app gives up its oldest item: many apps with many records share
+    /// the budget, each list saying what it left out (`count`, `truncated`).
+    fn shrink(&mut self) -> bool {
+        let sizes: Vec<usize> = self
+            .apps
+            .iter()
+            .flat_map(|a| {
+                [
+                    a.payments.items.len(),
+                    a.subscriptions.items.len(),
+                    a.open_disputes.items.len(),
+                    a.customers.items.len(),
+                ]
+            })
+            .collect();
+        let Some(at) = results::longest(&sizes) else { return false };
+        let app = &mut self.apps[at / 4];
+        match at % 4 {
+            0 => app.payments.drop_last(),
+            1 => app.subscriptions.drop_last(),
+            2 => app.open_disputes.drop_last(),
+            _ => app.customers.drop_last(),
+        }
+    }
+}
+
 /// One app's part of the customer context; when `error` is set, its lists are empty.
 #[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -367,4 +394,126 @@ impl StripeConnect {
 /// `code` as an [`ErrorCode`](crate::ErrorCode) (a per-app failure carries it as text).
 fn known_code(code: &str) -> crate::ErrorCode {
     crate::ErrorCode::parse(code).unwrap_or(crate::ErrorCode::StripeApiError)
+}
+
+/// Issue 23 item 5: every tool result fits [`MAX_RESULT_BYTES`](results::MAX_RESULT_BYTES) for any
+/// customer. Seeded property tests over generated customers (many apps, many records, long text).
+#[cfg(test)]
+mod budget_tests {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed, TestRunner};
+    use serde_json::{json, Value};
+
+    use super::catalog::PaymentsOut;
+    use super::registry::within_budget;
+    use super::results::{Capped, MAX_RESULT_BYTES};
+    use super::{AppOut, ContextOut};
+    use crate::dispute::Dispute;
+    use crate::queries::{Customer, Payment, Subscription};
+
+    fn runner() -> TestRunner {
+        TestRunner::new(Config {
+            cases: 48,
+            rng_seed: RngSeed::Fixed(0x4b_b0d9),
+            failure_persistence: None,
+            ..Config::default()
+        })
+    }
+
+    fn long(n: usize) -> String {
+        "Helpdesk Pro — seats, add-ons and a long description ".chars().cycle().take(n).collect()
+    }
+
+    fn payment(i: usize, text: usize) -> Payment {
+        serde_json::from_value(json!({"id": format!("ch_{i:024}"), "amount": 123456789, "currency": "usd",
+            "status": "succeeded", "refunded": true, "amountRefunded": 1000, "disputed": true, "created": 1_700_000_000,
+            "description": long(text), "customerId": "cus_1"}))
+        .unwrap()
+    }
+
+    fn customer(i: usize, text: usize) -> Customer {
+        serde_json::from_value(json!({"id": format!("cus_{i:020}"), "email": "jane@example.com", "name": long(text),
+            "created": 1_700_000_000}))
+        .unwrap()
+    }
+
+    fn subscription(i: usize, text: usize) -> Subscription {
+        serde_json::from_value(
+            json!({"id": format!("sub_{i:020}"), "status": "past_due", "currentPeriodEnd": 1_800_000_000,
+            "cancelAtPeriodEnd": false, "canceledAt": null, "planName": long(text), "priceId": "price_1",
+            "productId": "prod_1", "customerId": "cus_1", "created": 1_700_000_000}),
+        )
+        .unwrap()
+    }
+
+    fn dispute(i: usize) -> Dispute {
+        serde_json::from_value(json!({"id": format!("dp_{i:024}"), "amount": 12000, "currency": "eur",
+            "chargeId": "ch_1", "paymentIntentId": null, "reason": "product_not_received", "status": "needs_response",
+            "evidenceDueBy": 1_800_000_000, "isChargeRefundable": false, "created": 1_700_000_000}))
+        .unwrap()
+    }
+
+    /// Every list in `v` (an object with `count`, `truncated`, `items`) says what it shows.
+    fn lists_are_honest(v: &Value, cut_somewhere: &mut bool) {
+        match v {
+            Value::Object(m) => {
+                if let (Some(count), Some(items), Some(truncated)) =
+                    (m.get("count"), m.get("items"), m.get("truncated"))
+                {
+                    assert_eq!(count.as_u64().unwrap() as usize, items.as_array().unwrap().len(), "{v}");
+                    *cut_somewhere |= truncated.as_bool().unwrap();
+                }
+                m.values().for_each(|x| lists_are_honest(x, cut_somewhere));
+            }
+            Value::Array(a) => a.iter().for_each(|x| lists_are_honest(x, cut_somewhere)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn a_customer_context_of_any_size_fits_the_budget_and_says_what_it_cut() {
+        let shape = (1usize..=8, 0usize..=25, 0usize..=10, 0usize..=10, 0usize..=10, 0usize..=200);
+        runner()
+            .run(&shape, |(apps, payments, customers, subscriptions, disputes, text)| {
+                let app = |n: usize| AppOut {
+                    app_slug: format!("app-{n}-with-a-longer-slug"),
+                    livemode: Some(false),
+                    error: None,
+                    warning: None,
+                    customers: Capped::new((0..customers).map(|i| customer(i, text)).collect(), 10, false, Into::into),
+                    payments: Capped::new((0..payments).map(|i| payment(i, text)).collect(), 25, false, Into::into),
+                    subscriptions: Capped::new(
+                        (0..subscriptions).map(|i| subscription(i, text)).collect(),
+                        10,
+                        false,
+                        Into::into,
+                    ),
+                    open_disputes: Capped::new((0..disputes).map(dispute).collect(), 10, false, Into::into),
+                };
+                let out = ContextOut { email: "jane@example.com".into(), apps: (0..apps).map(app).collect() };
+                let full = serde_json::to_string(&out).unwrap().len();
+                let text = within_budget(out).unwrap();
+                prop_assert!(text.get().len() + 64 <= MAX_RESULT_BYTES, "{} bytes", text.get().len());
+                let v: Value = serde_json::from_str(text.get()).unwrap();
+                prop_assert_eq!(v["apps"].as_array().unwrap().len(), apps, "every app is still there");
+                let mut cut = false;
+                lists_are_honest(&v, &mut cut);
+                prop_assert_eq!(cut, full + 64 > MAX_RESULT_BYTES, "truncated exactly when something was cut");
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn a_payment_history_at_the_largest_limit_fits_and_keeps_the_newest() {
+        let out = PaymentsOut::for_test(Capped::new((0..25).map(|i| payment(i, 120)).collect(), 25, false, Into::into));
+        let v: Value = serde_json::from_str(within_budget(out).unwrap().get()).unwrap();
+        let items = v["payments"]["items"].as_array().unwrap();
+        assert!(items.len() < 25 && !items.is_empty(), "{}", items.len());
+        assert_eq!(items[0]["id"], format!("ch_{:024}", 0), "the newest stays");
+        assert_eq!(
+            (v["payments"]["count"].as_u64(), v["payments"]["truncated"].as_bool()),
+            (Some(items.len() as u64), Some(true))
+        );
+    }
 }

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::catalog::with_tools;
+use super::results::{Shrink, MAX_RESULT_BYTES};
 use super::{request, ToolScope};
 use crate::client::StripeConnect;
 use crate::error::Error;
@@ -52,7 +53,7 @@ pub(crate) trait Tool {
     /// The arguments: strict serde (`deny_unknown_fields`, camelCase), and their JSON Schema.
     type Args: DeserializeOwned + JsonSchema;
     /// The compact answer (see [`super::results`]).
-    type Output: Serialize + JsonSchema;
+    type Output: Serialize + JsonSchema + Shrink;
 
     /// Valid argument objects, for docs and prompts (tests run each).
     fn examples() -> Vec<Value>;
@@ -144,7 +145,21 @@ fn definition<T: Tool>(name: &'static str) -> ToolDefinition {
     }
 }
 
-/// Parse `args` into `T`'s request, run it, and serialize its answer.
+/// Room for the result's envelope around the data (`{"success":true,"data":`, `,"fetchedAt":…}`).
+const ENVELOPE_BYTES: usize = 64;
+
+/// `out` as JSON text of at most [`MAX_RESULT_BYTES`] with its envelope: its lists give up their
+/// oldest items, longest list first, until it fits (each says so with `count` and `truncated`).
+pub(crate) fn within_budget<O: Serialize + Shrink>(mut out: O) -> Result<Box<RawValue>, Error> {
+    loop {
+        let text = serde_json::to_string(&out).map_err(|e| Error::invalid_input("result", e.to_string()))?;
+        if text.len() + ENVELOPE_BYTES <= MAX_RESULT_BYTES || !out.shrink() {
+            return RawValue::from_string(text).map_err(|e| Error::invalid_input("result", e.to_string()));
+        }
+    }
+}
+
+/// Parse `args` into `T`'s request, run it, and serialize its answer (within the budget).
 async fn run<T: Tool>(
     stripe: &StripeConnect,
     name: &str,
@@ -153,8 +168,7 @@ async fn run<T: Tool>(
 ) -> Result<(Box<RawValue>, Option<i64>), Error> {
     let args = request::parse::<T::Args>(name, args)?;
     let (out, read_at) = T::run(stripe, args, scope).await?;
-    let data = serde_json::value::to_raw_value(&out).map_err(|e| Error::invalid_input("result", e.to_string()))?;
-    Ok((data, read_at))
+    Ok((within_budget(out)?, read_at))
 }
 
 macro_rules! registry {

@@ -38,7 +38,38 @@ impl<T> Capped<T> {
         let items: Vec<T> = all.into_iter().take(cap).map(f).collect();
         Capped { count: items.len(), items, truncated }
     }
+
+    /// Drop the last (oldest) item, saying so: `count` follows and `truncated` is set.
+    pub(crate) fn drop_last(&mut self) -> bool {
+        if self.items.pop().is_none() {
+            return false;
+        }
+        self.count = self.items.len();
+        self.truncated = true;
+        true
+    }
 }
+
+/// Most bytes of a tool's whole result (`{"success":true,"data":…,"fetchedAt":…}`): what a model's
+/// context is given for one call, whatever the customer has.
+pub const MAX_RESULT_BYTES: usize = 4096;
+
+/// An answer that can give up list items to fit [`MAX_RESULT_BYTES`].
+pub(crate) trait Shrink {
+    /// Drop one item of the longest list (the oldest), marking that list truncated; `false` when
+    /// there is nothing left to drop.
+    fn shrink(&mut self) -> bool {
+        false
+    }
+}
+
+/// Of `lists`, the one with the most items (the first of them on a tie), as `(index, items)`.
+pub(crate) fn longest(lists: &[usize]) -> Option<usize> {
+    let (at, most) = lists.iter().enumerate().fold((0, 0), |best, (i, n)| if *n > best.1 { (i, *n) } else { best });
+    (most > 0).then_some(at)
+}
+
+impl Shrink for RefundCheck {}
 
 /// A note for the model when an answer may be incomplete.
 pub(crate) fn search_warning(f: &Option<SearchFallback>) -> Option<String> {

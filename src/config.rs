@@ -165,7 +165,7 @@ pub struct Config {
     pub(crate) cache_ttl: Duration,
     pub(crate) cache_max_entries: usize,
     /// Keeps this config's secret values known to the quoting of every error while it is alive.
-    remembered: std::sync::Arc<crate::quote::Remembered>,
+    _remembered: std::sync::Arc<crate::quote::Remembered>,
 }
 
 /// Default [`Config::cache_ttl()`].
@@ -525,18 +525,17 @@ impl ConfigBuilder {
         secrets.extend(self.secret_key.as_ref().map(|(_, v)| v.clone()));
         secrets.extend(self.state_secret.as_ref().map(|(_, v)| v.clone()));
         secrets.extend(self.webhook_secrets.iter().flat_map(|(_, list)| list.iter().cloned()));
-        let mut config = self.build_checked().map_err(|mut e| {
+        // While the config lives, no error's text can quote one of these values (issue 20: an id or
+        // a slug equal to the state secret was quoted whole).
+        let remembered = crate::quote::remember(secrets.clone());
+        self.build_checked(remembered).map_err(|mut e| {
             let secrets: Vec<&str> = secrets.iter().map(|s| s.trim()).collect();
             e.reason = crate::quote::scrub_secrets(&crate::quote::scrub_exact(&e.reason, &secrets));
             e
-        })?;
-        // From here on no error's text can quote one of these values (issue 20: an id or a slug
-        // equal to the state secret was quoted whole).
-        config.remembered = crate::quote::remember(secrets);
-        Ok(config)
+        })
     }
 
-    fn build_checked(self) -> Result<Config, ConfigError> {
+    fn build_checked(self, remembered: std::sync::Arc<crate::quote::Remembered>) -> Result<Config, ConfigError> {
         let (field, key) = self.secret_key.ok_or_else(|| ConfigError::new("secret_key", "is required"))?;
         let secret_key = SecretKey::named(&field, key)?;
         let client_id = match self.client_id {
@@ -633,7 +632,7 @@ impl ConfigBuilder {
             store_timeout,
             cache_ttl: self.cache_ttl.unwrap_or(DEFAULT_CACHE_TTL),
             cache_max_entries: self.cache_max_entries.unwrap_or(DEFAULT_CACHE_MAX_ENTRIES),
-            remembered: crate::quote::remember(Vec::new()),
+            _remembered: remembered,
         })
     }
 }

@@ -130,12 +130,6 @@ fn configured() -> &'static Mutex<Vec<Weak<Remembered>>> {
 /// A config's secret values, remembered for [`scrub_configured`] for as long as this is alive.
 pub(crate) struct Remembered(Vec<String>);
 
-impl std::fmt::Debug for Remembered {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[{} secrets redacted]", self.0.len())
-    }
-}
-
 /// Remember `secrets` (a config's key, state secret and webhook secrets) until the returned handle
 /// and its clones are dropped.
 pub(crate) fn remember(secrets: Vec<String>) -> Arc<Remembered> {

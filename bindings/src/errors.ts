@@ -13,6 +13,11 @@ export const ERROR_CODES: readonly StripeConnectErrorCode[] = Object.freeze(nati
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES)
 
+/** Whether `value` is one of this library's codes (any other string is not trusted as one). @internal */
+export function isErrorCode(value: unknown): value is StripeConnectErrorCode {
+  return typeof value === 'string' && KNOWN_CODES.has(value)
+}
+
 /**
  * The HTTP status a route answers with `code` (the Rust core's `ErrorCode::http_status`: 400 the
  * caller's input, 403 refused, 404 not found, 409 in progress, 413 too large, 429 Stripe's rate
@@ -89,8 +94,8 @@ export function toStripeConnectError(err: unknown): StripeConnectError {
   if (err instanceof StripeConnectError) return err
   const e = (typeof err === 'object' && err !== null ? err : {}) as NativeErrorShape
   const message = str(e.message) ?? String(err)
-  if (typeof e.code === 'string' && KNOWN_CODES.has(e.code)) {
-    return new StripeConnectError(e.code as StripeConnectErrorCode, message, {
+  if (isErrorCode(e.code)) {
+    return new StripeConnectError(e.code, message, {
       requestId: str(e.requestId),
       statusCode: typeof e.statusCode === 'number' ? e.statusCode : undefined,
       stripeCode: str(e.stripeCode),

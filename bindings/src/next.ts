@@ -22,7 +22,7 @@ import {
   quoteForLog,
   STATE_TTL_SECONDS,
 } from '../native/index.js'
-import { ERROR_CODES, type StripeConnectErrorCode } from './errors.js'
+import { isErrorCode, type StripeConnectErrorCode } from './errors.js'
 import type { Connected } from './types.js'
 
 /** What the handlers need from a `StripeConnect` (the real class satisfies it). */
@@ -364,15 +364,11 @@ export function callbackErrorCode(code: string | undefined): CallbackErrorCode {
   }
 }
 
-const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES)
-
 /** The error's code when it is one of this library's (anything else is the caller's `internal_error`). */
 function errorCode(error: unknown): StripeConnectErrorCode | undefined {
   const code =
     error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined
-  return typeof code === 'string' && KNOWN_CODES.has(code)
-    ? (code as StripeConnectErrorCode)
-    : undefined
+  return isErrorCode(code) ? code : undefined
 }
 
 /** `{ error, code }` with the status the core gives `code` (`ErrorCode::http_status`). */

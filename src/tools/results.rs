@@ -63,7 +63,7 @@ pub(crate) trait Shrink {
     }
 }
 
-/// Of `lists`, the one with the most items (the first of them on a tie), as `(index, items)`.
+/// The index of the longest of `lists` (item counts; the first on a tie), `None` if all are empty.
 pub(crate) fn longest(lists: &[usize]) -> Option<usize> {
     let (at, most) = lists.iter().enumerate().fold((0, 0), |best, (i, n)| if *n > best.1 { (i, *n) } else { best });
     (most > 0).then_some(at)

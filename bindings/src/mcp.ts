@@ -2,100 +2,41 @@
  * `@support/stripe-connect/mcp`: the agent tools as an MCP server (on the official
  * `@modelcontextprotocol/sdk`, an optional peer dependency).
  *
- * `createMcpServer(client, { appSlugs })` for an app that brings its own stores;
- * `serveStdio(client, options)` connects it to stdin/stdout; the package's `stripe-connect-mcp`
- * bin does that from the environment (see `mcpOptionsFromEnv`). Every tool is read-only
- * (`readOnlyHint: true`); a tool's failure is an `isError` result carrying the same
- * `{ success: false, error: { code, message, retryable } }` the other faces return.
+ * - `createMcpServer(client, { appSlugs })`: the server, not yet connected (./mcp-server.ts);
+ * - `serveStdio(client, options)`: connected to stdin/stdout; the package's `stripe-connect-mcp`
+ *   bin does that from the environment (see `mcpOptionsFromEnv`);
+ * - `createMcpRouteHandler({ client, authorize })`: over Streamable HTTP as Web-standard route
+ *   handlers, stateless, each request scoped by the app's own `authorize` (./mcp-http.ts), with
+ *   `createProtectedResourceMetadataHandler` for its OAuth metadata (RFC 9728).
  */
-// `Server` (not `McpServer`): the tools' schemas are JSON Schema from the core, not zod.
-import type * as McpServerModule from '@modelcontextprotocol/sdk/server/index.js'
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import type * as McpStdioModule from '@modelcontextprotocol/sdk/server/stdio.js'
-import type * as McpTypes from '@modelcontextprotocol/sdk/types.js'
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js'
 import { stdioLines } from './mcp-stdio.js'
+import { createMcpServer, MCP_SDK, MCP_SUBPATH, type McpServerOptions } from './mcp-server.js'
 import { requirePeer } from './peer.js'
 import native = require('../native/index.js')
 import { StripeConnect, stripeVariables } from './client.js'
 import { guard } from './errors.js'
-import { toolDefinitions, type ToolScopeOptions } from './tools.js'
 import type { Connection, ConnectionStore } from './types.js'
 
-// The MCP SDK is an optional peer: a missing one is one line naming it (see ./peer.ts).
-const SDK = '@modelcontextprotocol/sdk'
-const SUBPATH = '@support/stripe-connect/mcp'
-const { Server: McpServer } = requirePeer<typeof McpServerModule>(
-  `${SDK}/server/index.js`,
-  SDK,
-  SUBPATH,
-)
+export { createMcpServer, mcpTools, type McpServerOptions } from './mcp-server.js'
+export {
+  bearerToken,
+  createMcpRouteHandler,
+  createProtectedResourceMetadataHandler,
+  DEFAULT_MCP_MAX_BODY_BYTES,
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  type McpAccess,
+  type McpRouteHandlers,
+  type McpRouteOptions,
+  type ProtectedResourceMetadataOptions,
+} from './mcp-http.js'
+
 const { StdioServerTransport } = requirePeer<typeof McpStdioModule>(
-  `${SDK}/server/stdio.js`,
-  SDK,
-  SUBPATH,
+  `${MCP_SDK}/server/stdio.js`,
+  MCP_SDK,
+  MCP_SUBPATH,
 )
-const { CallToolRequestSchema, ListToolsRequestSchema } = requirePeer<typeof McpTypes>(
-  `${SDK}/types.js`,
-  SDK,
-  SUBPATH,
-)
-
-export interface McpServerOptions extends ToolScopeOptions {
-  /** The server's name in the MCP handshake (default `stripe-connect`). */
-  name?: string
-  /** The server's version in the handshake (default the package's). */
-  version?: string
-}
-
-const PACKAGE_VERSION: string = require('../../package.json').version
-
-/** The MCP description of every tool: JSON Schema input, read-only, no side effects. */
-export function mcpTools(): Tool[] {
-  return toolDefinitions().map((d) => ({
-    name: d.name,
-    title: d.title,
-    description: d.description,
-    inputSchema: d.inputSchema as unknown as Tool['inputSchema'],
-    // The whole result (structuredContent), generated from the tool's result type.
-    outputSchema: d.outputSchema as unknown as Tool['outputSchema'],
-    annotations: {
-      title: d.title,
-      readOnlyHint: true,
-      destructiveHint: false,
-      idempotentHint: true,
-      // Stripe is outside this server.
-      openWorldHint: true,
-    },
-  }))
-}
-
-/** An MCP server exposing the tools of `client` within `options.appSlugs`. Not yet connected. */
-export function createMcpServer(client: StripeConnect, options: McpServerOptions): Server {
-  // The core checks the scope (an array of app slugs, at least one): `invalid_input` otherwise.
-  const appSlugs = guard(() => native.toolScope(options?.appSlugs))
-  const server = new McpServer(
-    { name: options.name ?? 'stripe-connect', version: options.version ?? PACKAGE_VERSION },
-    {
-      capabilities: { tools: {} },
-      instructions:
-        'Read-only Stripe Connect lookups for customer support: payments, subscriptions, charges, refunds and disputes of the connected apps, by customer email or Stripe id. Nothing here can charge, refund or change anything.',
-    },
-  )
-  const tools = mcpTools()
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }))
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
-    const result = await client.callTool(request.params.name, request.params.arguments ?? {}, {
-      appSlugs,
-    })
-    return {
-      content: [{ type: 'text', text: JSON.stringify(result) }],
-      structuredContent: result as unknown as Record<string, unknown>,
-      isError: !result.success,
-    }
-  })
-  return server
-}
 
 /**
  * `createMcpServer` connected to this process's stdin/stdout. Every line is answered or refused

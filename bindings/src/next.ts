@@ -24,6 +24,7 @@ import {
 } from '../native/index.js'
 import { isErrorCode, type StripeConnectErrorCode } from './errors.js'
 import type { Connected } from './types.js'
+import { discard, json, parseOrigin, readCapped } from './web.js'
 
 /** What the handlers need from a `StripeConnect` (the real class satisfies it). */
 export interface ConnectClient {
@@ -164,7 +165,10 @@ export function createRouteHandlers(
       `createRouteHandlers: options.onConnected must be a function (connected, request) => void, got ${typeof onConnected}`,
     )
   }
-  const fixedOrigin = options.origin === undefined ? undefined : parseOrigin(options.origin)
+  const fixedOrigin =
+    options.origin === undefined
+      ? undefined
+      : parseOrigin(options.origin, 'createRouteHandlers: origin')
   const onError = options.onError ?? defaultOnError
   const report = (error: unknown, route: RouteName): void => {
     try {
@@ -393,17 +397,6 @@ function defaultOnError(error: unknown, route: RouteName): void {
   )
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      ...headers,
-    },
-  })
-}
-
 function tooLarge(max: number): Response {
   const code = 'payload_too_large'
   return json(errorHttpStatus(code), { error: 'Payload too large', code, maxBytes: max })
@@ -434,30 +427,6 @@ function readCookie(header: string | null, name: string): string | null {
     }
   }
   return null
-}
-
-/** The body as bytes, or `null` once it grows past `max` (the rest is not read). */
-async function readCapped(request: Request, max: number): Promise<Buffer | null> {
-  if (request.body === null) return Buffer.alloc(0)
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > max) {
-      await reader.cancel().catch(() => {})
-      return null
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks, total)
-}
-
-/** Drop a body we will not read, so the connection is not left with unread data. */
-async function discard(request: Request): Promise<void> {
-  if (request.body !== null && !request.bodyUsed) await request.body.cancel().catch(() => {})
 }
 
 function checkPath(what: string, value: unknown): string {
@@ -505,23 +474,6 @@ function parseCallbackPath(value: unknown): string {
     )
   }
   return path
-}
-
-function parseOrigin(value: unknown): string {
-  let url: URL
-  try {
-    url = new URL(String(value))
-  } catch {
-    throw new TypeError(
-      `createRouteHandlers: origin ${JSON.stringify(value)} is not a URL such as "https://support.example.com"`,
-    )
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin === 'null') {
-    throw new TypeError(
-      `createRouteHandlers: origin ${JSON.stringify(value)} must be an http(s) origin such as "https://support.example.com"`,
-    )
-  }
-  return url.origin
 }
 
 /** The state cookie lives exactly as long as the state it holds. */

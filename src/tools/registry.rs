@@ -101,10 +101,39 @@ fn drop_rust_formats(schema: &mut schemars::Schema) {
     }
 }
 
+/// A nullable value as `anyOf: [{type: X, …}, {type: "null"}]`, not `type: [X, "null"]`: both are
+/// JSON Schema, but a client that maps schemas onto a one-type dialect (the OpenAPI subset of some
+/// model providers) refuses the array form (the MCP Inspector's `--strict` flags each one). Keywords
+/// about the value (bounds, items, properties) go with its type; the description stays outside.
+fn split_nullable(schema: &mut schemars::Schema) {
+    let Some(Value::Array(types)) = schema.get("type") else { return };
+    let [kind] = types.iter().filter(|t| *t != "null").collect::<Vec<_>>()[..] else { return };
+    if types.len() != 2 {
+        return;
+    }
+    let kind = kind.clone();
+    let Some(object) = schema.as_object_mut() else { return };
+    object.remove("type");
+    let mut branch = serde_json::Map::from_iter([("type".to_owned(), kind)]);
+    let annotations = ["description", "title", "default", "examples", "deprecated", "readOnly", "writeOnly"];
+    for key in object.keys().filter(|k| !annotations.contains(&k.as_str())).cloned().collect::<Vec<_>>() {
+        if let Some(value) = object.remove(&key) {
+            branch.insert(key, value);
+        }
+    }
+    object.insert("anyOf".to_owned(), json!([branch, {"type": "null"}]));
+}
+
+/// What makes a result schema portable: no Rust formats, no type arrays.
+fn portable(schema: &mut schemars::Schema) {
+    drop_rust_formats(schema);
+    split_nullable(schema);
+}
+
 /// The output schema of a tool whose data is `D` (see [`ToolDefinition::output_schema`]).
 pub(crate) fn output_schema<D: JsonSchema>() -> Value {
     let mut generator =
-        SchemaSettings::draft2020_12().with_transform(RecursiveTransform(drop_rust_formats)).into_generator();
+        SchemaSettings::draft2020_12().with_transform(RecursiveTransform(portable)).into_generator();
     let data = generator.subschema_for::<D>();
     let error = generator.subschema_for::<super::ToolError>();
     let definitions = generator.take_definitions(true);
@@ -284,5 +313,37 @@ mod tests {
         assert_eq!(charge_view["additionalProperties"], false);
         let disputes = &defs.iter().find(|d| d.name == "get_disputes").unwrap().output_schema;
         assert!(disputes.to_string().contains("\"open\":{\"description\""), "{disputes}");
+    }
+
+    /// Every `type` in `v` (at any depth), with where it is.
+    fn types<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map {
+                    if k == "type" {
+                        out.push((path.clone(), child));
+                    }
+                    types(child, format!("{path}.{k}"), out);
+                }
+            }
+            Value::Array(items) => items.iter().enumerate().for_each(|(i, c)| types(c, format!("{path}[{i}]"), out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn output_schemas_have_one_type_per_schema_and_nullable_values_as_any_of() {
+        let defs = definitions();
+        for d in &defs {
+            let mut found = Vec::new();
+            types(&d.output_schema, d.name.to_owned(), &mut found);
+            for (path, t) in found {
+                assert!(t.is_string() || path.ends_with(".properties"), "{path}: {t}");
+            }
+        }
+        // A nullable field keeps its description outside and its bounds with its type.
+        let history = &defs.iter().find(|d| d.name == "get_payment_history").unwrap().output_schema;
+        let warning = &resolve(history, &history["oneOf"][0]["properties"]["data"])["properties"]["warning"];
+        assert_eq!(warning["anyOf"], serde_json::json!([{"type": "string"}, {"type": "null"}]), "{warning}");
     }
 }

@@ -1,6 +1,14 @@
 // The support app's Drizzle schema (MySQL / PlanetScale): the parts Stripe Connect touches.
 import { claimsTableMysql } from '@support/stripe-connect/drizzle'
-import { bigint, boolean, int, mysqlTable, timestamp, varchar } from 'drizzle-orm/mysql-core'
+import {
+  bigint,
+  boolean,
+  int,
+  mysqlTable,
+  primaryKey,
+  timestamp,
+  varchar,
+} from 'drizzle-orm/mysql-core'
 
 /** The apps table the app already has; the connections store uses `slug` and the two stripe_* columns. */
 export const apps = mysqlTable('SUPPORT_apps', {
@@ -32,3 +40,16 @@ export const stripeDisputes = mysqlTable('SUPPORT_stripe_disputes', {
   livemode: boolean('livemode').notNull(),
   createdAt: timestamp('created_at').notNull().defaultNow(),
 })
+
+/**
+ * Which support staff work on which app: what an agent acting for them over MCP may reach
+ * (lib/stripe-connect.ts, `authorizeAgent`). One row per user and app.
+ */
+export const appAgents = mysqlTable(
+  'SUPPORT_app_agents',
+  {
+    userId: varchar('user_id', { length: 255 }).notNull(),
+    appSlug: varchar('app_slug', { length: 100 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.appSlug] })],
+)

@@ -1,7 +1,8 @@
 // The walk's stand-in for lib/auth.ts (the seam to the app's BetterAuth instance), with the same
 // exports. .ci/next-app.sh copies it over lib/auth.ts for the CI build only, and puts the seam back
 // afterwards: a request with the cookie `e2e_session=<email>` is a signed-in support admin, any
-// other request has no session. Never ship it.
+// other request has no session; `Authorization: Bearer e2e_mcp_<user id>` is an MCP client's token
+// of that user. Never ship it.
 export interface AuthUser {
   id: string
   email: string
@@ -14,9 +15,16 @@ export interface AuthSession {
   user: AuthUser
 }
 
+export interface McpSession {
+  userId: string
+  clientId: string
+  scopes: string
+}
+
 export interface Auth {
   api: {
     getSession(options: { headers: Headers }): Promise<AuthSession | null>
+    getMcpSession(options: { headers: Headers }): Promise<McpSession | null>
   }
 }
 
@@ -36,6 +44,11 @@ export const auth: Auth = {
         session: { id: 'session_e2e', userId: user.id, expiresAt: new Date(Date.now() + 3600_000) },
         user,
       }
+    },
+    async getMcpSession({ headers }) {
+      const token = /^Bearer e2e_mcp_([A-Za-z0-9_-]+)$/.exec(headers.get('authorization') ?? '')
+      if (!token) return null
+      return { userId: token[1]!, clientId: 'e2e-mcp-client', scopes: 'openid profile' }
     },
   },
 }

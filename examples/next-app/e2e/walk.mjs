@@ -1,18 +1,25 @@
 // The example app, built by `next build` and served by `next start`, walked against the package's
 // test kit: once over plain HTTP (authorize → consent → callback → customer lookup → signed dispute
-// webhook → deauthorization → replayed callback), and once through a real browser (Debian's
-// chromium driven by playwright-core) clicking "Connect" on the test kit's consent page.
+// webhook → an agent over MCP → deauthorization → replayed callback), and once through a real
+// browser (Debian's chromium driven by playwright-core) clicking "Connect" on the test kit's
+// consent page. The MCP endpoint is driven by the official SDK's Streamable HTTP client and by the
+// MCP Inspector's CLI, each with a bearer token the app maps to the apps its user works on.
 //
 //   cd examples/next-app && npm run build && DATABASE_URL=mysql://… node --test e2e/walk.mjs
 //
 // The app is pointed at the test kit through the environment only (STRIPE_API_BASE and
 // STRIPE_CONNECT_BASE): no code of the app knows it is under test. `.ci/next-app.sh` runs this.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { promisify } from 'node:util'
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 
 import { claimsTableDdl, exampleAppsTableDdl } from '@support/stripe-connect/drizzle'
 import {
@@ -115,6 +122,42 @@ function consentForm(html, baseUrl) {
   return { action: new URL(form[1].replaceAll('&amp;', '&'), baseUrl).href, fields }
 }
 
+const TOOL_NAMES = [
+  'get_customer_context',
+  'get_payment_history',
+  'get_subscription_status',
+  'lookup_charge',
+  'verify_refund',
+  'get_disputes',
+  'list_connected_apps',
+]
+const INSPECTOR = join(
+  APP_DIR,
+  'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js',
+)
+
+/** A raw MCP initialize POST (what a client sends first). */
+function mcpPost(url, headers) {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'walk', version: '1' },
+      },
+    }),
+  })
+}
+
 describe('examples/next-app under next start, against the test kit', () => {
   let fake
   let app
@@ -124,7 +167,12 @@ describe('examples/next-app under next start, against the test kit', () => {
 
   before(async () => {
     pool = mysql.createPool({ uri: databaseUrl, connectionLimit: 2 })
-    for (const t of ['SUPPORT_apps', 'stripe_connect_claims', 'SUPPORT_stripe_disputes'])
+    for (const t of [
+      'SUPPORT_apps',
+      'stripe_connect_claims',
+      'SUPPORT_stripe_disputes',
+      'SUPPORT_app_agents',
+    ])
       await pool.query(`DROP TABLE IF EXISTS \`${t}\``)
     for (const sql of [...exampleAppsTableDdl('mysql'), ...claimsTableDdl('mysql')])
       await pool.query(sql)
@@ -138,6 +186,15 @@ describe('examples/next-app under next start, against the test kit', () => {
     )
     await pool.query(
       "INSERT INTO `SUPPORT_apps` (slug, name) VALUES ('helpdesk', 'Helpdesk'), ('billing', 'Billing Bot')",
+    )
+    // db/schema.ts's appAgents: who works on which app (what their agents may reach over MCP).
+    await pool.query(
+      'CREATE TABLE `SUPPORT_app_agents` (`user_id` varchar(255) NOT NULL, ' +
+        '`app_slug` varchar(100) NOT NULL, PRIMARY KEY (`user_id`, `app_slug`))',
+    )
+    await pool.query(
+      "INSERT INTO `SUPPORT_app_agents` VALUES ('agent-helpdesk', 'helpdesk'), " +
+        "('agent-both', 'helpdesk'), ('agent-both', 'billing')",
     )
 
     const port = await freePort()
@@ -172,6 +229,55 @@ describe('examples/next-app under next start, against the test kit', () => {
   })
 
   const state = {}
+
+  /** The official SDK's client over Streamable HTTP, with an MCP access token. */
+  async function mcpClient(token) {
+    const client = new Client({ name: 'walk', version: '1.0.0' })
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${origin}/api/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    )
+    return client
+  }
+
+  /** Valid arguments for every tool, for the customer the lookup test made. */
+  const toolCalls = () => [
+    ['get_customer_context', { email: EMAIL }],
+    ['get_payment_history', { appSlug: 'helpdesk', email: EMAIL }],
+    ['get_subscription_status', { appSlug: 'helpdesk', email: EMAIL }],
+    ['lookup_charge', { appSlug: 'helpdesk', chargeId: state.paidCharge }],
+    [
+      'verify_refund',
+      {
+        appSlug: 'helpdesk',
+        refundId: state.refund,
+        expectedAmount: 4900,
+        chargeId: state.paidCharge,
+      },
+    ],
+    ['get_disputes', { appSlug: 'helpdesk', email: EMAIL }],
+    ['list_connected_apps', {}],
+  ]
+
+  /** The MCP Inspector's CLI (`inspector --cli`) against /api/mcp; its exit code and output. */
+  async function inspector(args) {
+    const home = mkdtempSync(join(tmpdir(), 'inspector-'))
+    try {
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        [INSPECTOR, '--cli', `${origin}/api/mcp`, '--transport', 'http', ...args],
+        {
+          env: { PATH: process.env.PATH, HOME: home, MCP_CATALOG_PATH: join(home, 'mcp.json') },
+          timeout: 60_000,
+        },
+      )
+      return { code: 0, stdout, stderr }
+    } catch (err) {
+      if (typeof err.code !== 'number') throw err
+      return { code: err.code, stdout: err.stdout, stderr: err.stderr }
+    }
+  }
 
   test('authorize → consent page → Connect → callback: connected', async () => {
     const account = fake.createAccount({ connected: false, email: 'owner@helpdesk.example' })
@@ -217,7 +323,8 @@ describe('examples/next-app under next start, against the test kit', () => {
   test('customer lookup across the connected apps', async () => {
     const jane = fake.addCustomer(state.account, { email: EMAIL })
     const paid = fake.addCharge(state.account, { customer: jane, amount: 4900, description: 'Pro' })
-    fake.addRefund(state.account, { charge: paid.id, amount: 4900 })
+    const refund = fake.addRefund(state.account, { charge: paid.id, amount: 4900 })
+    Object.assign(state, { paidCharge: paid.id, refund: refund.id })
     fake.addCharge(state.account, { customer: jane, amount: 1900, description: 'Basic' })
     const res = await fetch(`${origin}/api/support/customer?email=${encodeURIComponent(EMAIL)}`)
     assert.equal(res.status, 200)
@@ -250,6 +357,122 @@ describe('examples/next-app under next start, against the test kit', () => {
     assert.deepEqual(rows, [
       { dispute_id: dispute.id, app_slug: 'helpdesk', amount: 2500, reason: 'fraudulent' },
     ])
+  })
+
+  test('an agent over MCP (the SDK client): every tool, only the apps its user works on', async () => {
+    const client = await mcpClient('e2e_mcp_agent-helpdesk')
+    try {
+      const { tools } = await client.listTools()
+      assert.deepEqual(
+        tools.map((t) => t.name),
+        TOOL_NAMES,
+      )
+      for (const [name, args] of toolCalls()) {
+        const r = await client.callTool({ name, arguments: args })
+        assert.equal(r.isError, false, `${name}: ${JSON.stringify(r.content)}`)
+        assert.equal(r.structuredContent.success, true, name)
+        if (name === 'get_payment_history')
+          assert.deepEqual(
+            r.structuredContent.data.payments.items.map((p) => p.amount).sort(),
+            [1900, 4900],
+          )
+        if (name === 'verify_refund') assert.equal(r.structuredContent.data.verified, true)
+        if (name === 'list_connected_apps')
+          assert.deepEqual(
+            r.structuredContent.data.apps.map((a) => a.appSlug),
+            ['helpdesk'],
+          )
+      }
+      // Connected, but not one of this user's apps.
+      const refused = await client.callTool({
+        name: 'get_payment_history',
+        arguments: { appSlug: 'billing', email: EMAIL },
+      })
+      assert.equal(refused.isError, true)
+      assert.equal(refused.structuredContent.error.code, 'app_out_of_scope')
+    } finally {
+      await client.close()
+    }
+    const both = await mcpClient('e2e_mcp_agent-both')
+    try {
+      const r = await both.callTool({ name: 'list_connected_apps', arguments: {} })
+      assert.deepEqual(r.structuredContent.data.apps.map((a) => a.appSlug).sort(), [
+        'billing',
+        'helpdesk',
+      ])
+    } finally {
+      await both.close()
+    }
+  })
+
+  test('MCP: no token or a wrong one is a 401 naming the metadata; a user with no app, 403', async () => {
+    const url = `${origin}/api/mcp`
+    const missing = await mcpPost(url, {})
+    assert.equal(missing.status, 401)
+    const challenge = missing.headers.get('www-authenticate') ?? ''
+    const metadataUrl = /^Bearer resource_metadata="([^"]+)"$/.exec(challenge)?.[1]
+    assert.ok(metadataUrl, challenge)
+    assert.equal(new URL(metadataUrl).pathname, '/.well-known/oauth-protected-resource/api/mcp')
+    const wrong = await mcpPost(url, { authorization: 'Bearer stolen-or-expired' })
+    assert.equal(wrong.status, 401)
+    assert.match(wrong.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token", /)
+    const nobody = await mcpPost(url, { authorization: 'Bearer e2e_mcp_agent-nobody' })
+    assert.equal(nobody.status, 403)
+    const evil = await mcpPost(url, {
+      authorization: 'Bearer e2e_mcp_agent-helpdesk',
+      origin: 'https://evil.example',
+    })
+    assert.equal(evil.status, 403)
+
+    // The metadata the challenge names, served by the app (RFC 9728).
+    const metadata = await fetch(`${origin}${new URL(metadataUrl).pathname}`)
+    assert.equal(metadata.status, 200)
+    const body = await metadata.json()
+    assert.equal(new URL(body.resource).pathname, '/api/mcp')
+    assert.deepEqual(
+      body.authorization_servers.map((s) => new URL(s).pathname),
+      ['/api/auth'],
+    )
+    assert.deepEqual(body.bearer_methods_supported, ['header'])
+  })
+
+  test('MCP: the Inspector CLI lists the tools, calls one, and is refused another app and no token', async () => {
+    const bearer = ['--header', 'Authorization: Bearer e2e_mcp_agent-helpdesk']
+    const list = await inspector([...bearer, '--method', 'tools/list'])
+    assert.equal(list.code, 0, list.stderr)
+    assert.deepEqual(
+      JSON.parse(list.stdout).tools.map((t) => t.name),
+      TOOL_NAMES,
+    )
+    const call = await inspector([
+      ...bearer,
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'lookup_charge',
+      '--tool-arg',
+      'appSlug=helpdesk',
+      `chargeId=${state.paidCharge}`,
+    ])
+    assert.equal(call.code, 0, call.stderr)
+    const charge = JSON.parse(call.stdout).structuredContent
+    assert.equal(charge.success, true, call.stdout)
+    assert.equal(charge.data.charge.amountFormatted, '$49.00')
+    const outside = await inspector([
+      ...bearer,
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'get_payment_history',
+      '--tool-arg',
+      'appSlug=billing',
+      `email=${EMAIL}`,
+    ])
+    assert.notEqual(outside.code, 0)
+    assert.match(outside.stdout, /app_out_of_scope/)
+    const anonymous = await inspector(['--method', 'tools/list'])
+    assert.notEqual(anonymous.code, 0)
+    assert.doesNotMatch(anonymous.stdout, /get_customer_context/)
   })
 
   test('account.application.deauthorized clears the app row', async () => {

@@ -7,8 +7,9 @@
 //
 //   export const auth = betterAuth({ database: drizzleAdapter(db, { provider: 'mysql' }), plugins: [admin()] })
 //
-// and nothing else changes. Until it is replaced, every session lookup throws: connecting an app
-// fails closed (the authorize route answers 500 and logs why) instead of letting anyone in.
+// with the MCP plugin (`mcp({ loginPage: '/sign-in' })`) for the agents' bearer tokens, and nothing
+// else changes. Until it is replaced, every session lookup throws: connecting an app and the MCP
+// endpoint fail closed (500, logged) instead of letting anyone in.
 
 export interface AuthUser {
   id: string
@@ -23,19 +24,36 @@ export interface AuthSession {
   user: AuthUser
 }
 
+/**
+ * An MCP client's access token, as BetterAuth's MCP plugin returns it from `getMcpSession` (the
+ * fields this example reads): whose token it is and what it was granted.
+ */
+export interface McpSession {
+  userId: string
+  clientId: string
+  /** Space-separated OAuth scopes. */
+  scopes: string
+}
+
 /** The part of BetterAuth's `auth` object this example uses. */
 export interface Auth {
   api: {
     getSession(options: { headers: Headers }): Promise<AuthSession | null>
+    /** The bearer token of an MCP request (`Authorization: Bearer …`), or `null`. */
+    getMcpSession(options: { headers: Headers }): Promise<McpSession | null>
   }
 }
+
+const SEAM =
+  "examples/next-app/lib/auth.ts is a seam: replace it with the app's BetterAuth instance (export const auth = betterAuth({...}))"
 
 export const auth: Auth = {
   api: {
     async getSession() {
-      throw new Error(
-        "examples/next-app/lib/auth.ts is a seam: replace it with the app's BetterAuth instance (export const auth = betterAuth({...}))",
-      )
+      throw new Error(SEAM)
+    },
+    async getMcpSession() {
+      throw new Error(SEAM)
     },
   },
 }

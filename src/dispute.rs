@@ -35,8 +35,10 @@ pub struct Dispute {
 }
 
 impl Dispute {
-    /// Still needs attention: not `won`, `lost`, `warning_closed` or `prevented`. A status Stripe
-    /// adds later counts as open, so it is shown rather than hidden.
+    /// Still needs attention: not `won`, `lost`, `warning_closed` or `prevented` (Stripe blocked or
+    /// resolved it before it became a chargeback:
+    /// <https://docs.stripe.com/changelog/basil/2025-08-27/add-preventions-to-dispute>). A status
+    /// Stripe adds later counts as open, so it is shown rather than hidden.
     pub fn is_open(&self) -> bool {
         !matches!(self.status.as_str(), "won" | "lost" | "warning_closed" | "prevented")
     }
@@ -106,7 +108,12 @@ mod tests {
         assert_eq!(d.evidence_due_by, Some(1_700_500_000));
         assert!(!d.is_charge_refundable, "absent means false");
         assert!(d.is_open());
-        let closed = Dispute { status: "won".into(), ..d };
+        let closed = Dispute { status: "won".into(), ..d.clone() };
         assert!(!closed.is_open());
+        // 2025-08-27.basil: Stripe stopped the chargeback before it was filed: nothing to answer.
+        let prevented = Dispute { status: "prevented".into(), ..d.clone() };
+        assert!(!prevented.is_open());
+        let unknown = Dispute { status: "a_status_from_2031".into(), ..d };
+        assert!(unknown.is_open(), "an unknown status is shown, not hidden");
     }
 }

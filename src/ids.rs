@@ -184,6 +184,10 @@ stripe_id!(
     ChargeId, "charge_id", ["ch_", "py_"]
 );
 stripe_id!(
+    /// A payment intent, `pi_…`.
+    PaymentIntentId, "payment_intent_id", ["pi_"]
+);
+stripe_id!(
     /// A refund: `re_…`, or `pyr_…` for refunds of `py_` charges.
     RefundId, "refund_id", ["re_", "pyr_"]
 );
@@ -281,6 +285,9 @@ mod tests {
         assert!(RefundId::parse("re_1Nispe2eZvKYlo2Cd31jOCgZ").is_ok());
         assert!(DisputeId::parse("dp_1MtJUT2eZvKYlo2CNaw2HvEv").is_ok());
         assert!(CustomerId::parse("cus_NffrFeUfNV2Hib").is_ok());
+        assert!(PaymentIntentId::parse("pi_3MtwBwLkdIwHu7ix28a3tqPa").is_ok());
+        assert_eq!(PaymentIntentId::parse("ch_1").unwrap_err().code(), "invalid_input");
+        assert_eq!(PaymentIntentId::parse("pi_1/../x").unwrap_err().code(), "invalid_input");
         assert!(ClientId::parse("ca_FkyHCg7X8mlvCUdMDao4mMxagUfhIwXb").is_ok());
     }
 

@@ -74,12 +74,14 @@ pub use error::{
     StripeErrorKind, WebhookError, ERROR_CODES,
 };
 pub use http::USER_AGENT;
-pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
+pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, PaymentIntentId, RefundId};
 pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
 pub use queries::{
-    Account, AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes,
-    DisputesOf, Payment, PaymentHistory, PaymentOptions, Refund, SearchFallback, Subscription, SubscriptionStatus,
-    SubscriptionsOf, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
+    Account, AppContext, AppFailure, BillingTimeline, ChargeDetails, Customer, CustomerContext, CustomerMatches,
+    Dispute, Disputes, DisputesOf, EarlyFraudWarning, EarlyFraudWarnings, FailedPayment, FailedPayments,
+    FraudWarningsOf, Invoice, InvoicePayment, Invoices, InvoicesOf, ListOptions, Payment, PaymentHistory,
+    PaymentOptions, Refund, Refunds, RefundsOf, SearchFallback, Subscription, SubscriptionStatus, SubscriptionsOf,
+    TimelineEntry, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{

@@ -6,11 +6,17 @@ use std::fmt;
 
 use futures::future::try_join_all;
 
+use super::billing::{
+    failed_attempts, fraud_candidates, fraud_page, fraud_warnings_by, fraud_warnings_on, intents_of, invoices_of,
+    refunds_by, refunds_of_charges,
+};
 use super::types::{WireCharge, WireRefund};
 use super::{
     charges_of, check_limit, disputes_of, disputes_with, find_customers, ids_of, name_plans, oldest_created,
-    recent_disputes, split_disputes, subscriptions_of, ChargeDetails, CustomerMatches, Disputes, DisputesOf, Email,
-    PaymentHistory, Refund, SubscriptionStatus, SubscriptionsOf, MAX_DISPUTE_SCAN,
+    recent_disputes, split_disputes, subscriptions_of, wire_charges_of, BillingTimeline, ChargeDetails,
+    CustomerMatches, Disputes, DisputesOf, EarlyFraudWarnings, Email, FailedPayments, FraudWarningsOf, Invoices,
+    InvoicesOf, PaymentHistory, Refund, Refunds, RefundsOf, SubscriptionStatus, SubscriptionsOf, TimelineEntry,
+    MAX_DISPUTE_SCAN,
 };
 use crate::api::Api;
 use crate::client::StripeConnect;
@@ -32,6 +38,26 @@ pub struct PaymentOptions {
 
 impl PaymentOptions {
     /// At most `limit` payments.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// The options of the list queries that are not payments ([`Account::invoices`],
+/// [`Account::billing_timeline`]): like [`PaymentOptions`], so an option added later breaks no
+/// caller.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// Most items returned, newest first: 1–[`MAX_PAYMENT_LIMIT`](super::MAX_PAYMENT_LIMIT),
+    /// default [`DEFAULT_PAYMENT_LIMIT`](super::DEFAULT_PAYMENT_LIMIT). Anything else is
+    /// `invalid_input` when the query runs, before anything is sent.
+    pub limit: Option<u32>,
+}
+
+impl ListOptions {
+    /// At most `limit` items.
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
@@ -197,4 +223,197 @@ impl Account {
         let disputes = disputes_with(&api, known, &ask).await?;
         Ok(Disputes { disputes, search_fallback: found.search_fallback, fetched_at: found.fetched_at })
     }
+
+    /// The customers an email or id names: `(ids, search_fallback, fetched_at)`.
+    async fn customers_of(
+        &self,
+        api: &Api<'_>,
+        email: &Email,
+    ) -> Result<(Vec<String>, Option<super::SearchFallback>, i64), Error> {
+        let found = find_customers(&self.client, api, email).await?;
+        Ok((ids_of(&found.customers), found.search_fallback, found.fetched_at))
+    }
+
+    /// The invoices, newest first, at most `options.limit`, of every customer with an email (a
+    /// `&str`) or of one customer (a [`CustomerId`](crate::CustomerId)), each with its number,
+    /// status, amounts, period, subscription, the hosted page and PDF links a support reply
+    /// sends, and its payments (`GET /v1/invoices?customer=…&expand[]=data.payments`: Stripe
+    /// returns an invoice's payments only when expanded).
+    pub async fn invoices(&self, of: impl Into<InvoicesOf>, options: ListOptions) -> Result<Invoices, Error> {
+        let limit = check_limit(options.limit)?;
+        let api = self.api();
+        let (customer_ids, search_fallback, fetched_at) = match of.into() {
+            InvoicesOf::Email(email) => self.customers_of(&api, &Email::parse(&email)?).await?,
+            InvoicesOf::Customer(customer) => (vec![customer.as_str().to_string()], None, self.client.now()),
+        };
+        let (invoices, has_more) = invoices_of(&api, &customer_ids, limit).await?;
+        Ok(Invoices { customer_ids, invoices, has_more, search_fallback, fetched_at })
+    }
+
+    /// The failed payment attempts of every customer with `email`, newest first, at most
+    /// `options.limit`: payment intents whose last attempt failed (waiting for a new payment
+    /// method, or canceled after the failure) and failed charges, each once, with the issuer's
+    /// decline code and Stripe's error code and message. Reads the newest `limit` payment intents
+    /// and charges of each customer, concurrently.
+    pub async fn failed_payments(&self, email: &str, options: PaymentOptions) -> Result<FailedPayments, Error> {
+        let email = Email::parse(email)?;
+        let limit = check_limit(options.limit)?;
+        let api = self.api();
+        let (customer_ids, search_fallback, fetched_at) = self.customers_of(&api, &email).await?;
+        let ((intents, more_intents), (charges, more_charges)) =
+            futures::try_join!(intents_of(&api, &customer_ids, limit), wire_charges_of(&api, &customer_ids, limit))?;
+        let mut failed_payments = failed_attempts(&intents, &charges);
+        let has_more = more_intents || more_charges || failed_payments.len() > limit;
+        failed_payments.truncate(limit);
+        Ok(FailedPayments { customer_ids, failed_payments, has_more, search_fallback, fetched_at })
+    }
+
+    /// Every refund of one charge (a [`ChargeId`]) or payment intent (a
+    /// [`PaymentIntentId`](crate::PaymentIntentId)), newest first: `GET /v1/refunds?charge=…` or
+    /// `?payment_intent=…`.
+    pub async fn refunds(&self, of: impl Into<RefundsOf>) -> Result<Refunds, Error> {
+        let fetched_at = self.client.now();
+        let filter = match of.into() {
+            RefundsOf::Charge(c) => ("charge", c.as_str().to_string()),
+            RefundsOf::PaymentIntent(p) => ("payment_intent", p.as_str().to_string()),
+        };
+        let (refunds, has_more) = refunds_by(&self.api(), filter).await?;
+        let refunds = refunds.into_iter().map(|r| Refund::read(r, fetched_at)).collect();
+        Ok(Refunds { refunds, has_more, fetched_at })
+    }
+
+    /// Radar's early fraud warnings, newest first: on one charge or payment intent (one request),
+    /// or on the charges of every customer with an email. Stripe's list has no customer filter,
+    /// so by email this reads the customers' newest 100 charges each and, alongside them, one
+    /// page of the account's newest 100 warnings, which answers for every charge created since
+    /// its oldest warning; each older charge costs a request, for the newest
+    /// 10 of them at most, and the rest are counted in `unchecked_charges`. So at most
+    /// 3 + (customers) + 10 requests, in three round trips.
+    pub async fn early_fraud_warnings(&self, of: impl Into<FraudWarningsOf>) -> Result<EarlyFraudWarnings, Error> {
+        let api = self.api();
+        let one = |warnings| EarlyFraudWarnings {
+            warnings,
+            unchecked_charges: 0,
+            search_fallback: None,
+            fetched_at: self.client.now(),
+        };
+        let email = match of.into() {
+            FraudWarningsOf::Email(email) => Email::parse(&email)?,
+            FraudWarningsOf::Charge(c) => {
+                return Ok(one(fraud_warnings_by(&api, ("charge", c.as_str().to_string())).await?))
+            }
+            FraudWarningsOf::PaymentIntent(p) => {
+                return Ok(one(fraud_warnings_by(&api, ("payment_intent", p.as_str().to_string())).await?))
+            }
+        };
+        let (customer_ids, search_fallback, fetched_at) = self.customers_of(&api, &email).await?;
+        if customer_ids.is_empty() {
+            return Ok(EarlyFraudWarnings { warnings: Vec::new(), unchecked_charges: 0, search_fallback, fetched_at });
+        }
+        let ((charges, _), page) =
+            futures::try_join!(wire_charges_of(&api, &customer_ids, super::MAX_PAYMENT_LIMIT as usize), async {
+                Ok(fraud_page(&api).await)
+            },)?;
+        let (warnings, unchecked_charges) = fraud_warnings_on(&api, page.as_ref(), &fraud_candidates(&charges)).await?;
+        Ok(EarlyFraudWarnings { warnings, unchecked_charges, search_fallback, fetched_at })
+    }
+
+    /// Everything billing knows of every customer with `email` on this account as one list,
+    /// newest first, at most `options.limit` entries: charges, their refunds and disputes,
+    /// invoices, failed payment attempts and early fraud warnings, each with its amount, status
+    /// and id.
+    ///
+    /// Three round trips: the customers; then the newest `limit` charges, payment intents and
+    /// invoices of each, with one page each of the account's newest disputes and early fraud
+    /// warnings; then the refunds of each refunded charge read, the disputes and fraud warnings
+    /// the pages do not answer for (see [`Account::disputes`], [`Account::early_fraud_warnings`]).
+    pub async fn billing_timeline(&self, email: &str, options: ListOptions) -> Result<BillingTimeline, Error> {
+        let email = Email::parse(email)?;
+        let limit = check_limit(options.limit)?;
+        let api = self.api();
+        let found = find_customers(&self.client, &api, &email).await?;
+        let customer_ids = ids_of(&found.customers);
+        let (search_fallback, fetched_at) = (found.search_fallback.clone(), found.fetched_at);
+        if customer_ids.is_empty() {
+            return Ok(BillingTimeline {
+                customer_ids,
+                entries: Vec::new(),
+                has_more: false,
+                search_fallback,
+                fetched_at,
+            });
+        }
+        let ((charges, more_charges), (intents, more_intents), (invoices, more_invoices), disputes_page, fraud) = futures::try_join!(
+            wire_charges_of(&api, &customer_ids, limit),
+            intents_of(&api, &customer_ids, limit),
+            invoices_of(&api, &customer_ids, limit),
+            async { Ok(recent_disputes(&api, oldest_created(&found.customers)).await) },
+            async { Ok(fraud_page(&api).await) },
+        )?;
+        let refunded: Vec<String> = charges.iter().filter(|c| c.amount_refunded > 0).map(|c| c.id.clone()).collect();
+        let disputed: Vec<(String, i64)> =
+            charges.iter().filter(|c| c.disputed).map(|c| (c.id.clone(), c.created)).collect();
+        let (known, ask) = split_disputes(disputes_page.as_ref(), &disputed);
+        let candidates = fraud_candidates(&charges);
+        let (refunds, disputes, (warnings, _)) = futures::try_join!(
+            refunds_of_charges(&api, &refunded, fetched_at),
+            disputes_with(&api, known, &ask),
+            fraud_warnings_on(&api, fraud.as_ref(), &candidates),
+        )?;
+        let mut entries = timeline_entries(&charges, &intents, &invoices, &refunds, &disputes, &warnings);
+        let has_more = more_charges || more_intents || more_invoices || entries.len() > limit;
+        entries.truncate(limit);
+        Ok(BillingTimeline { customer_ids, entries, has_more, search_fallback, fetched_at })
+    }
+}
+
+/// The timeline's lines, newest first: each charge that did not fail, each failed attempt (a
+/// failed charge is one, with its decline), each refund, dispute, invoice and fraud warning (with
+/// its charge's amount).
+fn timeline_entries(
+    charges: &[WireCharge],
+    intents: &[super::types::WirePaymentIntent],
+    invoices: &[super::Invoice],
+    refunds: &[Refund],
+    disputes: &[super::Dispute],
+    warnings: &[super::EarlyFraudWarning],
+) -> Vec<TimelineEntry> {
+    let line =
+        |at, kind: &str, id: &str, amount: Option<i64>, currency: Option<&str>, status: Option<&str>| TimelineEntry {
+            at,
+            kind: kind.to_string(),
+            id: id.to_string(),
+            amount,
+            currency: currency.map(str::to_string),
+            status: status.map(str::to_string),
+        };
+    let mut out = Vec::new();
+    for c in charges.iter().filter(|c| c.status != "failed") {
+        out.push(line(c.created, "charge", &c.id, Some(c.amount), Some(&c.currency), Some(&c.status)));
+    }
+    for f in failed_attempts(intents, charges) {
+        out.push(line(f.created, "failed_payment", &f.id, Some(f.amount), Some(&f.currency), Some(&f.status)));
+    }
+    for r in refunds {
+        out.push(line(r.created, "refund", &r.id, Some(r.amount), Some(&r.currency), r.status.as_deref()));
+    }
+    for d in disputes {
+        out.push(line(d.created, "dispute", &d.id, Some(d.amount), Some(&d.currency), Some(&d.status)));
+    }
+    for i in invoices {
+        out.push(line(i.created, "invoice", &i.id, Some(i.amount_due), Some(&i.currency), i.status.as_deref()));
+    }
+    for w in warnings {
+        let charge = charges.iter().find(|c| w.charge_id.as_deref() == Some(c.id.as_str()));
+        out.push(line(
+            w.created,
+            "fraud_warning",
+            &w.id,
+            charge.map(|c| c.amount),
+            charge.map(|c| c.currency.as_str()),
+            Some(&w.fraud_type),
+        ));
+    }
+    out.sort_by(|a, b| (b.at, &b.id).cmp(&(a.at, &a.id)));
+    out
 }

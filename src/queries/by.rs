@@ -3,7 +3,7 @@
 //! get the "exactly one of" rule here, with the id checked before anything is sent.
 
 use crate::error::Error;
-use crate::ids::{ChargeId, CustomerId};
+use crate::ids::{ChargeId, CustomerId, PaymentIntentId};
 
 /// The customers whose subscriptions [`Account::subscription_status`](super::Account::subscription_status)
 /// reads: an email (`From<&str>`) or a customer id (`From<CustomerId>`).
@@ -21,6 +21,106 @@ pub enum DisputesOf {
     /// The charges of every customer with this email.
     Email(String),
     Charge(ChargeId),
+}
+
+/// The customers whose invoices [`Account::invoices`](super::Account::invoices) reads: an email
+/// (`From<&str>`) or a customer id (`From<CustomerId>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvoicesOf {
+    /// Every customer with this email, in any letter case.
+    Email(String),
+    Customer(CustomerId),
+}
+
+/// The payment whose refunds [`Account::refunds`](super::Account::refunds) lists: a charge
+/// (`From<ChargeId>`) or a payment intent (`From<PaymentIntentId>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundsOf {
+    Charge(ChargeId),
+    PaymentIntent(PaymentIntentId),
+}
+
+/// Where [`Account::early_fraud_warnings`](super::Account::early_fraud_warnings) looks: the
+/// charges of every customer with an email (`From<&str>`), one charge (`From<ChargeId>`) or one
+/// payment intent (`From<PaymentIntentId>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FraudWarningsOf {
+    /// The charges of every customer with this email.
+    Email(String),
+    Charge(ChargeId),
+    PaymentIntent(PaymentIntentId),
+}
+
+impl InvoicesOf {
+    /// Exactly one of `email` or `customer_id` (`invalid_input` for both or neither, or a bad id).
+    pub fn one_of(email: Option<String>, customer_id: Option<String>) -> Result<Self, Error> {
+        match one_of(("email", email), ("customerId", customer_id))? {
+            Ok(email) => Ok(Self::Email(email)),
+            Err(id) => Ok(Self::Customer(CustomerId::parse(id)?)),
+        }
+    }
+}
+
+impl RefundsOf {
+    /// Exactly one of `charge_id` or `payment_intent_id` (`invalid_input` for both or neither, or
+    /// a bad id).
+    pub fn one_of(charge_id: Option<String>, payment_intent_id: Option<String>) -> Result<Self, Error> {
+        match one_of(("chargeId", charge_id), ("paymentIntentId", payment_intent_id))? {
+            Ok(id) => Ok(Self::Charge(ChargeId::parse(id)?)),
+            Err(id) => Ok(Self::PaymentIntent(PaymentIntentId::parse(id)?)),
+        }
+    }
+}
+
+impl FraudWarningsOf {
+    /// Exactly one of `email`, `charge_id` or `payment_intent_id` (`invalid_input` for none or
+    /// several, or a bad id).
+    pub fn one_of(
+        email: Option<String>,
+        charge_id: Option<String>,
+        payment_intent_id: Option<String>,
+    ) -> Result<Self, Error> {
+        match (email, charge_id, payment_intent_id) {
+            (Some(e), None, None) => Ok(Self::Email(e)),
+            (None, Some(c), None) => Ok(Self::Charge(ChargeId::parse(c)?)),
+            (None, None, Some(p)) => Ok(Self::PaymentIntent(PaymentIntentId::parse(p)?)),
+            (None, None, None) => {
+                Err(Error::invalid_input("email", "one of email, chargeId or paymentIntentId is required"))
+            }
+            _ => Err(Error::invalid_input("email", "give one of email, chargeId or paymentIntentId, not several")),
+        }
+    }
+}
+
+impl From<ChargeId> for RefundsOf {
+    fn from(id: ChargeId) -> Self {
+        Self::Charge(id)
+    }
+}
+impl From<&ChargeId> for RefundsOf {
+    fn from(id: &ChargeId) -> Self {
+        Self::Charge(id.clone())
+    }
+}
+impl From<PaymentIntentId> for RefundsOf {
+    fn from(id: PaymentIntentId) -> Self {
+        Self::PaymentIntent(id)
+    }
+}
+impl From<&PaymentIntentId> for RefundsOf {
+    fn from(id: &PaymentIntentId) -> Self {
+        Self::PaymentIntent(id.clone())
+    }
+}
+impl From<PaymentIntentId> for FraudWarningsOf {
+    fn from(id: PaymentIntentId) -> Self {
+        Self::PaymentIntent(id)
+    }
+}
+impl From<&PaymentIntentId> for FraudWarningsOf {
+    fn from(id: &PaymentIntentId) -> Self {
+        Self::PaymentIntent(id.clone())
+    }
 }
 
 impl SubscriptionsOf {
@@ -84,6 +184,8 @@ macro_rules! email_or_id {
 }
 email_or_id!(SubscriptionsOf, Customer, CustomerId);
 email_or_id!(DisputesOf, Charge, ChargeId);
+email_or_id!(InvoicesOf, Customer, CustomerId);
+email_or_id!(FraudWarningsOf, Charge, ChargeId);
 
 #[cfg(test)]
 mod tests {
@@ -124,5 +226,25 @@ mod tests {
         assert_eq!(code(DisputesOf::one_of(Some("a@b.c".into()), Some("ch_123".into()))), "invalid_input");
         assert_eq!(code(DisputesOf::one_of(None, None)), "invalid_input");
         assert_eq!(code(DisputesOf::one_of(None, Some("../charges".into()))), "invalid_input");
+        assert_eq!(
+            InvoicesOf::one_of(None, Some("cus_1".into())).unwrap(),
+            InvoicesOf::Customer(CustomerId::parse("cus_1").unwrap())
+        );
+        assert_eq!(code(InvoicesOf::one_of(Some("a@b.c".into()), Some("cus_1".into()))), "invalid_input");
+        assert_eq!(code(InvoicesOf::one_of(None, Some("ch_1".into()))), "invalid_input");
+        let pi = PaymentIntentId::parse("pi_1").unwrap();
+        assert_eq!(RefundsOf::one_of(None, Some("pi_1".into())).unwrap(), RefundsOf::from(&pi));
+        assert_eq!(
+            RefundsOf::one_of(Some("ch_1".into()), None).unwrap(),
+            RefundsOf::from(ChargeId::parse("ch_1").unwrap())
+        );
+        assert_eq!(code(RefundsOf::one_of(Some("ch_1".into()), Some("pi_1".into()))), "invalid_input");
+        assert_eq!(code(RefundsOf::one_of(None, None)), "invalid_input");
+        assert_eq!(code(RefundsOf::one_of(None, Some("ch_1".into()))), "invalid_input");
+        assert_eq!(FraudWarningsOf::one_of(None, None, Some("pi_1".into())).unwrap(), FraudWarningsOf::from(pi));
+        assert_eq!(FraudWarningsOf::one_of(Some("a@b.c".into()), None, None).unwrap(), FraudWarningsOf::from("a@b.c"));
+        assert_eq!(code(FraudWarningsOf::one_of(None, None, None)), "invalid_input");
+        assert_eq!(code(FraudWarningsOf::one_of(Some("a@b.c".into()), Some("ch_1".into()), None)), "invalid_input");
+        assert_eq!(code(FraudWarningsOf::one_of(None, Some("../x".into()), None)), "invalid_input");
     }
 }

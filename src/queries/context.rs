@@ -5,7 +5,8 @@
 //! most, whatever the number of apps:
 //!
 //! 1. customers: list and search together;
-//! 2. charges and subscriptions of all those customers together, and with them one page of the
+//! 2. charges, subscriptions, payment intents and the newest invoice of all those customers
+//!    together, and with them one page of the
 //!    account's newest disputes (since the oldest of those customers was created) and one page of
 //!    its products: the disputes of the disputed charges and the names of plans without a price
 //!    nickname are usually found there, so no request has to wait for the charges or the
@@ -20,9 +21,10 @@
 
 use futures::future::join_all;
 
+use super::billing::{failed_attempts, intents_of, invoices_of};
 use super::{
-    charges_of, check_limit, disputes_with, find_customers, ids_of, known_products, name_plans, name_plans_from,
-    oldest_created, recent_disputes, split_disputes, subscriptions_of, Email,
+    check_limit, disputes_with, find_customers, ids_of, known_products, name_plans, name_plans_from, oldest_created,
+    recent_disputes, split_disputes, subscriptions_of, wire_charges_of, Email,
 };
 use super::{AppContext, AppFailure, CustomerContext, PaymentOptions};
 use crate::client::StripeConnect;
@@ -35,6 +37,8 @@ struct AppData {
     payments_has_more: bool,
     subscriptions: Vec<super::Subscription>,
     open_disputes: Vec<super::Dispute>,
+    latest_invoice: Option<super::Invoice>,
+    recent_failures: u32,
 }
 
 impl StripeConnect {
@@ -70,6 +74,8 @@ impl StripeConnect {
             payments_has_more: false,
             subscriptions: Vec::new(),
             open_disputes: Vec::new(),
+            latest_invoice: None,
+            recent_failures: 0,
             search_fallback: None,
             error: None,
         };
@@ -83,6 +89,8 @@ impl StripeConnect {
                 ctx.payments_has_more = d.payments_has_more;
                 ctx.subscriptions = d.subscriptions;
                 ctx.open_disputes = d.open_disputes;
+                ctx.latest_invoice = d.latest_invoice;
+                ctx.recent_failures = d.recent_failures;
             }
             Err(e) => ctx.error = Some(AppFailure::from(&Error::from(e))),
         }
@@ -100,17 +108,26 @@ impl StripeConnect {
                 payments_has_more: false,
                 subscriptions: Vec::new(),
                 open_disputes: Vec::new(),
+                latest_invoice: None,
+                recent_failures: 0,
             });
         }
         // The two account-wide pages go last, so the charges and subscriptions get the account's
         // concurrency permits first when there are many customers.
         // Both pages are best effort (a failed one only means more requests in step 3).
-        let ((payments, payments_has_more), mut subscriptions, recent, products) = futures::try_join!(
-            charges_of(&api, &ids, limit),
+        // The newest invoice of each customer and their newest payment intents (the failed attempts
+        // among them and the charges are counted) come in the same round trip.
+        let ((charges, payments_has_more), mut subscriptions, (invoices, _), (intents, _), recent, products) = futures::try_join!(
+            wire_charges_of(&api, &ids, limit),
             subscriptions_of(&api, &ids),
+            invoices_of(&api, &ids, 1),
+            intents_of(&api, &ids, limit),
             async { Ok(recent_disputes(&api, oldest_created(&matches.customers)).await) },
             async { Ok(known_products(&api).await) },
         )?;
+        let recent_failures = u32::try_from(failed_attempts(&intents, &charges).len()).unwrap_or(u32::MAX);
+        let latest_invoice = invoices.into_iter().next();
+        let payments: Vec<super::Payment> = charges.into_iter().map(super::Payment::from).collect();
         name_plans_from(&mut subscriptions, &products);
         let disputed: Vec<(String, i64)> =
             payments.iter().filter(|p| p.disputed).map(|p| (p.id.clone(), p.created)).collect();
@@ -118,6 +135,14 @@ impl StripeConnect {
         // Nothing is sent here unless a page fell short.
         let (disputes, ()) = futures::join!(disputes_with(&api, known, &ask), name_plans(&api, &mut subscriptions));
         let open_disputes = disputes?.into_iter().filter(|d| d.is_open()).collect();
-        Ok(AppData { matches, payments, payments_has_more, subscriptions, open_disputes })
+        Ok(AppData {
+            matches,
+            payments,
+            payments_has_more,
+            subscriptions,
+            open_disputes,
+            latest_invoice,
+            recent_failures,
+        })
     }
 }

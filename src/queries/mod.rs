@@ -29,6 +29,7 @@
 //! ```
 
 mod account;
+mod billing;
 mod by;
 mod context;
 mod types;
@@ -42,11 +43,12 @@ use crate::api::Api;
 use crate::client::StripeConnect;
 use crate::error::{Error, StripeError};
 use crate::ids::shorten;
-pub use account::{Account, PaymentOptions};
-pub use by::{DisputesOf, SubscriptionsOf};
+pub use account::{Account, ListOptions, PaymentOptions};
+pub use by::{DisputesOf, FraudWarningsOf, InvoicesOf, RefundsOf, SubscriptionsOf};
 pub use types::{
-    AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, Payment,
-    PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus,
+    AppContext, AppFailure, BillingTimeline, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute,
+    Disputes, EarlyFraudWarning, EarlyFraudWarnings, FailedPayment, FailedPayments, Invoice, InvoicePayment, Invoices,
+    Payment, PaymentHistory, Refund, Refunds, SearchFallback, Subscription, SubscriptionStatus, TimelineEntry,
 };
 use types::{WireCharge, WireCustomer, WireDispute, WireProduct, WireSubscription};
 
@@ -181,20 +183,44 @@ pub(crate) async fn charges_of(
     customer_ids: &[String],
     limit: usize,
 ) -> Result<(Vec<Payment>, bool), StripeError> {
-    let lists = try_join_all(
-        customer_ids
-            .iter()
-            .map(|id| api.list_up_to::<WireCharge>(&["v1", "charges"], vec![("customer", id.clone())], limit)),
-    )
+    let (charges, has_more) = wire_charges_of(api, customer_ids, limit).await?;
+    Ok((charges.into_iter().map(Payment::from).collect(), has_more))
+}
+
+/// [`charges_of`] as Stripe sent them (the failed ones' outcome and payment intent included).
+pub(crate) async fn wire_charges_of(
+    api: &Api<'_>,
+    customer_ids: &[String],
+    limit: usize,
+) -> Result<(Vec<WireCharge>, bool), StripeError> {
+    newest_of(api, &["v1", "charges"], customer_ids, &[], limit, |c: &WireCharge| (Some(c.created), c.id.clone())).await
+}
+
+/// The newest `limit` objects of list `path` for each customer (`customer=…` and `extra`),
+/// concurrently, merged newest first by `key` and cut to `limit`; the flag says whether more
+/// exist. Each customer's list is read on until it has `limit` objects or none more.
+pub(crate) async fn newest_of<T: serde::de::DeserializeOwned + crate::api::list::HasId>(
+    api: &Api<'_>,
+    path: &[&str],
+    customer_ids: &[String],
+    extra: &[(&'static str, &str)],
+    limit: usize,
+    key: impl Fn(&T) -> (Option<i64>, String),
+) -> Result<(Vec<T>, bool), StripeError> {
+    let lists = try_join_all(customer_ids.iter().map(|id| {
+        let mut q = vec![("customer", id.clone())];
+        q.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        api.list_up_to::<T>(path, q, limit)
+    }))
     .await?;
     let mut has_more = lists.iter().any(|(_, more)| *more);
-    let mut payments: Vec<Payment> = lists.into_iter().flat_map(|(data, _)| data).map(Payment::from).collect();
-    newest_first(&mut payments, |p| (Some(p.created), &p.id));
-    if payments.len() > limit {
-        payments.truncate(limit);
+    let mut all: Vec<T> = lists.into_iter().flat_map(|(data, _)| data).collect();
+    all.sort_by_key(|x| std::cmp::Reverse(key(x)));
+    if all.len() > limit {
+        all.truncate(limit);
         has_more = true;
     }
-    Ok((payments, has_more))
+    Ok((all, has_more))
 }
 
 /// Every subscription (`status=all`) of each customer, concurrently, newest first. Plan names
@@ -281,18 +307,18 @@ pub(crate) async fn recent_disputes(api: &Api<'_>, since: Option<i64>) -> Option
     }
     let page: List<WireDispute> = api.get(&["v1", "disputes"], q).await.ok()?;
     let disputes: Vec<Dispute> = page.data.into_iter().map(Dispute::from).collect();
-    let complete_from = complete_from(&disputes, page.has_more, since);
+    let complete_from = complete_from(disputes.iter().map(|d| d.created), page.has_more, since);
     Some(RecentDisputes { disputes, complete_from })
 }
 
-/// From when a dispute page read with `created[gte]=since` holds every dispute.
-fn complete_from(page: &[Dispute], has_more: bool, since: Option<i64>) -> Option<i64> {
+/// From when a page (its objects' `created`) read with `created[gte]=since` holds every object.
+pub(crate) fn complete_from(created: impl Iterator<Item = i64>, has_more: bool, since: Option<i64>) -> Option<i64> {
     if !has_more {
         return since;
     }
-    // Lists are newest first: everything newer than the oldest dispute of the page is in it.
-    // Disputes created in that same second may continue on the next page, hence `+ 1`.
-    let oldest = page.iter().map(|d| d.created).min().unwrap_or(i64::MAX);
+    // Lists are newest first: everything newer than the oldest object of the page is in it.
+    // Objects created in that same second may continue on the next page, hence `+ 1`.
+    let oldest = created.min().unwrap_or(i64::MAX);
     Some(oldest.saturating_add(1).max(since.unwrap_or(i64::MIN)))
 }
 
@@ -411,11 +437,12 @@ mod tests {
             disputes: vec![dispute("dp_b", "ch_b", 25), dispute("dp_c", "ch_c", 20), dispute("dp_c2", "ch_c", 30)],
             complete_from: None,
         };
-        assert_eq!(complete_from(&page.disputes, true, Some(3)), Some(21));
-        assert_eq!(complete_from(&page.disputes, false, Some(3)), Some(3));
-        assert_eq!(complete_from(&page.disputes, false, None), None);
-        assert_eq!(complete_from(&[], true, None), Some(i64::MAX), "an empty full page covers nothing");
-        let full = RecentDisputes { complete_from: complete_from(&page.disputes, true, None), ..page };
+        let created = || page.disputes.iter().map(|d| d.created);
+        assert_eq!(complete_from(created(), true, Some(3)), Some(21));
+        assert_eq!(complete_from(created(), false, Some(3)), Some(3));
+        assert_eq!(complete_from(created(), false, None), None);
+        assert_eq!(complete_from(std::iter::empty(), true, None), Some(i64::MAX), "an empty full page covers nothing");
+        let full = RecentDisputes { complete_from: complete_from(created(), true, None), ..page };
         let (known, ask) = split_disputes(Some(&full), &charges(&[("ch_b", 21), ("ch_c", 20)]));
         assert_eq!((ids(&known), ask), (vec!["dp_b"], vec!["ch_c".to_string()]));
         // Complete: every dispute of a charge, several if it has several.

@@ -177,8 +177,8 @@ pub struct ChargeDetails {
     pub fetched_at: i64,
 }
 
-/// One refund, looked up by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One refund, looked up by id or listed for a charge or payment intent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(
     feature = "node",
@@ -192,6 +192,9 @@ pub struct Refund {
     pub amount: i64,
     pub currency: String,
     pub charge_id: Option<String>,
+    /// `pi_…`, when the refunded payment came from a PaymentIntent.
+    pub payment_intent_id: Option<String>,
+    /// `duplicate`, `fraudulent`, `requested_by_customer`, … (as Stripe sends it).
     pub reason: Option<String>,
     pub created: i64,
     /// Unix seconds when this was read from Stripe.
@@ -208,6 +211,247 @@ pub struct Refund {
 #[non_exhaustive]
 pub struct Disputes {
     pub disputes: Vec<Dispute>,
+    pub search_fallback: Option<SearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (a customer
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
+}
+
+/// The refunds of one charge or payment intent, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Refunds", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct Refunds {
+    pub refunds: Vec<Refund>,
+    /// More refunds exist than were read (more than 100 on one payment).
+    pub has_more: bool,
+    /// Unix seconds when this was read from Stripe.
+    pub fetched_at: i64,
+}
+
+/// One payment toward an invoice: the invoice's `payments`, which Stripe returns only when
+/// expanded (API ≥ 2025-03-31, when charges and payment intents stopped naming their invoice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "InvoicePayment", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct InvoicePayment {
+    /// `inpay_…`.
+    pub id: String,
+    /// `pi_…`, when the payment is a PaymentIntent (`payment.type` `payment_intent`).
+    pub payment_intent_id: Option<String>,
+    /// `ch_…`, when the payment is a charge without a PaymentIntent.
+    pub charge_id: Option<String>,
+    /// What was actually paid, in minor units; `null` until the payment is `paid`.
+    pub amount_paid: Option<i64>,
+    /// What this payment was meant to pay toward the invoice.
+    pub amount_requested: i64,
+    pub currency: String,
+    /// `open`, `paid` or `canceled` (a status Stripe adds later stays a string).
+    pub status: String,
+    pub created: Option<i64>,
+}
+
+/// One invoice of a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Invoice", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct Invoice {
+    /// `in_…`.
+    pub id: String,
+    /// The number on the invoice (`null` while it is a draft).
+    pub number: Option<String>,
+    /// `draft`, `open`, `paid`, `uncollectible`, `void` (a status Stripe adds later stays a string).
+    pub status: Option<String>,
+    /// Minor units of `currency`: what the customer owes in all.
+    pub amount_due: i64,
+    pub amount_paid: i64,
+    /// What is still to be paid.
+    pub amount_remaining: i64,
+    pub currency: String,
+    pub created: i64,
+    pub period_start: Option<i64>,
+    pub period_end: Option<i64>,
+    /// `subscription_cycle`, `subscription_create`, `manual`, … (as Stripe sends it).
+    pub billing_reason: Option<String>,
+    /// The subscription that generated it (`parent.subscription_details.subscription`, API ≥
+    /// 2025-03-31; the invoice's own `subscription` before).
+    pub subscription_id: Option<String>,
+    pub customer_id: Option<String>,
+    /// The page where the customer sees and pays the invoice (`null` for drafts).
+    pub hosted_invoice_url: Option<String>,
+    /// The PDF's link (`null` for drafts).
+    pub invoice_pdf: Option<String>,
+    /// The payments toward it (the first ones Stripe includes when expanded), newest first.
+    pub payments: Vec<InvoicePayment>,
+}
+
+/// Invoices of every customer with an email, or of one customer, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "Invoices", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct Invoices {
+    pub customer_ids: Vec<String>,
+    pub invoices: Vec<Invoice>,
+    /// More invoices exist than `limit` returned.
+    pub has_more: bool,
+    pub search_fallback: Option<SearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (a customer
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
+}
+
+/// A payment attempt that failed: a payment intent waiting for a new payment method after a
+/// failure, or canceled after one, or a failed charge (also one whose payment intent later
+/// succeeded with another attempt).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "FailedPayment", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct FailedPayment {
+    /// The payment intent's id (`pi_…`), or the failed charge's when the failure is only known
+    /// from the charge.
+    pub id: String,
+    pub payment_intent_id: Option<String>,
+    /// The failed attempt's charge, when known.
+    pub charge_id: Option<String>,
+    pub amount: i64,
+    pub currency: String,
+    pub created: i64,
+    /// The payment intent's status (`requires_payment_method`, `canceled`, `succeeded` when a
+    /// later attempt paid), or `failed` for a charge.
+    pub status: String,
+    /// The issuer's reason (`insufficient_funds`, `do_not_honor`, …), when the issuer gave one.
+    pub decline_code: Option<String>,
+    /// Stripe's error code (`card_declined`, `expired_card`, `authentication_required`, …).
+    pub failure_code: Option<String>,
+    /// Stripe's message about the failure.
+    pub failure_message: Option<String>,
+    /// The decline in a plain sentence, from Stripe's decline-code documentation.
+    pub explanation: Option<String>,
+    /// Whether trying the same payment method again can help (`null` when unknown).
+    pub retryable: Option<bool>,
+    pub description: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+/// Failed payment attempts of every customer with an email, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "FailedPayments", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct FailedPayments {
+    pub customer_ids: Vec<String>,
+    pub failed_payments: Vec<FailedPayment>,
+    /// Older payment intents or charges exist than were read (`limit` of each per customer).
+    pub has_more: bool,
+    pub search_fallback: Option<SearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (a customer
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
+}
+
+/// A Radar early fraud warning (`issfr_…`): the card issuer reported a charge as possibly
+/// fraudulent. A dispute often follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "EarlyFraudWarning", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct EarlyFraudWarning {
+    pub id: String,
+    pub charge_id: Option<String>,
+    pub payment_intent_id: Option<String>,
+    /// `made_with_stolen_card`, `unauthorized_use_of_card`, `misc`, … (as Stripe sends it).
+    pub fraud_type: String,
+    /// Not yet disputed nor fully refunded: refunding now may avoid a dispute.
+    pub actionable: bool,
+    pub created: i64,
+}
+
+/// Early fraud warnings on a customer's charges, or on one charge or payment intent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "EarlyFraudWarnings", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct EarlyFraudWarnings {
+    /// Newest first.
+    pub warnings: Vec<EarlyFraudWarning>,
+    /// Charges of the customer that were not checked (older than the account's newest warnings
+    /// cover and beyond the per-charge requests allowed); 0 means every charge read was checked.
+    pub unchecked_charges: u32,
+    pub search_fallback: Option<SearchFallback>,
+    /// Unix seconds when the oldest data in this result was read from Stripe (a customer
+    /// resolution may come from the cache: up to `cacheTtlMs` old).
+    pub fetched_at: i64,
+}
+
+/// One line of a billing timeline: what happened, when, for how much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "TimelineEntry", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct TimelineEntry {
+    /// Unix seconds (the object's `created`).
+    pub at: i64,
+    /// `charge`, `refund`, `dispute`, `invoice`, `failed_payment` or `fraud_warning`.
+    #[cfg_attr(
+        feature = "node",
+        napi(ts_type = "'charge' | 'refund' | 'dispute' | 'invoice' | 'failed_payment' | 'fraud_warning'")
+    )]
+    #[schemars(extend("enum" = ["charge", "refund", "dispute", "invoice", "failed_payment", "fraud_warning"]))]
+    pub kind: String,
+    /// The Stripe object's id (`ch_…`, `re_…`, `dp_…`, `in_…`, `pi_…`, `issfr_…`).
+    pub id: String,
+    /// Minor units of `currency` (an invoice's amount due; a fraud warning's charge amount).
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    /// The object's status as Stripe sends it; for a fraud warning, its fraud type.
+    pub status: Option<String>,
+}
+
+/// Everything billing-related of a customer in one account, as one list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, js_name = "BillingTimeline", use_nullable = true, object_from_js = false)
+)]
+#[non_exhaustive]
+pub struct BillingTimeline {
+    pub customer_ids: Vec<String>,
+    pub entries: Vec<TimelineEntry>,
+    /// Older entries exist than `limit` returned.
+    pub has_more: bool,
     pub search_fallback: Option<SearchFallback>,
     /// Unix seconds when the oldest data in this result was read from Stripe (a customer
     /// resolution may come from the cache: up to `cacheTtlMs` old).
@@ -262,6 +506,11 @@ pub struct AppContext {
     pub subscriptions: Vec<Subscription>,
     /// Open disputes on the charges in `payments`.
     pub open_disputes: Vec<Dispute>,
+    /// The newest invoice of any of the customers, with its payments.
+    pub latest_invoice: Option<Invoice>,
+    /// Failed payment attempts among the newest `limit` payment intents and charges of each
+    /// customer (see `failedPayments` for what counts).
+    pub recent_failures: u32,
     pub search_fallback: Option<SearchFallback>,
     pub error: Option<AppFailure>,
 }
@@ -337,6 +586,26 @@ pub(crate) struct WireCharge {
     pub failure_message: Option<String>,
     #[serde(default)]
     pub receipt_url: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<WireOutcome>,
+}
+
+/// A charge's `outcome`: for a charge the issuer declined (`type` `issuer_declined`), `reason`
+/// is the issuer's decline code (docs.stripe.com/declines: "look at the Charge object's outcome").
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireOutcome {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl WireCharge {
+    /// The issuer's decline code, for a charge the issuer declined.
+    pub(crate) fn decline_code(&self) -> Option<String> {
+        let o = self.outcome.as_ref()?;
+        (o.kind.as_deref() == Some("issuer_declined")).then(|| o.reason.clone()).flatten()
+    }
 }
 
 impl HasId for WireCharge {
@@ -475,8 +744,16 @@ pub(crate) struct WireRefund {
     #[serde(default)]
     pub charge: Option<Value>,
     #[serde(default)]
+    pub payment_intent: Option<Value>,
+    #[serde(default)]
     pub reason: Option<String>,
     pub created: i64,
+}
+
+impl HasId for WireRefund {
+    fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 impl Refund {
@@ -484,12 +761,212 @@ impl Refund {
         Refund {
             fetched_at,
             charge_id: expandable_id(&r.charge),
+            payment_intent_id: expandable_id(&r.payment_intent),
             id: r.id,
             status: r.status,
             amount: r.amount,
             currency: r.currency,
             reason: r.reason,
             created: r.created,
+        }
+    }
+}
+
+// ---- invoices (API ≥ 2025-03-31: `payments` instead of `charge` / `payment_intent`) ----
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireInvoice {
+    pub id: String,
+    #[serde(default)]
+    pub number: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    pub amount_due: i64,
+    #[serde(default)]
+    pub amount_paid: i64,
+    #[serde(default)]
+    pub amount_remaining: i64,
+    pub currency: String,
+    pub created: i64,
+    #[serde(default)]
+    pub period_start: Option<i64>,
+    #[serde(default)]
+    pub period_end: Option<i64>,
+    #[serde(default)]
+    pub billing_reason: Option<String>,
+    #[serde(default)]
+    pub customer: Option<Value>,
+    #[serde(default)]
+    pub parent: Option<WireInvoiceParent>,
+    /// Before 2025-03-31 only; kept so an older account's answer still names its subscription.
+    #[serde(default)]
+    pub subscription: Option<Value>,
+    #[serde(default)]
+    pub hosted_invoice_url: Option<String>,
+    #[serde(default)]
+    pub invoice_pdf: Option<String>,
+    /// Present only when expanded (`expand[]=data.payments`).
+    #[serde(default)]
+    pub payments: Option<List<WireInvoicePayment>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireInvoiceParent {
+    #[serde(default)]
+    pub subscription_details: Option<WireSubscriptionDetails>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireSubscriptionDetails {
+    #[serde(default)]
+    pub subscription: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireInvoicePayment {
+    pub id: String,
+    #[serde(default)]
+    pub amount_paid: Option<i64>,
+    #[serde(default)]
+    pub amount_requested: i64,
+    pub currency: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub created: Option<i64>,
+    #[serde(default)]
+    pub payment: Option<WirePaymentRef>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WirePaymentRef {
+    #[serde(default)]
+    pub payment_intent: Option<Value>,
+    #[serde(default)]
+    pub charge: Option<Value>,
+}
+
+impl HasId for WireInvoice {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl From<WireInvoicePayment> for InvoicePayment {
+    fn from(p: WireInvoicePayment) -> Self {
+        let payment = p.payment.as_ref();
+        InvoicePayment {
+            payment_intent_id: payment.and_then(|r| expandable_id(&r.payment_intent)),
+            charge_id: payment.and_then(|r| expandable_id(&r.charge)),
+            id: p.id,
+            amount_paid: p.amount_paid,
+            amount_requested: p.amount_requested,
+            currency: p.currency,
+            status: p.status,
+            created: p.created,
+        }
+    }
+}
+
+impl From<WireInvoice> for Invoice {
+    fn from(i: WireInvoice) -> Self {
+        let from_parent = i
+            .parent
+            .as_ref()
+            .and_then(|p| p.subscription_details.as_ref())
+            .and_then(|d| expandable_id(&d.subscription));
+        let mut payments: Vec<InvoicePayment> =
+            i.payments.map(|l| l.data).unwrap_or_default().into_iter().map(InvoicePayment::from).collect();
+        payments.sort_by(|a, b| (b.created, &b.id).cmp(&(a.created, &a.id)));
+        Invoice {
+            subscription_id: from_parent.or_else(|| expandable_id(&i.subscription)),
+            customer_id: expandable_id(&i.customer),
+            id: i.id,
+            number: i.number,
+            status: i.status,
+            amount_due: i.amount_due,
+            amount_paid: i.amount_paid,
+            amount_remaining: i.amount_remaining,
+            currency: i.currency,
+            created: i.created,
+            period_start: i.period_start,
+            period_end: i.period_end,
+            billing_reason: i.billing_reason,
+            hosted_invoice_url: i.hosted_invoice_url,
+            invoice_pdf: i.invoice_pdf,
+            payments,
+        }
+    }
+}
+
+// ---- payment intents ----
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WirePaymentIntent {
+    pub id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub created: i64,
+    pub status: String,
+    #[serde(default)]
+    pub customer: Option<Value>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub last_payment_error: Option<WirePaymentError>,
+}
+
+/// A payment intent's `last_payment_error`: the error of its last failed attempt.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WirePaymentError {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub decline_code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// For card errors, the failed charge's id.
+    #[serde(default)]
+    pub charge: Option<Value>,
+}
+
+impl HasId for WirePaymentIntent {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+// ---- Radar early fraud warnings ----
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireEarlyFraudWarning {
+    pub id: String,
+    #[serde(default)]
+    pub charge: Option<Value>,
+    #[serde(default)]
+    pub payment_intent: Option<Value>,
+    #[serde(default)]
+    pub fraud_type: String,
+    #[serde(default)]
+    pub actionable: bool,
+    pub created: i64,
+}
+
+impl HasId for WireEarlyFraudWarning {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl From<WireEarlyFraudWarning> for EarlyFraudWarning {
+    fn from(w: WireEarlyFraudWarning) -> Self {
+        EarlyFraudWarning {
+            charge_id: expandable_id(&w.charge),
+            payment_intent_id: expandable_id(&w.payment_intent),
+            id: w.id,
+            fraud_type: w.fraud_type,
+            actionable: w.actionable,
+            created: w.created,
         }
     }
 }

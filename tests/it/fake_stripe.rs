@@ -49,6 +49,74 @@ pub fn object(name: &str) -> Value {
     object.clone()
 }
 
+/// A billing fixture object of Stripe's (`invoice`, `invoice_payment`, `payment_intent`,
+/// `radar.early_fraud_warning`), from `tests/fixtures/billing-objects.json` (copied from Stripe's
+/// public `fixtures3.json` by `tests/fixtures/extract.py`).
+pub fn billing_object(name: &str) -> Value {
+    static OBJECTS: OnceLock<Value> = OnceLock::new();
+    let object = &OBJECTS.get_or_init(|| load("tests/fixtures/billing-objects.json"))["resources"][name];
+    assert!(object.is_object(), "no Stripe billing fixture object named {name}");
+    object.clone()
+}
+
+/// An invoice of `customer` (basil: its subscription under `parent`), with `payments` as the
+/// expanded list Stripe includes for `expand[]=data.payments`.
+pub fn invoice(id: &str, customer: &str, created: i64, status: &str, payments: Vec<Value>) -> Value {
+    let mut i = with(
+        billing_object("invoice"),
+        json!({"id": id, "customer": customer, "created": created, "status": status, "number": format!("{id}-0001"),
+            "hosted_invoice_url": format!("https://invoice.stripe.com/i/{id}"),
+            "invoice_pdf": format!("https://pay.stripe.com/invoice/{id}/pdf"),
+            "billing_reason": "subscription_cycle", "period_start": created - 2_592_000, "period_end": created}),
+    );
+    i["parent"] = json!({"quote_details": null, "subscription_details": {"metadata": null, "subscription": "sub_H"},
+        "type": "subscription_details"});
+    i["payments"] = list(&format!("/v1/invoices/{id}/payments"), payments, false);
+    i
+}
+
+/// An invoice payment of a payment intent.
+pub fn invoice_payment(
+    id: &str,
+    invoice: &str,
+    payment_intent: &str,
+    amount: i64,
+    status: &str,
+    created: i64,
+) -> Value {
+    with(
+        billing_object("invoice_payment"),
+        json!({"id": id, "invoice": invoice, "amount_paid": if status == "paid" { json!(amount) } else { json!(null) },
+            "amount_requested": amount, "currency": "usd", "status": status, "created": created,
+            "payment": {"type": "payment_intent", "payment_intent": payment_intent}}),
+    )
+}
+
+/// A payment intent of `customer`; `error` is its `last_payment_error`.
+pub fn payment_intent(id: &str, customer: &str, status: &str, error: Option<Value>, created: i64) -> Value {
+    with(
+        billing_object("payment_intent"),
+        json!({"id": id, "customer": customer, "status": status, "last_payment_error": error, "created": created,
+            "amount": 4900}),
+    )
+}
+
+/// A card decline as `last_payment_error` carries it.
+pub fn card_declined(decline_code: &str, charge: &str) -> Value {
+    json!({"type": "card_error", "code": "card_declined", "decline_code": decline_code, "charge": charge,
+        "message": "Your card was declined.", "doc_url": "https://docs.stripe.com/error-codes/card-declined"})
+}
+
+/// A Radar early fraud warning on `charge`.
+pub fn fraud_warning(id: &str, charge: &str, created: i64) -> Value {
+    with(billing_object("radar.early_fraud_warning"), json!({"id": id, "charge": charge, "created": created}))
+}
+
+/// A refund of `charge`.
+pub fn refund(id: &str, charge: &str, amount: i64, created: i64) -> Value {
+    with(object("refund"), json!({"id": id, "charge": charge, "amount": amount, "created": created}))
+}
+
 fn with(mut v: Value, fields: Value) -> Value {
     for (k, f) in fields.as_object().unwrap() {
         v[k] = f.clone();

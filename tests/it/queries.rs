@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use stripe_connect::{
-    AccountId, AppSlug, ChargeId, Connection, ConnectionStore, CustomerId, ErrorCode, MemoryConnectionStore,
-    PaymentOptions, RefundId, Scope, StripeConnect,
+    AccountId, AppSlug, ChargeId, Connection, ConnectionStore, CustomerId, ErrorCode, ListOptions,
+    MemoryConnectionStore, PaymentIntentId, PaymentOptions, RefundId, Scope, StripeConnect,
 };
 
 use crate::fake_stripe::{
-    acct, charge, customer, dispute, list, object, ok, search, stripe_error, subscription, CannedStripe, FakeStripe,
-    ACCT,
+    acct, card_declined, charge, customer, dispute, fraud_warning, invoice, invoice_payment, list, object, ok,
+    payment_intent, refund, search, stripe_error, subscription, CannedStripe, FakeStripe, ACCT,
 };
 
 const EMAIL: &str = "Jenny.Rosen@example.com";
@@ -51,6 +51,27 @@ async fn mount_charges(
 ) {
     fake.get_for(account, "/v1/charges", &[("customer", customer), ("limit", limit)])
         .respond_with(ok(list("/v1/charges", charges, has_more)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+}
+
+/// The customer's invoices (with their payments expanded) and payment intents, as the customer
+/// context reads them: the newest invoice, and the newest `limit` payment intents.
+async fn mount_context_billing(
+    fake: &FakeStripe,
+    account: &str,
+    customer: &str,
+    invoices: Vec<Value>,
+    intents: Vec<Value>,
+) {
+    fake.get_for(account, "/v1/invoices", &[("customer", customer), ("expand[]", "data.payments"), ("limit", "1")])
+        .respond_with(ok(list("/v1/invoices", invoices, false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get_for(account, "/v1/payment_intents", &[("customer", customer), ("limit", "25")])
+        .respond_with(ok(list("/v1/payment_intents", intents, false)))
         .expect(1)
         .mount(&fake.server)
         .await;
@@ -542,6 +563,15 @@ async fn mount_happy_app(fake: &FakeStripe, account: &str) {
     disputed["disputed"] = json!(true);
     mount_charges(fake, account, "cus_A", "25", vec![disputed, charge("ch_ok", "cus_A", 100, 2)], false).await;
     mount_subscriptions(fake, account, "cus_A", vec![subscription("sub_1", "cus_A", 1, Some("Pro"))]).await;
+    let paid = invoice("in_A", "cus_A", 3, "paid", vec![invoice_payment("inpay_A", "in_A", "pi_ok", 700, "paid", 3)]);
+    let declined = payment_intent(
+        "pi_declined",
+        "cus_A",
+        "requires_payment_method",
+        Some(card_declined("expired_card", "ch_x")),
+        4,
+    );
+    mount_context_billing(fake, account, "cus_A", vec![paid], vec![declined]).await;
     fake.get_for(account, "/v1/disputes", &[("created[gte]", "1"), ("limit", "100")])
         .respond_with(ok(list(
             "/v1/disputes",
@@ -597,6 +627,11 @@ async fn customer_context_reports_each_app_and_one_failing_app_does_not_fail_the
     assert_eq!(happy.payments.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["ch_D", "ch_ok"]);
     assert_eq!(happy.subscriptions[0].plan_name.as_deref(), Some("Pro"));
     assert_eq!(happy.open_disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_open"]);
+    let latest = happy.latest_invoice.as_ref().expect("the newest invoice");
+    assert_eq!((latest.id.as_str(), latest.status.as_deref()), ("in_A", Some("paid")));
+    assert_eq!(latest.payments[0].payment_intent_id.as_deref(), Some("pi_ok"));
+    assert_eq!(happy.recent_failures, 1, "the declined payment intent");
+    assert_eq!((revoked.latest_invoice.as_ref(), revoked.recent_failures), (None, 0));
     let failure = revoked.error.as_ref().expect("the revoked app reports its error");
     assert_eq!(
         (failure.code.as_str(), failure.status, failure.request_id.as_deref()),
@@ -702,6 +737,8 @@ async fn customer_context_takes_two_round_trips_whatever_the_number_of_apps() {
         (1, "/v1/customers/search"),
         (2, "/v1/charges"),
         (2, "/v1/disputes"),
+        (2, "/v1/invoices"),
+        (2, "/v1/payment_intents"),
         (2, "/v1/products"),
         (2, "/v1/subscriptions"),
     ];
@@ -709,9 +746,10 @@ async fn customer_context_takes_two_round_trips_whatever_the_number_of_apps() {
         assert_eq!(
             steps_of(&stripe.steps(a)),
             two_steps,
-            "{a}: customers (list + search) → charges + subscriptions + dispute page + product page"
+            "{a}: customers (list + search) → charges + subscriptions + newest invoice + payment intents + dispute \
+             page + product page"
         );
-        assert_eq!(stripe.max_in_flight(a), 4, "{a}: the four requests of the second step are in flight together");
+        assert_eq!(stripe.max_in_flight(a), 6, "{a}: the six requests of the second step are in flight together");
     }
     let round_trips = stripe.sent().iter().map(|s| s.depth).max();
     assert_eq!(round_trips, Some(2), "two round trips, for any number of apps");
@@ -719,8 +757,12 @@ async fn customer_context_takes_two_round_trips_whatever_the_number_of_apps() {
         stripe.max_total_in_flight() >= 2 * accounts.len(),
         "the apps run concurrently: every app's first step is in flight at once"
     );
-    // 5 apps × (list + search + charges + subscriptions + dispute page + product page)
-    assert_eq!(stripe.assert_contract(&accounts), 30);
+    for app in &ctx.apps {
+        assert_eq!(app.latest_invoice.as_ref().map(|i| i.id.as_str()), Some("in_A"), "{app:?}");
+        assert_eq!(app.recent_failures, 1, "{app:?}");
+    }
+    // 5 apps × (list + search + charges + subscriptions + invoice + payment intents + dispute page + product page)
+    assert_eq!(stripe.assert_contract(&accounts), 40);
 }
 
 /// When the dispute page cannot answer for a disputed charge — it is full (`has_more`) and the
@@ -755,6 +797,8 @@ async fn customer_context_asks_per_charge_when_the_dispute_page_does_not_cover_t
         (1, "/v1/customers/search"),
         (2, "/v1/charges"),
         (2, "/v1/disputes"),
+        (2, "/v1/invoices"),
+        (2, "/v1/payment_intents"),
         (2, "/v1/products"),
         (2, "/v1/subscriptions"),
         (3, "/v1/disputes"),
@@ -768,7 +812,7 @@ async fn customer_context_asks_per_charge_when_the_dispute_page_does_not_cover_t
         assert!(third.iter().any(|q| q.iter().any(|(k, _)| k == "ids[]")), "{third:?}");
     }
     assert_eq!(stripe.sent().iter().map(|s| s.depth).max(), Some(3), "three round trips at most");
-    assert_eq!(stripe.assert_contract(&accounts), 2 * 8);
+    assert_eq!(stripe.assert_contract(&accounts), 2 * 10);
 }
 
 /// The dispute page only answers for charges created since the customer was: a disputed charge
@@ -790,6 +834,7 @@ async fn customer_context_asks_about_disputed_charges_older_than_the_page_or_mis
     )
     .await;
     mount_subscriptions(&fake, ACCT, "cus_A", vec![]).await;
+    mount_context_billing(&fake, ACCT, "cus_A", vec![], vec![]).await;
     fake.get("/v1/disputes", &[("created[gte]", "10"), ("limit", "100")])
         .respond_with(ok(list("/v1/disputes", vec![dispute("dp_new", "ch_new", "needs_response")], false)))
         .expect(1)
@@ -821,8 +866,9 @@ async fn customer_context_asks_about_disputed_charges_older_than_the_page_or_mis
     assert!(app.error.is_none(), "{app:?}");
     // dp_gone is lost (closed); the open ones newest first.
     assert_eq!(app.open_disputes.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), ["dp_new", "dp_old"]);
-    // list + search + charges + subscriptions + dispute page + product page + 2 per-charge
-    assert_eq!(fake.assert_contract(&[ACCT]).await, 8);
+    // list + search + charges + subscriptions + invoice + payment intents + dispute page + product page
+    // + 2 per-charge
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 10);
 }
 
 /// A query string's pairs.
@@ -856,6 +902,26 @@ fn app_answers() -> Vec<(&'static str, Query, Value)> {
         ),
         ("/v1/disputes", q(&[("created[gte]", "1"), ("limit", "100")]), open()),
         ("/v1/products", q(&[("limit", "100")]), list("/v1/products", vec![object("product")], false)),
+        (
+            "/v1/invoices",
+            q(&[("customer", "cus_A"), ("expand[]", "data.payments"), ("limit", "1")]),
+            list("/v1/invoices", vec![invoice("in_A", "cus_A", 2, "open", vec![])], false),
+        ),
+        (
+            "/v1/payment_intents",
+            q(&[("customer", "cus_A"), ("limit", "25")]),
+            list(
+                "/v1/payment_intents",
+                vec![payment_intent(
+                    "pi_D",
+                    "cus_A",
+                    "requires_payment_method",
+                    Some(card_declined("do_not_honor", "ch_x")),
+                    2,
+                )],
+                false,
+            ),
+        ),
         ("/v1/disputes", q(&[("charge", "ch_D"), ("limit", "100")]), open()),
         (
             "/v1/products",
@@ -938,6 +1004,20 @@ async fn no_public_function_sends_anything_but_get_to_the_api() {
         .respond_with(ok(list("/v1/charges", vec![], false)))
         .mount(&fake.server)
         .await;
+    fake.get("/v1/invoices", &[("customer", "cus_A"), ("expand[]", "data.payments"), ("limit", "25")])
+        .respond_with(ok(list("/v1/invoices", vec![], false)))
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/refunds", &[("charge", "ch_D"), ("limit", "100")])
+        .respond_with(ok(list("/v1/refunds", vec![], false)))
+        .mount(&fake.server)
+        .await;
+    for q in [&[("limit", "100")][..], &[("charge", "ch_D"), ("limit", "100")][..]] {
+        fake.get("/v1/radar/early_fraud_warnings", q)
+            .respond_with(ok(list("/v1/radar/early_fraud_warnings", vec![], false)))
+            .mount(&fake.server)
+            .await;
+    }
     let client =
         StripeConnect::builder(fake.config().build().unwrap()).connection_store(store(&[("app", ACCT)]).await).build();
     let (a, ch, cus) = (acct(), ChargeId::parse("ch_D").unwrap(), CustomerId::parse("cus_A").unwrap());
@@ -950,8 +1030,15 @@ async fn no_public_function_sends_anything_but_get_to_the_api() {
     client.account(&a).disputes(&ch).await.unwrap();
     client.account(&a).disputes(EMAIL).await.unwrap();
     client.customer_context(EMAIL, PaymentOptions::default()).await.unwrap();
+    // Issue 24's queries.
+    client.account(&a).invoices(EMAIL, ListOptions::default()).await.unwrap();
+    client.account(&a).failed_payments(EMAIL, PaymentOptions::default()).await.unwrap();
+    client.account(&a).refunds(&ch).await.unwrap();
+    client.account(&a).early_fraud_warnings(&ch).await.unwrap();
+    client.account(&a).early_fraud_warnings(EMAIL).await.unwrap();
+    client.account(&a).billing_timeline(EMAIL, ListOptions::default()).await.unwrap();
     let requests = fake.requests().await;
-    assert!(requests.len() >= 9);
+    assert!(requests.len() >= 15);
     assert!(requests.iter().all(|r| r.method == wiremock::http::Method::GET));
     fake.assert_contract(&[ACCT]).await;
 }
@@ -1028,4 +1115,377 @@ async fn a_fresh_handle_is_fresh_and_leaves_its_source_as_it_was() {
     assert_eq!(handle.fresh().id(), handle.id());
     let shown = format!("{:?}", handle.fresh());
     assert!(shown.contains(ACCT) && shown.contains("fresh: true"), "{shown}");
+}
+
+// ---- Issue 24: invoices, failed payments, refunds per payment, early fraud warnings, timeline ----
+
+async fn mount_invoices(fake: &FakeStripe, customer: &str, limit: &str, invoices: Vec<Value>, has_more: bool) {
+    fake.get("/v1/invoices", &[("customer", customer), ("expand[]", "data.payments"), ("limit", limit)])
+        .respond_with(ok(list("/v1/invoices", invoices, has_more)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+}
+
+async fn mount_intents(fake: &FakeStripe, customer: &str, limit: &str, intents: Vec<Value>) {
+    fake.get("/v1/payment_intents", &[("customer", customer), ("limit", limit)])
+        .respond_with(ok(list("/v1/payment_intents", intents, false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+}
+
+/// Basil (2025-03-31): an invoice names its payments (only when `expand[]=data.payments`) and its
+/// subscription under `parent.subscription_details`; every customer with the email is covered.
+#[tokio::test]
+async fn invoices_by_email_expand_their_payments_and_cover_every_customer() {
+    let fake = FakeStripe::start().await;
+    mount_customers(
+        &fake,
+        ACCT,
+        vec![customer("cus_A", EMAIL, 3)],
+        vec![customer("cus_B", "jenny.rosen@example.COM", 2)],
+    )
+    .await;
+    let paid = invoice(
+        "in_A2",
+        "cus_A",
+        300,
+        "paid",
+        vec![
+            invoice_payment("inpay_1", "in_A2", "pi_first", 4900, "canceled", 290),
+            invoice_payment("inpay_2", "in_A2", "pi_second", 4900, "paid", 295),
+        ],
+    );
+    let mut future_status = invoice("in_B1", "cus_B", 200, "a_status_stripe_adds_in_2031", vec![]);
+    future_status["parent"] = json!(null);
+    future_status["subscription"] = json!("sub_pre_basil");
+    mount_invoices(&fake, "cus_A", "2", vec![paid, invoice("in_A1", "cus_A", 100, "void", vec![])], true).await;
+    mount_invoices(&fake, "cus_B", "2", vec![future_status], false).await;
+
+    let found = fake.client().account(&acct()).invoices(EMAIL, ListOptions::default().limit(2)).await.unwrap();
+    assert_eq!(found.customer_ids, ["cus_A", "cus_B"]);
+    assert_eq!(found.invoices.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["in_A2", "in_B1"]);
+    assert!(found.has_more, "cus_A has more, and in_A1 was cut");
+    let i = &found.invoices[0];
+    assert_eq!(
+        (i.number.as_deref(), i.status.as_deref(), i.currency.as_str()),
+        (Some("in_A2-0001"), Some("paid"), "usd")
+    );
+    assert_eq!((i.amount_due, i.amount_paid, i.amount_remaining), (1000, 0, 1000), "Stripe's fixture amounts");
+    assert_eq!((i.period_start, i.period_end, i.created), (Some(300 - 2_592_000), Some(300), 300));
+    assert_eq!(
+        (i.billing_reason.as_deref(), i.subscription_id.as_deref()),
+        (Some("subscription_cycle"), Some("sub_H"))
+    );
+    assert_eq!(i.hosted_invoice_url.as_deref(), Some("https://invoice.stripe.com/i/in_A2"));
+    assert_eq!(i.invoice_pdf.as_deref(), Some("https://pay.stripe.com/invoice/in_A2/pdf"));
+    assert_eq!(i.customer_id.as_deref(), Some("cus_A"));
+    let payments: Vec<(&str, Option<&str>, Option<i64>, &str)> = i
+        .payments
+        .iter()
+        .map(|p| (p.id.as_str(), p.payment_intent_id.as_deref(), p.amount_paid, p.status.as_str()))
+        .collect();
+    assert_eq!(
+        payments,
+        [("inpay_2", Some("pi_second"), Some(4900), "paid"), ("inpay_1", Some("pi_first"), None, "canceled")],
+        "newest first; amount_paid is null until paid"
+    );
+    let b = &found.invoices[1];
+    assert_eq!(b.status.as_deref(), Some("a_status_stripe_adds_in_2031"), "an unknown status is kept");
+    assert_eq!(b.subscription_id.as_deref(), Some("sub_pre_basil"), "the pre-basil field is still read");
+    let v = serde_json::to_value(&found).unwrap();
+    for key in ["hostedInvoiceUrl", "invoicePdf", "amountRemaining", "billingReason", "subscriptionId", "payments"] {
+        assert!(v["invoices"][0].get(key).is_some(), "{key}: {v}");
+    }
+    assert_eq!(v["invoices"][0]["payments"][0]["paymentIntentId"], "pi_second");
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 4);
+}
+
+#[tokio::test]
+async fn invoices_of_one_customer_id_send_one_request() {
+    let fake = FakeStripe::start().await;
+    mount_invoices(&fake, "cus_A", "25", vec![invoice("in_1", "cus_A", 5, "open", vec![])], false).await;
+    let cus = CustomerId::parse("cus_A").unwrap();
+    let found = fake.client().account(&acct()).invoices(&cus, ListOptions::default()).await.unwrap();
+    assert_eq!(
+        (found.customer_ids.as_slice(), found.invoices.len(), found.has_more),
+        (&["cus_A".to_string()][..], 1, false)
+    );
+    let requests = fake.requests().await;
+    assert_eq!(requests.len(), 1);
+    let expand: Vec<String> =
+        requests[0].url.query_pairs().filter(|(k, _)| k == "expand[]").map(|(_, v)| v.into_owned()).collect();
+    assert_eq!(expand, ["data.payments"], "payments come back only when expanded");
+    fake.assert_contract(&[ACCT]).await;
+}
+
+/// A declined attempt is a payment intent back in `requires_payment_method` with a
+/// `last_payment_error`, or one canceled after its failures, or a failed charge (also of an intent
+/// that later succeeded); each once, with the issuer's decline code.
+#[tokio::test]
+async fn failed_payments_are_failed_intents_and_failed_charges_newest_first() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
+    mount_intents(
+        &fake,
+        "cus_A",
+        "25",
+        vec![
+            payment_intent(
+                "pi_waiting",
+                "cus_A",
+                "requires_payment_method",
+                Some(card_declined("insufficient_funds", "ch_2")),
+                400,
+            ),
+            payment_intent("pi_fresh", "cus_A", "requires_payment_method", None, 350),
+            payment_intent("pi_paid", "cus_A", "succeeded", None, 300),
+        ],
+    )
+    .await;
+    let mut declined = charge("ch_2", "cus_A", 4900, 401);
+    declined["status"] = json!("failed");
+    declined["payment_intent"] = json!("pi_waiting");
+    let mut first_try = charge("ch_1", "cus_A", 4900, 301);
+    first_try["status"] = json!("failed");
+    first_try["payment_intent"] = json!("pi_paid");
+    first_try["failure_code"] = json!("card_declined");
+    first_try["failure_message"] = json!("Your card was declined.");
+    first_try["outcome"] =
+        json!({"type": "issuer_declined", "reason": "do_not_honor", "network_status": "declined_by_network"});
+    let mut retried = charge("ch_3", "cus_A", 4900, 302);
+    retried["payment_intent"] = json!("pi_paid");
+    mount_charges(&fake, ACCT, "cus_A", "25", vec![declined, retried, first_try], false).await;
+
+    let found = fake.client().account(&acct()).failed_payments(EMAIL, PaymentOptions::default()).await.unwrap();
+    type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a str, Option<&'a str>);
+    let rows: Vec<Row> = found
+        .failed_payments
+        .iter()
+        .map(|f| {
+            (
+                f.id.as_str(),
+                f.payment_intent_id.as_deref(),
+                f.charge_id.as_deref(),
+                f.status.as_str(),
+                f.decline_code.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("pi_waiting", Some("pi_waiting"), Some("ch_2"), "requires_payment_method", Some("insufficient_funds")),
+            ("ch_1", Some("pi_paid"), Some("ch_1"), "failed", Some("do_not_honor")),
+        ]
+    );
+    let first = &found.failed_payments[1];
+    assert_eq!(
+        (first.failure_code.as_deref(), first.failure_message.as_deref()),
+        (Some("card_declined"), Some("Your card was declined."))
+    );
+    assert_eq!((first.amount, first.currency.as_str(), first.created), (4900, "usd", 301));
+    assert!(!found.has_more);
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 4);
+}
+
+#[tokio::test]
+async fn refunds_of_a_charge_and_of_a_payment_intent() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/refunds", &[("charge", "ch_1"), ("limit", "100")])
+        .respond_with(ok(list(
+            "/v1/refunds",
+            vec![refund("re_2", "ch_1", 500, 20), refund("re_1", "ch_1", 1000, 10)],
+            false,
+        )))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let mut on_intent = refund("re_3", "ch_9", 700, 30);
+    on_intent["payment_intent"] = json!("pi_9");
+    on_intent["status"] = json!("pending");
+    fake.get("/v1/refunds", &[("payment_intent", "pi_9"), ("limit", "100")])
+        .respond_with(ok(list("/v1/refunds", vec![on_intent], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let a = fake.client().account(&acct());
+    let by_charge = a.refunds(&ChargeId::parse("ch_1").unwrap()).await.unwrap();
+    assert_eq!(
+        by_charge.refunds.iter().map(|r| (r.id.as_str(), r.amount)).collect::<Vec<_>>(),
+        [("re_2", 500), ("re_1", 1000)]
+    );
+    assert_eq!((by_charge.refunds[0].status.as_deref(), by_charge.has_more), (Some("succeeded"), false));
+    let by_intent = a.refunds(&PaymentIntentId::parse("pi_9").unwrap()).await.unwrap();
+    let r = &by_intent.refunds[0];
+    assert_eq!(
+        (r.charge_id.as_deref(), r.payment_intent_id.as_deref(), r.status.as_deref()),
+        (Some("ch_9"), Some("pi_9"), Some("pending"))
+    );
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 2);
+}
+
+/// The warnings list has no customer filter: one page of the account's newest warnings answers for
+/// the charges created since its oldest; older charges are asked about one by one, the newest 10
+/// at most, and the rest are counted as unchecked.
+#[tokio::test]
+async fn early_fraud_warnings_by_email_are_bounded_and_by_charge_are_one_request() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
+    // ch_new (created 500) is covered by the full page (its oldest warning is from 400); the
+    // 12 old charges (created 100..111) are not; one failed charge is never asked about.
+    let mut charges = vec![charge("ch_new", "cus_A", 4900, 500)];
+    charges.extend((0..12).rev().map(|i| charge(&format!("ch_old{i:02}"), "cus_A", 100, 100 + i)));
+    let mut failed = charge("ch_failed", "cus_A", 100, 90);
+    failed["status"] = json!("failed");
+    charges.push(failed);
+    mount_charges(&fake, ACCT, "cus_A", "100", charges, false).await;
+    fake.get("/v1/radar/early_fraud_warnings", &[("limit", "100")])
+        .respond_with(ok(list(
+            "/v1/radar/early_fraud_warnings",
+            vec![fraud_warning("issfr_new", "ch_new", 600), fraud_warning("issfr_other", "ch_someone_else", 400)],
+            true,
+        )))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    for i in 2..12 {
+        let ch = format!("ch_old{i:02}");
+        let found = if i == 11 { vec![fraud_warning("issfr_old", &ch, 120)] } else { vec![] };
+        fake.get("/v1/radar/early_fraud_warnings", &[("charge", &ch), ("limit", "100")])
+            .respond_with(ok(list("/v1/radar/early_fraud_warnings", found, false)))
+            .expect(1)
+            .mount(&fake.server)
+            .await;
+    }
+    let a = fake.client().account(&acct());
+    let found = a.early_fraud_warnings(EMAIL).await.unwrap();
+    assert_eq!(found.warnings.iter().map(|w| w.id.as_str()).collect::<Vec<_>>(), ["issfr_new", "issfr_old"]);
+    assert_eq!(found.unchecked_charges, 2, "ch_old00 and ch_old01: beyond the 10 lookups");
+    let w = &found.warnings[0];
+    assert_eq!((w.charge_id.as_deref(), w.fraud_type.as_str(), w.actionable), (Some("ch_new"), "misc", true));
+    // list + search + charges + page + 10 lookups
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 14);
+
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/radar/early_fraud_warnings", &[("charge", "ch_1"), ("limit", "100")])
+        .respond_with(ok(list("/v1/radar/early_fraud_warnings", vec![fraud_warning("issfr_1", "ch_1", 5)], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/radar/early_fraud_warnings", &[("payment_intent", "pi_1"), ("limit", "100")])
+        .respond_with(ok(list("/v1/radar/early_fraud_warnings", vec![], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let a = fake.client().account(&acct());
+    let one = a.early_fraud_warnings(&ChargeId::parse("ch_1").unwrap()).await.unwrap();
+    assert_eq!((one.warnings.len(), one.unchecked_charges), (1, 0));
+    let none = a.early_fraud_warnings(&PaymentIntentId::parse("pi_1").unwrap()).await.unwrap();
+    assert!(none.warnings.is_empty());
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 2);
+}
+
+/// One list, newest first, across charges, refunds, disputes, invoices, failed attempts and fraud
+/// warnings; a failed charge is a failed attempt, never also a charge.
+#[tokio::test]
+async fn billing_timeline_merges_everything_newest_first() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 3)], vec![]).await;
+    let mut refunded = charge("ch_R", "cus_A", 1500, 300);
+    refunded["amount_refunded"] = json!(1500);
+    refunded["refunded"] = json!(true);
+    let mut disputed = charge("ch_D", "cus_A", 12000, 200);
+    disputed["disputed"] = json!(true);
+    let mut failed = charge("ch_F", "cus_A", 4900, 400);
+    failed["status"] = json!("failed");
+    failed["outcome"] = json!({"type": "issuer_declined", "reason": "insufficient_funds"});
+    mount_charges(&fake, ACCT, "cus_A", "10", vec![failed, refunded, disputed], false).await;
+    mount_intents(&fake, "cus_A", "10", vec![payment_intent("pi_3ds", "cus_A", "requires_action", None, 450)]).await;
+    mount_invoices(&fake, "cus_A", "10", vec![invoice("in_1", "cus_A", 250, "paid", vec![])], false).await;
+    fake.get("/v1/disputes", &[("created[gte]", "3"), ("limit", "100")])
+        .respond_with(ok(list(
+            "/v1/disputes",
+            vec![{
+                let mut d = dispute("dp_1", "ch_D", "prevented");
+                d["created"] = json!(260);
+                d
+            }],
+            false,
+        )))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/radar/early_fraud_warnings", &[("limit", "100")])
+        .respond_with(ok(list("/v1/radar/early_fraud_warnings", vec![fraud_warning("issfr_1", "ch_D", 210)], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/refunds", &[("charge", "ch_R"), ("limit", "100")])
+        .respond_with(ok(list("/v1/refunds", vec![refund("re_1", "ch_R", 1500, 310)], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+
+    let t = fake.client().account(&acct()).billing_timeline(EMAIL, ListOptions::default().limit(10)).await.unwrap();
+    type Line<'a> = (i64, &'a str, &'a str, Option<i64>, Option<&'a str>);
+    let lines: Vec<Line> =
+        t.entries.iter().map(|e| (e.at, e.kind.as_str(), e.id.as_str(), e.amount, e.status.as_deref())).collect();
+    assert_eq!(
+        lines,
+        [
+            (400, "failed_payment", "ch_F", Some(4900), Some("failed")),
+            (310, "refund", "re_1", Some(1500), Some("succeeded")),
+            (300, "charge", "ch_R", Some(1500), Some("succeeded")),
+            (260, "dispute", "dp_1", Some(1000), Some("prevented")),
+            (250, "invoice", "in_1", Some(1000), Some("paid")),
+            (210, "fraud_warning", "issfr_1", Some(12000), Some("misc")),
+            (200, "charge", "ch_D", Some(12000), Some("succeeded")),
+        ],
+        "the 3DS intent is waiting for the customer, not failed"
+    );
+    assert!(t.entries.iter().all(|e| e.currency.as_deref() == Some("usd")));
+    assert!(!t.has_more);
+    // list + search + charges + intents + invoices + dispute page + fraud page + refunds of ch_R
+    assert_eq!(fake.assert_contract(&[ACCT]).await, 8);
+    let v = serde_json::to_value(&t.entries[0]).unwrap();
+    assert_eq!(
+        v,
+        json!({"at": 400, "kind": "failed_payment", "id": "ch_F", "amount": 4900, "currency": "usd", "status": "failed"})
+    );
+}
+
+#[tokio::test]
+async fn the_new_queries_refuse_bad_input_and_send_nothing() {
+    let fake = FakeStripe::start().await; // no mocks: any request fails the test
+    let a = fake.client().account(&acct());
+    let code = |e: stripe_connect::Error| e.code();
+    for email in ["", "not-an-email", "a\"b@c.d"] {
+        assert_eq!(code(a.invoices(email, ListOptions::default()).await.unwrap_err()), ErrorCode::InvalidInput);
+        assert_eq!(
+            code(a.failed_payments(email, PaymentOptions::default()).await.unwrap_err()),
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(code(a.early_fraud_warnings(email).await.unwrap_err()), ErrorCode::InvalidInput);
+        assert_eq!(code(a.billing_timeline(email, ListOptions::default()).await.unwrap_err()), ErrorCode::InvalidInput);
+    }
+    for limit in [0, 101] {
+        let e = a.invoices(EMAIL, ListOptions::default().limit(limit)).await.unwrap_err();
+        assert_eq!(code(e), ErrorCode::InvalidInput);
+        let e = a.billing_timeline(EMAIL, ListOptions::default().limit(limit)).await.unwrap_err();
+        assert!(e.to_string().contains("must be 1 to 100"), "{e}");
+        assert_eq!(
+            code(a.failed_payments(EMAIL, PaymentOptions::default().limit(limit)).await.unwrap_err()),
+            ErrorCode::InvalidInput
+        );
+    }
+    for bad in ["ch_1", "pi_", "pi_1/../refunds", "pi_1?expand[]=x"] {
+        assert_eq!(code(PaymentIntentId::parse(bad).unwrap_err()), ErrorCode::InvalidInput, "{bad}");
+    }
+    assert_eq!(
+        code(stripe_connect::RefundsOf::one_of(Some("pi_1".into()), None).unwrap_err()),
+        ErrorCode::InvalidInput
+    );
+    assert!(fake.requests().await.is_empty(), "nothing may be sent for bad input");
 }

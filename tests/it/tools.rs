@@ -13,7 +13,10 @@ use stripe_connect::{
     ToolResult, ToolScope, ERROR_CODES,
 };
 
-use crate::fake_stripe::{charge, customer, dispute, list, object, ok, search, stripe_error, subscription, FakeStripe};
+use crate::fake_stripe::{
+    card_declined, charge, customer, dispute, invoice, invoice_payment, list, object, ok, payment_intent, search,
+    stripe_error, subscription, FakeStripe,
+};
 
 const EMAIL: &str = "jane@example.com";
 const HELPDESK: &str = "acct_1Helpdesk";
@@ -85,6 +88,30 @@ async fn mount_helpdesk(fake: &FakeStripe, charges_limit: &str) {
         .expect(1)
         .mount(&fake.server)
         .await;
+    let paid =
+        invoice("in_H2", "cus_H", 200, "paid", vec![invoice_payment("inpay_H2", "in_H2", "pi_H2", 4900, "paid", 200)]);
+    mount_context_billing(fake, HELPDESK, "cus_H", charges_limit, paid, vec![]).await;
+}
+
+/// The newest invoice and the newest payment intents the customer context reads per customer.
+async fn mount_context_billing(
+    fake: &FakeStripe,
+    account: &str,
+    customer: &str,
+    limit: &str,
+    inv: Value,
+    pis: Vec<Value>,
+) {
+    fake.get_for(account, "/v1/invoices", &[("customer", customer), ("expand[]", "data.payments"), ("limit", "1")])
+        .respond_with(ok(list("/v1/invoices", vec![inv], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get_for(account, "/v1/payment_intents", &[("customer", customer), ("limit", limit)])
+        .respond_with(ok(list("/v1/payment_intents", pis, false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
 }
 
 /// The account-wide pages the customer context reads alongside the charges.
@@ -120,6 +147,18 @@ async fn mount_billing(fake: &FakeStripe) {
         .expect(1)
         .mount(&fake.server)
         .await;
+    let mut open = invoice("in_B", "cus_B", 400, "open", vec![]);
+    open["currency"] = json!("eur");
+    open["amount_due"] = json!(12000);
+    open["amount_remaining"] = json!(12000);
+    let retry = payment_intent(
+        "pi_B2",
+        "cus_B",
+        "requires_payment_method",
+        Some(card_declined("insufficient_funds", "ch_B2")),
+        399,
+    );
+    mount_context_billing(fake, BILLING, "cus_B", "10", open, vec![retry]).await;
     let mut d = dispute("dp_B", "ch_B1", "needs_response");
     d["amount"] = json!(12000);
     d["currency"] = json!("eur");

@@ -77,9 +77,9 @@ pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
 pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
 pub use queries::{
-    Account, AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes,
-    DisputesOf, Payment, PaymentHistory, PaymentOptions, Refund, SearchFallback, Subscription, SubscriptionStatus,
-    SubscriptionsOf, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
+    explain_decline, Account, AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches,
+    DeclineReason, Dispute, Disputes, DisputesOf, Payment, PaymentHistory, PaymentOptions, Refund, RetryAdvice,
+    SearchFallback, Subscription, SubscriptionStatus, SubscriptionsOf, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{

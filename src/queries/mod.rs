@@ -31,6 +31,7 @@
 mod account;
 mod by;
 mod context;
+mod declines;
 mod types;
 
 use std::collections::{BTreeSet, HashMap};
@@ -44,6 +45,7 @@ use crate::error::{Error, StripeError};
 use crate::ids::shorten;
 pub use account::{Account, PaymentOptions};
 pub use by::{DisputesOf, SubscriptionsOf};
+pub use declines::{explain_decline, DeclineReason, RetryAdvice};
 pub use types::{
     AppContext, AppFailure, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute, Disputes, Payment,
     PaymentHistory, Refund, SearchFallback, Subscription, SubscriptionStatus,

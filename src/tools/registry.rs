@@ -132,8 +132,7 @@ fn portable(schema: &mut schemars::Schema) {
 
 /// The output schema of a tool whose data is `D` (see [`ToolDefinition::output_schema`]).
 pub(crate) fn output_schema<D: JsonSchema>() -> Value {
-    let mut generator =
-        SchemaSettings::draft2020_12().with_transform(RecursiveTransform(portable)).into_generator();
+    let mut generator = SchemaSettings::draft2020_12().with_transform(RecursiveTransform(portable)).into_generator();
     let data = generator.subschema_for::<D>();
     let error = generator.subschema_for::<super::ToolError>();
     let definitions = generator.take_definitions(true);

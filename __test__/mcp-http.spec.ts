@@ -140,6 +140,9 @@ function validCalls(w: World): [string, Record<string, unknown>][] {
   ]
 }
 
+/** A response's JSON body, for the assertions to read. */
+const jsonOf = (r: Response): Promise<any> => r.json()
+
 /** A raw JSON-RPC POST, as a client would send it. */
 function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(url, {
@@ -233,7 +236,7 @@ test('MCP over HTTP: a wider token reaches both apps; a client pinned to 2025-06
       },
       { authorization: 'Bearer token-all' },
     )
-    assert.equal((await pinned.json()).result.protocolVersion, '2025-06-18')
+    assert.equal((await jsonOf(pinned)).result.protocolVersion, '2025-06-18')
     const client = await connect(w, 'token-all', '2025-06-18')
     const r = await client.callTool({ name: 'list_connected_apps', arguments: {} })
     assert.deepEqual(
@@ -257,7 +260,7 @@ test('MCP over HTTP: no token and a wrong token get 401 with the RFC 9728 challe
       missing.headers.get('www-authenticate'),
       `Bearer resource_metadata="${metadataUrl}"`,
     )
-    assert.deepEqual(await missing.json(), {
+    assert.deepEqual(await jsonOf(missing), {
       jsonrpc: '2.0',
       error: { code: -32001, message: 'Unauthorized: a valid bearer token is required' },
       id: null,
@@ -281,7 +284,7 @@ test('MCP over HTTP: no token and a wrong token get 401 with the RFC 9728 challe
     const metadata = await fetch(metadataUrl)
     assert.equal(metadata.status, 200)
     assert.equal(metadata.headers.get('access-control-allow-origin'), '*')
-    assert.deepEqual(await metadata.json(), {
+    assert.deepEqual(await jsonOf(metadata), {
       resource: url,
       authorization_servers: [`${w.servers[0]!.origin}/api/auth`],
       bearer_methods_supported: ['header'],
@@ -302,7 +305,7 @@ test('MCP over HTTP: a foreign Origin is 403 before authorize runs; an allowed o
       authorization: 'Bearer token-all',
     })
     assert.equal(evil.status, 403)
-    assert.equal((await evil.json()).error.message, 'Forbidden: Origin not allowed')
+    assert.equal((await jsonOf(evil)).error.message, 'Forbidden: Origin not allowed')
     assert.equal(evil.headers.get('access-control-allow-origin'), null)
     // `null` (a sandboxed page, a file) is an Origin too, and not allowed.
     const opaque = await post(url, initialize, { origin: 'null' })
@@ -322,7 +325,7 @@ test('MCP over HTTP: a foreign Origin is 403 before authorize runs; an allowed o
     })
     assert.equal(fromApp.status, 200)
     assert.equal(fromApp.headers.get('access-control-allow-origin'), APP_ORIGIN)
-    assert.equal((await fromApp.json()).result.serverInfo.name, 'stripe-connect')
+    assert.equal((await jsonOf(fromApp)).result.serverInfo.name, 'stripe-connect')
     // A 401 to an allowed origin exposes the challenge to the page.
     const challenged = await post(url, initialize, { origin: APP_ORIGIN })
     assert.equal(challenged.status, 401)
@@ -357,13 +360,13 @@ test('MCP over HTTP: stateless: GET and DELETE are 405, no session id; bad bodie
       { ...auth, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION },
     )
     assert.equal(call.status, 200)
-    const answer = await call.json()
+    const answer = await jsonOf(call)
     assert.equal(answer.id, 2)
     assert.equal(answer.result.structuredContent.success, true)
 
     const notJson = await post(url, '{"jsonrpc":', auth)
     assert.equal(notJson.status, 400)
-    assert.equal((await notJson.json()).error.code, -32700)
+    assert.equal((await jsonOf(notJson)).error.code, -32700)
     const huge = await post(url, `"${'x'.repeat(1024 * 1024 + 1)}"`, auth)
     assert.equal(huge.status, 413)
     assert.deepEqual(w.errors, [])

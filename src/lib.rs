@@ -77,11 +77,11 @@ pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, PaymentIntentId, RefundId};
 pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
 pub use queries::{
-    Account, AppContext, AppFailure, BillingTimeline, ChargeDetails, Customer, CustomerContext, CustomerMatches,
-    Dispute, Disputes, DisputesOf, EarlyFraudWarning, EarlyFraudWarnings, FailedPayment, FailedPayments,
-    FraudWarningsOf, Invoice, InvoicePayment, Invoices, InvoicesOf, ListOptions, Payment, PaymentHistory,
-    PaymentOptions, Refund, Refunds, RefundsOf, SearchFallback, Subscription, SubscriptionStatus, SubscriptionsOf,
-    TimelineEntry, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
+    explain_decline, Account, AppContext, AppFailure, BillingTimeline, ChargeDetails, Customer, CustomerContext,
+    CustomerMatches, DeclineReason, Dispute, Disputes, DisputesOf, EarlyFraudWarning, EarlyFraudWarnings,
+    FailedPayment, FailedPayments, FraudWarningsOf, Invoice, InvoicePayment, Invoices, InvoicesOf, ListOptions,
+    Payment, PaymentHistory, PaymentOptions, Refund, Refunds, RefundsOf, RetryAdvice, SearchFallback, Subscription,
+    SubscriptionStatus, SubscriptionsOf, TimelineEntry, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{

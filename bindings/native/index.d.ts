@@ -475,6 +475,9 @@ export interface Refund {
   fetchedAt: number
 }
 
+/** Whether trying the payment again can succeed. */
+export type RetryAdvice = 'later' | 'after_customer_action' | 'no' | 'unknown'
+
 /** Why the customer search was not used and only the exact-case email list was. */
 export interface SearchFallback {
   /** The error code of the failed search (`stripe_rate_limited`, `stripe_api_error`, …). */

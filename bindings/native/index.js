@@ -845,6 +845,7 @@ module.exports.isLoopbackUrl = nativeBinding.isLoopbackUrl
 module.exports.isRetryableError = nativeBinding.isRetryableError
 module.exports.parseConnectEnv = nativeBinding.parseConnectEnv
 module.exports.quoteForLog = nativeBinding.quoteForLog
+module.exports.RetryAdvice = nativeBinding.RetryAdvice
 module.exports.STATE_TTL_SECONDS = nativeBinding.STATE_TTL_SECONDS
 module.exports.STRIPE_VERSION = nativeBinding.STRIPE_VERSION
 module.exports.toolDefinitions = nativeBinding.toolDefinitions

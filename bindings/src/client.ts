@@ -5,7 +5,7 @@
 import native = require('../native/index.js')
 import { withCauses } from './causes.js'
 import { guard, guardAsync, rawBody } from './errors.js'
-import type { ToolResult, ToolScopeOptions } from './tools.js'
+import type { ToolData, ToolName, ToolResult, ToolScopeOptions } from './tools.js'
 import type {
   AuthorizeUrl,
   AuthorizeUrlOptions,
@@ -186,7 +186,16 @@ export class StripeConnect {
    * `@support/stripe-connect/tools`). Resolves with a `ToolResult` — data, or an error as data
    * with a stable `code` — for anything the model gets wrong (unknown tool, bad arguments, an app
    * outside the scope); rejects with `invalid_input` only when the scope itself is unusable.
+   * A tool named by its `ToolName` resolves with its own `data` type (`ToolData[N]`, generated
+   * from the core's output schema); any other `string` (a model may name a tool that does not
+   * exist) with the plain `ToolResult`, an `invalid_input` result for an unknown name.
    */
+  callTool<N extends ToolName>(
+    name: N,
+    args: unknown,
+    scope: ToolScopeOptions,
+  ): Promise<ToolResult<ToolData[N]>>
+  callTool(name: string, args: unknown, scope: ToolScopeOptions): Promise<ToolResult>
   callTool(name: string, args: unknown, scope: ToolScopeOptions): Promise<ToolResult> {
     const nonFinite: native.NativeNonFinite[] = []
     let json: string

@@ -4,11 +4,26 @@
  * `toolDefinitions()` lists them (name, a description written for a model, a JSON Schema draft
  * 2020-12 of the arguments, documented examples); `client.callTool(name, args, { appSlugs })` runs
  * one within the apps the conversation may see and resolves with a `ToolResult`, never rejecting
- * for a model's mistake. The Rust core does the work; `/ai` and `/mcp` adapt these to the AI SDK
+ * for a model's mistake; its `data` has the tool's own type (`ToolData[name]`, generated from the
+ * core's output schema). The Rust core does the work; `/ai` and `/mcp` adapt these to the AI SDK
  * and to MCP.
  */
 import native = require('../native/index.js')
 import type { StripeConnectErrorCode } from './errors.js'
+import type { ToolData } from './tool-data.js'
+
+// Each tool's `data`, generated at build from the core's output schemas (tool-data.ts, written by
+// bindings/scripts/tool-types.mjs): `ToolData['get_payment_history']` is `GetPaymentHistoryData`.
+export type {
+  GetCustomerContextData,
+  GetDisputesData,
+  GetPaymentHistoryData,
+  GetSubscriptionStatusData,
+  ListConnectedAppsData,
+  LookupChargeData,
+  ToolData,
+  VerifyRefundData,
+} from './tool-data.js'
 
 /** A tool's name: the core's one list of tools, as a string union (generated). */
 export type ToolName = native.ToolName
@@ -31,10 +46,24 @@ export interface ToolError {
   retryable: boolean
 }
 
-/** What a tool call resolves with. `fetchedAt` is when the answer was read (Unix seconds). */
+/** What a tool call resolves with. `fetchedAt` is when the answer was read (Unix seconds).
+ * A call of a known tool resolves with its own `data` (`ToolResult<ToolData['lookup_charge']>`);
+ * the default `T` is what a call by an arbitrary `string` name resolves with. */
 export type ToolResult<T = Record<string, unknown>> =
   | { success: true; data: T; fetchedAt: number }
   | { success: false; error: ToolError }
+
+/** The `data` of tool `N` (`ToolDataOf<'lookup_charge'>` is `LookupChargeData`). */
+export type ToolDataOf<N extends ToolName> = ToolData[N]
+
+/** What a call of tool `N` resolves with. */
+export type ToolResultOf<N extends ToolName> = ToolResult<ToolData[N]>
+
+// `ToolData` (generated from the output schemas) and `ToolName` (generated from the registry)
+// name the same tools: tsc fails here when one has a tool the other lacks.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type Holds<T extends true> = T
+type _ToolDataNamesEveryTool = Holds<Same<keyof ToolData, ToolName>>
 
 /** Which apps a conversation may see: fixed by the caller, never by the model. */
 export interface ToolScopeOptions {

@@ -26,7 +26,7 @@ export async function agentStep(t: Transcript, fake: FakeStripe, stripe: StripeC
   const args = { email: DEMO_EMAIL }
   const model = new MockLanguageModelV3({
     doGenerate: async (options) => {
-      const seen = toolResultIn(options.prompt)
+      const seen = toolResultIn(options.prompt, 'get_customer_context')
       if (seen === undefined) {
         return {
           content: [
@@ -43,8 +43,8 @@ export async function agentStep(t: Transcript, fake: FakeStripe, stripe: StripeC
         }
       }
       // The second step answers from what the tool returned.
-      const app = seen.success ? (seen.data as any).apps[0] : undefined
-      const failed = app?.payments.items.find((p: any) => p.status === 'failed')
+      const app = seen.success ? seen.data.apps[0] : undefined
+      const failed = app?.payments.items.find((p) => p.status === 'failed')
       const sub = app?.subscriptions.items[0]
       const text = failed
         ? `Your ${failed.amountFormatted} payment on ${day(failed.created)} ("${failed.description}") failed, so ${sub?.planName} is ${sub?.status}.`

@@ -1,7 +1,7 @@
 // The support agent's side of the demo: what a tool call costs in bytes, next to the raw Stripe
 // objects the same question reads. Shared with benchmark/tools.mts.
 import type { StripeConnect } from '@support/stripe-connect'
-import type { ToolResult } from '@support/stripe-connect/tools'
+import type { ToolName, ToolResult, ToolResultOf } from '@support/stripe-connect/tools'
 import type { FakeStripe, RecordedRequest } from '@support/stripe-connect/testing'
 import { DEMO_EMAIL, type seedDemoCustomer } from './customer.js'
 
@@ -82,12 +82,22 @@ export function demoToolCalls(
   ]
 }
 
-/** The JSON value of the first tool result in a model prompt (what the next step sees). */
-export function toolResultIn(prompt: unknown): ToolResult | undefined {
+/**
+ * The JSON value of the first result of tool `name` in a model prompt (what the next step sees),
+ * typed as that tool's result.
+ */
+export function toolResultIn<N extends ToolName>(
+  prompt: unknown,
+  name: N,
+): ToolResultOf<N> | undefined {
   for (const message of prompt as { role: string; content: unknown }[]) {
     if (message.role !== 'tool' || !Array.isArray(message.content)) continue
-    for (const part of message.content as { type: string; output?: { value?: unknown } }[]) {
-      if (part.type === 'tool-result') return part.output?.value as ToolResult
+    type Part = { type: string; toolName?: string; output?: { value?: unknown } }
+    for (const part of message.content as Part[]) {
+      // The prompt is JSON the AI SDK carried back from our tool's execute: its result for `name`.
+      if (part.type === 'tool-result' && part.toolName === name) {
+        return part.output?.value as ToolResultOf<N>
+      }
     }
   }
   return undefined

@@ -29,7 +29,9 @@ use std::collections::{HashMap, HashSet};
 use futures::future::try_join_all;
 
 use super::types::{WireCharge, WireEarlyFraudWarning, WireInvoice, WirePaymentIntent, WireRefund};
-use super::{complete_from, newest_of, EarlyFraudWarning, FailedPayment, Invoice, Refund};
+use super::{
+    complete_from, explain_decline, newest_of, EarlyFraudWarning, FailedPayment, Invoice, Refund, RetryAdvice,
+};
 use crate::api::list::{List, MAX_PAGE};
 use crate::api::Api;
 use crate::error::StripeError;
@@ -95,51 +97,61 @@ pub(crate) fn failed_attempts(intents: &[WirePaymentIntent], charges: &[WireChar
         let Some(e) = &p.last_payment_error else { continue };
         let charge_id = expandable_id(&e.charge);
         let charge = charge_id.as_deref().and_then(|id| by_id.get(id));
-        out.push(explained(FailedPayment {
-            id: p.id.clone(),
-            payment_intent_id: Some(p.id.clone()),
-            // The failed attempt's own time when its charge was read, else the intent's.
-            created: charge.map_or(p.created, |c| c.created),
-            decline_code: e.decline_code.clone().or_else(|| charge.and_then(|c| c.decline_code())),
-            charge_id,
-            amount: p.amount,
-            currency: p.currency.clone(),
-            status: p.status.clone(),
-            failure_code: e.code.clone(),
-            failure_message: e.message.clone(),
-            explanation: None,
-            retryable: None,
-            description: p.description.clone(),
-            customer_id: expandable_id(&p.customer),
-        }));
+        let advice = e.advice_code.clone().or_else(|| charge.and_then(|c| c.outcome.as_ref()?.advice_code.clone()));
+        out.push(explained(
+            advice.as_deref(),
+            FailedPayment {
+                id: p.id.clone(),
+                payment_intent_id: Some(p.id.clone()),
+                // The failed attempt's own time when its charge was read, else the intent's.
+                created: charge.map_or(p.created, |c| c.created),
+                decline_code: e.decline_code.clone().or_else(|| charge.and_then(|c| c.decline_code())),
+                charge_id,
+                amount: p.amount,
+                currency: p.currency.clone(),
+                status: p.status.clone(),
+                failure_code: e.code.clone(),
+                failure_message: e.message.clone(),
+                explanation: String::new(),
+                retry: RetryAdvice::Unknown,
+                description: p.description.clone(),
+                customer_id: expandable_id(&p.customer),
+            },
+        ));
     }
     let named: HashSet<String> = out.iter().filter_map(|f| f.charge_id.clone()).collect();
     for c in charges.iter().filter(|c| c.status == "failed" && !named.contains(&c.id)) {
-        out.push(explained(FailedPayment {
-            id: c.id.clone(),
-            payment_intent_id: expandable_id(&c.payment_intent),
-            charge_id: Some(c.id.clone()),
-            amount: c.amount,
-            currency: c.currency.clone(),
-            created: c.created,
-            status: c.status.clone(),
-            decline_code: c.decline_code(),
-            failure_code: c.failure_code.clone(),
-            failure_message: c.failure_message.clone(),
-            explanation: None,
-            retryable: None,
-            description: c.description.clone(),
-            customer_id: expandable_id(&c.customer),
-        }));
+        let advice = c.outcome.as_ref().and_then(|o| o.advice_code.as_deref());
+        out.push(explained(
+            advice,
+            FailedPayment {
+                id: c.id.clone(),
+                payment_intent_id: expandable_id(&c.payment_intent),
+                charge_id: Some(c.id.clone()),
+                amount: c.amount,
+                currency: c.currency.clone(),
+                created: c.created,
+                status: c.status.clone(),
+                decline_code: c.decline_code(),
+                failure_code: c.failure_code.clone(),
+                failure_message: c.failure_message.clone(),
+                explanation: String::new(),
+                retry: RetryAdvice::Unknown,
+                description: c.description.clone(),
+                customer_id: expandable_id(&c.customer),
+            },
+        ));
     }
     out.sort_by(|a, b| (b.created, &b.id).cmp(&(a.created, &a.id)));
     out
 }
 
-/// The plain sentence and retry hint for a failure's codes. Stripe's decline-code table is not in
-/// this crate yet: until it is, both stay `None` (shown as `null`), and the codes and Stripe's own
-/// message are what the result carries.
-fn explained(f: FailedPayment) -> FailedPayment {
+/// `f` with the plain sentence and retry advice of its codes (the decline-code table, with the
+/// issuer's `advice` code over the table's retry advice).
+fn explained(advice: Option<&str>, mut f: FailedPayment) -> FailedPayment {
+    let reason = explain_decline(f.decline_code.as_deref(), f.failure_code.as_deref(), advice);
+    f.explanation = reason.explanation.to_string();
+    f.retry = reason.retry;
     f
 }
 
@@ -273,11 +285,27 @@ mod tests {
             (Some("insufficient_funds"), Some("card_declined"))
         );
         assert_eq!(wait.status, "requires_payment_method");
+        assert!(wait.explanation.contains("enough funds"), "{wait:?}");
+        assert_eq!(wait.retry, RetryAdvice::AfterCustomerAction);
+        assert_eq!(f[2].retry, RetryAdvice::No, "a lost card: not with this card");
         let first = &f[0];
         assert_eq!((first.payment_intent_id.as_deref(), first.status.as_str()), (Some("pi_paid"), "failed"));
         assert_eq!(first.decline_code.as_deref(), Some("insufficient_funds"), "from the charge's outcome");
         assert_eq!((f[2].charge_id.as_deref(), f[2].decline_code.as_deref()), (None, Some("lost_card")));
         assert_eq!(f[3].payment_intent_id, None);
+    }
+
+    #[test]
+    fn the_issuers_advice_code_decides_the_retry_advice() {
+        let mut c = charge("ch_1", "failed", None, 1);
+        c.outcome = Some(
+            serde_json::from_value(
+                json!({"type": "issuer_declined", "reason": "insufficient_funds", "advice_code": "try_again_later"}),
+            )
+            .unwrap(),
+        );
+        let f = failed_attempts(&[], &[c]);
+        assert_eq!((f[0].retry, f[0].decline_code.as_deref()), (RetryAdvice::Later, Some("insufficient_funds")));
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod account;
 mod billing;
 mod by;
 mod context;
+mod declines;
 mod types;
 
 use std::collections::{BTreeSet, HashMap};
@@ -45,6 +46,7 @@ use crate::error::{Error, StripeError};
 use crate::ids::shorten;
 pub use account::{Account, ListOptions, PaymentOptions};
 pub use by::{DisputesOf, FraudWarningsOf, InvoicesOf, RefundsOf, SubscriptionsOf};
+pub use declines::{explain_decline, DeclineReason, RetryAdvice};
 pub use types::{
     AppContext, AppFailure, BillingTimeline, ChargeDetails, Customer, CustomerContext, CustomerMatches, Dispute,
     Disputes, EarlyFraudWarning, EarlyFraudWarnings, FailedPayment, FailedPayments, Invoice, InvoicePayment, Invoices,

@@ -345,10 +345,13 @@ pub struct FailedPayment {
     pub failure_code: Option<String>,
     /// Stripe's message about the failure.
     pub failure_message: Option<String>,
-    /// The decline in a plain sentence, from Stripe's decline-code documentation.
-    pub explanation: Option<String>,
-    /// Whether trying the same payment method again can help (`null` when unknown).
-    pub retryable: Option<bool>,
+    /// Why it failed, in one plain sentence a support reply can pass on (from Stripe's
+    /// decline-code and error-code pages: see [`explain_decline`](crate::explain_decline)).
+    pub explanation: String,
+    /// Whether trying again can help: `later` (unchanged, a temporary problem),
+    /// `after_customer_action` (another card, funds, details, authentication), `no`, or `unknown`.
+    #[cfg_attr(feature = "node", napi(ts_type = "RetryAdvice"))]
+    pub retry: super::RetryAdvice,
     pub description: Option<String>,
     pub customer_id: Option<String>,
 }
@@ -598,6 +601,9 @@ pub(crate) struct WireOutcome {
     pub kind: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
+    /// The issuer's advice on retrying (`try_again_later`, `do_not_try_again`, `confirm_card_data`).
+    #[serde(default)]
+    pub advice_code: Option<String>,
 }
 
 impl WireCharge {
@@ -921,6 +927,8 @@ pub(crate) struct WirePaymentIntent {
 pub(crate) struct WirePaymentError {
     #[serde(default)]
     pub code: Option<String>,
+    #[serde(default)]
+    pub advice_code: Option<String>,
     #[serde(default)]
     pub decline_code: Option<String>,
     #[serde(default)]

@@ -1286,6 +1286,12 @@ async fn failed_payments_are_failed_intents_and_failed_charges_newest_first() {
         (Some("card_declined"), Some("Your card was declined."))
     );
     assert_eq!((first.amount, first.currency.as_str(), first.created), (4900, "usd", 301));
+    // The plain sentence and retry advice of Stripe's decline-code table.
+    assert!(found.failed_payments[0].explanation.contains("enough funds"), "{:?}", found.failed_payments[0]);
+    assert_eq!(found.failed_payments[0].retry, stripe_connect::RetryAdvice::AfterCustomerAction);
+    assert!(first.explanation.contains("contact their bank"), "{first:?}");
+    let v = serde_json::to_value(&found.failed_payments[0]).unwrap();
+    assert_eq!(v["retry"], "after_customer_action");
     assert!(!found.has_more);
     assert_eq!(fake.assert_contract(&[ACCT]).await, 4);
 }

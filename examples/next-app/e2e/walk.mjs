@@ -438,8 +438,10 @@ describe('examples/next-app under next start, against the test kit', () => {
 
   test('MCP: the Inspector CLI lists the tools, calls one, and is refused another app and no token', async () => {
     const bearer = ['--header', 'Authorization: Bearer e2e_mcp_agent-helpdesk']
-    const list = await inspector([...bearer, '--method', 'tools/list'])
+    // --strict: the schemas are portable (no type arrays, …): exit 6 on an error, warnings listed.
+    const list = await inspector([...bearer, '--method', 'tools/list', '--strict'])
     assert.equal(list.code, 0, list.stderr)
+    assert.doesNotMatch(list.stderr, /Warning|Error/, list.stderr)
     assert.deepEqual(
       JSON.parse(list.stdout).tools.map((t) => t.name),
       TOOL_NAMES,

@@ -9,13 +9,14 @@ use serde_json::{json, Value};
 use super::registry::{Tool, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT};
 use super::request::{MinorUnits, ToolLimit};
 use super::results::{
-    reconcile, search_warning, Capped, ChargeOut, DisputeOut, PaymentOut, RefundCheck, Shrink, SubscriptionOut,
+    reconcile, search_warning, Capped, ChargeOut, DisputeOut, FailedPaymentOut, InvoiceOut, PaymentOut, RefundCheck,
+    RefundOut, Shrink, SubscriptionOut, TimelineEntryOut,
 };
 use super::{ContextOut, ToolScope, LIST_CAP};
 use crate::client::StripeConnect;
 use crate::error::Error;
 use crate::ids::{AppSlug, ChargeId, RefundId};
-use crate::queries::{DisputesOf, Email, PaymentOptions};
+use crate::queries::{DisputesOf, Email, ListOptions, PaymentOptions};
 
 /// Every tool, in the order models and docs list them: `name: Type`. The name is written here
 /// only; `$then!` generates from the list (the registry in `registry.rs`, `ToolName` for JS).
@@ -28,6 +29,9 @@ macro_rules! with_tools {
             lookup_charge: $crate::tools::catalog::LookupCharge,
             verify_refund: $crate::tools::catalog::VerifyRefund,
             get_disputes: $crate::tools::catalog::GetDisputes,
+            get_invoices: $crate::tools::catalog::GetInvoices,
+            get_failed_payments: $crate::tools::catalog::GetFailedPayments,
+            get_billing_timeline: $crate::tools::catalog::GetBillingTimeline,
             list_connected_apps: $crate::tools::catalog::ListConnectedApps,
         }
     };
@@ -203,13 +207,17 @@ pub(crate) struct LookupChargeArgs {
 pub(crate) struct ChargeLookupOut {
     app_slug: String,
     charge: ChargeOut,
+    /// The charge's refunds, newest first (each with its own status: a refund can be pending or fail).
+    refunds: Capped<RefundOut>,
 }
 
 impl Tool for LookupCharge {
     const TITLE: &'static str = "Look up a charge";
     const DESCRIPTION: &'static str = "One charge by its id in one app: amount, status, paid, refunded (and how \
-        much), disputed, the customer id, description, failure reason if it failed. Use it when the customer or a \
-        payment history names a specific charge. Read-only: it never refunds or captures.";
+        much), disputed, the customer id, description, failure reason if it failed, and each of its refunds (amount, \
+        status: succeeded, pending, failed…, reason, date). Use it when the customer or a payment history names a \
+        specific charge, e.g. \"did my refund for the second charge go through?\". Read-only: it never refunds or \
+        captures.";
     type Args = LookupChargeArgs;
     type Output = ChargeLookupOut;
 
@@ -223,9 +231,10 @@ impl Tool for LookupCharge {
         scope: &ToolScope,
     ) -> Result<(ChargeLookupOut, Option<i64>), Error> {
         let app = stripe.scoped_app(a.app_slug.as_ref(), scope).await?;
-        let c = app.account.lookup_charge(&a.charge_id).await?;
-        let read_at = Some(c.fetched_at);
-        Ok((ChargeLookupOut { app_slug: app.slug, charge: ChargeOut::from(c) }, read_at))
+        let (c, r) = futures::try_join!(app.account.lookup_charge(&a.charge_id), app.account.refunds(&a.charge_id))?;
+        let read_at = Some(c.fetched_at.min(r.fetched_at));
+        let refunds = Capped::new(r.refunds, LIST_CAP, r.has_more, RefundOut::from);
+        Ok((ChargeLookupOut { app_slug: app.slug, charge: ChargeOut::from(c), refunds }, read_at))
     }
 }
 
@@ -341,6 +350,163 @@ impl Tool for GetDisputes {
     }
 }
 
+/// The arguments of the tools that read one customer's list in one app.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct CustomerListArgs {
+    #[schemars(description = APP_SLUG)]
+    app_slug: Option<AppSlug>,
+    #[schemars(description = EMAIL)]
+    email: Email,
+    #[schemars(description = limit_of("items"))]
+    limit: Option<ToolLimit>,
+}
+
+pub(crate) struct GetInvoices;
+
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InvoicesOut {
+    app_slug: String,
+    customer_count: usize,
+    invoices: Capped<InvoiceOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+impl Tool for GetInvoices {
+    const TITLE: &'static str = "Invoices";
+    const DESCRIPTION: &'static str = "The customer's invoices in one app, newest first: number, status (draft, \
+        open, paid, uncollectible, void), amount due and remaining, currency, billing period, why it was billed, \
+        the subscription, the hosted invoice page (hostedInvoiceUrl, where the customer views and pays it) and the \
+        PDF link (invoicePdf), and the payments made toward it. Use it for \"send me my invoice\", \"did my invoice \
+        get paid?\", \"why do I owe this?\": the links are the ones to give the customer. Read-only: it never \
+        creates, pays, voids or sends an invoice.";
+    type Args = CustomerListArgs;
+    type Output = InvoicesOut;
+
+    fn examples() -> Vec<Value> {
+        vec![
+            json!({"email": "jane@example.com"}),
+            json!({"appSlug": "helpdesk", "email": "jane@example.com", "limit": 3}),
+        ]
+    }
+
+    async fn run(
+        stripe: &StripeConnect,
+        a: CustomerListArgs,
+        scope: &ToolScope,
+    ) -> Result<(InvoicesOut, Option<i64>), Error> {
+        let limit = ToolLimit::get(a.limit);
+        let app = stripe.scoped_app(a.app_slug.as_ref(), scope).await?;
+        let found = app.account.invoices(a.email.as_str(), ListOptions::default().limit(limit)).await?;
+        let out = InvoicesOut {
+            app_slug: app.slug,
+            customer_count: found.customer_ids.len(),
+            invoices: Capped::new(found.invoices, limit as usize, found.has_more, InvoiceOut::from),
+            warning: search_warning(&found.search_fallback),
+        };
+        Ok((out, Some(found.fetched_at)))
+    }
+}
+
+pub(crate) struct GetFailedPayments;
+
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FailedPaymentsOut {
+    app_slug: String,
+    customer_count: usize,
+    failed_payments: Capped<FailedPaymentOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+impl Tool for GetFailedPayments {
+    const TITLE: &'static str = "Failed payments";
+    const DESCRIPTION: &'static str = "The customer's failed payment attempts in one app, newest first: declined \
+        or failed card payments, payments waiting for a new payment method after a failure, and earlier declines \
+        of payments that went through later. Each has its amount, date, the bank's decline code and Stripe's error \
+        code, `explanation` (why it failed, in a plain sentence you can pass on) and `retry`: `later` (trying the \
+        same card again later can work), `after_customer_action` (the customer must use another card, add funds, \
+        fix details or authenticate), `no` (not with this card) or `unknown`. Use it for \"why was my card \
+        declined?\", \"my payment failed\". Read-only: it never retries or charges.";
+    type Args = CustomerListArgs;
+    type Output = FailedPaymentsOut;
+
+    fn examples() -> Vec<Value> {
+        vec![
+            json!({"email": "jane@example.com"}),
+            json!({"appSlug": "billing-bot", "email": "jane@example.com", "limit": 5}),
+        ]
+    }
+
+    async fn run(
+        stripe: &StripeConnect,
+        a: CustomerListArgs,
+        scope: &ToolScope,
+    ) -> Result<(FailedPaymentsOut, Option<i64>), Error> {
+        let limit = ToolLimit::get(a.limit);
+        let app = stripe.scoped_app(a.app_slug.as_ref(), scope).await?;
+        let found = app.account.failed_payments(a.email.as_str(), PaymentOptions::default().limit(limit)).await?;
+        let out = FailedPaymentsOut {
+            app_slug: app.slug,
+            customer_count: found.customer_ids.len(),
+            failed_payments: Capped::new(found.failed_payments, limit as usize, found.has_more, FailedPaymentOut::from),
+            warning: search_warning(&found.search_fallback),
+        };
+        Ok((out, Some(found.fetched_at)))
+    }
+}
+
+pub(crate) struct GetBillingTimeline;
+
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TimelineOut {
+    app_slug: String,
+    customer_count: usize,
+    entries: Capped<TimelineEntryOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+impl Tool for GetBillingTimeline {
+    const TITLE: &'static str = "Billing timeline";
+    const DESCRIPTION: &'static str = "Everything that happened in the customer's billing in one app as one list, \
+        newest first: charges, refunds, disputes, invoices, failed payment attempts and early fraud warnings (the \
+        card issuer reporting a charge as possible fraud). Each line is `at` (Unix seconds), `kind` (charge, refund, \
+        dispute, invoice, failed_payment, fraud_warning), `id`, amount, currency and status. Use it to see the \
+        order of events: \"I was charged twice\", \"what happened after my card was declined?\"; then ask the \
+        specific tool (lookup_charge, get_invoices, get_failed_payments, get_disputes) about a line. Read-only.";
+    type Args = CustomerListArgs;
+    type Output = TimelineOut;
+
+    fn examples() -> Vec<Value> {
+        vec![
+            json!({"email": "jane@example.com"}),
+            json!({"appSlug": "helpdesk", "email": "jane@example.com", "limit": 25}),
+        ]
+    }
+
+    async fn run(
+        stripe: &StripeConnect,
+        a: CustomerListArgs,
+        scope: &ToolScope,
+    ) -> Result<(TimelineOut, Option<i64>), Error> {
+        let limit = ToolLimit::get(a.limit);
+        let app = stripe.scoped_app(a.app_slug.as_ref(), scope).await?;
+        let t = app.account.billing_timeline(a.email.as_str(), ListOptions::default().limit(limit)).await?;
+        let out = TimelineOut {
+            app_slug: app.slug,
+            customer_count: t.customer_ids.len(),
+            entries: Capped::new(t.entries, limit as usize, t.has_more, TimelineEntryOut::from),
+            warning: search_warning(&t.search_fallback),
+        };
+        Ok((out, Some(t.fetched_at)))
+    }
+}
+
 pub(crate) struct ListConnectedApps;
 
 #[derive(Deserialize, JsonSchema)]
@@ -394,6 +560,13 @@ impl PaymentsOut {
     }
 }
 
+#[cfg(test)]
+impl InvoicesOut {
+    pub(crate) fn for_test(invoices: Capped<InvoiceOut>) -> Self {
+        InvoicesOut { app_slug: "helpdesk".into(), customer_count: 1, invoices, warning: None }
+    }
+}
+
 impl Shrink for PaymentsOut {
     fn shrink(&mut self) -> bool {
         self.payments.drop_last()
@@ -412,6 +585,30 @@ impl Shrink for DisputesOut {
     }
 }
 
-// One charge and the scope's apps have nothing to give up (and are far under the budget).
-impl Shrink for ChargeLookupOut {}
+impl Shrink for ChargeLookupOut {
+    /// The charge stays; its oldest refunds go first.
+    fn shrink(&mut self) -> bool {
+        self.refunds.drop_last()
+    }
+}
+
+impl Shrink for InvoicesOut {
+    fn shrink(&mut self) -> bool {
+        self.invoices.drop_last()
+    }
+}
+
+impl Shrink for FailedPaymentsOut {
+    fn shrink(&mut self) -> bool {
+        self.failed_payments.drop_last()
+    }
+}
+
+impl Shrink for TimelineOut {
+    fn shrink(&mut self) -> bool {
+        self.entries.drop_last()
+    }
+}
+
+// The scope's apps have nothing to give up (and are far under the budget).
 impl Shrink for ConnectedApps {}

@@ -47,7 +47,7 @@ use crate::ids::AppSlug;
 use crate::queries::{Account, Email};
 pub use money::{decimals as currency_decimals, format_amount};
 pub use registry::{definitions, ToolDefinition, DEFAULT_TOOL_LIST_LIMIT, MAX_TOOL_LIST_LIMIT};
-use results::{search_warning, Capped, CustomerOut, DisputeOut, PaymentOut, SubscriptionOut};
+use results::{search_warning, Capped, CustomerOut, DisputeOut, InvoiceSummaryOut, PaymentOut, SubscriptionOut};
 pub use results::{Discrepancy, MAX_RESULT_BYTES as MAX_TOOL_RESULT_BYTES, MAX_TEXT as MAX_TOOL_TEXT};
 
 /// Subscriptions, disputes and customers shown per list.
@@ -274,6 +274,11 @@ pub(crate) struct AppOut {
     payments: Capped<PaymentOut>,
     subscriptions: Capped<SubscriptionOut>,
     open_disputes: Capped<DisputeOut>,
+    /// The customer's newest invoice: its id, status, amount due and date (get_invoices has its
+    /// number, links and payments).
+    latest_invoice: Option<InvoiceSummaryOut>,
+    /// Failed payment attempts among the newest payments (get_failed_payments says why).
+    recent_failures: u32,
 }
 
 /// The app a tool asks, resolved within the scope: its account and its slug as the answer shows it.
@@ -360,6 +365,8 @@ impl StripeConnect {
                             payments: Capped::new(Vec::<PaymentOut>::new(), 0, false, |x| x),
                             subscriptions: Capped::new(Vec::<SubscriptionOut>::new(), 0, false, |x| x),
                             open_disputes: Capped::new(Vec::<DisputeOut>::new(), 0, false, |x| x),
+                            latest_invoice: None,
+                            recent_failures: 0,
                             warning: None,
                             error: Some(error),
                         },
@@ -375,6 +382,8 @@ impl StripeConnect {
                     payments: Capped::new(ctx.payments, limit, ctx.payments_has_more, PaymentOut::from),
                     subscriptions: Capped::new(ctx.subscriptions, LIST_CAP, false, SubscriptionOut::from),
                     open_disputes: Capped::new(ctx.open_disputes, LIST_CAP, false, DisputeOut::from),
+                    latest_invoice: ctx.latest_invoice.map(|i| view::View(view::InvoiceSummary(i))),
+                    recent_failures: ctx.recent_failures,
                     error: ctx.error.map(|f| ToolError {
                         code: known_code(&f.code).as_str(),
                         retryable: known_code(&f.code).is_retryable(),
@@ -404,12 +413,13 @@ mod budget_tests {
     use proptest::test_runner::{Config, RngSeed, TestRunner};
     use serde_json::{json, Value};
 
-    use super::catalog::PaymentsOut;
+    use super::catalog::{InvoicesOut, PaymentsOut};
     use super::registry::within_budget;
     use super::results::{Capped, MAX_RESULT_BYTES};
     use super::{AppOut, ContextOut};
     use crate::dispute::Dispute;
-    use crate::queries::{Customer, Payment, Subscription};
+    use crate::queries::{Customer, Invoice, Payment, Subscription};
+    use crate::tools::view::{InvoiceSummary, View};
 
     fn runner() -> TestRunner {
         TestRunner::new(Config {
@@ -453,6 +463,16 @@ mod budget_tests {
         .unwrap()
     }
 
+    fn invoice(i: usize, text: usize) -> Invoice {
+        serde_json::from_value(json!({"id": format!("in_{i:024}"), "number": format!("{:X}-{i:04}", 0xDEAD_BEEFu32),
+            "status": "uncollectible", "amountDue": 123456789, "amountPaid": 0, "amountRemaining": 123456789,
+            "currency": "usd", "created": 1_700_000_000, "periodStart": 1_700_000_000, "periodEnd": 1_700_000_000,
+            "billingReason": "subscription_cycle", "subscriptionId": "sub_1", "customerId": "cus_1",
+            "hostedInvoiceUrl": format!("https://invoice.stripe.com/i/{}", long(text)),
+            "invoicePdf": format!("https://pay.stripe.com/invoice/{}/pdf", long(text)), "payments": []}))
+        .unwrap()
+    }
+
     /// Every list in `v` (an object with `count`, `truncated`, `items`) says what it shows.
     fn lists_are_honest(v: &Value, cut_somewhere: &mut bool) {
         match v {
@@ -472,9 +492,18 @@ mod budget_tests {
 
     #[test]
     fn a_customer_context_of_any_size_fits_the_budget_and_says_what_it_cut() {
-        let shape = (1usize..=8, 0usize..=25, 0usize..=10, 0usize..=10, 0usize..=10, 0usize..=200);
+        let shape = (
+            1usize..=8,
+            0usize..=25,
+            0usize..=10,
+            0usize..=10,
+            0usize..=10,
+            0usize..=200,
+            proptest::bool::ANY,
+            0u32..=25,
+        );
         runner()
-            .run(&shape, |(apps, payments, customers, subscriptions, disputes, text)| {
+            .run(&shape, |(apps, payments, customers, subscriptions, disputes, text, invoiced, failures)| {
                 let app = |n: usize| AppOut {
                     app_slug: format!("app-{n}-with-a-longer-slug"),
                     livemode: Some(false),
@@ -489,6 +518,8 @@ mod budget_tests {
                         Into::into,
                     ),
                     open_disputes: Capped::new((0..disputes).map(dispute).collect(), 10, false, Into::into),
+                    latest_invoice: invoiced.then(|| View(InvoiceSummary(invoice(n, text)))),
+                    recent_failures: failures,
                 };
                 let out = ContextOut { email: "jane@example.com".into(), apps: (0..apps).map(app).collect() };
                 let full = serde_json::to_string(&out).unwrap().len();
@@ -515,5 +546,25 @@ mod budget_tests {
             (v["payments"]["count"].as_u64(), v["payments"]["truncated"].as_bool()),
             (Some(items.len() as u64), Some(true))
         );
+    }
+
+    #[test]
+    fn invoices_with_their_links_and_payments_at_the_largest_limit_fit_and_keep_the_newest() {
+        let with_payments = |i: usize| {
+            let mut inv = invoice(i, 120);
+            inv.payments =
+                serde_json::from_value(json!([{"id": "inpay_1", "paymentIntentId": "pi_1", "chargeId": null,
+                "amountPaid": 100, "amountRequested": 100, "currency": "usd", "status": "paid", "created": 1}]))
+                .unwrap();
+            inv
+        };
+        let out = InvoicesOut::for_test(Capped::new((0..25).map(with_payments).collect(), 25, false, Into::into));
+        let text = within_budget(out).unwrap();
+        assert!(text.get().len() + 64 <= MAX_RESULT_BYTES);
+        let v: Value = serde_json::from_str(text.get()).unwrap();
+        let items = v["invoices"]["items"].as_array().unwrap();
+        assert!(!items.is_empty() && items.len() < 25, "{}", items.len());
+        assert_eq!(items[0]["id"], format!("in_{:024}", 0), "the newest stays");
+        assert_eq!(v["invoices"]["truncated"], true);
     }
 }

@@ -241,7 +241,7 @@ mod tests {
         assert_eq!(names, TOOL_NAMES);
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 7);
+        assert_eq!(names.len(), 10);
         for d in &defs {
             let s = &d.input_schema;
             assert_eq!(s["$schema"], SCHEMA, "{}", d.name);
@@ -312,6 +312,27 @@ mod tests {
         assert_eq!(charge_view["additionalProperties"], false);
         let disputes = &defs.iter().find(|d| d.name == "get_disputes").unwrap().output_schema;
         assert!(disputes.to_string().contains("\"open\":{\"description\""), "{disputes}");
+        // Issue 24: an invoice's amounts due and remaining are formatted; a timeline line's amount
+        // may be null, and so may its formatted sibling.
+        let invoices = &defs.iter().find(|d| d.name == "get_invoices").unwrap().output_schema;
+        let text = invoices.to_string();
+        assert!(text.contains("\"amountDueFormatted\"") && text.contains("\"hostedInvoiceUrl\""), "{invoices}");
+        let timeline = &defs.iter().find(|d| d.name == "get_billing_timeline").unwrap().output_schema;
+        let data = resolve(timeline, &timeline["oneOf"][0]["properties"]["data"]);
+        let entries = resolve(timeline, &data["properties"]["entries"]);
+        let line = resolve(timeline, &entries["properties"]["items"]["items"]);
+        assert_eq!(
+            line["properties"]["amountFormatted"]["anyOf"],
+            serde_json::json!([{"type": "string"}, {"type": "null"}]),
+            "{line}"
+        );
+        assert_eq!(
+            line["properties"]["kind"]["enum"],
+            serde_json::json!(["charge", "refund", "dispute", "invoice", "failed_payment", "fraud_warning"])
+        );
+        let context = &defs.iter().find(|d| d.name == "get_customer_context").unwrap().output_schema.to_string();
+        assert!(context.contains("\"latestInvoice\"") && context.contains("\"recentFailures\""), "{context}");
+        assert!(!context.contains("\"hostedInvoiceUrl\""), "the context's invoice is a summary");
     }
 
     /// Every `type` in `v` (at any depth), with where it is.

@@ -7,8 +7,11 @@
 use serde::Serialize;
 
 use super::money::format_amount;
-use super::view::View;
-use crate::queries::{ChargeDetails, Customer, Dispute, Payment, Refund, SearchFallback, Subscription};
+use super::view::{InvoiceSummary, View};
+use crate::queries::{
+    ChargeDetails, Customer, Dispute, FailedPayment, Invoice, Payment, Refund, SearchFallback, Subscription,
+    TimelineEntry,
+};
 
 /// Longest free-text field (descriptions, plan and customer names) in a result.
 pub const MAX_TEXT: usize = 120;
@@ -87,6 +90,11 @@ pub(crate) type PaymentOut = View<Payment>;
 pub(crate) type SubscriptionOut = View<Subscription>;
 pub(crate) type DisputeOut = View<Dispute>;
 pub(crate) type ChargeOut = View<ChargeDetails>;
+pub(crate) type RefundOut = View<Refund>;
+pub(crate) type InvoiceOut = View<Invoice>;
+pub(crate) type InvoiceSummaryOut = View<InvoiceSummary>;
+pub(crate) type FailedPaymentOut = View<FailedPayment>;
+pub(crate) type TimelineEntryOut = View<TimelineEntry>;
 
 /// One thing that does not match what the app reported about a refund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::money::format_amount;
 use super::results::text;
 use crate::dispute::Dispute;
-use crate::queries::{ChargeDetails, Customer, Payment, Subscription};
+use crate::queries::{ChargeDetails, Customer, FailedPayment, Invoice, Payment, Refund, Subscription, TimelineEntry};
 
 /// A result item as a model sees it.
 pub(crate) trait Compact: Serialize + JsonSchema + Sized + 'static {
@@ -23,6 +23,14 @@ pub(crate) trait Compact: Serialize + JsonSchema + Sized + 'static {
     const OMIT: &'static [&'static str];
     /// Fields the view adds.
     const EXTRA: &'static [Extra<Self>] = &[];
+    /// Amounts (minor units of the item's `currency`) that get a formatted sibling after them:
+    /// `amount` → `amountFormatted`, `amountDue` → `amountDueFormatted` (`null` when the amount is).
+    const AMOUNTS: &'static [&'static str] = &["amount"];
+}
+
+/// The name of an amount's formatted sibling.
+fn formatted_name(amount: &str) -> String {
+    format!("{amount}Formatted")
 }
 
 /// A field a view adds to its item: placed after the field `after`, always a boolean (what a
@@ -63,6 +71,62 @@ impl Compact for Dispute {
     }];
 }
 
+impl Compact for Invoice {
+    const OMIT: &'static [&'static str] = &["customerId", "amountPaid"];
+    const AMOUNTS: &'static [&'static str] = &["amountDue", "amountRemaining"];
+}
+
+/// An invoice as the customer context shows it: which one, its status, what it asks for and when
+/// (`get_invoices` has the rest: number, period, links, payments). Small, so that many apps'
+/// contexts still fit the budget with theirs.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub(crate) struct InvoiceSummary(pub Invoice);
+
+/// The invoice's own schema, inlined (the view removes what the summary leaves out).
+impl JsonSchema for InvoiceSummary {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "InvoiceSummary".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        Invoice::json_schema(generator)
+    }
+}
+
+impl Compact for InvoiceSummary {
+    const OMIT: &'static [&'static str] = &[
+        "number",
+        "customerId",
+        "amountPaid",
+        "amountRemaining",
+        "periodStart",
+        "periodEnd",
+        "billingReason",
+        "subscriptionId",
+        "hostedInvoiceUrl",
+        "invoicePdf",
+        "payments",
+    ];
+    const AMOUNTS: &'static [&'static str] = &["amountDue"];
+}
+
+impl Compact for FailedPayment {
+    const OMIT: &'static [&'static str] = &["customerId"];
+}
+
+impl Compact for Refund {
+    const OMIT: &'static [&'static str] = &["chargeId", "paymentIntentId", "fetchedAt"];
+}
+
+impl Compact for TimelineEntry {
+    const OMIT: &'static [&'static str] = &[];
+}
+
 /// The view of one item (see the module).
 #[derive(Debug)]
 pub(crate) struct View<T>(pub T);
@@ -76,11 +140,7 @@ impl<T: Compact> From<T> for View<T> {
 impl<T: Compact> Serialize for View<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let fields = self.0.serialize(Fields).map_err(S::Error::custom)?;
-        let value = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v);
-        let formatted = match (value("amount").and_then(Value::as_i64), value("currency").and_then(Value::as_str)) {
-            (Some(amount), Some(currency)) => Some(format_amount(amount, currency)),
-            _ => None,
-        };
+        let currency = fields.iter().find(|(k, _)| *k == "currency").and_then(|(_, v)| v.as_str());
         let mut map = s.serialize_map(None)?;
         for (name, v) in &fields {
             if T::OMIT.contains(name) {
@@ -90,10 +150,9 @@ impl<T: Compact> Serialize for View<T> {
                 Value::String(t) if TEXT.contains(name) => map.serialize_entry(name, &text(Some(t)))?,
                 _ => map.serialize_entry(name, v)?,
             }
-            if *name == "amount" {
-                if let Some(f) = &formatted {
-                    map.serialize_entry("amountFormatted", f)?;
-                }
+            if T::AMOUNTS.contains(name) {
+                let formatted = v.as_i64().zip(currency).map(|(amount, c)| format_amount(amount, c));
+                map.serialize_entry(&formatted_name(name), &formatted)?;
             }
             for extra in T::EXTRA.iter().filter(|e| e.after == *name) {
                 map.serialize_entry(extra.name, &(extra.value)(&self.0))?;
@@ -103,8 +162,9 @@ impl<T: Compact> Serialize for View<T> {
     }
 }
 
-/// The view's schema: the item's, minus [`Compact::OMIT`], plus `amountFormatted` where the item
-/// has an amount, plus [`Compact::EXTRA`]. Inlined: a view is not a type of its own.
+/// The view's schema: the item's, minus [`Compact::OMIT`], plus the formatted sibling of each of
+/// [`Compact::AMOUNTS`] it has (nullable where the amount is), plus [`Compact::EXTRA`]. Inlined: a
+/// view is not a type of its own.
 impl<T: Compact> JsonSchema for View<T> {
     fn inline_schema() -> bool {
         true
@@ -118,24 +178,24 @@ impl<T: Compact> JsonSchema for View<T> {
         let mut schema = T::json_schema(generator);
         let object = schema.ensure_object();
         object.remove("title");
+        let mut formatted = Vec::new();
         if let Some(Value::Object(properties)) = object.get_mut("properties") {
             properties.retain(|name, _| !T::OMIT.contains(&name.as_str()));
-            if properties.contains_key("amount") {
-                properties.insert(
-                    "amountFormatted".into(),
-                    json!({"type": "string", "description": "The amount for reading, in its currency (\"$15.00\", \"¥5000\")."}),
-                );
+            for amount in T::AMOUNTS {
+                let Some(schema) = properties.get(*amount) else { continue };
+                let nullable = schema["type"].as_array().is_some_and(|t| t.iter().any(|t| t == "null"));
+                let kind = if nullable { json!(["string", "null"]) } else { json!("string") };
+                let description = "The amount for reading, in its currency (\"$15.00\", \"¥5000\").";
+                properties.insert(formatted_name(amount), json!({"type": kind, "description": description}));
+                formatted.push(Value::from(formatted_name(amount)));
             }
             for extra in T::EXTRA {
                 properties.insert(extra.name.into(), json!({"type": "boolean", "description": extra.description}));
             }
         }
-        let has_amount = object.get("properties").and_then(|p| p.get("amount")).is_some();
         if let Some(Value::Array(required)) = object.get_mut("required") {
             required.retain(|name| !name.as_str().is_some_and(|n| T::OMIT.contains(&n)));
-            if has_amount {
-                required.push("amountFormatted".into());
-            }
+            required.extend(formatted);
             required.extend(T::EXTRA.iter().map(|e| Value::from(e.name)));
         }
         object.insert("additionalProperties".into(), Value::Bool(false));

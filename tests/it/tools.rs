@@ -189,6 +189,15 @@ async fn get_customer_context_covers_the_scope_only_compactly_and_under_4_kb() {
     assert_eq!(b["openDisputes"]["items"][0]["amountFormatted"], "€120.00");
     assert_eq!(b["openDisputes"]["items"][0]["open"], true);
     assert_eq!(b["subscriptions"]["items"][0]["status"], "past_due");
+    // Issue 24: the newest invoice (a summary) and the count of recent failed attempts, per app.
+    assert_eq!(
+        h["latestInvoice"],
+        json!({"id": "in_H2", "status": "paid", "amountDue": 1000, "amountDueFormatted": "$10.00", "currency": "usd",
+            "created": 200})
+    );
+    assert_eq!(h["recentFailures"], 0);
+    assert_eq!(b["latestInvoice"]["amountDueFormatted"], "€120.00");
+    assert_eq!(b["recentFailures"], 1, "the declined intent and its failed charge are one attempt");
     let text = r.to_json();
     // Keys in their documented order: ids first, a list's count and truncated before its items.
     assert!(
@@ -220,6 +229,7 @@ async fn get_customer_context_reports_an_unconnected_app_in_its_entry() {
     assert_eq!(d["apps"][0]["appSlug"], "status-page");
     assert_eq!(d["apps"][0]["error"]["code"], "app_not_connected");
     assert_eq!(d["apps"][0]["error"]["retryable"], false);
+    assert!(d["apps"][0]["latestInvoice"].is_null() && d["apps"][0]["recentFailures"] == 0);
     assert!(d["apps"][1]["error"].is_null());
 }
 
@@ -250,12 +260,28 @@ async fn zero_decimal_amounts_are_whole_units() {
     let mut yen = charge("ch_JP", "cus_J", 5000, 100);
     yen["currency"] = json!("jpy");
     fake.get_for(HELPDESK, "/v1/charges/ch_JP", &[]).respond_with(ok(yen)).expect(1).mount(&fake.server).await;
+    let mut part = crate::fake_stripe::refund("re_JP", "ch_JP", 2000, 150);
+    part["currency"] = json!("jpy");
+    fake.get_for(HELPDESK, "/v1/refunds", &[("charge", "ch_JP"), ("limit", "100")])
+        .respond_with(ok(list("/v1/refunds", vec![part], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
     let c = client(&fake, &[("helpdesk", HELPDESK)]).await;
     let r = c.call_tool("lookup_charge", &json!({"chargeId": "ch_JP"}), &scope(&["helpdesk"])).await;
     let d = data(&r);
     let ch = &d["charge"];
     assert_eq!((ch["amount"].as_i64(), ch["amountFormatted"].as_str()), (Some(5000), Some("¥5000")));
     assert_eq!(ch["customerId"], "cus_J");
+    // Issue 24: the charge's refunds, each with its own status, in the same answer.
+    let refunds = &d["refunds"];
+    assert_eq!((refunds["count"].as_u64(), refunds["truncated"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(
+        refunds["items"][0],
+        json!({"id": "re_JP", "status": "succeeded", "amount": 2000, "amountFormatted": "¥2000", "currency": "jpy",
+            "reason": null, "created": 150})
+    );
+    fake.assert_contract(&[HELPDESK]).await;
 }
 
 #[tokio::test]
@@ -546,6 +572,13 @@ async fn stripe_failures_are_error_results_that_say_whether_to_retry() {
         .expect(1)
         .mount(&fake.server)
         .await;
+    // lookup_charge reads the charge's refunds alongside it (sent or cancelled with the charge's failure).
+    for ch in ["ch_1", "ch_2"] {
+        fake.get_for(HELPDESK, "/v1/refunds", &[("charge", ch), ("limit", "100")])
+            .respond_with(ok(list("/v1/refunds", vec![], false)))
+            .mount(&fake.server)
+            .await;
+    }
     let c = StripeConnect::builder(fake.config().max_retries(0).build().unwrap())
         .connection_store({
             let s = Arc::new(MemoryConnectionStore::new());
@@ -603,6 +636,9 @@ async fn every_documented_example_is_accepted() {
             "lookup_charge",
             "verify_refund",
             "get_disputes",
+            "get_invoices",
+            "get_failed_payments",
+            "get_billing_timeline",
             "list_connected_apps"
         ]
     );
@@ -617,4 +653,187 @@ async fn every_documented_example_is_accepted() {
         }
     }
     assert_eq!(c.tools(), defs);
+}
+
+// ---- Issue 24: get_invoices, get_failed_payments, get_billing_timeline ----
+
+#[tokio::test]
+async fn get_invoices_gives_the_links_a_reply_sends_and_the_payments() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, HELPDESK, vec![customer("cus_H", EMAIL, 10)]).await;
+    let paid =
+        invoice("in_H2", "cus_H", 200, "paid", vec![invoice_payment("inpay_H2", "in_H2", "pi_H2", 4900, "paid", 201)]);
+    let mut open = invoice("in_H3", "cus_H", 300, "open", vec![]);
+    open["amount_remaining"] = json!(4900);
+    open["amount_due"] = json!(4900);
+    fake.get_for(HELPDESK, "/v1/invoices", &[("customer", "cus_H"), ("expand[]", "data.payments"), ("limit", "2")])
+        .respond_with(ok(list("/v1/invoices", vec![open, paid], true)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let c = client(&fake, &[("helpdesk", HELPDESK)]).await;
+    let r = c.call_tool("get_invoices", &json!({"email": EMAIL, "limit": 2}), &scope(&["helpdesk"])).await;
+    let d = data(&r);
+    assert_eq!((d["appSlug"].as_str(), d["customerCount"].as_u64()), (Some("helpdesk"), Some(1)));
+    assert_eq!((d["invoices"]["count"].as_u64(), d["invoices"]["truncated"].as_bool()), (Some(2), Some(true)));
+    let first = &d["invoices"]["items"][0];
+    assert_eq!((first["id"].as_str(), first["status"].as_str()), (Some("in_H3"), Some("open")));
+    assert_eq!(
+        (first["amountDueFormatted"].as_str(), first["amountRemainingFormatted"].as_str()),
+        (Some("$49.00"), Some("$49.00"))
+    );
+    assert_eq!(first["hostedInvoiceUrl"], "https://invoice.stripe.com/i/in_H3");
+    assert_eq!(first["invoicePdf"], "https://pay.stripe.com/invoice/in_H3/pdf");
+    assert_eq!(first["subscriptionId"], "sub_H");
+    let payment = &d["invoices"]["items"][1]["payments"][0];
+    assert_eq!((payment["paymentIntentId"].as_str(), payment["amountPaid"].as_i64()), (Some("pi_H2"), Some(4900)));
+    assert!(first.get("customerId").is_none() && first.get("amountPaid").is_none(), "{first}");
+    assert!(r.to_json().len() <= 4096);
+    fake.assert_contract(&[HELPDESK]).await;
+}
+
+#[tokio::test]
+async fn get_failed_payments_says_why_in_plain_words_and_whether_to_retry() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, BILLING, vec![customer("cus_B", EMAIL, 20)]).await;
+    fake.get_for(BILLING, "/v1/payment_intents", &[("customer", "cus_B"), ("limit", "10")])
+        .respond_with(ok(list(
+            "/v1/payment_intents",
+            vec![payment_intent(
+                "pi_B2",
+                "cus_B",
+                "requires_payment_method",
+                Some(card_declined("insufficient_funds", "ch_B2")),
+                399,
+            )],
+            false,
+        )))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let mut failed = described(charge("ch_B2", "cus_B", 12000, 400), "Billing bot Team (retry)", "eur");
+    failed["status"] = json!("failed");
+    fake.get_for(BILLING, "/v1/charges", &[("customer", "cus_B"), ("limit", "10")])
+        .respond_with(ok(list("/v1/charges", vec![failed], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let c = client(&fake, &[("billing-bot", BILLING)]).await;
+    let r = c.call_tool("get_failed_payments", &json!({"email": EMAIL}), &scope(&["billing-bot"])).await;
+    let d = data(&r);
+    assert_eq!(d["failedPayments"]["count"], 1, "the intent and its failed charge are one attempt: {d}");
+    let f = &d["failedPayments"]["items"][0];
+    assert_eq!(
+        (f["id"].as_str(), f["chargeId"].as_str(), f["created"].as_i64()),
+        (Some("pi_B2"), Some("ch_B2"), Some(400))
+    );
+    assert_eq!(
+        (f["declineCode"].as_str(), f["failureCode"].as_str()),
+        (Some("insufficient_funds"), Some("card_declined"))
+    );
+    assert_eq!(f["retry"], "after_customer_action");
+    assert!(f["explanation"].as_str().unwrap().contains("enough funds"), "{f}");
+    assert_eq!(f["amountFormatted"], "$49.00");
+    assert!(f.get("customerId").is_none());
+    fake.assert_contract(&[BILLING]).await;
+}
+
+#[tokio::test]
+async fn get_billing_timeline_is_one_compact_list_newest_first() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, HELPDESK, vec![customer("cus_H", EMAIL, 10)]).await;
+    let mut seats = described(charge("ch_H3", "cus_H", 1500, 300), "Extra seats", "usd");
+    seats["refunded"] = json!(true);
+    seats["amount_refunded"] = json!(1500);
+    let charges = vec![seats, described(charge("ch_H2", "cus_H", 4900, 200), "Helpdesk Pro (monthly)", "usd")];
+    fake.get_for(HELPDESK, "/v1/charges", &[("customer", "cus_H"), ("limit", "5")])
+        .respond_with(ok(list("/v1/charges", charges, false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get_for(HELPDESK, "/v1/payment_intents", &[("customer", "cus_H"), ("limit", "5")])
+        .respond_with(ok(list("/v1/payment_intents", vec![], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get_for(HELPDESK, "/v1/invoices", &[("customer", "cus_H"), ("expand[]", "data.payments"), ("limit", "5")])
+        .respond_with(ok(list("/v1/invoices", vec![invoice("in_H2", "cus_H", 199, "paid", vec![])], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get_for(HELPDESK, "/v1/disputes", &[("created[gte]", "10"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get_for(HELPDESK, "/v1/radar/early_fraud_warnings", &[("limit", "100")])
+        .respond_with(ok(list(
+            "/v1/radar/early_fraud_warnings",
+            vec![crate::fake_stripe::fraud_warning("issfr_H", "ch_H2", 250)],
+            false,
+        )))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get_for(HELPDESK, "/v1/refunds", &[("charge", "ch_H3"), ("limit", "100")])
+        .respond_with(ok(list("/v1/refunds", vec![crate::fake_stripe::refund("re_H3", "ch_H3", 1500, 310)], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let c = client(&fake, &[("helpdesk", HELPDESK)]).await;
+    let r = c.call_tool("get_billing_timeline", &json!({"email": EMAIL, "limit": 5}), &scope(&["helpdesk"])).await;
+    let d = data(&r);
+    let lines: Vec<String> = d["entries"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {} {}",
+                e["at"],
+                e["kind"].as_str().unwrap(),
+                e["id"].as_str().unwrap(),
+                e["amountFormatted"].as_str().unwrap(),
+                e["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "310 refund re_H3 $15.00 succeeded",
+            "300 charge ch_H3 $15.00 succeeded",
+            "250 fraud_warning issfr_H $49.00 misc",
+            "200 charge ch_H2 $49.00 succeeded",
+            "199 invoice in_H2 $10.00 paid",
+        ]
+    );
+    assert_eq!((d["entries"]["count"].as_u64(), d["entries"]["truncated"].as_bool()), (Some(5), Some(false)));
+    let text = r.to_json();
+    assert!(text.contains(r#"{"at":310,"kind":"refund","id":"re_H3","amount":1500,"amountFormatted":"$15.00","currency":"usd","status":"succeeded"}"#), "{text}");
+    fake.assert_contract(&[HELPDESK]).await;
+}
+
+#[tokio::test]
+async fn the_new_tools_refuse_what_a_model_gets_wrong_and_send_nothing() {
+    let fake = FakeStripe::start().await; // no mocks: any request fails the test
+    let c = client(&fake, &[("helpdesk", HELPDESK), ("billing-bot", BILLING)]).await;
+    let one = scope(&["helpdesk"]);
+    for name in ["get_invoices", "get_failed_payments", "get_billing_timeline"] {
+        for (args, field) in [
+            (json!({}), "arguments"),
+            (json!({"email": "nope"}), "email"),
+            (json!({"email": EMAIL, "limit": 26}), "limit"),
+            (json!({"email": EMAIL, "customerId": "cus_1"}), "arguments"),
+            (json!({"email": EMAIL, "appSlug": "acct_1Helpdesk"}), "appSlug"),
+        ] {
+            let r = c.call_tool(name, &args, &one).await;
+            assert_eq!(error_code(&r), "invalid_input", "{name} {args}");
+            let msg = &r.error().unwrap().message;
+            assert!(msg.starts_with(&format!("invalid input `{field}`: ")), "{name} {args}: {msg}");
+        }
+        let r = c.call_tool(name, &json!({"email": EMAIL, "appSlug": "billing-bot"}), &one).await;
+        assert_eq!(error_code(&r), "app_out_of_scope", "{name}");
+    }
+    assert_eq!(fake.requests().await.len(), 0);
 }

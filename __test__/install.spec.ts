@@ -59,7 +59,7 @@ test('npm pack → npm install into a fresh project → tsc → run', {
         timeout: 60_000,
       },
     )
-    assert.equal(out.trim(), 'helpdesk 1 1 customer.created invalid_input function 7 true')
+    assert.equal(out.trim(), 'helpdesk 1 1 customer.created invalid_input function 10 true')
 
     // Issue 23 item 4: the optional peers are not installed here. Each sub-path that needs one
     // says which, in one line, and a guarded import is caught (ESM and CommonJS).

@@ -156,7 +156,7 @@ describe('stripe-connect-mcp on stdio', () => {
         const list = (await bin.answer((a) => a.id === 10)) as {
           result: { tools: { name: string; outputSchema?: unknown }[] }
         }
-        assert.equal(list.result.tools.length, 7)
+        assert.equal(list.result.tools.length, 10)
         assert.ok(list.result.tools.every((t) => typeof t.outputSchema === 'object'))
         bin.send({
           jsonrpc: '2.0',

@@ -379,6 +379,7 @@ describe('queries', () => {
       amount: 500,
       currency: 'eur',
       chargeId: s.ch1.id,
+      paymentIntentId: null,
       reason: s.refund.reason,
       created: s.refund.created,
       fetchedAt: refund.fetchedAt,

@@ -32,6 +32,14 @@ export declare class NativeClient {
   verifyRefund(options: VerifyRefundOptions): Promise<Refund>
   /** By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two. */
   disputes(options: NativeDisputesOptions): Promise<Disputes>
+  /** By `email` (every customer with it) or by `customer_id`: exactly one of the two. */
+  invoices(options: NativeInvoicesOptions): Promise<Invoices>
+  failedPayments(options: FailedPaymentsOptions): Promise<FailedPayments>
+  /** By `charge_id` or by `payment_intent_id`: exactly one of the two. */
+  refunds(options: NativeRefundsOptions): Promise<Refunds>
+  /** By `email`, `charge_id` or `payment_intent_id`: exactly one of the three. */
+  earlyFraudWarnings(options: NativeEarlyFraudWarningsOptions): Promise<EarlyFraudWarnings>
+  billingTimeline(options: BillingTimelineOptions): Promise<BillingTimeline>
   customerContext(options: CustomerContextOptions): Promise<CustomerContext>
   /**
    * Run tool `name` with `args_json` (the model's arguments as JSON text) within the apps
@@ -55,6 +63,17 @@ export interface AppContext {
   subscriptions: Array<Subscription>
   /** Open disputes on the charges in `payments`. */
   openDisputes: Array<Dispute>
+  /**
+   * The newest invoice of any of the customers, with its payments (`null` also when the
+   * invoices could not be read: best effort, like plan names).
+   */
+  latestInvoice: Invoice | null
+  /**
+   * Failed payment attempts among the newest `limit` payment intents and charges of each
+   * customer (see `failedPayments` for what counts; the failed charges only when the payment
+   * intents could not be read).
+   */
+  recentFailures: number
   searchFallback: SearchFallback | null
   error: AppFailure | null
 }
@@ -66,6 +85,32 @@ export interface AppFailure {
   message: string
   status: number | null
   requestId: string | null
+}
+
+/** Everything billing-related of a customer in one account, as one list, newest first. */
+export interface BillingTimeline {
+  customerIds: Array<string>
+  entries: Array<TimelineEntry>
+  /** Older entries exist than `limit` returned. */
+  hasMore: boolean
+  searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (a customer
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
+}
+
+/** Everything billing-related of every customer with `email`, as one list, newest first. */
+export interface BillingTimelineOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  /** Every customer with this email (any letter case) is covered. */
+  email: string
+  /** Entries returned, newest first: 1–100, default 25. */
+  limit?: number
+  /** Skip the cached email → customers resolution and any identical request in flight. */
+  fresh?: boolean
 }
 
 /** One charge, looked up by id. */
@@ -151,6 +196,38 @@ export interface Disputes {
   fetchedAt: number
 }
 
+/**
+ * A Radar early fraud warning (`issfr_…`): the card issuer reported a charge as possibly
+ * fraudulent. A dispute often follows.
+ */
+export interface EarlyFraudWarning {
+  id: string
+  chargeId: string | null
+  paymentIntentId: string | null
+  /** `made_with_stolen_card`, `unauthorized_use_of_card`, `misc`, … (as Stripe sends it). */
+  fraudType: string
+  /** Not yet disputed nor fully refunded: refunding now may avoid a dispute. */
+  actionable: boolean
+  created: number
+}
+
+/** Early fraud warnings on a customer's charges, or on one charge or payment intent. */
+export interface EarlyFraudWarnings {
+  /** Newest first. */
+  warnings: Array<EarlyFraudWarning>
+  /**
+   * Charges of the customer that were not checked (older than the account's newest warnings
+   * cover and beyond the per-charge requests allowed); 0 means every charge read was checked.
+   */
+  uncheckedCharges: number
+  searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (a customer
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
+}
+
 /** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
 export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected' | 'missing_app' | 'forbidden' | 'body_unreadable' | 'payload_too_large' | 'redirect_refused' | 'internal_error'
 
@@ -164,10 +241,149 @@ export declare function errorCodes(): ErrorCode[]
 export declare function errorHttpStatus(code: string): number
 
 /**
+ * A payment attempt that failed: a payment intent waiting for a new payment method after a
+ * failure, or canceled after one, or a failed charge (also one whose payment intent later
+ * succeeded with another attempt).
+ */
+export interface FailedPayment {
+  /**
+   * The payment intent's id (`pi_…`), or the failed charge's when the failure is only known
+   * from the charge.
+   */
+  id: string
+  paymentIntentId: string | null
+  /** The failed attempt's charge, when known. */
+  chargeId: string | null
+  amount: number
+  currency: string
+  created: number
+  /**
+   * The payment intent's status (`requires_payment_method`, `canceled`, `succeeded` when a
+   * later attempt paid), or `failed` for a charge.
+   */
+  status: string
+  /** The issuer's reason (`insufficient_funds`, `do_not_honor`, …), when the issuer gave one. */
+  declineCode: string | null
+  /** Stripe's error code (`card_declined`, `expired_card`, `authentication_required`, …). */
+  failureCode: string | null
+  /** Stripe's message about the failure. */
+  failureMessage: string | null
+  /**
+   * Why it failed, in one plain sentence a support reply can pass on (from Stripe's
+   * decline-code and error-code pages: see [`explain_decline`](crate::explain_decline)).
+   */
+  explanation: string
+  /**
+   * Whether trying again can help: `later` (unchanged, a temporary problem),
+   * `after_customer_action` (another card, funds, details, authentication), `no`, or `unknown`.
+   */
+  retry: RetryAdvice
+  description: string | null
+  customerId: string | null
+}
+
+/** Failed payment attempts of every customer with an email, newest first. */
+export interface FailedPayments {
+  customerIds: Array<string>
+  failedPayments: Array<FailedPayment>
+  /** Older payment intents or charges exist than were read (`limit` of each per customer). */
+  hasMore: boolean
+  searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (a customer
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
+}
+
+/** Failed payment attempts of every customer with `email`, newest first. */
+export interface FailedPaymentsOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  /** Every customer with this email (any letter case) is covered. */
+  email: string
+  /**
+   * Failed attempts returned, newest first (of each customer's newest payment intents and
+   * charges, as many of each): 1–100, default 25.
+   */
+  limit?: number
+  /** Skip the cached email → customers resolution and any identical request in flight. */
+  fresh?: boolean
+}
+
+/**
  * A `Stripe-Signature` header for `payload`, signed like Stripe does (tests). A secret anyone could
  * sign with (empty, blank, a bare `whsec_`) is `config_invalid`, as it is when verifying.
  */
 export declare function generateTestHeader(payload: string | Uint8Array, secret: string, timestamp?: number | undefined | null): string
+
+/** One invoice of a customer. */
+export interface Invoice {
+  /** `in_…`. */
+  id: string
+  /** The number on the invoice (`null` while it is a draft). */
+  number: string | null
+  /** `draft`, `open`, `paid`, `uncollectible`, `void` (a status Stripe adds later stays a string). */
+  status: string | null
+  /** Minor units of `currency`: what the customer owes in all. */
+  amountDue: number
+  amountPaid: number
+  /** What is still to be paid. */
+  amountRemaining: number
+  currency: string
+  created: number
+  periodStart: number | null
+  periodEnd: number | null
+  /** `subscription_cycle`, `subscription_create`, `manual`, … (as Stripe sends it). */
+  billingReason: string | null
+  /**
+   * The subscription that generated it (`parent.subscription_details.subscription`, API ≥
+   * 2025-03-31; the invoice's own `subscription` before).
+   */
+  subscriptionId: string | null
+  customerId: string | null
+  /** The page where the customer sees and pays the invoice (`null` for drafts). */
+  hostedInvoiceUrl: string | null
+  /** The PDF's link (`null` for drafts). */
+  invoicePdf: string | null
+  /** The payments toward it (the first ones Stripe includes when expanded), newest first. */
+  payments: Array<InvoicePayment>
+}
+
+/**
+ * One payment toward an invoice: the invoice's `payments`, which Stripe returns only when
+ * expanded (API ≥ 2025-03-31, when charges and payment intents stopped naming their invoice).
+ */
+export interface InvoicePayment {
+  /** `inpay_…`. */
+  id: string
+  /** `pi_…`, when the payment is a PaymentIntent (`payment.type` `payment_intent`). */
+  paymentIntentId: string | null
+  /** `ch_…`, when the payment is a charge without a PaymentIntent. */
+  chargeId: string | null
+  /** What was actually paid, in minor units; `null` until the payment is `paid`. */
+  amountPaid: number | null
+  /** What this payment was meant to pay toward the invoice. */
+  amountRequested: number
+  currency: string
+  /** `open`, `paid` or `canceled` (a status Stripe adds later stays a string). */
+  status: string
+  created: number | null
+}
+
+/** Invoices of every customer with an email, or of one customer, newest first. */
+export interface Invoices {
+  customerIds: Array<string>
+  invoices: Array<Invoice>
+  /** More invoices exist than `limit` returned. */
+  hasMore: boolean
+  searchFallback: SearchFallback | null
+  /**
+   * Unix seconds when the oldest data in this result was read from Stripe (a customer
+   * resolution may come from the cache: up to `cacheTtlMs` old).
+   */
+  fetchedAt: number
+}
 
 /**
  * Whether `value` is a valid app slug (the core's rule, `AppSlug::parse`: 1–100 ASCII letters,
@@ -271,6 +487,38 @@ export interface NativeDisputesOptions {
   fresh?: boolean
 }
 
+/**
+ * Radar early fraud warnings on the charges of `email`, on `chargeId` or on `paymentIntentId`:
+ * exactly one of the three.
+ */
+export interface NativeEarlyFraudWarningsOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  email?: string
+  /** `ch_…` or `py_…`. */
+  chargeId?: string
+  /** `pi_…`. */
+  paymentIntentId?: string
+  /** Skip the cached email → customers resolution and any identical request in flight. */
+  fresh?: boolean
+}
+
+/**
+ * Invoices (with their payments) by `email` (every customer with it) or by `customerId`: exactly
+ * one of the two.
+ */
+export interface NativeInvoicesOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  email?: string
+  /** `cus_…`. */
+  customerId?: string
+  /** Invoices returned, newest first: 1–100, default 25. */
+  limit?: number
+  /** Skip the cached email → customers resolution and any identical request in flight. */
+  fresh?: boolean
+}
+
 /** A number in a tool's arguments that JSON cannot carry, and where it was (`limit`, `a.b[0]`). */
 export interface NativeNonFinite {
   path: string
@@ -333,6 +581,18 @@ export interface NativePrefill {
   businessName?: string
   /** Two-letter country code. */
   country?: string
+}
+
+/** The refunds of a charge (`chargeId`) or of a payment intent (`paymentIntentId`): exactly one. */
+export interface NativeRefundsOptions {
+  /** The connected account, `acct_…`. */
+  accountId: string
+  /** `ch_…` or `py_…`. */
+  chargeId?: string
+  /** `pi_…`. */
+  paymentIntentId?: string
+  /** Read them now (refunds are never cached; this also skips joining an identical request). */
+  fresh?: boolean
 }
 
 /** By `email` (every customer with it) or by `customerId`: exactly one of the two. */
@@ -461,7 +721,7 @@ export interface PaymentHistoryOptions {
  */
 export declare function quoteForLog(text: string): string
 
-/** One refund, looked up by id. */
+/** One refund, looked up by id or listed for a charge or payment intent. */
 export interface Refund {
   id: string
   /** `pending`, `requires_action`, `succeeded`, `failed`, `canceled` (as Stripe sends it). */
@@ -469,8 +729,20 @@ export interface Refund {
   amount: number
   currency: string
   chargeId: string | null
+  /** `pi_…`, when the refunded payment came from a PaymentIntent. */
+  paymentIntentId: string | null
+  /** `duplicate`, `fraudulent`, `requested_by_customer`, … (as Stripe sends it). */
   reason: string | null
   created: number
+  /** Unix seconds when this was read from Stripe. */
+  fetchedAt: number
+}
+
+/** The refunds of one charge or payment intent, newest first. */
+export interface Refunds {
+  refunds: Array<Refund>
+  /** More refunds exist than were read (more than 100 on one payment). */
+  hasMore: boolean
   /** Unix seconds when this was read from Stripe. */
   fetchedAt: number
 }
@@ -520,11 +792,26 @@ export interface SubscriptionStatus {
   fetchedAt: number
 }
 
+/** One line of a billing timeline: what happened, when, for how much. */
+export interface TimelineEntry {
+  /** Unix seconds (the object's `created`). */
+  at: number
+  /** `charge`, `refund`, `dispute`, `invoice`, `failed_payment` or `fraud_warning`. */
+  kind: 'charge' | 'refund' | 'dispute' | 'invoice' | 'failed_payment' | 'fraud_warning'
+  /** The Stripe object's id (`ch_…`, `re_…`, `dp_…`, `in_…`, `pi_…`, `issfr_…`). */
+  id: string
+  /** Minor units of `currency` (an invoice's amount due; a fraud warning's charge amount). */
+  amount: number | null
+  currency: string | null
+  /** The object's status as Stripe sends it; for a fraud warning, its fraud type. */
+  status: string | null
+}
+
 /** Every tool: `{ name, title, description, inputSchema, examples, outputSchema }`. */
 export declare function toolDefinitions(): NativeToolDefinition[]
 
 /** Every tool's name (the core's one list of tools), as a string union. */
-export type ToolName = 'get_customer_context' | 'get_payment_history' | 'get_subscription_status' | 'lookup_charge' | 'verify_refund' | 'get_disputes' | 'list_connected_apps'
+export type ToolName = 'get_customer_context' | 'get_payment_history' | 'get_subscription_status' | 'lookup_charge' | 'verify_refund' | 'get_disputes' | 'get_invoices' | 'get_failed_payments' | 'get_billing_timeline' | 'list_connected_apps'
 
 /** Every tool's name, in the registry's order. */
 export declare function toolNames(): ToolName[]

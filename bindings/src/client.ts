@@ -9,13 +9,21 @@ import type { ToolData, ToolName, ToolResult, ToolScopeOptions } from './tools.j
 import type {
   AuthorizeUrl,
   AuthorizeUrlOptions,
+  BillingTimeline,
+  BillingTimelineOptions,
   Charge,
   Connected,
   CustomerContext,
   DisconnectResult,
   Disputes,
   DisputesOptions,
+  EarlyFraudWarnings,
+  EarlyFraudWarningsOptions,
+  FailedPayments,
+  FailedPaymentsOptions,
   HandleCallbackOptions,
+  Invoices,
+  InvoicesOptions,
   Payload,
   PaymentHistory,
   LookupChargeOptions,
@@ -23,6 +31,8 @@ import type {
   CustomerContextOptions,
   VerifyRefundOptions,
   Refund,
+  Refunds,
+  RefundsOptions,
   Stores,
   StripeConnectOptions,
   SubscriptionStatus,
@@ -173,8 +183,52 @@ export class StripeConnect {
   }
 
   /**
-   * `email`'s payments, subscriptions and open disputes in every connected app of the connection
-   * store. A failing app is reported in its own `error`; the call fails only on bad input or when
+   * Invoices of every customer with `email`, or of `customerId`, newest first (`limit` 1–100,
+   * default 25): number, status, amounts due / paid / remaining, period, billing reason, the
+   * subscription, `hostedInvoiceUrl` and `invoicePdf` (the links a support reply sends), and the
+   * payments toward each (Stripe returns them only when expanded; this asks for them).
+   */
+  invoices(options: InvoicesOptions): Promise<Invoices> {
+    return guardAsync(() => this.#native.invoices(options))
+  }
+
+  /**
+   * Failed payment attempts of every customer with `email`, newest first: payment intents waiting
+   * for a new payment method after a failure or canceled after one, and failed charges, each once,
+   * with the issuer's `declineCode`, Stripe's `failureCode`, a plain-sentence `explanation` and
+   * `retry` advice (`later`, `after_customer_action`, `no`, `unknown`).
+   */
+  failedPayments(options: FailedPaymentsOptions): Promise<FailedPayments> {
+    return guardAsync(() => this.#native.failedPayments(options))
+  }
+
+  /** Every refund of `chargeId` or of `paymentIntentId`, newest first, each with its status. */
+  refunds(options: RefundsOptions): Promise<Refunds> {
+    return guardAsync(() => this.#native.refunds(options))
+  }
+
+  /**
+   * Radar early fraud warnings on the charges of every customer with `email`, on `chargeId` or on
+   * `paymentIntentId`. By email the requests are bounded: charges older than the account's newest
+   * 100 warnings cover are asked about one by one, 10 at most; the rest are counted in
+   * `uncheckedCharges`.
+   */
+  earlyFraudWarnings(options: EarlyFraudWarningsOptions): Promise<EarlyFraudWarnings> {
+    return guardAsync(() => this.#native.earlyFraudWarnings(options))
+  }
+
+  /**
+   * Everything billing-related of every customer with `email` on the account as one list, newest
+   * first (`limit` 1–100, default 25): charges, refunds, disputes, invoices, failed attempts and
+   * early fraud warnings, each `{ at, kind, id, amount, currency, status }`.
+   */
+  billingTimeline(options: BillingTimelineOptions): Promise<BillingTimeline> {
+    return guardAsync(() => this.#native.billingTimeline(options))
+  }
+
+  /**
+   * `email`'s payments, subscriptions, open disputes, latest invoice and count of recent failed
+   * payments in every connected app of the connection store. A failing app is reported in its own `error`; the call fails only on bad input or when
    * the store cannot list the connections.
    */
   customerContext(options: CustomerContextOptions): Promise<CustomerContext> {

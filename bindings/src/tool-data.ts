@@ -75,6 +75,30 @@ export type GetCustomerContextData = {
        */
       retryable: boolean
     } | null
+    /**
+     * The customer's newest invoice: its id, status, amount due and date (get_invoices has its
+     * number, links and payments).
+     */
+    latestInvoice?: {
+      /**
+       * Minor units of `currency`: what the customer owes in all.
+       */
+      amountDue: number
+      /**
+       * The amount for reading, in its currency ("$15.00", "¥5000").
+       */
+      amountDueFormatted: string
+      created: number
+      currency: string
+      /**
+       * `in_…`.
+       */
+      id: string
+      /**
+       * `draft`, `open`, `paid`, `uncollectible`, `void` (a status Stripe adds later stays a string).
+       */
+      status?: string | null
+    } | null
     livemode?: boolean | null
     /**
      * A list cut to a cap: `count` items shown; `truncated` when more exist.
@@ -147,6 +171,10 @@ export type GetCustomerContextData = {
       }[]
       truncated: boolean
     }
+    /**
+     * Failed payment attempts among the newest payments (get_failed_payments says why).
+     */
+    recentFailures: number
     /**
      * A list cut to a cap: `count` items shown; `truncated` when more exist.
      */
@@ -275,6 +303,34 @@ export type LookupChargeData = {
     refunded: boolean
     status: string
   }
+  /**
+   * The charge's refunds, newest first (each with its own status: a refund can be pending or fail).
+   */
+  refunds: {
+    count: number
+    /**
+     * Items: One refund, looked up by id or listed for a charge or payment intent.
+     */
+    items: {
+      amount: number
+      /**
+       * The amount for reading, in its currency ("$15.00", "¥5000").
+       */
+      amountFormatted: string
+      created: number
+      currency: string
+      id: string
+      /**
+       * `duplicate`, `fraudulent`, `requested_by_customer`, … (as Stripe sends it).
+       */
+      reason?: string | null
+      /**
+       * `pending`, `requires_action`, `succeeded`, `failed`, `canceled` (as Stripe sends it).
+       */
+      status?: string | null
+    }[]
+    truncated: boolean
+  }
 }
 /**
  * The verdict on a refund the app reported.
@@ -346,6 +402,212 @@ export type GetDisputesData = {
   }
   warning?: string | null
 }
+export type GetInvoicesData = {
+  appSlug: string
+  customerCount: number
+  /**
+   * A list cut to a cap: `count` items shown; `truncated` when more exist.
+   */
+  invoices: {
+    count: number
+    /**
+     * Items: One invoice of a customer.
+     */
+    items: {
+      /**
+       * Minor units of `currency`: what the customer owes in all.
+       */
+      amountDue: number
+      /**
+       * The amount for reading, in its currency ("$15.00", "¥5000").
+       */
+      amountDueFormatted: string
+      /**
+       * What is still to be paid.
+       */
+      amountRemaining: number
+      /**
+       * The amount for reading, in its currency ("$15.00", "¥5000").
+       */
+      amountRemainingFormatted: string
+      /**
+       * `subscription_cycle`, `subscription_create`, `manual`, … (as Stripe sends it).
+       */
+      billingReason?: string | null
+      created: number
+      currency: string
+      /**
+       * The page where the customer sees and pays the invoice (`null` for drafts).
+       */
+      hostedInvoiceUrl?: string | null
+      /**
+       * `in_…`.
+       */
+      id: string
+      /**
+       * The PDF's link (`null` for drafts).
+       */
+      invoicePdf?: string | null
+      /**
+       * The number on the invoice (`null` while it is a draft).
+       */
+      number?: string | null
+      /**
+       * The payments toward it (the first ones Stripe includes when expanded), newest first.
+       *
+       * Items: One payment toward an invoice: the invoice's `payments`, which Stripe returns only when
+       * expanded (API ≥ 2025-03-31, when charges and payment intents stopped naming their invoice).
+       */
+      payments: {
+        /**
+         * What was actually paid, in minor units; `null` until the payment is `paid`.
+         */
+        amountPaid?: number | null
+        /**
+         * What this payment was meant to pay toward the invoice.
+         */
+        amountRequested: number
+        /**
+         * `ch_…`, when the payment is a charge without a PaymentIntent.
+         */
+        chargeId?: string | null
+        created?: number | null
+        currency: string
+        /**
+         * `inpay_…`.
+         */
+        id: string
+        /**
+         * `pi_…`, when the payment is a PaymentIntent (`payment.type` `payment_intent`).
+         */
+        paymentIntentId?: string | null
+        /**
+         * `open`, `paid` or `canceled` (a status Stripe adds later stays a string).
+         */
+        status: string
+      }[]
+      periodEnd?: number | null
+      periodStart?: number | null
+      /**
+       * `draft`, `open`, `paid`, `uncollectible`, `void` (a status Stripe adds later stays a string).
+       */
+      status?: string | null
+      /**
+       * The subscription that generated it (`parent.subscription_details.subscription`, API ≥
+       * 2025-03-31; the invoice's own `subscription` before).
+       */
+      subscriptionId?: string | null
+    }[]
+    truncated: boolean
+  }
+  warning?: string | null
+}
+export type GetFailedPaymentsData = {
+  appSlug: string
+  customerCount: number
+  /**
+   * A list cut to a cap: `count` items shown; `truncated` when more exist.
+   */
+  failedPayments: {
+    count: number
+    /**
+     * Items: A payment attempt that failed: a payment intent waiting for a new payment method after a
+     * failure, or canceled after one, or a failed charge (also one whose payment intent later
+     * succeeded with another attempt).
+     */
+    items: {
+      amount: number
+      /**
+       * The amount for reading, in its currency ("$15.00", "¥5000").
+       */
+      amountFormatted: string
+      /**
+       * The failed attempt's charge, when known.
+       */
+      chargeId?: string | null
+      created: number
+      currency: string
+      /**
+       * The issuer's reason (`insufficient_funds`, `do_not_honor`, …), when the issuer gave one.
+       */
+      declineCode?: string | null
+      description?: string | null
+      /**
+       * Why it failed, in one plain sentence a support reply can pass on (from Stripe's
+       * decline-code and error-code pages: see [`explain_decline`](crate::explain_decline)).
+       */
+      explanation: string
+      /**
+       * Stripe's error code (`card_declined`, `expired_card`, `authentication_required`, …).
+       */
+      failureCode?: string | null
+      /**
+       * Stripe's message about the failure.
+       */
+      failureMessage?: string | null
+      /**
+       * The payment intent's id (`pi_…`), or the failed charge's when the failure is only known
+       * from the charge.
+       */
+      id: string
+      paymentIntentId?: string | null
+      /**
+       * Whether trying again can help: `later` (unchanged, a temporary problem),
+       * `after_customer_action` (another card, funds, details, authentication), `no`, or `unknown`.
+       */
+      retry: 'later' | 'after_customer_action' | 'no' | 'unknown'
+      /**
+       * The payment intent's status (`requires_payment_method`, `canceled`, `succeeded` when a
+       * later attempt paid), or `failed` for a charge.
+       */
+      status: string
+    }[]
+    truncated: boolean
+  }
+  warning?: string | null
+}
+export type GetBillingTimelineData = {
+  appSlug: string
+  customerCount: number
+  /**
+   * A list cut to a cap: `count` items shown; `truncated` when more exist.
+   */
+  entries: {
+    count: number
+    /**
+     * Items: One line of a billing timeline: what happened, when, for how much.
+     */
+    items: {
+      /**
+       * Minor units of `currency` (an invoice's amount due; a fraud warning's charge amount).
+       */
+      amount?: number | null
+      /**
+       * The amount for reading, in its currency ("$15.00", "¥5000").
+       */
+      amountFormatted: string | null
+      /**
+       * Unix seconds (the object's `created`).
+       */
+      at: number
+      currency?: string | null
+      /**
+       * The Stripe object's id (`ch_…`, `re_…`, `dp_…`, `in_…`, `pi_…`, `issfr_…`).
+       */
+      id: string
+      /**
+       * `charge`, `refund`, `dispute`, `invoice`, `failed_payment` or `fraud_warning`.
+       */
+      kind: 'charge' | 'refund' | 'dispute' | 'invoice' | 'failed_payment' | 'fraud_warning'
+      /**
+       * The object's status as Stripe sends it; for a fraud warning, its fraud type.
+       */
+      status?: string | null
+    }[]
+    truncated: boolean
+  }
+  warning?: string | null
+}
 export type ListConnectedAppsData = {
   apps: {
     appSlug: string
@@ -364,5 +626,8 @@ export interface ToolData {
   lookup_charge: LookupChargeData
   verify_refund: VerifyRefundData
   get_disputes: GetDisputesData
+  get_invoices: GetInvoicesData
+  get_failed_payments: GetFailedPaymentsData
+  get_billing_timeline: GetBillingTimelineData
   list_connected_apps: ListConnectedAppsData
 }

@@ -11,7 +11,10 @@ import type {
   Dispute as NativeDispute,
   NativeDisputeAlert,
   NativeDisputesOptions,
+  NativeEarlyFraudWarningsOptions,
+  NativeInvoicesOptions,
   NativeOptions,
+  NativeRefundsOptions,
   PaymentHistoryOptions as NativePaymentHistoryOptions,
   NativeSubscriptionStatusOptions,
   NativePrefill,
@@ -193,23 +196,36 @@ export type DisconnectResult = NativeDisconnectResult
 export type {
   AppContext,
   AppFailure,
+  BillingTimeline,
   Charge,
   Customer,
   CustomerContext,
   Dispute,
   Disputes,
+  EarlyFraudWarning,
+  EarlyFraudWarnings,
+  FailedPayment,
+  FailedPayments,
+  Invoice,
+  InvoicePayment,
+  Invoices,
   Payment,
   PaymentHistory,
   Refund,
+  Refunds,
+  RetryAdvice,
   SearchFallback,
   Subscription,
   SubscriptionStatus,
+  TimelineEntry,
 } from '../native/index.js'
 
 // The options objects are generated from the Rust glue (src/node/queries.rs), where the queries
 // take them as they are; the two "exactly one of" rules are refined here, for the type checker.
 export type {
+  BillingTimelineOptions,
   CustomerContextOptions,
+  FailedPaymentsOptions,
   LookupChargeOptions,
   PaymentHistoryOptions,
   VerifyRefundOptions,
@@ -225,3 +241,22 @@ export type SubscriptionStatusOptions = NativeSubscriptionStatusOptions &
 /** Exactly one of `email` or `chargeId`. */
 export type DisputesOptions = NativeDisputesOptions &
   ({ email: string; chargeId?: undefined } | { chargeId: string; email?: undefined })
+
+/** Exactly one of `email` or `customerId`. */
+export type InvoicesOptions = NativeInvoicesOptions &
+  ({ email: string; customerId?: undefined } | { customerId: string; email?: undefined })
+
+/** Exactly one of `chargeId` or `paymentIntentId`. */
+export type RefundsOptions = NativeRefundsOptions &
+  (
+    | { chargeId: string; paymentIntentId?: undefined }
+    | { paymentIntentId: string; chargeId?: undefined }
+  )
+
+/** Exactly one of `email`, `chargeId` or `paymentIntentId`. */
+export type EarlyFraudWarningsOptions = NativeEarlyFraudWarningsOptions &
+  (
+    | { email: string; chargeId?: undefined; paymentIntentId?: undefined }
+    | { chargeId: string; email?: undefined; paymentIntentId?: undefined }
+    | { paymentIntentId: string; email?: undefined; chargeId?: undefined }
+  )

@@ -10,7 +10,8 @@ use super::config::checked_options;
 use super::error::{js_error, promise};
 use super::numbers::whole_number;
 use super::queries::{
-    CustomerContextOptions, LookupChargeOptions, NativeDisputesOptions, NativeSubscriptionStatusOptions,
+    BillingTimelineOptions, CustomerContextOptions, FailedPaymentsOptions, LookupChargeOptions, NativeDisputesOptions,
+    NativeEarlyFraudWarningsOptions, NativeInvoicesOptions, NativeRefundsOptions, NativeSubscriptionStatusOptions,
     PaymentHistoryOptions, VerifyRefundOptions,
 };
 use super::stores;
@@ -18,8 +19,8 @@ use super::types::{
     webhook_outcome, JsConnected, JsWebhookOutcome, NativeAuthorizeUrl, NativeDisconnectResult, NativePrefill,
 };
 use crate::{
-    Account, AccountId, AppSlug, CallbackQuery, ChargeId, Config, ConfigBuilder, DisputesOf, Error, PaymentOptions,
-    Prefill, RefundId, StripeConnect, SubscriptionsOf,
+    Account, AccountId, AppSlug, CallbackQuery, ChargeId, Config, ConfigBuilder, DisputesOf, Error, FraudWarningsOf,
+    InvoicesOf, ListOptions, PaymentOptions, Prefill, RefundId, RefundsOf, StripeConnect, SubscriptionsOf,
 };
 
 #[napi]
@@ -212,6 +213,93 @@ impl NativeClient {
                 let of = DisputesOf::one_of(email, charge_id)?;
                 account?.disputes(of).await
             },
+            |_, v| Ok(v),
+        )
+    }
+
+    /// By `email` (every customer with it) or by `customer_id`: exactly one of the two.
+    #[napi(ts_return_type = "Promise<Invoices>")]
+    pub fn invoices<'env>(
+        &self,
+        env: &'env Env,
+        options: NativeInvoicesOptions,
+    ) -> napi::Result<PromiseRaw<'env, crate::Invoices>> {
+        let NativeInvoicesOptions { account_id, email, customer_id, limit, fresh } = options;
+        let account = self.account(&account_id, fresh);
+        promise(
+            env,
+            async move {
+                let of = InvoicesOf::one_of(email, customer_id)?;
+                account?.invoices(of, ListOptions { limit: limit_arg(limit)? }).await
+            },
+            |_, v| Ok(v),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<FailedPayments>")]
+    pub fn failed_payments<'env>(
+        &self,
+        env: &'env Env,
+        options: FailedPaymentsOptions,
+    ) -> napi::Result<PromiseRaw<'env, crate::FailedPayments>> {
+        let FailedPaymentsOptions { account_id, email, limit, fresh } = options;
+        let account = self.account(&account_id, fresh);
+        promise(
+            env,
+            async move { account?.failed_payments(&email, PaymentOptions { limit: limit_arg(limit)? }).await },
+            |_, v| Ok(v),
+        )
+    }
+
+    /// By `charge_id` or by `payment_intent_id`: exactly one of the two.
+    #[napi(ts_return_type = "Promise<Refunds>")]
+    pub fn refunds<'env>(
+        &self,
+        env: &'env Env,
+        options: NativeRefundsOptions,
+    ) -> napi::Result<PromiseRaw<'env, crate::Refunds>> {
+        let NativeRefundsOptions { account_id, charge_id, payment_intent_id, fresh } = options;
+        let account = self.account(&account_id, fresh);
+        promise(
+            env,
+            async move {
+                let of = RefundsOf::one_of(charge_id, payment_intent_id)?;
+                account?.refunds(of).await
+            },
+            |_, v| Ok(v),
+        )
+    }
+
+    /// By `email`, `charge_id` or `payment_intent_id`: exactly one of the three.
+    #[napi(ts_return_type = "Promise<EarlyFraudWarnings>")]
+    pub fn early_fraud_warnings<'env>(
+        &self,
+        env: &'env Env,
+        options: NativeEarlyFraudWarningsOptions,
+    ) -> napi::Result<PromiseRaw<'env, crate::EarlyFraudWarnings>> {
+        let NativeEarlyFraudWarningsOptions { account_id, email, charge_id, payment_intent_id, fresh } = options;
+        let account = self.account(&account_id, fresh);
+        promise(
+            env,
+            async move {
+                let of = FraudWarningsOf::one_of(email, charge_id, payment_intent_id)?;
+                account?.early_fraud_warnings(of).await
+            },
+            |_, v| Ok(v),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<BillingTimeline>")]
+    pub fn billing_timeline<'env>(
+        &self,
+        env: &'env Env,
+        options: BillingTimelineOptions,
+    ) -> napi::Result<PromiseRaw<'env, crate::BillingTimeline>> {
+        let BillingTimelineOptions { account_id, email, limit, fresh } = options;
+        let account = self.account(&account_id, fresh);
+        promise(
+            env,
+            async move { account?.billing_timeline(&email, ListOptions { limit: limit_arg(limit)? }).await },
             |_, v| Ok(v),
         )
     }

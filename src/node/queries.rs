@@ -73,3 +73,73 @@ pub struct CustomerContextOptions {
     /// Skip the cached email → customers resolution and any identical request in flight.
     pub fresh: Option<bool>,
 }
+
+/// Invoices (with their payments) by `email` (every customer with it) or by `customerId`: exactly
+/// one of the two.
+#[napi(object, js_name = "NativeInvoicesOptions", object_to_js = false)]
+pub struct NativeInvoicesOptions {
+    /// The connected account, `acct_…`.
+    pub account_id: String,
+    pub email: Option<String>,
+    /// `cus_…`.
+    pub customer_id: Option<String>,
+    /// Invoices returned, newest first: 1–100, default 25.
+    pub limit: Option<f64>,
+    /// Skip the cached email → customers resolution and any identical request in flight.
+    pub fresh: Option<bool>,
+}
+
+/// Failed payment attempts of every customer with `email`, newest first.
+#[napi(object, js_name = "FailedPaymentsOptions", object_to_js = false)]
+pub struct FailedPaymentsOptions {
+    /// The connected account, `acct_…`.
+    pub account_id: String,
+    /// Every customer with this email (any letter case) is covered.
+    pub email: String,
+    /// Failed attempts returned, newest first (of each customer's newest payment intents and
+    /// charges, as many of each): 1–100, default 25.
+    pub limit: Option<f64>,
+    /// Skip the cached email → customers resolution and any identical request in flight.
+    pub fresh: Option<bool>,
+}
+
+/// The refunds of a charge (`chargeId`) or of a payment intent (`paymentIntentId`): exactly one.
+#[napi(object, js_name = "NativeRefundsOptions", object_to_js = false)]
+pub struct NativeRefundsOptions {
+    /// The connected account, `acct_…`.
+    pub account_id: String,
+    /// `ch_…` or `py_…`.
+    pub charge_id: Option<String>,
+    /// `pi_…`.
+    pub payment_intent_id: Option<String>,
+    /// Read them now (refunds are never cached; this also skips joining an identical request).
+    pub fresh: Option<bool>,
+}
+
+/// Radar early fraud warnings on the charges of `email`, on `chargeId` or on `paymentIntentId`:
+/// exactly one of the three.
+#[napi(object, js_name = "NativeEarlyFraudWarningsOptions", object_to_js = false)]
+pub struct NativeEarlyFraudWarningsOptions {
+    /// The connected account, `acct_…`.
+    pub account_id: String,
+    pub email: Option<String>,
+    /// `ch_…` or `py_…`.
+    pub charge_id: Option<String>,
+    /// `pi_…`.
+    pub payment_intent_id: Option<String>,
+    /// Skip the cached email → customers resolution and any identical request in flight.
+    pub fresh: Option<bool>,
+}
+
+/// Everything billing-related of every customer with `email`, as one list, newest first.
+#[napi(object, js_name = "BillingTimelineOptions", object_to_js = false)]
+pub struct BillingTimelineOptions {
+    /// The connected account, `acct_…`.
+    pub account_id: String,
+    /// Every customer with this email (any letter case) is covered.
+    pub email: String,
+    /// Entries returned, newest first: 1–100, default 25.
+    pub limit: Option<f64>,
+    /// Skip the cached email → customers resolution and any identical request in flight.
+    pub fresh: Option<bool>,
+}

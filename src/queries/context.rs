@@ -116,12 +116,15 @@ impl StripeConnect {
         // concurrency permits first when there are many customers.
         // Both pages are best effort (a failed one only means more requests in step 3).
         // The newest invoice of each customer and their newest payment intents (the failed attempts
-        // among them and the charges are counted) come in the same round trip.
-        let ((charges, payments_has_more), mut subscriptions, (invoices, _), (intents, _), recent, products) = futures::try_join!(
+        // among them and the charges are counted) come in the same round trip. Both are best
+        // effort, like the plan names: a key that may not read invoices or payment intents (a
+        // restricted key without Billing access) leaves `latest_invoice` empty and counts the
+        // failed charges only, rather than failing the app's whole context.
+        let ((charges, payments_has_more), mut subscriptions, invoices, intents, recent, products) = futures::try_join!(
             wire_charges_of(&api, &ids, limit),
             subscriptions_of(&api, &ids),
-            invoices_of(&api, &ids, 1),
-            intents_of(&api, &ids, limit),
+            async { Ok(invoices_of(&api, &ids, 1).await.map(|(i, _)| i).unwrap_or_default()) },
+            async { Ok(intents_of(&api, &ids, limit).await.map(|(p, _)| p).unwrap_or_default()) },
             async { Ok(recent_disputes(&api, oldest_created(&matches.customers)).await) },
             async { Ok(known_products(&api).await) },
         )?;

@@ -509,10 +509,12 @@ pub struct AppContext {
     pub subscriptions: Vec<Subscription>,
     /// Open disputes on the charges in `payments`.
     pub open_disputes: Vec<Dispute>,
-    /// The newest invoice of any of the customers, with its payments.
+    /// The newest invoice of any of the customers, with its payments (`null` also when the
+    /// invoices could not be read: best effort, like plan names).
     pub latest_invoice: Option<Invoice>,
     /// Failed payment attempts among the newest `limit` payment intents and charges of each
-    /// customer (see `failedPayments` for what counts).
+    /// customer (see `failedPayments` for what counts; the failed charges only when the payment
+    /// intents could not be read).
     pub recent_failures: u32,
     pub search_fallback: Option<SearchFallback>,
     pub error: Option<AppFailure>,

@@ -1495,3 +1495,52 @@ async fn the_new_queries_refuse_bad_input_and_send_nothing() {
     );
     assert!(fake.requests().await.is_empty(), "nothing may be sent for bad input");
 }
+
+/// The latest invoice and the failure count are best effort: a key that may not read invoices or
+/// payment intents (403) leaves them empty, and the rest of the app's context still answers.
+#[tokio::test]
+async fn customer_context_keeps_the_app_when_invoices_or_payment_intents_cannot_be_read() {
+    let fake = FakeStripe::start().await;
+    mount_customers(&fake, ACCT, vec![customer("cus_A", EMAIL, 1)], vec![]).await;
+    let mut failed = charge("ch_F", "cus_A", 700, 3);
+    failed["status"] = json!("failed");
+    mount_charges(&fake, ACCT, "cus_A", "25", vec![failed], false).await;
+    mount_subscriptions(&fake, ACCT, "cus_A", vec![]).await;
+    let denied = || {
+        stripe_error(
+            403,
+            "invalid_request_error",
+            None,
+            "The provided key does not have the required permissions",
+            None,
+        )
+    };
+    fake.get("/v1/invoices", &[("customer", "cus_A"), ("expand[]", "data.payments"), ("limit", "1")])
+        .respond_with(denied())
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/payment_intents", &[("customer", "cus_A"), ("limit", "25")])
+        .respond_with(denied())
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/disputes", &[("created[gte]", "1"), ("limit", "100")])
+        .respond_with(ok(list("/v1/disputes", vec![], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    fake.get("/v1/products", &[("limit", "100")])
+        .respond_with(ok(list("/v1/products", vec![], false)))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let client =
+        StripeConnect::builder(fake.config().build().unwrap()).connection_store(store(&[("app", ACCT)]).await).build();
+    let ctx = client.customer_context(EMAIL, PaymentOptions::default()).await.unwrap();
+    let [app] = &ctx.apps[..] else { panic!("{ctx:?}") };
+    assert!(app.error.is_none(), "{app:?}");
+    assert_eq!(app.payments.len(), 1);
+    assert_eq!((app.latest_invoice.as_ref(), app.recent_failures), (None, 1), "the failed charge still counts");
+    fake.assert_contract(&[ACCT]).await;
+}

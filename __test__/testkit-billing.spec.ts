@@ -460,6 +460,12 @@ describe('refunds per charge', () => {
       (await stripe.refunds.list({ charge: b.id })).data.map((r) => r.id),
       [rb.id],
     )
+    // Stripe: "If you provide a non-existent charge ID, this call raises an error."
+    const unknown = await stripeError(stripe.refunds.list({ charge: 'ch_gone' }))
+    assert.deepEqual(
+      [unknown.statusCode, unknown.code, unknown.param, unknown.message],
+      [400, 'resource_missing', 'charge', "No such charge: 'ch_gone'"],
+    )
     // The charge's own `refunds` list names the intent too.
     const charge = await stripe.charges.retrieve(a.id)
     assert.ok(charge.refunds!.data.every((r) => r.payment_intent === intent.id))

@@ -33,6 +33,8 @@ interface ListRoute {
   defaultFilter?: (obj: StripeObject) => boolean
   /** Checks the parameters beyond the names (e.g. an enum's values). */
   check?: (q: URLSearchParams) => void
+  /** Filter parameters naming an object that must exist (`[param, collection]`). */
+  mustExist?: [string, Collection][]
 }
 
 function eq(field: string) {
@@ -151,10 +153,13 @@ const LIST_ROUTES: Record<string, ListRoute> = {
     params: [...LIST_PARAMS, 'customer', 'customer_account'],
     filter: (o, q) => eq('customer')(o, q) && eq('customer_account')(o, q),
   },
+  // https://docs.stripe.com/api/refunds/list: "If you provide a non-existent charge ID, this call
+  // raises an error."
   '/v1/refunds': {
     collection: 'refunds',
     params: [...LIST_PARAMS, 'charge', 'payment_intent'],
     filter: (o, q) => eq('charge')(o, q) && eq('payment_intent')(o, q),
+    mustExist: [['charge', 'charges']],
   },
   '/v1/disputes': {
     collection: 'disputes',
@@ -192,6 +197,11 @@ export function listPage(account: AccountState, path: string, q: URLSearchParams
   const limit = parseLimit(q.get('limit'))
   const all = newestFirst(account, route.collection)
   route.check?.(q)
+  for (const [param, collection] of route.mustExist ?? []) {
+    const id = q.get(param)
+    if (id !== null && !(account[collection] as Map<string, StripeObject>).has(id))
+      throw invalidRequest(400, `No such ${NOUNS[collection]}: '${id}'`, 'resource_missing', param)
+  }
   const statusGiven = q.has('status')
   const created = rangeFilter(q, 'created')
   const matches = (o: StripeObject) =>

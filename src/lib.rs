@@ -39,6 +39,7 @@ mod client;
 mod config;
 mod dispute;
 mod error;
+mod fraud_warning;
 mod http;
 mod ids;
 mod oauth;
@@ -73,6 +74,7 @@ pub use error::{
     ConfigError, Direction, Error, ErrorCode, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError,
     StripeErrorKind, WebhookError, ERROR_CODES,
 };
+pub use fraud_warning::EarlyFraudWarning;
 pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, RefundId};
 pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
@@ -83,8 +85,8 @@ pub use queries::{
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{
-    ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock,
-    MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
+    ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, FraudWarningAlert,
+    ManualClock, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
 pub use tools::{
     currency_decimals, definitions as tool_definitions, format_amount, Discrepancy, ToolDefinition, ToolError,

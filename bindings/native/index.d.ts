@@ -16,7 +16,7 @@ export declare class NativeClient {
   static fromEnv(vars: Record<string, string>, overrides?: NativeOptions | undefined | null, stores?: object | undefined | null): NativeClient
   /** The configuration with every secret redacted (for `util.inspect`). */
   describe(): string
-  handleWebhook(payload: string | Uint8Array, header?: string | undefined | null): Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored>
+  handleWebhook(payload: string | Uint8Array, header?: string | undefined | null): Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeFraudWarningRecorded | OutcomeDuplicate | OutcomeIgnored>
   /** Stripe's authorize URL for `app_slug` and the signed state to keep in a cookie. */
   authorizeUrl(appSlug: string, prefill?: NativePrefill | undefined | null): NativeAuthorizeUrl
   /**
@@ -151,6 +151,24 @@ export interface Disputes {
   fetchedAt: number
 }
 
+/** A Radar early fraud warning (`issfr_…`). Times in Unix seconds. */
+export interface EarlyFraudWarning {
+  id: string
+  /** `ch_…`: the charge the warning is about. */
+  chargeId: string | null
+  /** `pi_…`, when the charge came from a PaymentIntent. */
+  paymentIntentId: string | null
+  /** `made_with_stolen_card`, `unauthorized_use_of_card`, … (a type Stripe adds later stays a string). */
+  fraudType: string
+  /**
+   * Whether the charge can still be refunded or disputed to avoid a chargeback (Stripe: "an
+   * early fraud warning is actionable if it has not received a dispute and has not been fully
+   * refunded").
+   */
+  actionable: boolean
+  created: number
+}
+
 /** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
 export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected' | 'missing_app' | 'forbidden' | 'body_unreadable' | 'payload_too_large' | 'redirect_refused' | 'internal_error'
 
@@ -269,6 +287,27 @@ export interface NativeDisputesOptions {
   chargeId?: string
   /** Skip the cached email → customers resolution and any identical request in flight. */
   fresh?: boolean
+}
+
+/** What the dispute sink's `earlyFraudWarningCreated` receives. */
+export interface NativeFraudWarningAlert {
+  eventId: string
+  appSlug: string | null
+  accountId: string | null
+  livemode: boolean
+  warning: EarlyFraudWarning
+  /**
+   * The flagged charge's amount (minor units of `currency`), read with the charge; null when
+   * that read failed.
+   */
+  amount: number | null
+  currency: string | null
+  customerId: string | null
+  /** The customer's email (else the charge's receipt or billing email); null when unknown. */
+  customerEmail: string | null
+  chargeDescription: string | null
+  /** Why `customerEmail` is null: the read failed or timed out, no customer, no email. */
+  customerUnknownReason: string | null
 }
 
 /** A number in a tool's arguments that JSON cannot carry, and where it was (`limit`, `a.b[0]`). */
@@ -396,6 +435,14 @@ export interface OutcomeDuplicate {
   outcome: 'duplicate'
   eventId: string
   eventType: string
+}
+
+export interface OutcomeFraudWarningRecorded {
+  outcome: 'fraud_warning_recorded'
+  eventId: string
+  warningId: string
+  accountId: string | null
+  appSlug: string | null
 }
 
 export interface OutcomeIgnored {

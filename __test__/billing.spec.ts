@@ -1,7 +1,7 @@
 // Issue 24 through the JS face: invoices (with their payments), failed payment attempts, the refunds
 // of a payment, Radar early fraud warnings and the billing timeline, against a local stand-in that
-// answers with Stripe's own fixture objects (tests/fixtures/billing-objects.json, the copy the Rust
-// contract tests start from). What was sent (GET, path, exact query, Stripe-Account) and the
+// answers with Stripe's own fixture objects (bindings/src/testing/stripe-objects.json, the copy the
+// Rust contract tests and the test kit start from). What was sent (GET, path, exact query, Stripe-Account) and the
 // camelCase shapes; bad input refused with its code and nothing sent.
 import { after, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -17,9 +17,6 @@ const ACCT = 'acct_1BillingSpec'
 const EMAIL = 'jane@example.com'
 
 type Json = Record<string, unknown>
-const fixtures = JSON.parse(
-  readFileSync(resolve(__dirname, '../tests/fixtures/billing-objects.json'), 'utf8'),
-).resources as Record<string, Json>
 const kit = JSON.parse(
   readFileSync(resolve(__dirname, '../bindings/src/testing/stripe-objects.json'), 'utf8'),
 ).resources as Record<string, Json>
@@ -27,7 +24,7 @@ const kit = JSON.parse(
 const list = (data: Json[]): Json => ({ object: 'list', url: '/v1/x', has_more: false, data })
 const customer = { ...kit.customer, id: 'cus_J', email: EMAIL, created: 10 }
 const paid = {
-  ...fixtures.invoice,
+  ...kit.invoice,
   id: 'in_J1',
   customer: 'cus_J',
   status: 'paid',
@@ -41,7 +38,7 @@ const paid = {
   },
   payments: list([
     {
-      ...fixtures.invoice_payment,
+      ...kit.invoice_payment,
       id: 'inpay_J1',
       currency: 'usd',
       status: 'paid',
@@ -52,7 +49,7 @@ const paid = {
   ]),
 }
 const declined = {
-  ...fixtures.payment_intent,
+  ...kit.payment_intent,
   id: 'pi_J2',
   customer: 'cus_J',
   status: 'requires_payment_method',
@@ -67,7 +64,7 @@ const declined = {
 const charge = { ...kit.charge, id: 'ch_J1', customer: 'cus_J', created: 250, amount: 1000 }
 const refund = { ...kit.refund, id: 're_J1', charge: 'ch_J1', created: 260, amount: 500 }
 const warning = {
-  ...fixtures['radar.early_fraud_warning'],
+  ...kit['radar.early_fraud_warning'],
   id: 'issfr_J1',
   charge: 'ch_J1',
   created: 270,

@@ -195,6 +195,27 @@ describe('stripe-connect-testkit (the bin)', () => {
         [4900, false],
         [4900, true],
       ])
+      // The plan's invoice, paid by the last charge's payment intent, and that charge's warning.
+      const get = async (path: string) =>
+        (
+          await fetch(`${vars.STRIPE_API_BASE}${path}`, {
+            headers: {
+              authorization: `Bearer ${vars.STRIPE_SECRET_KEY}`,
+              'stripe-account': seeded[0]!,
+            },
+          })
+        ).json() as Promise<{ data: Record<string, any>[] }>
+      const invoices = await get('/v1/invoices?expand[]=data.payments')
+      assert.deepEqual(
+        invoices.data.map((i) => [i.status, i.amount_paid, i.payments.data[0].status]),
+        [['paid', 4900, 'paid']],
+      )
+      const intent = invoices.data[0]!.payments.data[0].payment.payment_intent
+      const warnings = await get(`/v1/radar/early_fraud_warnings?payment_intent=${intent}`)
+      assert.deepEqual(
+        warnings.data.map((w) => [w.fraud_type, w.actionable]),
+        [['made_with_stolen_card', false]],
+      )
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
       Object.assign(process.env, saved)

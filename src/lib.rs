@@ -39,6 +39,7 @@ mod client;
 mod config;
 mod dispute;
 mod error;
+mod fraud_warning;
 mod http;
 mod ids;
 mod oauth;
@@ -73,20 +74,21 @@ pub use error::{
     ConfigError, Direction, Error, ErrorCode, Hint, OAuthError, OAuthErrorKind, StoreError, StripeError,
     StripeErrorKind, WebhookError, ERROR_CODES,
 };
+pub use fraud_warning::EarlyFraudWarning;
 pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, PaymentIntentId, RefundId};
 pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
 pub use queries::{
     explain_decline, Account, AppContext, AppFailure, BillingTimeline, ChargeDetails, Customer, CustomerContext,
-    CustomerMatches, DeclineReason, Dispute, Disputes, DisputesOf, EarlyFraudWarning, EarlyFraudWarnings,
-    FailedPayment, FailedPayments, FraudWarningsOf, Invoice, InvoicePayment, Invoices, InvoicesOf, ListOptions,
-    Payment, PaymentHistory, PaymentOptions, Refund, Refunds, RefundsOf, RetryAdvice, SearchFallback, Subscription,
-    SubscriptionStatus, SubscriptionsOf, TimelineEntry, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
+    CustomerMatches, DeclineReason, Dispute, Disputes, DisputesOf, EarlyFraudWarnings, FailedPayment, FailedPayments,
+    FraudWarningsOf, Invoice, InvoicePayment, Invoices, InvoicesOf, ListOptions, Payment, PaymentHistory,
+    PaymentOptions, Refund, Refunds, RefundsOf, RetryAdvice, SearchFallback, Subscription, SubscriptionStatus,
+    SubscriptionsOf, TimelineEntry, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{
-    ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock,
-    MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
+    ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, FraudWarningAlert,
+    ManualClock, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
 pub use tools::{
     currency_decimals, definitions as tool_definitions, format_amount, Discrepancy, ToolDefinition, ToolError,

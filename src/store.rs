@@ -159,12 +159,52 @@ pub struct DisputeAlert {
     pub customer_unknown_reason: Option<String>,
 }
 
-/// Called **at least once** per `charge.dispute.created` event: a delivery abandoned after the sink
-/// acted (past `webhook_timeout`, or a crash) is processed again by a redelivery. Dedupe on
-/// [`DisputeAlert::event_id`] where a second effect would hurt.
+/// A `radar.early_fraud_warning.created` for one of the connected apps: the card issuer reported a
+/// charge as likely fraud, and a dispute often follows. Acting now (a refund) avoids the dispute.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FraudWarningAlert {
+    pub event_id: String,
+    /// The app the account belongs to, if it is a known connection.
+    pub app_slug: Option<AppSlug>,
+    pub account_id: Option<AccountId>,
+    pub livemode: bool,
+    pub warning: crate::fraud_warning::EarlyFraudWarning,
+    /// The flagged charge's amount (minor units of `currency`), read with the charge when the alert
+    /// was made; `None` when that read failed (see `customer_unknown_reason`).
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    /// The flagged charge's customer (`cus_…`).
+    pub customer_id: Option<String>,
+    /// The customer's email (else the charge's receipt or billing email). `None` when unknown;
+    /// then `customer_unknown_reason` says why.
+    pub customer_email: Option<String>,
+    /// The flagged charge's description.
+    pub charge_description: Option<String>,
+    /// Why `customer_email` is unknown (the read failed or timed out, no customer, no email).
+    pub customer_unknown_reason: Option<String>,
+}
+
+/// Called **at least once** per `charge.dispute.created` event (and, when the sink takes them,
+/// per `radar.early_fraud_warning.created`): a delivery abandoned after the sink acted (past
+/// `webhook_timeout`, or a crash) is processed again by a redelivery. Dedupe on the alert's
+/// `event_id` where a second effect would hurt.
 #[async_trait]
 pub trait DisputeSink: Send + Sync {
     async fn dispute_created(&self, alert: &DisputeAlert) -> Result<(), StoreError>;
+
+    /// Whether this sink takes early fraud warnings (opt-in): when `false`, the default,
+    /// `radar.early_fraud_warning.created` is answered as an event this library does not act on.
+    fn takes_fraud_warnings(&self) -> bool {
+        false
+    }
+
+    /// A `radar.early_fraud_warning.created`; called only when [`takes_fraud_warnings`] is true.
+    ///
+    /// [`takes_fraud_warnings`]: DisputeSink::takes_fraud_warnings
+    async fn early_fraud_warning_created(&self, alert: &FraudWarningAlert) -> Result<(), StoreError> {
+        let _ = alert;
+        Ok(())
+    }
 }
 
 /// A store whose every call is bounded by `timeout` ([`crate::Config::store_timeout`]): past it
@@ -349,10 +389,12 @@ impl ClaimStore for MemoryClaimStore {
     }
 }
 
-/// Keeps dispute alerts in memory (the default sink: read them with [`MemoryDisputeSink::alerts`]).
+/// Keeps dispute alerts (and early fraud warnings) in memory: the default sink. Read them with
+/// [`MemoryDisputeSink::alerts`] and [`MemoryDisputeSink::fraud_warnings`].
 #[derive(Debug, Default)]
 pub struct MemoryDisputeSink {
     alerts: Mutex<Vec<DisputeAlert>>,
+    fraud_warnings: Mutex<Vec<FraudWarningAlert>>,
 }
 
 impl MemoryDisputeSink {
@@ -363,12 +405,25 @@ impl MemoryDisputeSink {
     pub fn alerts(&self) -> Vec<DisputeAlert> {
         self.alerts.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
+
+    pub fn fraud_warnings(&self) -> Vec<FraudWarningAlert> {
+        self.fraud_warnings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 #[async_trait]
 impl DisputeSink for MemoryDisputeSink {
     async fn dispute_created(&self, alert: &DisputeAlert) -> Result<(), StoreError> {
         self.alerts.lock().unwrap_or_else(|p| p.into_inner()).push(alert.clone());
+        Ok(())
+    }
+
+    fn takes_fraud_warnings(&self) -> bool {
+        true
+    }
+
+    async fn early_fraud_warning_created(&self, alert: &FraudWarningAlert) -> Result<(), StoreError> {
+        self.fraud_warnings.lock().unwrap_or_else(|p| p.into_inner()).push(alert.clone());
         Ok(())
     }
 }

@@ -16,7 +16,7 @@ export declare class NativeClient {
   static fromEnv(vars: Record<string, string>, overrides?: NativeOptions | undefined | null, stores?: object | undefined | null): NativeClient
   /** The configuration with every secret redacted (for `util.inspect`). */
   describe(): string
-  handleWebhook(payload: string | Uint8Array, header?: string | undefined | null): Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored>
+  handleWebhook(payload: string | Uint8Array, header?: string | undefined | null): Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeFraudWarningRecorded | OutcomeDuplicate | OutcomeIgnored>
   /** Stripe's authorize URL for `app_slug` and the signed state to keep in a cookie. */
   authorizeUrl(appSlug: string, prefill?: NativePrefill | undefined | null): NativeAuthorizeUrl
   /**
@@ -196,17 +196,19 @@ export interface Disputes {
   fetchedAt: number
 }
 
-/**
- * A Radar early fraud warning (`issfr_…`): the card issuer reported a charge as possibly
- * fraudulent. A dispute often follows.
- */
+/** A Radar early fraud warning (`issfr_…`). Times in Unix seconds. */
 export interface EarlyFraudWarning {
   id: string
+  /** `ch_…`: the charge the warning is about. */
   chargeId: string | null
+  /** `pi_…`, when the charge came from a PaymentIntent. */
   paymentIntentId: string | null
-  /** `made_with_stolen_card`, `unauthorized_use_of_card`, `misc`, … (as Stripe sends it). */
+  /** `made_with_stolen_card`, `unauthorized_use_of_card`, … (a type Stripe adds later stays a string). */
   fraudType: string
-  /** Not yet disputed nor fully refunded: refunding now may avoid a dispute. */
+  /**
+   * Stripe: "An EFW is actionable if it has not received a dispute and has not been fully
+   * refunded" — a refund now may avoid a dispute later.
+   */
   actionable: boolean
   created: number
 }
@@ -503,6 +505,27 @@ export interface NativeEarlyFraudWarningsOptions {
   fresh?: boolean
 }
 
+/** What the dispute sink's `earlyFraudWarningCreated` receives. */
+export interface NativeFraudWarningAlert {
+  eventId: string
+  appSlug: string | null
+  accountId: string | null
+  livemode: boolean
+  warning: EarlyFraudWarning
+  /**
+   * The flagged charge's amount (minor units of `currency`), read with the charge; null when
+   * that read failed.
+   */
+  amount: number | null
+  currency: string | null
+  customerId: string | null
+  /** The customer's email (else the charge's receipt or billing email); null when unknown. */
+  customerEmail: string | null
+  chargeDescription: string | null
+  /** Why `customerEmail` is null: the read failed or timed out, no customer, no email. */
+  customerUnknownReason: string | null
+}
+
 /**
  * Invoices (with their payments) by `email` (every customer with it) or by `customerId`: exactly
  * one of the two.
@@ -656,6 +679,14 @@ export interface OutcomeDuplicate {
   outcome: 'duplicate'
   eventId: string
   eventType: string
+}
+
+export interface OutcomeFraudWarningRecorded {
+  outcome: 'fraud_warning_recorded'
+  eventId: string
+  warningId: string
+  accountId: string | null
+  appSlug: string | null
 }
 
 export interface OutcomeIgnored {

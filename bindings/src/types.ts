@@ -13,6 +13,7 @@ import type {
   NativeDisputesOptions,
   NativeEarlyFraudWarningsOptions,
   NativeInvoicesOptions,
+  NativeFraudWarningAlert,
   NativeOptions,
   NativeRefundsOptions,
   PaymentHistoryOptions as NativePaymentHistoryOptions,
@@ -21,6 +22,7 @@ import type {
   OutcomeDisconnected,
   OutcomeDisputeRecorded,
   OutcomeDuplicate,
+  OutcomeFraudWarningRecorded,
   OutcomeIgnored,
 } from '../native/index.js'
 
@@ -119,7 +121,20 @@ export type DisputeAlert = NativeDisputeAlert
  */
 export interface DisputeSink {
   disputeCreated(alert: DisputeAlert): MaybePromise<void>
+  /**
+   * `radar.early_fraud_warning.created` (opt-in): the card issuer reported a charge as likely
+   * fraud, and a dispute often follows (a refund now avoids it). Without this method those events
+   * are answered 200 and not acted on (`outcome: 'ignored'`, `unhandled_type`). Called at least
+   * once per event, like `disputeCreated`; the endpoint must be subscribed to the event in Stripe.
+   */
+  earlyFraudWarningCreated?(alert: FraudWarningAlert): MaybePromise<void>
 }
+
+/**
+ * What the dispute sink's `earlyFraudWarningCreated` receives: the warning, the flagged charge's
+ * amount and currency, and its customer (read with the charge; `null` and a reason when unknown).
+ */
+export type FraudWarningAlert = NativeFraudWarningAlert
 
 export interface Stores {
   connections?: ConnectionStore
@@ -131,6 +146,7 @@ export interface Stores {
 export type WebhookOutcome =
   | OutcomeDisconnected
   | OutcomeDisputeRecorded
+  | OutcomeFraudWarningRecorded
   | OutcomeDuplicate
   | OutcomeIgnored
 

@@ -221,10 +221,10 @@ export async function runStory(t: Transcript): Promise<void> {
     t.header(`Look up a customer across apps: customerContext({ email: '${EMAIL}' })`)
     const { chargeA2, dispute: seededDispute } = seedDemoCustomer(fake, accountA, accountB, NOW)
     t.note(
-      `Seeded at Stripe: ${EMAIL} on helpdesk (3 charges, one refunded; an active subscription),`,
+      `Seeded at Stripe: ${EMAIL} on helpdesk (3 charges, one refunded, one with an early fraud warning; an active subscription, its invoice paid),`,
     )
     t.note(
-      `Jane@Example.COM on billing-bot (a disputed charge, a failed one; a past_due subscription).`,
+      `Jane@Example.COM on billing-bot (a disputed charge, a declined one; a past_due subscription, its invoice open).`,
     )
 
     const context: CustomerContext = await stripe.customerContext({ email: EMAIL })

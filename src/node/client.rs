@@ -81,7 +81,7 @@ impl NativeClient {
     }
 
     #[napi(
-        ts_return_type = "Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeDuplicate | OutcomeIgnored>"
+        ts_return_type = "Promise<OutcomeDisconnected | OutcomeDisputeRecorded | OutcomeFraudWarningRecorded | OutcomeDuplicate | OutcomeIgnored>"
     )]
     pub fn handle_webhook<'env>(
         &self,

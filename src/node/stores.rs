@@ -17,10 +17,10 @@ use napi::bindgen_prelude::{FnArgs, FromNapiValue, Function, JsValuesTupleIntoVe
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{Env, JsValue, Status};
 
-use super::types::{JsConnection, JsDisputeAlert};
+use super::types::{JsConnection, JsDisputeAlert, JsFraudWarningAlert};
 use crate::{
     AccountId, AppSlug, ClaimState, ClaimStore, Connection, ConnectionStore, DisputeAlert, DisputeSink, Error,
-    StoreError, StripeConnectBuilder,
+    FraudWarningAlert, StoreError, StripeConnectBuilder,
 };
 
 /// What a JS method returned: a promise (of `R`), or `R` itself. Unlike napi's `Either`, a value
@@ -325,15 +325,28 @@ impl ClaimStore for JsClaimStore {
     }
 }
 
-/// `stores.disputes`: `disputeCreated(alert)`.
+/// `stores.disputes`: `disputeCreated(alert)`, and `earlyFraudWarningCreated(alert)` when the app
+/// takes early fraud warnings (opt-in: without the method they are not acted on).
 pub struct JsDisputeSink {
     dispute_created: JsMethod<JsDisputeAlert, Void>,
+    early_fraud_warning_created: Option<JsMethod<JsFraudWarningAlert, Void>>,
 }
 
 #[async_trait]
 impl DisputeSink for JsDisputeSink {
     async fn dispute_created(&self, alert: &DisputeAlert) -> Result<(), StoreError> {
         self.dispute_created.call(JsDisputeAlert::from(alert)).await.map(drop)
+    }
+
+    fn takes_fraud_warnings(&self) -> bool {
+        self.early_fraud_warning_created.is_some()
+    }
+
+    async fn early_fraud_warning_created(&self, alert: &FraudWarningAlert) -> Result<(), StoreError> {
+        match &self.early_fraud_warning_created {
+            Some(method) => method.call(JsFraudWarningAlert::from(alert)).await.map(drop),
+            None => Ok(()),
+        }
     }
 }
 
@@ -365,6 +378,7 @@ pub fn install(
     if let Some(o) = part("disputes")? {
         builder = builder.dispute_sink(Arc::new(JsDisputeSink {
             dispute_created: JsMethod::require(&o, "disputes.disputeCreated")?,
+            early_fraud_warning_created: JsMethod::get(&o, "disputes.earlyFraudWarningCreated")?,
         }));
     }
     Ok(builder)

@@ -9,7 +9,7 @@ use napi_derive::napi;
 use super::numbers::{cache_millis, millis, whole_number};
 use crate::{
     AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, ConfigError, Connected, Connection, DisconnectResult,
-    DisputeAlert, Error, IgnoreReason, Prefill, WebhookOutcome,
+    DisputeAlert, Error, FraudWarningAlert, IgnoreReason, Prefill, WebhookOutcome,
 };
 
 /// The options of `new StripeConnect(...)` except `stores` (passed separately).
@@ -296,6 +296,44 @@ impl From<&DisputeAlert> for JsDisputeAlert {
     }
 }
 
+/// What the dispute sink's `earlyFraudWarningCreated` receives.
+#[napi(object, js_name = "NativeFraudWarningAlert", use_nullable = true, object_from_js = false)]
+pub struct JsFraudWarningAlert {
+    pub event_id: String,
+    pub app_slug: Option<String>,
+    pub account_id: Option<String>,
+    pub livemode: bool,
+    pub warning: crate::EarlyFraudWarning,
+    /// The flagged charge's amount (minor units of `currency`), read with the charge; null when
+    /// that read failed.
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    pub customer_id: Option<String>,
+    /// The customer's email (else the charge's receipt or billing email); null when unknown.
+    pub customer_email: Option<String>,
+    pub charge_description: Option<String>,
+    /// Why `customerEmail` is null: the read failed or timed out, no customer, no email.
+    pub customer_unknown_reason: Option<String>,
+}
+
+impl From<&FraudWarningAlert> for JsFraudWarningAlert {
+    fn from(a: &FraudWarningAlert) -> Self {
+        JsFraudWarningAlert {
+            event_id: a.event_id.clone(),
+            app_slug: a.app_slug.as_ref().map(|s| s.as_str().to_string()),
+            account_id: a.account_id.as_ref().map(|s| s.as_str().to_string()),
+            livemode: a.livemode,
+            warning: a.warning.clone(),
+            amount: a.amount,
+            currency: a.currency.clone(),
+            customer_id: a.customer_id.clone(),
+            customer_email: a.customer_email.clone(),
+            charge_description: a.charge_description.clone(),
+            customer_unknown_reason: a.customer_unknown_reason.clone(),
+        }
+    }
+}
+
 #[napi(object, use_nullable = true)]
 pub struct OutcomeDisconnected {
     #[napi(ts_type = "'disconnected'")]
@@ -311,6 +349,16 @@ pub struct OutcomeDisputeRecorded {
     pub outcome: String,
     pub event_id: String,
     pub dispute_id: String,
+    pub account_id: Option<String>,
+    pub app_slug: Option<String>,
+}
+
+#[napi(object, use_nullable = true)]
+pub struct OutcomeFraudWarningRecorded {
+    #[napi(ts_type = "'fraud_warning_recorded'")]
+    pub outcome: String,
+    pub event_id: String,
+    pub warning_id: String,
     pub account_id: Option<String>,
     pub app_slug: Option<String>,
 }
@@ -334,22 +382,27 @@ pub struct OutcomeIgnored {
 }
 
 /// `handleWebhook`'s result: one object per outcome, told apart by `outcome`.
-pub type JsWebhookOutcome =
-    napi::bindgen_prelude::Either4<OutcomeDisconnected, OutcomeDisputeRecorded, OutcomeDuplicate, OutcomeIgnored>;
+pub type JsWebhookOutcome = napi::bindgen_prelude::Either5<
+    OutcomeDisconnected,
+    OutcomeDisputeRecorded,
+    OutcomeFraudWarningRecorded,
+    OutcomeDuplicate,
+    OutcomeIgnored,
+>;
 
 pub fn webhook_outcome(o: WebhookOutcome) -> JsWebhookOutcome {
-    use napi::bindgen_prelude::Either4;
+    use napi::bindgen_prelude::Either5;
     let outcome = o.kind().to_string();
     let str_of = |s: Option<&str>| s.map(str::to_string);
     match o {
-        WebhookOutcome::Disconnected { event_id, account_id, app_slug } => Either4::A(OutcomeDisconnected {
+        WebhookOutcome::Disconnected { event_id, account_id, app_slug } => Either5::A(OutcomeDisconnected {
             outcome,
             event_id,
             account_id: account_id.as_str().to_string(),
             app_slug: str_of(app_slug.as_ref().map(AppSlug::as_str)),
         }),
         WebhookOutcome::DisputeRecorded { event_id, dispute_id, account_id, app_slug } => {
-            Either4::B(OutcomeDisputeRecorded {
+            Either5::B(OutcomeDisputeRecorded {
                 outcome,
                 event_id,
                 dispute_id,
@@ -357,10 +410,19 @@ pub fn webhook_outcome(o: WebhookOutcome) -> JsWebhookOutcome {
                 app_slug: str_of(app_slug.as_ref().map(AppSlug::as_str)),
             })
         }
-        WebhookOutcome::Duplicate { event_id, event_type } => {
-            Either4::C(OutcomeDuplicate { outcome, event_id, event_type })
+        WebhookOutcome::FraudWarningRecorded { event_id, warning_id, account_id, app_slug } => {
+            Either5::C(OutcomeFraudWarningRecorded {
+                outcome,
+                event_id,
+                warning_id,
+                account_id: str_of(account_id.as_ref().map(AccountId::as_str)),
+                app_slug: str_of(app_slug.as_ref().map(AppSlug::as_str)),
+            })
         }
-        WebhookOutcome::Ignored { event_id, event_type, reason } => Either4::D(OutcomeIgnored {
+        WebhookOutcome::Duplicate { event_id, event_type } => {
+            Either5::D(OutcomeDuplicate { outcome, event_id, event_type })
+        }
+        WebhookOutcome::Ignored { event_id, event_type, reason } => Either5::E(OutcomeIgnored {
             outcome,
             event_id,
             event_type,

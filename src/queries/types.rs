@@ -18,6 +18,8 @@ use crate::ids::{expandable_id, AccountId, AppSlug};
 
 pub use crate::dispute::Dispute;
 pub(crate) use crate::dispute::WireDispute;
+pub use crate::fraud_warning::EarlyFraudWarning;
+pub(crate) use crate::fraud_warning::WireEarlyFraudWarning;
 
 /// One customer object on a connected account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -373,26 +375,6 @@ pub struct FailedPayments {
     /// Unix seconds when the oldest data in this result was read from Stripe (a customer
     /// resolution may come from the cache: up to `cacheTtlMs` old).
     pub fetched_at: i64,
-}
-
-/// A Radar early fraud warning (`issfr_…`): the card issuer reported a charge as possibly
-/// fraudulent. A dispute often follows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(
-    feature = "node",
-    napi_derive::napi(object, js_name = "EarlyFraudWarning", use_nullable = true, object_from_js = false)
-)]
-#[non_exhaustive]
-pub struct EarlyFraudWarning {
-    pub id: String,
-    pub charge_id: Option<String>,
-    pub payment_intent_id: Option<String>,
-    /// `made_with_stolen_card`, `unauthorized_use_of_card`, `misc`, … (as Stripe sends it).
-    pub fraud_type: String,
-    /// Not yet disputed nor fully refunded: refunding now may avoid a dispute.
-    pub actionable: bool,
-    pub created: i64,
 }
 
 /// Early fraud warnings on a customer's charges, or on one charge or payment intent.
@@ -946,38 +928,9 @@ impl HasId for WirePaymentIntent {
     }
 }
 
-// ---- Radar early fraud warnings ----
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct WireEarlyFraudWarning {
-    pub id: String,
-    #[serde(default)]
-    pub charge: Option<Value>,
-    #[serde(default)]
-    pub payment_intent: Option<Value>,
-    #[serde(default)]
-    pub fraud_type: String,
-    #[serde(default)]
-    pub actionable: bool,
-    pub created: i64,
-}
-
 impl HasId for WireEarlyFraudWarning {
     fn id(&self) -> &str {
         &self.id
-    }
-}
-
-impl From<WireEarlyFraudWarning> for EarlyFraudWarning {
-    fn from(w: WireEarlyFraudWarning) -> Self {
-        EarlyFraudWarning {
-            charge_id: expandable_id(&w.charge),
-            payment_intent_id: expandable_id(&w.payment_intent),
-            id: w.id,
-            fraud_type: w.fraud_type,
-            actionable: w.actionable,
-            created: w.created,
-        }
     }
 }
 

@@ -1,7 +1,8 @@
-//! Who a dispute is about. The support app finds the conversation to flag by customer email and
-//! app, and a dispute event names only the charge: so the handler reads the disputed charge with
-//! its customer expanded (one GET), within a time budget, before alerting. Best effort: when that
-//! read fails or finds no email, the alert still goes out and says why the customer is unknown.
+//! Who a dispute or an early fraud warning is about. The support app finds the conversation to
+//! flag by customer email and app, and these events name only the charge: so the handler reads the
+//! charge with its customer expanded (one GET), within a time budget, before alerting. Best effort:
+//! when that read fails or finds no email, the alert still goes out and says why the customer is
+//! unknown.
 
 use std::time::Duration;
 
@@ -11,12 +12,16 @@ use serde_json::Value;
 use crate::client::StripeConnect;
 use crate::ids::{shorten, AccountId, ChargeId};
 
-/// The most the customer read may take of a webhook delivery, so the sink still has time.
+/// The most the customer read may take of a webhook delivery, so the sink still has time (for
+/// early fraud warnings too).
 pub const DISPUTE_CUSTOMER_BUDGET: Duration = Duration::from_secs(5);
 
-/// What the alert learns about the disputed charge's customer.
+/// What the alert learns about the charge (disputed or flagged) and its customer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct DisputeCustomer {
+pub(crate) struct ChargeCustomer {
+    /// The charge's amount and currency (an early fraud warning does not carry them).
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
     pub customer_id: Option<String>,
     pub customer_email: Option<String>,
     pub charge_description: Option<String>,
@@ -24,14 +29,18 @@ pub(crate) struct DisputeCustomer {
     pub unknown_reason: Option<String>,
 }
 
-impl DisputeCustomer {
+impl ChargeCustomer {
     fn unknown(reason: impl Into<String>) -> Self {
-        DisputeCustomer { unknown_reason: Some(reason.into()), ..Default::default() }
+        ChargeCustomer { unknown_reason: Some(reason.into()), ..Default::default() }
     }
 }
 
 #[derive(Debug, Deserialize)]
 struct WireCharge {
+    #[serde(default)]
+    amount: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
     #[serde(default)]
     customer: Option<Value>,
     #[serde(default)]
@@ -50,7 +59,7 @@ struct WireBillingDetails {
 
 /// The customer of a charge read with `expand[]=customer`: its email, else the charge's receipt
 /// or billing email (a guest checkout has no customer object but often an email).
-fn from_charge(charge: WireCharge) -> DisputeCustomer {
+fn from_charge(charge: WireCharge, which: &str) -> ChargeCustomer {
     let (customer_id, customer_email, deleted) = match &charge.customer {
         Some(Value::Object(c)) => (
             c.get("id").and_then(Value::as_str).map(str::to_string),
@@ -67,33 +76,52 @@ fn from_charge(charge: WireCharge) -> DisputeCustomer {
     let email = customer_email.or(fallback);
     let unknown_reason = match (&email, &customer_id) {
         (Some(_), _) => None,
-        (None, None) => Some("the disputed charge has no customer and no receipt or billing email".to_string()),
-        (None, Some(id)) if deleted => Some(format!("the disputed charge's customer {id} was deleted")),
-        (None, Some(id)) => Some(format!("the disputed charge's customer {id} has no email")),
+        (None, None) => Some(format!("the {which} charge has no customer and no receipt or billing email")),
+        (None, Some(id)) if deleted => Some(format!("the {which} charge's customer {id} was deleted")),
+        (None, Some(id)) => Some(format!("the {which} charge's customer {id} has no email")),
     };
-    DisputeCustomer { customer_id, customer_email: email, charge_description: charge.description, unknown_reason }
+    ChargeCustomer {
+        amount: charge.amount,
+        currency: charge.currency,
+        customer_id,
+        customer_email: email,
+        charge_description: charge.description,
+        unknown_reason,
+    }
+}
+
+/// What an alert is about: it names the charge in the reasons.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Subject {
+    Dispute,
+    FraudWarning,
 }
 
 impl StripeConnect {
-    /// The disputed charge's customer on `account`, read within `budget`. Never fails: what went
-    /// wrong is the `unknown_reason`.
-    pub(crate) async fn dispute_customer(
+    /// The charge of `subject` and its customer on `account`, read within `budget`. Never fails:
+    /// what went wrong is the `unknown_reason`.
+    pub(crate) async fn charge_customer(
         &self,
         account: Option<&AccountId>,
         charge: Option<&str>,
+        subject: Subject,
         budget: Duration,
-    ) -> DisputeCustomer {
+    ) -> ChargeCustomer {
+        let (event, which) = match subject {
+            Subject::Dispute => ("dispute", "disputed"),
+            Subject::FraudWarning => ("early fraud warning", "flagged"),
+        };
         let Some(account) = account else {
-            return DisputeCustomer::unknown("the event names no connected account, so no charge was read");
+            return ChargeCustomer::unknown("the event names no connected account, so no charge was read");
         };
         let Some(charge) = charge else {
-            return DisputeCustomer::unknown("the dispute names no charge");
+            return ChargeCustomer::unknown(format!("the {event} names no charge"));
         };
         let charge = match ChargeId::parse(charge) {
             Ok(c) => c,
             Err(_) => {
-                return DisputeCustomer::unknown(format!(
-                    "the dispute's charge {:?} is not a charge id",
+                return ChargeCustomer::unknown(format!(
+                    "the {event}'s charge {:?} is not a charge id",
                     shorten(charge)
                 ))
             }
@@ -102,9 +130,9 @@ impl StripeConnect {
         let path = ["v1", "charges", charge.as_str()];
         let read = api.get::<WireCharge>(&path, vec![("expand[]", "customer".to_string())]);
         match tokio::time::timeout(budget, read).await {
-            Ok(Ok(c)) => from_charge(c),
-            Ok(Err(e)) => DisputeCustomer::unknown(format!("reading charge {charge} failed ({}): {e}", e.code())),
-            Err(_) => DisputeCustomer::unknown(format!("reading charge {charge} took longer than {budget:?}")),
+            Ok(Ok(c)) => from_charge(c, which),
+            Ok(Err(e)) => ChargeCustomer::unknown(format!("reading charge {charge} failed ({}): {e}", e.code())),
+            Err(_) => ChargeCustomer::unknown(format!("reading charge {charge} took longer than {budget:?}")),
         }
     }
 }
@@ -114,17 +142,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn read(v: Value) -> DisputeCustomer {
-        from_charge(serde_json::from_value(v).unwrap())
+    fn read(v: Value) -> ChargeCustomer {
+        from_charge(serde_json::from_value(v).unwrap(), "disputed")
     }
 
     #[test]
     fn email_from_the_customer_then_the_receipt_then_billing() {
         let c = read(json!({"customer": {"id": "cus_1", "email": "jane@example.com"}, "description": "Pro",
-            "receipt_email": "other@example.com"}));
+            "receipt_email": "other@example.com", "amount": 4900, "currency": "usd"}));
         assert_eq!(
             c,
-            DisputeCustomer {
+            ChargeCustomer {
+                amount: Some(4900),
+                currency: Some("usd".into()),
                 customer_id: Some("cus_1".into()),
                 customer_email: Some("jane@example.com".into()),
                 charge_description: Some("Pro".into()),

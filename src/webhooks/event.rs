@@ -1,4 +1,4 @@
-//! Typed Stripe events: the two Connect events that matter, and everything else passed through.
+//! Typed Stripe events: the Connect events that matter, and everything else passed through.
 //!
 //! Unknown fields and new enum values never fail parsing: statuses and reasons stay strings.
 
@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::shape;
 use crate::dispute::{Dispute, WireDispute};
 use crate::error::WebhookError;
+use crate::fraud_warning::{EarlyFraudWarning, WireEarlyFraudWarning};
 
 /// A verified Stripe event.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -37,6 +38,8 @@ pub enum EventKind {
     ApplicationDeauthorized(DeauthorizedApplication),
     /// `charge.dispute.created`.
     DisputeCreated(DisputeCreated),
+    /// `radar.early_fraud_warning.created`: the card issuer reported a charge as likely fraud.
+    EarlyFraudWarningCreated(EarlyFraudWarning),
     /// Any other event type.
     Other,
 }
@@ -78,6 +81,14 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, WebhookError> {
         ),
         shape::DISPUTE_CREATED => EventKind::DisputeCreated(Dispute::from(
             WireDispute::deserialize(&data_object).map_err(|e| invalid(e.to_string()))?,
+        )),
+        shape::EARLY_FRAUD_WARNING_CREATED => EventKind::EarlyFraudWarningCreated(EarlyFraudWarning::from(
+            WireEarlyFraudWarning::deserialize(&data_object).map_err(|e| {
+                invalid(format!(
+                    "{}: data.object is not an early fraud warning: {e}",
+                    shape::EARLY_FRAUD_WARNING_CREATED
+                ))
+            })?,
         )),
         _ => EventKind::Other,
     };
@@ -138,6 +149,26 @@ mod tests {
         assert!(d.is_charge_refundable);
         assert_eq!(e.account.as_deref(), Some("acct_1"));
         assert!(e.livemode);
+    }
+
+    #[test]
+    fn early_fraud_warning_created_reads_the_warning_and_refuses_a_broken_one() {
+        let e = parse_event(&event(
+            "radar.early_fraud_warning.created",
+            serde_json::json!({"id": "issfr_1", "object": "radar.early_fraud_warning", "actionable": true,
+                "charge": "ch_1", "payment_intent": "pi_1", "created": 1_700_000_000,
+                "fraud_type": "made_with_stolen_card", "livemode": true}),
+        ))
+        .unwrap();
+        let EventKind::EarlyFraudWarningCreated(w) = e.kind else { panic!("{:?}", e.kind) };
+        assert_eq!((w.id.as_str(), w.charge_id.as_deref(), w.actionable), ("issfr_1", Some("ch_1"), true));
+        let broken = parse_event(&event(
+            "radar.early_fraud_warning.created",
+            serde_json::json!({"id": "issfr_2", "object": "radar.early_fraud_warning", "charge": "ch_1", "created": 1}),
+        ))
+        .unwrap_err();
+        assert_eq!(broken.code(), crate::ErrorCode::WebhookInvalidPayload);
+        assert!(broken.to_string().contains("not an early fraud warning"), "{broken}");
     }
 
     #[test]

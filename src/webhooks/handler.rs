@@ -22,9 +22,9 @@ use tokio::time::Instant;
 use crate::client::StripeConnect;
 use crate::error::{ConfigError, Error, StoreError, WebhookError};
 use crate::ids::{AccountId, AppSlug};
-use crate::store::{ClaimState, DisputeAlert};
+use crate::store::{ClaimState, DisputeAlert, FraudWarningAlert};
 
-use super::customer::DISPUTE_CUSTOMER_BUDGET;
+use super::customer::{ChargeCustomer, Subject, DISPUTE_CUSTOMER_BUDGET};
 use super::{construct_event, EventKind};
 
 /// How long an event id stays *done*: Stripe retries for up to 3 days; a day of margin.
@@ -56,6 +56,13 @@ pub enum WebhookOutcome {
     Disconnected { event_id: String, account_id: AccountId, app_slug: Option<AppSlug> },
     /// `charge.dispute.created`: the alert went to the dispute sink.
     DisputeRecorded { event_id: String, dispute_id: String, account_id: Option<AccountId>, app_slug: Option<AppSlug> },
+    /// `radar.early_fraud_warning.created`: the alert went to the dispute sink (which takes them).
+    FraudWarningRecorded {
+        event_id: String,
+        warning_id: String,
+        account_id: Option<AccountId>,
+        app_slug: Option<AppSlug>,
+    },
     /// Already handled (marked done) under this event id: nothing was done.
     Duplicate { event_id: String, event_type: String },
     /// Verified, but nothing to do.
@@ -67,16 +74,18 @@ impl WebhookOutcome {
         match self {
             WebhookOutcome::Disconnected { event_id, .. }
             | WebhookOutcome::DisputeRecorded { event_id, .. }
+            | WebhookOutcome::FraudWarningRecorded { event_id, .. }
             | WebhookOutcome::Duplicate { event_id, .. }
             | WebhookOutcome::Ignored { event_id, .. } => event_id,
         }
     }
 
-    /// `disconnected`, `dispute_recorded`, `duplicate` or `ignored`.
+    /// `disconnected`, `dispute_recorded`, `fraud_warning_recorded`, `duplicate` or `ignored`.
     pub fn kind(&self) -> &'static str {
         match self {
             WebhookOutcome::Disconnected { .. } => "disconnected",
             WebhookOutcome::DisputeRecorded { .. } => "dispute_recorded",
+            WebhookOutcome::FraudWarningRecorded { .. } => "fraud_warning_recorded",
             WebhookOutcome::Duplicate { .. } => "duplicate",
             WebhookOutcome::Ignored { .. } => "ignored",
         }
@@ -93,6 +102,30 @@ pub enum IgnoreReason {
 }
 
 impl StripeConnect {
+    /// What an alert needs besides its event: the account's app (a store read within the
+    /// delivery's budget) and the charge's customer. That read is best effort and bounded: the
+    /// alert goes out whatever it gives, and at least half of the delivery's time (and what the
+    /// read leaves) is the sink's.
+    async fn alert_context(
+        &self,
+        account: Option<&AccountId>,
+        charge: Option<&str>,
+        subject: Subject,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<(Option<AppSlug>, ChargeCustomer), StoreError> {
+        let app_slug = match account {
+            Some(a) => Budget { deadline, timeout, operation: "connections.get_by_account", finishing: false }
+                .run(self.connections().get_by_account(a))
+                .await?
+                .map(|c| c.app_slug),
+            None => None,
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        let budget = DISPUTE_CUSTOMER_BUDGET.min(self.config().timeout).min(left / 2);
+        Ok((app_slug, self.charge_customer(account, charge, subject, budget).await))
+    }
+
     /// Verify and act on one webhook delivery. `payload` is the raw request body, byte for byte.
     ///
     /// Errors: `webhook_*` for a delivery that is not a valid Stripe event (answer 400);
@@ -123,7 +156,9 @@ impl StripeConnect {
                 reason: IgnoreReason::LivemodeMismatch,
             });
         }
-        if matches!(event.kind, EventKind::Other) {
+        let opted_out =
+            matches!(event.kind, EventKind::EarlyFraudWarningCreated(_)) && !self.dispute_sink().takes_fraud_warnings();
+        if matches!(event.kind, EventKind::Other) || opted_out {
             // No side effect, so no claim needed: a redelivery is ignored again.
             return Ok(WebhookOutcome::Ignored {
                 event_id: event.id,
@@ -182,18 +217,9 @@ impl StripeConnect {
             }
             EventKind::DisputeCreated(dispute) => {
                 let dispatch = async {
-                    let app_slug = match &account {
-                        Some(a) => within("connections.get_by_account")
-                            .run(self.connections().get_by_account(a))
-                            .await?
-                            .map(|c| c.app_slug),
-                        None => None,
-                    };
-                    // Best effort, bounded: the alert goes out whatever this read gives, and at
-                    // least half of the delivery's time (and what the read leaves) is the sink's.
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    let budget = DISPUTE_CUSTOMER_BUDGET.min(config.timeout).min(left / 2);
-                    let who = self.dispute_customer(account.as_ref(), dispute.charge_id.as_deref(), budget).await;
+                    let charge = dispute.charge_id.as_deref();
+                    let (app_slug, who) =
+                        self.alert_context(account.as_ref(), charge, Subject::Dispute, deadline, timeout).await?;
                     let alert = DisputeAlert {
                         event_id: event.id.clone(),
                         app_slug: app_slug.clone(),
@@ -209,6 +235,36 @@ impl StripeConnect {
                     Ok::<_, StoreError>(WebhookOutcome::DisputeRecorded {
                         event_id: event.id.clone(),
                         dispute_id: alert.dispute.id.clone(),
+                        account_id: account.clone(),
+                        app_slug,
+                    })
+                };
+                dispatch.await
+            }
+            EventKind::EarlyFraudWarningCreated(warning) => {
+                let dispatch = async {
+                    let charge = warning.charge_id.as_deref();
+                    let (app_slug, who) =
+                        self.alert_context(account.as_ref(), charge, Subject::FraudWarning, deadline, timeout).await?;
+                    let alert = FraudWarningAlert {
+                        event_id: event.id.clone(),
+                        app_slug: app_slug.clone(),
+                        account_id: account.clone(),
+                        livemode: event.livemode,
+                        warning,
+                        amount: who.amount,
+                        currency: who.currency,
+                        customer_id: who.customer_id,
+                        customer_email: who.customer_email,
+                        charge_description: who.charge_description,
+                        customer_unknown_reason: who.unknown_reason,
+                    };
+                    within("disputes.early_fraud_warning_created")
+                        .run(self.dispute_sink().early_fraud_warning_created(&alert))
+                        .await?;
+                    Ok::<_, StoreError>(WebhookOutcome::FraudWarningRecorded {
+                        event_id: event.id.clone(),
+                        warning_id: alert.warning.id.clone(),
                         account_id: account.clone(),
                         app_slug,
                     })

@@ -162,6 +162,9 @@ const OBJECT_NAME: usize = 10;
 /// The typed event types and what `data.object` must be for them.
 pub(crate) const DISPUTE_CREATED: &str = "charge.dispute.created";
 pub(crate) const APPLICATION_DEAUTHORIZED: &str = "account.application.deauthorized";
+/// Checked by serde when read (`crate::fraud_warning`), not by these rules: it is acted on only
+/// when the sink takes fraud warnings.
+pub(crate) const EARLY_FRAUD_WARNING_CREATED: &str = "radar.early_fraud_warning.created";
 
 /// Everything the scan found.
 #[derive(Default)]

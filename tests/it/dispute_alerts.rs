@@ -171,3 +171,69 @@ async fn the_customer_read_leaves_half_of_the_webhook_timeout_to_the_sink() {
     assert!(started.elapsed() < Duration::from_secs(2), "answered after {:?}", started.elapsed());
     assert!(alert.customer_unknown_reason.is_some());
 }
+
+/// A signed `radar.early_fraud_warning.created` for Stripe's fixture warning on [`CHARGE`].
+fn fraud_warning_event(id: &str) -> (Vec<u8>, String) {
+    let mut warning = object("radar.early_fraud_warning");
+    warning["charge"] = json!(CHARGE);
+    let body = serde_json::to_vec(&json!({
+        "id": id, "object": "event", "api_version": "2026-10-28.endive", "account": ACCT,
+        "created": NOW, "livemode": false, "pending_webhooks": 1, "type": "radar.early_fraud_warning.created",
+        "request": {"id": null, "idempotency_key": null}, "data": {"object": warning}
+    }))
+    .unwrap();
+    let header = generate_test_header(&body, SECRET, NOW);
+    (body, header)
+}
+
+#[tokio::test]
+async fn an_early_fraud_warning_alert_carries_the_charges_amount_and_customer() {
+    let fake = FakeStripe::start().await;
+    let c = json!({"id": "cus_w", "object": "customer", "email": "jane@example.com"});
+    mount_charge(&fake, ok(charge_with(c))).await;
+    let (client, sink) = client(&fake, Duration::from_secs(5)).await;
+    let (body, header) = fraud_warning_event("evt_efw_1");
+    let outcome = client.handle_webhook(&body, Some(&header)).await.unwrap();
+    assert_eq!(outcome.kind(), "fraud_warning_recorded");
+    let [alert] = sink.fraud_warnings().try_into().unwrap();
+    assert_eq!(alert.app_slug.as_ref().map(AppSlug::as_str), Some("helpdesk"));
+    assert_eq!(alert.warning.charge_id.as_deref(), Some(CHARGE));
+    assert_eq!((alert.amount, alert.currency.as_deref()), (Some(1000), Some("usd")));
+    assert_eq!(alert.customer_email.as_deref(), Some("jane@example.com"));
+    assert_eq!(alert.customer_unknown_reason, None);
+    assert!(sink.alerts().is_empty(), "not a dispute alert");
+    // The same event again: done, the sink is not called twice.
+    assert_eq!(client.handle_webhook(&body, Some(&header)).await.unwrap().kind(), "duplicate");
+    assert_eq!(sink.fraud_warnings().len(), 1);
+}
+
+/// A sink that keeps the default: it does not take early fraud warnings.
+struct DisputesOnly;
+
+#[async_trait::async_trait]
+impl stripe_connect::DisputeSink for DisputesOnly {
+    async fn dispute_created(&self, _: &DisputeAlert) -> Result<(), stripe_connect::StoreError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn early_fraud_warnings_are_opt_in_and_ignored_without_a_read_by_a_sink_that_does_not_take_them() {
+    let fake = FakeStripe::start().await;
+    let config = fake.config().webhook_secret(SECRET).max_retries(0).build().unwrap();
+    let client = StripeConnect::builder(config)
+        .dispute_sink(Arc::new(DisputesOnly))
+        .clock(Arc::new(ManualClock::new(NOW)))
+        .build();
+    let (body, header) = fraud_warning_event("evt_efw_2");
+    let outcome = client.handle_webhook(&body, Some(&header)).await.unwrap();
+    assert_eq!(
+        outcome,
+        stripe_connect::WebhookOutcome::Ignored {
+            event_id: "evt_efw_2".into(),
+            event_type: "radar.early_fraud_warning.created".into(),
+            reason: stripe_connect::IgnoreReason::UnhandledType,
+        }
+    );
+    assert!(fake.server.received_requests().await.unwrap_or_default().is_empty(), "nothing read from Stripe");
+}

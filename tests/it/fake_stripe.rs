@@ -41,7 +41,8 @@ pub fn load(path: &str) -> Value {
 }
 
 /// A Stripe fixture object (`customer`, `charge`, `subscription`, `refund`, `dispute`, `product`,
-/// `price`, `application`, `event`), from the file the JS test kit serves them from.
+/// `price`, `application`, `event`, `invoice`, `invoice_payment`, `payment_intent`,
+/// `radar.early_fraud_warning`), from the file the JS test kit serves them from.
 pub fn object(name: &str) -> Value {
     static OBJECTS: OnceLock<Value> = OnceLock::new();
     let object = &OBJECTS.get_or_init(|| load("bindings/src/testing/stripe-objects.json"))["resources"][name];
@@ -49,21 +50,11 @@ pub fn object(name: &str) -> Value {
     object.clone()
 }
 
-/// A billing fixture object of Stripe's (`invoice`, `invoice_payment`, `payment_intent`,
-/// `radar.early_fraud_warning`), from `tests/fixtures/billing-objects.json` (copied from Stripe's
-/// public `fixtures3.json` by `tests/fixtures/extract.py`).
-pub fn billing_object(name: &str) -> Value {
-    static OBJECTS: OnceLock<Value> = OnceLock::new();
-    let object = &OBJECTS.get_or_init(|| load("tests/fixtures/billing-objects.json"))["resources"][name];
-    assert!(object.is_object(), "no Stripe billing fixture object named {name}");
-    object.clone()
-}
-
 /// An invoice of `customer` (basil: its subscription under `parent`), with `payments` as the
 /// expanded list Stripe includes for `expand[]=data.payments`.
 pub fn invoice(id: &str, customer: &str, created: i64, status: &str, payments: Vec<Value>) -> Value {
     let mut i = with(
-        billing_object("invoice"),
+        object("invoice"),
         json!({"id": id, "customer": customer, "created": created, "status": status, "number": format!("{id}-0001"),
             "hosted_invoice_url": format!("https://invoice.stripe.com/i/{id}"),
             "invoice_pdf": format!("https://pay.stripe.com/invoice/{id}/pdf"),
@@ -85,7 +76,7 @@ pub fn invoice_payment(
     created: i64,
 ) -> Value {
     with(
-        billing_object("invoice_payment"),
+        object("invoice_payment"),
         json!({"id": id, "invoice": invoice, "amount_paid": if status == "paid" { json!(amount) } else { json!(null) },
             "amount_requested": amount, "currency": "usd", "status": status, "created": created,
             "payment": {"type": "payment_intent", "payment_intent": payment_intent}}),
@@ -95,7 +86,7 @@ pub fn invoice_payment(
 /// A payment intent of `customer`; `error` is its `last_payment_error`.
 pub fn payment_intent(id: &str, customer: &str, status: &str, error: Option<Value>, created: i64) -> Value {
     with(
-        billing_object("payment_intent"),
+        object("payment_intent"),
         json!({"id": id, "customer": customer, "status": status, "last_payment_error": error, "created": created,
             "amount": 4900}),
     )
@@ -109,7 +100,7 @@ pub fn card_declined(decline_code: &str, charge: &str) -> Value {
 
 /// A Radar early fraud warning on `charge`.
 pub fn fraud_warning(id: &str, charge: &str, created: i64) -> Value {
-    with(billing_object("radar.early_fraud_warning"), json!({"id": id, "charge": charge, "created": created}))
+    with(object("radar.early_fraud_warning"), json!({"id": id, "charge": charge, "created": created}))
 }
 
 /// A refund of `charge`.

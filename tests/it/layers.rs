@@ -3,8 +3,8 @@
 //!
 //! Layers, top to bottom (a module may use any module of a lower layer, none of its own or a
 //! higher one): the napi glue → lib.rs (the table of contents) → agent tools → queries / OAuth /
-//! webhooks → the client → storage → the API transport / configuration / the dispute type / the
-//! customer cache → ids /
+//! webhooks → the client → storage → the API transport / configuration / the dispute and early-fraud-warning
+//! types / the customer cache → ids /
 //! secrets / HTTP → errors → quoting. `crate::Name` paths that go through lib.rs's re-exports count as the module
 //! the name comes from.
 
@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("api", 4),
     ("config", 4),
     ("dispute", 4),
+    ("fraud_warning", 4),
     ("cache", 4),
     ("ids", 3),
     ("secret", 3),

@@ -61,7 +61,10 @@ function settings(argv: string[]): Settings | null {
   }
 }
 
-/** Two apps' accounts, not yet connected, with one customer's payments, refund, dispute, plan. */
+/**
+ * Two apps' accounts, not yet connected, with one customer's payments, refund, dispute, plan, the
+ * plan's paid invoice (paid by the last charge's payment intent) and an early fraud warning.
+ */
 function seed(fake: FakeStripe): string[] {
   const lines: string[] = []
   const apps = [
@@ -74,11 +77,29 @@ function seed(fake: FakeStripe): string[] {
     const charges = app.amounts.map((amount) =>
       fake.addCharge(acct, { customer: jane, amount, description: app.plan }),
     )
+    const last = charges[charges.length - 1]!
     fake.addRefund(acct, { charge: charges[0]!.id, amount: charges[0]!.amount })
-    fake.addDispute(acct, { charge: charges[charges.length - 1]!.id, reason: 'fraudulent' })
-    fake.addSubscription(acct, { customer: jane, status: 'active', product_name: app.plan })
+    fake.addEarlyFraudWarning(acct, { charge: last.id, fraud_type: 'made_with_stolen_card' })
+    fake.addDispute(acct, { charge: last.id, reason: 'fraudulent' })
+    const subscription = fake.addSubscription(acct, {
+      customer: jane,
+      status: 'active',
+      product_name: app.plan,
+    })
+    const intent = fake.addPaymentIntent(acct, {
+      customer: jane,
+      amount: last.amount,
+      latest_charge: last.id,
+    })
+    fake.addInvoice(acct, {
+      customer: jane,
+      subscription,
+      status: 'paid',
+      amount_due: last.amount,
+      payments: [{ payment_intent: intent }],
+    })
     lines.push(
-      `#   ${acct} (${app.email}): customer jane@example.com, ${charges.length} charge(s) (the first refunded, the last disputed), an active "${app.plan}" subscription`,
+      `#   ${acct} (${app.email}): customer jane@example.com, ${charges.length} charge(s) (the first refunded, the last flagged by an early fraud warning, then disputed), an active "${app.plan}" subscription whose invoice the last charge paid`,
     )
   }
   return lines

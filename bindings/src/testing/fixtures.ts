@@ -16,3 +16,7 @@ export const applicationFixture = resources.application
 export const eventFixture = resources.event
 export const priceFixture = resources.price
 export const productFixture = resources.product
+export const invoiceFixture = resources.invoice
+export const invoicePaymentFixture = resources.invoice_payment
+export const paymentIntentFixture = resources.payment_intent
+export const earlyFraudWarningFixture = resources['radar.early_fraud_warning']

@@ -25,6 +25,7 @@ export {
   buildEvent,
   deliverWebhook,
   disputeCreatedEvent,
+  earlyFraudWarningCreatedEvent,
   signWebhook,
   webhookPayload,
   webhookRequest,
@@ -57,10 +58,30 @@ export {
   type RefundInput,
   type StripeList,
   type StripeObject,
+  type StripeDisputeStatus,
   type Subscription,
   type SubscriptionInput,
   type SubscriptionItem,
   type StripeSubscriptionStatus,
 } from './objects.js'
+export {
+  buildEarlyFraudWarning,
+  buildInvoice,
+  buildPaymentIntent,
+  type BuildInvoiceOptions,
+  type EarlyFraudWarning,
+  type EarlyFraudWarningFraudType,
+  type EarlyFraudWarningInput,
+  type Invoice,
+  type InvoiceInput,
+  type InvoicePayment,
+  type InvoicePaymentInput,
+  type InvoicePaymentStatus,
+  type LastPaymentError,
+  type PaymentIntent,
+  type PaymentIntentInput,
+  type StripeInvoiceStatus,
+  type StripePaymentIntentStatus,
+} from './billing.js'
 /** Stripe's fixture objects the kit builds from (deep-clone before changing them). */
 export * as fixtures from './fixtures.js'

@@ -117,22 +117,44 @@ export interface Subscription extends StripeObject {
   items: StripeList<SubscriptionItem>
 }
 
+/**
+ * A Stripe dispute's `status` at the pinned API version (the `stripe` package's `Dispute.Status`).
+ * `prevented`: the dispute was blocked or resolved before it became a formal chargeback
+ * (https://docs.stripe.com/changelog/basil/2025-08-27/add-preventions-to-dispute). Any other
+ * string is accepted too, as Stripe may add statuses.
+ */
+export type StripeDisputeStatus =
+  | 'appeal_needs_response'
+  | 'appeal_under_review'
+  | 'lost'
+  | 'needs_response'
+  | 'prevented'
+  | 'under_review'
+  | 'warning_closed'
+  | 'warning_needs_response'
+  | 'warning_under_review'
+  | 'won'
+  | (string & {})
+
 export interface Dispute extends StripeObject {
   object: 'dispute'
   amount: number
   charge: string
   currency: string
   reason: string
-  status: string
+  status: StripeDisputeStatus
   created: number
   payment_intent: string | null
   is_charge_refundable: boolean
   evidence_details: { due_by: number | null; [key: string]: unknown }
 }
 
-/** `T` without its index signature, so `Omit` keeps the named fields. */
-type Known<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] }
-type Extra = { [key: string]: unknown }
+/** `T` without its index signature, so `Omit` keeps the named fields (shared with billing.ts). */
+export type Known<T> = {
+  [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K]
+}
+/** Any further Stripe field (shared with billing.ts). */
+export type Extra = { [key: string]: unknown }
 
 // ---- ids ---------------------------------------------------------------------------------------
 
@@ -163,17 +185,20 @@ export function checkId(id: string, prefixes: readonly string[], what: string): 
   return id
 }
 
-function clone<T>(value: T): T {
+/** @internal */
+export function clone<T>(value: T): T {
   return structuredClone(value)
 }
 
 let clock = 1_767_225_600 // 2026-01-01T00:00:00Z: seeded objects get increasing `created`
-function nextCreated(): number {
+/** @internal */
+export function nextCreated(): number {
   clock += 1
   return clock
 }
 
-function list<T>(data: T[], url: string): StripeList<T> {
+/** @internal */
+export function list<T>(data: T[], url: string): StripeList<T> {
   return { object: 'list', data, has_more: false, url }
 }
 

@@ -1,11 +1,16 @@
 // Webhooks as Stripe sends them: signed `Stripe-Signature` headers, pretty-printed JSON bodies,
-// and the two Connect events this package handles.
+// the two Connect events this package handles, and `radar.early_fraud_warning.created`.
 
 import { createHmac } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 
 import { STRIPE_VERSION } from '../../native/index.js'
+import {
+  buildEarlyFraudWarning,
+  type EarlyFraudWarning,
+  type EarlyFraudWarningInput,
+} from './billing.js'
 import { applicationFixture, eventFixture } from './fixtures.js'
 import {
   buildDispute,
@@ -87,6 +92,28 @@ export function disputeCreatedEvent(
       : buildDispute({ charge: stripeId('ch_'), ...dispute })
   return buildEvent('charge.dispute.created', account, object, {
     livemode: object.livemode as boolean,
+    ...options,
+  })
+}
+
+/**
+ * `radar.early_fraud_warning.created` on a connected account: the card issuer flagged a charge as
+ * possibly fraudulent (https://docs.stripe.com/api/radar/early_fraud_warnings, "Occurs whenever an
+ * early fraud warning is created"). `warning` is one from the fake (`fake.addEarlyFraudWarning(...)`)
+ * or fields to override on one built from Stripe's fixture (default `fraud_type` `misc`).
+ */
+export function earlyFraudWarningCreatedEvent(
+  account: string,
+  warning: EarlyFraudWarning | Partial<EarlyFraudWarningInput> = {},
+  options: EventOptions = {},
+): StripeEvent<EarlyFraudWarning> {
+  const object =
+    (warning as EarlyFraudWarning).object === 'radar.early_fraud_warning' &&
+    typeof warning.id === 'string'
+      ? (warning as EarlyFraudWarning)
+      : buildEarlyFraudWarning({ charge: stripeId('ch_'), fraud_type: 'misc', ...warning })
+  return buildEvent('radar.early_fraud_warning.created', account, object, {
+    livemode: object.livemode,
     ...options,
   })
 }

@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http'
 
 import type { StripeObject } from '../objects.js'
 import { DEFAULT_API_VERSION } from '../webhooks.js'
-import { NOUNS, type Accounts, type AccountState, type Collection } from './accounts.js'
+import { NOUNS, PATHS, type Accounts, type AccountState, type Collection } from './accounts.js'
 import { expand } from './expand.js'
 import { isListPath, listPage } from './lists.js'
 import type { RecordedRequest, RequestLog } from './log.js'
@@ -99,15 +99,27 @@ export class ApiEndpoints {
     const q = url.searchParams
     if (path === SEARCH_PATH) return searchCustomers(account, q)
     if (isListPath(path)) return listPage(account, path, q)
-    const m = /^\/v1\/([a-z_]+)\/([^/]+)$/.exec(path)
-    if (m && Object.hasOwn(NOUNS, m[1]!)) {
-      return retrieve(account, m[1] as Collection, decodeURIComponent(m[2]!), q)
-    }
+    const m = /^(\/v1\/(?:radar\/)?[a-z_]+)\/([^/]+)$/.exec(path)
+    const collection = m ? COLLECTION_AT.get(m[1]!) : undefined
+    if (collection) return retrieve(account, collection, decodeURIComponent(m![2]!), q)
     throw invalidRequest(
       404,
       `Unrecognized request URL (GET: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
     )
   }
+}
+
+/** The collection whose objects live under a path (`/v1/radar/early_fraud_warnings` → …). */
+const COLLECTION_AT = new Map(
+  Object.entries(PATHS).map(([collection, path]) => [path, collection as Collection]),
+)
+
+/**
+ * The query parameters Stripe declares for retrieving an object (`<Resource>RetrieveParams` of the
+ * `stripe` package): `expand` everywhere, and a payment intent's `client_secret`.
+ */
+const RETRIEVE_PARAMS: Partial<Record<Collection, string[]>> = {
+  payment_intents: ['client_secret', 'expand'],
 }
 
 function retrieve(
@@ -116,7 +128,7 @@ function retrieve(
   id: string,
   q: URLSearchParams,
 ): object {
-  checkParams(q, ['expand'])
+  checkParams(q, RETRIEVE_PARAMS[collection] ?? ['expand'])
   const obj = (account[collection] as Map<string, StripeObject>).get(id)
   if (!obj)
     throw invalidRequest(404, `No such ${NOUNS[collection]}: '${id}'`, 'resource_missing', 'id')

@@ -6,6 +6,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net'
 
 import type {
+  EarlyFraudWarning,
+  EarlyFraudWarningInput,
+  Invoice,
+  InvoiceInput,
+  PaymentIntent,
+  PaymentIntentInput,
+} from '../billing.js'
+import type {
   Charge,
   ChargeInput,
   Customer,
@@ -197,6 +205,50 @@ export class FakeStripe {
     return this.book.addDispute(account, input)
   }
 
+  /**
+   * Adds a payment intent (`pi_…`, https://docs.stripe.com/api/payment_intents/object), listed by
+   * `GET /v1/payment_intents?customer=…`. `latest_charge` and `last_payment_error.charge` name
+   * charges that must exist: each then names the intent in `payment_intent` (and so do its refunds,
+   * disputes and early fraud warnings), and a failed charge takes the decline as its
+   * `failure_code` / `failure_message` unless it has its own. A charge added later with
+   * `payment_intent: pi.id` becomes the intent's `latest_charge`.
+   *
+   * ```ts
+   * fake.addPaymentIntent(acct, {
+   *   customer: jane, amount: 4900, status: 'requires_payment_method',
+   *   last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds',
+   *     message: 'Your card has insufficient funds.', charge: failed.id },
+   * })
+   * ```
+   */
+  addPaymentIntent(account: string, input: PaymentIntentInput): PaymentIntent {
+    return this.book.addPaymentIntent(account, input)
+  }
+
+  /**
+   * Adds an invoice (`in_…`, https://docs.stripe.com/api/invoices/object) with its `payments`
+   * (`invoice_payment` objects of payment intents that must exist), served by `GET /v1/invoices`
+   * and `/v1/invoices/:id`; `payments` is only in the answer with `expand[]=payments` (or
+   * `data.payments` on a list), as on Stripe. `subscription` (which must exist) goes to
+   * `parent.subscription_details.subscription` and becomes the subscription's `latest_invoice`.
+   * `amount_paid` defaults to the sum of the `paid` payments (`amount_due` for a `paid` invoice
+   * without payments), `amount_remaining` to what is left. Finalized invoices get a `number`
+   * (`<customer's invoice_prefix>-0001`, …) and `hosted_invoice_url` / `invoice_pdf` on
+   * invoice.stripe.com / pay.stripe.com (plausible, never fetched); drafts have neither.
+   */
+  addInvoice(account: string, input: InvoiceInput): Invoice {
+    return this.book.addInvoice(account, input)
+  }
+
+  /**
+   * Adds an early fraud warning (`issfr_…`, https://docs.stripe.com/api/radar/early_fraud_warnings/object)
+   * on `input.charge` (which must exist), with the charge's `payment_intent`. `actionable` defaults
+   * to true unless the charge is disputed or fully refunded, and turns false when it later is.
+   */
+  addEarlyFraudWarning(account: string, input: EarlyFraudWarningInput): EarlyFraudWarning {
+    return this.book.addEarlyFraudWarning(account, input)
+  }
+
   /** Adds a subscription (one item; its price and product are created unless given). */
   addSubscription(account: string, input: SubscriptionInput): Subscription {
     return this.book.addSubscription(account, input)
@@ -212,7 +264,8 @@ export class FakeStripe {
 
   /**
    * Seeds an account in one call, in dependency order (products, prices, customers, charges,
-   * subscriptions, refunds, disputes), so later entries can name ids given to earlier ones.
+   * payment intents, subscriptions, invoices, refunds, disputes, early fraud warnings), so later
+   * entries can name ids given to earlier ones.
    */
   seed(account: string, data: SeedData): Seeded {
     return this.book.seed(account, data)

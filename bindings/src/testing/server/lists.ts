@@ -1,10 +1,13 @@
 // List endpoints (`GET /v1/<collection>`): each one's filters, newest-first pagination with
-// `starting_after` / `ending_before`, and `created` ranges.
+// `starting_after` / `ending_before`, and `created` ranges. Each route declares exactly the query
+// parameters Stripe declares for it at the pinned API version (the `stripe` package's
+// `<Resource>ListParams`); any other is refused as `parameter_unknown`.
 
+import type { Invoice, InvoicePayment } from '../billing.js'
 import type { StripeObject, Subscription } from '../objects.js'
 import { NOUNS, newestFirst, type AccountState, type Collection } from './accounts.js'
 import { expand } from './expand.js'
-import { baseParam, checkParams, expandList, parseLimit } from './params.js'
+import { baseParam, checkEnum, checkParams, expandList, parseLimit } from './params.js'
 import { invalidRequest } from './responses.js'
 
 const SUB_STATUSES = [
@@ -19,6 +22,7 @@ const SUB_STATUSES = [
   'trialing',
   'unpaid',
 ]
+const INVOICE_STATUSES = ['draft', 'open', 'paid', 'uncollectible', 'void']
 const LIST_PARAMS = ['limit', 'starting_after', 'ending_before', 'created', 'expand']
 
 interface ListRoute {
@@ -29,6 +33,8 @@ interface ListRoute {
   defaultFilter?: (obj: StripeObject) => boolean
   /** Checks the parameters beyond the names (e.g. an enum's values). */
   check?: (q: URLSearchParams) => void
+  /** Filter parameters naming an object that must exist (`[param, collection]`). */
+  mustExist?: [string, Collection][]
 }
 
 function eq(field: string) {
@@ -75,25 +81,94 @@ const LIST_ROUTES: Record<string, ListRoute> = {
     },
     // Without `status`, Stripe lists every subscription that is not canceled.
     defaultFilter: (o) => o.status !== 'canceled',
+    check: (q) => checkEnum(q, 'status', SUB_STATUSES),
+  },
+  // https://docs.stripe.com/api/invoices/list: newest first; `subscription` is the invoice's
+  // `parent.subscription_details.subscription` since 2025-03-31.basil.
+  '/v1/invoices': {
+    collection: 'invoices',
+    params: [
+      ...LIST_PARAMS,
+      'collection_method',
+      'customer',
+      'customer_account',
+      'due_date',
+      'status',
+      'subscription',
+    ],
+    filter: (o, q) => {
+      const subscription = q.get('subscription')
+      return (
+        eq('customer')(o, q) &&
+        eq('customer_account')(o, q) &&
+        eq('status')(o, q) &&
+        eq('collection_method')(o, q) &&
+        (subscription === null ||
+          (o as Invoice).parent?.subscription_details?.subscription === subscription) &&
+        rangeFilter(q, 'due_date')(o['due_date'] as number | null)
+      )
+    },
     check: (q) => {
-      const status = q.get('status')
-      if (status !== null && !SUB_STATUSES.includes(status)) {
-        throw invalidRequest(
-          400,
-          `Invalid status: must be one of ${SUB_STATUSES.join(', ')}`,
-          'parameter_invalid_string',
-          'status',
-        )
-      }
+      checkEnum(q, 'status', INVOICE_STATUSES)
+      checkEnum(q, 'collection_method', ['charge_automatically', 'send_invoice'])
+      rangeFilter(q, 'due_date') // refuses a malformed range even when nothing would match
     },
   },
+  // https://docs.stripe.com/api/invoice-payment/list: the full list of an invoice's payments.
+  '/v1/invoice_payments': {
+    collection: 'invoice_payments',
+    params: [...LIST_PARAMS, 'invoice', 'payment', 'status'],
+    filter: (o, q) => {
+      const p = (o as InvoicePayment).payment
+      const type = q.get('payment[type]')
+      const intent = q.get('payment[payment_intent]')
+      return (
+        eq('invoice')(o, q) &&
+        eq('status')(o, q) &&
+        (type === null || p.type === type) &&
+        (intent === null || p.payment_intent === intent) &&
+        q.get('payment[payment_record]') === null
+      )
+    },
+    check: (q) => {
+      checkEnum(q, 'status', ['canceled', 'open', 'paid'])
+      const sub = [...q.keys()].filter((k) => baseParam(k) === 'payment')
+      for (const k of sub) {
+        if (!['payment[type]', 'payment[payment_intent]', 'payment[payment_record]'].includes(k))
+          throw invalidRequest(400, `Received unknown parameter: ${k}`, 'parameter_unknown', k)
+      }
+      if (sub.length > 0 && !q.has('payment[type]'))
+        throw invalidRequest(
+          400,
+          'Missing required param: payment[type].',
+          'parameter_missing',
+          'payment[type]',
+        )
+      checkEnum(q, 'payment[type]', ['payment_intent', 'payment_record'])
+    },
+  },
+  // https://docs.stripe.com/api/payment_intents/list
+  '/v1/payment_intents': {
+    collection: 'payment_intents',
+    params: [...LIST_PARAMS, 'customer', 'customer_account'],
+    filter: (o, q) => eq('customer')(o, q) && eq('customer_account')(o, q),
+  },
+  // https://docs.stripe.com/api/refunds/list: "If you provide a non-existent charge ID, this call
+  // raises an error."
   '/v1/refunds': {
     collection: 'refunds',
     params: [...LIST_PARAMS, 'charge', 'payment_intent'],
     filter: (o, q) => eq('charge')(o, q) && eq('payment_intent')(o, q),
+    mustExist: [['charge', 'charges']],
   },
   '/v1/disputes': {
     collection: 'disputes',
+    params: [...LIST_PARAMS, 'charge', 'payment_intent'],
+    filter: (o, q) => eq('charge')(o, q) && eq('payment_intent')(o, q),
+  },
+  // https://docs.stripe.com/api/radar/early_fraud_warnings/list
+  '/v1/radar/early_fraud_warnings': {
+    collection: 'early_fraud_warnings',
     params: [...LIST_PARAMS, 'charge', 'payment_intent'],
     filter: (o, q) => eq('charge')(o, q) && eq('payment_intent')(o, q),
   },
@@ -122,8 +197,13 @@ export function listPage(account: AccountState, path: string, q: URLSearchParams
   const limit = parseLimit(q.get('limit'))
   const all = newestFirst(account, route.collection)
   route.check?.(q)
+  for (const [param, collection] of route.mustExist ?? []) {
+    const id = q.get(param)
+    if (id !== null && !(account[collection] as Map<string, StripeObject>).has(id))
+      throw invalidRequest(400, `No such ${NOUNS[collection]}: '${id}'`, 'resource_missing', param)
+  }
   const statusGiven = q.has('status')
-  const created = createdFilter(q)
+  const created = rangeFilter(q, 'created')
   const matches = (o: StripeObject) =>
     route.filter(o, q) &&
     (statusGiven || !route.defaultFilter || route.defaultFilter(o)) &&
@@ -160,20 +240,23 @@ export function listPage(account: AccountState, path: string, q: URLSearchParams
   return expand(account, listObj, expandList(q))
 }
 
-/** `created`, `created[gt]`, `[gte]`, `[lt]`, `[lte]` (Unix seconds), all of which must hold. */
-function createdFilter(q: URLSearchParams): (created: number) => boolean {
+/**
+ * A timestamp range parameter (`created`, `due_date`): `name`, `name[gt]`, `[gte]`, `[lt]`,
+ * `[lte]` (Unix seconds), all of which must hold. A null timestamp matches only when none is given.
+ */
+function rangeFilter(q: URLSearchParams, name: string): (value: number | null) => boolean {
   const checks: ((c: number) => boolean)[] = []
   for (const [k, v] of q) {
-    if (baseParam(k) !== 'created') continue
+    if (baseParam(k) !== name) continue
     const n = Number(v)
     if (!/^\d+$/.test(v))
       throw invalidRequest(400, `Invalid integer: ${v}`, 'parameter_invalid_integer', k)
-    if (k === 'created') checks.push((c) => c === n)
-    else if (k === 'created[gt]') checks.push((c) => c > n)
-    else if (k === 'created[gte]') checks.push((c) => c >= n)
-    else if (k === 'created[lt]') checks.push((c) => c < n)
-    else if (k === 'created[lte]') checks.push((c) => c <= n)
+    if (k === name) checks.push((c) => c === n)
+    else if (k === `${name}[gt]`) checks.push((c) => c > n)
+    else if (k === `${name}[gte]`) checks.push((c) => c >= n)
+    else if (k === `${name}[lt]`) checks.push((c) => c < n)
+    else if (k === `${name}[lte]`) checks.push((c) => c <= n)
     else throw invalidRequest(400, `Received unknown parameter: ${k}`, 'parameter_unknown', k)
   }
-  return (c) => checks.every((f) => f(c))
+  return (c) => (c === null ? checks.length === 0 : checks.every((f) => f(c)))
 }

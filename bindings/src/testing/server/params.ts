@@ -38,3 +38,16 @@ export function expandList(q: URLSearchParams): string[] {
   for (const [k, v] of q) if (k === 'expand' || /^expand\[\d*\]$/.test(k)) out.push(v)
   return out
 }
+
+/** Refuses a value of the enum parameter `name` that is not one of `values` (400, as Stripe answers). */
+export function checkEnum(q: URLSearchParams, name: string, values: readonly string[]): void {
+  const value = q.get(name)
+  if (value !== null && !values.includes(value)) {
+    throw invalidRequest(
+      400,
+      `Invalid ${name}: must be one of ${values.join(', ')}`,
+      'parameter_invalid_string',
+      name,
+    )
+  }
+}

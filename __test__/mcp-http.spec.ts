@@ -137,6 +137,9 @@ function validCalls(w: World): [string, Record<string, unknown>][] {
     ],
     ['get_disputes', { appSlug: 'helpdesk', email: DEMO_EMAIL }],
     ['list_connected_apps', {}],
+    ['get_invoices', { appSlug: 'helpdesk', email: DEMO_EMAIL }],
+    ['get_failed_payments', { appSlug: 'helpdesk', email: DEMO_EMAIL }],
+    ['get_billing_timeline', { appSlug: 'helpdesk', email: DEMO_EMAIL }],
   ]
 }
 

@@ -86,6 +86,9 @@ function validCalls(w: World): [string, Record<string, unknown>][] {
     ],
     ['get_disputes', { appSlug: 'billing-bot', email: DEMO_EMAIL }],
     ['list_connected_apps', {}],
+    ['get_invoices', { appSlug: 'billing-bot', email: DEMO_EMAIL }],
+    ['get_failed_payments', { appSlug: 'billing-bot', email: DEMO_EMAIL }],
+    ['get_billing_timeline', { appSlug: 'helpdesk', email: DEMO_EMAIL }],
   ]
 }
 
@@ -136,7 +139,11 @@ test('callTool: every tool against the test kit, compact and under 4 KB; the sco
       const data = ok(r)
       const bytes = Buffer.byteLength(JSON.stringify(r))
       assert.ok(bytes < 4096, `${name}: ${bytes} bytes`)
-      assert.doesNotMatch(JSON.stringify(r), /acct_|fingerprint|metadata|address/, name)
+      // Stripe's invoice links name the account (they are what a reply sends); nothing else does.
+      const withoutLinks = JSON.stringify(r, (k, v) =>
+        k === 'hostedInvoiceUrl' || k === 'invoicePdf' ? undefined : v,
+      )
+      assert.doesNotMatch(withoutLinks, /acct_|fingerprint|metadata|address/, name)
       if (name === 'get_customer_context') {
         const [h, b] = data.apps
         assert.deepEqual(
@@ -148,6 +155,29 @@ test('callTool: every tool against the test kit, compact and under 4 KB; the sco
       if (name === 'verify_refund') {
         assert.equal(data.verified, true, JSON.stringify(data))
         assert.deepEqual(data.discrepancies, [])
+      }
+      if (name === 'get_invoices') {
+        const open = data.invoices.items.find((i: any) => i.status === 'open')
+        assert.ok(open, JSON.stringify(data))
+        assert.equal(open.amountRemainingFormatted, '€120.00')
+        assert.match(open.hostedInvoiceUrl ?? '', /^https:\/\//)
+      }
+      if (name === 'get_failed_payments') {
+        const [failure] = data.failedPayments.items
+        assert.equal(failure.declineCode, 'insufficient_funds', JSON.stringify(data))
+        assert.equal(failure.retry, 'after_customer_action')
+        assert.match(failure.explanation, /enough funds/)
+      }
+      if (name === 'get_billing_timeline') {
+        const kinds = new Set(data.entries.items.map((e: any) => e.kind))
+        for (const k of ['charge', 'refund', 'invoice', 'fraud_warning'])
+          assert.ok(kinds.has(k), `${k} in ${JSON.stringify(data)}`)
+        const times = data.entries.items.map((e: any) => e.at)
+        assert.deepEqual(
+          times,
+          [...times].sort((a: number, b: number) => b - a),
+          'newest first',
+        )
       }
     }
     const off = await w.client.callTool(

@@ -8,15 +8,7 @@ import { StripeConnect, type Connection } from '@support/stripe-connect'
 import { startFakeStripe } from '@support/stripe-connect/testing'
 
 import { demoToolCalls, measureTool, type Measured } from '../examples/demo/agent.ts'
-import { DEMO_EMAIL, seedDemoCustomer } from '../examples/demo/customer.ts'
-
-/** Issue 24's tools, on the demo customer's billing data (helpdesk: a paid invoice and an early
- * fraud warning; billing-bot: a declined payment intent and an open invoice). */
-const BILLING_CALLS: [string, Record<string, unknown>][] = [
-  ['get_invoices', { appSlug: 'billing-bot', email: DEMO_EMAIL }],
-  ['get_failed_payments', { appSlug: 'billing-bot', email: DEMO_EMAIL }],
-  ['get_billing_timeline', { appSlug: 'helpdesk', email: DEMO_EMAIL }],
-]
+import { seedDemoCustomer } from '../examples/demo/customer.ts'
 import { fmt, table } from './lib.mts'
 
 const KEY = 'sk_test_tools_benchmark'
@@ -32,7 +24,7 @@ export async function runToolSizes(): Promise<Measured[]> {
       { appSlug: 'billing-bot', accountId: billing, livemode: false, scope: 'read_write' },
     ]
     const out: Measured[] = []
-    for (const [name, args] of [...demoToolCalls(seeded), ...BILLING_CALLS]) {
+    for (const [name, args] of demoToolCalls(seeded)) {
       // A client per tool: each question is measured cold, its customer lookup not cached by
       // an earlier one.
       const client = new StripeConnect({

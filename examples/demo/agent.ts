@@ -79,6 +79,11 @@ export function demoToolCalls(
     ],
     ['get_disputes', { appSlug: 'billing-bot', email: DEMO_EMAIL }],
     ['list_connected_apps', {}],
+    // Billing: helpdesk has a paid invoice and an early fraud warning; billing-bot a declined
+    // payment intent and an open invoice.
+    ['get_invoices', { appSlug: 'billing-bot', email: DEMO_EMAIL }],
+    ['get_failed_payments', { appSlug: 'billing-bot', email: DEMO_EMAIL }],
+    ['get_billing_timeline', { appSlug: 'helpdesk', email: DEMO_EMAIL }],
   ]
 }
 

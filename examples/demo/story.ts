@@ -314,6 +314,39 @@ export async function runStory(t: Transcript): Promise<void> {
     )
     t.equal(helpdesk?.openDisputes.length, 0, 'helpdesk: no open dispute (yet)')
 
+    // One time-ordered list of everything billing did for the customer on one app: what an agent
+    // reads when a customer writes "I was charged twice" or "why was my card declined".
+    t.header(
+      `Everything billing did, newest first: billingTimeline({ accountId, email }) on billing-bot`,
+    )
+    const timeline = await stripe.billingTimeline({ accountId: accountB, email: EMAIL })
+    console.log(
+      table(
+        [
+          ['date', 'what', 'amount', 'status', 'id'],
+          ...timeline.entries.map((e) => [
+            day(e.at),
+            e.kind.replace('_', ' '),
+            e.amount === null ? '' : money(e.amount, e.currency ?? ''),
+            e.status ?? '',
+            e.id,
+          ]),
+        ],
+        '      ',
+      ),
+    )
+    const kinds = timeline.entries.map((e) => e.kind)
+    t.check(
+      ['charge', 'dispute', 'invoice', 'failed_payment'].every((k) => kinds.includes(k as never)),
+      'the timeline has the charges, the dispute, the open invoice and the declined attempt',
+      kinds,
+    )
+    t.check(
+      timeline.entries.every((e, i, all) => i === 0 || all[i - 1]!.at >= e.at),
+      'newest first',
+      timeline.entries.map((e) => e.at),
+    )
+
     // ---- 3. A dispute arrives -------------------------------------------------------------------
     t.header('Stripe sends a signed charge.dispute.created to the webhook route')
     const newDispute = fake.addDispute(accountA, {

@@ -130,6 +130,9 @@ const TOOL_NAMES = [
   'verify_refund',
   'get_disputes',
   'list_connected_apps',
+  'get_invoices',
+  'get_failed_payments',
+  'get_billing_timeline',
 ]
 const INSPECTOR = join(
   APP_DIR,
@@ -258,6 +261,9 @@ describe('examples/next-app under next start, against the test kit', () => {
     ],
     ['get_disputes', { appSlug: 'helpdesk', email: EMAIL }],
     ['list_connected_apps', {}],
+    ['get_invoices', { appSlug: 'helpdesk', email: EMAIL }],
+    ['get_failed_payments', { appSlug: 'helpdesk', email: EMAIL }],
+    ['get_billing_timeline', { appSlug: 'helpdesk', email: EMAIL }],
   ]
 
   /** The MCP Inspector's CLI (`inspector --cli`) against /api/mcp; its exit code and output. */

@@ -28,6 +28,7 @@ import {
   disputeCreatedEvent,
   startFakeStripe,
 } from '@support/stripe-connect/testing'
+import { TOOL_NAMES } from '@support/stripe-connect/tools'
 import mysql from 'mysql2/promise'
 
 const SECRET_KEY = 'sk_test_example_app_platform'
@@ -122,18 +123,6 @@ function consentForm(html, baseUrl) {
   return { action: new URL(form[1].replaceAll('&amp;', '&'), baseUrl).href, fields }
 }
 
-const TOOL_NAMES = [
-  'get_customer_context',
-  'get_payment_history',
-  'get_subscription_status',
-  'lookup_charge',
-  'verify_refund',
-  'get_disputes',
-  'list_connected_apps',
-  'get_invoices',
-  'get_failed_payments',
-  'get_billing_timeline',
-]
 const INSPECTOR = join(
   APP_DIR,
   'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js',
@@ -371,7 +360,7 @@ describe('examples/next-app under next start, against the test kit', () => {
       const { tools } = await client.listTools()
       assert.deepEqual(
         tools.map((t) => t.name),
-        TOOL_NAMES,
+        [...TOOL_NAMES],
       )
       for (const [name, args] of toolCalls()) {
         const r = await client.callTool({ name, arguments: args })
@@ -450,7 +439,7 @@ describe('examples/next-app under next start, against the test kit', () => {
     assert.doesNotMatch(list.stderr, /Warning|Error/, list.stderr)
     assert.deepEqual(
       JSON.parse(list.stdout).tools.map((t) => t.name),
-      TOOL_NAMES,
+      [...TOOL_NAMES],
     )
     const call = await inspector([
       ...bearer,

@@ -161,9 +161,8 @@ export interface EarlyFraudWarning {
   /** `made_with_stolen_card`, `unauthorized_use_of_card`, … (a type Stripe adds later stays a string). */
   fraudType: string
   /**
-   * Whether the charge can still be refunded or disputed to avoid a chargeback (Stripe: "an
-   * early fraud warning is actionable if it has not received a dispute and has not been fully
-   * refunded").
+   * Stripe: "An EFW is actionable if it has not received a dispute and has not been fully
+   * refunded" — a refund now may avoid a dispute later.
    */
   actionable: boolean
   created: number

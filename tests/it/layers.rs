@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("api", 4),
     ("config", 4),
     ("dispute", 4),
+    ("fraud_warning", 4),
     ("cache", 4),
     ("ids", 3),
     ("secret", 3),

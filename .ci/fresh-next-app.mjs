@@ -282,10 +282,13 @@ describe('a new app from docs/nextjs.md (SQLite), built and walked against the t
     async () => {
       const written = makeApp()
       step(`the app from the guide's blocks (${written.length} files)`)
-      execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
-        cwd: app,
-        stdio: 'inherit',
-      })
+      // The npm cache is warm (this repository's and the example's installs); a registry that
+      // stalls fails the step within minutes instead of holding CI to its limit.
+      execFileSync(
+        'npm',
+        ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', '--fetch-timeout=60000'],
+        { cwd: app, stdio: 'inherit', timeout: 5 * 60_000 },
+      )
       step('npm install (the guide\'s SQLite line)')
       await query(guideSql())
       step("the guide's SQL and INSERT")
@@ -416,6 +419,37 @@ describe('a new app from docs/nextjs.md (SQLite), built and walked against the t
       [4900, false],
       [4900, true],
     ])
+  })
+
+  test('without APP_URL (the table says it is needed) the routes answer 500 and the log names it', async () => {
+    const port = await freePort()
+    const { APP_URL, ...rest } = vars
+    assert.ok(APP_URL)
+    const bare = await startProcess(
+      [join(app, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'],
+      {
+        cwd: app,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', DATABASE_URL, ...rest },
+      },
+      async () => {
+        try {
+          await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) })
+          return true
+        } catch {
+          return false
+        }
+      },
+      'next start without APP_URL',
+    )
+    try {
+      const res = await hop(`http://127.0.0.1:${port}/api/stripe/connect/authorize?appSlug=helpdesk`, {
+        headers: { cookie: SESSION },
+      })
+      assert.equal(res.status, 500)
+      assert.match(bare.output.join(''), /APP_URL is not set/)
+    } finally {
+      await bare.stop()
+    }
   })
 
   test('stripe-connect-testkit trigger: a dispute is recorded once, a warning answered, a deauthorization clears the app', async () => {

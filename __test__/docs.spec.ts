@@ -92,6 +92,15 @@ describe('docs show the example files as they are', () => {
       )
   })
 
+  test("the README says what cargo test costs on a clone's first run and on later runs", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const cost = /\*\*What `cargo test` costs\.\*\*([\s\S]*?)\n\n/.exec(readme)?.[1] ?? ''
+    assert.match(cost, /first run on a clone compiles the debug profile/, cost)
+    assert.match(cost, /\d+ crates, \d+ min \d+ s/, 'the first run, in minutes and seconds')
+    assert.match(cost, /Later runs with nothing changed took \d+ s/, 'later runs')
+    assert.doesNotMatch(readme, /about 3 s\)/, 'the old figure, which left out the first compile')
+  })
+
   test('next.config.ts is added to, not pasted over: the guide and the README show the one line the example has', () => {
     const config = readFileSync(join(example, 'next.config.ts'), 'utf8')
     for (const doc of ['docs/nextjs.md', 'README.md']) {

@@ -52,7 +52,9 @@ const step = (what) => {
 function guideFiles() {
   const shared = new Map()
   const sqlite = new Map()
-  for (const m of guide.matchAll(/^```tsx?\n\/\/ ([\w./[\]-]+\.tsx?)( \((?:MySQL|Postgres|SQLite)\))?\n([\s\S]*?)^```$/gm)) {
+  for (const m of guide.matchAll(
+    /^```tsx?\n\/\/ ([\w./[\]-]+\.tsx?)( \((?:MySQL|Postgres|SQLite)\))?\n([\s\S]*?)^```$/gm,
+  )) {
     const [, file, dialect, body] = m
     if (!dialect) shared.set(file, body)
     else if (dialect === ' (SQLite)') sqlite.set(file, body)
@@ -71,7 +73,9 @@ function guidePackages() {
 
 /** The one line the guide says to add to next.config.ts. */
 function guideConfigLine() {
-  const m = /^```ts\n\/\/ next\.config\.ts: add to the nextConfig object\n([\s\S]*?)^```$/m.exec(guide)
+  const m = /^```ts\n\/\/ next\.config\.ts: add to the nextConfig object\n([\s\S]*?)^```$/m.exec(
+    guide,
+  )
   assert.ok(m, 'docs/nextjs.md has no "next.config.ts: add" block')
   return m[1].trim()
 }
@@ -82,7 +86,9 @@ function guideSql() {
   const i = guide.indexOf(head)
   assert.ok(i >= 0, 'docs/nextjs.md has no SQLite SQL block')
   const tables = guide.slice(i + head.length, guide.indexOf('```', i + head.length))
-  const insert = /^```sql\n-- the apps \(a new app adds its own\)\n(INSERT[^\n]*;)\n```$/m.exec(guide)
+  const insert = /^```sql\n-- the apps \(a new app adds its own\)\n(INSERT[^\n]*;)\n```$/m.exec(
+    guide,
+  )
   assert.ok(insert, 'docs/nextjs.md has no INSERT of the apps')
   return `${tables}\n${insert[1]}`
     .split(/;\n/)
@@ -93,8 +99,9 @@ function guideSql() {
 // ---- the app as create-next-app leaves it (the parts that matter), then the guide's files ----
 
 const lockVersion = (lockDir, name) =>
-  JSON.parse(readFileSync(join(lockDir, 'package-lock.json'), 'utf8')).packages[`node_modules/${name}`]
-    ?.version
+  JSON.parse(readFileSync(join(lockDir, 'package-lock.json'), 'utf8')).packages[
+    `node_modules/${name}`
+  ]?.version
 
 function makeApp() {
   rmSync(app, { recursive: true, force: true })
@@ -143,7 +150,7 @@ function makeApp() {
   mkdirSync(join(app, 'app'), { recursive: true })
   writeFileSync(
     join(app, 'app', 'layout.tsx'),
-    "import type { ReactNode } from 'react'\n\nexport default function RootLayout({ children }: { children: ReactNode }) {\n  return (\n    <html lang=\"en\">\n      <body>{children}</body>\n    </html>\n  )\n}\n",
+    'import type { ReactNode } from \'react\'\n\nexport default function RootLayout({ children }: { children: ReactNode }) {\n  return (\n    <html lang="en">\n      <body>{children}</body>\n    </html>\n  )\n}\n',
   )
   writeFileSync(
     join(app, 'app', 'page.tsx'),
@@ -224,6 +231,32 @@ async function startProcess(args, options, ready, what) {
   return { output: out, stop: () => (child.kill('SIGTERM'), exited) }
 }
 
+/** `next start` of the built app on 127.0.0.1:`port` with exactly `vars` (and PATH, HOME). */
+function startNext(port, vars, what = 'next start') {
+  return startProcess(
+    [join(app, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'],
+    {
+      cwd: app,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'production',
+        NEXT_TELEMETRY_DISABLED: '1',
+        ...vars,
+      },
+    },
+    async () => {
+      try {
+        await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) })
+        return true
+      } catch {
+        return false
+      }
+    },
+    what,
+  )
+}
+
 /** One request without following redirects. */
 async function hop(url, init = {}) {
   const res = await fetch(url, { redirect: 'manual', ...init })
@@ -286,17 +319,29 @@ describe('a new app from docs/nextjs.md (SQLite), built and walked against the t
       // stalls fails the step within minutes instead of holding CI to its limit.
       execFileSync(
         'npm',
-        ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', '--fetch-timeout=60000'],
+        [
+          'install',
+          '--prefer-offline',
+          '--no-audit',
+          '--no-fund',
+          '--loglevel=error',
+          '--fetch-timeout=60000',
+        ],
         { cwd: app, stdio: 'inherit', timeout: 5 * 60_000 },
       )
-      step('npm install (the guide\'s SQLite line)')
+      step("npm install (the guide's SQLite line)")
       await query(guideSql())
       step("the guide's SQL and INSERT")
       const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
-      for (const k of Object.keys(env)) if (k.startsWith('STRIPE_') || k === 'APP_URL') delete env[k]
+      for (const k of Object.keys(env))
+        if (k.startsWith('STRIPE_') || k === 'APP_URL') delete env[k]
       const nextBin = join(app, 'node_modules/next/dist/bin/next')
       // Without the guide's line the build fails, and says which line (docs/nextjs.md, step 2).
-      const bare = spawnSync(process.execPath, [nextBin, 'build'], { cwd: app, env, encoding: 'utf8' })
+      const bare = spawnSync(process.execPath, [nextBin, 'build'], {
+        cwd: app,
+        env,
+        encoding: 'utf8',
+      })
       state.bareBuild = { status: bare.status, output: `${bare.stdout}\n${bare.stderr}` }
       step('next build without serverExternalPackages (fails)')
       writeFileSync(join(app, 'next.config.ts'), configWithGuideLine())
@@ -306,7 +351,13 @@ describe('a new app from docs/nextjs.md (SQLite), built and walked against the t
       const port = await freePort()
       origin = `http://127.0.0.1:${port}`
       kit = await startProcess(
-        [join(app, 'node_modules/@support/stripe-connect/bindings/dist/testing/bin.js'), '--port', '0', '--app-url', origin],
+        [
+          join(app, 'node_modules/@support/stripe-connect/bindings/dist/testing/bin.js'),
+          '--port',
+          '0',
+          '--app-url',
+          origin,
+        ],
         { cwd: app },
         (out) => /^# Send a signed event/m.test(out),
         'stripe-connect-testkit',
@@ -316,29 +367,7 @@ describe('a new app from docs/nextjs.md (SQLite), built and walked against the t
       )
       assert.equal(vars.APP_URL, origin)
       // The guide's variables: what the kit printed, and DATABASE_URL. Nothing else of the app's.
-      server = await startProcess(
-        [join(app, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'],
-        {
-          cwd: app,
-          env: {
-            PATH: process.env.PATH,
-            HOME: process.env.HOME,
-            NODE_ENV: 'production',
-            NEXT_TELEMETRY_DISABLED: '1',
-            DATABASE_URL,
-            ...vars,
-          },
-        },
-        async () => {
-          try {
-            await fetch(`${origin}/`, { signal: AbortSignal.timeout(2000) })
-            return true
-          } catch {
-            return false
-          }
-        },
-        'next start',
-      )
+      server = await startNext(port, { DATABASE_URL, ...vars })
       step('the test kit process and next start')
     },
     { timeout: 15 * 60_000 },
@@ -380,8 +409,14 @@ describe('a new app from docs/nextjs.md (SQLite), built and walked against the t
     assert.equal(unknown.location, null)
     const start = await hop(authorize('helpdesk'), { headers: { cookie: SESSION } })
     assert.equal(start.status, 307, start.text)
-    assert.ok(start.location?.startsWith(`${vars.STRIPE_CONNECT_BASE}/oauth/authorize?`), start.location)
-    assert.equal(new URL(start.location).searchParams.get('redirect_uri'), `${origin}/api/stripe/connect/callback`)
+    assert.ok(
+      start.location?.startsWith(`${vars.STRIPE_CONNECT_BASE}/oauth/authorize?`),
+      start.location,
+    )
+    assert.equal(
+      new URL(start.location).searchParams.get('redirect_uri'),
+      `${origin}/api/stripe/connect/callback`,
+    )
     state.cookie = start.cookies.find((c) => c.startsWith('stripe_connect_state='))?.split(';')[0]
     assert.ok(state.cookie, start.cookies.join('\n'))
     state.authorize = start.location
@@ -398,13 +433,21 @@ describe('a new app from docs/nextjs.md (SQLite), built and walked against the t
       fields.append(m[1], m[2].replaceAll('&quot;', '"').replaceAll('&amp;', '&'))
     fields.set('account', selected)
     fields.set('decision', 'approve')
-    const approved = await hop(`${vars.STRIPE_CONNECT_BASE}/oauth/authorize`, { method: 'POST', body: fields })
+    const approved = await hop(`${vars.STRIPE_CONNECT_BASE}/oauth/authorize`, {
+      method: 'POST',
+      body: fields,
+    })
     assert.equal(approved.status, 302, approved.text)
     const done = await hop(approved.location, { headers: { cookie: state.cookie } })
     assert.equal(done.status, 303, done.text)
-    assert.equal(new URL(done.location, origin).pathname + new URL(done.location, origin).search, '/settings/integrations?success=connected&app=helpdesk')
+    assert.equal(
+      new URL(done.location, origin).pathname + new URL(done.location, origin).search,
+      '/settings/integrations?success=connected&app=helpdesk',
+    )
     assert.deepEqual(
-      await query(`SELECT "stripe_account_id", "stripe_connected" FROM "SUPPORT_apps" WHERE "slug" = 'helpdesk'`),
+      await query(
+        `SELECT "stripe_account_id", "stripe_connected" FROM "SUPPORT_apps" WHERE "slug" = 'helpdesk'`,
+      ),
       [{ stripe_account_id: SEEDED, stripe_connected: 1 }],
     )
   })
@@ -425,26 +468,14 @@ describe('a new app from docs/nextjs.md (SQLite), built and walked against the t
     const port = await freePort()
     const { APP_URL, ...rest } = vars
     assert.ok(APP_URL)
-    const bare = await startProcess(
-      [join(app, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'],
-      {
-        cwd: app,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', DATABASE_URL, ...rest },
-      },
-      async () => {
-        try {
-          await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) })
-          return true
-        } catch {
-          return false
-        }
-      },
-      'next start without APP_URL',
-    )
+    const bare = await startNext(port, { DATABASE_URL, ...rest }, 'next start without APP_URL')
     try {
-      const res = await hop(`http://127.0.0.1:${port}/api/stripe/connect/authorize?appSlug=helpdesk`, {
-        headers: { cookie: SESSION },
-      })
+      const res = await hop(
+        `http://127.0.0.1:${port}/api/stripe/connect/authorize?appSlug=helpdesk`,
+        {
+          headers: { cookie: SESSION },
+        },
+      )
       assert.equal(res.status, 500)
       assert.match(bare.output.join(''), /APP_URL is not set/)
     } finally {
@@ -468,13 +499,20 @@ describe('a new app from docs/nextjs.md (SQLite), built and walked against the t
     const warning = await trigger(['radar.early_fraud_warning.created', ...to])
     assert.equal(warning.code, 0, warning.stdout + warning.stderr)
     assert.match(warning.stdout, /^<- 200 /m)
-    const forged = await trigger(['charge.dispute.created', ...to, '--webhook-secret', 'whsec_not_the_apps'])
+    const forged = await trigger([
+      'charge.dispute.created',
+      ...to,
+      '--webhook-secret',
+      'whsec_not_the_apps',
+    ])
     assert.equal(forged.code, 1)
     assert.match(forged.stdout, /^<- 400 /m)
     const gone = await trigger(['account.application.deauthorized', ...to])
     assert.equal(gone.code, 0, gone.stdout + gone.stderr)
     assert.deepEqual(
-      await query(`SELECT "stripe_account_id", "stripe_connected" FROM "SUPPORT_apps" WHERE "slug" = 'helpdesk'`),
+      await query(
+        `SELECT "stripe_account_id", "stripe_connected" FROM "SUPPORT_apps" WHERE "slug" = 'helpdesk'`,
+      ),
       [{ stripe_account_id: null, stripe_connected: 0 }],
     )
     step('the walk')

@@ -167,8 +167,10 @@ function storeSuite(name: string, factory: EnvFactory | string): void {
         assert.equal((await env.db.select().from(env.apps)).length, 3)
       })
 
-      test('getBySlug, getByAccount and list see connected rows only', async () => {
+      test('getBySlug, getByAccount and list see connected rows only; hasApp any row', async () => {
         const store = drizzleConnectionStore(env.db, env.apps)
+        assert.equal(await store.hasApp('helper'), true, 'a row, not connected yet')
+        assert.equal(await store.hasApp('nope'), false)
         assert.equal(await store.getBySlug('helper'), null)
         assert.equal(await store.getBySlug('unknown'), null)
         assert.deepEqual(await store.list(), [])

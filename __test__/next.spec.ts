@@ -12,6 +12,7 @@ import {
   type ConnectClient,
   type RouteHandlerOptions,
 } from '../bindings/src/next.js'
+import { StripeConnect } from '../bindings/src/client.js'
 import type { Connected } from '../bindings/src/types.js'
 import { ERROR_CODES, httpStatusOf } from '../bindings/src/errors.js'
 
@@ -272,6 +273,89 @@ describe('authorize', () => {
       assert.equal(res.status, 403, JSON.stringify(slip))
       assert.equal(client.authorizeCalls.length, 0, JSON.stringify(slip))
     }
+  })
+
+  test('an app the store does not know: 404 unknown_app after canConnect, nothing sent to Stripe', async () => {
+    const asked: string[] = []
+    const known = new Set(['helper'])
+    const { client, routes, errors } = setup()
+    let failWith: unknown = null
+    Object.assign(client, {
+      async hasApp({ appSlug }: { appSlug: string }) {
+        asked.push(appSlug)
+        if (failWith !== null) throw failWith
+        return appSlug === 'maybe' ? null : known.has(appSlug)
+      },
+    })
+    const go = (slug: string) =>
+      routes.authorize(new Request(`${ORIGIN}/api/stripe/connect/authorize?appSlug=${slug}`))
+    const unknown = await go('nope')
+    assert.equal(unknown.status, 404)
+    assert.deepEqual(await body(unknown), { error: 'Unknown app', code: 'unknown_app' })
+    assert.equal(unknown.headers.get('location'), null)
+    assert.equal(unknown.headers.get('set-cookie'), null)
+    assert.equal(client.authorizeCalls.length, 0)
+    assert.equal(errors.length, 0, 'a refusal is not an error to log')
+    assert.equal((await go('helper')).status, 307)
+    assert.equal((await go('maybe')).status, 307, 'null: the store cannot tell, nothing refused')
+    assert.deepEqual(asked, ['nope', 'helper', 'maybe'])
+    failWith = new CodedError('store_failed', 'connections.has_app: timed out')
+    const failed = await go('helper')
+    assert.equal(failed.status, 500)
+    assert.deepEqual(await body(failed), { error: 'Internal error', code: 'store_failed' })
+    assert.equal(errors.length, 1)
+
+    // canConnect first: a visitor who may not connect learns nothing about which slugs exist.
+    const guarded = setup({ canConnect: () => false })
+    let probed = 0
+    Object.assign(guarded.client, { hasApp: async () => (probed++, false) })
+    const res = await guarded.routes.authorize(new Request(`${ORIGIN}/a?appSlug=nope`))
+    assert.equal(res.status, 403)
+    assert.equal(probed, 0)
+  })
+
+  test("unknown_app through the real client: a JS store's hasApp, or none (nothing refused)", async () => {
+    const connections = {
+      save() {},
+      clearByAccount: () => null,
+      getBySlug: () => null,
+      list: () => [],
+      hasApp: (slug: string): unknown => slug === 'helper',
+    }
+    const stripe = new StripeConnect({
+      secretKey: 'sk_test_routes',
+      clientId: 'ca_routes',
+      redirectUri: `${ORIGIN}${CALLBACK_PATH}`,
+      stores: { connections: connections as never },
+    })
+    const routes = createRouteHandlers(stripe, {
+      settingsPath: SETTINGS_PATH,
+      callbackPath: CALLBACK_PATH,
+      canConnect: () => true,
+      onError: () => {},
+    })
+    const go = (slug: string) => routes.authorize(new Request(`${ORIGIN}/a?appSlug=${slug}`))
+    assert.equal((await go('nope')).status, 404)
+    assert.equal((await go('helper')).status, 307)
+    assert.equal(await stripe.hasApp({ appSlug: 'nope' }), false)
+    // A store answering something else than a boolean is the store's failure, not a "yes".
+    const sloppy = new StripeConnect({
+      secretKey: 'sk_test_routes',
+      clientId: 'ca_routes',
+      redirectUri: `${ORIGIN}${CALLBACK_PATH}`,
+      stores: { connections: { ...connections, hasApp: () => 'yes' } as never },
+    })
+    const bad = await createRouteHandlers(sloppy, {
+      settingsPath: SETTINGS_PATH,
+      callbackPath: CALLBACK_PATH,
+      canConnect: () => true,
+      onError: () => {},
+    }).authorize(new Request(`${ORIGIN}/a?appSlug=helper`))
+    assert.equal(bad.status, 500)
+    assert.equal(((await bad.json()) as { code: string }).code, 'store_failed')
+    // Without hasApp (or with the in-memory default) the core cannot tell: null, nothing refused.
+    const plain = new StripeConnect({ secretKey: 'sk_test_routes', clientId: 'ca_routes' })
+    assert.equal(await plain.hasApp({ appSlug: 'nope' }), null)
   })
 
   test('canConnect is not asked for a missing or invalid slug', async () => {

@@ -463,6 +463,17 @@ test('MCP: createMcpServer needs a scope; STRIPE_CONNECT_ACCOUNTS is parsed stri
   }
 })
 
+test('docs/agent-tools.md shows the agent test as it runs (examples/agent/answer.test.ts)', () => {
+  const doc = readFileSync(join(root, 'docs', 'agent-tools.md'), 'utf8')
+  const source = readFileSync(join(root, 'examples', 'agent', 'answer.test.ts'), 'utf8')
+  assert.ok(
+    doc.includes(`\`\`\`ts\n${source}\`\`\``),
+    'docs/agent-tools.md shows answer.test.ts verbatim',
+  )
+  assert.match(source, /import \{ MockLanguageModelV3 \} from 'ai\/test'/)
+  assert.match(doc, /`ai` 7 declares Node ≥ 22/)
+})
+
 test("the README's agent snippets are the files CI type-checks (examples/agent)", () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8')
   for (const file of ['ai-sdk.ts', 'mcp.ts']) {

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use crate::api::{Api, ApiClient, ApiSettings, ApiTransport, ReqwestTransport};
 use crate::cache::CustomerCache;
 use crate::config::Config;
+use crate::error::Error;
 use crate::http::LazyClient;
-use crate::ids::AccountId;
+use crate::ids::{AccountId, AppSlug};
 use crate::store::{
     ClaimStore, Clock, ConnectionStore, DisputeSink, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink,
     SystemClock, Timed,
@@ -74,6 +75,14 @@ impl StripeConnect {
 
     pub fn connections(&self) -> &Arc<dyn ConnectionStore> {
         &self.inner.connections
+    }
+
+    /// Whether the connection store knows an app `app_slug`, connected or not
+    /// ([`ConnectionStore::has_app`], bounded by the store timeout): `Some(false)` is an app that
+    /// does not exist, which an authorize route refuses before sending anyone to Stripe (the
+    /// callback could not save its connection). `None`: the store cannot tell.
+    pub async fn has_app(&self, app_slug: &AppSlug) -> Result<Option<bool>, Error> {
+        Ok(self.connections().has_app(app_slug).await.map_err(|e| e.in_operation("connections.has_app"))?)
     }
 
     pub fn claims(&self) -> &Arc<dyn ClaimStore> {
@@ -186,6 +195,54 @@ mod tests {
         assert!(!client.inner.http.is_built());
         assert!(client.inner.http.get().is_ok());
         assert!(client.inner.http.is_built());
+    }
+
+    /// A connections store that knows its apps (`helpdesk` only), or one that never answers.
+    struct Apps {
+        hang: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl ConnectionStore for Apps {
+        async fn save(&self, _: &crate::Connection) -> Result<(), crate::StoreError> {
+            Ok(())
+        }
+        async fn clear_by_account(&self, _: &AccountId) -> Result<Option<AppSlug>, crate::StoreError> {
+            Ok(None)
+        }
+        async fn get_by_slug(&self, _: &AppSlug) -> Result<Option<crate::Connection>, crate::StoreError> {
+            Ok(None)
+        }
+        async fn list(&self) -> Result<Vec<crate::Connection>, crate::StoreError> {
+            Ok(vec![])
+        }
+        async fn has_app(&self, app_slug: &AppSlug) -> Result<Option<bool>, crate::StoreError> {
+            if self.hang {
+                std::future::pending::<()>().await;
+            }
+            Ok(Some(app_slug.as_str() == "helpdesk"))
+        }
+    }
+
+    #[tokio::test]
+    async fn has_app_asks_the_store_bounded_by_the_store_timeout() {
+        let slug = |s: &str| AppSlug::parse(s).unwrap();
+        let config = || {
+            Config::builder()
+                .secret_key("sk_test_1")
+                .store_timeout(std::time::Duration::from_millis(50))
+                .build()
+                .unwrap()
+        };
+        // The in-memory store cannot tell (it only knows connections): nothing is refused.
+        assert_eq!(StripeConnect::new(config()).has_app(&slug("nope")).await.unwrap(), None);
+        let known = StripeConnect::builder(config()).connection_store(Arc::new(Apps { hang: false })).build();
+        assert_eq!(known.has_app(&slug("helpdesk")).await.unwrap(), Some(true));
+        assert_eq!(known.has_app(&slug("nope")).await.unwrap(), Some(false));
+        let hung = StripeConnect::builder(config()).connection_store(Arc::new(Apps { hang: true })).build();
+        let e = hung.has_app(&slug("helpdesk")).await.unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::StoreFailed);
+        assert!(e.to_string().contains("connections.has_app") && e.to_string().contains("timed out"), "{e}");
     }
 
     /// The same through the client: calls on 2,000 distinct accounts, then no entry left.

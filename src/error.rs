@@ -513,6 +513,7 @@ macro_rules! with_error_codes {
             app_out_of_scope => AppOutOfScope, 403, false;
             app_not_connected => AppNotConnected, 404, false;
             missing_app => MissingApp, 400, false;
+            unknown_app => UnknownApp, 404, false;
             forbidden => Forbidden, 403, false;
             body_unreadable => BodyUnreadable, 400, true;
             payload_too_large => PayloadTooLarge, 413, false;
@@ -529,7 +530,7 @@ macro_rules! error_code_enum {
         /// The stable code of a failure: what programs branch on (JS sees it as `err.code`, a tool
         /// result as `error.code`, an HTTP route's JSON as `code`). docs/errors.md lists them all.
         ///
-        /// The last six are answered by the HTTP routes (`@support/stripe-connect/next`) for
+        /// The last seven are answered by the HTTP routes (`@support/stripe-connect/next`) for
         /// requests that never reach a client call (no `appSlug`, a body that could not be read,
         /// …); no [`Error`] carries them.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -743,6 +744,7 @@ mod tests {
     /// Codes only the HTTP routes answer with (requests that never reach a client call).
     const ROUTE_ONLY: &[ErrorCode] = &[
         ErrorCode::MissingApp,
+        ErrorCode::UnknownApp,
         ErrorCode::Forbidden,
         ErrorCode::BodyUnreadable,
         ErrorCode::PayloadTooLarge,
@@ -791,6 +793,7 @@ mod tests {
             (ErrorCode::ConfigInvalid, 500, false),
             (ErrorCode::InvalidInput, 400, false),
             (ErrorCode::MissingApp, 400, false),
+            (ErrorCode::UnknownApp, 404, false),
             (ErrorCode::Forbidden, 403, false),
             (ErrorCode::PayloadTooLarge, 413, false),
             (ErrorCode::StripeRateLimited, 429, true),

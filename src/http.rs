@@ -42,6 +42,11 @@ fn build_client(timeout: Duration) -> Result<reqwest::Client, String> {
 /// does with aws-lc-rs). Passed to reqwest ready-made, so no process-wide default provider is
 /// installed: a Rust service embedding the crate keeps its own choice.
 fn tls_config() -> Result<rustls::ClientConfig, String> {
+    // rustls 0.23.48 deprecates the ring provider because ring has no post-quantum (hybrid ML-KEM)
+    // key exchange; only aws-lc-rs has one. The crate keeps ring (Cargo.toml: aws-lc-sys's C build),
+    // so the key exchange stays X25519 / P-256 / P-384 as before. `expect`, not `allow`: moving
+    // to aws-lc-rs, or a rustls that drops the deprecation, turns this into a warning to revisit.
+    #[expect(deprecated, reason = "ring is kept deliberately; see the comment above")]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

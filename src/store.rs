@@ -86,6 +86,13 @@ pub trait ConnectionStore: Send + Sync {
     async fn get_by_account(&self, account_id: &AccountId) -> Result<Option<Connection>, StoreError> {
         Ok(self.list().await?.into_iter().find(|c| &c.account_id == account_id))
     }
+    /// Whether an app `app_slug` exists (its row in the apps table), connected or not. The
+    /// authorize route refuses a slug the store says is unknown (`unknown_app`) before the user is
+    /// sent to Stripe. `None` (the default, and the in-memory store's answer) means the store cannot
+    /// tell: nothing is refused.
+    async fn has_app(&self, _app_slug: &AppSlug) -> Result<Option<bool>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// What [`ClaimStore::acquire`] found for a key.
@@ -252,6 +259,9 @@ impl ConnectionStore for Timed<dyn ConnectionStore> {
     }
     async fn get_by_account(&self, account_id: &AccountId) -> Result<Option<Connection>, StoreError> {
         self.run("connections.get_by_account", self.inner.get_by_account(account_id)).await
+    }
+    async fn has_app(&self, app_slug: &AppSlug) -> Result<Option<bool>, StoreError> {
+        self.run("connections.has_app", self.inner.has_app(app_slug)).await
     }
 }
 

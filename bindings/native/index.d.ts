@@ -24,6 +24,11 @@ export declare class NativeClient {
    * code once, save the connection; say which account it replaced, if a different one.
    */
   handleCallback(query: string, state?: string | undefined | null): Promise<NativeConnected>
+  /**
+   * Whether the connection store knows the app (`hasApp`), connected or not; `null` when it
+   * cannot tell.
+   */
+  hasApp(appSlug: string): Promise<boolean | null>
   disconnect(appSlug: string): Promise<NativeDisconnectResult>
   paymentHistory(options: PaymentHistoryOptions): Promise<PaymentHistory>
   /** By `email` (every customer with it) or by `customer_id`: exactly one of the two. */
@@ -231,7 +236,7 @@ export interface EarlyFraudWarnings {
 }
 
 /** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
-export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected' | 'missing_app' | 'forbidden' | 'body_unreadable' | 'payload_too_large' | 'redirect_refused' | 'internal_error'
+export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected' | 'missing_app' | 'unknown_app' | 'forbidden' | 'body_unreadable' | 'payload_too_large' | 'redirect_refused' | 'internal_error'
 
 /** Every `err.code` value, in the core's order. */
 export declare function errorCodes(): ErrorCode[]

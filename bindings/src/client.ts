@@ -152,6 +152,15 @@ export class StripeConnect {
     return guardAsync(() => this.#native.handleCallback(queryString(options.query), options.state))
   }
 
+  /**
+   * Whether the connections store knows the app (its `hasApp`), connected or not: `false` for a
+   * slug with no row, `null` when the store cannot tell (it has no `hasApp`; the in-memory
+   * default). The authorize route of `/next` refuses `false` with 404 `unknown_app`.
+   */
+  hasApp(options: { appSlug: string }): Promise<boolean | null> {
+    return guardAsync(() => this.#native.hasApp(options.appSlug))
+  }
+
   /** Disconnect an app's account at Stripe, then clear its connection. */
   disconnect(options: { appSlug: string }): Promise<DisconnectResult> {
     return guardAsync(() => this.#native.disconnect(options.appSlug))

@@ -35,6 +35,8 @@ export interface ConnectClient {
     state: string | null | undefined
   }): Promise<Connected>
   handleWebhook(payload: Buffer, header: string | null | undefined): Promise<unknown>
+  /** Whether the app exists (`false`: the authorize route answers 404 `unknown_app`); optional. */
+  hasApp?(options: { appSlug: string }): Promise<boolean | null>
 }
 
 /** The query codes the settings page receives: `?success=connected` or `?error=<code>`. */
@@ -209,6 +211,18 @@ export function createRouteHandlers(
     if (verdict instanceof Response) return verdict
     // Only a literal `true` lets the visitor through: a truthy slip (`'yes'`, a session object) is a 403.
     if (verdict !== true) return failure('forbidden', 'Forbidden')
+    // An app that does not exist is refused before the user leaves for Stripe (its callback could
+    // not save the connection). Asked after canConnect, so nobody unasked can probe for slugs.
+    if (typeof client.hasApp === 'function') {
+      let known: boolean | null
+      try {
+        known = await client.hasApp({ appSlug })
+      } catch (error) {
+        report(error, 'authorize')
+        return failure(errorCode(error) ?? 'internal_error', 'Internal error')
+      }
+      if (known === false) return failure('unknown_app', 'Unknown app')
+    }
     let target: { url: string; state: string; expiresAt?: number }
     try {
       target = client.authorizeUrl({ appSlug })

@@ -64,6 +64,7 @@ export type GetCustomerContextData = {
         | 'app_out_of_scope'
         | 'app_not_connected'
         | 'missing_app'
+        | 'unknown_app'
         | 'forbidden'
         | 'body_unreadable'
         | 'payload_too_large'

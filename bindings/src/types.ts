@@ -64,6 +64,12 @@ export interface ConnectionStore {
   list(): MaybePromise<Connection[]>
   /** Optional (an indexed lookup); without it `list()` is scanned. */
   getByAccount?(accountId: string): MaybePromise<Connection | null | undefined>
+  /**
+   * Optional: whether an app `appSlug` exists (its row in the apps table), connected or not. The
+   * authorize route of `/next` answers 404 `unknown_app` when this says `false`, before the user
+   * is sent to Stripe. Without it nothing is refused. `drizzleConnectionStore` has it.
+   */
+  hasApp?(appSlug: string): MaybePromise<boolean>
 }
 
 /** What `ClaimStore.acquire` found: the caller holds the key now, another one does, or the work is done. */

@@ -132,6 +132,14 @@ impl NativeClient {
         })
     }
 
+    /// Whether the connection store knows the app (`hasApp`), connected or not; `null` when it
+    /// cannot tell.
+    #[napi(ts_return_type = "Promise<boolean | null>")]
+    pub fn has_app<'env>(&self, env: &'env Env, app_slug: String) -> napi::Result<PromiseRaw<'env, Option<bool>>> {
+        let client = self.inner.clone();
+        promise(env, async move { client.has_app(&AppSlug::parse(&app_slug)?).await }, |_, known| Ok(known))
+    }
+
     #[napi(ts_return_type = "Promise<NativeDisconnectResult>")]
     pub fn disconnect<'env>(
         &self,

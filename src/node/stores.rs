@@ -185,13 +185,15 @@ impl FromNapiValue for Void {
     }
 }
 
-/// `stores.connections`: `save`, `clearByAccount`, `getBySlug`, `list`, optional `getByAccount`.
+/// `stores.connections`: `save`, `clearByAccount`, `getBySlug`, `list`, optional `getByAccount` and
+/// `hasApp`.
 pub struct JsConnectionStore {
     save: JsMethod<JsConnection, Void>,
     clear_by_account: JsMethod<String, Option<String>>,
     get_by_slug: JsMethod<String, Option<JsConnection>>,
     list: JsMethod<(), Vec<JsConnection>>,
     get_by_account: Option<JsMethod<String, Option<JsConnection>>>,
+    has_app: Option<JsMethod<String, bool>>,
 }
 
 fn connection(operation: &str, c: JsConnection) -> Result<Connection, StoreError> {
@@ -222,6 +224,12 @@ impl ConnectionStore for JsConnectionStore {
             Some(m) => m.call(account_id.as_str().to_string()).await?.map(|c| connection(m.operation, c)).transpose(),
             // Same as the trait's default: scan `list()`.
             None => Ok(self.list().await?.into_iter().find(|c| &c.account_id == account_id)),
+        }
+    }
+    async fn has_app(&self, app_slug: &AppSlug) -> Result<Option<bool>, StoreError> {
+        match &self.has_app {
+            Some(m) => m.call(app_slug.as_str().to_string()).await.map(Some),
+            None => Ok(None),
         }
     }
 }
@@ -370,6 +378,7 @@ pub fn install(
             get_by_slug: JsMethod::require(&o, "connections.getBySlug")?,
             list: JsMethod::require(&o, "connections.list")?,
             get_by_account: JsMethod::get(&o, "connections.getByAccount")?,
+            has_app: JsMethod::get(&o, "connections.hasApp")?,
         }));
     }
     if let Some(o) = part("claims")? {

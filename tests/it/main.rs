@@ -4,6 +4,7 @@ mod api;
 mod cache;
 mod dispute_alerts;
 mod fake_stripe;
+mod guide;
 mod layers;
 mod leases;
 mod oauth;

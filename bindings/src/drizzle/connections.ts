@@ -51,6 +51,8 @@ export interface DrizzleConnectionStore extends ConnectionStore {
  *   account and returns the first slug (by slug order), or `null` if none.
  * - `getBySlug` / `getByAccount` / `list` see connected rows only (account id set and, if there is
  *   a connected column, connected = true).
+ * - `hasApp` says whether a row has the slug, connected or not: the authorize route refuses an
+ *   unknown slug (404 `unknown_app`) before the user is sent to Stripe.
  *
  * Errors from the database propagate as they are (the binding turns them into `store_failed`).
  */
@@ -170,6 +172,16 @@ export function drizzleConnectionStore(
     async list(): Promise<Connection[]> {
       const rows = (await select(isConnected())) as Array<Record<string, unknown>>
       return rows.map(toConnection)
+    },
+
+    async hasApp(appSlug: string): Promise<boolean> {
+      const s = requireString(appSlug, 'appSlug')
+      const rows: unknown[] = await db
+        .select({ slug: slug.column })
+        .from(table)
+        .where(eq(slug.column, s))
+        .limit(1)
+      return rows.length > 0
     },
 
     async getByAccount(accountId: string): Promise<Connection | null> {

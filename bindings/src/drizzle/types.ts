@@ -21,6 +21,8 @@ export interface ConnectionStore {
   /** Every connected app. */
   list(): Promise<Connection[]>
   getByAccount(accountId: string): Promise<Connection | null>
+  /** Whether a row has the slug, connected or not. */
+  hasApp(appSlug: string): Promise<boolean>
 }
 
 /** What `acquire` found: the caller holds the key now, another one does, or the work is done. */

@@ -3,47 +3,99 @@
 // staging box) can be pointed at a local Stripe Connect through its environment alone. Starts the
 // fake on 127.0.0.1, seeds two accounts with a customer's history, and prints the variables to set.
 //
-//   npx stripe-connect-testkit [--port 12111] [--auto-approve] [--secret-key sk_test_…]
-//                              [--client-id ca_…] [--webhook-secret whsec_…] [--redirect-uri URL]…
+//   npx stripe-connect-testkit [--port 12111] [--auto-approve] [--account acct_…] [--app-url URL]
+//                              [--secret-key sk_test_…] [--client-id ca_…] [--webhook-secret whsec_…]
+//                              [--redirect-uri URL]…
+//   npx stripe-connect-testkit trigger <event> --to URL [--kit URL] [--account acct_…] […]
 //
 // The variables go to stdout as KEY=value lines (dotenv / `export $(…)` friendly), the rest as `#`
-// comments. Ctrl-C (SIGINT) or SIGTERM closes it.
+// comments. Ctrl-C (SIGINT) or SIGTERM closes it. `trigger` sends one signed event to the app.
 import { parseArgs } from 'node:util'
 
 import { startFakeStripe, type FakeStripe } from './server/index.js'
+import { TRIGGER_EVENTS, trigger, TriggerError } from './trigger.js'
+
+const DEFAULTS = {
+  port: '12111',
+  secretKey: 'sk_test_testkit_platform',
+  clientId: 'ca_testkitplatform',
+  webhookSecret: 'whsec_testkit',
+  appUrl: 'http://localhost:3000',
+} as const
+
+/** The seeded accounts' ids: fixed, so an app's saved connection survives a restart of the kit. */
+const SEEDED_ACCOUNTS = ['acct_1TestkitHelpdesk', 'acct_1TestkitBillingBot'] as const
 
 const HELP = `stripe-connect-testkit: a local Stripe Connect (OAuth + the read-only API) on 127.0.0.1
+
+Usage: stripe-connect-testkit [options]                   start the kit and print the variables
+       stripe-connect-testkit trigger <event> --to URL    send a signed event to the app
 
 Options:
   --port N             port to listen on (default 12111; 0 picks a free one)
   --auto-approve       approve every authorization at once (default: a consent page with Connect / Deny)
-  --secret-key KEY     the only platform key accepted (default sk_test_testkit_platform)
-  --client-id ID       the platform's Connect client id (default ca_testkitplatform)
-  --webhook-secret S   printed as STRIPE_WEBHOOK_SECRET, to sign events with signWebhook() (default whsec_testkit)
+  --account ACCT       the seeded account an approval connects when none is picked (default
+                       ${SEEDED_ACCOUNTS[0]}; the consent page preselects it)
+  --app-url URL        the app's origin, printed as APP_URL with the redirect URI under it
+                       (default ${DEFAULTS.appUrl})
+  --secret-key KEY     the only platform key accepted (default ${DEFAULTS.secretKey})
+  --client-id ID       the platform's Connect client id (default ${DEFAULTS.clientId})
+  --webhook-secret S   printed as STRIPE_WEBHOOK_SECRET; trigger signs with it (default ${DEFAULTS.webhookSecret})
   --redirect-uri URL   a registered redirect URI (repeatable; default: any http(s) URL)
   --help               this text
+
+trigger <event>: ${TRIGGER_EVENTS.join(', ')}
+  --to URL             the app's webhook endpoint, e.g. http://localhost:3000/api/stripe/webhooks (required)
+  --kit URL            the running kit (default http://127.0.0.1:${DEFAULTS.port}: its STRIPE_API_BASE)
+  --account ACCT       the connected account the event is on (default: the only connected one)
+  --secret-key, --client-id, --webhook-secret   as given to the kit (same defaults)
+  The data is the kit's: the account's newest dispute or early fraud warning; a deauthorization
+  also disconnects the account on the kit. Prints what was sent and the app's answer; exits 1
+  unless the app answered 2xx.
 `
 
 interface Settings {
   port: number
   consent: 'auto' | 'page'
+  account: string
+  appUrl: string
   secretKey: string
   clientId: string
   webhookSecret: string
   redirectUris: string[] | undefined
 }
 
+/** Options both commands take, with the kit's defaults. */
+const SHARED_OPTIONS = {
+  'secret-key': { type: 'string', default: DEFAULTS.secretKey },
+  'client-id': { type: 'string', default: DEFAULTS.clientId },
+  'webhook-secret': { type: 'string', default: DEFAULTS.webhookSecret },
+  account: { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const
+
+/** The app's origin (`http://localhost:3000`), without a trailing slash. */
+function origin(value: string, option: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`${option} must be an http(s) URL, got ${value}`)
+  }
+  if (!/^https?:$/.test(url.protocol))
+    throw new Error(`${option} must be an http(s) URL, got ${value}`)
+  return url.origin
+}
+
 function settings(argv: string[]): Settings | null {
   const { values } = parseArgs({
     args: argv,
     options: {
-      port: { type: 'string', default: '12111' },
+      ...SHARED_OPTIONS,
+      port: { type: 'string', default: DEFAULTS.port },
       'auto-approve': { type: 'boolean', default: false },
-      'secret-key': { type: 'string', default: 'sk_test_testkit_platform' },
-      'client-id': { type: 'string', default: 'ca_testkitplatform' },
-      'webhook-secret': { type: 'string', default: 'whsec_testkit' },
+      'app-url': { type: 'string', default: DEFAULTS.appUrl },
       'redirect-uri': { type: 'string', multiple: true },
-      help: { type: 'boolean', default: false },
     },
     strict: true,
   })
@@ -51,9 +103,16 @@ function settings(argv: string[]): Settings | null {
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be a port number (0–65535), got ${values.port}`)
+  const account = values.account ?? SEEDED_ACCOUNTS[0]
+  if (!(SEEDED_ACCOUNTS as readonly string[]).includes(account))
+    throw new Error(
+      `--account must be a seeded account (${SEEDED_ACCOUNTS.join(', ')}), got ${account}`,
+    )
   return {
     port,
     consent: values['auto-approve'] ? 'auto' : 'page',
+    account,
+    appUrl: origin(values['app-url'], '--app-url'),
     secretKey: values['secret-key'],
     clientId: values['client-id'],
     webhookSecret: values['webhook-secret'],
@@ -71,8 +130,8 @@ function seed(fake: FakeStripe): string[] {
     { email: 'owner@helpdesk.example', plan: 'Helpdesk Pro', amounts: [4900, 4900] },
     { email: 'finance@billing.example', plan: 'Billing Bot Team', amounts: [12900] },
   ]
-  for (const app of apps) {
-    const acct = fake.createAccount({ connected: false, email: app.email })
+  for (const [i, app] of apps.entries()) {
+    const acct = fake.createAccount({ id: SEEDED_ACCOUNTS[i], connected: false, email: app.email })
     const jane = fake.addCustomer(acct, { email: 'jane@example.com', name: 'Jane Doe' })
     const charges = app.amounts.map((amount) =>
       fake.addCharge(acct, { customer: jane, amount, description: app.plan }),
@@ -105,10 +164,71 @@ function seed(fake: FakeStripe): string[] {
   return lines
 }
 
+/** `trigger <event> --to URL …`: one signed event to the app; the exit code says how it answered. */
+async function runTrigger(argv: string[]): Promise<void> {
+  let values
+  let positionals
+  try {
+    ;({ values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        ...SHARED_OPTIONS,
+        to: { type: 'string' },
+        kit: { type: 'string', default: `http://127.0.0.1:${DEFAULTS.port}` },
+      },
+      allowPositionals: true,
+      strict: true,
+    }))
+    if (values.help) {
+      process.stdout.write(HELP)
+      return
+    }
+    if (positionals.length !== 1) throw new Error('trigger takes one event type')
+    if (!(TRIGGER_EVENTS as readonly string[]).includes(positionals[0]!))
+      throw new Error(
+        `unknown event ${JSON.stringify(positionals[0])}: trigger sends ${TRIGGER_EVENTS.join(', ')}`,
+      )
+    if (!values.to) throw new Error("trigger needs --to, the app's webhook URL")
+    origin(values.to, '--to')
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}`)
+    process.exitCode = 2
+    return
+  }
+  try {
+    const { event, account, about, delivery } = await trigger({
+      event: positionals[0]!,
+      to: values.to,
+      kit: values.kit,
+      secretKey: values['secret-key'],
+      clientId: values['client-id'],
+      webhookSecret: values['webhook-secret'],
+      ...(values.account !== undefined ? { account: values.account } : {}),
+    })
+    const ok = delivery.status >= 200 && delivery.status < 300
+    process.stdout.write(
+      [
+        `# ${event.type} ${event.id} on ${account}: ${about}`,
+        `-> POST ${values.to} (Stripe-Signature with the webhook secret, ${delivery.sent.payload.length} bytes)`,
+        `<- ${delivery.status} ${delivery.body.trim()}`,
+        ...(ok ? [] : [`# the app did not answer 2xx: Stripe would redeliver this event`]),
+        '',
+      ].join('\n'),
+    )
+    if (!ok) process.exitCode = 1
+  } catch (err) {
+    if (!(err instanceof TriggerError)) throw err
+    process.stderr.write(`stripe-connect-testkit trigger: ${err.message}\n`)
+    process.exitCode = 1
+  }
+}
+
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2)
+  if (argv[0] === 'trigger') return runTrigger(argv.slice(1))
   let s: Settings | null
   try {
-    s = settings(process.argv.slice(2))
+    s = settings(argv)
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${HELP}`)
     process.exitCode = 2
@@ -126,6 +246,7 @@ async function main(): Promise<void> {
     consent: s.consent,
   })
   const seeded = seed(fake)
+  fake.oauth.defaultAccount = s.account
   const out = [
     `# Stripe Connect test kit on ${fake.url} (${s.consent === 'page' ? 'consent page: Connect / Deny' : 'every authorization approved at once'}); Ctrl-C stops it.`,
     '# Point the app at it with these variables (e.g. in .env.local):',
@@ -134,8 +255,12 @@ async function main(): Promise<void> {
     `STRIPE_SECRET_KEY=${s.secretKey}`,
     `STRIPE_CONNECT_CLIENT_ID=${s.clientId}`,
     `STRIPE_WEBHOOK_SECRET=${s.webhookSecret}`,
-    '# Seeded accounts (connect one from the app; the consent page lets you pick it):',
+    '# The app: its origin (the guide builds the redirect URI from APP_URL; fromEnv() alone reads STRIPE_CONNECT_REDIRECT_URI).',
+    `APP_URL=${s.appUrl}`,
+    `STRIPE_CONNECT_REDIRECT_URI=${s.appUrl}/api/stripe/connect/callback`,
+    `# Seeded accounts (connect one from the app; ${s.consent === 'page' ? 'the consent page preselects' : 'an approval connects'} ${s.account}, --account picks the other):`,
     ...seeded,
+    `# Send a signed event to the app: npx stripe-connect-testkit trigger charge.dispute.created --to ${s.appUrl}/api/stripe/webhooks${s.port === Number(DEFAULTS.port) ? '' : ` --kit ${fake.url}`}`,
     '',
   ]
   process.stdout.write(out.join('\n'))

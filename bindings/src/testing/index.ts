@@ -36,6 +36,14 @@ export {
   type StripeEvent,
 } from './webhooks.js'
 export {
+  TRIGGER_EVENTS,
+  TriggerError,
+  trigger,
+  type TriggerEventType,
+  type TriggerOptions,
+  type TriggerResult,
+} from './trigger.js'
+export {
   buildCharge,
   buildCustomer,
   buildDispute,

@@ -43,7 +43,7 @@ export const stripeDisputes = mysqlTable('SUPPORT_stripe_disputes', {
 
 /**
  * Which support staff work on which app: what an agent acting for them over MCP may reach
- * (lib/stripe-connect.ts, `authorizeAgent`). One row per user and app.
+ * (lib/mcp.ts, `authorize`). One row per user and app.
  */
 export const appAgents = mysqlTable(
   'SUPPORT_app_agents',

@@ -1,20 +1,17 @@
-// One StripeConnect for the whole app, with its state in MySQL so that every instance shares it:
-// connections on the SUPPORT_apps rows, claims (OAuth state, webhook dedupe) in stripe_connect_claims,
-// dispute alerts into SUPPORT_stripe_disputes plus a Slack message.
+// One StripeConnect for the whole app, with its state in the app's database so that every instance
+// shares it: connections on the SUPPORT_apps rows, claims (OAuth state, webhook dedupe) in
+// stripe_connect_claims, dispute alerts into SUPPORT_stripe_disputes (db/disputes.ts) plus a Slack
+// message. The same file for MySQL, Postgres and SQLite: only db/ differs.
 //
 // Built lazily on first use, not at import: `next build` imports route modules without the runtime
 // environment, and a missing STRIPE_SECRET_KEY must not fail the build.
 import { StripeConnect, type DisputeAlert } from '@support/stripe-connect'
 import { drizzleClaimStore, drizzleConnectionStore } from '@support/stripe-connect/drizzle'
-import {
-  createMcpRouteHandler,
-  createProtectedResourceMetadataHandler,
-} from '@support/stripe-connect/mcp'
 import { createRouteHandlers, type RouteHandlers } from '@support/stripe-connect/next'
-import { eq } from 'drizzle-orm'
 
 import { db } from '@/db'
-import { appAgents, apps, stripeConnectClaims, stripeDisputes } from '@/db/schema'
+import { recordDispute } from '@/db/disputes'
+import { apps, stripeConnectClaims } from '@/db/schema'
 import { auth, hasRole } from '@/lib/auth'
 
 let client: StripeConnect | undefined
@@ -62,37 +59,6 @@ export function stripeRoutes(): RouteHandlers {
 }
 
 /**
- * The support tools for the staff's own agents (Claude Desktop, an IDE, a web MCP client), over
- * Streamable HTTP at /api/mcp. Each request is decided here, by the app: the bearer token is an
- * MCP access token from BetterAuth's MCP plugin; its user reaches the apps they work on
- * (SUPPORT_app_agents), nothing else. No token (or one BetterAuth does not know): 401, whose
- * WWW-Authenticate sends the client to the metadata below and from there to BetterAuth's OAuth.
- */
-export const mcp = createMcpRouteHandler({
-  // A function: built on the first request, not while `next build` imports the route.
-  client: stripeConnect,
-  authorize: async (request) => {
-    const session = await auth.api.getMcpSession({ headers: request.headers })
-    if (session === null) return null
-    const rows = await db
-      .select({ appSlug: appAgents.appSlug })
-      .from(appAgents)
-      .where(eq(appAgents.userId, session.userId))
-    if (rows.length === 0)
-      return Response.json({ error: 'This user works on no app' }, { status: 403 })
-    return { appSlugs: rows.map((r) => r.appSlug) }
-  },
-  // The app's own pages may call it from the browser; other origins get 403.
-  allowedOrigins: process.env.APP_URL ? [process.env.APP_URL] : [],
-})
-
-/** RFC 9728 metadata of /api/mcp: BetterAuth (mounted at /api/auth) issues its tokens. */
-export const mcpMetadata = createProtectedResourceMetadataHandler({
-  authorizationServers: ['/api/auth'],
-  resourceName: 'Support: Stripe Connect tools (read-only)',
-})
-
-/**
  * `charge.dispute.created` on a connected account. Runs at least once per event id: the claims
  * table dedupes across instances, but a delivery abandoned after this ran (past webhookTimeoutMs, or
  * a crash) or that threw is processed again by Stripe's redelivery. So it must be safe to run again:
@@ -101,22 +67,18 @@ export const mcpMetadata = createProtectedResourceMetadataHandler({
  */
 async function disputeCreated(alert: DisputeAlert): Promise<void> {
   const d = alert.dispute
-  // Stripe always sends a reason; the one Dispute type keeps it nullable, the column is not.
-  const reason = d.reason ?? 'unknown'
-  await db
-    .insert(stripeDisputes)
-    .values({
-      disputeId: d.id,
-      appSlug: alert.appSlug,
-      accountId: alert.accountId,
-      chargeId: d.chargeId,
-      amount: d.amount,
-      currency: d.currency,
-      reason,
-      evidenceDueBy: d.evidenceDueBy,
-      livemode: alert.livemode,
-    })
-    .onDuplicateKeyUpdate({ set: { reason } })
+  await recordDispute({
+    disputeId: d.id,
+    appSlug: alert.appSlug,
+    accountId: alert.accountId,
+    chargeId: d.chargeId,
+    amount: d.amount,
+    currency: d.currency,
+    // Stripe always sends a reason; the one Dispute type keeps it nullable, the column is not.
+    reason: d.reason ?? 'unknown',
+    evidenceDueBy: d.evidenceDueBy,
+    livemode: alert.livemode,
+  })
 
   const slack = process.env.SLACK_DISPUTES_WEBHOOK_URL
   if (slack) {

@@ -54,7 +54,14 @@ import {
   type OAuthDecision,
   type OAuthKnobs,
 } from './oauth.js'
-import { sendApiError, sendJson, StripeError } from './responses.js'
+import {
+  bearerKey,
+  isPlatformKey,
+  redactKey,
+  sendApiError,
+  sendJson,
+  StripeError,
+} from './responses.js'
 import { Timers } from './timers.js'
 
 export interface FakeStripeOptions {
@@ -85,6 +92,9 @@ export interface FakeStripeOptions {
   /** Echoed as `Stripe-Version` when the request sends none. */
   apiVersion?: string
 }
+
+/** The kit's own list of its accounts (not a Stripe path). */
+export const ACCOUNTS_PATH = '/testkit/accounts'
 
 /** The running fake. Create it with `startFakeStripe()`. */
 export class FakeStripe {
@@ -355,6 +365,24 @@ export class FakeStripe {
 
   // ---- request handling ----
 
+  /**
+   * `GET /testkit/accounts` (the kit's own, not Stripe's; outside `/v1`, so the read-only rules
+   * do not apply): the accounts with `id`, `email`, `connected` and `scope`, for tools that drive
+   * a running kit (`stripe-connect-testkit trigger`). Needs the platform key, like `/oauth/token`.
+   */
+  private serveAccounts(record: RecordedRequest, res: ServerResponse): void {
+    const key = bearerKey(record.headers)
+    if (!isPlatformKey(key, this.options.secretKey)) {
+      return sendJson(res, 401, {
+        error: {
+          type: 'invalid_request_error',
+          message: `fake Stripe: ${ACCOUNTS_PATH} needs the platform key as 'Authorization: Bearer sk_…'${key ? `; got ${redactKey(key)}` : ''}`,
+        },
+      })
+    }
+    sendJson(res, 200, { object: 'list', url: ACCOUNTS_PATH, data: this.book.infos() })
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const record = await this.log.record(req, res)
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -364,6 +392,8 @@ export class FakeStripe {
     if (this.closed || res.destroyed) return
     if (plan.answer) return answerWithFault(plan.answer, req, res, this.timers)
 
+    if (url.pathname === ACCOUNTS_PATH && record.method === 'GET')
+      return this.serveAccounts(record, res)
     if (url.pathname.startsWith('/oauth/')) return this.oauthHost.serve(url, record, res)
     if (isApiPath(url.pathname)) return this.apiHost.serve(url, record, res)
     sendJson(res, 404, {

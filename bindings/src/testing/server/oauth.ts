@@ -43,8 +43,14 @@ export interface OAuthKnobs {
   decision: OAuthDecision
   /** One-shot decisions, used before `decision` (e.g. `fake.oauth.queue.push('deny')`). */
   queue: OAuthDecision[]
-  /** The account the next approval connects (one-shot). Otherwise: the account of `stripe_user[email]`, else a new one. */
+  /** The account the next approval connects (one-shot). Otherwise: the account of `stripe_user[email]`, else `defaultAccount`, else a new one. */
   nextAccount: string | null
+  /**
+   * The account an approval connects when nothing else chooses one (the visit, `nextAccount`,
+   * `stripe_user[email]`), and the one the consent page preselects; `null` (the default) connects
+   * a new, empty account. `stripe-connect-testkit` sets it to its first seeded account (`--account`).
+   */
+  defaultAccount: string | null
   /** Omit the deprecated `access_token`, `refresh_token` and `stripe_publishable_key` from token responses. */
   omitDeprecatedTokenFields: boolean
   /** `'auto'` (default: decide with the knobs) or `'page'` (a consent page with Connect / Deny). */
@@ -88,6 +94,7 @@ function defaultKnobs(consent: ConsentMode): OAuthKnobs {
     decision: 'approve',
     queue: [],
     nextAccount: null,
+    defaultAccount: null,
     omitDeprecatedTokenFields: false,
     consent,
   }
@@ -214,7 +221,7 @@ export class OAuthEndpoints {
     if (forced === 'approve' || forced === 'deny')
       return this.decide(request, forced, record.headers[ACCOUNT_HEADER] ?? null, res)
     if (this.knobs.consent === 'page' && record.headers[SCRIPTED_HEADER] === undefined)
-      return sendConsentPage(res, request, this.accounts.infos())
+      return sendConsentPage(res, request, this.accounts.infos(), this.knobs.defaultAccount)
     const decision = this.knobs.queue.shift() ?? this.knobs.decision
     return this.decide(request, decision, record.headers[ACCOUNT_HEADER] ?? null, res)
   }
@@ -234,7 +241,8 @@ export class OAuthEndpoints {
     const account = form['account'] || null
     if (account !== null && !/^acct_[A-Za-z0-9]+$/.test(account))
       throw new OAuthError(400, 'invalid_request', `No such account: ${JSON.stringify(account)}`)
-    return this.decide(request, decision, account, res)
+    // The picker's "a new account" (an empty value) means new, not `defaultAccount`.
+    return this.decide(request, decision, account, res, form['account'] === '')
   }
 
   /** Redirects to the app's callback with a fresh code (approve) or `error=access_denied` (deny). */
@@ -243,6 +251,7 @@ export class OAuthEndpoints {
     decision: OAuthDecision,
     forcedAccount: string | null,
     res: ServerResponse,
+    fresh = false,
   ): void {
     const { clientId, scope, state } = request
     const out = new URL(request.redirect)
@@ -251,7 +260,11 @@ export class OAuthEndpoints {
       out.searchParams.set('error_description', 'The user denied your request')
       out.searchParams.set('state', state)
     } else {
-      const account = this.pickAccount(forcedAccount, request.params.get('stripe_user[email]'))
+      const account = this.pickAccount(
+        forcedAccount,
+        request.params.get('stripe_user[email]'),
+        fresh,
+      )
       account.scope = scope
       const code = stripeId('ac_')
       this.codes.set(code, {
@@ -302,13 +315,17 @@ export class OAuthEndpoints {
     return redirect
   }
 
-  private pickAccount(forced: string | null, email: string | null): AccountState {
+  private pickAccount(forced: string | null, email: string | null, fresh: boolean): AccountState {
     if (forced) return this.accounts.ensure(forced)
     const wanted = this.knobs.nextAccount
     this.knobs.nextAccount = null
     if (wanted) return this.accounts.ensure(wanted)
     const known = email ? this.accounts.findByEmail(email) : undefined
-    return known ?? this.accounts.create({ email, connected: false })
+    if (known) return known
+    const fallback = fresh ? null : this.knobs.defaultAccount
+    return fallback
+      ? this.accounts.ensure(fallback)
+      : this.accounts.create({ email, connected: false })
   }
 
   private token(record: RecordedRequest, res: ServerResponse): void {
@@ -450,6 +467,7 @@ function sendConsentPage(
   res: ServerResponse,
   request: AuthorizeRequest,
   accounts: readonly { id: string; email: string | null; connected: boolean }[],
+  preselected: string | null,
 ): void {
   const hidden = [...request.params]
     .map(
@@ -460,13 +478,13 @@ function sendConsentPage(
   const options = accounts
     .map(
       (a) =>
-        `<option value="${escapeHtml(a.id)}">${escapeHtml(a.id)}${a.email ? ` (${escapeHtml(a.email)})` : ''}${a.connected ? ', connected' : ''}</option>`,
+        `<option value="${escapeHtml(a.id)}"${a.id === preselected ? ' selected' : ''}>${escapeHtml(a.id)}${a.email ? ` (${escapeHtml(a.email)})` : ''}${a.connected ? ', connected' : ''}</option>`,
     )
     .join('')
   const picker =
     accounts.length === 0
       ? ''
-      : `<p><label>Account <select name="account"><option value="">a new account (or the one the test chose)</option>${options}</select></label></p>`
+      : `<p><label>Account <select name="account"><option value="">a new account, with no data (or the one the test chose)</option>${options}</select></label></p>`
   const html = `<!doctype html>
 <html lang="en">
   <head>

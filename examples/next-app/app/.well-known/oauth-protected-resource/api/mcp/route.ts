@@ -2,7 +2,7 @@
 // finds the app's authorization server (BetterAuth).
 import { connection } from 'next/server'
 
-import { mcpMetadata } from '@/lib/stripe-connect'
+import { mcpMetadata } from '@/lib/mcp'
 
 export async function GET(request: Request): Promise<Response> {
   // Built from the request's own origin: never prerendered at build.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde_json::json;
 use stripe_connect::{
     AccountId, AppSlug, Capability, ChargeId, Connection, ConnectionStore, ErrorCode, MemoryConnectionStore, Scope,
-    StripeConnect, STRIPE_VERSION,
+    StripeConnect, ToolScope, STRIPE_VERSION,
 };
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, Request, ResponseTemplate};
@@ -162,6 +162,24 @@ async fn a_query_the_key_may_not_make_fails_with_stripe_key_lacks_permission() {
     let shown = e.to_string();
     assert!(shown.contains("rak_charge_read") && !shown.contains(RK), "{shown}");
     assert!(!format!("{e:?}").contains(RK));
+}
+
+/// The agent's tools report it as data: the code, not retryable, the permission, never the key.
+#[tokio::test]
+async fn a_tool_reports_the_missing_permission_without_the_key() {
+    let fake = FakeStripe::start().await;
+    fake.get("/v1/charges/ch_1", &[]).respond_with(lacks("rak_charge_read")).expect(1).mount(&fake.server).await;
+    Mock::given(method("GET")).and(path("/v1/refunds")).respond_with(empty("/v1/refunds")).mount(&fake.server).await;
+    let client = StripeConnect::builder(fake.config().secret_key(RK).build().unwrap())
+        .connection_store(connected("helpdesk").await)
+        .build();
+    let scope = ToolScope::new(["helpdesk"]).unwrap();
+    let r = client.call_tool("lookup_charge", &json!({"chargeId": "ch_1"}), &scope).await;
+    let e = r.error().unwrap_or_else(|| panic!("expected an error, got {}", r.to_json()));
+    assert_eq!((e.code, e.retryable), ("stripe_key_lacks_permission", false));
+    assert!(e.message.contains("`rak_charge_read`"), "{}", e.message);
+    let shown = r.to_json();
+    assert!(!shown.contains(RK) && !shown.contains("RestrictedKeyForAccess"), "{shown}");
 }
 
 /// Issue 21 item 4: with `stripe-context` every request names the account in `Stripe-Context`

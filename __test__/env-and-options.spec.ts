@@ -270,7 +270,7 @@ describe('options: an unknown key is config_invalid with the option meant', () =
     )
     assert.match(
       e.message,
-      /^invalid configuration `region`: is not an option \(the options: apiBase, /,
+      /^invalid configuration `region`: is not an option \(the options: accountHeader, apiBase, /,
     )
     assert.match(e.message, /, stores\)$/)
   })

@@ -154,6 +154,7 @@ impl StripeConnectBuilder {
                 base: c.api_base.clone(),
                 secret_key: c.secret_key.clone(),
                 stripe_version: c.stripe_version.clone(),
+                account_header: c.account_header.header_name(),
                 timeout: c.timeout,
                 max_retries: c.max_retries,
                 retry_base_delay: c.retry_base_delay,

@@ -76,6 +76,55 @@ impl fmt::Display for Scope {
     }
 }
 
+/// The header that names the connected account on every API request: exactly one of the two is
+/// sent, never both.
+///
+/// `Stripe-Account` (the default) is the header Stripe's Connect guide documents
+/// (<https://docs.stripe.com/connect/authentication>). Stripe documents `Stripe-Context` as
+/// superseding it (<https://docs.stripe.com/context>), with `acct_…` as the value for a connected
+/// account of the platform; choose it with `account_header("stripe-context")` (env
+/// `STRIPE_ACCOUNT_HEADER`, JS `accountHeader`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AccountHeader {
+    #[default]
+    StripeAccount,
+    StripeContext,
+}
+
+impl AccountHeader {
+    /// The option's value: `stripe-account` or `stripe-context`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountHeader::StripeAccount => "stripe-account",
+            AccountHeader::StripeContext => "stripe-context",
+        }
+    }
+
+    /// The header's name as sent (lower case, as HTTP/2 sends every name).
+    pub fn header_name(self) -> &'static str {
+        self.as_str()
+    }
+
+    /// `stripe-account` or `stripe-context`, in any letter case (`Stripe-Context` as Stripe
+    /// writes it): anything else is `config_invalid` naming `field`.
+    pub fn parse(field: &str, value: &str) -> Result<Self, ConfigError> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "stripe-account" => Ok(AccountHeader::StripeAccount),
+            "stripe-context" => Ok(AccountHeader::StripeContext),
+            _ => Err(ConfigError::new(
+                field,
+                format!("must be stripe-account or stripe-context, got {:?}", crate::quote::quote_capped(value, 64)),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for AccountHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How strictly webhook timestamps are checked.
 ///
 /// A tolerance is a positive number of seconds by construction ([`NonZeroU32`]): 0 or a negative
@@ -155,6 +204,7 @@ pub struct Config {
     pub(crate) api_base: Url,
     pub(crate) connect_base: Url,
     pub(crate) stripe_version: String,
+    pub(crate) account_header: AccountHeader,
     pub(crate) timeout: Duration,
     pub(crate) max_retries: u32,
     pub(crate) retry_base_delay: Duration,
@@ -187,6 +237,7 @@ impl fmt::Debug for Config {
             .field("api_base", &self.api_base.as_str())
             .field("connect_base", &self.connect_base.as_str())
             .field("stripe_version", &self.stripe_version)
+            .field("account_header", &self.account_header)
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
             .field("retry_base_delay", &self.retry_base_delay)
@@ -207,7 +258,8 @@ impl Config {
 
     /// Reads `STRIPE_SECRET_KEY` (required), `STRIPE_CONNECT_CLIENT_ID`, `STRIPE_WEBHOOK_SECRET`
     /// (comma-separated for rotation), and optionally `STRIPE_CONNECT_REDIRECT_URI`,
-    /// `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`, and `STRIPE_API_BASE` / `STRIPE_CONNECT_BASE`
+    /// `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`, `STRIPE_ACCOUNT_HEADER` (`stripe-account` or
+    /// `stripe-context`), and `STRIPE_API_BASE` / `STRIPE_CONNECT_BASE`
     /// (to point a running app at a local stand-in such as the test kit; plain `http://` only on a
     /// loopback host). To set more options, start from [`Config::env_builder`].
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -239,6 +291,9 @@ impl Config {
         }
         if let Some(v) = get("STRIPE_CONNECT_SCOPE") {
             b = b.scope_from("STRIPE_CONNECT_SCOPE", v);
+        }
+        if let Some(v) = get("STRIPE_ACCOUNT_HEADER") {
+            b = b.account_header_from("STRIPE_ACCOUNT_HEADER", v);
         }
         if let Some(v) = get("STRIPE_API_BASE") {
             b = b.api_base_from("STRIPE_API_BASE", v);
@@ -296,6 +351,10 @@ impl Config {
     }
     pub fn stripe_version(&self) -> &str {
         &self.stripe_version
+    }
+    /// The header that names the connected account (default [`AccountHeader::StripeAccount`]).
+    pub fn account_header(&self) -> AccountHeader {
+        self.account_header
     }
     /// Total deadline of one call, retries and backoff included.
     pub fn timeout(&self) -> Duration {
@@ -367,6 +426,7 @@ pub struct ConfigBuilder {
     api_base: Option<(String, String)>,
     connect_base: Option<(String, String)>,
     stripe_version: Option<String>,
+    account_header: Option<(String, String)>,
     timeout: Option<Duration>,
     max_retries: Option<u32>,
     retry_base_delay: Option<Duration>,
@@ -461,6 +521,15 @@ impl ConfigBuilder {
     }
     pub fn stripe_version(mut self, v: impl Into<String>) -> Self {
         self.stripe_version = Some(v.into());
+        self
+    }
+    /// The header that names the connected account: `stripe-account` (the default) or
+    /// `stripe-context` (any letter case); anything else is `config_invalid` at `build()`.
+    pub fn account_header(self, v: impl Into<String>) -> Self {
+        self.account_header_from("account_header", v)
+    }
+    fn account_header_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.account_header = Some((field.into(), v.into()));
         self
     }
     /// Total deadline per call (default 30 s).
@@ -591,6 +660,10 @@ impl ConfigBuilder {
         {
             return Err(ConfigError::new("stripe_version", "must look like 2026-10-28.endive"));
         }
+        let account_header = match self.account_header {
+            Some((field, v)) => AccountHeader::parse(&field, &v)?,
+            None => AccountHeader::default(),
+        };
         let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
         if timeout.is_zero() {
             return Err(ConfigError::new("timeout", "must be more than zero"));
@@ -623,6 +696,7 @@ impl ConfigBuilder {
             api_base,
             connect_base,
             stripe_version,
+            account_header,
             timeout,
             max_retries: self.max_retries.unwrap_or(2),
             retry_base_delay: self.retry_base_delay.unwrap_or(Duration::from_millis(500)),
@@ -850,6 +924,37 @@ mod tests {
         assert_eq!(Tolerance::seconds(1).unwrap().as_secs(), Some(1));
         let e = Config::builder().secret_key("sk_test_1").webhook_tolerance_seconds(1 << 40).build().unwrap_err();
         assert!(e.reason.contains("at most 4294967295"), "{e}");
+    }
+
+    /// Issue 21 item 4: the account header is one of two, chosen by option or environment; any
+    /// other value is `config_invalid` naming where it came from.
+    #[test]
+    fn the_account_header_is_stripe_account_unless_stripe_context_is_chosen() {
+        let c = Config::builder().secret_key("sk_test_1").build().unwrap();
+        assert_eq!(c.account_header(), AccountHeader::StripeAccount);
+        for v in ["stripe-context", "Stripe-Context", " STRIPE-CONTEXT "] {
+            let c = Config::builder().secret_key("sk_test_1").account_header(v).build().unwrap();
+            assert_eq!(c.account_header(), AccountHeader::StripeContext, "{v}");
+        }
+        let c = Config::builder().secret_key("sk_test_1").account_header("Stripe-Account").build().unwrap();
+        assert_eq!(c.account_header(), AccountHeader::StripeAccount);
+        for v in ["", "both", "stripe_context", "Stripe-Account, Stripe-Context"] {
+            let e = Config::builder().secret_key("sk_test_1").account_header(v).build().unwrap_err();
+            assert_eq!(e.field, "account_header", "{v}");
+            assert!(e.reason.starts_with("must be stripe-account or stripe-context"), "{}", e.reason);
+            assert_eq!(crate::Error::from(e).code(), "config_invalid");
+        }
+        let env = |value: &'static str| {
+            move |name: &str| match name {
+                "STRIPE_SECRET_KEY" => Some("sk_test_1".to_string()),
+                "STRIPE_ACCOUNT_HEADER" => Some(value.to_string()),
+                _ => None,
+            }
+        };
+        let c = Config::env_builder(env("stripe-context")).unwrap().build().unwrap();
+        assert_eq!(c.account_header(), AccountHeader::StripeContext);
+        let e = Config::env_builder(env("context")).unwrap().build().unwrap_err();
+        assert_eq!(e.field, "STRIPE_ACCOUNT_HEADER");
     }
 
     #[test]

@@ -134,6 +134,15 @@ impl Error {
         }
     }
 
+    /// The restricted-key permission Stripe named as missing (`rak_charge_read`), for
+    /// `stripe_key_lacks_permission`.
+    pub fn missing_permission(&self) -> Option<&str> {
+        match self {
+            Error::Stripe(e) => e.permission.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The connected account the failed operation concerned, when the caller needs it to recover
     /// (e.g. a connection Stripe made but the store could not save).
     pub fn account_id(&self) -> Option<&str> {
@@ -333,6 +342,9 @@ pub enum StripeErrorKind {
     AuthFailed,
     /// 403: the key may not do this on that account.
     PermissionDenied,
+    /// 403 with Stripe's restricted-key wording: the platform's restricted key (`rk_…`) lacks a
+    /// permission this request needs (named in [`StripeError::permission`] when Stripe names it).
+    KeyLacksPermission,
     /// Any other 4xx Stripe error.
     ApiError,
     /// Network failure or 5xx after retries.
@@ -359,6 +371,9 @@ pub struct StripeError {
     pub request_id: Option<String>,
     /// `Stripe-Rate-Limited-Reason` on a 429.
     pub rate_limited_reason: Option<String>,
+    /// The restricted-key permission Stripe said would allow the request (`rak_charge_read`),
+    /// for `stripe_key_lacks_permission`; quoted like every text Stripe sends.
+    pub permission: Option<String>,
 }
 
 impl StripeError {
@@ -372,6 +387,7 @@ impl StripeError {
             param: None,
             request_id: None,
             rate_limited_reason: None,
+            permission: None,
         }
     }
 
@@ -381,6 +397,7 @@ impl StripeError {
             StripeErrorKind::NotFound => ErrorCode::StripeNotFound,
             StripeErrorKind::AuthFailed => ErrorCode::StripeAuthFailed,
             StripeErrorKind::PermissionDenied => ErrorCode::StripePermissionDenied,
+            StripeErrorKind::KeyLacksPermission => ErrorCode::StripeKeyLacksPermission,
             StripeErrorKind::ApiError => ErrorCode::StripeApiError,
             StripeErrorKind::Unavailable => ErrorCode::StripeUnavailable,
             StripeErrorKind::Timeout => ErrorCode::StripeTimeout,
@@ -503,6 +520,7 @@ macro_rules! with_error_codes {
             stripe_not_found => StripeNotFound, 404, false;
             stripe_auth_failed => StripeAuthFailed, 502, false;
             stripe_permission_denied => StripePermissionDenied, 502, false;
+            stripe_key_lacks_permission => StripeKeyLacksPermission, 502, false;
             stripe_api_error => StripeApiError, 502, false;
             stripe_unavailable => StripeUnavailable, 503, true;
             stripe_timeout => StripeTimeout, 504, true;
@@ -701,6 +719,7 @@ mod tests {
             S::NotFound,
             S::AuthFailed,
             S::PermissionDenied,
+            S::KeyLacksPermission,
             S::ApiError,
             S::Unavailable,
             S::Timeout,
@@ -712,6 +731,7 @@ mod tests {
                 | S::NotFound
                 | S::AuthFailed
                 | S::PermissionDenied
+                | S::KeyLacksPermission
                 | S::ApiError
                 | S::Unavailable
                 | S::Timeout

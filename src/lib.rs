@@ -67,7 +67,7 @@ struct ReadmeDoctests;
 pub use api::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
 pub use client::{StripeConnect, StripeConnectBuilder};
 pub use config::{
-    Config, ConfigBuilder, ConnectEnv, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CACHE_MAX_ENTRIES,
+    AccountHeader, Config, ConfigBuilder, ConnectEnv, Scope, Tolerance, DEFAULT_API_BASE, DEFAULT_CACHE_MAX_ENTRIES,
     DEFAULT_CACHE_TTL, DEFAULT_CONNECT_BASE, DEFAULT_STATE_TTL, DEFAULT_WEBHOOK_TIMEOUT, STRIPE_VERSION,
 };
 pub use error::{
@@ -79,11 +79,11 @@ pub use http::USER_AGENT;
 pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, PaymentIntentId, RefundId};
 pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
 pub use queries::{
-    explain_decline, Account, AppContext, AppFailure, BillingTimeline, ChargeDetails, Customer, CustomerContext,
-    CustomerMatches, DeclineReason, Dispute, Disputes, DisputesOf, EarlyFraudWarnings, FailedPayment, FailedPayments,
-    FraudWarningsOf, Invoice, InvoicePayment, Invoices, InvoicesOf, ListOptions, Payment, PaymentHistory,
-    PaymentOptions, Refund, Refunds, RefundsOf, RetryAdvice, SearchFallback, Subscription, SubscriptionStatus,
-    SubscriptionsOf, TimelineEntry, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
+    explain_decline, AccessCheck, AccessReport, Account, AppContext, AppFailure, BillingTimeline, Capability,
+    ChargeDetails, Customer, CustomerContext, CustomerMatches, DeclineReason, Dispute, Disputes, DisputesOf,
+    EarlyFraudWarnings, FailedPayment, FailedPayments, FraudWarningsOf, Invoice, InvoicePayment, Invoices, InvoicesOf,
+    ListOptions, Payment, PaymentHistory, PaymentOptions, Refund, Refunds, RefundsOf, RetryAdvice, SearchFallback,
+    Subscription, SubscriptionStatus, SubscriptionsOf, TimelineEntry, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{

@@ -34,6 +34,8 @@ export declare class NativeClient {
   /** By `email` (every customer with it) or by `customer_id`: exactly one of the two. */
   subscriptionStatus(options: NativeSubscriptionStatusOptions): Promise<SubscriptionStatus>
   lookupCharge(options: LookupChargeOptions): Promise<Charge>
+  /** By `appSlug` or by `accountId`: exactly one of the two. One GET per capability. */
+  checkAccess(options: NativeCheckAccessOptions): Promise<AccessReport>
   verifyRefund(options: VerifyRefundOptions): Promise<Refund>
   /** By `email` (disputes on that customer's charges) or by `charge_id`: exactly one of the two. */
   disputes(options: NativeDisputesOptions): Promise<Disputes>
@@ -55,6 +57,40 @@ export declare class NativeClient {
    * Resolves with the result as JSON text (its keys in their documented order).
    */
   callTool(name: string, argsJson: string, appSlugs: unknown, nonFinite?: Array<NativeNonFinite> | undefined | null): Promise<string>
+}
+
+/** One capability's answer. */
+export interface AccessCheck {
+  capability: 'customers' | 'charges' | 'refunds' | 'subscriptions' | 'disputes' | 'search'
+  /** The key read it on this account. */
+  ok: boolean
+  /**
+   * Stripe refused the key (`stripe_key_lacks_permission` or `stripe_permission_denied`). When
+   * `ok` and `denied` are both false the check could not tell (Stripe down, slow, rate
+   * limited, …): `code` says which, and the check may be run again.
+   */
+  denied: boolean
+  /** The error code when not `ok`. */
+  code: ErrorCode | null
+  /** The error's message when not `ok` (no key, ever). */
+  message: string | null
+  /** The restricted-key permission Stripe named as missing (`rak_charge_read`), when it did. */
+  permission: string | null
+  /** Stripe's `Request-Id`, where Stripe answered. */
+  requestId: string | null
+}
+
+/** What the key may read on one account (`check_access` / `checkAccess`). */
+export interface AccessReport {
+  accountId: string
+  /** The app the account was found by, when it was. */
+  appSlug: string | null
+  /** One per capability: customers, charges, refunds, subscriptions, disputes, search. */
+  checks: Array<AccessCheck>
+  /** Every check is `ok`. */
+  allOk: boolean
+  /** Unix seconds when the checks started. */
+  fetchedAt: number
 }
 
 /** One connected app's view of the customer. When `error` is set, the lists are empty. */
@@ -236,7 +272,7 @@ export interface EarlyFraudWarnings {
 }
 
 /** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
-export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected' | 'missing_app' | 'unknown_app' | 'forbidden' | 'body_unreadable' | 'payload_too_large' | 'redirect_refused' | 'internal_error'
+export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_key_lacks_permission' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected' | 'missing_app' | 'unknown_app' | 'forbidden' | 'body_unreadable' | 'payload_too_large' | 'redirect_refused' | 'internal_error'
 
 /** Every `err.code` value, in the core's order. */
 export declare function errorCodes(): ErrorCode[]
@@ -428,6 +464,19 @@ export interface NativeAuthorizeUrl {
   expiresAt: number
 }
 
+/**
+ * What the platform's key may read on one account: by `appSlug` (its connected account, from the
+ * connections store) or by `accountId`: exactly one of the two.
+ */
+export interface NativeCheckAccessOptions {
+  /** The app whose connected account is checked. */
+  appSlug?: string
+  /** The connected account, `acct_…`. */
+  accountId?: string
+  /** Send every probe now (never join an identical request in flight). */
+  fresh?: boolean
+}
+
 /** What `handleCallback` resolves with: the connection saved, and the account it replaced. */
 export interface NativeConnected {
   appSlug: string
@@ -575,6 +624,11 @@ export interface NativeOptions {
   connectBase?: string
   /** The pinned `Stripe-Version`. */
   stripeVersion?: string
+  /**
+   * The header that names the connected account: `'stripe-account'` (the default) or
+   * `'stripe-context'` (https://docs.stripe.com/context). Exactly one is sent, never both.
+   */
+  accountHeader?: 'stripe-account' | 'stripe-context'
   /** Total deadline per call, retries included (default 30000). */
   timeoutMs?: number
   /** Retries of safe requests after the first attempt (default 2; 0 means none). */

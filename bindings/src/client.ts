@@ -7,11 +7,13 @@ import { withCauses } from './causes.js'
 import { guard, guardAsync, rawBody } from './errors.js'
 import type { ToolData, ToolName, ToolResult, ToolScopeOptions } from './tools.js'
 import type {
+  AccessReport,
   AuthorizeUrl,
   AuthorizeUrlOptions,
   BillingTimeline,
   BillingTimelineOptions,
   Charge,
+  CheckAccessOptions,
   Connected,
   CustomerContext,
   DisconnectResult,
@@ -179,6 +181,18 @@ export class StripeConnect {
   /** One charge by id (`stripe_not_found` if it is not on that account). */
   lookupCharge(options: LookupChargeOptions): Promise<Charge> {
     return guardAsync(() => this.#native.lookupCharge(options))
+  }
+
+  /**
+   * What the platform's key (a restricted key, as Stripe recommends) can read on an app's account
+   * (`appSlug`) or an account (`accountId`): one `limit=1` GET per capability (customers, charges,
+   * refunds, subscriptions, disputes, search), concurrently. Each check is `ok`, `denied` (with
+   * `stripe_key_lacks_permission` and the `permission` Stripe named), or neither (Stripe down,
+   * slow or rate limited: `code` says which). Rejects only for the app (`app_not_connected`,
+   * `store_failed`) or the input (`invalid_input`).
+   */
+  checkAccess(options: CheckAccessOptions): Promise<AccessReport> {
+    return guardAsync(() => this.#native.checkAccess(options))
   }
 
   /** One refund by id: did it go through, for how much, on which charge. */

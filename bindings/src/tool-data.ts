@@ -54,6 +54,7 @@ export type GetCustomerContextData = {
         | 'stripe_not_found'
         | 'stripe_auth_failed'
         | 'stripe_permission_denied'
+        | 'stripe_key_lacks_permission'
         | 'stripe_api_error'
         | 'stripe_unavailable'
         | 'stripe_timeout'

@@ -5,6 +5,7 @@
 
 import type {
   NativeAuthorizeUrl,
+  NativeCheckAccessOptions,
   NativeConnected,
   NativeConnection,
   NativeDisconnectResult,
@@ -218,6 +219,8 @@ export type DisconnectResult = NativeDisconnectResult
 export type {
   AppContext,
   AppFailure,
+  AccessCheck,
+  AccessReport,
   BillingTimeline,
   Charge,
   Customer,
@@ -259,6 +262,10 @@ export type QueryOptions = Pick<NativePaymentHistoryOptions, 'fresh'>
 /** Exactly one of `email` or `customerId`. */
 export type SubscriptionStatusOptions = NativeSubscriptionStatusOptions &
   ({ email: string; customerId?: undefined } | { customerId: string; email?: undefined })
+
+/** Exactly one of `appSlug` (its connected account) or `accountId`. */
+export type CheckAccessOptions = NativeCheckAccessOptions &
+  ({ appSlug: string; accountId?: undefined } | { accountId: string; appSlug?: undefined })
 
 /** Exactly one of `email` or `chargeId`. */
 export type DisputesOptions = NativeDisputesOptions &

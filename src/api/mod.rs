@@ -4,8 +4,8 @@
 //! - [`retry`]: what a response means, whether to retry, how long to wait.
 //! - [`list`]: list and search envelopes and pagination.
 //!
-//! Every request carries `Authorization: Bearer <secret key>`, `Stripe-Account: acct_…` (a
-//! validated [`AccountId`]), the pinned `Stripe-Version` and the library's `User-Agent`. One
+//! Every request carries `Authorization: Bearer <secret key>`, `Stripe-Account: acct_…` (or
+//! `Stripe-Context: acct_…` when so configured, never both; a validated [`AccountId`]), the pinned `Stripe-Version` and the library's `User-Agent`. One
 //! [`Api`] value is one call: it holds the call's deadline, and every request made through it
 //! (pages and retries included) ends by then with `stripe_timeout`.
 
@@ -37,6 +37,9 @@ pub(crate) struct ApiSettings {
     pub base: Url,
     pub secret_key: SecretKey,
     pub stripe_version: String,
+    /// `stripe-account` or `stripe-context` (the configuration's `AccountHeader`): the one
+    /// header that names the account.
+    pub account_header: &'static str,
     /// One deadline per call, for all its requests, pages and retries.
     pub timeout: Duration,
     pub max_retries: u32,
@@ -191,7 +194,8 @@ impl<'a> Api<'a> {
             url,
             vec![
                 ("authorization", format!("Bearer {}", config.secret_key.expose())),
-                ("stripe-account", self.account.as_str().to_string()),
+                // One of the two, never both (issue 21 item 4).
+                (config.account_header, self.account.as_str().to_string()),
                 ("stripe-version", config.stripe_version.clone()),
                 ("user-agent", USER_AGENT.to_string()),
             ],

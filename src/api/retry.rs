@@ -79,10 +79,20 @@ fn status_failure(resp: &RawResponse) -> Failure {
         _ => StripeErrorKind::BadResponse,
     };
     let body = serde_json::from_slice::<ErrorEnvelope>(&resp.body).map(|e| e.error).ok();
+    let lacking = body.as_ref().and_then(|b| lacks_permission(status, b));
+    let kind = if lacking.is_some() { StripeErrorKind::KeyLacksPermission } else { kind };
     // Stripe's text is quoted, not trusted: a proxy or a stand-in may send anything.
-    let message = match body.as_ref().and_then(|b| b.message.as_deref()) {
-        Some(m) => quote(m),
-        None => format!("HTTP {status}{}", describe_body(&resp.body)),
+    let message = match (&lacking, body.as_ref().and_then(|b| b.message.as_deref())) {
+        // Our own sentence: Stripe's quotes the key (redacted by Stripe, but a stand-in may not).
+        (Some(Some(permission)), _) => format!(
+            "the restricted API key lacks the permission `{permission}` on this account: grant it (Read) to \
+             the key, with Connect permissions, in the Dashboard"
+        ),
+        (Some(None), _) => "the restricted API key lacks a permission this request needs on this account \
+             (Stripe did not name it): grant the endpoint's resource Read, with Connect permissions"
+            .to_string(),
+        (None, Some(m)) => quote(m),
+        (None, None) => format!("HTTP {status}{}", describe_body(&resp.body)),
     };
     let hint = match kind {
         StripeErrorKind::AuthFailed => {
@@ -98,6 +108,7 @@ fn status_failure(resp: &RawResponse) -> Failure {
     error.param = body.param.as_deref().map(quote_field);
     error.request_id = resp.request_id();
     error.rate_limited_reason = resp.header("stripe-rate-limited-reason").map(quote_field);
+    error.permission = lacking.flatten();
     let retryable = match resp.header("stripe-should-retry") {
         Some(v) if v.trim().eq_ignore_ascii_case("true") => true,
         Some(v) if v.trim().eq_ignore_ascii_case("false") => false,
@@ -105,6 +116,35 @@ fn status_failure(resp: &RawResponse) -> Failure {
     };
     let retry_after = resp.header("retry-after").and_then(parse_retry_after);
     Failure { error, retryable, retry_after }
+}
+
+/// Stripe's answer to a restricted key without the permission an endpoint needs, as Stripe's
+/// libraries and their users report it (Stripe's API reference does not spell it out): HTTP 403,
+/// `type: "invalid_request_error"` (stripe-node turns a 403 into `StripePermissionError`), no
+/// `code`, and the message "The provided key 'rk_…' does not have the required permissions for
+/// this endpoint on account 'acct_…'. Having the 'rak_charge_read' permission would allow this
+/// request to continue." Matched conservatively: a 403 whose type is `invalid_request_error` (or
+/// `permission_error`, or none) and whose message has that wording. `Some(Some(name))` when the
+/// permission is named (in straight, curly or no quotes), `Some(None)` when it is not.
+fn lacks_permission(status: u16, body: &ErrorBody) -> Option<Option<String>> {
+    if status != 403 {
+        return None;
+    }
+    if !matches!(body.error_type.as_deref(), None | Some("invalid_request_error" | "permission_error")) {
+        return None;
+    }
+    let message = body.message.as_deref()?;
+    if !message.contains("does not have the required permissions") {
+        return None;
+    }
+    let named = message.split_once("Having the ").and_then(|(_, rest)| {
+        let name = rest.trim_start_matches(['\'', '"', '\u{2018}', '\u{2019}', '`']);
+        let end = name.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(name.len());
+        let name = &name[..end];
+        // A permission name, not a key: `rak_…` as Stripe names them, short, and never a secret.
+        (name.starts_with("rak_") && name.len() <= 100).then(|| quote_field(name))
+    });
+    Some(named)
 }
 
 /// `Retry-After` in seconds (Stripe sends an integer; fractions are accepted, dates ignored).
@@ -189,6 +229,61 @@ mod tests {
             assert_eq!(f.error.status, Some(status));
         }
         assert_eq!(classify(resp(200, &[], "{}")).unwrap().body, b"{}");
+    }
+
+    /// Issue 21 item 3: each form of Stripe's restricted-key refusal that is accepted, with and
+    /// without the permission named; the key itself never reaches the message.
+    #[test]
+    fn a_restricted_key_refusal_is_its_own_code_naming_the_permission() {
+        let key = format!("rk_test_{}", "A1b2".repeat(20));
+        let body = |ty: Option<&str>, message: &str| {
+            let mut e = serde_json::json!({ "message": message });
+            if let Some(t) = ty {
+                e["type"] = t.into();
+            }
+            serde_json::json!({ "error": e }).to_string()
+        };
+        let cases = [
+            // As stripe-node's users report it (stripe/stripe-node#2246), key unredacted here.
+            (Some("invalid_request_error"), format!("The provided key '{key}' does not have the required permissions for this endpoint on account 'acct_1PJB'. Having the 'rak_charge_read' permission would allow this request to continue."), Some("rak_charge_read")),
+            // Curly quotes (tylerjrichards/st-paywall#36).
+            (Some("invalid_request_error"), format!("The provided key '{key}' does not have the required permissions for this endpoint on account \u{2018}acct_1\u{2019}. Having the \u{2018}rak_subscription_read\u{2019} permission would allow this request to continue."), Some("rak_subscription_read")),
+            // No quotes around the permission (Fivetran's troubleshooting page).
+            (Some("invalid_request_error"), format!("The provided key '{key}' does not have the required permissions for this endpoint on account acct_1. Having the rak_event_read permission would allow this request to continue."), Some("rak_event_read")),
+            // Another error type Stripe documents for permissions, and none at all.
+            (Some("permission_error"), format!("The provided key '{key}' does not have the required permissions for this endpoint."), None),
+            (None, "The provided key 'rk_live_***' does not have the required permissions for this endpoint on account 'acct_1'.".to_string(), None),
+        ];
+        for (ty, message, permission) in cases {
+            let f = fail(resp(403, &[], &body(ty, &message)));
+            assert_eq!(f.error.code().as_str(), "stripe_key_lacks_permission", "{message}");
+            assert!(!f.retryable);
+            assert_eq!(f.error.permission.as_deref(), permission, "{message}");
+            let shown = crate::Error::from(f.error).to_string();
+            assert!(!shown.contains(&key) && !shown.contains("A1b2A1b2"), "{shown}");
+            match permission {
+                Some(p) => assert!(shown.contains(&format!("`{p}`")), "{shown}"),
+                None => assert!(shown.contains("Stripe did not name it"), "{shown}"),
+            }
+        }
+        // Not that wording, or not a 403, or another type: the codes they always had.
+        let other = body(
+            Some("invalid_request_error"),
+            "The provided key 'rk_test_x' does not have access to account 'acct_1'.",
+        );
+        assert_eq!(fail(resp(403, &[], &other)).error.code().as_str(), "stripe_permission_denied");
+        let wording = body(Some("invalid_request_error"), "The provided key 'rk_test_x' does not have the required permissions for this endpoint. Having the 'rak_charge_read' permission would allow this request to continue.");
+        assert_eq!(fail(resp(401, &[], &wording)).error.code().as_str(), "stripe_auth_failed");
+        assert_eq!(fail(resp(400, &[], &wording)).error.code().as_str(), "stripe_api_error");
+        let api_error = body(
+            Some("api_error"),
+            "The provided key 'rk_test_x' does not have the required permissions for this endpoint.",
+        );
+        assert_eq!(fail(resp(403, &[], &api_error)).error.code().as_str(), "stripe_permission_denied");
+        // A "permission" that is not a permission name is not repeated.
+        let odd = body(None, &format!("The provided key 'rk_test_x' does not have the required permissions for this endpoint. Having the '{key}' permission would allow this request to continue."));
+        let f = fail(resp(403, &[], &odd));
+        assert_eq!((f.error.code().as_str(), f.error.permission.as_deref()), ("stripe_key_lacks_permission", None));
     }
 
     #[test]

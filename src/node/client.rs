@@ -10,9 +10,9 @@ use super::config::checked_options;
 use super::error::{js_error, promise};
 use super::numbers::whole_number;
 use super::queries::{
-    BillingTimelineOptions, CustomerContextOptions, FailedPaymentsOptions, LookupChargeOptions, NativeDisputesOptions,
-    NativeEarlyFraudWarningsOptions, NativeInvoicesOptions, NativeRefundsOptions, NativeSubscriptionStatusOptions,
-    PaymentHistoryOptions, VerifyRefundOptions,
+    BillingTimelineOptions, CustomerContextOptions, FailedPaymentsOptions, LookupChargeOptions,
+    NativeCheckAccessOptions, NativeDisputesOptions, NativeEarlyFraudWarningsOptions, NativeInvoicesOptions,
+    NativeRefundsOptions, NativeSubscriptionStatusOptions, PaymentHistoryOptions, VerifyRefundOptions,
 };
 use super::stores;
 use super::types::{
@@ -193,6 +193,34 @@ impl NativeClient {
         let LookupChargeOptions { account_id, charge_id, fresh } = options;
         let account = self.account(&account_id, fresh);
         promise(env, async move { account?.lookup_charge(&ChargeId::parse(&charge_id)?).await }, |_, v| Ok(v))
+    }
+
+    /// By `appSlug` or by `accountId`: exactly one of the two. One GET per capability.
+    #[napi(ts_return_type = "Promise<AccessReport>")]
+    pub fn check_access<'env>(
+        &self,
+        env: &'env Env,
+        options: NativeCheckAccessOptions,
+    ) -> napi::Result<PromiseRaw<'env, crate::AccessReport>> {
+        let NativeCheckAccessOptions { app_slug, account_id, fresh } = options;
+        let client = self.client(fresh);
+        promise(
+            env,
+            async move {
+                let account = match (app_slug, account_id) {
+                    (Some(slug), None) => client.app(&AppSlug::parse(slug)?).await?,
+                    (None, Some(id)) => client.account(&AccountId::parse(id)?),
+                    (Some(_), Some(_)) => {
+                        return Err(Error::invalid_input("appSlug", "give appSlug or accountId, not both"))
+                    }
+                    (None, None) => {
+                        return Err(Error::invalid_input("appSlug", "one of appSlug or accountId is required"))
+                    }
+                };
+                Ok(account.check_access().await)
+            },
+            |_, v| Ok(v),
+        )
     }
 
     #[napi(ts_return_type = "Promise<Refund>")]

@@ -64,6 +64,18 @@ pub struct NativeDisputesOptions {
     pub fresh: Option<bool>,
 }
 
+/// What the platform's key may read on one account: by `appSlug` (its connected account, from the
+/// connections store) or by `accountId`: exactly one of the two.
+#[napi(object, js_name = "NativeCheckAccessOptions", object_to_js = false)]
+pub struct NativeCheckAccessOptions {
+    /// The app whose connected account is checked.
+    pub app_slug: Option<String>,
+    /// The connected account, `acct_…`.
+    pub account_id: Option<String>,
+    /// Send every probe now (never join an identical request in flight).
+    pub fresh: Option<bool>,
+}
+
 /// A customer across every connected app of the connection store.
 #[napi(object, js_name = "CustomerContextOptions", object_to_js = false)]
 pub struct CustomerContextOptions {

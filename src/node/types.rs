@@ -40,6 +40,10 @@ pub struct NativeOptions {
     pub connect_base: Option<String>,
     /// The pinned `Stripe-Version`.
     pub stripe_version: Option<String>,
+    /// The header that names the connected account: `'stripe-account'` (the default) or
+    /// `'stripe-context'` (https://docs.stripe.com/context). Exactly one is sent, never both.
+    #[napi(ts_type = "'stripe-account' | 'stripe-context'")]
+    pub account_header: Option<String>,
     /// Total deadline per call, retries included (default 30000).
     pub timeout_ms: Option<f64>,
     /// Retries of safe requests after the first attempt (default 2; 0 means none).
@@ -98,6 +102,9 @@ impl NativeOptions {
         }
         if let Some(v) = self.stripe_version {
             b = b.stripe_version(v);
+        }
+        if let Some(v) = self.account_header {
+            b = b.account_header(v);
         }
         if let Some(v) = self.timeout_ms {
             let ms = number("timeoutMs", v, 0, i64::from(u32::MAX))?;

@@ -123,8 +123,13 @@ impl Account {
         Account { client: self.client.fresh(), ..self.clone() }
     }
 
+    /// The client it queries through.
+    pub(crate) fn client(&self) -> &StripeConnect {
+        &self.client
+    }
+
     /// A call on this account (its deadline starts now).
-    fn api(&self) -> Api<'_> {
+    pub(crate) fn api(&self) -> Api<'_> {
         self.client.api(&self.id)
     }
 

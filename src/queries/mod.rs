@@ -28,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 
+mod access;
 mod account;
 mod billing;
 mod by;
@@ -44,6 +45,7 @@ use crate::api::Api;
 use crate::client::StripeConnect;
 use crate::error::{Error, StripeError};
 use crate::ids::shorten;
+pub use access::{AccessCheck, AccessReport, Capability};
 pub use account::{Account, ListOptions, PaymentOptions};
 pub use by::{DisputesOf, FraudWarningsOf, InvoicesOf, RefundsOf, SubscriptionsOf};
 pub use declines::{explain_decline, DeclineReason, RetryAdvice};

@@ -161,7 +161,7 @@ pub fn stripe_error(
 }
 
 /// Matches requests whose query is exactly these pairs (any order).
-pub struct QueryIs(Vec<(String, String)>);
+pub struct QueryIs(pub Vec<(String, String)>);
 
 impl Match for QueryIs {
     fn matches(&self, request: &Request) -> bool {

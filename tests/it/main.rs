@@ -1,5 +1,6 @@
 //! The one integration test binary: a module per domain.
 
+mod access;
 mod api;
 mod cache;
 mod dispute_alerts;

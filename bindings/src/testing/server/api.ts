@@ -21,9 +21,17 @@ import {
 } from './responses.js'
 import { SEARCH_PATH, searchCustomers } from './search.js'
 
+/** What a restricted key of the kit may not read (see `FakeStripeOptions.restrictedKeys`). */
+export interface RestrictedKey {
+  /** Collections the key has no Read permission for (`'charges'`, `'customers'`, …). */
+  deny: readonly Collection[]
+}
+
 export interface ApiOptions {
   /** The platform key; default any `sk_…`/`rk_…` key. */
   secretKey?: string
+  /** Restricted keys (also accepted as the platform's) and what each may not read. */
+  restrictedKeys?: Readonly<Record<string, RestrictedKey>>
   /** Echoed as `Stripe-Version` when the request sends none. */
   apiVersion?: string
 }
@@ -46,6 +54,7 @@ export class ApiEndpoints {
     }
     try {
       const account = this.authorize(record)
+      this.checkPermission(record, account, url.pathname)
       sendJson(res, 200, this.route(account, url), version)
     } catch (err) {
       if (err instanceof StripeError) return sendApiError(res, err, version)
@@ -72,8 +81,20 @@ export class ApiEndpoints {
       )
     }
     const key = bearerKey(record.headers)
-    if (!isPlatformKey(key, this.options.secretKey)) {
+    const restricted = this.options.restrictedKeys ?? {}
+    if (!isPlatformKey(key, this.options.secretKey) && !Object.hasOwn(restricted, key)) {
       throw invalidRequest(401, `Invalid API Key provided: ${redactKey(key)}`, 'api_key_invalid')
+    }
+    if (
+      record.headers['stripe-account'] !== undefined &&
+      record.headers['stripe-context'] !== undefined
+    ) {
+      // Stripe-Context supersedes Stripe-Account (https://docs.stripe.com/context): one or the other.
+      throw invalidRequest(
+        400,
+        'Send the connected account in Stripe-Account or in Stripe-Context, not both.',
+        'parameter_invalid_string',
+      )
     }
     const accountId = record.account
     if (accountId === null) {
@@ -94,6 +115,27 @@ export class ApiEndpoints {
     return account
   }
 
+  /**
+   * A restricted key without Read on the path's collection gets Stripe's refusal: HTTP 403,
+   * `invalid_request_error`, no code, the wording Stripe's users report (stripe/stripe-node#2246).
+   * The permission is named `rak_<object>_read`, as Stripe names `rak_charge_read` and
+   * `rak_subscription_read`; the kit names the other collections the same way.
+   */
+  private checkPermission(record: RecordedRequest, account: AccountState, pathname: string): void {
+    const key = bearerKey(record.headers)
+    const rules = this.options.restrictedKeys ?? {}
+    if (!Object.hasOwn(rules, key)) return
+    const path = pathname.replace(/\/+$/, '')
+    const denied = rules[key]!.deny.find(
+      (c) => path === PATHS[c] || path.startsWith(`${PATHS[c]}/`),
+    )
+    if (denied === undefined) return
+    throw invalidRequest(
+      403,
+      `The provided key '${redactKey(key)}' does not have the required permissions for this endpoint on account '${account.id}'. Having the '${permissionOf(denied)}' permission would allow this request to continue.`,
+    )
+  }
+
   private route(account: AccountState, url: URL): object {
     const path = url.pathname.replace(/\/+$/, '')
     const q = url.searchParams
@@ -107,6 +149,11 @@ export class ApiEndpoints {
       `Unrecognized request URL (GET: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
     )
   }
+}
+
+/** The restricted-key permission that reads `collection` (`rak_charge_read`). */
+export function permissionOf(collection: Collection): string {
+  return `rak_${NOUNS[collection].replace('.', '_')}_read`
 }
 
 /** The collection whose objects live under a path (`/v1/radar/early_fraud_warnings` → …). */

@@ -31,7 +31,7 @@ import type {
   SubscriptionInput,
 } from '../objects.js'
 import { Accounts, findObject, type AccountInfo, type SeedData, type Seeded } from './accounts.js'
-import { ApiEndpoints } from './api.js'
+import { ApiEndpoints, type RestrictedKey } from './api.js'
 import {
   answerWithFault,
   Faults,
@@ -69,6 +69,15 @@ export interface FakeStripeOptions {
   port?: number
   /** The platform secret key every API and OAuth token call must carry as `Bearer`. Default: any `sk_test_…`/`sk_live_…`/`rk_…` key. */
   secretKey?: string
+  /**
+   * Restricted keys (`rk_…`), accepted as the platform's, and the collections each may not read:
+   * `{ 'rk_test_support': { deny: ['charges'] } }`. A request on a denied collection (its list,
+   * an object of it, or, for `customers`, the search) gets Stripe's restricted-key refusal: 403,
+   * `invalid_request_error`, "The provided key 'rk_…' does not have the required permissions for
+   * this endpoint on account 'acct_…'. Having the 'rak_charge_read' permission would allow this
+   * request to continue."
+   */
+  restrictedKeys?: Readonly<Record<string, RestrictedKey>>
   /** The platform's Connect client id (`ca_…`). Default: any `ca_…`. */
   clientId?: string
   /** Redirect URIs registered for the platform; `redirect_uri` must match one exactly. Default: any http(s) URL. */

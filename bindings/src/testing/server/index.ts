@@ -4,7 +4,8 @@
 // search.ts (the customer Search API), accounts.ts (seeded data), with params.ts, expand.ts,
 // responses.ts and timers.ts as their shared pieces.
 
-export type { AccountInfo, SeedData, Seeded } from './accounts.js'
+export type { AccountInfo, Collection, SeedData, Seeded } from './accounts.js'
+export type { RestrictedKey } from './api.js'
 export { FakeStripe, startFakeStripe, type FakeStripeOptions } from './fake.js'
 export type { Fault, FaultHandle, FaultKind, FaultOptions } from './faults.js'
 export type { RecordedRequest, RequestFilter, Violation } from './log.js'

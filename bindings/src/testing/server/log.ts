@@ -19,7 +19,7 @@ export interface RecordedRequest {
   body: string
   /** The body parsed as a form, when it is one. */
   form: Record<string, string> | null
-  /** The `Stripe-Account` header, or null. */
+  /** The `Stripe-Account` header (else `Stripe-Context`), or null. */
   account: string | null
   /** The status sent, or null for a dropped connection (set when the response ends). */
   status: number | null
@@ -81,7 +81,7 @@ export class RequestLog {
       headers,
       body,
       form: isForm && body !== '' ? Object.fromEntries(new URLSearchParams(body)) : null,
-      account: headers['stripe-account'] ?? null,
+      account: headers['stripe-account'] ?? headers['stripe-context'] ?? null,
       status: null,
       fault: null,
       at: Date.now(),

@@ -65,6 +65,13 @@ impl ApiClient {
         self.limiter.len()
     }
 
+    /// No later call joins a GET on `account` already in flight (it was disconnected: an answer
+    /// sent for before then is not one to share). The GETs themselves run on for their callers.
+    pub(crate) fn forget_account(&self, account: &AccountId) {
+        let prefix = format!("{} ", account.as_str());
+        self.in_flight.lock().retain(|key, _| !key.starts_with(&prefix));
+    }
+
     /// Start a call on `account`: its deadline (`timeout`) starts now. A `fresh` call sends its
     /// own requests; any other joins an identical GET already in flight.
     pub(crate) fn call<'a>(self: &'a Arc<Self>, account: &'a AccountId, fresh: bool) -> Api<'a> {
@@ -76,14 +83,17 @@ impl ApiClient {
 type SharedGet = Shared<BoxFuture<'static, Result<Arc<RawResponse>, StripeError>>>;
 
 /// Identical GETs in flight (same account, same URL and query): a second caller waits for the
-/// first one's answer instead of sending its own request. An entry lives until its answer is in.
+/// first one's answer instead of sending its own request. An entry lives until its answer is in,
+/// or until its account is forgotten ([`ApiClient::forget_account`]); each has a number, so a GET
+/// that ends removes its own entry and never a newer one for the same URL.
 #[derive(Default)]
 struct InFlight {
-    gets: Mutex<HashMap<String, SharedGet>>,
+    gets: Mutex<HashMap<String, (u64, SharedGet)>>,
+    next: std::sync::atomic::AtomicU64,
 }
 
 impl InFlight {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SharedGet>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, SharedGet)>> {
         self.gets.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -221,20 +231,25 @@ impl<'a> Api<'a> {
     fn shared(&self, request: GetRequest, display: &str) -> SharedGet {
         let key = format!("{} {}", self.account.as_str(), request.url());
         let mut gets = self.client.in_flight.lock();
-        if let Some(get) = gets.get(&key) {
+        if let Some((_, get)) = gets.get(&key) {
             return get.clone();
         }
+        let number = self.client.in_flight.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (client, account, deadline) = (Arc::clone(self.client), self.account.clone(), self.deadline);
         let (display, slot) = (display.to_string(), key.clone());
         let get = async move {
             let work = attempts(&client, &account, deadline, &request, &display);
             let answer = within(deadline, &client.settings, &display, work).await;
-            client.in_flight.lock().remove(&slot);
+            let mut gets = client.in_flight.lock();
+            if gets.get(&slot).is_some_and(|(n, _)| *n == number) {
+                gets.remove(&slot);
+            }
+            drop(gets);
             answer.map(Arc::new)
         }
         .boxed()
         .shared();
-        gets.insert(key, get.clone());
+        gets.insert(key, (number, get.clone()));
         get
     }
 }

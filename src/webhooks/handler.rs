@@ -172,13 +172,18 @@ impl StripeConnect {
                     }
                     .into());
                 };
-                // Nothing about a disconnected account is answered from the cache any more.
-                self.inner.customers.forget_account(account_id.as_str());
-                within("connections.clear_by_account")
-                    .run(self.connections().clear_by_account(&account_id))
-                    .await
-                    .map_err(|e| e.with_account(account_id.as_str()))
-                    .map(|app_slug| WebhookOutcome::Disconnected { event_id: event.id.clone(), account_id, app_slug })
+                // Nothing about a disconnected account is answered from the cache any more, nor
+                // cached by a resolution under way: forgotten before the connection is cleared,
+                // and again after (for one that started in between).
+                self.forget_account(&account_id);
+                let cleared =
+                    within("connections.clear_by_account").run(self.connections().clear_by_account(&account_id)).await;
+                self.forget_account(&account_id);
+                cleared.map_err(|e| e.with_account(account_id.as_str())).map(|app_slug| WebhookOutcome::Disconnected {
+                    event_id: event.id.clone(),
+                    account_id,
+                    app_slug,
+                })
             }
             EventKind::DisputeCreated(dispute) => {
                 let dispatch = async {

@@ -83,8 +83,8 @@ pub use queries::{
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{
-    ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, ManualClock,
-    MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
+    ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, Fence, LeaseToken,
+    ManualClock, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
 pub use tools::{
     currency_decimals, definitions as tool_definitions, format_amount, Discrepancy, ToolDefinition, ToolError,

@@ -38,6 +38,8 @@ export {
   mysqlExampleAppsTable,
   pgClaimsTable,
   sqliteClaimsTable,
+  type ClaimsTableUpgradeOptions,
+  type ClaimsTableVersion,
   type Dialect,
 } from './drizzle/tables.js'
 export { affectedRows, isUniqueViolation } from './drizzle/driver.js'

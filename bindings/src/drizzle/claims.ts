@@ -1,5 +1,6 @@
 // The claims store: keys taken as leases that become done (webhook event ids) or single-use
-// claims (OAuth state nonces), shared by every server instance through one small table.
+// claims (OAuth state nonces), shared by every server instance through one small table. Leases are
+// fenced: each acquisition's token is stored with it, and only that token completes or releases it.
 
 import type { Table } from 'drizzle-orm'
 import { orm } from './orm.js'
@@ -17,7 +18,7 @@ import type { ClaimState, ClaimStore, DrizzleDatabase } from './types.js'
 
 export interface DrizzleClaimStoreOptions {
   /** Column names if your table differs from the documented one (property or database names). */
-  columns?: { key?: string; expiresAt?: string; done?: string }
+  columns?: { key?: string; expiresAt?: string; done?: string; token?: string }
   /** Unix seconds now (tests). Default: the system clock. */
   now?: () => number
 }
@@ -34,27 +35,32 @@ export interface DrizzleClaimStore extends ClaimStore {
 
 /** Deadlocks / serialization failures are retried this many times before the error propagates. */
 const CONFLICT_RETRIES = 3
+
 /** Rounds of `acquire` when the row changes under it (released or expired between statements). */
 const ACQUIRE_ROUNDS = 3
 
 /**
  * A claims store over the documented table (`claimsTableMysql` / `claimsTablePg` /
  * `claimsTableSqlite`, or the DDL from `claimsTableDdl`). A row is a lease until `expires_at`
- * (`done` false) or a finished key until then (`done` true); an expired row is free.
+ * (`done` false) or a finished key until then (`done` true), held by the acquisition whose
+ * `token` it carries; an expired row is free.
  *
- * `acquire(key, lease)` is atomic across processes, with no transaction and no lock held between
- * statements:
- * 1. `INSERT (key, now + lease, done = false)`: the primary key lets exactly one concurrent caller
- *    succeed → `'acquired'`.
- * 2. On a duplicate key, take the row over only if it has expired:
- *    `UPDATE … SET expires_at = now + lease, done = false WHERE key = ? AND expires_at <= now`. The
- *    database serialises the updates of one row and re-checks the condition, so of several callers
- *    seeing the same expired row exactly one changes it (affected rows = 1) → `'acquired'`.
+ * `acquire(key, token, lease)` is atomic across processes, with no transaction and no lock held
+ * between statements:
+ * 1. `INSERT (key, now + lease, done = false, token)`: the primary key lets exactly one concurrent
+ *    caller succeed → `'acquired'`.
+ * 2. On a duplicate key, take the row over only if it has expired: `UPDATE … SET expires_at =
+ *    now + lease, done = false, token = ? WHERE key = ? AND expires_at <= now`. The database
+ *    serialises the updates of one row and re-checks the condition, so of several callers seeing
+ *    the same expired row exactly one changes it (affected rows = 1) → `'acquired'`.
  * 3. Otherwise read the row: live → `'done'` or `'in_progress'` by its `done` flag. If it was
  *    released or expired in between, go round again (3 rounds, then `'in_progress'`: retry later).
  *
- * `complete(key, ttl)` sets `done = true, expires_at = now + ttl` (inserting the row if it is
- * gone); `release(key)` deletes the row unless it is done. Errors from the database propagate
+ * `complete(key, token, ttl)` sets `done = true, expires_at = now + ttl` `WHERE key = ? AND token =
+ * ?` (inserting the done row if the key is gone) and `release(key, token)` deletes `WHERE key = ?
+ * AND token = ? AND NOT done`: one conditional statement each, so a holder whose lease ran out and
+ * was taken over changes nothing (they resolve `false`; `true` when the token held the key).
+ * Deadlocks and serialization failures are retried; other errors from the database propagate
  * (→ `store_failed`).
  */
 export function drizzleClaimStore(
@@ -80,7 +86,17 @@ export function drizzleClaimStore(
       `${fn}: table ${getTableName(table)} has no column ${JSON.stringify(options.columns?.done ?? 'done')}: ` +
         'claims are leases that become done, and the table needs a boolean `done` column. Add it with the ' +
         'statements of claimsTableUpgradeDdl(dialect, name) (ALTER TABLE … ADD COLUMN done … DEFAULT false; ' +
-        'UPDATE … SET done = true), or pass columns.done (its property or column name).',
+        'UPDATE … SET done = true; ALTER TABLE … ADD COLUMN token …), or pass columns.done (its property or column name).',
+    )
+  }
+  const tokenCol = findColumn(table, [options.columns?.token ?? 'token'])
+  if (tokenCol === null) {
+    throw new TypeError(
+      `${fn}: table ${getTableName(table)} has no column ${JSON.stringify(options.columns?.token ?? 'token')}: ` +
+        'leases are fenced by the token of the acquisition that holds them, and the table needs a nullable ' +
+        '`token` column (varchar(64) / text). Add it with the statement of ' +
+        "claimsTableUpgradeDdl(dialect, name, { from: 'leases' }) (ALTER TABLE … ADD COLUMN token …), or pass " +
+        'columns.token (its property or column name).',
     )
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
@@ -97,12 +113,20 @@ export function drizzleClaimStore(
     }
   }
 
-  async function tryInsert(key: string, expiresAt: number, done: boolean): Promise<boolean> {
+  async function tryInsert(
+    key: string,
+    expiresAt: number,
+    done: boolean,
+    token: string,
+  ): Promise<boolean> {
     try {
       await withConflictRetry(() =>
-        db
-          .insert(table)
-          .values({ [keyCol.key]: key, [expCol.key]: expiresAt, [doneCol!.key]: done }),
+        db.insert(table).values({
+          [keyCol.key]: key,
+          [expCol.key]: expiresAt,
+          [doneCol!.key]: done,
+          [tokenCol!.key]: token,
+        }),
       )
       return true
     } catch (error) {
@@ -111,27 +135,18 @@ export function drizzleClaimStore(
     }
   }
 
-  async function markDone(key: string, expiresAt: number): Promise<number> {
-    const result = await withConflictRetry(() =>
-      db
-        .update(table)
-        .set({ [expCol.key]: expiresAt, [doneCol!.key]: true })
-        .where(eq(keyCol.column, key)),
-    )
-    return requireAffectedRows(result, 'marking a claim done')
-  }
-
-  async function acquire(key: string, leaseSeconds: number): Promise<ClaimState> {
+  async function acquire(key: string, token: string, leaseSeconds: number): Promise<ClaimState> {
     checkKey(key)
+    checkToken('acquire', token)
     checkSeconds('acquire', 'leaseSeconds', leaseSeconds)
     for (let round = 0; round < ACQUIRE_ROUNDS; round++) {
       const at = now()
       const expiresAt = at + Math.max(1, Math.ceil(leaseSeconds))
-      if (await tryInsert(key, expiresAt, false)) return 'acquired'
+      if (await tryInsert(key, expiresAt, false, token)) return 'acquired'
       const result = await withConflictRetry(() =>
         db
           .update(table)
-          .set({ [expCol.key]: expiresAt, [doneCol!.key]: false })
+          .set({ [expCol.key]: expiresAt, [doneCol!.key]: false, [tokenCol!.key]: token })
           .where(and(eq(keyCol.column, key), lte(expCol.column, at))),
       )
       if (requireAffectedRows(result, 'the expired-claim takeover') > 0) return 'acquired'
@@ -152,27 +167,39 @@ export function drizzleClaimStore(
     tableName,
     acquire,
 
-    async complete(key: string, ttlSeconds: number): Promise<void> {
+    async complete(key: string, token: string, ttlSeconds: number): Promise<boolean> {
       checkKey(key)
+      checkToken('complete', token)
       checkSeconds('complete', 'ttlSeconds', ttlSeconds)
       const expiresAt = now() + Math.max(1, Math.ceil(ttlSeconds))
-      if ((await markDone(key, expiresAt)) > 0) return
-      // The row is gone (released after its lease ran out): write the done mark anew, or mark
-      // the row someone inserted meanwhile.
-      if (await tryInsert(key, expiresAt, true)) return
-      await markDone(key, expiresAt)
+      const result = await withConflictRetry(() =>
+        db
+          .update(table)
+          .set({ [expCol.key]: expiresAt, [doneCol!.key]: true })
+          .where(and(eq(keyCol.column, key), eq(tokenCol!.column, token))),
+      )
+      if (requireAffectedRows(result, 'marking a claim done') > 0) return true
+      // The key is gone (purged after it expired): nobody holds it, and the work is done, so the
+      // done mark is written anew. A row there now is another acquisition's: left as it is.
+      return tryInsert(key, expiresAt, true, token)
     },
 
-    async release(key: string): Promise<void> {
+    async release(key: string, token: string): Promise<boolean> {
       checkKey(key)
-      await withConflictRetry(() =>
-        db.delete(table).where(and(eq(keyCol.column, key), eq(doneCol!.column, false))),
+      checkToken('release', token)
+      const result = await withConflictRetry(() =>
+        db
+          .delete(table)
+          .where(
+            and(eq(keyCol.column, key), eq(tokenCol!.column, token), eq(doneCol!.column, false)),
+          ),
       )
+      return requireAffectedRows(result, 'giving a lease back') > 0
     },
 
     async claim(key: string, ttlSeconds: number): Promise<boolean> {
       checkSeconds('claim', 'ttlSeconds', ttlSeconds)
-      return (await acquire(key, ttlSeconds)) === 'acquired'
+      return (await acquire(key, newLeaseToken(), ttlSeconds)) === 'acquired'
     },
 
     async purgeExpired(): Promise<number | null> {
@@ -181,6 +208,22 @@ export function drizzleClaimStore(
       )
       return affectedRows(result) ?? null
     },
+  }
+}
+
+/** 128 random bits as 32 lowercase hex digits: the core's lease token, for `claim`'s own acquisitions. */
+function newLeaseToken(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function checkToken(method: string, token: unknown): asserts token is string {
+  if (typeof token !== 'string' || token === '' || token.length > 64) {
+    throw new TypeError(
+      `${method}: token must be the lease token the client passes (a non-empty string of at most 64 characters), got ${
+        typeof token === 'string' ? `a string of ${token.length} characters` : typeof token
+      }`,
+    )
   }
 }
 

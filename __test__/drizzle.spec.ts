@@ -47,6 +47,10 @@ import {
   type Dialect,
   type DrizzleDatabase,
 } from '../bindings/src/drizzle.js'
+import { isBusy, retryingConflicts } from '../bindings/src/drizzle/driver.js'
+
+/** A stand-in database for checks made before any query. */
+const env0 = () => ({ select() {}, insert() {}, update() {}, delete() {} })
 
 /** One database, reached through two independent connections (two "server instances"). */
 interface Env {
@@ -866,6 +870,85 @@ describe('driver results and errors', () => {
     assert.equal(affectedRows({ rows: [] }), undefined)
     assert.equal(affectedRows(undefined), undefined)
     assert.equal(affectedRows([]), undefined)
+  })
+
+  test('isBusy knows SQLite\'s "database is locked" from each driver, through Drizzle\'s cause', () => {
+    const wrapped = (cause: unknown) =>
+      Object.assign(new Error('Failed query: insert …'), { cause })
+    const busy: unknown[] = [
+      // libsql: LibsqlError (code, extendedCode, rawCode) wrapping the native error
+      Object.assign(new Error('SQLITE_BUSY: database is locked'), {
+        code: 'SQLITE_BUSY',
+        rawCode: 5,
+      }),
+      Object.assign(new Error('x'), {
+        code: 'SQLITE_UNKNOWN',
+        extendedCode: 'SQLITE_BUSY_SNAPSHOT',
+      }),
+      Object.assign(new Error('x'), { rawCode: 5 | (2 << 8) }), // SQLITE_BUSY_SNAPSHOT by number
+      // better-sqlite3: SqliteError with code
+      Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+      // bun:sqlite: errno
+      Object.assign(new Error('x'), { code: 'SQLITE_BUSY_RECOVERY', errno: 5 }),
+      // D1 and proxies: the message only
+      new Error('D1_ERROR: database is locked: SQLITE_BUSY'),
+    ]
+    for (const e of busy) {
+      assert.equal(isBusy(e), true, String((e as Error).message))
+      assert.equal(isBusy(wrapped(e)), true, 'through DrizzleQueryError')
+    }
+    for (const e of [
+      Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY', rawCode: 1555 }),
+      Object.assign(new Error('x'), { code: 'SQLITE_LOCKED', rawCode: 6 }),
+      Object.assign(new Error('Deadlock found'), { code: 'ER_LOCK_DEADLOCK', errno: 1213 }),
+      new Error('connection refused'),
+      null,
+    ])
+      assert.equal(isBusy(e), false, String((e as Error)?.message))
+  })
+
+  test('retryingConflicts waits SQLITE_BUSY out within busyTimeoutMs; other errors at once', async () => {
+    const busyError = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
+    let calls = 0
+    const twiceBusy = () => {
+      calls++
+      return calls <= 2 ? Promise.reject(busyError()) : Promise.resolve('done')
+    }
+    assert.equal(await retryingConflicts(twiceBusy, 5000), 'done')
+    assert.equal(calls, 3)
+
+    calls = 0
+    const alwaysBusy = () => {
+      calls++
+      return Promise.reject(busyError())
+    }
+    await assert.rejects(retryingConflicts(alwaysBusy, 0), /database is locked/)
+    assert.equal(calls, 1, 'busyTimeoutMs 0: no waiting')
+    calls = 0
+    const started = performance.now()
+    await assert.rejects(retryingConflicts(alwaysBusy, 150), /database is locked/)
+    const took = performance.now() - started
+    assert.ok(calls > 2 && took < 1000, `${calls} attempts in ${took} ms`)
+
+    calls = 0
+    const unique = () => {
+      calls++
+      return Promise.reject(
+        Object.assign(new Error('UNIQUE'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }),
+      )
+    }
+    await assert.rejects(retryingConflicts(unique, 5000), /UNIQUE/)
+    assert.equal(calls, 1, 'not a conflict: not retried')
+    for (const bad of [-1, Number.NaN, '5000']) {
+      assert.throws(
+        () => drizzleClaimStore(env0(), claimsTableSqlite, { busyTimeoutMs: bad as never }),
+        /drizzleClaimStore: busyTimeoutMs must be 0 or more milliseconds/,
+      )
+      assert.throws(
+        () => drizzleConnectionStore(env0(), exampleAppsTablePg, { busyTimeoutMs: bad as never }),
+        /drizzleConnectionStore: busyTimeoutMs must be 0 or more milliseconds/,
+      )
+    }
   })
 
   test('isUniqueViolation knows each driver, through Drizzle’s DrizzleQueryError cause', () => {

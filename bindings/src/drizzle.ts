@@ -42,7 +42,7 @@ export {
   type ClaimsTableVersion,
   type Dialect,
 } from './drizzle/tables.js'
-export { affectedRows, isUniqueViolation } from './drizzle/driver.js'
+export { affectedRows, DEFAULT_BUSY_TIMEOUT_MS, isUniqueViolation } from './drizzle/driver.js'
 export type {
   ClaimState,
   ClaimStore,

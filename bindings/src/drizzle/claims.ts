@@ -10,9 +10,10 @@ const { and, eq, getTableName, lte } = orm
 import { checkDb, checkTable, findColumn, requireColumn } from './columns.js'
 import {
   affectedRows,
-  isRetryableConflict,
+  checkBusyTimeout,
   isUniqueViolation,
   requireAffectedRows,
+  retryingConflicts,
 } from './driver.js'
 import type { ClaimState, ClaimStore, DrizzleDatabase } from './types.js'
 
@@ -21,6 +22,12 @@ export interface DrizzleClaimStoreOptions {
   columns?: { key?: string; expiresAt?: string; done?: string; token?: string }
   /** Unix seconds now (tests). Default: the system clock. */
   now?: () => number
+  /**
+   * SQLite only: how long a statement that finds the database locked by another connection or
+   * process (`SQLITE_BUSY`) is tried again, in milliseconds, with jittered backoff. Default 5000;
+   * keep it under the client's `storeTimeoutMs`. 0 turns the waiting off.
+   */
+  busyTimeoutMs?: number
 }
 
 export interface DrizzleClaimStore extends ClaimStore {
@@ -32,9 +39,6 @@ export interface DrizzleClaimStore extends ClaimStore {
    */
   purgeExpired(): Promise<number | null>
 }
-
-/** Deadlocks / serialization failures are retried this many times before the error propagates. */
-const CONFLICT_RETRIES = 3
 
 /** Rounds of `acquire` when the row changes under it (released or expired between statements). */
 const ACQUIRE_ROUNDS = 3
@@ -60,8 +64,9 @@ const ACQUIRE_ROUNDS = 3
  * ?` (inserting the done row if the key is gone) and `release(key, token)` deletes `WHERE key = ?
  * AND token = ? AND NOT done`: one conditional statement each, so a holder whose lease ran out and
  * was taken over changes nothing (they resolve `false`; `true` when the token held the key).
- * Deadlocks and serialization failures are retried; other errors from the database propagate
- * (→ `store_failed`).
+ * SQLite's "database is locked" (`SQLITE_BUSY`, another process is writing) is waited out, with
+ * jittered backoff, for up to `busyTimeoutMs`; deadlocks and serialization failures are retried.
+ * Other errors from the database propagate (→ `store_failed`).
  */
 export function drizzleClaimStore(
   db: DrizzleDatabase,
@@ -100,18 +105,11 @@ export function drizzleClaimStore(
     )
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
+  const busyTimeoutMs = checkBusyTimeout(fn, options.busyTimeoutMs)
   const tableName = getTableName(table)
 
-  async function withConflictRetry<T>(run: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await run()
-      } catch (error) {
-        if (attempt >= CONFLICT_RETRIES || !isRetryableConflict(error)) throw error
-        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)))
-      }
-    }
-  }
+  const withConflictRetry = <T>(run: () => PromiseLike<T>): Promise<T> =>
+    retryingConflicts(run, busyTimeoutMs)
 
   async function tryInsert(
     key: string,
@@ -150,10 +148,12 @@ export function drizzleClaimStore(
           .where(and(eq(keyCol.column, key), lte(expCol.column, at))),
       )
       if (requireAffectedRows(result, 'the expired-claim takeover') > 0) return 'acquired'
-      const rows: Array<{ expiresAt: unknown; done: unknown }> = await db
-        .select({ expiresAt: expCol.column, done: doneCol!.column })
-        .from(table)
-        .where(eq(keyCol.column, key))
+      const rows: Array<{ expiresAt: unknown; done: unknown }> = await withConflictRetry(() =>
+        db
+          .select({ expiresAt: expCol.column, done: doneCol!.column })
+          .from(table)
+          .where(eq(keyCol.column, key)),
+      )
       const row = rows[0]
       // Gone (released) or expired since the statements above: another round decides.
       if (row === undefined || Number(row.expiresAt) <= at) continue

@@ -157,6 +157,11 @@ impl StripeConnectBuilder {
                 max_retries: c.max_retries,
                 retry_base_delay: c.retry_base_delay,
                 max_concurrency_per_account: c.max_concurrency_per_account,
+                // A key of unknown mode is paced to test mode's lower limit.
+                rate_limits: crate::api::pace::Limits::share_of_stripe(
+                    c.secret_key.livemode() == Some(true),
+                    c.api_rate_share,
+                ),
             },
         );
         StripeConnect {

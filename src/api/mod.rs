@@ -10,6 +10,7 @@
 //! (pages and retries included) ends by then with `stripe_timeout`.
 
 pub(crate) mod list;
+pub(crate) mod pace;
 pub(crate) mod retry;
 pub(crate) mod transport;
 
@@ -27,6 +28,7 @@ use crate::error::{StripeError, StripeErrorKind};
 use crate::http::USER_AGENT;
 use crate::ids::AccountId;
 use crate::secret::SecretKey;
+use pace::{Limits, Pacer, PAUSE_AFTER_429};
 pub(crate) use retry::quote_field;
 pub(crate) use transport::read_response;
 pub use transport::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
@@ -42,21 +44,25 @@ pub(crate) struct ApiSettings {
     pub max_retries: u32,
     pub retry_base_delay: Duration,
     pub max_concurrency_per_account: usize,
+    /// This process's share of Stripe's per-account rate limits.
+    pub rate_limits: Limits,
 }
 
-/// The transport, the settings, the per-account concurrency limit and the GETs in flight, shared
-/// by every call.
+/// The transport, the settings, the per-account concurrency limit and pacing, and the GETs in
+/// flight, shared by every call.
 pub(crate) struct ApiClient {
     transport: Arc<dyn ApiTransport>,
     settings: ApiSettings,
     limiter: AccountLimiter,
+    pacer: Pacer,
     in_flight: InFlight,
 }
 
 impl ApiClient {
     pub(crate) fn new(transport: Arc<dyn ApiTransport>, settings: ApiSettings) -> Self {
         let limiter = AccountLimiter::new(settings.max_concurrency_per_account);
-        ApiClient { transport, settings, limiter, in_flight: InFlight::default() }
+        let pacer = Pacer::new(settings.rate_limits);
+        ApiClient { transport, settings, limiter, pacer, in_flight: InFlight::default() }
     }
 
     /// Accounts the concurrency limiter holds an entry for (tests: 0 once the calls are over).
@@ -98,8 +104,8 @@ impl InFlight {
     }
 }
 
-/// One semaphore per connected account, so a burst of queries on one app stays under Stripe's
-/// rate limit (about 100 req/s live, 25 in test mode) and does not starve the others.
+/// One semaphore per connected account, so a burst of queries on one app does not starve the
+/// others (the rate is [`pace`]'s job).
 ///
 /// An account's entry lives only while a request of that account holds or waits for a permit:
 /// account ids come from input, and a map that kept every id ever seen would grow without bound.
@@ -283,9 +289,22 @@ async fn attempts(
     display: &str,
 ) -> Result<RawResponse, StripeError> {
     let settings = &client.settings;
+    let search = request.url().path().ends_with("/search");
     let mut retry = 0u32;
     loop {
         let outcome = {
+            // Paced first: a request waiting for the rate holds no concurrency permit.
+            if let Err(until) = client.pacer.admit(account.as_str(), search, deadline).await {
+                let wait = until.saturating_duration_since(Instant::now());
+                return Err(StripeError::new(
+                    StripeErrorKind::RateLimited,
+                    format!(
+                        "GET {display} not sent: Stripe rate-limited account {account} (429) and its requests wait \
+                         {} ms more, past this call's deadline",
+                        wait.as_millis()
+                    ),
+                ));
+            }
             let _permit = client.limiter.acquire(account).await;
             client.transport.get(request).await
         };
@@ -293,6 +312,11 @@ async fn attempts(
             Ok(resp) => return Ok(resp),
             Err(f) => f,
         };
+        if failure.error.kind == StripeErrorKind::RateLimited {
+            // Over Stripe's limit for this account (another instance, a job, the dashboard): no
+            // request on it for a while, this one's retry included.
+            client.pacer.pause(account.as_str(), failure.retry_after.unwrap_or(PAUSE_AFTER_429));
+        }
         // The transport's own timer (as long as the deadline) can fire in the same instant as the
         // deadline and win the race: a failure that would have been retried but for the deadline
         // is the deadline's (a definitive answer such as a 404 keeps its code).

@@ -392,6 +392,87 @@ mod tests {
         AccountId::parse(format!("acct_{i}")).unwrap()
     }
 
+    /// A transport whose requests wait for a permit each (none at first), answering 200 `{}`.
+    struct Gated(Arc<Semaphore>);
+
+    #[async_trait::async_trait]
+    impl ApiTransport for Gated {
+        async fn get(&self, _: &GetRequest) -> Result<RawResponse, TransportError> {
+            self.0.acquire().await.expect("never closed").forget();
+            Ok(RawResponse { status: 200, headers: vec![], body: b"{}".to_vec() })
+        }
+    }
+
+    fn gated_client() -> (Arc<ApiClient>, Arc<Semaphore>) {
+        let gate = Arc::new(Semaphore::new(0));
+        let settings = ApiSettings {
+            base: Url::parse("https://api.stripe.com").unwrap(),
+            secret_key: SecretKey::new("sk_test_gated").unwrap(),
+            stripe_version: "2026-10-28.endive".into(),
+            timeout: Duration::from_secs(60),
+            max_retries: 0,
+            retry_base_delay: Duration::from_millis(1),
+            max_concurrency_per_account: 8,
+            rate_limits: Limits::share_of_stripe(false, 1.0),
+        };
+        (Arc::new(ApiClient::new(Arc::new(Gated(gate.clone())), settings)), gate)
+    }
+
+    fn keys(client: &ApiClient) -> Vec<(String, u64)> {
+        let mut keys: Vec<_> = client.in_flight.lock().iter().map(|(k, (n, _))| (k.clone(), *n)).collect();
+        keys.sort();
+        keys
+    }
+
+    /// Forgetting an account drops its GETs in flight from the table, and no other account's: a
+    /// later identical GET on it is sent anew, one on another account still joins.
+    #[tokio::test]
+    async fn forgetting_an_account_drops_only_its_gets_in_flight() {
+        let (client, _gate) = gated_client();
+        let (one, two) = (account(1), account(2));
+        let get = |a: &AccountId| {
+            let api = client.call(a, false);
+            let request = api.request(&["v1", "charges"], vec![]);
+            // Entered in the table when made; never polled (the transport would wait forever).
+            drop(api.shared(request, "/v1/charges"));
+        };
+        get(&one);
+        get(&two);
+        client.forget_account(&one);
+        assert_eq!(
+            keys(&client),
+            [("acct_2 https://api.stripe.com/v1/charges".to_string(), 1)],
+            "only acct_1's GET left the table"
+        );
+        get(&two);
+        get(&one);
+        assert_eq!(keys(&client).iter().map(|(_, n)| *n).collect::<Vec<_>>(), [2, 1], "acct_2 joined, acct_1 anew");
+    }
+
+    /// A GET that ends removes its own entry, never a newer one for the same URL (made after the
+    /// account was forgotten while the old one ran).
+    #[tokio::test]
+    async fn a_get_that_ends_leaves_a_newer_entry_for_its_url_in_place() {
+        let (client, gate) = gated_client();
+        let one = account(1);
+        let start = |client: &Arc<ApiClient>| {
+            let api = client.call(&one, false);
+            let request = api.request(&["v1", "charges"], vec![]);
+            tokio::spawn(api.shared(request, "/v1/charges"))
+        };
+        let old = start(&client);
+        tokio::task::yield_now().await;
+        client.forget_account(&one);
+        let new = start(&client);
+        tokio::task::yield_now().await;
+        gate.add_permits(1);
+        old.await.unwrap().unwrap();
+        assert_eq!(keys(&client).iter().map(|(_, n)| *n).collect::<Vec<_>>(), [1], "the newer GET is still joinable");
+        gate.add_permits(1);
+        new.await.unwrap().unwrap();
+        assert_eq!(keys(&client), [], "and it removed itself when it ended");
+    }
+
     /// Issue 10 item 7: 40k distinct account ids taken from input used to leave 40k entries
     /// behind (~18 MB). Entries live while a request holds or waits for a permit, no longer.
     #[tokio::test]

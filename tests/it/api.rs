@@ -559,3 +559,14 @@ async fn a_pause_past_the_deadline_fails_at_once_as_rate_limited_and_sends_nothi
 async fn burst_one(client: &StripeConnect) -> stripe_connect::Error {
     client.account(&acct()).lookup_charge(&ChargeId::parse("ch_after_the_429").unwrap()).await.unwrap_err()
 }
+
+/// Only a 429 pauses its account: a 503 is retried at once (after the backoff), with no pause.
+#[tokio::test]
+async fn a_5xx_does_not_pause_the_account() {
+    let fake = FakeStripe::start().await;
+    first_then_ok(&fake, ResponseTemplate::new(503)).await;
+    let client = fake.client();
+    let started = Instant::now();
+    lookup(&client).await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(700), "{:?}", started.elapsed());
+}

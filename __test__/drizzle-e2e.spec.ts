@@ -204,23 +204,28 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
       await fake?.close()
       await env?.close()
     })
-    beforeEach(async () => {
-      if (typeof makeDb === 'string') return
-      fake.reset()
-      alerts.length = 0
-      sinkFailures = 0
-      sinkCalls = 0
-      sinkRunning = 0
-      sinkMostAtOnce = 0
-      nextSinkCall = null
-      storeTime = Math.floor(Date.now() / 1000)
-      clockSkew = 0
-      await env.reset()
-      await env.db.insert(env.apps).values([
-        { slug: 'helper', name: 'Helper' },
-        { slug: 'billing-bot', name: 'Billing bot' },
-      ])
-    })
+    beforeEach(
+      async () => {
+        if (typeof makeDb === 'string') return
+        fake.reset()
+        alerts.length = 0
+        sinkFailures = 0
+        sinkCalls = 0
+        sinkRunning = 0
+        sinkMostAtOnce = 0
+        nextSinkCall = null
+        storeTime = Math.floor(Date.now() / 1000)
+        clockSkew = 0
+        await env.reset()
+        await env.db.insert(env.apps).values([
+          { slug: 'helper', name: 'Helper' },
+          { slug: 'billing-bot', name: 'Billing bot' },
+        ])
+      },
+      // The first statements on an embedded Postgres compile its queries: seconds on a loaded
+      // machine, past Bun's default hook timeout (5 s; seen once under Bun while other builds ran).
+      { timeout: 60_000 },
+    )
 
     test('connect: authorize → approve → callback updates the apps row; a replayed callback is refused', async () => {
       const r = routes(client(env.db))

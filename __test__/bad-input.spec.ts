@@ -118,6 +118,21 @@ describe('item 8: numbers that are not what they claim', () => {
     throwsCode(() => new StripeConnect({ secretKey: KEY, cacheMaxEntries: 2.5 }), 'config_invalid')
   })
 
+  test('apiRateShare is a share: more than 0, at most 1, else config_invalid naming it', () => {
+    for (const apiRateShare of [0, -0.5, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const e = throwsCode(
+        () => new StripeConnect({ secretKey: KEY, apiRateShare }),
+        'config_invalid',
+      )
+      assert.match(
+        e.message,
+        /`apiRateShare`: must be more than 0 and at most 1 \(this instance's share of each account's rate budget at Stripe\), got /,
+      )
+    }
+    for (const apiRateShare of [1, 0.5, 0.01])
+      assert.ok(new StripeConnect({ secretKey: KEY, apiRateShare }))
+  })
+
   test('a limit that is not a whole number is invalid_input and nothing is sent', async () => {
     const api = await standIn(() => ({
       status: 200,

@@ -1,5 +1,6 @@
 // The whole story with the real binding, the real route handlers and the Drizzle stores, against
-// the test kit as Stripe: on PGlite always, and on MariaDB when MYSQL_URL is set.
+// the test kit as Stripe: on PGlite always, on SQLite (a file, two connections) when @libsql/client
+// is installed, and on MariaDB when MYSQL_URL is set.
 //
 // - connect: authorize → Stripe approves → callback → the apps row is updated; a replayed callback
 //   is refused and changes nothing;
@@ -9,10 +10,16 @@
 // - claims are leases: a slow first delivery makes a redelivery on the other instance 409 with
 //   Retry-After; a hung sink is a 500 within webhookTimeoutMs and the redelivery runs the sink
 //   again; a lease left by a dead process, or by a double failure, is taken over once it runs out;
+// - leases are fenced (issue 22 item 1): a late release queued by an instance whose lease ran out
+//   and was taken over leaves the new holder's lease in place, so a third delivery is a 409;
 // - the database down → 500 from the webhook route (nothing recorded), and the event processed on
 //   Stripe's redelivery once it is back; the dispute sink failing → 500, then processed once.
 
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, beforeEach, describe, test as nodeTest } from 'node:test'
 
 import { PGlite } from '@electric-sql/pglite'
@@ -26,13 +33,15 @@ import {
   claimsTablePg,
   drizzleClaimStore,
   drizzleConnectionStore,
+  claimsTableSqlite,
   exampleAppsTableDdl,
   exampleAppsTablePg,
+  exampleAppsTableSqlite,
   mysqlClaimsTable,
   mysqlExampleAppsTable,
   type DrizzleDatabase,
 } from '../bindings/src/drizzle.js'
-import { StripeConnect, type DisputeAlert } from '../bindings/src/index.js'
+import { StripeConnect, type ClaimStore, type DisputeAlert } from '../bindings/src/index.js'
 import { createRouteHandlers, type RouteHandlers } from '../bindings/src/next.js'
 import {
   applicationDeauthorizedEvent,
@@ -51,6 +60,8 @@ const CALLBACK_PATH = '/api/stripe/connect/callback'
 const REDIRECT = `${APP_ORIGIN}${CALLBACK_PATH}`
 const WEBHOOK_URL = `${APP_ORIGIN}/api/stripe/webhooks`
 const SETTINGS = '/settings/integrations'
+/** A lease token for acquisitions made by hand (the client makes its own for each delivery). */
+const DEAD_TOKEN = 'dead'.repeat(8)
 
 interface Db {
   /** Two independent connections to one database: two server instances. */
@@ -96,19 +107,27 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
     const alerts: DisputeAlert[] = []
     let sinkFailures = 0
     let sinkCalls = 0
+    /** Sink calls under way now, and the most there ever were at once. */
+    let sinkRunning = 0
+    let sinkMostAtOnce = 0
     /** What the sink's next call does before alerting (hang, wait for a gate, fail after a step). */
     let nextSinkCall: (() => Promise<void>) | null = null
     const sink = {
       async disputeCreated(alert: DisputeAlert) {
         sinkCalls++
-        const before = nextSinkCall
-        nextSinkCall = null
-        if (before !== null) await before()
-        if (sinkFailures > 0) {
-          sinkFailures--
-          throw new Error('alerting service unavailable')
+        sinkMostAtOnce = Math.max(sinkMostAtOnce, ++sinkRunning)
+        try {
+          const before = nextSinkCall
+          nextSinkCall = null
+          if (before !== null) await before()
+          if (sinkFailures > 0) {
+            sinkFailures--
+            throw new Error('alerting service unavailable')
+          }
+          alerts.push(alert)
+        } finally {
+          sinkRunning--
         }
-        alerts.push(alert)
       },
     }
     const test = (title: string, fn: () => Promise<void>) =>
@@ -123,10 +142,11 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
 
     function client(
       db: DrizzleDatabase,
-      options: { webhookTimeoutMs?: number } = {},
+      options: { webhookTimeoutMs?: number; claims?: ClaimStore } = {},
     ): StripeConnect {
+      const { claims, ...rest } = options
       return new StripeConnect({
-        ...options,
+        ...rest,
         secretKey: KEY,
         clientId: CLIENT_ID,
         redirectUri: REDIRECT,
@@ -138,7 +158,7 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
         maxRetries: 0,
         stores: {
           connections: drizzleConnectionStore(db, env.apps),
-          claims: drizzleClaimStore(db, env.claims, { now: storeNow }),
+          claims: claims ?? drizzleClaimStore(db, env.claims, { now: storeNow }),
           disputes: sink,
         },
       })
@@ -184,21 +204,28 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
       await fake?.close()
       await env?.close()
     })
-    beforeEach(async () => {
-      if (typeof makeDb === 'string') return
-      fake.reset()
-      alerts.length = 0
-      sinkFailures = 0
-      sinkCalls = 0
-      nextSinkCall = null
-      storeTime = Math.floor(Date.now() / 1000)
-      clockSkew = 0
-      await env.reset()
-      await env.db.insert(env.apps).values([
-        { slug: 'helper', name: 'Helper' },
-        { slug: 'billing-bot', name: 'Billing bot' },
-      ])
-    })
+    beforeEach(
+      async () => {
+        if (typeof makeDb === 'string') return
+        fake.reset()
+        alerts.length = 0
+        sinkFailures = 0
+        sinkCalls = 0
+        sinkRunning = 0
+        sinkMostAtOnce = 0
+        nextSinkCall = null
+        storeTime = Math.floor(Date.now() / 1000)
+        clockSkew = 0
+        await env.reset()
+        await env.db.insert(env.apps).values([
+          { slug: 'helper', name: 'Helper' },
+          { slug: 'billing-bot', name: 'Billing bot' },
+        ])
+      },
+      // The first statements on an embedded Postgres compile its queries: seconds on a loaded
+      // machine, past Bun's default hook timeout (5 s; seen once under Bun while other builds ran).
+      { timeout: 60_000 },
+    )
 
     test('connect: authorize → approve → callback updates the apps row; a replayed callback is refused', async () => {
       const r = routes(client(env.db))
@@ -470,7 +497,7 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
       const event = disputeCreatedEvent(account)
       // The dead process took the lease (as handleWebhook does, 20 s + 3 s) and never came back.
       const dead = drizzleClaimStore(env.db2, env.claims, { now: storeNow })
-      assert.equal(await dead.acquire(`webhook:${event.id}`, 23), 'acquired')
+      assert.equal(await dead.acquire(`webhook:${event.id}`, DEAD_TOKEN, 23), 'acquired')
 
       const r = routes(client(env.db))
       const busy = await r.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
@@ -485,7 +512,83 @@ function e2eSuite(name: string, makeDb: (() => Promise<Db>) | string): void {
         alerts.map((alert) => alert.eventId),
         [event.id],
       )
-      assert.equal(await dead.acquire(`webhook:${event.id}`, 23), 'done')
+      assert.equal(await dead.acquire(`webhook:${event.id}`, DEAD_TOKEN, 23), 'done')
+      assert.equal(await dead.release(`webhook:${event.id}`, DEAD_TOKEN), false)
+    })
+
+    test('issue 22 item 1: a late release from an instance whose lease was taken over leaves the new lease in place; a third delivery → 409, the sink runs once at a time', async () => {
+      const account = fake.createAccount()
+      await connectDirectly('helper', account)
+      const event = disputeCreatedEvent(account)
+      const key = `webhook:${event.id}`
+      // Instance A's release is queued behind its blocked event loop (a gate here): the core stops
+      // waiting for it after 2 s, but the statement still runs when A wakes.
+      const real = drizzleClaimStore(env.db, env.claims, { now: storeNow })
+      let wake!: () => void
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve
+      })
+      let lateRelease: Promise<boolean> | undefined
+      const paused: ClaimStore = {
+        acquire: (k, token, lease) => real.acquire(k, token, lease),
+        complete: (k, token, ttl) => real.complete(k, token, ttl),
+        release: (k, token) => {
+          lateRelease = woken.then(() => real.release(k, token))
+          return lateRelease
+        },
+      }
+      const a = routes(client(env.db, { claims: paused }))
+      const b = routes(client(env.db2))
+      const c = routes(client(env.db2))
+
+      sinkFailures = 1
+      const first = await a.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(first.status, 500, "A's sink failed; its release did not finish in time")
+      assert.equal(sinkRunning, 0)
+
+      // A's lease runs out; Stripe's redelivery reaches B, which takes it over and works.
+      clockSkew = 23
+      let entered!: () => void
+      const inSink = new Promise<void>((resolve) => {
+        entered = resolve
+      })
+      let finish!: () => void
+      const gate = new Promise<void>((resolve) => {
+        finish = resolve
+      })
+      nextSinkCall = () => {
+        entered()
+        return gate
+      }
+      const second = b.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      await inSink
+
+      // A wakes: its queued release runs now, with A's token.
+      wake()
+      assert.equal(await lateRelease, false, "A's release matched no row")
+      const rows = await env.db.select().from(env.claims)
+      assert.equal(rows.length, 1, "B's lease is still there")
+      assert.equal(Boolean((rows[0] as { done: unknown }).done), false)
+
+      const third = await c.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(third.status, 409)
+      assert.equal(third.headers.get('retry-after'), '23')
+      assert.deepEqual(await third.json(), {
+        error: 'Event is being processed',
+        code: 'webhook_in_progress',
+      })
+
+      finish()
+      assert.equal((await second).status, 200)
+      const fourth = await c.webhook(webhookRequest(WEBHOOK_URL, event, { secret: WHSEC }))
+      assert.equal(fourth.status, 200, 'done: a duplicate')
+      assert.equal(sinkCalls, 2, "A's failed call and B's")
+      assert.equal(sinkMostAtOnce, 1, 'never two sink calls at once')
+      assert.deepEqual(
+        alerts.map((alert) => alert.eventId),
+        [event.id],
+      )
+      assert.equal(await real.acquire(key, DEAD_TOKEN, 23), 'done')
     })
 
     test('a double failure (the sink fails, then releasing the lease fails) heals after the lease', async () => {
@@ -563,6 +666,45 @@ e2eSuite('end to end on PGlite', async () => {
     },
     async close() {
       await pg.close()
+    },
+  }
+})
+
+interface LibsqlClient {
+  execute(sql: string): Promise<unknown>
+  close(): void
+}
+
+// SQLite: one file, two clients (two connections: two instances).
+e2eSuite('end to end on SQLite (libsql, file database)', async () => {
+  // Optional dev dependency: imported through variables so that type-checking does not need it.
+  const libsqlModule: string = '@libsql/client'
+  const drizzleLibsqlModule: string = 'drizzle-orm/libsql'
+  const libsql: { createClient(config: { url: string }): LibsqlClient } = await import(libsqlModule)
+  const drizzleLibsql: (config: { client: LibsqlClient }) => DrizzleDatabase = (
+    await import(drizzleLibsqlModule)
+  ).drizzle
+  const file = join(tmpdir(), `stripe-connect-e2e-${randomUUID()}.db`)
+  const one = libsql.createClient({ url: `file:${file}` })
+  for (const stmt of [...exampleAppsTableDdl('sqlite'), ...claimsTableDdl('sqlite')])
+    await one.execute(stmt)
+  const two = libsql.createClient({ url: `file:${file}` })
+  const dead = libsql.createClient({ url: ':memory:' })
+  dead.close()
+  return {
+    db: drizzleLibsql({ client: one }),
+    db2: drizzleLibsql({ client: two }),
+    dead: drizzleLibsql({ client: dead }),
+    apps: exampleAppsTableSqlite,
+    claims: claimsTableSqlite,
+    async reset() {
+      await one.execute('DELETE FROM "SUPPORT_apps"')
+      await one.execute('DELETE FROM "stripe_connect_claims"')
+    },
+    async close() {
+      one.close()
+      two.close()
+      rmSync(file, { force: true })
     },
   }
 })

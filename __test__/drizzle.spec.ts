@@ -4,7 +4,8 @@
 // - SQLite through libsql when `@libsql/client` is installed.
 // The same suite runs on each: connections over an apps table, atomic claims and leases (50
 // concurrent calls across two store instances on separate connections), expiry, done marks,
-// release, upgrading a claims table made before leases, and a database that is down.
+// release, fencing (only the holding token completes or releases), upgrading a claims table made
+// before leases or by 0.1, and a database that is down.
 
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
@@ -46,6 +47,10 @@ import {
   type Dialect,
   type DrizzleDatabase,
 } from '../bindings/src/drizzle.js'
+import { isBusy, retryingConflicts } from '../bindings/src/drizzle/driver.js'
+
+/** A stand-in database for checks made before any query. */
+const env0 = () => ({ select() {}, insert() {}, update() {}, delete() {} })
 
 /** One database, reached through two independent connections (two "server instances"). */
 interface Env {
@@ -299,7 +304,12 @@ function storeSuite(name: string, factory: EnvFactory | string): void {
     })
 
     describe('claims', () => {
-      test('claim is single-use until expiry; release gives it back', async () => {
+      /** Lease tokens as the client makes them: 32 hex digits, one per acquisition. */
+      const T1 = '1'.repeat(32)
+      const T2 = '2'.repeat(32)
+      const T3 = '3'.repeat(32)
+
+      test('claim is single-use until expiry; a lease given back by its token is free again', async () => {
         const store = drizzleClaimStore(env.db, env.claims, { now: clock })
         assert.equal(await store.claim('webhook:evt_1', 60), true)
         assert.equal(await store.claim('webhook:evt_1', 60), false)
@@ -308,14 +318,14 @@ function storeSuite(name: string, factory: EnvFactory | string): void {
         assert.equal(await store.claim('webhook:evt_1', 60), false, 'not yet expired')
         now += 1
         assert.equal(
-          await store.claim('webhook:evt_1', 60),
-          true,
+          await store.acquire('webhook:evt_1', T1, 60),
+          'acquired',
           'expired (expires_at <= now): taken over',
         )
         assert.equal(await store.claim('webhook:evt_1', 60), false, 'the takeover set a new expiry')
-        await store.release('webhook:evt_1')
+        assert.equal(await store.release('webhook:evt_1', T1), true)
         assert.equal(await store.claim('webhook:evt_1', 60), true, 'released: claimable again')
-        await store.release('never-claimed')
+        assert.equal(await store.release('never-claimed', T1), false)
       })
 
       test('keys are case-sensitive (Stripe ids are): evt_1Ab and evt_1aB are two claims', async () => {
@@ -385,7 +395,7 @@ function storeSuite(name: string, factory: EnvFactory | string): void {
         await assert.rejects(store.claim('webhook:evt_down', 60), (e: unknown) =>
           chainMatches(e, matches),
         )
-        await assert.rejects(store.release('webhook:evt_down'), (e: unknown) =>
+        await assert.rejects(store.release('webhook:evt_down', T1), (e: unknown) =>
           chainMatches(e, matches),
         )
       })
@@ -400,78 +410,128 @@ function storeSuite(name: string, factory: EnvFactory | string): void {
       test('acquire: a lease is in_progress until it runs out, complete makes it done until its ttl', async () => {
         const store = drizzleClaimStore(env.db, env.claims, { now: clock })
         const other = drizzleClaimStore(env.db2, env.claims, { now: clock })
-        assert.equal(await store.acquire('webhook:evt_lease', 23), 'acquired')
-        assert.equal(await other.acquire('webhook:evt_lease', 23), 'in_progress')
+        assert.equal(await store.acquire('webhook:evt_lease', T1, 23), 'acquired')
+        assert.equal(await other.acquire('webhook:evt_lease', T2, 23), 'in_progress')
         now += 22
-        assert.equal(await other.acquire('webhook:evt_lease', 23), 'in_progress', '1 s left')
+        assert.equal(await other.acquire('webhook:evt_lease', T2, 23), 'in_progress', '1 s left')
         now += 1
         assert.equal(
-          await other.acquire('webhook:evt_lease', 23),
+          await other.acquire('webhook:evt_lease', T2, 23),
           'acquired',
           'ran out: taken over',
         )
-        assert.equal(await store.acquire('webhook:evt_lease', 23), 'in_progress')
-        await other.complete('webhook:evt_lease', 345_600)
-        assert.equal(await store.acquire('webhook:evt_lease', 23), 'done')
+        assert.equal(await store.acquire('webhook:evt_lease', T3, 23), 'in_progress')
+        assert.equal(await other.complete('webhook:evt_lease', T2, 345_600), true)
+        assert.equal(await store.acquire('webhook:evt_lease', T3, 23), 'done')
         assert.equal(await store.claim('webhook:evt_lease', 23), false)
-        await store.release('webhook:evt_lease')
-        assert.equal(await store.acquire('webhook:evt_lease', 23), 'done', 'release keeps done')
+        assert.equal(await other.release('webhook:evt_lease', T2), false, 'release keeps done')
+        assert.equal(await store.acquire('webhook:evt_lease', T3, 23), 'done')
         now += 345_599
-        assert.equal(await store.acquire('webhook:evt_lease', 23), 'done')
+        assert.equal(await store.acquire('webhook:evt_lease', T3, 23), 'done')
         now += 1
         assert.equal(
-          await store.acquire('webhook:evt_lease', 23),
+          await store.acquire('webhook:evt_lease', T3, 23),
           'acquired',
           'the done mark expired',
         )
-        await store.release('webhook:evt_lease')
-        assert.equal(await other.acquire('webhook:evt_lease', 23), 'acquired', 'released: free')
+        assert.equal(await store.release('webhook:evt_lease', T3), true)
+        assert.equal(await other.acquire('webhook:evt_lease', T1, 23), 'acquired', 'released: free')
       })
 
-      test('complete writes the done mark even when the lease row is gone', async () => {
+      // Issue 22 item 1 at the store, on each database: the late holder's statements carry its
+      // token, which the takeover replaced, so they match no row.
+      test('only the holding token completes or releases: a late holder changes nothing', async () => {
+        const late = drizzleClaimStore(env.db, env.claims, { now: clock })
+        const holder = drizzleClaimStore(env.db2, env.claims, { now: clock })
+        assert.equal(await late.acquire('webhook:evt_fenced', T1, 23), 'acquired')
+        now += 23
+        assert.equal(await holder.acquire('webhook:evt_fenced', T2, 23), 'acquired', 'taken over')
+        assert.equal(await late.release('webhook:evt_fenced', T1), false)
+        assert.equal(await late.acquire('webhook:evt_fenced', T3, 23), 'in_progress', 'still held')
+        assert.equal(await late.complete('webhook:evt_fenced', T1, 345_600), false)
+        assert.equal(await late.acquire('webhook:evt_fenced', T3, 23), 'in_progress', 'not done')
+        const rows = await env.db.select().from(env.claims)
+        assert.deepEqual(
+          rows.map((r: any) => [r.key, Number(r.expiresAt), Boolean(r.done), r.token]),
+          [['webhook:evt_fenced', now + 23, false, T2]],
+        )
+        assert.equal(await holder.complete('webhook:evt_fenced', T2, 345_600), true)
+        assert.equal(await late.acquire('webhook:evt_fenced', T3, 23), 'done')
+      })
+
+      test('complete writes the done mark when the key is gone, never over another holder', async () => {
         const store = drizzleClaimStore(env.db, env.claims, { now: clock })
-        await store.complete('webhook:evt_never_leased', 60)
-        assert.equal(await store.acquire('webhook:evt_never_leased', 23), 'done')
-        assert.equal(await store.acquire('webhook:evt_lost_lease', 23), 'acquired')
-        await store.release('webhook:evt_lost_lease')
-        await store.complete('webhook:evt_lost_lease', 60)
-        await store.complete('webhook:evt_lost_lease', 60) // twice in one second: no error
-        assert.equal(await store.acquire('webhook:evt_lost_lease', 23), 'done')
+        assert.equal(await store.complete('webhook:evt_never_leased', T1, 60), true)
+        assert.equal(await store.acquire('webhook:evt_never_leased', T2, 23), 'done')
+        assert.equal(await store.acquire('webhook:evt_lost_lease', T1, 23), 'acquired')
+        now += 23
+        assert.equal(await store.purgeExpired(), 1)
+        assert.equal(await store.complete('webhook:evt_lost_lease', T1, 60), true, 'purged: gone')
+        assert.equal(await store.complete('webhook:evt_lost_lease', T1, 60), true, 'twice: fine')
+        assert.equal(await store.acquire('webhook:evt_lost_lease', T2, 23), 'done')
+        assert.equal(await store.acquire('webhook:evt_other', T2, 23), 'acquired')
+        assert.equal(await store.complete('webhook:evt_other', T1, 60), false)
+        assert.equal(await store.acquire('webhook:evt_other', T3, 23), 'in_progress')
       })
 
       test('50 concurrent acquires of one key across two instances: one acquired, the rest in_progress', async () => {
         const a = drizzleClaimStore(env.db, env.claims, { now: clock })
         const b = drizzleClaimStore(env.db2, env.claims, { now: clock })
         const results = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).acquire('webhook:evt_burst', 23)),
+          Array.from({ length: 50 }, (_, i) =>
+            (i % 2 ? a : b).acquire('webhook:evt_burst', String(i).padStart(32, '0'), 23),
+          ),
         )
         assert.equal(results.filter((r) => r === 'acquired').length, 1)
         assert.equal(results.filter((r) => r === 'in_progress').length, 49)
       })
 
-      test('50 concurrent takeovers of one expired lease across two instances: one acquired', async () => {
+      test('50 concurrent takeovers of one expired lease across two instances: one acquired, its token in the row', async () => {
         const a = drizzleClaimStore(env.db, env.claims, { now: clock })
         const b = drizzleClaimStore(env.db2, env.claims, { now: clock })
-        assert.equal(await a.acquire('webhook:evt_dead', 23), 'acquired')
+        assert.equal(await a.acquire('webhook:evt_dead', T1, 23), 'acquired')
         now += 23
+        const tokens = Array.from({ length: 50 }, (_, i) => String(i).padStart(32, 'f'))
         const results = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).acquire('webhook:evt_dead', 23)),
+          tokens.map((token, i) => (i % 2 ? a : b).acquire('webhook:evt_dead', token, 23)),
         )
         assert.equal(results.filter((r) => r === 'acquired').length, 1)
         assert.equal(results.filter((r) => r === 'in_progress').length, 49)
+        const winner = tokens[results.indexOf('acquired')]!
+        assert.equal(await a.release('webhook:evt_dead', T1), false, 'the dead holder')
+        assert.equal(await b.release('webhook:evt_dead', winner), true, 'the winner')
       })
 
-      test('bad lease and ttl values are TypeErrors', async () => {
+      test('bad lease, ttl and token values are TypeErrors', async () => {
         const store = drizzleClaimStore(env.db, env.claims, { now: clock })
         for (const bad of [0, -1, Number.NaN, Infinity, '23' as never]) {
-          await assert.rejects(store.acquire('k', bad), /acquire: leaseSeconds must be a positive/)
-          await assert.rejects(store.complete('k', bad), /complete: ttlSeconds must be a positive/)
+          await assert.rejects(
+            store.acquire('k', T1, bad),
+            /acquire: leaseSeconds must be a positive/,
+          )
+          await assert.rejects(
+            store.complete('k', T1, bad),
+            /complete: ttlSeconds must be a positive/,
+          )
         }
-        await assert.rejects(store.complete('', 60), TypeError)
-        await assert.rejects(store.acquire('x'.repeat(256), 60), /at most 255/)
+        await assert.rejects(store.complete('', T1, 60), TypeError)
+        await assert.rejects(store.acquire('x'.repeat(256), T1, 60), /at most 255/)
+        for (const bad of ['', 'x'.repeat(65), 23 as never, undefined as never]) {
+          await assert.rejects(
+            store.acquire('k', bad, 60),
+            /acquire: token must be the lease token/,
+          )
+          await assert.rejects(store.complete('k', bad, 60), /complete: token must be/)
+          await assert.rejects(store.release('k', bad), /release: token must be/)
+        }
+        // An old caller's (key, leaseSeconds) is refused, never read as a token.
+        await assert.rejects(
+          (store.acquire as unknown as (k: string, l: number) => Promise<unknown>)('k', 23),
+          /acquire: token must be the lease token .*got number/,
+        )
       })
 
-      test('a claims table made before leases: claimsTableUpgradeDdl adds done, its rows read as done', async () => {
+      test('a claims table made before leases: claimsTableUpgradeDdl adds done and token, its rows read as done', async () => {
         const name = `claims_before_leases${process.pid}`
         const q = env.dialect === 'mysql' ? '`' : '"'
         await env.exec(`DROP TABLE IF EXISTS ${q}${name}${q}`)
@@ -484,22 +544,63 @@ function storeSuite(name: string, factory: EnvFactory | string): void {
           )
           for (const statement of claimsTableUpgradeDdl(env.dialect, name))
             await env.exec(statement)
-          const table =
-            env.dialect === 'mysql'
-              ? mysqlClaimsTable(name)
-              : env.dialect === 'postgres'
-                ? pgClaimsTable(name)
-                : sqliteClaimsTable(name)
-          const store = drizzleClaimStore(env.db, table, { now: clock })
-          assert.equal(await store.acquire('webhook:evt_old', 23), 'done', 'processed before')
-          assert.equal(await store.acquire('webhook:evt_new', 23), 'acquired')
-          assert.equal(await store.acquire('webhook:evt_new', 23), 'in_progress')
+          const store = drizzleClaimStore(env.db, claimsTableNamed(env.dialect, name), {
+            now: clock,
+          })
+          assert.equal(await store.acquire('webhook:evt_old', T1, 23), 'done', 'processed before')
+          assert.equal(await store.acquire('webhook:evt_new', T1, 23), 'acquired')
+          assert.equal(await store.acquire('webhook:evt_new', T2, 23), 'in_progress')
+          assert.equal(await store.release('webhook:evt_new', T2), false)
+          assert.equal(await store.release('webhook:evt_new', T1), true)
+        } finally {
+          await env.exec(`DROP TABLE IF EXISTS ${q}${name}${q}`)
+        }
+      })
+
+      test("a claims table made by 0.1 (with done, no token): claimsTableUpgradeDdl({ from: 'leases' }) adds token", async () => {
+        const name = `claims_leases_01_${process.pid}`
+        const q = env.dialect === 'mysql' ? '`' : '"'
+        const done =
+          env.dialect === 'sqlite'
+            ? `${q}done${q} integer NOT NULL DEFAULT 0`
+            : `${q}done${q} boolean NOT NULL DEFAULT false`
+        await env.exec(`DROP TABLE IF EXISTS ${q}${name}${q}`)
+        await env.exec(
+          `CREATE TABLE ${q}${name}${q} (${q}key${q} varchar(255) NOT NULL PRIMARY KEY, ${q}expires_at${q} bigint NOT NULL, ${done})`,
+        )
+        try {
+          const t = env.dialect === 'sqlite' ? 1 : 'true'
+          const f = env.dialect === 'sqlite' ? 0 : 'false'
+          await env.exec(
+            `INSERT INTO ${q}${name}${q} (${q}key${q}, ${q}expires_at${q}, ${q}done${q}) VALUES ('webhook:evt_done', ${now + 3600}, ${t}), ('webhook:evt_leased', ${now + 23}, ${f})`,
+          )
+          for (const statement of claimsTableUpgradeDdl(env.dialect, name, { from: 'leases' }))
+            await env.exec(statement)
+          const store = drizzleClaimStore(env.db, claimsTableNamed(env.dialect, name), {
+            now: clock,
+          })
+          assert.equal(await store.acquire('webhook:evt_done', T1, 23), 'done')
+          // A lease the old version took (no token) is not anyone's to give back; it runs out.
+          assert.equal(await store.acquire('webhook:evt_leased', T1, 23), 'in_progress')
+          assert.equal(await store.release('webhook:evt_leased', T1), false)
+          now += 23
+          assert.equal(await store.acquire('webhook:evt_leased', T1, 23), 'acquired')
+          assert.equal(await store.complete('webhook:evt_leased', T1, 60), true)
+          assert.equal(await store.acquire('webhook:evt_leased', T2, 23), 'done')
         } finally {
           await env.exec(`DROP TABLE IF EXISTS ${q}${name}${q}`)
         }
       })
     })
   })
+}
+
+function claimsTableNamed(dialect: Dialect, name: string) {
+  return dialect === 'mysql'
+    ? mysqlClaimsTable(name)
+    : dialect === 'postgres'
+      ? pgClaimsTable(name)
+      : sqliteClaimsTable(name)
 }
 
 /** The error or one of its causes (Drizzle wraps driver errors) matches. */
@@ -773,6 +874,85 @@ describe('driver results and errors', () => {
     assert.equal(affectedRows([]), undefined)
   })
 
+  test('isBusy knows SQLite\'s "database is locked" from each driver, through Drizzle\'s cause', () => {
+    const wrapped = (cause: unknown) =>
+      Object.assign(new Error('Failed query: insert …'), { cause })
+    const busy: unknown[] = [
+      // libsql: LibsqlError (code, extendedCode, rawCode) wrapping the native error
+      Object.assign(new Error('SQLITE_BUSY: database is locked'), {
+        code: 'SQLITE_BUSY',
+        rawCode: 5,
+      }),
+      Object.assign(new Error('x'), {
+        code: 'SQLITE_UNKNOWN',
+        extendedCode: 'SQLITE_BUSY_SNAPSHOT',
+      }),
+      Object.assign(new Error('x'), { rawCode: 5 | (2 << 8) }), // SQLITE_BUSY_SNAPSHOT by number
+      // better-sqlite3: SqliteError with code
+      Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+      // bun:sqlite: errno
+      Object.assign(new Error('x'), { code: 'SQLITE_BUSY_RECOVERY', errno: 5 }),
+      // D1 and proxies: the message only
+      new Error('D1_ERROR: database is locked: SQLITE_BUSY'),
+    ]
+    for (const e of busy) {
+      assert.equal(isBusy(e), true, String((e as Error).message))
+      assert.equal(isBusy(wrapped(e)), true, 'through DrizzleQueryError')
+    }
+    for (const e of [
+      Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY', rawCode: 1555 }),
+      Object.assign(new Error('x'), { code: 'SQLITE_LOCKED', rawCode: 6 }),
+      Object.assign(new Error('Deadlock found'), { code: 'ER_LOCK_DEADLOCK', errno: 1213 }),
+      new Error('connection refused'),
+      null,
+    ])
+      assert.equal(isBusy(e), false, String((e as Error)?.message))
+  })
+
+  test('retryingConflicts waits SQLITE_BUSY out within busyTimeoutMs; other errors at once', async () => {
+    const busyError = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
+    let calls = 0
+    const twiceBusy = () => {
+      calls++
+      return calls <= 2 ? Promise.reject(busyError()) : Promise.resolve('done')
+    }
+    assert.equal(await retryingConflicts(twiceBusy, 5000), 'done')
+    assert.equal(calls, 3)
+
+    calls = 0
+    const alwaysBusy = () => {
+      calls++
+      return Promise.reject(busyError())
+    }
+    await assert.rejects(retryingConflicts(alwaysBusy, 0), /database is locked/)
+    assert.equal(calls, 1, 'busyTimeoutMs 0: no waiting')
+    calls = 0
+    const started = performance.now()
+    await assert.rejects(retryingConflicts(alwaysBusy, 150), /database is locked/)
+    const took = performance.now() - started
+    assert.ok(calls > 2 && took < 1000, `${calls} attempts in ${took} ms`)
+
+    calls = 0
+    const unique = () => {
+      calls++
+      return Promise.reject(
+        Object.assign(new Error('UNIQUE'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }),
+      )
+    }
+    await assert.rejects(retryingConflicts(unique, 5000), /UNIQUE/)
+    assert.equal(calls, 1, 'not a conflict: not retried')
+    for (const bad of [-1, Number.NaN, '5000']) {
+      assert.throws(
+        () => drizzleClaimStore(env0(), claimsTableSqlite, { busyTimeoutMs: bad as never }),
+        /drizzleClaimStore: busyTimeoutMs must be 0 or more milliseconds/,
+      )
+      assert.throws(
+        () => drizzleConnectionStore(env0(), exampleAppsTablePg, { busyTimeoutMs: bad as never }),
+        /drizzleConnectionStore: busyTimeoutMs must be 0 or more milliseconds/,
+      )
+    }
+  })
+
   test('isUniqueViolation knows each driver, through Drizzle’s DrizzleQueryError cause', () => {
     const wrap = (cause: object) =>
       Object.assign(new Error('Failed query: insert into …'), { cause })
@@ -819,32 +999,54 @@ describe('driver results and errors', () => {
         claimsTableDdl(dialect)[0]!,
         /done.? (boolean|integer) NOT NULL DEFAULT (false|0)/,
       )
+    for (const dialect of ['mysql', 'postgres', 'sqlite'] as const)
+      assert.match(claimsTableDdl(dialect)[0]!, /token.? (varchar\(64\)|text),?\n/)
     // The Drizzle definitions are the same table.
     for (const t of [claimsTableMysql, claimsTablePg, claimsTableSqlite]) {
       assert.deepEqual(
-        Object.keys(t).filter((k) => k === 'key' || k === 'expiresAt' || k === 'done'),
-        ['key', 'expiresAt', 'done'],
+        Object.keys(t).filter((k) => ['key', 'expiresAt', 'done', 'token'].includes(k)),
+        ['key', 'expiresAt', 'done', 'token'],
       )
     }
   })
 
-  test('the upgrade to leases: per dialect, add done (false for new rows) and mark the old rows done', () => {
+  test('the upgrade from a table before leases: per dialect, add done (false for new rows), mark the old rows done, add token', () => {
     assert.deepEqual(claimsTableUpgradeDdl('mysql', 'my_claims'), [
       'ALTER TABLE `my_claims` ADD COLUMN `done` boolean NOT NULL DEFAULT false',
       'UPDATE `my_claims` SET `done` = true',
+      'ALTER TABLE `my_claims` ADD COLUMN `token` varchar(64)',
     ])
     assert.deepEqual(claimsTableUpgradeDdl('postgres'), [
       'ALTER TABLE "stripe_connect_claims" ADD COLUMN "done" boolean NOT NULL DEFAULT false',
       'UPDATE "stripe_connect_claims" SET "done" = true',
+      'ALTER TABLE "stripe_connect_claims" ADD COLUMN "token" varchar(64)',
     ])
-    assert.deepEqual(claimsTableUpgradeDdl('sqlite'), [
+    assert.deepEqual(claimsTableUpgradeDdl('sqlite', undefined, { from: 'keys' }), [
       'ALTER TABLE "stripe_connect_claims" ADD COLUMN "done" integer NOT NULL DEFAULT 0',
       'UPDATE "stripe_connect_claims" SET "done" = 1',
+      'ALTER TABLE "stripe_connect_claims" ADD COLUMN "token" text',
     ])
     assert.throws(() => claimsTableUpgradeDdl('mysql', 'x; DROP TABLE y'), TypeError)
   })
 
-  test('a claims table without done is refused, naming the upgrade', () => {
+  test('the upgrade from 0.1 leases: per dialect, add the nullable token column', () => {
+    assert.deepEqual(claimsTableUpgradeDdl('mysql', 'my_claims', { from: 'leases' }), [
+      'ALTER TABLE `my_claims` ADD COLUMN `token` varchar(64)',
+    ])
+    assert.deepEqual(claimsTableUpgradeDdl('postgres', undefined, { from: 'leases' }), [
+      'ALTER TABLE "stripe_connect_claims" ADD COLUMN "token" varchar(64)',
+    ])
+    assert.deepEqual(claimsTableUpgradeDdl('sqlite', undefined, { from: 'leases' }), [
+      'ALTER TABLE "stripe_connect_claims" ADD COLUMN "token" text',
+    ])
+    assert.throws(
+      () => claimsTableUpgradeDdl('mysql', undefined, { from: 'done' as never }),
+      /unknown options\.from "done"/,
+    )
+    assert.throws(() => claimsTableUpgradeDdl('oracle' as Dialect), /unknown dialect/)
+  })
+
+  test('a claims table without done or token is refused, naming the upgrade', () => {
     const old = pgTable('old_claims', {
       key: pgVarchar('key', { length: 255 }).primaryKey(),
       expiresAt: pgText('expires_at'),
@@ -853,6 +1055,15 @@ describe('driver results and errors', () => {
     assert.throws(
       () => drizzleClaimStore(fakeDb, old),
       /table old_claims has no column "done".*claimsTableUpgradeDdl\(dialect, name\)/,
+    )
+    const leases01 = pgTable('leases_01', {
+      key: pgVarchar('key', { length: 255 }).primaryKey(),
+      expiresAt: pgText('expires_at'),
+      done: pgBoolean('done').notNull().default(false),
+    })
+    assert.throws(
+      () => drizzleClaimStore(fakeDb, leases01),
+      /table leases_01 has no column "token".*claimsTableUpgradeDdl\(dialect, name, \{ from: 'leases' \}\)/,
     )
   })
 })

@@ -1,7 +1,7 @@
 // JS stores: async, sync, class instances, and ones that throw, reject or return the wrong type;
-// claims as leases (`acquire`/`complete`/`release`) and in the single-use shape from before leases
-// (`claim`/`release`); 100 concurrent deliveries of one event give one dispute callback; the
-// process exits by itself, also after a delivery timed out on a hung sink.
+// claims as fenced leases (`acquire`/`complete`/`release` with the lease token; the single-use
+// shape from before leases is refused); 100 concurrent deliveries of one event give one dispute
+// callback; the process exits by itself, also after a delivery timed out on a hung sink.
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -15,7 +15,6 @@ import {
   type ConnectionStore,
   type DisputeAlert,
   type DisputeSink,
-  type SingleUseClaimStore,
   type Stores,
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
@@ -82,24 +81,34 @@ const expectedAlert = (eventId: string, appSlug: string | null): DisputeAlert =>
 })
 
 /**
- * Stores whose methods are async (`async`) or plain (`sync`), recording every call; the claims in
- * the lease shape, or in the single-use shape from before leases.
+ * Stores whose methods are async (`async`) or plain (`sync`), recording every call (a lease token
+ * is recorded as T1, T2, … in the order tokens first appear, after checking its shape); the claims
+ * are fenced leases.
  */
-function recordingStores(mode: 'async' | 'sync', shape: 'leases' | 'single-use' = 'leases') {
+function recordingStores(mode: 'async' | 'sync') {
   const calls: string[] = []
   const rows = new Map<string, Connection>([[ACME.appSlug, ACME]])
-  const claims = new Map<string, number>()
-  const leases = new Map<string, 'in_progress' | 'done'>()
+  const leases = new Map<string, { state: 'in_progress' | 'done'; token: string }>()
   const alerts: DisputeAlert[] = []
+  const tokens: string[] = []
+  const shown = (name: string, a: unknown[]) =>
+    a
+      .map((x, i) => {
+        if (i !== 1 || !['acquire', 'complete', 'release'].includes(name)) return JSON.stringify(x)
+        assert.match(String(x), /^[0-9a-f]{32}$/, `${name}'s token`)
+        if (!tokens.includes(String(x))) tokens.push(String(x))
+        return `T${tokens.indexOf(String(x)) + 1}`
+      })
+      .join(', ')
   const wrap = <A extends unknown[], R>(name: string, f: (...a: A) => R) =>
     mode === 'async'
       ? async (...a: A) => {
-          calls.push(`${name}(${a.map((x) => JSON.stringify(x)).join(', ')})`)
+          calls.push(`${name}(${shown(name, a)})`)
           await new Promise((r) => setImmediate(r))
           return f(...a)
         }
       : (...a: A) => {
-          calls.push(`${name}(${a.map((x) => JSON.stringify(x)).join(', ')})`)
+          calls.push(`${name}(${shown(name, a)})`)
           return f(...a)
         }
   const connections: ConnectionStore = {
@@ -113,31 +122,28 @@ function recordingStores(mode: 'async' | 'sync', shape: 'leases' | 'single-use' 
     list: wrap('list', () => [...rows.values()]),
   }
   // Check-and-set in one synchronous step: atomic on the JS thread. (No expiry: not needed here.)
-  const claimStore: ClaimStore | SingleUseClaimStore =
-    shape === 'leases'
-      ? {
-          acquire: wrap('acquire', (key: string, _lease: number): ClaimState => {
-            const held = leases.get(key)
-            if (held !== undefined) return held
-            leases.set(key, 'in_progress')
-            return 'acquired'
-          }),
-          complete: wrap('complete', (key: string, _ttl: number) => void leases.set(key, 'done')),
-          release: wrap('release', (key: string) => {
-            if (leases.get(key) === 'in_progress') leases.delete(key)
-          }),
-        }
-      : {
-          claim: wrap(
-            'claim',
-            (key: string, ttl: number) => !claims.has(key) && !!claims.set(key, ttl),
-          ),
-          release: wrap('release', (key: string) => void claims.delete(key)),
-        }
+  const claims: ClaimStore = {
+    acquire: wrap('acquire', (key: string, token: string, _lease: number): ClaimState => {
+      const held = leases.get(key)
+      if (held !== undefined) return held.state
+      leases.set(key, { state: 'in_progress', token })
+      return 'acquired'
+    }),
+    complete: wrap('complete', (key: string, token: string, _ttl: number) => {
+      const held = leases.get(key)
+      if (held !== undefined && held.token !== token) return false
+      leases.set(key, { state: 'done', token })
+    }),
+    release: wrap('release', (key: string, token: string) => {
+      const held = leases.get(key)
+      if (held?.state !== 'in_progress' || held.token !== token) return false
+      leases.delete(key)
+    }),
+  }
   const disputes: DisputeSink = {
     disputeCreated: wrap('disputeCreated', (a: DisputeAlert) => void alerts.push(a)),
   }
-  return { stores: { connections, claims: claimStore, disputes }, calls, rows, alerts, leases }
+  return { stores: { connections, claims, disputes }, calls, rows, alerts, leases }
 }
 
 for (const mode of ['async', 'sync'] as const) {
@@ -158,46 +164,70 @@ for (const mode of ['async', 'sync'] as const) {
       const calls = r.calls.map((c) =>
         c.replace(REASON, `"customerUnknownReason":${JSON.stringify(UNREACHED)}`),
       )
+      // Each acquisition has its own token; the lease is completed with its holder's.
       assert.deepEqual(calls, [
-        `acquire("webhook:evt_${mode}_dispute", ${LEASE})`,
+        `acquire("webhook:evt_${mode}_dispute", T1, ${LEASE})`,
         'list()', // no getByAccount: the list is scanned
         `disputeCreated(${JSON.stringify(expectedAlert(`evt_${mode}_dispute`, 'acme'))})`,
-        `complete("webhook:evt_${mode}_dispute", ${EVENT_CLAIM_TTL})`,
-        `acquire("webhook:evt_${mode}_dispute", ${LEASE})`,
+        `complete("webhook:evt_${mode}_dispute", T1, ${EVENT_CLAIM_TTL})`,
+        `acquire("webhook:evt_${mode}_dispute", T2, ${LEASE})`,
       ])
     })
 
-    test('the single-use shape from before leases still works: claim is the lease, complete is release + claim', async () => {
-      const r = recordingStores(mode, 'single-use')
-      const c = client(r.stores)
-      const body = disputeEvent(`evt_${mode}_single_use`)
-      assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
-      assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'duplicate')
-      const key = `"webhook:evt_${mode}_single_use"`
-      const calls = r.calls.map((c) =>
-        c.replace(REASON, `"customerUnknownReason":${JSON.stringify(UNREACHED)}`),
+    test('a lease whose token no longer holds it: release → false is reported, complete → false stands', async () => {
+      const r = recordingStores(mode)
+      // Another delivery took the lease over while this one worked (its token is in the row now).
+      let sinkCalls = 0
+      const c = client({
+        ...r.stores,
+        disputes: {
+          disputeCreated: () => {
+            sinkCalls++
+            r.leases.set(`webhook:evt_${mode}_taken`, { state: 'in_progress', token: 'theirs' })
+            if (sinkCalls === 1) throw new Error('pager service unavailable')
+          },
+        },
+      })
+      const body = disputeEvent(`evt_${mode}_taken`)
+      const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'store_failed')
+      assert.match(
+        e.message,
+        new RegExp(
+          `pager service unavailable; the lease on evt_${mode}_taken had run out \\(after ${LEASE} s\\) and is no longer this delivery's \\(another delivery may hold it now\\): left in place`,
+        ),
       )
-      assert.deepEqual(calls, [
-        `claim(${key}, ${LEASE})`,
-        'list()',
-        `disputeCreated(${JSON.stringify(expectedAlert(`evt_${mode}_single_use`, 'acme'))})`,
-        `release(${key})`,
-        `claim(${key}, ${EVENT_CLAIM_TTL})`,
-        `claim(${key}, ${LEASE})`, // false: read as done
-      ])
-      assert.equal(r.alerts.length, 1)
+      assert.deepEqual(r.leases.get(`webhook:evt_${mode}_taken`), {
+        state: 'in_progress',
+        token: 'theirs',
+      })
+      // The same with a success: the outcome stands, the other holder's lease is left as it is.
+      r.leases.delete(`webhook:evt_${mode}_taken`)
+      assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
+      assert.deepEqual(r.leases.get(`webhook:evt_${mode}_taken`), {
+        state: 'in_progress',
+        token: 'theirs',
+      })
+      assert.deepEqual(
+        r.calls.filter((call) => !call.startsWith('list')),
+        [
+          `acquire("webhook:evt_${mode}_taken", T1, ${LEASE})`,
+          `release("webhook:evt_${mode}_taken", T1)`,
+          `acquire("webhook:evt_${mode}_taken", T2, ${LEASE})`,
+          `complete("webhook:evt_${mode}_taken", T2, ${EVENT_CLAIM_TTL})`,
+        ],
+      )
     })
 
     test('a live lease in the store → webhook_in_progress with retryAfter, nothing done', async () => {
       const r = recordingStores(mode)
-      r.leases.set(`webhook:evt_${mode}_busy`, 'in_progress')
+      r.leases.set(`webhook:evt_${mode}_busy`, { state: 'in_progress', token: 'another' })
       const c = client(r.stores)
       const body = disputeEvent(`evt_${mode}_busy`)
       const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'webhook_in_progress')
       assert.equal(e.retryAfter, LEASE)
       assert.match(e.message, new RegExp(`evt_${mode}_busy is being processed by another delivery`))
       assert.deepEqual(r.alerts, [])
-      assert.deepEqual(r.calls, [`acquire("webhook:evt_${mode}_busy", ${LEASE})`])
+      assert.deepEqual(r.calls, [`acquire("webhook:evt_${mode}_busy", T1, ${LEASE})`])
     })
 
     test('a deauthorization clears the connection of that account', async () => {
@@ -218,21 +248,24 @@ for (const mode of ['async', 'sync'] as const) {
 
 describe('class instances', () => {
   class PrivateClaims implements ClaimStore {
-    #held = new Map<string, 'in_progress' | 'done'>()
+    #held = new Map<string, { state: 'in_progress' | 'done'; token: string }>()
     readonly seen: string[] = []
-    async acquire(key: string): Promise<ClaimState> {
+    async acquire(key: string, token: string): Promise<ClaimState> {
       this.seen.push(`acquire ${key}`)
       const held = this.#held.get(key)
-      if (held !== undefined) return held
-      this.#held.set(key, 'in_progress')
+      if (held !== undefined) return held.state
+      this.#held.set(key, { state: 'in_progress', token })
       return 'acquired'
     }
-    complete(key: string): void {
+    complete(key: string, token: string): boolean {
       this.seen.push(`complete ${key}`)
-      this.#held.set(key, 'done')
+      if (this.#held.get(key)?.token !== token) return false
+      this.#held.set(key, { state: 'done', token })
+      return true
     }
-    release(key: string): void {
-      this.#held.delete(key)
+    release(key: string, token: string): boolean {
+      if (this.#held.get(key)?.token !== token) return false
+      return this.#held.delete(key)
     }
   }
   class IndexedConnections implements ConnectionStore {
@@ -288,15 +321,16 @@ describe('stores that fail', () => {
     const c = client({
       ...r.stores,
       claims: {
-        claim: () => {
+        acquire: () => {
           throw new Error('claims table is down')
         },
+        complete: () => {},
         release: () => {},
       },
     })
     const body = disputeEvent('evt_throws')
     const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'store_failed')
-    assert.match(e.message, /claims\.claim/)
+    assert.match(e.message, /claims\.acquire/)
     assert.match(e.message, /claims table is down/)
     assert.deepEqual(r.alerts, [])
   })
@@ -330,7 +364,7 @@ describe('stores that fail', () => {
     const e = await rejectsCode(c.handleWebhook(body, sign(body)), 'store_failed')
     assert.match(e.message, /disputes\.disputeCreated/)
     assert.match(e.message, /pager service unavailable/)
-    assert.ok(r.calls.includes('release("webhook:evt_rejects")'))
+    assert.ok(r.calls.includes('release("webhook:evt_rejects", T1)'))
     assert.equal(r.leases.has('webhook:evt_rejects'), false, 'the lease was given back')
     down = false
     assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
@@ -341,10 +375,6 @@ describe('stores that fail', () => {
     const r = recordingStores('sync')
     const cases: Array<[string, Stores]> = [
       [
-        'claim resolves a string',
-        { ...r.stores, claims: { claim: async () => 'yes' as never, release() {} } },
-      ],
-      [
         'acquire returns a boolean',
         { ...r.stores, claims: { acquire: () => true as never, complete() {}, release() {} } },
       ],
@@ -354,10 +384,6 @@ describe('stores that fail', () => {
           ...r.stores,
           claims: { acquire: async () => 'taken' as never, complete() {}, release() {} },
         },
-      ],
-      [
-        'claim returns a number',
-        { ...r.stores, claims: { claim: () => 1 as never, release() {} } },
       ],
       [
         'list returns objects that are not connections',
@@ -399,7 +425,7 @@ describe('stores that fail', () => {
       assert.match(e.message, /disputes\.disputeCreated/, name)
       assert.match(e.message, message, name)
       assert.ok(!e.message.includes('sk_live_notquoted'), 'a returned string is never quoted')
-      assert.ok(r.calls.includes(`release("webhook:evt_sink_value_${i}")`), name)
+      assert.ok(r.calls.includes(`release("webhook:evt_sink_value_${i}", T1)`), name)
     }
     const r = recordingStores('sync')
     const c = client({ ...r.stores, claims: { ...r.stores.claims, complete: () => 1 } as never })
@@ -407,6 +433,26 @@ describe('stores that fail', () => {
     // The alert went out; marking it done failed, so the lease runs out and a later
     // redelivery would act again (at least once), but this delivery succeeded.
     assert.equal((await c.handleWebhook(body, sign(body))).outcome, 'dispute_recorded')
+    // complete and release may also say whether the token held the key, but nothing else.
+    const release = recordingStores('sync')
+    const sink = {
+      disputeCreated() {
+        throw new Error('pager down')
+      },
+    }
+    for (const [i, value] of ['held', 5, Promise.resolve('no')].entries()) {
+      const stores = {
+        ...release.stores,
+        claims: { ...release.stores.claims, release: () => value as never },
+        disputes: sink,
+      }
+      const body = disputeEvent(`evt_release_value_${i}`)
+      const e = await rejectsCode(client(stores).handleWebhook(body, sign(body)), 'store_failed')
+      assert.match(
+        e.message,
+        /releasing the lease on evt_release_value_\d also failed \(returned (a string|the number 5) where nothing, true or false was expected/,
+      )
+    }
   })
 
   test('a sink returning nothing, null or a database result object is fine', async () => {
@@ -451,6 +497,15 @@ describe('stores that fail', () => {
     throwsCode(
       () => client({ ...r.stores, claims: { claim: true, release() {} } as never }),
       'invalid_input',
+    )
+    // The single-use shape from before leases (claim/release) cannot tell whose lease it frees.
+    const singleUse = throwsCode(
+      () => client({ ...r.stores, claims: { claim: () => true, release() {} } as never }),
+      'invalid_input',
+    )
+    assert.match(
+      singleUse.message,
+      /stores\.claims\.acquire.*is missing: the claims store shape with only `claim` and `release` is no longer accepted .*Implement acquire\(key, token, leaseSeconds\), complete\(key, token, ttlSeconds\) and release\(key, token\)/,
     )
     throwsCode(() => client({ ...r.stores, disputes: {} as never }), 'invalid_input')
     const noComplete = throwsCode(

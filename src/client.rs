@@ -97,6 +97,14 @@ impl StripeConnect {
         self.inner.clock.now()
     }
 
+    /// `account` was disconnected (a deauthorization, `disconnect`): drop its cached customer
+    /// resolutions and void the ones under way (they are not cached when they finish), and let no
+    /// later call join one of its GETs in flight.
+    pub(crate) fn forget_account(&self, account: &AccountId) {
+        self.inner.customers.forget_account(account.as_str());
+        self.inner.api.forget_account(account);
+    }
+
     /// The same client for calls that must read everything from Stripe now: no cached email →
     /// customers resolution, no joining an identical request already in flight
     /// (`stripe.fresh().payment_history(…)`; `fresh: true` in Node).
@@ -159,6 +167,11 @@ impl StripeConnectBuilder {
                 max_retries: c.max_retries,
                 retry_base_delay: c.retry_base_delay,
                 max_concurrency_per_account: c.max_concurrency_per_account,
+                // A key of unknown mode is paced to test mode's lower limit.
+                rate_limits: crate::api::pace::Limits::share_of_stripe(
+                    c.secret_key.livemode() == Some(true),
+                    c.api_rate_share,
+                ),
             },
         );
         StripeConnect {

@@ -209,6 +209,7 @@ pub struct Config {
     pub(crate) max_retries: u32,
     pub(crate) retry_base_delay: Duration,
     pub(crate) max_concurrency_per_account: usize,
+    pub(crate) api_rate_share: f64,
     pub(crate) livemode: Option<bool>,
     pub(crate) webhook_timeout: Duration,
     pub(crate) store_timeout: Duration,
@@ -242,6 +243,7 @@ impl fmt::Debug for Config {
             .field("max_retries", &self.max_retries)
             .field("retry_base_delay", &self.retry_base_delay)
             .field("max_concurrency_per_account", &self.max_concurrency_per_account)
+            .field("api_rate_share", &self.api_rate_share)
             .field("livemode", &self.livemode)
             .field("webhook_timeout", &self.webhook_timeout)
             .field("store_timeout", &self.store_timeout)
@@ -372,6 +374,11 @@ impl Config {
     pub fn max_concurrency_per_account(&self) -> usize {
         self.max_concurrency_per_account
     }
+    /// This process's share of Stripe's per-account rate limits (default 1: all of them). See
+    /// [`ConfigBuilder::api_rate_share`].
+    pub fn api_rate_share(&self) -> f64 {
+        self.api_rate_share
+    }
     /// When set, webhook events whose `livemode` differs are ignored (outcome `ignored`).
     pub fn livemode(&self) -> Option<bool> {
         self.livemode
@@ -431,6 +438,7 @@ pub struct ConfigBuilder {
     max_retries: Option<u32>,
     retry_base_delay: Option<Duration>,
     max_concurrency_per_account: Option<usize>,
+    api_rate_share: Option<f64>,
     livemode: Option<bool>,
     webhook_timeout: Option<Duration>,
     store_timeout: Option<Duration>,
@@ -553,6 +561,16 @@ impl ConfigBuilder {
         self.max_concurrency_per_account = Some(v);
         self
     }
+    /// This process's share of each connected account's rate budget at Stripe, more than 0 and
+    /// at most 1 (default 1). Stripe limits requests per account per second across everything the
+    /// platform sends (100 in live mode, 25 in test mode, 20 for the Search API:
+    /// <https://docs.stripe.com/rate-limits>); the client paces each account to `share` of those.
+    /// With N instances of an app each sending about as much, give each `1 / N` (less if other
+    /// code reads the same accounts).
+    pub fn api_rate_share(mut self, v: f64) -> Self {
+        self.api_rate_share = Some(v);
+        self
+    }
 
     /// How long an email → customers resolution is reused (default 60 s; `Duration::ZERO`: off).
     pub fn cache_ttl(mut self, v: Duration) -> Self {
@@ -672,6 +690,16 @@ impl ConfigBuilder {
         if max_concurrency_per_account == 0 {
             return Err(ConfigError::new("max_concurrency_per_account", "must be at least 1"));
         }
+        let api_rate_share = self.api_rate_share.unwrap_or(1.0);
+        if !(api_rate_share > 0.0 && api_rate_share <= 1.0) {
+            return Err(ConfigError::new(
+                "api_rate_share",
+                format!(
+                    "must be more than 0 and at most 1 (this instance's share of each account's rate budget at \
+                     Stripe), got {api_rate_share}"
+                ),
+            ));
+        }
         let webhook_timeout = positive_up_to(
             "webhook_timeout",
             self.webhook_timeout.unwrap_or(DEFAULT_WEBHOOK_TIMEOUT),
@@ -701,6 +729,7 @@ impl ConfigBuilder {
             max_retries: self.max_retries.unwrap_or(2),
             retry_base_delay: self.retry_base_delay.unwrap_or(Duration::from_millis(500)),
             max_concurrency_per_account,
+            api_rate_share,
             livemode: self.livemode,
             webhook_timeout,
             store_timeout,

@@ -87,8 +87,8 @@ pub use queries::{
 };
 pub use secret::{SecretKey, StateSecret, WebhookSecret};
 pub use store::{
-    ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, FraudWarningAlert,
-    ManualClock, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
+    ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, Fence, FraudWarningAlert,
+    LeaseToken, ManualClock, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,
 };
 pub use tools::{
     currency_decimals, definitions as tool_definitions, format_amount, Discrepancy, ToolDefinition, ToolError,

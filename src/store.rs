@@ -4,7 +4,9 @@
 //! - [`ClaimStore`]: keys with expiry (webhook event ids, OAuth state nonces), taken as *leases*.
 //!   `acquire` must be atomic: of many concurrent calls for one key, exactly one gets
 //!   [`ClaimState::Acquired`]. That is what makes webhook handling and the OAuth callback safe
-//!   across server instances sharing a store.
+//!   across server instances sharing a store. Leases are *fenced*: each acquisition records its
+//!   [`LeaseToken`], and only that token completes or releases the lease, so a holder that wakes
+//!   after its lease ran out (and was taken over) changes nothing.
 //! - [`DisputeSink`]: where `charge.dispute.created` alerts go.
 //!
 //! The in-memory stores are per process: fine for one server and for tests; several instances
@@ -120,29 +122,79 @@ impl ClaimState {
     }
 }
 
+/// The proof of one acquisition of a key: 128 random bits as 32 lowercase hex digits, made by the
+/// core for each [`ClaimStore::acquire`] and recorded by the store with the lease. Completing or
+/// releasing the lease needs it ([`ClaimStore::complete`], [`ClaimStore::release`]); a takeover of
+/// an expired lease records the new acquisition's token, so the old holder's no longer matches.
+///
+/// Not a secret (it guards against a late holder, not an attacker: anyone who can write the
+/// claims table can change a lease anyway), but unguessable all the same, so no two acquisitions
+/// in any process share one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LeaseToken(String);
+
+impl LeaseToken {
+    /// A new token from the thread's cryptographically secure generator.
+    pub fn generate() -> Self {
+        LeaseToken(format!("{:032x}", rand::random::<u128>()))
+    }
+
+    /// The token as stored: 32 lowercase hex digits (`[0-9a-f]{32}`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for LeaseToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What [`ClaimStore::complete`] or [`ClaimStore::release`] found: whether the token still held
+/// the key. Neither answer is an error: the work's outcome stands either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fence {
+    /// The token held the key (or the key was gone and nobody holds it): the key was marked done,
+    /// or given back.
+    Held,
+    /// Another acquisition holds the key now (this token's lease ran out and was taken over), or
+    /// the key is done: nothing was changed.
+    NotHeld,
+}
+
 /// Keys taken as leases that become *done* once the work they guard succeeded.
 ///
 /// A key is in one of three states: free (absent or expired), leased until a time (someone is
 /// working on it), or done until a time. A lease that runs out frees the key by itself, so work
 /// whose holder hung, crashed or could not release is taken over by the next caller: nothing
 /// stays stuck for longer than one lease.
+///
+/// Leases are fenced: `acquire` records the caller's [`LeaseToken`] with the lease, and
+/// `complete` and `release` change the key only while it holds that token (one conditional
+/// statement: `UPDATE … WHERE key = ? AND token = ?`). A holder that was paused past its lease
+/// and wakes after another caller took the key over then changes nothing: it can neither free
+/// nor finish the new holder's lease.
 #[async_trait]
 pub trait ClaimStore: Send + Sync {
     /// Atomically take `key` for `lease` if it is free (absent, or its lease or done mark has
-    /// expired): [`ClaimState::Acquired`]. Otherwise report what holds it, changing nothing. Of
-    /// many concurrent calls for one free key, exactly one gets `Acquired`.
-    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError>;
-    /// Mark `key` done for `ttl` (from now): later `acquire`s get [`ClaimState::Done`]. Called
-    /// once the work succeeded; marks the key done whatever state it is in.
-    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError>;
-    /// Give a lease back (the work it guarded failed and should be retried): the key is free
-    /// again. A key that is done stays done.
-    async fn release(&self, key: &str) -> Result<(), StoreError>;
+    /// expired), recording `token` as its holder: [`ClaimState::Acquired`]. Otherwise report what
+    /// holds it, changing nothing. Of many concurrent calls for one free key, exactly one gets
+    /// `Acquired`. A takeover of an expired lease or done mark replaces the token.
+    async fn acquire(&self, key: &str, token: &LeaseToken, lease: Duration) -> Result<ClaimState, StoreError>;
+    /// Mark `key` done for `ttl` (from now) if `token` holds it, or if the key is gone (nobody
+    /// holds it: the work is done all the same): [`Fence::Held`], and later `acquire`s get
+    /// [`ClaimState::Done`]. If another token holds it, change nothing: [`Fence::NotHeld`].
+    async fn complete(&self, key: &str, token: &LeaseToken, ttl: Duration) -> Result<Fence, StoreError>;
+    /// Give back the lease `token` holds (the work it guarded failed and should be retried): the
+    /// key is free again, [`Fence::Held`]. A key another token holds, or one that is done, is
+    /// left as it is: [`Fence::NotHeld`].
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<Fence, StoreError>;
     /// A single-use claim (an OAuth state): `true` if this call took `key`, `false` if it is
     /// leased or done. Never released, the claim holds until `ttl` runs out. The default is
-    /// `acquire(key, ttl) == Acquired`.
+    /// `acquire(key, new token, ttl) == Acquired`.
     async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError> {
-        Ok(self.acquire(key, ttl).await? == ClaimState::Acquired)
+        Ok(self.acquire(key, &LeaseToken::generate(), ttl).await? == ClaimState::Acquired)
     }
 }
 
@@ -267,14 +319,14 @@ impl ConnectionStore for Timed<dyn ConnectionStore> {
 
 #[async_trait]
 impl ClaimStore for Timed<dyn ClaimStore> {
-    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError> {
-        self.run("claims.acquire", self.inner.acquire(key, lease)).await
+    async fn acquire(&self, key: &str, token: &LeaseToken, lease: Duration) -> Result<ClaimState, StoreError> {
+        self.run("claims.acquire", self.inner.acquire(key, token, lease)).await
     }
-    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
-        self.run("claims.complete", self.inner.complete(key, ttl)).await
+    async fn complete(&self, key: &str, token: &LeaseToken, ttl: Duration) -> Result<Fence, StoreError> {
+        self.run("claims.complete", self.inner.complete(key, token, ttl)).await
     }
-    async fn release(&self, key: &str) -> Result<(), StoreError> {
-        self.run("claims.release", self.inner.release(key)).await
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<Fence, StoreError> {
+        self.run("claims.release", self.inner.release(key, token)).await
     }
     async fn claim(&self, key: &str, ttl: Duration) -> Result<bool, StoreError> {
         self.run("claims.claim", self.inner.claim(key, ttl)).await
@@ -328,11 +380,12 @@ pub struct MemoryClaimStore {
     claims: Mutex<HashMap<String, Held>>,
 }
 
-/// A key's lease or done mark, until `expires` (Unix seconds).
-#[derive(Debug, Clone, Copy)]
+/// A key's lease or done mark, until `expires` (Unix seconds), and the acquisition that holds it.
+#[derive(Debug, Clone)]
 struct Held {
     expires: i64,
     done: bool,
+    token: LeaseToken,
 }
 
 impl std::fmt::Debug for MemoryClaimStore {
@@ -368,7 +421,7 @@ pub(crate) fn expiry(now: i64, d: Duration) -> i64 {
 
 #[async_trait]
 impl ClaimStore for MemoryClaimStore {
-    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError> {
+    async fn acquire(&self, key: &str, token: &LeaseToken, lease: Duration) -> Result<ClaimState, StoreError> {
         let now = self.clock.now();
         let mut map = self.claims.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= SWEEP_THRESHOLD {
@@ -378,24 +431,35 @@ impl ClaimStore for MemoryClaimStore {
             Some(held) if held.expires > now && held.done => Ok(ClaimState::Done),
             Some(held) if held.expires > now => Ok(ClaimState::InProgress),
             _ => {
-                map.insert(key.to_string(), Held { expires: expiry(now, lease), done: false });
+                map.insert(key.to_string(), Held { expires: expiry(now, lease), done: false, token: token.clone() });
                 Ok(ClaimState::Acquired)
             }
         }
     }
 
-    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
+    async fn complete(&self, key: &str, token: &LeaseToken, ttl: Duration) -> Result<Fence, StoreError> {
         let expires = expiry(self.clock.now(), ttl);
-        self.claims.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), Held { expires, done: true });
-        Ok(())
+        let mut map = self.claims.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get_mut(key) {
+            Some(held) if held.token == *token => {
+                (held.expires, held.done) = (expires, true);
+                Ok(Fence::Held)
+            }
+            Some(_) => Ok(Fence::NotHeld),
+            None => {
+                map.insert(key.to_string(), Held { expires, done: true, token: token.clone() });
+                Ok(Fence::Held)
+            }
+        }
     }
 
-    async fn release(&self, key: &str) -> Result<(), StoreError> {
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<Fence, StoreError> {
         let mut map = self.claims.lock().unwrap_or_else(|p| p.into_inner());
-        if map.get(key).is_some_and(|held| !held.done) {
+        if map.get(key).is_some_and(|held| !held.done && held.token == *token) {
             map.remove(key);
+            return Ok(Fence::Held);
         }
-        Ok(())
+        Ok(Fence::NotHeld)
     }
 }
 
@@ -468,8 +532,9 @@ mod tests {
         assert!(s.claim("k", Duration::from_secs(60)).await.unwrap());
         assert!(!s.claim("k", Duration::from_secs(60)).await.unwrap());
         clock.advance(61);
-        assert!(s.claim("k", Duration::from_secs(60)).await.unwrap(), "expired claim can be taken again");
-        s.release("k").await.unwrap();
+        let token = LeaseToken::generate();
+        assert_eq!(s.acquire("k", &token, Duration::from_secs(60)).await.unwrap(), ClaimState::Acquired);
+        assert_eq!(s.release("k", &token).await.unwrap(), Fence::Held);
         assert!(s.claim("k", Duration::from_secs(60)).await.unwrap(), "released claim can be taken again");
     }
 
@@ -478,24 +543,74 @@ mod tests {
         let clock = ManualClock::new(1_000);
         let s = MemoryClaimStore::with_clock(Arc::new(clock.clone()));
         let lease = Duration::from_secs(30);
-        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Acquired);
-        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::InProgress);
+        let (first, second, other) = (LeaseToken::generate(), LeaseToken::generate(), LeaseToken::generate());
+        assert_eq!(s.acquire("k", &first, lease).await.unwrap(), ClaimState::Acquired);
+        assert_eq!(s.acquire("k", &other, lease).await.unwrap(), ClaimState::InProgress);
         clock.advance(29);
-        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::InProgress, "29 s into a 30 s lease");
+        assert_eq!(s.acquire("k", &other, lease).await.unwrap(), ClaimState::InProgress, "29 s into a 30 s lease");
         clock.advance(1);
-        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Acquired, "an expired lease is taken over");
-        s.complete("k", Duration::from_secs(3600)).await.unwrap();
-        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Done);
-        s.release("k").await.unwrap();
-        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Done, "release leaves a done key done");
+        assert_eq!(
+            s.acquire("k", &second, lease).await.unwrap(),
+            ClaimState::Acquired,
+            "an expired lease is taken over"
+        );
+        assert_eq!(s.complete("k", &second, Duration::from_secs(3600)).await.unwrap(), Fence::Held);
+        assert_eq!(s.acquire("k", &other, lease).await.unwrap(), ClaimState::Done);
+        assert_eq!(s.release("k", &second).await.unwrap(), Fence::NotHeld, "release leaves a done key done");
+        assert_eq!(s.acquire("k", &other, lease).await.unwrap(), ClaimState::Done);
         assert!(!s.claim("k", lease).await.unwrap());
         clock.advance(3600);
-        assert_eq!(s.acquire("k", lease).await.unwrap(), ClaimState::Acquired, "the done mark expired");
+        assert_eq!(s.acquire("k", &other, lease).await.unwrap(), ClaimState::Acquired, "the done mark expired");
         // A sub-second lease still holds for a whole second.
-        assert_eq!(s.acquire("short", Duration::from_millis(200)).await.unwrap(), ClaimState::Acquired);
-        assert_eq!(s.acquire("short", lease).await.unwrap(), ClaimState::InProgress);
+        assert_eq!(s.acquire("short", &first, Duration::from_millis(200)).await.unwrap(), ClaimState::Acquired);
+        assert_eq!(s.acquire("short", &other, lease).await.unwrap(), ClaimState::InProgress);
         clock.advance(1);
-        assert_eq!(s.acquire("short", lease).await.unwrap(), ClaimState::Acquired);
+        assert_eq!(s.acquire("short", &other, lease).await.unwrap(), ClaimState::Acquired);
+    }
+
+    /// Issue 22 item 1 at the store: a holder that wakes after its lease was taken over can
+    /// neither give back nor finish the new holder's lease; the new holder still can.
+    #[tokio::test]
+    async fn only_the_holders_token_completes_or_releases_a_lease() {
+        let clock = ManualClock::new(1_000);
+        let s = MemoryClaimStore::with_clock(Arc::new(clock.clone()));
+        let lease = Duration::from_secs(30);
+        let (late, holder, third) = (LeaseToken::generate(), LeaseToken::generate(), LeaseToken::generate());
+        assert_eq!(s.acquire("k", &late, lease).await.unwrap(), ClaimState::Acquired);
+        clock.advance(30);
+        assert_eq!(s.acquire("k", &holder, lease).await.unwrap(), ClaimState::Acquired, "taken over");
+
+        assert_eq!(s.release("k", &late).await.unwrap(), Fence::NotHeld);
+        assert_eq!(
+            s.acquire("k", &third, lease).await.unwrap(),
+            ClaimState::InProgress,
+            "the late release freed nothing"
+        );
+        assert_eq!(s.complete("k", &late, Duration::from_secs(3600)).await.unwrap(), Fence::NotHeld);
+        assert_eq!(
+            s.acquire("k", &third, lease).await.unwrap(),
+            ClaimState::InProgress,
+            "the late complete finished nothing"
+        );
+
+        assert_eq!(s.release("k", &holder).await.unwrap(), Fence::Held);
+        assert_eq!(s.acquire("k", &third, lease).await.unwrap(), ClaimState::Acquired);
+        assert_eq!(s.complete("k", &third, Duration::from_secs(3600)).await.unwrap(), Fence::Held);
+        assert_eq!(s.acquire("k", &late, lease).await.unwrap(), ClaimState::Done);
+        // A key that is gone (swept after it expired) is marked done by whoever finished the work.
+        assert_eq!(s.complete("gone", &late, Duration::from_secs(60)).await.unwrap(), Fence::Held);
+        assert_eq!(s.acquire("gone", &third, lease).await.unwrap(), ClaimState::Done);
+        assert_eq!(s.release("never", &late).await.unwrap(), Fence::NotHeld);
+    }
+
+    #[test]
+    fn lease_tokens_are_128_random_bits_in_hex() {
+        let tokens: std::collections::HashSet<String> =
+            (0..1000).map(|_| LeaseToken::generate().as_str().to_string()).collect();
+        assert_eq!(tokens.len(), 1000);
+        assert!(tokens
+            .iter()
+            .all(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))));
     }
 
     #[tokio::test]

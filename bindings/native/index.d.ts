@@ -654,6 +654,13 @@ export interface NativeOptions {
   cacheTtlMs?: number
   /** Most cached email → customers resolutions (default 10000; the oldest go first). */
   cacheMaxEntries?: number
+  /**
+   * This instance's share of each connected account's rate budget at Stripe, more than 0 and
+   * at most 1 (default 1). Stripe limits requests per account per second across all of the
+   * platform's requests (100 live, 25 test, 20 for the Search API); each account is paced to
+   * this share of those. With N instances, give each `1 / N`.
+   */
+  apiRateShare?: number
 }
 
 /** `stripe_user[…]` fields that prefill Stripe's onboarding form. */

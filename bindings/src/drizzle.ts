@@ -38,9 +38,11 @@ export {
   mysqlExampleAppsTable,
   pgClaimsTable,
   sqliteClaimsTable,
+  type ClaimsTableUpgradeOptions,
+  type ClaimsTableVersion,
   type Dialect,
 } from './drizzle/tables.js'
-export { affectedRows, isUniqueViolation } from './drizzle/driver.js'
+export { affectedRows, DEFAULT_BUSY_TIMEOUT_MS, isUniqueViolation } from './drizzle/driver.js'
 export type {
   ClaimState,
   ClaimStore,

@@ -80,35 +80,34 @@ export type ClaimState = 'acquired' | 'in_progress' | 'done'
  * Keys taken as leases (webhook event ids, OAuth state nonces). A key is free (absent or
  * expired), leased until a time, or done until a time. A lease that runs out frees the key by
  * itself, so an event whose delivery hung, crashed or failed twice is processed by a later one.
+ *
+ * Leases are fenced: each `acquire` comes with a new `token` (128 random bits as 32 hex digits,
+ * made by the client); store it with the lease, and let `complete` and `release` change the key
+ * only while it still holds that token (one conditional statement: `UPDATE … WHERE key = ? AND
+ * token = ?`). A delivery whose lease ran out while it was paused, and was taken over, then
+ * changes nothing when it wakes: it neither frees nor finishes the new holder's lease.
  */
 export interface ClaimStore {
   /**
    * Atomically take `key` for `leaseSeconds` if it is free (absent, or its lease or done mark
-   * expired) → `'acquired'`; otherwise change nothing and answer `'in_progress'` (a live lease)
-   * or `'done'`. Of many concurrent calls for one free key exactly one gets `'acquired'`.
+   * expired), recording `token` as its holder → `'acquired'`; otherwise change nothing and answer
+   * `'in_progress'` (a live lease) or `'done'`. Of many concurrent calls for one free key exactly
+   * one gets `'acquired'`. Taking over an expired row replaces its token.
    */
-  acquire(key: string, leaseSeconds: number): MaybePromise<ClaimState>
-  /** Mark `key` done for `ttlSeconds` from now, whatever its state (the work succeeded). */
-  complete(key: string, ttlSeconds: number): MaybePromise<void>
-  /** Give a lease back (the work failed and will be retried). A done key stays done. */
-  release(key: string): MaybePromise<void>
-  /** Not used when `acquire` and `complete` exist (single-use claims are `acquire` leases). */
-  claim?(key: string, ttlSeconds: number): MaybePromise<boolean>
-}
-
-/**
- * The claims store shape before leases, still accepted: `true` is read as acquired, `false` as
- * done (so a redelivery during a live lease is answered 200 `duplicate`, not 409), and marking an
- * event done is `release` then `claim(key, ttl)`. Implement {@link ClaimStore} instead.
- */
-export interface SingleUseClaimStore {
+  acquire(key: string, token: string, leaseSeconds: number): MaybePromise<ClaimState>
   /**
-   * Atomically claim `key` for `ttlSeconds`: `true` if this call claimed it, `false` if an
-   * unexpired claim exists. Of many concurrent claims of one key exactly one may return `true`.
+   * Mark `key` done for `ttlSeconds` from now if `token` holds it (or the key is gone: the work is
+   * done all the same). If another token holds it, change nothing and return `false`; otherwise
+   * return nothing or `true`. `false` is not a failure: the work's outcome stands.
    */
-  claim(key: string, ttlSeconds: number): MaybePromise<boolean>
-  /** Give a claim back (the work it guarded failed and will be retried). */
-  release(key: string): MaybePromise<void>
+  complete(key: string, token: string, ttlSeconds: number): MaybePromise<boolean | void>
+  /**
+   * Give back the lease `token` holds (the work failed and will be retried). A key another token
+   * holds, or a done key, stays as it is: return `false` then (nothing or `true` otherwise).
+   */
+  release(key: string, token: string): MaybePromise<boolean | void>
+  /** Not used by the client (a single-use claim is an `acquire` with a token of its own). */
+  claim?(key: string, ttlSeconds: number): MaybePromise<boolean>
 }
 
 /**
@@ -145,7 +144,7 @@ export type FraudWarningAlert = NativeFraudWarningAlert
 
 export interface Stores {
   connections?: ConnectionStore
-  claims?: ClaimStore | SingleUseClaimStore
+  claims?: ClaimStore
   disputes?: DisputeSink
 }
 

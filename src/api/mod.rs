@@ -10,6 +10,7 @@
 //! (pages and retries included) ends by then with `stripe_timeout`.
 
 pub(crate) mod list;
+pub(crate) mod pace;
 pub(crate) mod retry;
 pub(crate) mod transport;
 
@@ -27,6 +28,7 @@ use crate::error::{StripeError, StripeErrorKind};
 use crate::http::USER_AGENT;
 use crate::ids::AccountId;
 use crate::secret::SecretKey;
+use pace::{Limits, Pacer, PAUSE_AFTER_429};
 pub(crate) use retry::quote_field;
 pub(crate) use transport::read_response;
 pub use transport::{ApiTransport, GetRequest, RawResponse, ReqwestTransport, TransportError, TransportErrorKind};
@@ -45,27 +47,38 @@ pub(crate) struct ApiSettings {
     pub max_retries: u32,
     pub retry_base_delay: Duration,
     pub max_concurrency_per_account: usize,
+    /// This process's share of Stripe's per-account rate limits.
+    pub rate_limits: Limits,
 }
 
-/// The transport, the settings, the per-account concurrency limit and the GETs in flight, shared
-/// by every call.
+/// The transport, the settings, the per-account concurrency limit and pacing, and the GETs in
+/// flight, shared by every call.
 pub(crate) struct ApiClient {
     transport: Arc<dyn ApiTransport>,
     settings: ApiSettings,
     limiter: AccountLimiter,
+    pacer: Pacer,
     in_flight: InFlight,
 }
 
 impl ApiClient {
     pub(crate) fn new(transport: Arc<dyn ApiTransport>, settings: ApiSettings) -> Self {
         let limiter = AccountLimiter::new(settings.max_concurrency_per_account);
-        ApiClient { transport, settings, limiter, in_flight: InFlight::default() }
+        let pacer = Pacer::new(settings.rate_limits);
+        ApiClient { transport, settings, limiter, pacer, in_flight: InFlight::default() }
     }
 
     /// Accounts the concurrency limiter holds an entry for (tests: 0 once the calls are over).
     #[cfg(test)]
     pub(crate) fn limited_accounts(&self) -> usize {
         self.limiter.len()
+    }
+
+    /// No later call joins a GET on `account` already in flight (it was disconnected: an answer
+    /// sent for before then is not one to share). The GETs themselves run on for their callers.
+    pub(crate) fn forget_account(&self, account: &AccountId) {
+        let prefix = format!("{} ", account.as_str());
+        self.in_flight.lock().retain(|key, _| !key.starts_with(&prefix));
     }
 
     /// Start a call on `account`: its deadline (`timeout`) starts now. A `fresh` call sends its
@@ -79,20 +92,23 @@ impl ApiClient {
 type SharedGet = Shared<BoxFuture<'static, Result<Arc<RawResponse>, StripeError>>>;
 
 /// Identical GETs in flight (same account, same URL and query): a second caller waits for the
-/// first one's answer instead of sending its own request. An entry lives until its answer is in.
+/// first one's answer instead of sending its own request. An entry lives until its answer is in,
+/// or until its account is forgotten ([`ApiClient::forget_account`]); each has a number, so a GET
+/// that ends removes its own entry and never a newer one for the same URL.
 #[derive(Default)]
 struct InFlight {
-    gets: Mutex<HashMap<String, SharedGet>>,
+    gets: Mutex<HashMap<String, (u64, SharedGet)>>,
+    next: std::sync::atomic::AtomicU64,
 }
 
 impl InFlight {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SharedGet>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, SharedGet)>> {
         self.gets.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-/// One semaphore per connected account, so a burst of queries on one app stays under Stripe's
-/// rate limit (about 100 req/s live, 25 in test mode) and does not starve the others.
+/// One semaphore per connected account, so a burst of queries on one app does not starve the
+/// others (the rate is [`pace`]'s job).
 ///
 /// An account's entry lives only while a request of that account holds or waits for a permit:
 /// account ids come from input, and a map that kept every id ever seen would grow without bound.
@@ -225,20 +241,25 @@ impl<'a> Api<'a> {
     fn shared(&self, request: GetRequest, display: &str) -> SharedGet {
         let key = format!("{} {}", self.account.as_str(), request.url());
         let mut gets = self.client.in_flight.lock();
-        if let Some(get) = gets.get(&key) {
+        if let Some((_, get)) = gets.get(&key) {
             return get.clone();
         }
+        let number = self.client.in_flight.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (client, account, deadline) = (Arc::clone(self.client), self.account.clone(), self.deadline);
         let (display, slot) = (display.to_string(), key.clone());
         let get = async move {
             let work = attempts(&client, &account, deadline, &request, &display);
             let answer = within(deadline, &client.settings, &display, work).await;
-            client.in_flight.lock().remove(&slot);
+            let mut gets = client.in_flight.lock();
+            if gets.get(&slot).is_some_and(|(n, _)| *n == number) {
+                gets.remove(&slot);
+            }
+            drop(gets);
             answer.map(Arc::new)
         }
         .boxed()
         .shared();
-        gets.insert(key, get.clone());
+        gets.insert(key, (number, get.clone()));
         get
     }
 }
@@ -272,9 +293,22 @@ async fn attempts(
     display: &str,
 ) -> Result<RawResponse, StripeError> {
     let settings = &client.settings;
+    let search = request.url().path().ends_with("/search");
     let mut retry = 0u32;
     loop {
         let outcome = {
+            // Paced first: a request waiting for the rate holds no concurrency permit.
+            if let Err(until) = client.pacer.admit(account.as_str(), search, deadline).await {
+                let wait = until.saturating_duration_since(Instant::now());
+                return Err(StripeError::new(
+                    StripeErrorKind::RateLimited,
+                    format!(
+                        "GET {display} not sent: Stripe rate-limited account {account} (429) and its requests wait \
+                         {} ms more, past this call's deadline",
+                        wait.as_millis()
+                    ),
+                ));
+            }
             let _permit = client.limiter.acquire(account).await;
             client.transport.get(request).await
         };
@@ -282,6 +316,11 @@ async fn attempts(
             Ok(resp) => return Ok(resp),
             Err(f) => f,
         };
+        if failure.error.kind == StripeErrorKind::RateLimited {
+            // Over Stripe's limit for this account (another instance, a job, the dashboard): no
+            // request on it for a while, this one's retry included.
+            client.pacer.pause(account.as_str(), failure.retry_after.unwrap_or(PAUSE_AFTER_429));
+        }
         // The transport's own timer (as long as the deadline) can fire in the same instant as the
         // deadline and win the race: a failure that would have been retried but for the deadline
         // is the deadline's (a definitive answer such as a 404 keeps its code).
@@ -355,6 +394,88 @@ mod tests {
 
     fn account(i: usize) -> AccountId {
         AccountId::parse(format!("acct_{i}")).unwrap()
+    }
+
+    /// A transport whose requests wait for a permit each (none at first), answering 200 `{}`.
+    struct Gated(Arc<Semaphore>);
+
+    #[async_trait::async_trait]
+    impl ApiTransport for Gated {
+        async fn get(&self, _: &GetRequest) -> Result<RawResponse, TransportError> {
+            self.0.acquire().await.expect("never closed").forget();
+            Ok(RawResponse { status: 200, headers: vec![], body: b"{}".to_vec() })
+        }
+    }
+
+    fn gated_client() -> (Arc<ApiClient>, Arc<Semaphore>) {
+        let gate = Arc::new(Semaphore::new(0));
+        let settings = ApiSettings {
+            base: Url::parse("https://api.stripe.com").unwrap(),
+            secret_key: SecretKey::new("sk_test_gated").unwrap(),
+            stripe_version: "2026-10-28.endive".into(),
+            account_header: "stripe-account",
+            timeout: Duration::from_secs(60),
+            max_retries: 0,
+            retry_base_delay: Duration::from_millis(1),
+            max_concurrency_per_account: 8,
+            rate_limits: Limits::share_of_stripe(false, 1.0),
+        };
+        (Arc::new(ApiClient::new(Arc::new(Gated(gate.clone())), settings)), gate)
+    }
+
+    fn keys(client: &ApiClient) -> Vec<(String, u64)> {
+        let mut keys: Vec<_> = client.in_flight.lock().iter().map(|(k, (n, _))| (k.clone(), *n)).collect();
+        keys.sort();
+        keys
+    }
+
+    /// Forgetting an account drops its GETs in flight from the table, and no other account's: a
+    /// later identical GET on it is sent anew, one on another account still joins.
+    #[tokio::test]
+    async fn forgetting_an_account_drops_only_its_gets_in_flight() {
+        let (client, _gate) = gated_client();
+        let (one, two) = (account(1), account(2));
+        let get = |a: &AccountId| {
+            let api = client.call(a, false);
+            let request = api.request(&["v1", "charges"], vec![]);
+            // Entered in the table when made; never polled (the transport would wait forever).
+            drop(api.shared(request, "/v1/charges"));
+        };
+        get(&one);
+        get(&two);
+        client.forget_account(&one);
+        assert_eq!(
+            keys(&client),
+            [("acct_2 https://api.stripe.com/v1/charges".to_string(), 1)],
+            "only acct_1's GET left the table"
+        );
+        get(&two);
+        get(&one);
+        assert_eq!(keys(&client).iter().map(|(_, n)| *n).collect::<Vec<_>>(), [2, 1], "acct_2 joined, acct_1 anew");
+    }
+
+    /// A GET that ends removes its own entry, never a newer one for the same URL (made after the
+    /// account was forgotten while the old one ran).
+    #[tokio::test]
+    async fn a_get_that_ends_leaves_a_newer_entry_for_its_url_in_place() {
+        let (client, gate) = gated_client();
+        let one = account(1);
+        let start = |client: &Arc<ApiClient>| {
+            let api = client.call(&one, false);
+            let request = api.request(&["v1", "charges"], vec![]);
+            tokio::spawn(api.shared(request, "/v1/charges"))
+        };
+        let old = start(&client);
+        tokio::task::yield_now().await;
+        client.forget_account(&one);
+        let new = start(&client);
+        tokio::task::yield_now().await;
+        gate.add_permits(1);
+        old.await.unwrap().unwrap();
+        assert_eq!(keys(&client).iter().map(|(_, n)| *n).collect::<Vec<_>>(), [1], "the newer GET is still joinable");
+        gate.add_permits(1);
+        new.await.unwrap().unwrap();
+        assert_eq!(keys(&client), [], "and it removed itself when it ended");
     }
 
     /// Issue 10 item 7: 40k distinct account ids taken from input used to leave 40k entries

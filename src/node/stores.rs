@@ -19,8 +19,8 @@ use napi::{Env, JsValue, Status};
 
 use super::types::{JsConnection, JsDisputeAlert, JsFraudWarningAlert};
 use crate::{
-    AccountId, AppSlug, ClaimState, ClaimStore, Connection, ConnectionStore, DisputeAlert, DisputeSink, Error,
-    FraudWarningAlert, StoreError, StripeConnectBuilder,
+    AccountId, AppSlug, ClaimState, ClaimStore, Connection, ConnectionStore, DisputeAlert, DisputeSink, Error, Fence,
+    FraudWarningAlert, LeaseToken, StoreError, StripeConnectBuilder,
 };
 
 /// What a JS method returned: a promise (of `R`), or `R` itself. Unlike napi's `Either`, a value
@@ -146,42 +146,53 @@ fn js_message(e: &napi::Error) -> String {
 /// and a void method reports failure by throwing.
 pub struct Void;
 
+/// What a JS value is, for a method that expected nothing: `None` for nothing (`undefined`,
+/// `null`) or an object, else its description (a string is not quoted: a store's string could
+/// hold anything).
+///
+/// # Safety
+/// `env` and `value` must be what napi handed to a conversion, on the JS thread.
+unsafe fn not_nothing(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Option<String>> {
+    use napi::sys::ValueType as T;
+    let mut kind = T::napi_undefined;
+    // SAFETY: the caller's promise; `kind` is a valid out-pointer.
+    napi::check_status!(unsafe { napi::sys::napi_typeof(env, value, &mut kind) })?;
+    Ok(Some(match kind {
+        T::napi_undefined | T::napi_null | T::napi_object => return Ok(None),
+        T::napi_boolean => {
+            let mut b = false;
+            // SAFETY: `value` is a boolean (checked above); `b` is a valid out-pointer.
+            napi::check_status!(unsafe { napi::sys::napi_get_value_bool(env, value, &mut b) })?;
+            format!("the boolean {b}")
+        }
+        T::napi_number => {
+            let mut n = 0f64;
+            // SAFETY: `value` is a number (checked above); `n` is a valid out-pointer.
+            napi::check_status!(unsafe { napi::sys::napi_get_value_double(env, value, &mut n) })?;
+            format!("the number {n}")
+        }
+        T::napi_string => "a string".to_string(),
+        T::napi_function => "a function".to_string(),
+        T::napi_bigint => "a bigint".to_string(),
+        T::napi_symbol => "a symbol".to_string(),
+        _ => "a value of an unknown kind".to_string(),
+    }))
+}
+
 impl FromNapiValue for Void {
     unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
-        use napi::sys::ValueType as T;
-        let mut kind = T::napi_undefined;
-        // SAFETY: `env` and `value` are what napi handed to this conversion, on the JS thread;
-        // `kind` is a valid out-pointer.
-        napi::check_status!(unsafe { napi::sys::napi_typeof(env, value, &mut kind) })?;
-        let got = match kind {
-            T::napi_undefined | T::napi_null | T::napi_object => return Ok(Void),
-            T::napi_boolean => {
-                let mut b = false;
-                // SAFETY: `value` is a boolean (checked above); `b` is a valid out-pointer.
-                napi::check_status!(unsafe { napi::sys::napi_get_value_bool(env, value, &mut b) })?;
-                format!("the boolean {b}")
-            }
-            T::napi_number => {
-                let mut n = 0f64;
-                // SAFETY: `value` is a number (checked above); `n` is a valid out-pointer.
-                napi::check_status!(unsafe { napi::sys::napi_get_value_double(env, value, &mut n) })?;
-                format!("the number {n}")
-            }
-            // Not quoted: a store's string could hold anything.
-            T::napi_string => "a string".to_string(),
-            T::napi_function => "a function".to_string(),
-            T::napi_bigint => "a bigint".to_string(),
-            T::napi_symbol => "a symbol".to_string(),
-            _ => "a value of an unknown kind".to_string(),
-        };
-        // GenericFailure: the message is whole (`js_message` would prefix "wrong type" again).
-        Err(napi::Error::new(
-            Status::GenericFailure,
-            format!(
-                "returned {got} where nothing was expected: return nothing (or a database driver's result object), \
-                 and throw to report a failure"
-            ),
-        ))
+        // SAFETY: `env` and `value` are what napi handed to this conversion, on the JS thread.
+        match unsafe { not_nothing(env, value) }? {
+            None => Ok(Void),
+            // GenericFailure: the message is whole (`js_message` would prefix "wrong type" again).
+            Some(got) => Err(napi::Error::new(
+                Status::GenericFailure,
+                format!(
+                    "returned {got} where nothing was expected: return nothing (or a database driver's result \
+                     object), and throw to report a failure"
+                ),
+            )),
+        }
     }
 }
 
@@ -257,29 +268,56 @@ impl FromNapiValue for JsClaimState {
     }
 }
 
-type KeyAndSeconds = FnArgs<(String, f64)>;
+/// What a JS `complete` or `release` returns: nothing (or a database driver's result object) or
+/// `true` when the token held the key, `false` when another acquisition holds it and nothing was
+/// changed. Any other value is refused, as for a `void` method.
+struct JsFence(Fence);
 
-fn key_and_seconds(key: &str, d: Duration) -> KeyAndSeconds {
-    FnArgs::from((key.to_string(), d.as_secs_f64()))
+impl FromNapiValue for JsFence {
+    unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
+        let mut held = false;
+        // SAFETY: `env` and `value` are what napi handed to this conversion, on the JS thread;
+        // `held` is a valid out-pointer, written only when the value is a boolean.
+        if unsafe { napi::sys::napi_get_value_bool(env, value, &mut held) } == napi::sys::Status::napi_ok {
+            return Ok(JsFence(if held { Fence::Held } else { Fence::NotHeld }));
+        }
+        // SAFETY: the same env and value.
+        match unsafe { not_nothing(env, value) }? {
+            None => Ok(JsFence(Fence::Held)),
+            Some(got) => Err(napi::Error::new(
+                Status::GenericFailure,
+                format!(
+                    "returned {got} where nothing, true or false was expected: return nothing (or true) when the \
+                     token held the key, false when another acquisition holds it, and throw to report a failure"
+                ),
+            )),
+        }
+    }
 }
 
-/// `stores.claims`, in one of two shapes:
-/// - leases: `acquire(key, leaseSeconds) → 'acquired' | 'in_progress' | 'done'`,
-///   `complete(key, ttlSeconds)`, `release(key)` (a `claim` method, if any, is not used);
-/// - single-use claims (the shape before leases): `claim(key, ttlSeconds) → boolean`,
-///   `release(key)`. `true` is read as acquired and `false` as done (such a store cannot tell a
-///   live lease from a finished event), and `complete` as `release` then `claim(key, ttl)`.
-enum JsClaimStore {
-    Leases {
-        acquire: JsMethod<KeyAndSeconds, JsClaimState>,
-        complete: JsMethod<KeyAndSeconds, Void>,
-        release: JsMethod<String, Void>,
-    },
-    SingleUse {
-        claim: JsMethod<KeyAndSeconds, bool>,
-        release: JsMethod<String, Void>,
-    },
+type KeyTokenSeconds = FnArgs<(String, String, f64)>;
+type KeyToken = FnArgs<(String, String)>;
+
+fn key_token_seconds(key: &str, token: &LeaseToken, d: Duration) -> KeyTokenSeconds {
+    FnArgs::from((key.to_string(), token.as_str().to_string(), d.as_secs_f64()))
 }
+
+/// `stores.claims`: `acquire(key, token, leaseSeconds) → 'acquired' | 'in_progress' | 'done'`,
+/// `complete(key, token, ttlSeconds)`, `release(key, token)` (a `claim` method, if any, is not
+/// used: a single-use claim is an `acquire` with a token of its own). The token is the core's
+/// [`LeaseToken`]: the store records it with the lease and changes the key in `complete` and
+/// `release` only while it holds that token.
+struct JsClaimStore {
+    acquire: JsMethod<KeyTokenSeconds, JsClaimState>,
+    complete: JsMethod<KeyTokenSeconds, JsFence>,
+    release: JsMethod<KeyToken, JsFence>,
+}
+
+/// The words for a claims object of the shape before leases (`claim` and `release` only).
+const SINGLE_USE_REFUSED: &str = "is missing: the claims store shape with only `claim` and `release` is no longer \
+     accepted (it cannot tell whose lease it frees, so a late release could free another delivery's lease). \
+     Implement acquire(key, token, leaseSeconds), complete(key, token, ttlSeconds) and release(key, token), \
+     recording the token with the lease and checking it in complete and release";
 
 impl JsClaimStore {
     fn from_object(o: &Object) -> Result<Self, Error> {
@@ -287,8 +325,8 @@ impl JsClaimStore {
         let complete = JsMethod::get(o, "claims.complete")?;
         let release = JsMethod::require(o, "claims.release")?;
         match (acquire, complete) {
-            (Some(acquire), Some(complete)) => Ok(JsClaimStore::Leases { acquire, complete, release }),
-            (None, None) => Ok(JsClaimStore::SingleUse { claim: JsMethod::require(o, "claims.claim")?, release }),
+            (Some(acquire), Some(complete)) => Ok(JsClaimStore { acquire, complete, release }),
+            (None, None) => Err(Error::invalid_input("stores.claims.acquire", SINGLE_USE_REFUSED)),
             (Some(_), None) => Err(Error::invalid_input(
                 "stores.claims.complete",
                 "is missing: a store with `acquire` also needs `complete` (mark a key done for ttlSeconds)",
@@ -299,37 +337,18 @@ impl JsClaimStore {
             )),
         }
     }
-
-    fn release_method(&self) -> &JsMethod<String, Void> {
-        match self {
-            JsClaimStore::Leases { release, .. } | JsClaimStore::SingleUse { release, .. } => release,
-        }
-    }
 }
 
 #[async_trait]
 impl ClaimStore for JsClaimStore {
-    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError> {
-        match self {
-            JsClaimStore::Leases { acquire, .. } => Ok(acquire.call(key_and_seconds(key, lease)).await?.0),
-            JsClaimStore::SingleUse { claim, .. } => {
-                let taken = claim.call(key_and_seconds(key, lease)).await?;
-                Ok(if taken { ClaimState::Acquired } else { ClaimState::Done })
-            }
-        }
+    async fn acquire(&self, key: &str, token: &LeaseToken, lease: Duration) -> Result<ClaimState, StoreError> {
+        Ok(self.acquire.call(key_token_seconds(key, token, lease)).await?.0)
     }
-    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
-        match self {
-            JsClaimStore::Leases { complete, .. } => complete.call(key_and_seconds(key, ttl)).await.map(drop),
-            // Not atomic: a delivery in between may take the key and act again (at least once).
-            JsClaimStore::SingleUse { claim, release } => {
-                release.call(key.to_string()).await?;
-                claim.call(key_and_seconds(key, ttl)).await.map(drop)
-            }
-        }
+    async fn complete(&self, key: &str, token: &LeaseToken, ttl: Duration) -> Result<Fence, StoreError> {
+        Ok(self.complete.call(key_token_seconds(key, token, ttl)).await?.0)
     }
-    async fn release(&self, key: &str) -> Result<(), StoreError> {
-        self.release_method().call(key.to_string()).await.map(drop)
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<Fence, StoreError> {
+        Ok(self.release.call(FnArgs::from((key.to_string(), token.as_str().to_string()))).await?.0)
     }
 }
 

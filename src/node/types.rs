@@ -63,6 +63,11 @@ pub struct NativeOptions {
     pub cache_ttl_ms: Option<f64>,
     /// Most cached email → customers resolutions (default 10000; the oldest go first).
     pub cache_max_entries: Option<f64>,
+    /// This instance's share of each connected account's rate budget at Stripe, more than 0 and
+    /// at most 1 (default 1). Stripe limits requests per account per second across all of the
+    /// platform's requests (100 live, 25 test, 20 for the Search API); each account is paced to
+    /// this share of those. With N instances, give each `1 / N`.
+    pub api_rate_share: Option<f64>,
 }
 
 impl NativeOptions {
@@ -131,6 +136,18 @@ impl NativeOptions {
         if let Some(v) = self.cache_max_entries {
             let n = number("cacheMaxEntries", v, 0, i64::from(u32::MAX))?;
             b = b.cache_max_entries(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        if let Some(v) = self.api_rate_share {
+            if !(v > 0.0 && v <= 1.0) {
+                return Err(ConfigError::new(
+                    "apiRateShare",
+                    format!(
+                        "must be more than 0 and at most 1 (this instance's share of each account's rate budget \
+                         at Stripe), got {v}"
+                    ),
+                ));
+            }
+            b = b.api_rate_share(v);
         }
         Ok(b)
     }

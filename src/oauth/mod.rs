@@ -220,11 +220,12 @@ impl StripeConnect {
             )
             .await?;
         let outcome = parse_deauthorize_response(&resp, &account_id)?;
-        self.inner.customers.forget_account(account_id.as_str());
-        self.connections()
-            .clear_by_account(&account_id)
-            .await
-            .map_err(|e| e.in_operation("connections.clear_by_account").with_account(account_id.as_str()))?;
+        // Forgotten before the connection is cleared and after (a resolution that started in
+        // between is not cached either).
+        self.forget_account(&account_id);
+        let cleared = self.connections().clear_by_account(&account_id).await;
+        self.forget_account(&account_id);
+        cleared.map_err(|e| e.in_operation("connections.clear_by_account").with_account(account_id.as_str()))?;
         Ok(DisconnectResult {
             account_id,
             app_slug: app_slug.clone(),

@@ -147,11 +147,14 @@ pub(crate) async fn find_customers(
             return Ok(hit);
         }
     }
+    // Taken before any request: a deauthorization or disconnect while they are under way voids
+    // it, so an answer about an account that is no longer connected is never kept.
+    let ticket = cache.ticket(account);
     let found = read_customers(api, email, stripe.now()).await?;
     // Only a complete answer: with the search failed, customers in another letter case may be
     // missing, and the next call should try again.
     if found.search_fallback.is_none() {
-        cache.put(account, email.as_str(), found.clone());
+        cache.put(account, email.as_str(), found.clone(), ticket);
     }
     Ok(found)
 }

@@ -6,7 +6,10 @@
 //! - a delivery that finds the event done does nothing (`duplicate`);
 //! - one that finds a live lease fails with `webhook_in_progress` (answer 409: Stripe retries);
 //! - one that finds an expired lease processes the event, whatever happened to the holder (it
-//!   hung, crashed, or failed and could not give the lease back).
+//!   hung, crashed, or failed and could not give the lease back);
+//! - the lease is fenced by a token made for this delivery: marking the event done or giving the
+//!   lease back changes nothing once another delivery has taken the lease over (a holder that was
+//!   paused past its lease wakes to find it is no longer its own).
 //!
 //! The stores and the sink get `webhook_timeout` (20 s by default); a failure or a timeout gives
 //! the lease back and returns `store_failed`: the HTTP layer answers 5xx, Stripe redelivers, and
@@ -22,7 +25,7 @@ use tokio::time::Instant;
 use crate::client::StripeConnect;
 use crate::error::{ConfigError, Error, StoreError, WebhookError};
 use crate::ids::{AccountId, AppSlug};
-use crate::store::{ClaimState, DisputeAlert, FraudWarningAlert};
+use crate::store::{ClaimState, DisputeAlert, Fence, FraudWarningAlert, LeaseToken};
 
 use super::customer::{ChargeCustomer, Subject, DISPUTE_CUSTOMER_BUDGET};
 use super::{construct_event, EventKind};
@@ -181,8 +184,11 @@ impl StripeConnect {
         let within = |operation: &'static str| Budget { deadline, timeout, operation, finishing: false };
 
         // Not given back if it fails or times out: it may have landed, and the lease runs out by itself.
+        // The token fences this delivery's lease: once another delivery takes it over, this one's
+        // `complete` and `release` change nothing.
+        let token = LeaseToken::generate();
         let state = within("claims.acquire")
-            .run(claims.acquire(&claim_key, lease))
+            .run(claims.acquire(&claim_key, &token, lease))
             .await
             .map_err(|e| e.in_operation("claims.acquire"))?;
         match state {
@@ -199,7 +205,7 @@ impl StripeConnect {
             EventKind::ApplicationDeauthorized(_) => {
                 let Some(account_id) = account else {
                     // Signed by Stripe but useless: release so that nothing is remembered about it.
-                    let _ = Budget::finishing(timeout, "claims.release").run(claims.release(&claim_key)).await;
+                    let _ = Budget::finishing(timeout, "claims.release").run(claims.release(&claim_key, &token)).await;
                     return Err(WebhookError::InvalidPayload {
                         reason:
                             "account.application.deauthorized has no top-level `account`: is this a Connect endpoint?"
@@ -207,13 +213,18 @@ impl StripeConnect {
                     }
                     .into());
                 };
-                // Nothing about a disconnected account is answered from the cache any more.
-                self.inner.customers.forget_account(account_id.as_str());
-                within("connections.clear_by_account")
-                    .run(self.connections().clear_by_account(&account_id))
-                    .await
-                    .map_err(|e| e.with_account(account_id.as_str()))
-                    .map(|app_slug| WebhookOutcome::Disconnected { event_id: event.id.clone(), account_id, app_slug })
+                // Nothing about a disconnected account is answered from the cache any more, nor
+                // cached by a resolution under way: forgotten before the connection is cleared,
+                // and again after (for one that started in between).
+                self.forget_account(&account_id);
+                let cleared =
+                    within("connections.clear_by_account").run(self.connections().clear_by_account(&account_id)).await;
+                self.forget_account(&account_id);
+                cleared.map_err(|e| e.with_account(account_id.as_str())).map(|app_slug| WebhookOutcome::Disconnected {
+                    event_id: event.id.clone(),
+                    account_id,
+                    app_slug,
+                })
             }
             EventKind::DisputeCreated(dispute) => {
                 let dispatch = async {
@@ -278,15 +289,30 @@ impl StripeConnect {
             Ok(outcome) => {
                 // The work is done. If marking it so fails, the lease runs out in a few seconds and
                 // a later redelivery (rare after a 2xx) would act again: at-least-once, never lost.
+                // `NotHeld` (the lease ran out and another delivery holds it) is no failure either:
+                // that delivery marks the event done when its own work succeeds.
                 let _ = Budget::finishing(timeout, "claims.complete")
-                    .run(claims.complete(&claim_key, EVENT_CLAIM_TTL))
+                    .run(claims.complete(&claim_key, &token, EVENT_CLAIM_TTL))
                     .await;
                 Ok(outcome)
             }
             Err(failure) => {
                 // Give the event back so Stripe's redelivery processes it at once.
-                match Budget::finishing(timeout, "claims.release").run(claims.release(&claim_key)).await {
-                    Ok(()) => Err(failure.into()),
+                match Budget::finishing(timeout, "claims.release").run(claims.release(&claim_key, &token)).await {
+                    Ok(Fence::Held) => Err(failure.into()),
+                    // Its lease ran out while it worked and another delivery took the event over:
+                    // that lease is not this delivery's to give back.
+                    Ok(Fence::NotHeld) => Err(StoreError {
+                        message: format!(
+                            "{}; the lease on {} had run out (after {} s) and is no longer this delivery's \
+                             (another delivery may hold it now): left in place",
+                            failure.message,
+                            event.id,
+                            lease.as_secs()
+                        ),
+                        ..failure
+                    }
+                    .into()),
                     Err(release) => Err(StoreError {
                         message: format!(
                             "{}; releasing the lease on {} also failed ({}): a redelivery after the lease runs out \

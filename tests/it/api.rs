@@ -451,3 +451,122 @@ fn the_spec_check_rejects_undeclared_parameters() {
     assert!(declared("/v1/charges/ch_1", "limit", "1").is_err());
     assert!(declared("/v1/customers/cus_1/sources", "limit", "1").is_err());
 }
+
+/// Any charge of `account`, answered at once.
+async fn any_charge(fake: &FakeStripe, account: &str) {
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path_regex(r"^/v1/charges/ch_\w+$"))
+        .and(wiremock::matchers::header("stripe-account", account))
+        .respond_with(ok(the_charge()))
+        .mount(&fake.server)
+        .await;
+}
+
+/// `n` lookups of distinct charges on `account` at once (distinct: nothing is coalesced); how long
+/// they took together.
+async fn burst(client: &StripeConnect, account: &str, n: usize) -> Duration {
+    let account = AccountId::parse(account).unwrap();
+    let started = Instant::now();
+    let calls = (0..n).map(|i| {
+        let (client, account) = (client.clone(), account.clone());
+        async move { client.account(&account).lookup_charge(&ChargeId::parse(format!("ch_burst{i}")).unwrap()).await }
+    });
+    for result in futures::future::join_all(calls).await {
+        result.unwrap();
+    }
+    started.elapsed()
+}
+
+/// Issue 22 item 4: each account is paced to Stripe's limit for the key's mode
+/// (<https://docs.stripe.com/rate-limits>: 25 requests a second in test mode, 100 in live mode),
+/// times the instance's share. The exact windows are unit-tested in `api::pace` with paused time.
+#[tokio::test]
+async fn each_account_is_paced_to_stripes_limit_for_the_mode_and_the_share() {
+    let fake = FakeStripe::start().await;
+    any_charge(&fake, ACCT).await;
+    any_charge(&fake, "acct_1OtherAccount").await;
+    let test_mode = StripeConnect::new(fake.config().build().unwrap());
+    // 30 in test mode: 25 in the first second, 5 in the next.
+    let took = burst(&test_mode, ACCT, 30).await;
+    assert!(took >= Duration::from_millis(950), "30 requests in {took:?}");
+    // Another account has its own budget: 25 at once.
+    assert!(burst(&test_mode, "acct_1OtherAccount", 25).await < Duration::from_millis(900));
+
+    let live = StripeConnect::new(config_for(&fake.server.uri()).secret_key("sk_live_51FakeLiveKey").build().unwrap());
+    // A fresh second for ACCT: 100 fit in one second in live mode.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(burst(&live, ACCT, 60).await < Duration::from_millis(900), "live mode: 60 at once");
+    let half = StripeConnect::new(
+        config_for(&fake.server.uri()).secret_key("sk_live_51FakeLiveKey").api_rate_share(0.25).build().unwrap(),
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let took = burst(&half, ACCT, 30).await;
+    assert!(took >= Duration::from_millis(950), "a quarter of 100 is 25 a second: 30 took {took:?}");
+}
+
+/// Issue 22 item 4: a 429 pauses the account for its `Retry-After`, every request of it (not only
+/// the one that got it: the limit is the account's); other accounts go on.
+#[tokio::test]
+async fn a_429_pauses_its_account_for_retry_after_and_not_the_others() {
+    let fake = FakeStripe::start().await;
+    first_then_ok(
+        &fake,
+        rate_limited().insert_header("retry-after", "1").insert_header("stripe-rate-limited-reason", "global-rate"),
+    )
+    .await;
+    any_charge(&fake, ACCT).await;
+    any_charge(&fake, "acct_1OtherAccount").await;
+    let client = fake.client();
+    let started = Instant::now();
+    let first = tokio::spawn({
+        let client = client.clone();
+        async move { lookup(&client).await }
+    });
+    // The 429 is in (and read: the answer is immediate) before the others start.
+    while fake.requests().await.is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let other = burst(&client, "acct_1OtherAccount", 3).await;
+    let same = burst(&client, ACCT, 3).await;
+    first.await.unwrap().unwrap();
+    assert!(other < Duration::from_millis(500), "another account is not paused ({other:?})");
+    assert!(started.elapsed() >= Duration::from_millis(950), "the retry waited for Retry-After");
+    assert!(same >= Duration::from_millis(700), "the same account waited for the pause ({same:?})");
+}
+
+/// A pause that outlasts a call's deadline fails the call at once with the 429's code, sending
+/// nothing, instead of waiting to time out.
+#[tokio::test]
+async fn a_pause_past_the_deadline_fails_at_once_as_rate_limited_and_sends_nothing() {
+    let fake = FakeStripe::start().await;
+    fake.get(CHARGE_PATH, &[])
+        .respond_with(rate_limited().insert_header("retry-after", "30"))
+        .expect(1)
+        .mount(&fake.server)
+        .await;
+    let client = fake.client();
+    assert_eq!(lookup(&client).await.unwrap_err().code(), "stripe_rate_limited");
+    let started = Instant::now();
+    let err = burst_one(&client).await;
+    assert_eq!(err.code(), "stripe_rate_limited");
+    assert!(err.to_string().contains("not sent: Stripe rate-limited account acct_1TestAppAccount (429)"), "{err}");
+    assert!(started.elapsed() < Duration::from_millis(500));
+    assert_eq!(fake.requests().await.len(), 1, "nothing more was sent");
+    fake.server.verify().await;
+}
+
+async fn burst_one(client: &StripeConnect) -> stripe_connect::Error {
+    client.account(&acct()).lookup_charge(&ChargeId::parse("ch_after_the_429").unwrap()).await.unwrap_err()
+}
+
+/// Only a 429 pauses its account: a 503 is retried at once (after the backoff), with no pause.
+#[tokio::test]
+async fn a_5xx_does_not_pause_the_account() {
+    let fake = FakeStripe::start().await;
+    first_then_ok(&fake, ResponseTemplate::new(503)).await;
+    let client = fake.client();
+    let started = Instant::now();
+    lookup(&client).await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(700), "{:?}", started.elapsed());
+}

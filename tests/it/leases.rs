@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use stripe_connect::{
-    ClaimState, ClaimStore, Config, ConnectionStore, DisputeAlert, DisputeSink, Error, ManualClock, MemoryClaimStore,
-    MemoryConnectionStore, StoreError, StripeConnect, WebhookOutcome,
+    ClaimState, ClaimStore, Config, ConnectionStore, DisputeAlert, DisputeSink, Error, Fence, LeaseToken, ManualClock,
+    MemoryClaimStore, MemoryConnectionStore, StoreError, StripeConnect, WebhookOutcome,
 };
 use tokio::sync::Notify;
 
@@ -23,15 +23,21 @@ enum Step {
     Fail,
     /// Waits until the gate is opened, then delivers.
     WaitFor(Arc<Notify>),
+    /// Waits until the gate is opened, then fails (a delivery paused past its lease that wakes
+    /// to a failure, and so gives the lease back).
+    WaitThenFail(Arc<Notify>),
 }
 
-/// A dispute sink that follows a script, then delivers; counts calls and delivered event ids.
+/// A dispute sink that follows a script, then delivers; counts calls, delivered event ids, and
+/// the most calls that were under way at once.
 #[derive(Default)]
 struct ScriptedSink {
     script: Mutex<VecDeque<Step>>,
     calls: AtomicUsize,
     entered: Notify,
     delivered: Mutex<Vec<String>>,
+    running: AtomicUsize,
+    most_at_once: AtomicUsize,
 }
 
 impl ScriptedSink {
@@ -44,18 +50,43 @@ impl ScriptedSink {
     fn delivered(&self) -> Vec<String> {
         self.delivered.lock().unwrap().clone()
     }
+    fn most_at_once(&self) -> usize {
+        self.most_at_once.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts a sink call as under way until dropped (also when its task is cancelled).
+struct Running<'a>(&'a ScriptedSink);
+
+impl<'a> Running<'a> {
+    fn start(sink: &'a ScriptedSink) -> Self {
+        let now = sink.running.fetch_add(1, Ordering::SeqCst) + 1;
+        sink.most_at_once.fetch_max(now, Ordering::SeqCst);
+        Running(sink)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[async_trait]
 impl DisputeSink for ScriptedSink {
     async fn dispute_created(&self, alert: &DisputeAlert) -> Result<(), StoreError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        let _running = Running::start(self);
         self.entered.notify_one();
         let step = self.script.lock().unwrap().pop_front();
         match step {
             Some(Step::Hang) => std::future::pending().await,
             Some(Step::Fail) => return Err(StoreError::new("disputes.dispute_created", "pager API answered 503")),
             Some(Step::WaitFor(gate)) => gate.notified().await,
+            Some(Step::WaitThenFail(gate)) => {
+                gate.notified().await;
+                return Err(StoreError::new("disputes.dispute_created", "pager API answered 503"));
+            }
             None => {}
         }
         self.delivered.lock().unwrap().push(alert.event_id.clone());
@@ -86,26 +117,26 @@ impl FaultyClaims {
 
 #[async_trait]
 impl ClaimStore for FaultyClaims {
-    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError> {
+    async fn acquire(&self, key: &str, token: &LeaseToken, lease: Duration) -> Result<ClaimState, StoreError> {
         if self.hang_acquire.load(Ordering::SeqCst) {
             std::future::pending::<()>().await;
         }
-        self.inner.acquire(key, lease).await
+        self.inner.acquire(key, token, lease).await
     }
-    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
+    async fn complete(&self, key: &str, token: &LeaseToken, ttl: Duration) -> Result<Fence, StoreError> {
         if self.fail_complete.load(Ordering::SeqCst) {
             return Err(StoreError::new("claims.complete", "deadlock found when trying to get lock"));
         }
-        self.inner.complete(key, ttl).await
+        self.inner.complete(key, token, ttl).await
     }
-    async fn release(&self, key: &str) -> Result<(), StoreError> {
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<Fence, StoreError> {
         if self.hang_release.load(Ordering::SeqCst) {
             std::future::pending::<()>().await;
         }
         if self.fail_release.load(Ordering::SeqCst) {
             return Err(StoreError::new("claims.release", "connection lost"));
         }
-        self.inner.release(key).await
+        self.inner.release(key, token).await
     }
 }
 
@@ -115,16 +146,16 @@ struct RoundTripClaims(MemoryClaimStore);
 
 #[async_trait]
 impl ClaimStore for RoundTripClaims {
-    async fn acquire(&self, key: &str, lease: Duration) -> Result<ClaimState, StoreError> {
-        self.0.acquire(key, lease).await
+    async fn acquire(&self, key: &str, token: &LeaseToken, lease: Duration) -> Result<ClaimState, StoreError> {
+        self.0.acquire(key, token, lease).await
     }
-    async fn complete(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
+    async fn complete(&self, key: &str, token: &LeaseToken, ttl: Duration) -> Result<Fence, StoreError> {
         tokio::task::yield_now().await;
-        self.0.complete(key, ttl).await
+        self.0.complete(key, token, ttl).await
     }
-    async fn release(&self, key: &str) -> Result<(), StoreError> {
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<Fence, StoreError> {
         tokio::task::yield_now().await;
-        self.0.release(key).await
+        self.0.release(key, token).await
     }
 }
 
@@ -387,4 +418,96 @@ async fn an_event_marked_done_through_a_round_trip_is_a_duplicate_next_time() {
     let body = deauthorized_event("evt_deauth_round_trip");
     assert_eq!(kind(&deliver(&client, &body).await), "disconnected");
     assert_eq!(kind(&deliver(&client, &body).await), "duplicate");
+}
+
+/// Issue 22 item 1: instance A's delivery holds the lease and is paused (a blocked event loop, a
+/// stopped process) past it; instance B's redelivery takes the lease over and is working; A wakes
+/// to a failure and gives "its" lease back. Fenced, that release changes nothing: a third delivery
+/// during B's work is `webhook_in_progress` (not a second run of the sink beside B's), A's error
+/// says its lease had passed on, and B's success marks the event done.
+#[tokio::test]
+async fn a_late_release_leaves_the_lease_of_the_delivery_that_took_over_in_place() {
+    let clock = ManualClock::new(NOW);
+    let claims: Arc<dyn ClaimStore> = Arc::new(MemoryClaimStore::with_clock(Arc::new(clock.clone())));
+    let (paused, working) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let sink = ScriptedSink::new([Step::WaitThenFail(paused.clone()), Step::WaitFor(working.clone())]);
+    let a = instance(None, &clock, claims.clone(), sink.clone()).await;
+    let b = instance(None, &clock, claims.clone(), sink.clone()).await;
+    let c = instance(None, &clock, claims.clone(), sink.clone()).await;
+    let body = dispute_event("evt_late_release");
+
+    let first = tokio::spawn({
+        let (a, body) = (a.clone(), body.clone());
+        async move { deliver(&a, &body).await }
+    });
+    sink.entered.notified().await;
+    clock.advance(DEFAULT_LEASE);
+    let second = tokio::spawn({
+        let (b, body) = (b.clone(), body.clone());
+        async move { deliver(&b, &body).await }
+    });
+    sink.entered.notified().await;
+    assert_eq!(sink.calls(), 2, "B took the expired lease over");
+
+    paused.notify_one();
+    let late = first.await.unwrap().unwrap_err();
+    assert_eq!(late.code(), "store_failed");
+    let text = late.to_string();
+    assert!(text.contains("pager API answered 503"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "the lease on evt_late_release had run out (after {DEFAULT_LEASE} s) and is no longer this delivery's"
+        )),
+        "{text}"
+    );
+
+    let third = deliver(&c, &body).await.unwrap_err();
+    assert_eq!(
+        (third.code().as_str(), third.retry_after_seconds()),
+        ("webhook_in_progress", Some(DEFAULT_LEASE as u64)),
+        "B's lease is still in place"
+    );
+    assert_eq!(sink.calls(), 2, "no third run beside B's");
+
+    working.notify_one();
+    assert_eq!(kind(&second.await.unwrap()), "dispute_recorded");
+    assert_eq!(kind(&deliver(&c, &body).await), "duplicate");
+    assert_eq!(sink.delivered(), ["evt_late_release"], "the sink finished once");
+    assert_eq!(sink.most_at_once(), 2, "A (paused) and B, never a third");
+}
+
+/// The same with A waking to a success: its late `complete` does not mark the event done under
+/// B's lease (B's work is still under way and could fail), and B's own completion does.
+#[tokio::test]
+async fn a_late_completion_does_not_finish_the_lease_of_the_delivery_that_took_over() {
+    let clock = ManualClock::new(NOW);
+    let claims = Arc::new(MemoryClaimStore::with_clock(Arc::new(clock.clone())));
+    let (paused, working) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let sink = ScriptedSink::new([Step::WaitFor(paused.clone()), Step::WaitThenFail(working.clone())]);
+    let a = instance(None, &clock, claims.clone(), sink.clone()).await;
+    let b = instance(None, &clock, claims.clone(), sink.clone()).await;
+    let body = dispute_event("evt_late_complete");
+
+    let first = tokio::spawn({
+        let (a, body) = (a.clone(), body.clone());
+        async move { deliver(&a, &body).await }
+    });
+    sink.entered.notified().await;
+    clock.advance(DEFAULT_LEASE);
+    let second = tokio::spawn({
+        let (b, body) = (b.clone(), body.clone());
+        async move { deliver(&b, &body).await }
+    });
+    sink.entered.notified().await;
+
+    paused.notify_one();
+    assert_eq!(kind(&first.await.unwrap()), "dispute_recorded", "A's work stands");
+    assert_eq!(kind(&deliver(&a, &body).await), "webhook_in_progress", "B's lease, not done");
+
+    // B fails and gives its own lease back: the next delivery processes the event.
+    working.notify_one();
+    assert_eq!(kind(&second.await.unwrap()), "store_failed");
+    assert_eq!(kind(&deliver(&a, &body).await), "dispute_recorded");
+    assert_eq!(kind(&deliver(&b, &body).await), "duplicate");
+    assert_eq!(sink.delivered(), ["evt_late_complete", "evt_late_complete"]);
 }

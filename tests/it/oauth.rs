@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use stripe_connect::{
     AccountId, AppSlug, AuthorizeUrl, CallbackQuery, ClaimState, ClaimStore, Config, ConfigBuilder, Connected,
-    Connection, ConnectionStore, DisconnectResult, Error, ManualClock, MemoryConnectionStore, Prefill, Scope,
-    StoreError, StripeConnect,
+    Connection, ConnectionStore, DisconnectResult, Error, Fence, LeaseToken, ManualClock, MemoryConnectionStore,
+    Prefill, Scope, StoreError, StripeConnect,
 };
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Match, Mock, MockBuilder, MockServer, Request, ResponseTemplate};
@@ -738,14 +738,14 @@ struct BrokenClaims;
 
 #[async_trait]
 impl ClaimStore for BrokenClaims {
-    async fn acquire(&self, _: &str, _: Duration) -> Result<ClaimState, StoreError> {
+    async fn acquire(&self, _: &str, _: &LeaseToken, _: Duration) -> Result<ClaimState, StoreError> {
         Err(StoreError::new("", "redis timeout"))
     }
-    async fn complete(&self, _: &str, _: Duration) -> Result<(), StoreError> {
-        Ok(())
+    async fn complete(&self, _: &str, _: &LeaseToken, _: Duration) -> Result<Fence, StoreError> {
+        Ok(Fence::Held)
     }
-    async fn release(&self, _: &str) -> Result<(), StoreError> {
-        Ok(())
+    async fn release(&self, _: &str, _: &LeaseToken) -> Result<Fence, StoreError> {
+        Ok(Fence::Held)
     }
 }
 
@@ -804,13 +804,13 @@ struct HungClaims;
 
 #[async_trait]
 impl ClaimStore for HungClaims {
-    async fn acquire(&self, _: &str, _: Duration) -> Result<ClaimState, StoreError> {
+    async fn acquire(&self, _: &str, _: &LeaseToken, _: Duration) -> Result<ClaimState, StoreError> {
         std::future::pending().await
     }
-    async fn complete(&self, _: &str, _: Duration) -> Result<(), StoreError> {
+    async fn complete(&self, _: &str, _: &LeaseToken, _: Duration) -> Result<Fence, StoreError> {
         std::future::pending().await
     }
-    async fn release(&self, _: &str) -> Result<(), StoreError> {
+    async fn release(&self, _: &str, _: &LeaseToken) -> Result<Fence, StoreError> {
         std::future::pending().await
     }
 }

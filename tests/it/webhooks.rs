@@ -10,9 +10,9 @@ use serde_json::{json, Value};
 use crate::fake_stripe::{load, object};
 use stripe_connect::{
     check_event_rules, construct_event, generate_test_header, parse_event, validate_event, verify_signature, AccountId,
-    AppSlug, ClaimState, ClaimStore, Config, Connection, ConnectionStore, DisputeAlert, DisputeSink, IgnoreReason,
-    ManualClock, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, Scope, StoreError, StripeConnect,
-    Tolerance, WebhookOutcome, WebhookSecret,
+    AppSlug, ClaimState, ClaimStore, Config, Connection, ConnectionStore, DisputeAlert, DisputeSink, Fence,
+    IgnoreReason, LeaseToken, ManualClock, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, Scope,
+    StoreError, StripeConnect, Tolerance, WebhookOutcome, WebhookSecret,
 };
 
 pub(crate) const SECRET: &str = "whsec_test_secret_for_handler";
@@ -481,13 +481,13 @@ struct DownClaims;
 
 #[async_trait]
 impl ClaimStore for DownClaims {
-    async fn acquire(&self, _key: &str, _lease: Duration) -> Result<ClaimState, StoreError> {
+    async fn acquire(&self, _key: &str, _: &LeaseToken, _lease: Duration) -> Result<ClaimState, StoreError> {
         Err(StoreError::new("claims.acquire", "ECONNREFUSED"))
     }
-    async fn complete(&self, _key: &str, _ttl: Duration) -> Result<(), StoreError> {
+    async fn complete(&self, _key: &str, _: &LeaseToken, _ttl: Duration) -> Result<Fence, StoreError> {
         Err(StoreError::new("claims.complete", "ECONNREFUSED"))
     }
-    async fn release(&self, _key: &str) -> Result<(), StoreError> {
+    async fn release(&self, _key: &str, _: &LeaseToken) -> Result<Fence, StoreError> {
         Err(StoreError::new("claims.release", "ECONNREFUSED"))
     }
 }

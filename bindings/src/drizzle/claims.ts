@@ -1,5 +1,6 @@
 // The claims store: keys taken as leases that become done (webhook event ids) or single-use
-// claims (OAuth state nonces), shared by every server instance through one small table.
+// claims (OAuth state nonces), shared by every server instance through one small table. Leases are
+// fenced: each acquisition's token is stored with it, and only that token completes or releases it.
 
 import type { Table } from 'drizzle-orm'
 import { orm } from './orm.js'
@@ -9,17 +10,24 @@ const { and, eq, getTableName, lte } = orm
 import { checkDb, checkTable, findColumn, requireColumn } from './columns.js'
 import {
   affectedRows,
-  isRetryableConflict,
+  checkBusyTimeout,
   isUniqueViolation,
   requireAffectedRows,
+  retryingConflicts,
 } from './driver.js'
 import type { ClaimState, ClaimStore, DrizzleDatabase } from './types.js'
 
 export interface DrizzleClaimStoreOptions {
   /** Column names if your table differs from the documented one (property or database names). */
-  columns?: { key?: string; expiresAt?: string; done?: string }
+  columns?: { key?: string; expiresAt?: string; done?: string; token?: string }
   /** Unix seconds now (tests). Default: the system clock. */
   now?: () => number
+  /**
+   * SQLite only: how long a statement that finds the database locked by another connection or
+   * process (`SQLITE_BUSY`) is tried again, in milliseconds, with jittered backoff. Default 5000;
+   * keep it under the client's `storeTimeoutMs`. 0 turns the waiting off.
+   */
+  busyTimeoutMs?: number
 }
 
 export interface DrizzleClaimStore extends ClaimStore {
@@ -32,30 +40,33 @@ export interface DrizzleClaimStore extends ClaimStore {
   purgeExpired(): Promise<number | null>
 }
 
-/** Deadlocks / serialization failures are retried this many times before the error propagates. */
-const CONFLICT_RETRIES = 3
 /** Rounds of `acquire` when the row changes under it (released or expired between statements). */
 const ACQUIRE_ROUNDS = 3
 
 /**
  * A claims store over the documented table (`claimsTableMysql` / `claimsTablePg` /
  * `claimsTableSqlite`, or the DDL from `claimsTableDdl`). A row is a lease until `expires_at`
- * (`done` false) or a finished key until then (`done` true); an expired row is free.
+ * (`done` false) or a finished key until then (`done` true), held by the acquisition whose
+ * `token` it carries; an expired row is free.
  *
- * `acquire(key, lease)` is atomic across processes, with no transaction and no lock held between
- * statements:
- * 1. `INSERT (key, now + lease, done = false)`: the primary key lets exactly one concurrent caller
- *    succeed → `'acquired'`.
- * 2. On a duplicate key, take the row over only if it has expired:
- *    `UPDATE … SET expires_at = now + lease, done = false WHERE key = ? AND expires_at <= now`. The
- *    database serialises the updates of one row and re-checks the condition, so of several callers
- *    seeing the same expired row exactly one changes it (affected rows = 1) → `'acquired'`.
+ * `acquire(key, token, lease)` is atomic across processes, with no transaction and no lock held
+ * between statements:
+ * 1. `INSERT (key, now + lease, done = false, token)`: the primary key lets exactly one concurrent
+ *    caller succeed → `'acquired'`.
+ * 2. On a duplicate key, take the row over only if it has expired: `UPDATE … SET expires_at =
+ *    now + lease, done = false, token = ? WHERE key = ? AND expires_at <= now`. The database
+ *    serialises the updates of one row and re-checks the condition, so of several callers seeing
+ *    the same expired row exactly one changes it (affected rows = 1) → `'acquired'`.
  * 3. Otherwise read the row: live → `'done'` or `'in_progress'` by its `done` flag. If it was
  *    released or expired in between, go round again (3 rounds, then `'in_progress'`: retry later).
  *
- * `complete(key, ttl)` sets `done = true, expires_at = now + ttl` (inserting the row if it is
- * gone); `release(key)` deletes the row unless it is done. Errors from the database propagate
- * (→ `store_failed`).
+ * `complete(key, token, ttl)` sets `done = true, expires_at = now + ttl` `WHERE key = ? AND token =
+ * ?` (inserting the done row if the key is gone) and `release(key, token)` deletes `WHERE key = ?
+ * AND token = ? AND NOT done`: one conditional statement each, so a holder whose lease ran out and
+ * was taken over changes nothing (they resolve `false`; `true` when the token held the key).
+ * SQLite's "database is locked" (`SQLITE_BUSY`, another process is writing) is waited out, with
+ * jittered backoff, for up to `busyTimeoutMs`; deadlocks and serialization failures are retried.
+ * Other errors from the database propagate (→ `store_failed`).
  */
 export function drizzleClaimStore(
   db: DrizzleDatabase,
@@ -80,29 +91,40 @@ export function drizzleClaimStore(
       `${fn}: table ${getTableName(table)} has no column ${JSON.stringify(options.columns?.done ?? 'done')}: ` +
         'claims are leases that become done, and the table needs a boolean `done` column. Add it with the ' +
         'statements of claimsTableUpgradeDdl(dialect, name) (ALTER TABLE … ADD COLUMN done … DEFAULT false; ' +
-        'UPDATE … SET done = true), or pass columns.done (its property or column name).',
+        'UPDATE … SET done = true; ALTER TABLE … ADD COLUMN token …), or pass columns.done (its property or column name).',
+    )
+  }
+  const tokenCol = findColumn(table, [options.columns?.token ?? 'token'])
+  if (tokenCol === null) {
+    throw new TypeError(
+      `${fn}: table ${getTableName(table)} has no column ${JSON.stringify(options.columns?.token ?? 'token')}: ` +
+        'leases are fenced by the token of the acquisition that holds them, and the table needs a nullable ' +
+        '`token` column (varchar(64) / text). Add it with the statement of ' +
+        "claimsTableUpgradeDdl(dialect, name, { from: 'leases' }) (ALTER TABLE … ADD COLUMN token …), or pass " +
+        'columns.token (its property or column name).',
     )
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
+  const busyTimeoutMs = checkBusyTimeout(fn, options.busyTimeoutMs)
   const tableName = getTableName(table)
 
-  async function withConflictRetry<T>(run: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await run()
-      } catch (error) {
-        if (attempt >= CONFLICT_RETRIES || !isRetryableConflict(error)) throw error
-        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)))
-      }
-    }
-  }
+  const withConflictRetry = <T>(run: () => PromiseLike<T>): Promise<T> =>
+    retryingConflicts(run, busyTimeoutMs)
 
-  async function tryInsert(key: string, expiresAt: number, done: boolean): Promise<boolean> {
+  async function tryInsert(
+    key: string,
+    expiresAt: number,
+    done: boolean,
+    token: string,
+  ): Promise<boolean> {
     try {
       await withConflictRetry(() =>
-        db
-          .insert(table)
-          .values({ [keyCol.key]: key, [expCol.key]: expiresAt, [doneCol!.key]: done }),
+        db.insert(table).values({
+          [keyCol.key]: key,
+          [expCol.key]: expiresAt,
+          [doneCol!.key]: done,
+          [tokenCol!.key]: token,
+        }),
       )
       return true
     } catch (error) {
@@ -111,34 +133,27 @@ export function drizzleClaimStore(
     }
   }
 
-  async function markDone(key: string, expiresAt: number): Promise<number> {
-    const result = await withConflictRetry(() =>
-      db
-        .update(table)
-        .set({ [expCol.key]: expiresAt, [doneCol!.key]: true })
-        .where(eq(keyCol.column, key)),
-    )
-    return requireAffectedRows(result, 'marking a claim done')
-  }
-
-  async function acquire(key: string, leaseSeconds: number): Promise<ClaimState> {
+  async function acquire(key: string, token: string, leaseSeconds: number): Promise<ClaimState> {
     checkKey(key)
+    checkToken('acquire', token)
     checkSeconds('acquire', 'leaseSeconds', leaseSeconds)
     for (let round = 0; round < ACQUIRE_ROUNDS; round++) {
       const at = now()
       const expiresAt = at + Math.max(1, Math.ceil(leaseSeconds))
-      if (await tryInsert(key, expiresAt, false)) return 'acquired'
+      if (await tryInsert(key, expiresAt, false, token)) return 'acquired'
       const result = await withConflictRetry(() =>
         db
           .update(table)
-          .set({ [expCol.key]: expiresAt, [doneCol!.key]: false })
+          .set({ [expCol.key]: expiresAt, [doneCol!.key]: false, [tokenCol!.key]: token })
           .where(and(eq(keyCol.column, key), lte(expCol.column, at))),
       )
       if (requireAffectedRows(result, 'the expired-claim takeover') > 0) return 'acquired'
-      const rows: Array<{ expiresAt: unknown; done: unknown }> = await db
-        .select({ expiresAt: expCol.column, done: doneCol!.column })
-        .from(table)
-        .where(eq(keyCol.column, key))
+      const rows: Array<{ expiresAt: unknown; done: unknown }> = await withConflictRetry(() =>
+        db
+          .select({ expiresAt: expCol.column, done: doneCol!.column })
+          .from(table)
+          .where(eq(keyCol.column, key)),
+      )
       const row = rows[0]
       // Gone (released) or expired since the statements above: another round decides.
       if (row === undefined || Number(row.expiresAt) <= at) continue
@@ -152,27 +167,39 @@ export function drizzleClaimStore(
     tableName,
     acquire,
 
-    async complete(key: string, ttlSeconds: number): Promise<void> {
+    async complete(key: string, token: string, ttlSeconds: number): Promise<boolean> {
       checkKey(key)
+      checkToken('complete', token)
       checkSeconds('complete', 'ttlSeconds', ttlSeconds)
       const expiresAt = now() + Math.max(1, Math.ceil(ttlSeconds))
-      if ((await markDone(key, expiresAt)) > 0) return
-      // The row is gone (released after its lease ran out): write the done mark anew, or mark
-      // the row someone inserted meanwhile.
-      if (await tryInsert(key, expiresAt, true)) return
-      await markDone(key, expiresAt)
+      const result = await withConflictRetry(() =>
+        db
+          .update(table)
+          .set({ [expCol.key]: expiresAt, [doneCol!.key]: true })
+          .where(and(eq(keyCol.column, key), eq(tokenCol!.column, token))),
+      )
+      if (requireAffectedRows(result, 'marking a claim done') > 0) return true
+      // The key is gone (purged after it expired): nobody holds it, and the work is done, so the
+      // done mark is written anew. A row there now is another acquisition's: left as it is.
+      return tryInsert(key, expiresAt, true, token)
     },
 
-    async release(key: string): Promise<void> {
+    async release(key: string, token: string): Promise<boolean> {
       checkKey(key)
-      await withConflictRetry(() =>
-        db.delete(table).where(and(eq(keyCol.column, key), eq(doneCol!.column, false))),
+      checkToken('release', token)
+      const result = await withConflictRetry(() =>
+        db
+          .delete(table)
+          .where(
+            and(eq(keyCol.column, key), eq(tokenCol!.column, token), eq(doneCol!.column, false)),
+          ),
       )
+      return requireAffectedRows(result, 'giving a lease back') > 0
     },
 
     async claim(key: string, ttlSeconds: number): Promise<boolean> {
       checkSeconds('claim', 'ttlSeconds', ttlSeconds)
-      return (await acquire(key, ttlSeconds)) === 'acquired'
+      return (await acquire(key, newLeaseToken(), ttlSeconds)) === 'acquired'
     },
 
     async purgeExpired(): Promise<number | null> {
@@ -181,6 +208,22 @@ export function drizzleClaimStore(
       )
       return affectedRows(result) ?? null
     },
+  }
+}
+
+/** 128 random bits as 32 lowercase hex digits: the core's lease token, for `claim`'s own acquisitions. */
+function newLeaseToken(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function checkToken(method: string, token: unknown): asserts token is string {
+  if (typeof token !== 'string' || token === '' || token.length > 64) {
+    throw new TypeError(
+      `${method}: token must be the lease token the client passes (a non-empty string of at most 64 characters), got ${
+        typeof token === 'string' ? `a string of ${token.length} characters` : typeof token
+      }`,
+    )
   }
 }
 

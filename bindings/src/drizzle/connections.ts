@@ -6,7 +6,7 @@ import { orm } from './orm.js'
 const { and, asc, eq, getTableName, isNotNull } = orm
 
 import { checkDb, checkTable, findColumn, requireColumn, type ResolvedColumn } from './columns.js'
-import { affectedRows } from './driver.js'
+import { affectedRows, checkBusyTimeout, retryingConflicts } from './driver.js'
 import type { Connection, ConnectionStore, DrizzleDatabase, Scope } from './types.js'
 
 /** Which columns of the apps table hold what: each a property name of the table object or a database column name. */
@@ -34,6 +34,12 @@ export interface DrizzleConnectionStoreOptions {
    * from your secret key (`sk_live_…` → true): Stripe connects in the mode of the key.
    */
   defaults?: { livemode?: boolean; scope?: Scope }
+  /**
+   * SQLite only: how long a statement that finds the database locked by another connection or
+   * process (`SQLITE_BUSY`) is tried again, in milliseconds, with jittered backoff. Default 5000;
+   * keep it under the client's `storeTimeoutMs`. 0 turns the waiting off.
+   */
+  busyTimeoutMs?: number
 }
 
 export interface DrizzleConnectionStore extends ConnectionStore {
@@ -54,7 +60,9 @@ export interface DrizzleConnectionStore extends ConnectionStore {
  * - `hasApp` says whether a row has the slug, connected or not: the authorize route refuses an
  *   unknown slug (404 `unknown_app`) before the user is sent to Stripe.
  *
- * Errors from the database propagate as they are (the binding turns them into `store_failed`).
+ * SQLite's "database is locked" (`SQLITE_BUSY`: another process is writing the file) is waited
+ * out for up to `busyTimeoutMs`, and deadlocks are retried; other errors from the database
+ * propagate as they are (the binding turns them into `store_failed`).
  */
 export function drizzleConnectionStore(
   db: DrizzleDatabase,
@@ -102,6 +110,9 @@ export function drizzleConnectionStore(
   if (defaultScope !== 'read_write' && defaultScope !== 'read_only')
     throw new TypeError(`${fn}: defaults.scope must be 'read_write' or 'read_only'`)
   const tableName = getTableName(table)
+  const busyTimeoutMs = checkBusyTimeout(fn, options.busyTimeoutMs)
+  const retrying = <T>(run: () => PromiseLike<T>): Promise<T> =>
+    retryingConflicts(run, busyTimeoutMs)
 
   const selection: Record<string, unknown> = { slug: slug.column, accountId: account.column }
   if (connected) selection.connected = connected.column
@@ -123,6 +134,11 @@ export function drizzleConnectionStore(
 
   const select = (where: SQL | undefined) =>
     db.select(selection).from(table).where(where).orderBy(asc(slug.column))
+  /** The connected rows matching `where`, at most `limit`. */
+  const connectedRows = (where: SQL | undefined, limit?: number) =>
+    retrying(() => (limit === undefined ? select(where) : select(where).limit(limit))) as Promise<
+      Array<Record<string, unknown>>
+    >
 
   return {
     tableName,
@@ -134,16 +150,16 @@ export function drizzleConnectionStore(
       if (connected) values[connected.key] = true
       if (livemode) values[livemode.key] = Boolean(connection.livemode)
       if (scope) values[scope.key] = connection.scope
-      const result = await db.update(table).set(values).where(eq(slug.column, appSlug))
+      const result = await retrying(() =>
+        db.update(table).set(values).where(eq(slug.column, appSlug)),
+      )
       const changed = affectedRows(result)
       if (changed !== undefined && changed > 0) return
       // 0 can mean "no such row" or, for drivers that count changed (not matched) rows, "already
       // saved as it is": look.
-      const rows: unknown[] = await db
-        .select({ slug: slug.column })
-        .from(table)
-        .where(eq(slug.column, appSlug))
-        .limit(1)
+      const rows: unknown[] = await retrying(() =>
+        db.select({ slug: slug.column }).from(table).where(eq(slug.column, appSlug)).limit(1),
+      )
       if (rows.length === 0) {
         throw new Error(
           `no row in ${tableName} has ${slug.column.name} = ${JSON.stringify(appSlug)}: the connections store updates the app's existing row and never inserts one; create the app first`,
@@ -153,24 +169,22 @@ export function drizzleConnectionStore(
 
     async clearByAccount(accountId: string): Promise<string | null> {
       const id = requireString(accountId, 'accountId')
-      const rows = (await select(eq(account.column, id))) as Array<Record<string, unknown>>
+      const rows = await connectedRows(eq(account.column, id))
       if (rows.length === 0) return null
       const values: Record<string, unknown> = { [account.key]: null }
       if (connected) values[connected.key] = false
-      await db.update(table).set(values).where(eq(account.column, id))
+      await retrying(() => db.update(table).set(values).where(eq(account.column, id)))
       return String(rows[0]!.slug)
     },
 
     async getBySlug(appSlug: string): Promise<Connection | null> {
       const s = requireString(appSlug, 'appSlug')
-      const rows = (await select(and(eq(slug.column, s), isConnected())).limit(1)) as Array<
-        Record<string, unknown>
-      >
+      const rows = await connectedRows(and(eq(slug.column, s), isConnected()), 1)
       return rows.length === 0 ? null : toConnection(rows[0]!)
     },
 
     async list(): Promise<Connection[]> {
-      const rows = (await select(isConnected())) as Array<Record<string, unknown>>
+      const rows = await connectedRows(isConnected())
       return rows.map(toConnection)
     },
 
@@ -186,9 +200,7 @@ export function drizzleConnectionStore(
 
     async getByAccount(accountId: string): Promise<Connection | null> {
       const id = requireString(accountId, 'accountId')
-      const rows = (await select(and(eq(account.column, id), isConnected())).limit(1)) as Array<
-        Record<string, unknown>
-      >
+      const rows = await connectedRows(and(eq(account.column, id), isConnected()), 1)
       return rows.length === 0 ? null : toConnection(rows[0]!)
     },
   }

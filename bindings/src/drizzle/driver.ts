@@ -108,7 +108,81 @@ export function isRetryableConflict(error: unknown): boolean {
     const { code, errno } = e as { code?: unknown; errno?: unknown }
     if (code === 'ER_LOCK_DEADLOCK' || errno === 1213) return true // MySQL / MariaDB
     if (code === '40001' || code === '40P01') return true // Postgres serialization failure / deadlock
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') return true
+  }
+  return isBusy(error)
+}
+
+/**
+ * SQLite's "database is locked": another connection (often another process on the same file)
+ * holds the write lock, and the statement did nothing. It clears as soon as that writer commits,
+ * so it is waited out rather than counted like a deadlock. libsql and better-sqlite3 give `code`
+ * `SQLITE_BUSY` (or an extended `SQLITE_BUSY_*`), libsql also `rawCode` 5 (low byte), bun:sqlite
+ * `errno` 5; D1 and proxies only the message.
+ */
+export function isBusy(error: unknown): boolean {
+  for (const e of errorChain(error)) {
+    if (e === null || typeof e !== 'object') continue
+    const { code, extendedCode, rawCode, errno, message } = e as {
+      code?: unknown
+      extendedCode?: unknown
+      rawCode?: unknown
+      errno?: unknown
+      message?: unknown
+    }
+    for (const c of [code, extendedCode]) {
+      if (typeof c === 'string' && /^SQLITE_BUSY(?:_|$)/.test(c)) return true
+    }
+    if (typeof rawCode === 'number' && (rawCode & 0xff) === 5) return true
+    if (typeof code === 'string' && code.startsWith('SQLITE') && errno === 5) return true
+    if (typeof message === 'string' && /\bSQLITE_BUSY\b|database is locked/.test(message))
+      return true
   }
   return false
+}
+
+/** Deadlocks / serialization failures are retried this many times before the error propagates. */
+const CONFLICT_RETRIES = 3
+
+/**
+ * How long SQLite's "database is locked" is waited out by default: a few seconds, well within the
+ * client's store timeout (10 s by default), and more than a burst of writers from a few processes
+ * on one file needs.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000
+
+/** The longest single wait between two attempts while SQLite is busy. */
+const BUSY_MAX_WAIT_MS = 100
+
+/**
+ * `run()` (a statement, built anew on each call), run again while it fails with a conflict the
+ * database says did nothing: a deadlock or a serialization failure (a few times), or SQLite's
+ * `SQLITE_BUSY` (another connection or process holds the lock; until `busyTimeoutMs` has passed
+ * since the first attempt). The waits are jittered and grow, so that processes that collided do
+ * not collide again in step. Any other error, or the last one, propagates.
+ */
+export async function retryingConflicts<T>(
+  run: () => PromiseLike<T>,
+  busyTimeoutMs: number,
+): Promise<T> {
+  const started = performance.now()
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run()
+    } catch (error) {
+      const busy = isBusy(error)
+      if (!busy && (attempt >= CONFLICT_RETRIES || !isRetryableConflict(error))) throw error
+      const wait = Math.random() * Math.min(BUSY_MAX_WAIT_MS, 5 * 2 ** Math.min(attempt, 6)) + 1
+      if (busy && performance.now() - started + wait > busyTimeoutMs) throw error
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+  }
+}
+
+/** `options.busyTimeoutMs` checked: a number of milliseconds, 0 or more (default 5000). */
+export function checkBusyTimeout(fn: string, value: unknown): number {
+  if (value === undefined) return DEFAULT_BUSY_TIMEOUT_MS
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${fn}: busyTimeoutMs must be 0 or more milliseconds, got ${String(value)}`)
+  }
+  return value
 }

@@ -50,7 +50,8 @@ const mysqlClaimKey = mysqlCustomType<{ data: string; notNull: true }>({
 
 /**
  * The claims table for MySQL / MariaDB / PlanetScale (`key` is binary-collated: case-sensitive).
- * A row is a lease until `expires_at` (`done` false) or a finished key until then (`done` true).
+ * A row is a lease until `expires_at` (`done` false) or a finished key until then (`done` true);
+ * `token` is the acquisition that holds it (only that token completes or releases it).
  */
 export function mysqlClaimsTable(name: string = CLAIMS_TABLE_NAME) {
   checkName(name, 'mysqlClaimsTable')
@@ -60,6 +61,7 @@ export function mysqlClaimsTable(name: string = CLAIMS_TABLE_NAME) {
       key: mysqlClaimKey('key').primaryKey(),
       expiresAt: mysqlBigint('expires_at', { mode: 'number' }).notNull(),
       done: mysqlBoolean('done').notNull().default(false),
+      token: mysqlVarchar('token', { length: 64 }),
     },
     (t) => [mysqlIndex(`${name}_expires_at_idx`).on(t.expiresAt)],
   )
@@ -74,6 +76,7 @@ export function pgClaimsTable(name: string = CLAIMS_TABLE_NAME) {
       key: pgVarchar('key', { length: 255 }).primaryKey(),
       expiresAt: pgBigint('expires_at', { mode: 'number' }).notNull(),
       done: pgBoolean('done').notNull().default(false),
+      token: pgVarchar('token', { length: 64 }),
     },
     (t) => [pgIndex(`${name}_expires_at_idx`).on(t.expiresAt)],
   )
@@ -88,12 +91,13 @@ export function sqliteClaimsTable(name: string = CLAIMS_TABLE_NAME) {
       key: sqliteText('key').primaryKey(),
       expiresAt: sqliteInteger('expires_at').notNull(),
       done: sqliteInteger('done', { mode: 'boolean' }).notNull().default(false),
+      token: sqliteText('token'),
     },
     (t) => [sqliteIndex(`${name}_expires_at_idx`).on(t.expiresAt)],
   )
 }
 
-/** `stripe_connect_claims` for MySQL: `key varchar(255) … PRIMARY KEY, expires_at bigint` (Unix seconds), `done boolean`. */
+/** `stripe_connect_claims` for MySQL: `key varchar(255) … PRIMARY KEY, expires_at bigint` (Unix seconds), `done boolean`, `token varchar(64)`. */
 export const claimsTableMysql = mysqlClaimsTable()
 /** `stripe_connect_claims` for Postgres. */
 export const claimsTablePg = pgClaimsTable()
@@ -113,18 +117,19 @@ export function claimsTableDdl(dialect: Dialect, name: string = CLAIMS_TABLE_NAM
           `  \`key\` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,\n` +
           `  \`expires_at\` bigint NOT NULL,\n` +
           `  \`done\` boolean NOT NULL DEFAULT false,\n` +
+          `  \`token\` varchar(64),\n` +
           `  PRIMARY KEY (\`key\`),\n` +
           `  KEY \`${name}_expires_at_idx\` (\`expires_at\`)\n` +
           `)`,
       ]
     case 'postgres':
       return [
-        `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" varchar(255) PRIMARY KEY NOT NULL,\n  "expires_at" bigint NOT NULL,\n  "done" boolean NOT NULL DEFAULT false\n)`,
+        `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" varchar(255) PRIMARY KEY NOT NULL,\n  "expires_at" bigint NOT NULL,\n  "done" boolean NOT NULL DEFAULT false,\n  "token" varchar(64)\n)`,
         `CREATE INDEX IF NOT EXISTS "${name}_expires_at_idx" ON "${name}" ("expires_at")`,
       ]
     case 'sqlite':
       return [
-        `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" text PRIMARY KEY NOT NULL,\n  "expires_at" integer NOT NULL,\n  "done" integer NOT NULL DEFAULT 0\n)`,
+        `CREATE TABLE IF NOT EXISTS "${name}" (\n  "key" text PRIMARY KEY NOT NULL,\n  "expires_at" integer NOT NULL,\n  "done" integer NOT NULL DEFAULT 0,\n  "token" text\n)`,
         `CREATE INDEX IF NOT EXISTS "${name}_expires_at_idx" ON "${name}" ("expires_at")`,
       ]
     default:
@@ -134,38 +139,72 @@ export function claimsTableDdl(dialect: Dialect, name: string = CLAIMS_TABLE_NAM
   }
 }
 
+/** What a claims table had before this version: see {@link claimsTableUpgradeDdl}. */
+export type ClaimsTableVersion = 'keys' | 'leases'
+
+export interface ClaimsTableUpgradeOptions {
+  /**
+   * What the table has now: `'keys'` (made before leases: `key` and `expires_at` only; the
+   * default) or `'leases'` (made by 0.1: `key`, `expires_at`, `done`, no `token`).
+   */
+  from?: ClaimsTableVersion
+}
+
 /**
- * The statements that upgrade a claims table made before leases (`key`, `expires_at` only) by
- * adding the `done` column. Run them once, in a migration, before deploying this version: the
- * rows already there were claims of finished (or abandoned) events, so they are marked done, and a
- * redelivery of one of them stays a duplicate instead of waiting out a lease.
+ * The statements that upgrade an existing claims table to this version's. Run them once, in a
+ * migration, before deploying this version, each on its own.
+ *
+ * - `from: 'leases'` (a table made by 0.1, with `done`): adds the nullable `token` column, the
+ *   acquisition that holds a lease (`complete` and `release` change a row only with its token).
+ *   Rows already there keep a `NULL` token: done rows stay done, and a lease left by the old
+ *   version runs out and is taken over as usual.
+ * - `from: 'keys'` (the default: a table made before leases, `key` and `expires_at` only): also
+ *   adds the `done` column first and marks every row done: those rows were claims of finished (or
+ *   abandoned) events, so a redelivery of one of them stays a duplicate instead of waiting out a
+ *   lease.
  */
 export function claimsTableUpgradeDdl(
   dialect: Dialect,
   name: string = CLAIMS_TABLE_NAME,
+  options: ClaimsTableUpgradeOptions = {},
 ): string[] {
   checkName(name, 'claimsTableUpgradeDdl')
-  switch (dialect) {
-    case 'mysql':
-      return [
-        `ALTER TABLE \`${name}\` ADD COLUMN \`done\` boolean NOT NULL DEFAULT false`,
-        `UPDATE \`${name}\` SET \`done\` = true`,
-      ]
-    case 'postgres':
-      return [
-        `ALTER TABLE "${name}" ADD COLUMN "done" boolean NOT NULL DEFAULT false`,
-        `UPDATE "${name}" SET "done" = true`,
-      ]
-    case 'sqlite':
-      return [
-        `ALTER TABLE "${name}" ADD COLUMN "done" integer NOT NULL DEFAULT 0`,
-        `UPDATE "${name}" SET "done" = 1`,
-      ]
-    default:
-      throw new TypeError(
-        `claimsTableUpgradeDdl: unknown dialect ${JSON.stringify(dialect)} (mysql, postgres or sqlite)`,
-      )
+  const from = options.from ?? 'keys'
+  if (from !== 'keys' && from !== 'leases') {
+    throw new TypeError(
+      `claimsTableUpgradeDdl: unknown options.from ${JSON.stringify(from)} ('keys': a table with key and expires_at only; 'leases': one with done but no token)`,
+    )
   }
+  const done = (() => {
+    switch (dialect) {
+      case 'mysql':
+        return [
+          `ALTER TABLE \`${name}\` ADD COLUMN \`done\` boolean NOT NULL DEFAULT false`,
+          `UPDATE \`${name}\` SET \`done\` = true`,
+        ]
+      case 'postgres':
+        return [
+          `ALTER TABLE "${name}" ADD COLUMN "done" boolean NOT NULL DEFAULT false`,
+          `UPDATE "${name}" SET "done" = true`,
+        ]
+      case 'sqlite':
+        return [
+          `ALTER TABLE "${name}" ADD COLUMN "done" integer NOT NULL DEFAULT 0`,
+          `UPDATE "${name}" SET "done" = 1`,
+        ]
+      default:
+        throw new TypeError(
+          `claimsTableUpgradeDdl: unknown dialect ${JSON.stringify(dialect)} (mysql, postgres or sqlite)`,
+        )
+    }
+  })()
+  const token =
+    dialect === 'mysql'
+      ? `ALTER TABLE \`${name}\` ADD COLUMN \`token\` varchar(64)`
+      : dialect === 'postgres'
+        ? `ALTER TABLE "${name}" ADD COLUMN "token" varchar(64)`
+        : `ALTER TABLE "${name}" ADD COLUMN "token" text`
+  return from === 'keys' ? [...done, token] : [token]
 }
 
 /**

@@ -28,18 +28,25 @@ export interface ConnectionStore {
 /** What `acquire` found: the caller holds the key now, another one does, or the work is done. */
 export type ClaimState = 'acquired' | 'in_progress' | 'done'
 
-/** Keys taken as leases that become done once the work succeeded (webhook events, OAuth states). */
+/**
+ * Keys taken as leases that become done once the work succeeded (webhook events, OAuth states).
+ * Fenced: `acquire` records the caller's `token`, and `complete` / `release` change the key only
+ * while it holds that token.
+ */
 export interface ClaimStore {
   /**
-   * Atomically take `key` for `leaseSeconds` if it is free (absent or expired) → `'acquired'`;
-   * otherwise `'in_progress'` (a live lease) or `'done'`. Of concurrent callers exactly one
-   * gets `'acquired'`.
+   * Atomically take `key` for `leaseSeconds` if it is free (absent or expired), recording `token`
+   * → `'acquired'`; otherwise `'in_progress'` (a live lease) or `'done'`. Of concurrent callers
+   * exactly one gets `'acquired'`.
    */
-  acquire(key: string, leaseSeconds: number): Promise<ClaimState>
-  /** Mark `key` done for `ttlSeconds` from now (the work it guarded succeeded). */
-  complete(key: string, ttlSeconds: number): Promise<void>
-  /** Give a lease back (the work failed and will be retried); a done key stays done. */
-  release(key: string): Promise<void>
+  acquire(key: string, token: string, leaseSeconds: number): Promise<ClaimState>
+  /**
+   * Mark `key` done for `ttlSeconds` from now if `token` holds it (or the key is gone) → `true`;
+   * `false` (nothing changed) if another token holds it.
+   */
+  complete(key: string, token: string, ttlSeconds: number): Promise<boolean>
+  /** Give back the lease `token` holds → `true`; `false` (nothing changed) if it holds none. */
+  release(key: string, token: string): Promise<boolean>
   /** A single-use claim for `ttlSeconds`: `true` if this call took the key (`acquire` → `'acquired'`). */
   claim(key: string, ttlSeconds: number): Promise<boolean>
 }

@@ -22,8 +22,9 @@ export const apps = mysqlTable('SUPPORT_apps', {
 /**
  * Claims (webhook event leases, OAuth state nonces) shared by every instance of the app. Exported
  * from the schema so drizzle-kit creates it: `stripe_connect_claims (key varchar(255) utf8mb4_bin
- * PRIMARY KEY, expires_at bigint, done boolean)`. A table made before leases needs the `done`
- * column: see claimsTableUpgradeDdl in docs/nextjs.md.
+ * PRIMARY KEY, expires_at bigint, done boolean, token varchar(64))`. A table made by 0.1 needs the
+ * `token` column (and one made before leases `done` too): see claimsTableUpgradeDdl in
+ * docs/nextjs.md.
  */
 export const stripeConnectClaims = claimsTableMysql
 

@@ -13,7 +13,11 @@ import { pathToFileURL } from 'node:url'
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
 import mysql from 'mysql2/promise'
 
-import { drizzleClaimStore, drizzleConnectionStore } from '../bindings/src/drizzle.js'
+import {
+  claimsTableDdl,
+  drizzleClaimStore,
+  drizzleConnectionStore,
+} from '../bindings/src/drizzle.js'
 import { dialectBlocks, guideSql } from './guide'
 
 const root = join(__dirname, '..')
@@ -87,8 +91,12 @@ async function exercise(
   assert.equal((await connections.getBySlug('helpdesk'))?.accountId, 'acct_guide')
   assert.equal(await connections.clearByAccount('acct_guide'), 'helpdesk')
   const claims = drizzleClaimStore(db, schema.stripeConnectClaims)
-  assert.equal(await claims.acquire('webhook:evt_guide', 30), 'acquired')
-  assert.equal(await claims.acquire('webhook:evt_guide', 30), 'in_progress')
+  assert.equal(await claims.acquire('webhook:evt_guide', 'lease-a', 30), 'acquired')
+  assert.equal(await claims.acquire('webhook:evt_guide', 'lease-b', 30), 'in_progress')
+  // Fenced: only the holder's token completes the lease.
+  assert.equal(await claims.complete('webhook:evt_guide', 'lease-b', 60), false)
+  assert.notEqual(await claims.complete('webhook:evt_guide', 'lease-a', 60), false)
+  assert.equal(await claims.acquire('webhook:evt_guide', 'lease-c', 30), 'done')
   // The sink's upsert: a redelivery keeps one row (and its latest reason).
   await recordDispute(row('fraudulent'))
   await recordDispute(row('general'))
@@ -186,4 +194,16 @@ describe("docs/nextjs.md's database blocks", () => {
       await pool.end()
     }
   })
+})
+
+test("the guide's claims table is the package's (claimsTableDdl), in each dialect", () => {
+  for (const [label, dialect] of [
+    ['MySQL / MariaDB / PlanetScale', 'mysql'],
+    ['Postgres', 'postgres'],
+    ['SQLite', 'sqlite'],
+  ] as const) {
+    const sql = guideSql(guide, label)
+    for (const stmt of claimsTableDdl(dialect))
+      assert.ok(sql.includes(`${stmt};`), `${label}: the guide lacks\n${stmt}`)
+  }
 })

@@ -92,7 +92,15 @@ where
     async fn call(&self, args: A) -> Result<R, StoreError> {
         let fail = |e: napi::Error| store_error(self.operation, &e);
         match self.tsfn.call_async_catch(args).await.map_err(fail)? {
-            MaybePromise::Promise(promise) => promise.await.map_err(fail),
+            MaybePromise::Promise(promise) => match promise.await {
+                Ok(value) => Ok(value),
+                // The promise was collected without settling (Bun collects a pending promise
+                // nothing references, and napi's channel goes with it): it can never settle, so
+                // this is a hung call. Wait like one: the caller's deadline (the store timeout, the
+                // webhook's budget) answers "timed out", as for any hung store.
+                Err(e) if e.reason == "oneshot canceled" => std::future::pending().await,
+                Err(e) => Err(fail(e)),
+            },
             MaybePromise::Value(value) => Ok(value),
         }
     }

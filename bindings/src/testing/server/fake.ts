@@ -1,6 +1,6 @@
 // The fake's lifecycle and sockets: start on 127.0.0.1, count and close connections, and send each
-// request through the log, the faults, then the OAuth or the API host. The public face of the
-// modules beside it.
+// request through the log, the faults, then the OAuth, the install-link or the API host. The public
+// face of the modules beside it.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -30,6 +30,15 @@ import type {
   Subscription,
   SubscriptionInput,
 } from '../objects.js'
+import {
+  applicationDeauthorizedEvent,
+  deliverWebhook,
+  type Application,
+  type DeliverOptions,
+  type DeliveryResult,
+  type EventOptions,
+  type StripeEvent,
+} from '../webhooks.js'
 import { Accounts, findObject, type AccountInfo, type SeedData, type Seeded } from './accounts.js'
 import { ApiEndpoints, type RestrictedKey } from './api.js'
 import {
@@ -39,6 +48,15 @@ import {
   type FaultHandle,
   type FaultOptions,
 } from './faults.js'
+import {
+  INSTALL_LINK_PATH,
+  InstallEndpoints,
+  visitInstall,
+  type InstallKnobs,
+  type InstallResult,
+  type InstallVisit,
+  type StripeAppOptions,
+} from './install.js'
 import {
   isApiPath,
   RequestLog,
@@ -96,10 +114,36 @@ export interface FakeStripeOptions {
    * test. `fake.authorize()` decides with the knobs either way. Changeable as `fake.oauth.consent`.
    */
   consent?: 'auto' | 'page'
-  /** The clock for code expiry, in ms. Default `Date.now`. */
+  /**
+   * The Stripe App whose install links the fake serves at `/apps/install/link/{appId}`
+   * (https://docs.stripe.com/stripe-apps/install-links): its id (default `com.example.support`),
+   * signing secret (default `absec_testkit`), the manifest's `redirect_uris` (default any http(s)
+   * URL), `livemode` and `consent` (default the `consent` above). Knobs: `fake.appInstall`.
+   */
+  stripeApp?: StripeAppOptions
+  /** The endpoint secret (`whsec_…`) `fake.uninstall()` signs with when it is given none. */
+  webhookSecret?: string
+  /** The clock for code expiry and `install_signature` timestamps, in ms. Default `Date.now`. */
   now?: () => number
   /** Echoed as `Stripe-Version` when the request sends none. */
   apiVersion?: string
+}
+
+export interface UninstallOptions extends EventOptions {
+  /** The app's webhook endpoint (`http://localhost:3000/api/stripe/webhooks`). */
+  to: string | URL
+  /** The endpoint secret(s) to sign with. Default the fake's `webhookSecret` option. */
+  secret?: string | readonly string[]
+  /** `data.object.id` of the event (the application). Default the fake's `clientId`, else `ca_testkitstripeapp`. */
+  application?: string
+  /** Passed to `deliverWebhook` (an old `timestamp`, extra `headers`, `timeoutMs`). */
+  delivery?: Omit<DeliverOptions, 'secret'>
+}
+
+export interface UninstallResult {
+  event: StripeEvent<Application & StripeObject>
+  /** The app's answer. */
+  delivery: DeliveryResult
 }
 
 /** The kit's own list of its accounts (not a Stripe path). */
@@ -118,6 +162,11 @@ export class FakeStripe {
   latencyMs: number
   /** OAuth behaviour knobs. */
   readonly oauth: OAuthKnobs
+  /**
+   * Stripe App install-link knobs (`decision`, `queue`, `nextAccount`, `defaultAccount`, `user`,
+   * `consent`), as `fake.oauth` is for OAuth.
+   */
+  readonly appInstall: InstallKnobs
 
   private readonly server: Server
   private readonly options: FakeStripeOptions
@@ -127,6 +176,7 @@ export class FakeStripe {
   private readonly log = new RequestLog()
   private readonly faults = new Faults()
   private readonly oauthHost: OAuthEndpoints
+  private readonly installHost: InstallEndpoints
   private readonly apiHost: ApiEndpoints
   private connectionCount = 0
   private closed = false
@@ -140,6 +190,13 @@ export class FakeStripe {
     this.violations = this.log.violations
     this.oauthHost = new OAuthEndpoints(this.book, options, options.now ?? Date.now)
     this.oauth = this.oauthHost.knobs
+    this.installHost = new InstallEndpoints(
+      this.book,
+      options.stripeApp ?? {},
+      options.consent,
+      options.now ?? Date.now,
+    )
+    this.appInstall = this.installHost.knobs
     this.apiHost = new ApiEndpoints(this.book, this.log, options)
     const address = server.address()
     if (address === null || typeof address === 'string')
@@ -331,10 +388,11 @@ export class FakeStripe {
     this.log.assertNoViolations()
   }
 
-  /** Forgets accounts, data, codes, faults, the log and OAuth knobs (keeps the port): for `beforeEach`. */
+  /** Forgets accounts, data, codes, faults, the log, OAuth and install knobs (keeps the port): for `beforeEach`. */
   reset(): void {
     this.book.clear()
     this.oauthHost.reset()
+    this.installHost.reset()
     this.faults.clear()
     this.log.clear()
     this.connectionCount = 0
@@ -358,6 +416,53 @@ export class FakeStripe {
   /** The codes issued so far (for assertions: used, account, scope). */
   get issuedCodes(): ReadonlyArray<Readonly<CodeRecord>> {
     return this.oauthHost.issuedCodes
+  }
+
+  // ---- Stripe App install helpers ----
+
+  /** The Stripe App the fake serves install links for: `{ appId, signingSecret }`. */
+  get stripeApp(): { appId: string; signingSecret: string } {
+    return { appId: this.installHost.appId, signingSecret: this.installHost.signingSecret }
+  }
+
+  /**
+   * Visits a Stripe App install link (as the user's browser would) and returns where Stripe sends
+   * the user: the app's `redirect_uri` with `user_id`, `account_id`, `state`, `install_signature`
+   * and `livemode=false` (test mode), or `error=access_denied`. Pass the link as `url`, or the
+   * `redirectUri` (and `state`) of the fake's own link; `decision` and `account` override the knobs
+   * (`fake.appInstall`) for this visit.
+   */
+  install(visit: InstallVisit): Promise<InstallResult> {
+    return visitInstall(this.url, this.installHost, visit)
+  }
+
+  /**
+   * The user uninstalls the app from `account` (https://docs.stripe.com/stripe-apps/install-links:
+   * "An account.application.deauthorized event occurs when a user disconnects your app from their
+   * account"): the account is disconnected on the kit (its API calls then fail 403
+   * `account_invalid`), then `account.application.deauthorized` is sent to `to`, signed as
+   * `deliverWebhook` signs. Throws if the account is not connected: Stripe sends nothing then.
+   */
+  async uninstall(account: string, options: UninstallOptions): Promise<UninstallResult> {
+    const { to, secret, application, delivery, ...eventOptions } = options
+    const signWith = secret ?? this.options.webhookSecret
+    if (signWith === undefined)
+      throw new TypeError(
+        'fake.uninstall: pass the endpoint secret as `secret` (or start the fake with `webhookSecret`)',
+      )
+    const state = this.book.get(account)
+    if (!state?.connected)
+      throw new Error(
+        `fake.uninstall: ${account} is not ${state ? 'connected' : 'an account of the fake'}: Stripe sends account.application.deauthorized only for an account the app is installed on`,
+      )
+    state.connected = false
+    const event = applicationDeauthorizedEvent(
+      account,
+      application ?? this.options.clientId ?? 'ca_testkitstripeapp',
+      eventOptions,
+    )
+    const answer = await deliverWebhook(to, event, { ...delivery, secret: signWith })
+    return { event, delivery: answer }
   }
 
   /** Closes the server and every socket; pending latency timers are cancelled. */
@@ -404,11 +509,12 @@ export class FakeStripe {
     if (url.pathname === ACCOUNTS_PATH && record.method === 'GET')
       return this.serveAccounts(record, res)
     if (url.pathname.startsWith('/oauth/')) return this.oauthHost.serve(url, record, res)
+    if (url.pathname.startsWith(INSTALL_LINK_PATH)) return this.installHost.serve(url, record, res)
     if (isApiPath(url.pathname)) return this.apiHost.serve(url, record, res)
     sendJson(res, 404, {
       error: {
         type: 'invalid_request_error',
-        message: `fake Stripe: nothing at ${record.method} ${url.pathname} (it serves /oauth/* and /v1/*)`,
+        message: `fake Stripe: nothing at ${record.method} ${url.pathname} (it serves /oauth/*, ${INSTALL_LINK_PATH}* and /v1/*)`,
       },
     })
   }

@@ -83,11 +83,14 @@ export interface OAuthOptions {
   consent?: ConsentMode
 }
 
-/** Headers `fake.authorize()` uses to pass a per-visit decision / account to the authorize page. */
-const DECISION_HEADER = 'x-fake-stripe-decision'
-const ACCOUNT_HEADER = 'x-fake-stripe-account'
+/**
+ * Headers `fake.authorize()` (and `fake.install()`) use to pass a per-visit decision / account to
+ * the page.
+ */
+export const DECISION_HEADER = 'x-fake-stripe-decision'
+export const ACCOUNT_HEADER = 'x-fake-stripe-account'
 /** Sent by `fake.authorize()`: a scripted visit, decided by the knobs even when a page is served. */
-const SCRIPTED_HEADER = 'x-fake-stripe-scripted'
+export const SCRIPTED_HEADER = 'x-fake-stripe-scripted'
 
 function defaultKnobs(consent: ConsentMode): OAuthKnobs {
   return {
@@ -424,7 +427,8 @@ export async function visitAuthorize(
   return { status: res.status, location, params, body }
 }
 
-function rawGet(
+/** A GET without redirects or a shared agent: the answer as the browser received it. */
+export function rawGet(
   url: URL,
   headers: Record<string, string>,
 ): Promise<{ status: number; headers: Record<string, string | undefined>; body: string }> {
@@ -453,7 +457,7 @@ function rawGet(
   })
 }
 
-const escapeHtml = (s: string): string =>
+export const escapeHtml = (s: string): string =>
   s.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,

@@ -1,11 +1,14 @@
 // The test kit's Stripe App install links (issue 21, item 2): `GET /apps/install/link/{appId}` as
 // https://docs.stripe.com/stripe-apps/install-links describes it: the redirect's parameters, the
 // `install_signature` that Stripe's own code verifies (checked here with the official `stripe`
-// package), a denial, the links Stripe refuses to follow, the page a browser walks, uninstall.
+// package), a denial, the links Stripe refuses to follow, the page a browser walks, uninstall,
+// and `stripe-connect-testkit --connect stripe-app`.
 
 import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 
 import Stripe from 'stripe'
@@ -23,14 +26,17 @@ const STATE = 'st"ate<&> signed.by.the.library'
 const stripe = new Stripe('sk_test_unused')
 const signature = stripe.webhooks.signature!
 
-/** Stripe's verification of an install: the header format over `{state, user_id, account_id}`. */
-function verify(params: Record<string, string>, secret: string): boolean {
+/**
+ * Stripe's verification of an install: the header format over `{state, user_id, account_id}`.
+ * (The async form: under Bun the `stripe` package verifies with Web Crypto, async only.)
+ */
+function verify(params: Record<string, string>, secret: string): Promise<boolean> {
   const payload = JSON.stringify(
     params.state !== undefined
       ? { state: params.state, user_id: params.user_id, account_id: params.account_id }
       : { user_id: params.user_id, account_id: params.account_id },
   )
-  return signature.verifyHeader(payload, params.install_signature!, secret)
+  return signature.verifyHeaderAsync(payload, params.install_signature!, secret)
 }
 
 /** An API read on `account`, as the library does it in platform-key mode. */
@@ -123,23 +129,23 @@ describe('Stripe App install links', () => {
 
   test('install_signature verifies with the stripe package over {state, user_id, account_id}, and with nothing else', async () => {
     const { params } = await fake.install({ redirectUri: REDIRECT, state: STATE })
-    assert.equal(verify(params, SECRET), true)
-    assert.throws(() => verify(params, 'absec_another_app'), /No signatures found matching/)
+    assert.equal(await verify(params, SECRET), true)
+    await assert.rejects(verify(params, 'absec_another_app'), /No signatures found matching/)
     // Each field is signed: another account, user or state fails.
     for (const [k, v] of [
       ['account_id', 'acct_1Forged'],
       ['user_id', 'usr_Forged'],
       ['state', `${STATE}x`],
     ] as const)
-      assert.throws(() => verify({ ...params, [k]: v }, SECRET), /No signatures found matching/, k)
+      await assert.rejects(verify({ ...params, [k]: v }, SECRET), /No signatures found matching/, k)
     // The order of the payload's fields is part of what is signed.
     const reordered = JSON.stringify({
       user_id: params.user_id,
       state: params.state,
       account_id: params.account_id,
     })
-    assert.throws(
-      () => signature.verifyHeader(reordered, params.install_signature!, SECRET),
+    await assert.rejects(
+      signature.verifyHeaderAsync(reordered, params.install_signature!, SECRET),
       /No signatures found matching/,
     )
   })
@@ -153,7 +159,7 @@ describe('Stripe App install links', () => {
       'install_signature',
       'livemode',
     ])
-    assert.equal(verify(params, SECRET), true)
+    assert.equal(await verify(params, SECRET), true)
   })
 
   test('the signature is stamped with the fake clock', async () => {
@@ -167,12 +173,12 @@ describe('Stripe App install links', () => {
         account_id: params.account_id,
       })
       // With a tolerance (300 s, as for webhooks), an old redirect is refused: not replayable.
-      assert.throws(
-        () => signature.verifyHeader(payload, params.install_signature!, 'absec_testkit', 300),
+      await assert.rejects(
+        signature.verifyHeaderAsync(payload, params.install_signature!, 'absec_testkit', 300),
         /Timestamp outside the tolerance zone/,
       )
       assert.equal(
-        signature.verifyHeader(
+        await signature.verifyHeaderAsync(
           payload,
           params.install_signature!,
           'absec_testkit',
@@ -256,7 +262,7 @@ describe('Stripe App install links', () => {
       const ok = await live.install({ redirectUri: REDIRECT, state: 's' })
       assert.equal(ok.status, 302)
       assert.equal(ok.params.livemode, undefined)
-      assert.equal(verify(ok.params, 'absec_testkit'), true)
+      assert.equal(await verify(ok.params, 'absec_testkit'), true)
       const plain = await live.install({
         redirectUri: 'http://localhost:3000/callback',
         state: 's',
@@ -307,7 +313,7 @@ describe('Stripe App install links', () => {
       const params = Object.fromEntries(new URL(installed.headers.get('location')!).searchParams)
       assert.equal(params.account_id, second)
       assert.equal(params.state, STATE)
-      assert.equal(verify(params, SECRET), true)
+      assert.equal(await verify(params, SECRET), true)
       assert.equal(paged.isConnected(second), true)
       assert.equal(paged.isConnected(first), false)
 
@@ -349,11 +355,14 @@ describe('Stripe App install links', () => {
       assert.equal(fake.isConnected(acct), false)
       assert.equal(await readCustomers(fake, acct), 403)
       const [got] = sink.received
-      const verified = stripe.webhooks.constructEvent(got!.body, got!.signature, WHSEC)
+      const verified = await stripe.webhooks.constructEventAsync(got!.body, got!.signature, WHSEC)
       assert.equal(verified.type, 'account.application.deauthorized')
       assert.equal((verified as { account?: string }).account, acct)
       assert.equal((verified.data.object as { id: string }).id, CLIENT_ID)
-      assert.throws(() => stripe.webhooks.constructEvent(got!.body, got!.signature, 'whsec_x'))
+      await assert.rejects(
+        stripe.webhooks.constructEventAsync(got!.body, got!.signature, 'whsec_x'),
+        /No signatures found matching/,
+      )
       // Not installed (any more): Stripe sends nothing.
       await assert.rejects(fake.uninstall(acct, { to: sink.url }), /is not connected/)
       assert.equal(sink.received.length, 1)
@@ -383,5 +392,139 @@ describe('Stripe App install links', () => {
       startFakeStripe({ stripeApp: { signingSecret: '' } }),
       /stripeApp\.signingSecret/,
     )
+  })
+})
+
+const BIN_TS = join(__dirname, '..', 'bindings', 'src', 'testing', 'bin.ts')
+/** The bin from source: Bun runs TypeScript itself, Node through tsx. */
+const RUN_BIN = process.versions.bun ? [BIN_TS] : ['--import', 'tsx', BIN_TS]
+
+/** Runs `stripe-connect-testkit` (from source) until it printed its variables, or until it exits. */
+async function startBin(
+  args: string[],
+): Promise<{ child: ChildProcess; vars: Record<string, string>; out: string }> {
+  const child = spawn(process.execPath, [...RUN_BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += String(d)))
+  child.stderr!.on('data', (d) => (out += String(d)))
+  const deadline = Date.now() + 30_000
+  while (!/^# Send a signed event/m.test(out)) {
+    if (child.exitCode !== null) break
+    if (Date.now() > deadline) throw new Error(`stripe-connect-testkit said nothing: ${out}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  const vars: Record<string, string> = {}
+  for (const m of out.matchAll(/^([A-Z_]+)=(.*)$/gm)) vars[m[1]!] = m[2]!
+  return { child, vars, out }
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode)
+  return new Promise((r) => child.once('exit', (code) => r(code)))
+}
+
+describe('stripe-connect-testkit --connect stripe-app', () => {
+  const children: ChildProcess[] = []
+  after(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+  })
+
+  test('prints STRIPE_APP_ID, STRIPE_APP_SECRET, STRIPE_INSTALL_BASE; the printed link installs the seeded account', async () => {
+    const { child, vars, out } = await startBin([
+      '--port',
+      '0',
+      '--connect',
+      'stripe-app',
+      '--auto-approve',
+      '--app-id',
+      'com.acme.helpdesk',
+      '--app-secret',
+      'absec_acme',
+    ])
+    children.push(child)
+    assert.deepEqual(Object.keys(vars).sort(), [
+      'APP_URL',
+      'STRIPE_API_BASE',
+      'STRIPE_APP_ID',
+      'STRIPE_APP_SECRET',
+      'STRIPE_CONNECT_BASE',
+      'STRIPE_CONNECT_CLIENT_ID',
+      'STRIPE_CONNECT_REDIRECT_URI',
+      'STRIPE_INSTALL_BASE',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+    ])
+    assert.equal(vars.STRIPE_APP_ID, 'com.acme.helpdesk')
+    assert.equal(vars.STRIPE_APP_SECRET, 'absec_acme')
+    assert.equal(vars.STRIPE_INSTALL_BASE, vars.STRIPE_API_BASE)
+    assert.match(out, /^# .*\/apps\/install\/link\/com\.acme\.helpdesk/m)
+
+    const link = `${vars.STRIPE_INSTALL_BASE}/apps/install/link/${vars.STRIPE_APP_ID}?${new URLSearchParams({ redirect_uri: vars.STRIPE_CONNECT_REDIRECT_URI!, state: 's1' })}`
+    const res = await fetch(link, { redirect: 'manual' })
+    assert.equal(res.status, 302)
+    const params = Object.fromEntries(new URL(res.headers.get('location')!).searchParams)
+    assert.equal(params.account_id, 'acct_1TestkitHelpdesk')
+    assert.equal(await verify(params, vars.STRIPE_APP_SECRET!), true)
+    const customers = await fetch(`${vars.STRIPE_API_BASE}/v1/customers?email=jane@example.com`, {
+      headers: {
+        authorization: `Bearer ${vars.STRIPE_SECRET_KEY}`,
+        'stripe-account': 'acct_1TestkitHelpdesk',
+      },
+    })
+    assert.equal(customers.status, 200)
+
+    // `trigger account.application.deauthorized` uninstalls it, signed with the webhook secret.
+    const sink = await webhookSink()
+    try {
+      const t = spawn(
+        process.execPath,
+        [
+          ...RUN_BIN,
+          'trigger',
+          'account.application.deauthorized',
+          '--to',
+          sink.url,
+          '--kit',
+          vars.STRIPE_API_BASE!,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+      let said = ''
+      t.stdout!.on('data', (d) => (said += String(d)))
+      t.stderr!.on('data', (d) => (said += String(d)))
+      assert.equal(await exitOf(t), 0, said)
+      assert.equal(sink.received.length, 1)
+      const event = await stripe.webhooks.constructEventAsync(
+        sink.received[0]!.body,
+        sink.received[0]!.signature,
+        vars.STRIPE_WEBHOOK_SECRET!,
+      )
+      assert.equal((event as { account?: string }).account, 'acct_1TestkitHelpdesk')
+    } finally {
+      sink.server.close()
+    }
+    const after = await fetch(`${vars.STRIPE_API_BASE}/testkit/accounts`, {
+      headers: { authorization: `Bearer ${vars.STRIPE_SECRET_KEY}` },
+    })
+    const accounts = ((await after.json()) as { data: { id: string; connected: boolean }[] }).data
+    assert.equal(accounts.find((a) => a.id === 'acct_1TestkitHelpdesk')?.connected, false)
+    child.kill('SIGTERM')
+    assert.equal(await exitOf(child), 0)
+  })
+
+  test('by default (oauth) it prints no app variables; a bad --connect exits 2 with the usage', async () => {
+    const { child, vars } = await startBin(['--port', '0'])
+    children.push(child)
+    assert.equal(vars.STRIPE_APP_ID, undefined)
+    assert.equal(vars.STRIPE_INSTALL_BASE, undefined)
+    child.kill('SIGTERM')
+    await exitOf(child)
+
+    const bad = await startBin(['--port', '0', '--connect', 'magic'])
+    assert.equal(await exitOf(bad.child), 2)
+    assert.match(bad.out, /--connect must be oauth or stripe-app/)
+    assert.match(bad.out, /--app-secret/)
   })
 })

@@ -5,7 +5,8 @@
 //
 //   npx stripe-connect-testkit [--port 12111] [--auto-approve] [--account acct_…] [--app-url URL]
 //                              [--secret-key sk_test_…] [--client-id ca_…] [--webhook-secret whsec_…]
-//                              [--redirect-uri URL]…
+//                              [--redirect-uri URL]… [--connect oauth|stripe-app] [--app-id ID]
+//                              [--app-secret absec_…]
 //   npx stripe-connect-testkit trigger <event> --to URL [--kit URL] [--account acct_…] […]
 //
 // The variables go to stdout as KEY=value lines (dotenv / `export $(…)` friendly), the rest as `#`
@@ -21,19 +22,26 @@ const DEFAULTS = {
   clientId: 'ca_testkitplatform',
   webhookSecret: 'whsec_testkit',
   appUrl: 'http://localhost:3000',
+  appId: 'com.example.support',
+  appSecret: 'absec_testkit',
 } as const
+
+/** How the app connects an account: Connect OAuth, or a Stripe App install link (platform key). */
+const CONNECT_MODES = ['oauth', 'stripe-app'] as const
+type ConnectMode = (typeof CONNECT_MODES)[number]
 
 /** The seeded accounts' ids: fixed, so an app's saved connection survives a restart of the kit. */
 const SEEDED_ACCOUNTS = ['acct_1TestkitHelpdesk', 'acct_1TestkitBillingBot'] as const
 
-const HELP = `stripe-connect-testkit: a local Stripe Connect (OAuth + the read-only API) on 127.0.0.1
+const HELP = `stripe-connect-testkit: a local Stripe Connect (OAuth, Stripe App install links, the read-only API) on 127.0.0.1
 
 Usage: stripe-connect-testkit [options]                   start the kit and print the variables
        stripe-connect-testkit trigger <event> --to URL    send a signed event to the app
 
 Options:
   --port N             port to listen on (default 12111; 0 picks a free one)
-  --auto-approve       approve every authorization at once (default: a consent page with Connect / Deny)
+  --auto-approve       approve every authorization or install at once (default: a consent page with
+                       Connect / Deny, an install page with Install / Cancel)
   --account ACCT       the seeded account an approval connects when none is picked (default
                        ${SEEDED_ACCOUNTS[0]}; the consent page preselects it)
   --app-url URL        the app's origin, printed as APP_URL with the redirect URI under it
@@ -41,7 +49,13 @@ Options:
   --secret-key KEY     the only platform key accepted (default ${DEFAULTS.secretKey})
   --client-id ID       the platform's Connect client id (default ${DEFAULTS.clientId})
   --webhook-secret S   printed as STRIPE_WEBHOOK_SECRET; trigger signs with it (default ${DEFAULTS.webhookSecret})
-  --redirect-uri URL   a registered redirect URI (repeatable; default: any http(s) URL)
+  --redirect-uri URL   a registered redirect URI (repeatable; default: any http(s) URL), for OAuth
+                       and the app's install links alike
+  --connect MODE       oauth (default) or stripe-app: also print STRIPE_APP_ID, STRIPE_APP_SECRET and
+                       STRIPE_INSTALL_BASE (the kit), for an app connecting through a Stripe App install
+                       link (the kit serves it at /apps/install/link/{appId} in either mode)
+  --app-id ID          the Stripe App's id (default ${DEFAULTS.appId})
+  --app-secret S       the app's signing secret, which signs install_signature (default ${DEFAULTS.appSecret})
   --help               this text
 
 trigger <event>: ${TRIGGER_EVENTS.join(', ')}
@@ -50,7 +64,7 @@ trigger <event>: ${TRIGGER_EVENTS.join(', ')}
   --account ACCT       the connected account the event is on (default: the only connected one)
   --secret-key, --client-id, --webhook-secret   as given to the kit (same defaults)
   The data is the kit's: the account's newest dispute or early fraud warning; a deauthorization
-  also disconnects the account on the kit. Prints what was sent and the app's answer; exits 1
+  also disconnects the account on the kit (an app's uninstall, for an account it was installed on). Prints what was sent and the app's answer; exits 1
   unless the app answered 2xx.
 `
 
@@ -63,6 +77,9 @@ interface Settings {
   clientId: string
   webhookSecret: string
   redirectUris: string[] | undefined
+  connect: ConnectMode
+  appId: string
+  appSecret: string
 }
 
 /** Options both commands take, with the kit's defaults. */
@@ -96,6 +113,9 @@ function settings(argv: string[]): Settings | null {
       'auto-approve': { type: 'boolean', default: false },
       'app-url': { type: 'string', default: DEFAULTS.appUrl },
       'redirect-uri': { type: 'string', multiple: true },
+      connect: { type: 'string', default: 'oauth' },
+      'app-id': { type: 'string', default: DEFAULTS.appId },
+      'app-secret': { type: 'string', default: DEFAULTS.appSecret },
     },
     strict: true,
   })
@@ -108,6 +128,9 @@ function settings(argv: string[]): Settings | null {
     throw new Error(
       `--account must be a seeded account (${SEEDED_ACCOUNTS.join(', ')}), got ${account}`,
     )
+  const connect = values.connect as ConnectMode
+  if (!CONNECT_MODES.includes(connect))
+    throw new Error(`--connect must be ${CONNECT_MODES.join(' or ')}, got ${values.connect}`)
   return {
     port,
     consent: values['auto-approve'] ? 'auto' : 'page',
@@ -117,6 +140,9 @@ function settings(argv: string[]): Settings | null {
     clientId: values['client-id'],
     webhookSecret: values['webhook-secret'],
     redirectUris: values['redirect-uri'],
+    connect,
+    appId: values['app-id'],
+    appSecret: values['app-secret'],
   }
 }
 
@@ -244,11 +270,18 @@ async function main(): Promise<void> {
     clientId: s.clientId,
     ...(s.redirectUris ? { redirectUris: s.redirectUris } : {}),
     consent: s.consent,
+    stripeApp: {
+      appId: s.appId,
+      signingSecret: s.appSecret,
+      ...(s.redirectUris ? { redirectUris: s.redirectUris } : {}),
+    },
   })
   const seeded = seed(fake)
   fake.oauth.defaultAccount = s.account
+  fake.appInstall.defaultAccount = s.account
+  const app = s.connect === 'stripe-app'
   const out = [
-    `# Stripe Connect test kit on ${fake.url} (${s.consent === 'page' ? 'consent page: Connect / Deny' : 'every authorization approved at once'}); Ctrl-C stops it.`,
+    `# Stripe Connect test kit on ${fake.url} (${s.consent === 'page' ? (app ? 'install page: Install / Cancel' : 'consent page: Connect / Deny') : `every ${app ? 'install' : 'authorization'} approved at once`}); Ctrl-C stops it.`,
     '# Point the app at it with these variables (e.g. in .env.local):',
     `STRIPE_API_BASE=${fake.url}`,
     `STRIPE_CONNECT_BASE=${fake.url}`,
@@ -258,7 +291,15 @@ async function main(): Promise<void> {
     '# The app: its origin (the guide builds the redirect URI from APP_URL; fromEnv() alone reads STRIPE_CONNECT_REDIRECT_URI).',
     `APP_URL=${s.appUrl}`,
     `STRIPE_CONNECT_REDIRECT_URI=${s.appUrl}/api/stripe/connect/callback`,
-    `# Seeded accounts (connect one from the app; ${s.consent === 'page' ? 'the consent page preselects' : 'an approval connects'} ${s.account}, --account picks the other):`,
+    ...(app
+      ? [
+          `# The Stripe App (--connect stripe-app): the install link is served at ${fake.url}/apps/install/link/${s.appId}?redirect_uri=…&state=…; install_signature is signed with STRIPE_APP_SECRET.`,
+          `STRIPE_APP_ID=${s.appId}`,
+          `STRIPE_APP_SECRET=${s.appSecret}`,
+          `STRIPE_INSTALL_BASE=${fake.url}`,
+        ]
+      : []),
+    `# Seeded accounts (connect one from the app; ${s.consent === 'page' ? `the ${app ? 'install' : 'consent'} page preselects` : 'an approval connects'} ${s.account}, --account picks the other):`,
     ...seeded,
     `# Send a signed event to the app: npx stripe-connect-testkit trigger charge.dispute.created --to ${s.appUrl}/api/stripe/webhooks${s.port === Number(DEFAULTS.port) ? '' : ` --kit ${fake.url}`}`,
     '',

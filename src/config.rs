@@ -11,8 +11,8 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::ConfigError;
-use crate::ids::ClientId;
-use crate::secret::{SecretKey, StateSecret, WebhookSecret};
+use crate::ids::{ClientId, StripeAppId};
+use crate::secret::{SecretKey, StateSecret, StripeAppSecret, WebhookSecret};
 
 mod connect_env;
 // Options by name are the Node binding's (a JS options object); Rust callers use the builder.
@@ -27,6 +27,9 @@ pub(crate) use option_names::check_option_names;
 pub const STRIPE_VERSION: &str = "2026-10-28.endive";
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
 pub const DEFAULT_CONNECT_BASE: &str = "https://connect.stripe.com";
+/// Where Stripe serves Stripe App install links
+/// (<https://docs.stripe.com/stripe-apps/install-links#use-install-link>).
+pub const DEFAULT_INSTALL_BASE: &str = "https://marketplace.stripe.com";
 /// How long one webhook delivery may spend in the stores and the sink unless configured.
 pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(20);
 /// The longest `webhook_timeout` accepted.
@@ -195,6 +198,9 @@ pub struct Config {
     // Documented on the getters below.
     pub(crate) secret_key: SecretKey,
     pub(crate) client_id: Option<ClientId>,
+    pub(crate) test_client_id: Option<ClientId>,
+    pub(crate) stripe_app_id: Option<StripeAppId>,
+    pub(crate) stripe_app_secret: Option<StripeAppSecret>,
     pub(crate) redirect_uri: Option<String>,
     pub(crate) scope: Scope,
     pub(crate) webhook_secrets: Vec<WebhookSecret>,
@@ -203,6 +209,7 @@ pub struct Config {
     pub(crate) state_ttl: Duration,
     pub(crate) api_base: Url,
     pub(crate) connect_base: Url,
+    pub(crate) install_base: Url,
     pub(crate) stripe_version: String,
     pub(crate) account_header: AccountHeader,
     pub(crate) timeout: Duration,
@@ -229,6 +236,9 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("secret_key", &self.secret_key)
             .field("client_id", &self.client_id)
+            .field("test_client_id", &self.test_client_id)
+            .field("stripe_app_id", &self.stripe_app_id)
+            .field("stripe_app_secret", &self.stripe_app_secret)
             .field("redirect_uri", &self.redirect_uri)
             .field("scope", &self.scope)
             .field("webhook_secrets", &format_args!("[{} redacted]", self.webhook_secrets.len()))
@@ -237,6 +247,7 @@ impl fmt::Debug for Config {
             .field("state_ttl", &self.state_ttl)
             .field("api_base", &self.api_base.as_str())
             .field("connect_base", &self.connect_base.as_str())
+            .field("install_base", &self.install_base.as_str())
             .field("stripe_version", &self.stripe_version)
             .field("account_header", &self.account_header)
             .field("timeout", &self.timeout)
@@ -259,9 +270,10 @@ impl Config {
     }
 
     /// Reads `STRIPE_SECRET_KEY` (required), `STRIPE_CONNECT_CLIENT_ID`, `STRIPE_WEBHOOK_SECRET`
-    /// (comma-separated for rotation), and optionally `STRIPE_CONNECT_REDIRECT_URI`,
+    /// (comma-separated for rotation), and optionally `STRIPE_CONNECT_TEST_CLIENT_ID`,
+    /// `STRIPE_APP_ID` and `STRIPE_APP_SECRET` (Stripe App installs), `STRIPE_CONNECT_REDIRECT_URI`,
     /// `STRIPE_STATE_SECRET`, `STRIPE_CONNECT_SCOPE`, `STRIPE_ACCOUNT_HEADER` (`stripe-account` or
-    /// `stripe-context`), and `STRIPE_API_BASE` / `STRIPE_CONNECT_BASE`
+    /// `stripe-context`), and `STRIPE_API_BASE` / `STRIPE_CONNECT_BASE` / `STRIPE_INSTALL_BASE`
     /// (to point a running app at a local stand-in such as the test kit; plain `http://` only on a
     /// loopback host). To set more options, start from [`Config::env_builder`].
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -281,6 +293,15 @@ impl Config {
         }
         if let Some(v) = get("STRIPE_CONNECT_CLIENT_ID") {
             b = b.client_id_from("STRIPE_CONNECT_CLIENT_ID", v);
+        }
+        if let Some(v) = get("STRIPE_CONNECT_TEST_CLIENT_ID") {
+            b = b.test_client_id_from("STRIPE_CONNECT_TEST_CLIENT_ID", v);
+        }
+        if let Some(v) = get("STRIPE_APP_ID") {
+            b = b.stripe_app_id_from("STRIPE_APP_ID", v);
+        }
+        if let Some(v) = get("STRIPE_APP_SECRET") {
+            b = b.stripe_app_secret_from("STRIPE_APP_SECRET", v);
         }
         if let Some(v) = get("STRIPE_WEBHOOK_SECRET") {
             b = b.webhook_secrets_from("STRIPE_WEBHOOK_SECRET", v.split(',').map(|s| s.trim().to_string()));
@@ -303,6 +324,9 @@ impl Config {
         if let Some(v) = get("STRIPE_CONNECT_BASE") {
             b = b.connect_base_from("STRIPE_CONNECT_BASE", v);
         }
+        if let Some(v) = get("STRIPE_INSTALL_BASE") {
+            b = b.install_base_from("STRIPE_INSTALL_BASE", v);
+        }
         Ok(b)
     }
 
@@ -321,8 +345,36 @@ impl Config {
     pub fn secret_key(&self) -> &SecretKey {
         &self.secret_key
     }
+    /// The Connect client id for live mode, and for test mode when no
+    /// [`test_client_id`](Config::test_client_id) is set.
     pub fn client_id(&self) -> Option<&ClientId> {
         self.client_id.as_ref()
+    }
+    /// The Connect client id used with a test key (`sk_test_…` / `rk_test_…`), when set: Stripe
+    /// gives a platform one client id per mode, and only the test one accepts `http://` and
+    /// `localhost` redirects.
+    pub fn test_client_id(&self) -> Option<&ClientId> {
+        self.test_client_id.as_ref()
+    }
+    /// The client id for this config's key: the test one with a test key when set, else
+    /// `client_id`.
+    pub fn client_id_for_key(&self) -> Option<&ClientId> {
+        match self.secret_key.livemode() {
+            Some(false) => self.test_client_id.as_ref().or(self.client_id.as_ref()),
+            _ => self.client_id.as_ref(),
+        }
+    }
+    /// The Stripe App installs connect through (its manifest id, `com.example.support`).
+    pub fn stripe_app_id(&self) -> Option<&StripeAppId> {
+        self.stripe_app_id.as_ref()
+    }
+    /// The Stripe App's signing secret, which verifies an install's `install_signature`.
+    pub fn stripe_app_secret(&self) -> Option<&StripeAppSecret> {
+        self.stripe_app_secret.as_ref()
+    }
+    /// Where install links point (default `https://marketplace.stripe.com`).
+    pub fn install_base(&self) -> &Url {
+        &self.install_base
     }
     /// Kept exactly as configured: Stripe compares it byte for byte with the Dashboard's list, so
     /// it is validated as a URL but never re-serialised (which would add `/`, lowercase the host…).
@@ -408,9 +460,23 @@ impl Config {
 
     /// The client id, or a `config_invalid` error saying it is needed for `what`.
     pub fn require_client_id(&self, what: &str) -> Result<&ClientId, ConfigError> {
-        self.client_id.as_ref().ok_or_else(|| {
+        self.client_id_for_key().ok_or_else(|| {
             ConfigError::new("client_id", format!("is required for {what} (STRIPE_CONNECT_CLIENT_ID, ca_…)"))
         })
+    }
+
+    /// The Stripe App id and signing secret, or a `config_invalid` error naming the missing one.
+    pub fn require_stripe_app(&self, what: &str) -> Result<(&StripeAppId, &StripeAppSecret), ConfigError> {
+        let id = self.stripe_app_id.as_ref().ok_or_else(|| {
+            ConfigError::new("stripe_app_id", format!("is required for {what} (STRIPE_APP_ID, the app's manifest id)"))
+        })?;
+        let secret = self.stripe_app_secret.as_ref().ok_or_else(|| {
+            ConfigError::new(
+                "stripe_app_secret",
+                format!("is required for {what} (STRIPE_APP_SECRET, the app's signing secret absec_…): it proves the install"),
+            )
+        })?;
+        Ok((id, secret))
     }
 
     pub fn require_redirect_uri(&self, what: &str) -> Result<&str, ConfigError> {
@@ -424,6 +490,10 @@ impl Config {
 pub struct ConfigBuilder {
     secret_key: Option<(String, String)>,
     client_id: Option<(String, String)>,
+    test_client_id: Option<(String, String)>,
+    stripe_app_id: Option<(String, String)>,
+    stripe_app_secret: Option<(String, String)>,
+    install_base: Option<(String, String)>,
     redirect_uri: Option<(String, String)>,
     scope: Option<(String, String)>,
     webhook_secrets: Option<(String, Vec<String>)>,
@@ -519,6 +589,38 @@ impl ConfigBuilder {
         self.api_base = Some((field.into(), v.into()));
         self
     }
+    /// The Connect client id used with a test key (see [`Config::test_client_id`]).
+    pub fn test_client_id(self, v: impl Into<String>) -> Self {
+        self.test_client_id_from("test_client_id", v)
+    }
+    fn test_client_id_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.test_client_id = Some((field.into(), v.into()));
+        self
+    }
+    /// The Stripe App that installs connect through: its manifest id (`com.example.support`).
+    pub fn stripe_app_id(self, v: impl Into<String>) -> Self {
+        self.stripe_app_id_from("stripe_app_id", v)
+    }
+    fn stripe_app_id_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.stripe_app_id = Some((field.into(), v.into()));
+        self
+    }
+    /// The Stripe App's signing secret (`absec_…`), which verifies each install's redirect.
+    pub fn stripe_app_secret(self, v: impl Into<String>) -> Self {
+        self.stripe_app_secret_from("stripe_app_secret", v)
+    }
+    fn stripe_app_secret_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.stripe_app_secret = Some((field.into(), v.into()));
+        self
+    }
+    /// Default `https://marketplace.stripe.com`; override for tests (`http://` on loopback only).
+    pub fn install_base(self, v: impl Into<String>) -> Self {
+        self.install_base_from("install_base", v)
+    }
+    fn install_base_from(mut self, field: &str, v: impl Into<String>) -> Self {
+        self.install_base = Some((field.into(), v.into()));
+        self
+    }
     /// Default `https://connect.stripe.com`; override for tests (`http://` on loopback only).
     pub fn connect_base(self, v: impl Into<String>) -> Self {
         self.connect_base_from("connect_base", v)
@@ -611,6 +713,7 @@ impl ConfigBuilder {
         let mut secrets: Vec<String> = Vec::new();
         secrets.extend(self.secret_key.as_ref().map(|(_, v)| v.clone()));
         secrets.extend(self.state_secret.as_ref().map(|(_, v)| v.clone()));
+        secrets.extend(self.stripe_app_secret.as_ref().map(|(_, v)| v.clone()));
         secrets.extend(self.webhook_secrets.iter().flat_map(|(_, list)| list.iter().cloned()));
         // While the config lives, no error's text can quote one of these values (issue 20: an id or
         // a slug equal to the state secret was quoted whole).
@@ -629,6 +732,18 @@ impl ConfigBuilder {
             Some((field, v)) => Some(ClientId::parse(&v).map_err(|e| ConfigError::new(field, e.to_string()))?),
             None => None,
         };
+        let test_client_id = match self.test_client_id {
+            Some((field, v)) => Some(ClientId::parse(&v).map_err(|e| ConfigError::new(field, e.to_string()))?),
+            None => None,
+        };
+        let stripe_app_id = match self.stripe_app_id {
+            Some((field, v)) => Some(StripeAppId::parse(&v).map_err(|e| ConfigError::new(field, e.to_string()))?),
+            None => None,
+        };
+        let stripe_app_secret = match self.stripe_app_secret {
+            Some((field, v)) => Some(StripeAppSecret::named(&field, v)?),
+            None => None,
+        };
         let redirect_uri = match self.redirect_uri {
             Some((field, v)) => {
                 if v.chars().any(char::is_whitespace) {
@@ -637,6 +752,15 @@ impl ConfigBuilder {
                 let url = parse_http_url(&field, &v)?;
                 if url.fragment().is_some() {
                     return Err(ConfigError::new(field, "must not have a #fragment"));
+                }
+                // Stripe refuses a live-mode redirect that is not HTTPS (test client ids and
+                // install links in test mode allow http and localhost): said at start-up, not by
+                // Stripe's error page in the user's browser.
+                if url.scheme() == "http" && secret_key.livemode() == Some(true) {
+                    return Err(ConfigError::new(
+                        field,
+                        "must be https:// with a live key: Stripe accepts http:// redirects in test mode only",
+                    ));
                 }
                 Some(v)
             }
@@ -671,6 +795,10 @@ impl ConfigBuilder {
         let connect_base = match self.connect_base {
             Some((field, v)) => parse_base_url(&field, &v)?,
             None => parse_base_url("connect_base", DEFAULT_CONNECT_BASE)?,
+        };
+        let install_base = match self.install_base {
+            Some((field, v)) => parse_base_url(&field, &v)?,
+            None => parse_base_url("install_base", DEFAULT_INSTALL_BASE)?,
         };
         let stripe_version = self.stripe_version.unwrap_or_else(|| STRIPE_VERSION.to_string());
         if stripe_version.is_empty()
@@ -715,6 +843,9 @@ impl ConfigBuilder {
         Ok(Config {
             secret_key,
             client_id,
+            test_client_id,
+            stripe_app_id,
+            stripe_app_secret,
             redirect_uri,
             scope,
             webhook_secrets,
@@ -723,6 +854,7 @@ impl ConfigBuilder {
             state_ttl,
             api_base,
             connect_base,
+            install_base,
             stripe_version,
             account_header,
             timeout,

@@ -38,6 +38,13 @@ pub enum Error {
     AppNotConnected {
         app_slug: String,
     },
+    /// The app's connection was made in one mode (live or test) and the secret key is of the
+    /// other: Stripe would answer for the wrong data, or not at all. Nothing was sent.
+    LivemodeMismatch {
+        app_slug: String,
+        /// The connection's mode (`true`: live).
+        connection_livemode: bool,
+    },
 }
 
 impl fmt::Display for Error {
@@ -56,6 +63,14 @@ impl fmt::Display for Error {
                 allowed.iter().map(|a| slug(a)).collect::<Vec<_>>().join(", ")
             ),
             Error::AppNotConnected { app_slug } => format!("app {:?} has no Stripe account connected", slug(app_slug)),
+            Error::LivemodeMismatch { app_slug, connection_livemode } => {
+                let (connection, key) = if *connection_livemode { ("live", "test") } else { ("test", "live") };
+                format!(
+                    "app {:?} was connected in {connection} mode but the secret key is a {key} key: use a {connection} \
+                     key, or connect the app again with this one; nothing was sent",
+                    slug(app_slug)
+                )
+            }
         };
         // The last line of defence, whatever a variant quotes: no secret-shaped token, no value
         // of a configured secret.
@@ -104,6 +119,7 @@ impl Error {
             Error::InvalidInput { .. } => ErrorCode::InvalidInput,
             Error::AppOutOfScope { .. } => ErrorCode::AppOutOfScope,
             Error::AppNotConnected { .. } => ErrorCode::AppNotConnected,
+            Error::LivemodeMismatch { .. } => ErrorCode::LivemodeMismatch,
         }
     }
 
@@ -273,6 +289,10 @@ pub enum OAuthErrorKind {
     StateExpired,
     /// The state was already used by an earlier callback.
     StateUsed,
+    /// A Stripe App install's redirect is not signed by Stripe for these values: no
+    /// `install_signature`, a malformed or stale one, or one that does not match the `state`,
+    /// `user_id` and `account_id` it came with (a forged or altered redirect).
+    InstallSignatureInvalid,
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
@@ -308,6 +328,7 @@ impl OAuthError {
             OAuthErrorKind::InvalidState => ErrorCode::OAuthInvalidState,
             OAuthErrorKind::StateExpired => ErrorCode::OAuthStateExpired,
             OAuthErrorKind::StateUsed => ErrorCode::OAuthStateUsed,
+            OAuthErrorKind::InstallSignatureInvalid => ErrorCode::InstallSignatureInvalid,
             OAuthErrorKind::InvalidGrant => ErrorCode::OAuthInvalidGrant,
             OAuthErrorKind::InvalidRequest => ErrorCode::OAuthInvalidRequest,
             OAuthErrorKind::InvalidScope => ErrorCode::OAuthInvalidScope,
@@ -509,6 +530,7 @@ macro_rules! with_error_codes {
             oauth_invalid_state => OAuthInvalidState, 400, false;
             oauth_state_expired => OAuthStateExpired, 400, false;
             oauth_state_used => OAuthStateUsed, 400, false;
+            install_signature_invalid => InstallSignatureInvalid, 400, false;
             oauth_invalid_grant => OAuthInvalidGrant, 400, false;
             oauth_invalid_request => OAuthInvalidRequest, 400, false;
             oauth_invalid_scope => OAuthInvalidScope, 400, false;
@@ -530,6 +552,7 @@ macro_rules! with_error_codes {
             config_invalid => ConfigInvalid, 500, false;
             app_out_of_scope => AppOutOfScope, 403, false;
             app_not_connected => AppNotConnected, 404, false;
+            livemode_mismatch => LivemodeMismatch, 500, false;
             missing_app => MissingApp, 400, false;
             unknown_app => UnknownApp, 404, false;
             forbidden => Forbidden, 403, false;
@@ -690,6 +713,7 @@ mod tests {
             O::InvalidState,
             O::StateExpired,
             O::StateUsed,
+            O::InstallSignatureInvalid,
             O::InvalidGrant,
             O::InvalidRequest,
             O::InvalidScope,
@@ -704,6 +728,7 @@ mod tests {
                 | O::InvalidState
                 | O::StateExpired
                 | O::StateUsed
+                | O::InstallSignatureInvalid
                 | O::InvalidGrant
                 | O::InvalidRequest
                 | O::InvalidScope
@@ -746,6 +771,7 @@ mod tests {
         all.push(Error::invalid_input("", ""));
         all.push(Error::AppOutOfScope { app_slug: String::new(), allowed: Vec::new() });
         all.push(Error::AppNotConnected { app_slug: String::new() });
+        all.push(Error::LivemodeMismatch { app_slug: String::new(), connection_livemode: true });
         for e in &all {
             match e {
                 Error::Webhook(_)
@@ -755,7 +781,8 @@ mod tests {
                 | Error::Config(_)
                 | Error::InvalidInput { .. }
                 | Error::AppOutOfScope { .. }
-                | Error::AppNotConnected { .. } => {}
+                | Error::AppNotConnected { .. }
+                | Error::LivemodeMismatch { .. } => {}
             }
         }
         all

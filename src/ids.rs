@@ -200,6 +200,46 @@ stripe_id!(
     ClientId, "client_id", ["ca_"]
 );
 
+/// A Stripe App's id, as in its manifest (`com.example.support`): 1–100 characters of
+/// `[A-Za-z0-9_.-]`. It goes into the install link's path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StripeAppId(String);
+
+impl StripeAppId {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(value: impl AsRef<str>) -> Result<Self, Error> {
+        let value = value.as_ref();
+        let ok = !value.is_empty()
+            && value.len() <= Self::MAX_LEN
+            && value != "."
+            && value != ".."
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !ok {
+            return Err(Error::invalid_input(
+                "stripe_app_id",
+                format!(
+                    "{} is not a Stripe App id (1–{} characters of letters, digits, `.`, `_`, `-`, as in the app's \
+                     manifest: com.example.support)",
+                    crate::quote::quote_capped(value, 120),
+                    Self::MAX_LEN
+                ),
+            ));
+        }
+        Ok(StripeAppId(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StripeAppId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The support platform's name for one of its apps (the `slug` column of the apps table).
 ///
 /// 1–100 characters of `[A-Za-z0-9_.-]`, other than `.` and `..`: it travels inside the OAuth

@@ -76,8 +76,10 @@ pub use error::{
 };
 pub use fraud_warning::EarlyFraudWarning;
 pub use http::USER_AGENT;
-pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, PaymentIntentId, RefundId};
-pub use oauth::{AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, Prefill};
+pub use ids::{AccountId, AppSlug, ChargeId, ClientId, CustomerId, DisputeId, PaymentIntentId, RefundId, StripeAppId};
+pub use oauth::{
+    AuthorizeUrl, CallbackQuery, Connected, DisconnectResult, InstallQuery, InstallUrl, Prefill, STRIPE_APP_SCOPE,
+};
 pub use queries::{
     explain_decline, AccessCheck, AccessReport, Account, AppContext, AppFailure, BillingTimeline, Capability,
     ChargeDetails, Customer, CustomerContext, CustomerMatches, DeclineReason, Dispute, Disputes, DisputesOf,
@@ -85,7 +87,7 @@ pub use queries::{
     ListOptions, Payment, PaymentHistory, PaymentOptions, Refund, Refunds, RefundsOf, RetryAdvice, SearchFallback,
     Subscription, SubscriptionStatus, SubscriptionsOf, TimelineEntry, DEFAULT_PAYMENT_LIMIT, MAX_PAYMENT_LIMIT,
 };
-pub use secret::{SecretKey, StateSecret, WebhookSecret};
+pub use secret::{SecretKey, StateSecret, StripeAppSecret, WebhookSecret};
 pub use store::{
     ClaimState, ClaimStore, Clock, Connection, ConnectionStore, DisputeAlert, DisputeSink, Fence, FraudWarningAlert,
     LeaseToken, ManualClock, MemoryClaimStore, MemoryConnectionStore, MemoryDisputeSink, SystemClock,

@@ -44,6 +44,11 @@ secret_type!(
     /// The key that signs OAuth `state` tokens. At least 32 bytes.
     StateSecret
 );
+secret_type!(
+    /// A Stripe App's signing secret (`absec_…`): Stripe signs an install link's redirect with it
+    /// (`install_signature`), so only Stripe and the app's backend can produce a valid one.
+    StripeAppSecret
+);
 
 /// Why `value` cannot key a webhook signature that proves anything: an empty key, a blank one, or
 /// nothing but Stripe's `whsec_` prefix is a key anyone can compute a signature with. Checked
@@ -165,6 +170,34 @@ impl WebhookSecret {
         } else {
             None
         }
+    }
+}
+
+impl StripeAppSecret {
+    /// Any non-empty string without whitespace that is not an API key or a webhook secret
+    /// (Stripe's are `absec_…`): `config_invalid` for `stripe_app_secret`.
+    pub fn new(value: impl Into<String>) -> Result<Self, ConfigError> {
+        Self::named("stripe_app_secret", value)
+    }
+
+    /// [`StripeAppSecret::new`] with errors naming `field` (the option or variable it came from).
+    pub(crate) fn named(field: &str, value: impl Into<String>) -> Result<Self, ConfigError> {
+        let value = value.into();
+        if let Some(reason) = unusable_signing_secret(&value) {
+            return Err(ConfigError::new(field, reason));
+        }
+        check_no_whitespace(field, &value)?;
+        if value == "absec_" {
+            return Err(ConfigError::new(field, "is only the absec_ prefix: copy the whole signing secret"));
+        }
+        if ["sk_", "rk_", "pk_", "whsec_"].iter().any(|p| value.starts_with(p)) {
+            return Err(ConfigError::new(
+                field,
+                "looks like an API key or a webhook secret; use the app's signing secret (absec_…) from its \
+                 settings page in the Dashboard",
+            ));
+        }
+        Ok(StripeAppSecret(value))
     }
 }
 

@@ -24,6 +24,14 @@ export declare class NativeClient {
    * code once, save the connection; say which account it replaced, if a different one.
    */
   handleCallback(query: string, state?: string | undefined | null): Promise<NativeConnected>
+  /** The Stripe App's install link for `app_slug` and the signed state to keep in a cookie. */
+  installUrl(appSlug: string): NativeAuthorizeUrl
+  /**
+   * Check a Stripe App install's redirect (`query`, a query string) against the cookie's
+   * `state`, verify its `install_signature`, save the connection; say which account it
+   * replaced, if a different one.
+   */
+  handleInstallCallback(query: string, state?: string | undefined | null): Promise<NativeConnected>
   /**
    * Whether the connection store knows the app (`hasApp`), connected or not; `null` when it
    * cannot tell.
@@ -272,7 +280,7 @@ export interface EarlyFraudWarnings {
 }
 
 /** Every `err.code` value (the core's `ERROR_CODES`), as a string union. */
-export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_key_lacks_permission' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected' | 'missing_app' | 'unknown_app' | 'forbidden' | 'body_unreadable' | 'payload_too_large' | 'redirect_refused' | 'internal_error'
+export type ErrorCode = 'webhook_missing_header' | 'webhook_malformed_header' | 'webhook_no_v1_signature' | 'webhook_signature_mismatch' | 'webhook_timestamp_out_of_range' | 'webhook_invalid_payload' | 'webhook_thin_event' | 'webhook_in_progress' | 'oauth_access_denied' | 'oauth_invalid_state' | 'oauth_state_expired' | 'oauth_state_used' | 'install_signature_invalid' | 'oauth_invalid_grant' | 'oauth_invalid_request' | 'oauth_invalid_scope' | 'oauth_invalid_client' | 'oauth_unsupported_grant_type' | 'oauth_unsupported_response_type' | 'oauth_error' | 'stripe_rate_limited' | 'stripe_not_found' | 'stripe_auth_failed' | 'stripe_permission_denied' | 'stripe_key_lacks_permission' | 'stripe_api_error' | 'stripe_unavailable' | 'stripe_timeout' | 'stripe_bad_response' | 'invalid_input' | 'store_failed' | 'config_invalid' | 'app_out_of_scope' | 'app_not_connected' | 'livemode_mismatch' | 'missing_app' | 'unknown_app' | 'forbidden' | 'body_unreadable' | 'payload_too_large' | 'redirect_refused' | 'internal_error'
 
 /** Every `err.code` value, in the core's order. */
 export declare function errorCodes(): ErrorCode[]
@@ -514,6 +522,11 @@ export interface NativeDisconnectResult {
   appSlug: string
   /** Stripe said the account was not connected any more; the local connection was cleared anyway. */
   alreadyDisconnected: boolean
+  /**
+   * A Stripe App install's connection: cleared here, nothing sent; the app stays installed on
+   * the account until its owner uninstalls it in the Dashboard.
+   */
+  leftInstalled: boolean
 }
 
 /** What the dispute sink receives. */
@@ -606,8 +619,20 @@ export interface NativeNonFinite {
 export interface NativeOptions {
   /** The platform's secret key, `sk_…` or `rk_…`. */
   secretKey?: string
-  /** The Connect client id, `ca_…` (needed for OAuth). */
+  /**
+   * The Connect client id, `ca_…` (needed for OAuth): the live one, and the test one too
+   * unless `testClientId` is given.
+   */
   clientId?: string
+  /**
+   * The Connect client id used with a test key (`sk_test_…` / `rk_test_…`); Stripe gives a
+   * platform one per mode, and only the test one allows `http://` and `localhost` redirects.
+   */
+  testClientId?: string
+  /** The Stripe App installs connect through: its manifest id (`com.example.support`). */
+  stripeAppId?: string
+  /** The Stripe App's signing secret (`absec_…`): it proves each install's redirect. */
+  stripeAppSecret?: string
   /** Must exactly match a redirect URI configured in the Stripe Dashboard. */
   redirectUri?: string
   /** `read_write` (Platform apps; the default) or `read_only` (Extension apps only). */
@@ -622,6 +647,8 @@ export interface NativeOptions {
   apiBase?: string
   /** Default `https://connect.stripe.com` (override for tests). */
   connectBase?: string
+  /** Where install links point; default `https://marketplace.stripe.com` (override for tests). */
+  installBase?: string
   /** The pinned `Stripe-Version`. */
   stripeVersion?: string
   /**

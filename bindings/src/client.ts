@@ -155,6 +155,32 @@ export class StripeConnect {
   }
 
   /**
+   * Start connecting an app through the Stripe App's install link (platform-key mode): the link
+   * (`{installBase}/apps/install/link/{stripeAppId}?redirect_uri=…&state=…`) and the same signed,
+   * single-use, slug-bound state as `authorizeUrl`, for the same httpOnly cookie. Needs
+   * `stripeAppId`, `stripeAppSecret` and `redirectUri` (one of the app manifest's
+   * `allowed_redirect_uris`). Throws `StripeConnectError` (`config_invalid`, `invalid_input`).
+   */
+  installUrl(options: { appSlug: string }): AuthorizeUrl {
+    return guard(() => this.#native.installUrl(options.appSlug))
+  }
+
+  /**
+   * Finish a Stripe App install: check the redirect and the state cookie, prove the install by its
+   * `install_signature` (Stripe's signature over `state`, `user_id` and `account_id`, made with the
+   * app's signing secret), and save the connection; nothing is sent to Stripe. Resolves like
+   * `handleCallback`. Rejects with `oauth_access_denied`, `oauth_invalid_state`,
+   * `oauth_state_expired`, `install_signature_invalid` (a forged or altered redirect),
+   * `livemode_mismatch`, `oauth_state_used`, `invalid_input`, `config_invalid` or `store_failed`;
+   * nothing is saved unless every check passed.
+   */
+  handleInstallCallback(options: HandleCallbackOptions): Promise<Connected> {
+    return guardAsync(() =>
+      this.#native.handleInstallCallback(queryString(options.query), options.state),
+    )
+  }
+
+  /**
    * Whether the connections store knows the app (its `hasApp`), connected or not: `false` for a
    * slug with no row, `null` when the store cannot tell (it has no `hasApp`; the in-memory
    * default). The authorize route of `/next` refuses `false` with 404 `unknown_app`.
@@ -163,7 +189,11 @@ export class StripeConnect {
     return guardAsync(() => this.#native.hasApp(options.appSlug))
   }
 
-  /** Disconnect an app's account at Stripe, then clear its connection. */
+  /**
+   * Disconnect an app's account at Stripe, then clear its connection. A Stripe App install's
+   * connection is only cleared (`leftInstalled: true`): nothing is sent, and the app stays
+   * installed on the account until its owner uninstalls it.
+   */
   disconnect(options: { appSlug: string }): Promise<DisconnectResult> {
     return guardAsync(() => this.#native.disconnect(options.appSlug))
   }

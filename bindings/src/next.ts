@@ -3,8 +3,10 @@
 // as they are (and work with anything else that speaks Request/Response: Bun.serve, Hono, a
 // node:http adapter).
 //
-//   authorize  GET  ?appSlug=…   307 to Stripe, the OAuth state in an httpOnly cookie
-//   callback   GET                exchange through `handleCallback`, clear the cookie, 303 to settings
+//   authorize  GET  ?appSlug=…   307 to Stripe (the OAuth page, or the Stripe App's install link
+//                                with `connect: 'stripe-app'`), the state in an httpOnly cookie
+//   callback   GET                `handleCallback` (or `handleInstallCallback`), clear the cookie,
+//                                303 to settings
 //   webhook    POST               raw body (size-capped) → `handleWebhook` → 200 / 400 / 409 / 413 / 500
 //
 // Secure by default: the handlers cannot be built without `canConnect`, the decision of who may
@@ -34,6 +36,13 @@ export interface ConnectClient {
     query: URLSearchParams
     state: string | null | undefined
   }): Promise<Connected>
+  /** Needed with `connect: 'stripe-app'`. */
+  installUrl?(options: { appSlug: string }): { url: string; state: string; expiresAt?: number }
+  /** Needed with `connect: 'stripe-app'`. */
+  handleInstallCallback?(options: {
+    query: URLSearchParams
+    state: string | null | undefined
+  }): Promise<Connected>
   handleWebhook(payload: Buffer, header: string | null | undefined): Promise<unknown>
   /** Whether the app exists (`false`: the authorize route answers 404 `unknown_app`); optional. */
   hasApp?(options: { appSlug: string }): Promise<boolean | null>
@@ -43,6 +52,12 @@ export interface ConnectClient {
 export type CallbackErrorCode = 'denied' | 'invalid_state' | 'expired' | 'oauth_failed'
 
 export type RouteName = 'authorize' | 'callback' | 'webhook'
+
+/**
+ * How an app's account is connected: `'oauth'` (Connect OAuth, the default) or `'stripe-app'`
+ * (the Stripe App's install link, platform-key mode: what Stripe recommends to new platforms).
+ */
+export type ConnectMethod = 'oauth' | 'stripe-app'
 
 export interface RouteHandlerOptions {
   /**
@@ -55,6 +70,14 @@ export interface RouteHandlerOptions {
    * client, e.g. `/api/stripe/connect/callback`). The state cookie is limited to it.
    */
   callbackPath: string
+  /**
+   * `'oauth'` (default): `authorize` sends the user to Stripe's OAuth page and `callback` exchanges
+   * the code. `'stripe-app'`: `authorize` sends the user to the Stripe App's install link and
+   * `callback` verifies the install (`installUrl` / `handleInstallCallback`; the client needs
+   * `stripeAppId` and `stripeAppSecret`). Everything else (cookie, `canConnect`, redirects) is the
+   * same.
+   */
+  connect?: ConnectMethod
   /** Name of the state cookie. Default `stripe_connect_state`. */
   cookieName?: string
   /** Largest webhook body accepted, in bytes; larger ones get 413 without being verified. Default 1 MiB. */
@@ -140,6 +163,29 @@ export function createRouteHandlers(
   }
   if (options === null || typeof options !== 'object')
     throw new TypeError('createRouteHandlers: options { settingsPath, callbackPath } are required')
+  const connect = options.connect ?? 'oauth'
+  if (connect !== 'oauth' && connect !== 'stripe-app') {
+    throw new TypeError(
+      `createRouteHandlers: connect must be 'oauth' or 'stripe-app', got ${JSON.stringify(connect)}`,
+    )
+  }
+  const { installUrl, handleInstallCallback } = client
+  if (
+    connect === 'stripe-app' &&
+    (typeof installUrl !== 'function' || typeof handleInstallCallback !== 'function')
+  ) {
+    throw new TypeError(
+      "createRouteHandlers: connect: 'stripe-app' needs a client with installUrl() and handleInstallCallback(); pass a StripeConnect instance",
+    )
+  }
+  const start = (appSlug: string) =>
+    connect === 'stripe-app' && installUrl !== undefined
+      ? installUrl.call(client, { appSlug })
+      : client.authorizeUrl({ appSlug })
+  const finish = (query: URLSearchParams, state: string | null | undefined) =>
+    connect === 'stripe-app' && handleInstallCallback !== undefined
+      ? handleInstallCallback.call(client, { query, state })
+      : client.handleCallback({ query, state })
   const settings = parseSettingsPath(options.settingsPath)
   const callbackPath = parseCallbackPath(options.callbackPath)
   const cookieName = options.cookieName ?? DEFAULT_COOKIE_NAME
@@ -225,7 +271,7 @@ export function createRouteHandlers(
     }
     let target: { url: string; state: string; expiresAt?: number }
     try {
-      target = client.authorizeUrl({ appSlug })
+      target = start(appSlug)
     } catch (error) {
       const code = errorCode(error) ?? 'internal_error'
       if (code === 'invalid_input') return failure(code, 'Invalid appSlug')
@@ -248,7 +294,7 @@ export function createRouteHandlers(
     let result: { success: 'connected'; app: string } | { error: CallbackErrorCode }
     let connected: Connected | undefined
     try {
-      connected = await client.handleCallback({ query: url.searchParams, state })
+      connected = await finish(url.searchParams, state)
       result = { success: 'connected', app: connected.appSlug }
     } catch (error) {
       const mapped = callbackErrorCode(errorCode(error))

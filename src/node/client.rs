@@ -20,7 +20,8 @@ use super::types::{
 };
 use crate::{
     Account, AccountId, AppSlug, CallbackQuery, ChargeId, Config, ConfigBuilder, DisputesOf, Error, FraudWarningsOf,
-    InvoicesOf, ListOptions, PaymentOptions, Prefill, RefundId, RefundsOf, StripeConnect, SubscriptionsOf,
+    InstallQuery, InvoicesOf, ListOptions, PaymentOptions, Prefill, RefundId, RefundsOf, StripeConnect,
+    SubscriptionsOf,
 };
 
 #[napi]
@@ -128,6 +129,31 @@ impl NativeClient {
         let client = self.inner.clone();
         let query = CallbackQuery::parse(&query);
         promise(env, async move { client.handle_callback(&query, state.as_deref()).await }, |_, c| {
+            Ok(JsConnected::from(&c))
+        })
+    }
+
+    /// The Stripe App's install link for `app_slug` and the signed state to keep in a cookie.
+    #[napi]
+    pub fn install_url(&self, env: Env, app_slug: String) -> napi::Result<NativeAuthorizeUrl> {
+        let run =
+            || -> Result<NativeAuthorizeUrl, Error> { Ok(self.inner.install_url(&AppSlug::parse(&app_slug)?)?.into()) };
+        run().map_err(|e| js_error(&env, &e))
+    }
+
+    /// Check a Stripe App install's redirect (`query`, a query string) against the cookie's
+    /// `state`, verify its `install_signature`, save the connection; say which account it
+    /// replaced, if a different one.
+    #[napi(ts_return_type = "Promise<NativeConnected>")]
+    pub fn handle_install_callback<'env>(
+        &self,
+        env: &'env Env,
+        query: String,
+        state: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, JsConnected>> {
+        let client = self.inner.clone();
+        let query = InstallQuery::parse(&query);
+        promise(env, async move { client.handle_install_callback(&query, state.as_deref()).await }, |_, c| {
             Ok(JsConnected::from(&c))
         })
     }

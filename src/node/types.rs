@@ -9,7 +9,7 @@ use napi_derive::napi;
 use super::numbers::{cache_millis, millis, whole_number};
 use crate::{
     AccountId, AppSlug, AuthorizeUrl, Config, ConfigBuilder, ConfigError, Connected, Connection, DisconnectResult,
-    DisputeAlert, Error, FraudWarningAlert, IgnoreReason, Prefill, WebhookOutcome,
+    DisputeAlert, Error, FraudWarningAlert, IgnoreReason, InstallUrl, Prefill, WebhookOutcome,
 };
 
 /// The options of `new StripeConnect(...)` except `stores` (passed separately).
@@ -21,8 +21,16 @@ use crate::{
 pub struct NativeOptions {
     /// The platform's secret key, `sk_…` or `rk_…`.
     pub secret_key: Option<String>,
-    /// The Connect client id, `ca_…` (needed for OAuth).
+    /// The Connect client id, `ca_…` (needed for OAuth): the live one, and the test one too
+    /// unless `testClientId` is given.
     pub client_id: Option<String>,
+    /// The Connect client id used with a test key (`sk_test_…` / `rk_test_…`); Stripe gives a
+    /// platform one per mode, and only the test one allows `http://` and `localhost` redirects.
+    pub test_client_id: Option<String>,
+    /// The Stripe App installs connect through: its manifest id (`com.example.support`).
+    pub stripe_app_id: Option<String>,
+    /// The Stripe App's signing secret (`absec_…`): it proves each install's redirect.
+    pub stripe_app_secret: Option<String>,
     /// Must exactly match a redirect URI configured in the Stripe Dashboard.
     pub redirect_uri: Option<String>,
     /// `read_write` (Platform apps; the default) or `read_only` (Extension apps only).
@@ -38,6 +46,8 @@ pub struct NativeOptions {
     pub api_base: Option<String>,
     /// Default `https://connect.stripe.com` (override for tests).
     pub connect_base: Option<String>,
+    /// Where install links point; default `https://marketplace.stripe.com` (override for tests).
+    pub install_base: Option<String>,
     /// The pinned `Stripe-Version`.
     pub stripe_version: Option<String>,
     /// The header that names the connected account: `'stripe-account'` (the default) or
@@ -84,6 +94,15 @@ impl NativeOptions {
         if let Some(v) = self.client_id {
             b = b.client_id(v);
         }
+        if let Some(v) = self.test_client_id {
+            b = b.test_client_id(v);
+        }
+        if let Some(v) = self.stripe_app_id {
+            b = b.stripe_app_id(v);
+        }
+        if let Some(v) = self.stripe_app_secret {
+            b = b.stripe_app_secret(v);
+        }
         if let Some(v) = self.redirect_uri {
             b = b.redirect_uri(v);
         }
@@ -104,6 +123,9 @@ impl NativeOptions {
         }
         if let Some(v) = self.connect_base {
             b = b.connect_base(v);
+        }
+        if let Some(v) = self.install_base {
+            b = b.install_base(v);
         }
         if let Some(v) = self.stripe_version {
             b = b.stripe_version(v);
@@ -208,12 +230,21 @@ impl From<AuthorizeUrl> for NativeAuthorizeUrl {
     }
 }
 
+impl From<InstallUrl> for NativeAuthorizeUrl {
+    fn from(a: InstallUrl) -> Self {
+        NativeAuthorizeUrl { url: a.url.to_string(), state: a.state, expires_at: a.expires_at }
+    }
+}
+
 #[napi(object)]
 pub struct NativeDisconnectResult {
     pub account_id: String,
     pub app_slug: String,
     /// Stripe said the account was not connected any more; the local connection was cleared anyway.
     pub already_disconnected: bool,
+    /// A Stripe App install's connection: cleared here, nothing sent; the app stays installed on
+    /// the account until its owner uninstalls it in the Dashboard.
+    pub left_installed: bool,
 }
 
 impl From<DisconnectResult> for NativeDisconnectResult {
@@ -222,6 +253,7 @@ impl From<DisconnectResult> for NativeDisconnectResult {
             account_id: d.account_id.as_str().to_string(),
             app_slug: d.app_slug.as_str().to_string(),
             already_disconnected: d.already_disconnected,
+            left_installed: d.left_installed,
         }
     }
 }

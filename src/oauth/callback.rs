@@ -58,26 +58,7 @@ impl CallbackQuery {
     /// What Stripe's redirect says, before any state or code check: an error the user or Stripe
     /// reported (`error=…`), or a refusal of a repeated parameter.
     pub(crate) fn redirect_error(&self) -> Option<Error> {
-        if let Some(name) = self.duplicate {
-            return Some(Error::invalid_input(name, "appears more than once in the callback query"));
-        }
-        let code = self.error.as_deref()?;
-        // Whatever the request carried reaches logs: cleaned and capped, never verbatim.
-        let description = self.error_description.as_deref().map(crate::quote::quote).unwrap_or_default();
-        let err = if code == "access_denied" {
-            let why = if description.is_empty() {
-                "the user declined to connect their Stripe account".into()
-            } else {
-                description
-            };
-            OAuthError::new(OAuthErrorKind::AccessDenied, why)
-        } else {
-            let mut e =
-                OAuthError::new(OAuthErrorKind::Other, format!("Stripe redirected with an error: {description}"));
-            e.stripe_code = Some(crate::quote::quote_capped(code, 100));
-            e
-        };
-        Some(err.into())
+        redirect_error(self.duplicate, self.error.as_deref(), self.error_description.as_deref())
     }
 
     /// The authorization code, checked for shape only (Stripe's are `ac_…`; the form body encodes
@@ -97,6 +78,35 @@ impl CallbackQuery {
         }
         Ok(code)
     }
+}
+
+/// What a connect redirect (OAuth or a Stripe App install) says before any state check: a
+/// parameter repeated (refused rather than guessing which one Stripe meant), or an error the user
+/// or Stripe reported (`error=…`).
+pub(crate) fn redirect_error(
+    duplicate: Option<&'static str>,
+    error: Option<&str>,
+    error_description: Option<&str>,
+) -> Option<Error> {
+    if let Some(name) = duplicate {
+        return Some(Error::invalid_input(name, "appears more than once in the callback query"));
+    }
+    let code = error?;
+    // Whatever the request carried reaches logs: cleaned and capped, never verbatim.
+    let description = error_description.map(crate::quote::quote).unwrap_or_default();
+    let err = if code == "access_denied" {
+        let why = if description.is_empty() {
+            "the user declined to connect their Stripe account".into()
+        } else {
+            description
+        };
+        OAuthError::new(OAuthErrorKind::AccessDenied, why)
+    } else {
+        let mut e = OAuthError::new(OAuthErrorKind::Other, format!("Stripe redirected with an error: {description}"));
+        e.stripe_code = Some(crate::quote::quote_capped(code, 100));
+        e
+    };
+    Some(err.into())
 }
 
 impl fmt::Debug for CallbackQuery {

@@ -39,6 +39,7 @@
 
 mod authorize;
 mod callback;
+mod install;
 mod response;
 mod state;
 
@@ -46,6 +47,7 @@ use std::time::Duration;
 
 pub use authorize::{AuthorizeUrl, Prefill};
 pub use callback::CallbackQuery;
+pub use install::{InstallQuery, InstallUrl, STRIPE_APP_SCOPE};
 
 use crate::api::{read_response, RawResponse, TransportErrorKind};
 use crate::client::StripeConnect;
@@ -55,6 +57,7 @@ use crate::ids::{AccountId, AppSlug};
 use crate::store::Connection;
 use authorize::{build_authorize_url, connect_endpoint};
 use response::{parse_deauthorize_response, parse_token_response, Deauthorized};
+use state::VerifiedState;
 
 /// The outcome of [`StripeConnect::handle_callback`]: the connection saved, and the account it
 /// replaced.
@@ -69,6 +72,13 @@ pub struct Connected {
     pub replaced_account_id: Option<AccountId>,
 }
 
+impl Connected {
+    fn replacing(connection: Connection, previous: Option<Connection>) -> Self {
+        let replaced_account_id = previous.map(|p| p.account_id).filter(|previous| *previous != connection.account_id);
+        Connected { connection, replaced_account_id }
+    }
+}
+
 /// How much longer than its state a state's single-use claim is kept (seconds).
 const STATE_CLAIM_MARGIN_SECS: u64 = 60;
 
@@ -81,6 +91,11 @@ pub struct DisconnectResult {
     /// Stripe said the account was not connected any more (`invalid_client`); the local
     /// connection was cleared all the same.
     pub already_disconnected: bool,
+    /// The connection came from a Stripe App install: it was cleared here, and nothing was sent
+    /// (the library sends no POST to the API). The app stays installed on the account until its
+    /// owner uninstalls it from the Dashboard; the `account.application.deauthorized` that
+    /// follows finds nothing left to clear.
+    pub left_installed: bool,
 }
 
 impl StripeConnect {
@@ -122,9 +137,7 @@ impl StripeConnect {
         let config = self.config();
         let client_id = config.require_client_id("the OAuth authorize URL")?;
         let redirect_uri = config.require_redirect_uri("the OAuth authorize URL")?;
-        let ttl = i64::try_from(config.state_ttl.as_secs()).unwrap_or(i64::MAX);
-        let expires_at = self.now().saturating_add(ttl);
-        let state = state::sign_state(&config.state_secret, app_slug, &state::new_nonce(), expires_at);
+        let (state, expires_at) = self.new_state(app_slug);
         let url = build_authorize_url(&config.connect_base, client_id, config.scope, redirect_uri, &state, prefill);
         Ok(AuthorizeUrl { url, state, expires_at })
     }
@@ -152,30 +165,7 @@ impl StripeConnect {
             state::verify_state(&self.config().state_secret, query.state.as_deref().unwrap_or_default(), now)?;
         let code = query.checked_code()?;
 
-        // Read before the claim, so that a failing store costs nothing: the state is still unused.
-        let previous = self
-            .connections()
-            .get_by_slug(&verified.app_slug)
-            .await
-            .map_err(|e| e.in_operation("connections.get_by_slug"))?;
-
-        // Claimed before the exchange, and never given back or completed: after a request Stripe
-        // may have consumed the code, and a second use revokes the connection. The claim outlives
-        // the state (a minute more, for a store whose clock runs ahead of ours), so it is never
-        // free again while the state could be accepted.
-        let ttl = Duration::from_secs(
-            u64::try_from(verified.expires_at.saturating_sub(now)).unwrap_or(1).max(1) + STATE_CLAIM_MARGIN_SECS,
-        );
-        let claimed =
-            self.claims().claim(&verified.claim_key(), ttl).await.map_err(|e| e.in_operation("claims.claim"))?;
-        if !claimed {
-            return Err(OAuthError::new(
-                OAuthErrorKind::StateUsed,
-                "this state was already used by an earlier callback (a replay, reload or double submit); nothing was sent to Stripe",
-            )
-            .into());
-        }
-
+        let previous = self.claim_state(&verified, now).await?;
         let resp = self.post_form(&["oauth", "token"], &[("grant_type", "authorization_code"), ("code", code)]).await?;
         let grant = parse_token_response(&resp)?;
         let connection = Connection {
@@ -193,8 +183,117 @@ impl StripeConnect {
             );
             e
         })?;
-        let replaced_account_id = previous.map(|p| p.account_id).filter(|previous| *previous != connection.account_id);
-        Ok(Connected { connection, replaced_account_id })
+        Ok(Connected::replacing(connection, previous))
+    }
+
+    /// Start connecting `app_slug` through the Stripe App's install link: the link and the signed
+    /// state that goes with it, exactly as [`authorize_url`](Self::authorize_url) (the same
+    /// state, single use, slug-bound, `state_ttl`). **Check first that the signed-in user may
+    /// connect that app**, as for OAuth.
+    ///
+    /// Needs `stripe_app_id`, `stripe_app_secret` and `redirect_uri` (one of the app manifest's
+    /// `allowed_redirect_uris`): `config_invalid` otherwise.
+    pub fn install_url(&self, app_slug: &AppSlug) -> Result<InstallUrl, Error> {
+        let config = self.config();
+        let (app_id, _) = config.require_stripe_app("the Stripe App install link")?;
+        let redirect_uri = config.require_redirect_uri("the Stripe App install link")?;
+        let (state, expires_at) = self.new_state(app_slug);
+        let url = install::build_install_url(&config.install_base, app_id, redirect_uri, &state);
+        Ok(InstallUrl { url, state, expires_at })
+    }
+
+    /// Finish connecting through a Stripe App install: check the redirect, the state (against
+    /// the cookie, signature, expiry), **prove the install** by its `install_signature` (Stripe's
+    /// signature over `state`, `user_id` and `account_id` with the app's signing secret), claim
+    /// the state once, and save the connection. Nothing is sent to Stripe.
+    ///
+    /// Errors, in the order they are checked: `config_invalid` (no `stripe_app_id` /
+    /// `stripe_app_secret`), `invalid_input` (a repeated parameter), `oauth_access_denied` /
+    /// `oauth_error` (Stripe redirected with `error=`), `oauth_invalid_state`,
+    /// `oauth_state_expired`, `invalid_input` (no or a malformed `account_id` or `user_id`, a bad
+    /// `livemode`), `install_signature_invalid` (missing, malformed, stale, or not matching the
+    /// values: a forged or altered account), `livemode_mismatch` (a test-mode install with a live
+    /// key, or the reverse), `store_failed` (reading the app's connection: nothing claimed),
+    /// `oauth_state_used` (replay), and `store_failed` from saving, whose
+    /// [`Error::account_id`] is the installing account. Nothing is stored unless every check
+    /// passed.
+    pub async fn handle_install_callback(
+        &self,
+        query: &InstallQuery,
+        cookie_state: Option<&str>,
+    ) -> Result<Connected, Error> {
+        let (_, app_secret) = self.config().require_stripe_app("an install callback")?;
+        if let Some(e) = query.redirect_error() {
+            return Err(e);
+        }
+        state::check_cookie(query.state.as_deref(), cookie_state)?;
+        let now = self.now();
+        let state_text = query.state.as_deref().unwrap_or_default();
+        let verified = state::verify_state(&self.config().state_secret, state_text, now)?;
+        let install = query.checked()?;
+        install::verify_install_signature(app_secret, state_text, &install, now)?;
+        // The mode is Stripe's (`livemode=false` on a test-mode install), and must be the key's:
+        // a live key cannot read a test-mode install, nor a test key a live one.
+        if self.config().secret_key.livemode().is_some_and(|key| key != install.livemode) {
+            return Err(Error::LivemodeMismatch {
+                app_slug: verified.app_slug.as_str().to_string(),
+                connection_livemode: install.livemode,
+            });
+        }
+        let previous = self.claim_state(&verified, now).await?;
+        let connection = Connection {
+            app_slug: verified.app_slug,
+            account_id: install.account_id,
+            livemode: install.livemode,
+            scope: STRIPE_APP_SCOPE.to_string(),
+        };
+        self.connections().save(&connection).await.map_err(|e| {
+            let mut e = e.in_operation("connections.save").with_account(connection.account_id.as_str());
+            e.message = format!(
+                "{}; the Stripe App is installed on {} for app {} but the connection was not saved: save it by hand, \
+                 or send the user through a new install link",
+                e.message, connection.account_id, connection.app_slug
+            );
+            e
+        })?;
+        Ok(Connected::replacing(connection, previous))
+    }
+
+    /// A new signed state for `app_slug`, and when it expires.
+    fn new_state(&self, app_slug: &AppSlug) -> (String, i64) {
+        let ttl = i64::try_from(self.config().state_ttl.as_secs()).unwrap_or(i64::MAX);
+        let expires_at = self.now().saturating_add(ttl);
+        (state::sign_state(&self.config().state_secret, app_slug, &state::new_nonce(), expires_at), expires_at)
+    }
+
+    /// Read the app's current connection, then claim the state's single use: `oauth_state_used`
+    /// if an earlier callback claimed it. Returns the connection it may replace.
+    async fn claim_state(&self, verified: &VerifiedState, now: i64) -> Result<Option<Connection>, Error> {
+        // Read before the claim, so that a failing store costs nothing: the state is still unused.
+        let previous = self
+            .connections()
+            .get_by_slug(&verified.app_slug)
+            .await
+            .map_err(|e| e.in_operation("connections.get_by_slug"))?;
+
+        // Claimed before anything is sent or saved, and never given back or completed: after a
+        // request Stripe may have consumed the code, and a second use revokes the connection. The
+        // claim outlives the state (a minute more, for a store whose clock runs ahead of ours),
+        // so it is never free again while the state could be accepted.
+        let ttl = Duration::from_secs(
+            u64::try_from(verified.expires_at.saturating_sub(now)).unwrap_or(1).max(1) + STATE_CLAIM_MARGIN_SECS,
+        );
+        let claimed =
+            self.claims().claim(&verified.claim_key(), ttl).await.map_err(|e| e.in_operation("claims.claim"))?;
+        if !claimed {
+            return Err(OAuthError::new(
+                OAuthErrorKind::StateUsed,
+                "this state was already used by an earlier callback (a replay, reload or double submit); nothing was \
+                 sent to Stripe or saved",
+            )
+            .into());
+        }
+        Ok(previous)
     }
 
     /// Disconnect `app_slug`'s account from the platform at Stripe, then clear the connection.
@@ -203,7 +302,10 @@ impl StripeConnect {
     /// any more (`invalid_client`), the local connection is still cleared and the result says
     /// `already_disconnected`.
     pub async fn disconnect(&self, app_slug: &AppSlug) -> Result<DisconnectResult, Error> {
-        let client_id = self.config().require_client_id("disconnecting an app")?;
+        let config = self.config();
+        if config.client_id_for_key().is_none() && config.stripe_app_id.is_none() {
+            config.require_client_id("disconnecting an app")?;
+        }
         let connection = self
             .connections()
             .get_by_slug(app_slug)
@@ -213,6 +315,16 @@ impl StripeConnect {
                 Error::invalid_input("app_slug", format!("app {app_slug} has no Stripe connection to disconnect"))
             })?;
         let account_id = connection.account_id;
+        if connection.scope == STRIPE_APP_SCOPE {
+            self.clear_connection(&account_id).await?;
+            return Ok(DisconnectResult {
+                account_id,
+                app_slug: app_slug.clone(),
+                already_disconnected: false,
+                left_installed: true,
+            });
+        }
+        let client_id = self.config().require_client_id("disconnecting an app")?;
         let resp = self
             .post_form(
                 &["oauth", "deauthorize"],
@@ -220,17 +332,23 @@ impl StripeConnect {
             )
             .await?;
         let outcome = parse_deauthorize_response(&resp, &account_id)?;
-        // Forgotten before the connection is cleared and after (a resolution that started in
-        // between is not cached either).
-        self.forget_account(&account_id);
-        let cleared = self.connections().clear_by_account(&account_id).await;
-        self.forget_account(&account_id);
-        cleared.map_err(|e| e.in_operation("connections.clear_by_account").with_account(account_id.as_str()))?;
+        self.clear_connection(&account_id).await?;
         Ok(DisconnectResult {
             account_id,
             app_slug: app_slug.clone(),
             already_disconnected: outcome == Deauthorized::AlreadyGone,
+            left_installed: false,
         })
+    }
+
+    /// Clear the account's connection, forgetting its cached lookups before and after (a
+    /// resolution that started in between is not cached either).
+    async fn clear_connection(&self, account_id: &AccountId) -> Result<(), Error> {
+        self.forget_account(account_id);
+        let cleared = self.connections().clear_by_account(account_id).await;
+        self.forget_account(account_id);
+        cleared.map_err(|e| e.in_operation("connections.clear_by_account").with_account(account_id.as_str()))?;
+        Ok(())
     }
 
     /// One form POST to the Connect base, sent once (no retry) with the secret key as Bearer,

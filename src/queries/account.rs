@@ -22,6 +22,7 @@ use crate::api::Api;
 use crate::client::StripeConnect;
 use crate::error::Error;
 use crate::ids::{AccountId, AppSlug, ChargeId, RefundId};
+use crate::store::Connection;
 
 /// The options of the queries that return payments ([`Account::payment_history`] and
 /// [`StripeConnect::customer_context`]). Required inputs are arguments; optional ones live here,
@@ -84,19 +85,36 @@ impl fmt::Debug for Account {
 }
 
 impl StripeConnect {
+    /// `livemode_mismatch` when `connection` was made in the other mode than the secret key's (a
+    /// live key cannot read a test-mode connection, nor a test key a live one). A key whose mode
+    /// cannot be told (neither `_live_` nor `_test_`) is not checked.
+    pub(crate) fn check_connection_mode(&self, connection: &Connection) -> Result<(), Error> {
+        match self.config().secret_key().livemode() {
+            Some(key) if key != connection.livemode => Err(Error::LivemodeMismatch {
+                app_slug: connection.app_slug.as_str().to_string(),
+                connection_livemode: connection.livemode,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// The connected account `id`, to query. Nothing is read or sent until a query runs.
     pub fn account(&self, id: &AccountId) -> Account {
         Account { client: self.clone(), id: id.clone(), app: None }
     }
 
     /// The account connected for app `slug`, read from the connection store: `app_not_connected`
-    /// if the app has none, `store_failed` if the store fails or times out. Nothing is sent to
-    /// Stripe here.
+    /// if the app has none, `livemode_mismatch` if it was connected in the other mode than the
+    /// secret key's, `store_failed` if the store fails or times out. Nothing is sent to Stripe
+    /// here.
     pub async fn app(&self, slug: &AppSlug) -> Result<Account, Error> {
         let found =
             self.connections().get_by_slug(slug).await.map_err(|e| e.in_operation("connections.get_by_slug"))?;
         match found {
-            Some(c) => Ok(Account { client: self.clone(), id: c.account_id, app: Some(c.app_slug) }),
+            Some(c) => {
+                self.check_connection_mode(&c)?;
+                Ok(Account { client: self.clone(), id: c.account_id, app: Some(c.app_slug) })
+            }
             None => Err(Error::AppNotConnected { app_slug: slug.as_str().to_string() }),
         }
     }

@@ -64,7 +64,11 @@ impl StripeConnect {
         email: &Email,
         limit: usize,
     ) -> (AppContext, Option<i64>) {
-        let data = self.app_data(&connection, email, limit).await;
+        let mode = self.check_connection_mode(&connection);
+        let data = match mode {
+            Ok(()) => self.app_data(&connection, email, limit).await.map_err(Error::from),
+            Err(e) => Err(e),
+        };
         let mut ctx = AppContext {
             app_slug: connection.app_slug,
             account_id: connection.account_id,
@@ -92,7 +96,7 @@ impl StripeConnect {
                 ctx.latest_invoice = d.latest_invoice;
                 ctx.recent_failures = d.recent_failures;
             }
-            Err(e) => ctx.error = Some(AppFailure::from(&Error::from(e))),
+            Err(e) => ctx.error = Some(AppFailure::from(&e)),
         }
         (ctx, fetched_at)
     }

@@ -5,7 +5,7 @@ mod customer;
 mod event;
 mod handler;
 mod shape;
-mod signature;
+pub(crate) mod signature;
 
 pub use customer::DISPUTE_CUSTOMER_BUDGET;
 pub use event::{

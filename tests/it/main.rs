@@ -6,6 +6,7 @@ mod cache;
 mod dispute_alerts;
 mod fake_stripe;
 mod guide;
+mod install;
 mod layers;
 mod leases;
 mod oauth;

@@ -207,6 +207,7 @@ describe('OAuth', () => {
       accountId,
       appSlug: 'helpdesk',
       alreadyDisconnected: false,
+      leftInstalled: false,
     })
     const sent = fake.findRequests({ path: '/oauth/deauthorize' })
     assert.equal(sent.length, 1)

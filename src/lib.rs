@@ -46,6 +46,7 @@ mod oauth;
 mod queries;
 mod quote;
 mod secret;
+mod signature;
 mod store;
 mod tools;
 mod webhooks;

@@ -16,7 +16,7 @@ use super::callback::redirect_error;
 use crate::error::{Error, OAuthError, OAuthErrorKind};
 use crate::ids::{AccountId, StripeAppId};
 use crate::secret::StripeAppSecret;
-use crate::webhooks::signature::{parse_header, sign};
+use crate::signature::{parse_header, sign};
 
 /// The `scope` of a connection made by a Stripe App install: its permissions are the app's, set
 /// in its manifest, not an OAuth scope.
@@ -205,7 +205,7 @@ pub(crate) fn verify_install_signature(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::webhooks::signature::generate_test_header;
+    use crate::signature::generate_test_header;
 
     const NOW: i64 = 1_700_000_000;
 

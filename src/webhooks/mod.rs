@@ -5,16 +5,15 @@ mod customer;
 mod event;
 mod handler;
 mod shape;
-pub(crate) mod signature;
 
+#[cfg(feature = "node")]
+pub(crate) use crate::signature::check_secrets;
+pub use crate::signature::{generate_test_header, verify_signature};
 pub use customer::DISPUTE_CUSTOMER_BUDGET;
 pub use event::{
     check_event_rules, parse_event, validate_event, DeauthorizedApplication, DisputeCreated, Event, EventKind,
 };
 pub use handler::{IgnoreReason, WebhookOutcome, EVENT_CLAIM_TTL};
-#[cfg(feature = "node")]
-pub(crate) use signature::check_secrets;
-pub use signature::{generate_test_header, verify_signature};
 
 use crate::config::Tolerance;
 use crate::error::WebhookError;

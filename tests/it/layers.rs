@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("oauth", 7),
     ("webhooks", 7),
     ("client", 6),
+    ("signature", 5),
     ("store", 5),
     ("api", 4),
     ("config", 4),

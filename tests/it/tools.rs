@@ -585,7 +585,7 @@ async fn stripe_failures_are_error_results_that_say_whether_to_retry() {
             s.save(&Connection::new(
                 AppSlug::parse("helpdesk").unwrap(),
                 AccountId::parse(HELPDESK).unwrap(),
-                true,
+                false,
                 Scope::ReadWrite,
             ))
             .await

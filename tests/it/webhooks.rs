@@ -507,3 +507,20 @@ async fn claim_store_down_is_store_failed_and_nothing_happens() {
     // The default claim store is unaffected by another client's failures.
     assert!(MemoryClaimStore::new().claim("webhook:evt_claims_down", Duration::from_secs(1)).await.unwrap());
 }
+
+/// Issue 10 item 1, through `construct_event`: a header signed with a blank secret is
+/// `config_invalid`, alone or inside a list (the signature check itself is tested in the core).
+#[test]
+fn construct_event_refuses_blank_secrets_as_config_invalid() {
+    let body = br#"{"id":"evt_1","object":"event"}"#;
+    for blank in ["", " ", "whsec_"] {
+        let forged = generate_test_header(body, blank, 1000);
+        for secrets in [
+            vec![WebhookSecret::unchecked(blank)],
+            vec![WebhookSecret::unchecked("whsec_real"), WebhookSecret::unchecked(blank)],
+        ] {
+            let e = construct_event(body, Some(&forged), &secrets, Tolerance::default(), 1000).unwrap_err();
+            assert_eq!(e.code(), "config_invalid", "{blank:?}");
+        }
+    }
+}

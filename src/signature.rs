@@ -1,4 +1,4 @@
-//! `Stripe-Signature` verification: pure, no I/O, time passed in.
+//! `Stripe-Signature` verification (webhook deliveries, and Stripe App install redirects): pure, no I/O, time passed in.
 //!
 //! Stripe's scheme: `t=<unix>,v1=<hex>[,v1=<hex>…][,v0=…]`; each `v1` is the lowercase hex
 //! HMAC-SHA256 of the raw bytes `"{t}.{body}"` keyed by the whole secret string. Stricter than the
@@ -323,8 +323,6 @@ mod tests {
                 let e = verify_signature(BODY, Some(&forged), &secrets, T300, 1000).unwrap_err();
                 assert!(matches!(e, WebhookError::UnusableSecret { .. }), "{blank:?}: {e:?}");
                 assert_eq!(e.code(), "config_invalid");
-                let e = crate::construct_event(BODY, Some(&forged), &secrets, T300, 1000).unwrap_err();
-                assert_eq!(e.code(), "config_invalid", "{blank:?}");
             }
             // Checked before the header: a missing header does not hide the misconfiguration.
             assert_eq!(code(verify_signature(BODY, None, &[secret(blank)], T300, 1000)), "config_invalid");

@@ -1181,6 +1181,62 @@ mod tests {
         assert_eq!(c.redirect_uri.as_deref(), Some("https://Support.Example.com"));
     }
 
+    /// Stripe accepts `http://` redirects in test mode only: a live key with one is refused at
+    /// start-up, a test key (localhost, plain http) is not.
+    #[test]
+    fn a_live_key_needs_an_https_redirect() {
+        let e = Config::builder().secret_key("sk_live_1").redirect_uri("http://support.example.com/cb").build();
+        let e = e.unwrap_err();
+        assert_eq!((e.field.as_str(), e.reason.contains("https")), ("redirect_uri", true), "{e}");
+        for (key, uri) in [
+            ("sk_test_1", "http://localhost:3000/cb"),
+            ("rk_test_1", "http://127.0.0.1:3000/cb"),
+            ("sk_live_1", "https://support.example.com/cb"),
+        ] {
+            assert!(Config::builder().secret_key(key).redirect_uri(uri).build().is_ok(), "{key} {uri}");
+        }
+    }
+
+    /// Issue 21 item 5: one client id per mode, chosen by the key's mode.
+    #[test]
+    fn the_test_client_id_goes_with_a_test_key() {
+        let build = |key: &str| {
+            Config::builder().secret_key(key).client_id("ca_live").test_client_id("ca_test").build().unwrap()
+        };
+        assert_eq!(build("sk_test_1").client_id_for_key().map(ClientId::as_str), Some("ca_test"));
+        assert_eq!(build("rk_live_1").client_id_for_key().map(ClientId::as_str), Some("ca_live"));
+        let only_one = Config::builder().secret_key("sk_test_1").client_id("ca_live").build().unwrap();
+        assert_eq!(only_one.client_id_for_key().map(ClientId::as_str), Some("ca_live"));
+        let env = |vars: &[(&str, &str)]| {
+            let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            Config::env_builder(|n| vars.get(n).cloned()).unwrap().build()
+        };
+        let c = env(&[
+            ("STRIPE_SECRET_KEY", "sk_test_1"),
+            ("STRIPE_CONNECT_TEST_CLIENT_ID", "ca_test"),
+            ("STRIPE_APP_ID", "com.example.support"),
+            ("STRIPE_APP_SECRET", "absec_SUPERSECRET"),
+            ("STRIPE_INSTALL_BASE", "http://127.0.0.1:12111"),
+        ])
+        .unwrap();
+        assert_eq!(c.test_client_id().map(ClientId::as_str), Some("ca_test"));
+        assert_eq!(c.stripe_app_id().map(StripeAppId::as_str), Some("com.example.support"));
+        assert_eq!(c.install_base().as_str(), "http://127.0.0.1:12111/");
+        assert!(!format!("{c:?}").contains("SUPERSECRET"));
+        let e = env(&[("STRIPE_SECRET_KEY", "sk_test_1"), ("STRIPE_CONNECT_TEST_CLIENT_ID", "cus_1")]).unwrap_err();
+        assert_eq!(e.field, "STRIPE_CONNECT_TEST_CLIENT_ID");
+        let e = env(&[("STRIPE_SECRET_KEY", "sk_test_1"), ("STRIPE_INSTALL_BASE", "http://example.com")]).unwrap_err();
+        assert_eq!(e.field, "STRIPE_INSTALL_BASE");
+        // An app secret pasted into another option is named, never quoted.
+        let e = env(&[
+            ("STRIPE_SECRET_KEY", "sk_test_1"),
+            ("STRIPE_APP_SECRET", "absec_SUPERSECRET"),
+            ("STRIPE_APP_ID", "absec_SUPERSECRET"),
+        ])
+        .unwrap_err();
+        assert!(!e.to_string().contains("SUPERSECRET"), "{e}");
+    }
+
     #[test]
     fn debug_shows_no_secret() {
         let c = Config::builder()

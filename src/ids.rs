@@ -210,6 +210,13 @@ impl StripeAppId {
 
     pub fn parse(value: impl AsRef<str>) -> Result<Self, Error> {
         let value = value.as_ref();
+        // A secret pasted here would travel in every install link: refused, and never quoted.
+        if ["absec_", "sk_", "rk_", "whsec_", "pk_"].iter().any(|p| value.starts_with(p)) {
+            return Err(Error::invalid_input(
+                "stripe_app_id",
+                "looks like a key or a signing secret, not a Stripe App id (the manifest's `id`, com.example.support)",
+            ));
+        }
         let ok = !value.is_empty()
             && value.len() <= Self::MAX_LEN
             && value != "."

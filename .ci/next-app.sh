@@ -3,7 +3,8 @@
 # Next.js, React, vitest and playwright-core (`npm ci` in that folder), gets this package the way npm
 # installs it (`npm pack`, unpacked into its node_modules), runs the test kit's vitest example, builds
 # with `next build` (cacheComponents off, then on; no Stripe variables), then serves the second build
-# with `next start` and walks it over HTTP and once in Debian's Chromium (e2e/walk.mjs).
+# with `next start` and walks it over HTTP and in Debian's Chromium (e2e/walk.mjs): Connect OAuth,
+# then a second `next start` with STRIPE_APP_ID set (Stripe App installs).
 #
 #   .ci/next-app.sh            after `npm run build`; DATABASE_URL optional (a MariaDB db is made)
 #   .ci/next-app.sh chromium   only install Debian's chromium if it is missing (as root)
@@ -63,7 +64,8 @@ export NEXT_TELEMETRY_DISABLED=1
 build() {
   (cd "$app" && rm -rf .next &&
     env -u STRIPE_SECRET_KEY -u STRIPE_CONNECT_CLIENT_ID -u STRIPE_WEBHOOK_SECRET -u APP_URL \
-      -u STRIPE_API_BASE -u STRIPE_CONNECT_BASE npx next build)
+      -u STRIPE_API_BASE -u STRIPE_CONNECT_BASE -u STRIPE_APP_ID -u STRIPE_APP_SECRET -u STRIPE_INSTALL_BASE \
+      npx next build)
 }
 sed -e 's/cacheComponents: true/cacheComponents: false/' -e 's/partialPrefetching: true/partialPrefetching: false/' \
   "$backups/next.config.ts" >"$app/next.config.ts"

@@ -4,11 +4,15 @@
 // browser (Debian's chromium driven by playwright-core) clicking "Connect" on the test kit's
 // consent page. The MCP endpoint is driven by the official SDK's Streamable HTTP client and by the
 // MCP Inspector's CLI, each with a bearer token the app maps to the apps its user works on.
+// Then a second `next start` of the same build with STRIPE_APP_ID set connects through the Stripe
+// App's install link instead (authorize → install page → Install → callback → customer lookup →
+// a forged account refused → replayed callback → uninstall), over HTTP and in the browser.
 //
 //   cd examples/next-app && npm run build && DATABASE_URL=mysql://… node --test e2e/walk.mjs
 //
-// The app is pointed at the test kit through the environment only (STRIPE_API_BASE and
-// STRIPE_CONNECT_BASE): no code of the app knows it is under test. `.ci/next-app.sh` runs this.
+// The app is pointed at the test kit through the environment only (STRIPE_API_BASE,
+// STRIPE_CONNECT_BASE, STRIPE_INSTALL_BASE): no code of the app knows it is under test.
+// `.ci/next-app.sh` runs this.
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
@@ -34,6 +38,9 @@ import mysql from 'mysql2/promise'
 const SECRET_KEY = 'sk_test_example_app_platform'
 const CLIENT_ID = 'ca_exampleplatform01'
 const WEBHOOK_SECRET = 'whsec_example_app_endpoint'
+// The platform's Stripe App (its manifest id and signing secret), for the install-link walk.
+const APP_ID = 'com.example.support-walk'
+const APP_SECRET = 'absec_example_app_walk'
 const COOKIE = 'stripe_connect_state'
 const CALLBACK_PATH = '/api/stripe/connect/callback'
 const EMAIL = 'jane@example.com'
@@ -150,6 +157,93 @@ function mcpPost(url, headers) {
   })
 }
 
+/** The tables the app uses, empty but for two apps and who works on them. */
+async function resetDatabase(pool) {
+  for (const t of [
+    'SUPPORT_apps',
+    'stripe_connect_claims',
+    'SUPPORT_stripe_disputes',
+    'SUPPORT_app_agents',
+  ])
+    await pool.query(`DROP TABLE IF EXISTS \`${t}\``)
+  for (const sql of [...exampleAppsTableDdl('mysql'), ...claimsTableDdl('mysql')])
+    await pool.query(sql)
+  // db/schema.ts's stripeDisputes, as drizzle-kit would create it.
+  await pool.query(
+    'CREATE TABLE `SUPPORT_stripe_disputes` (`dispute_id` varchar(255) PRIMARY KEY, ' +
+      '`app_slug` varchar(100), `account_id` varchar(255), `charge_id` varchar(255), ' +
+      '`amount` bigint NOT NULL, `currency` varchar(3) NOT NULL, `reason` varchar(64) NOT NULL, ' +
+      '`evidence_due_by` bigint, `livemode` boolean NOT NULL, ' +
+      '`created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)',
+  )
+  await pool.query(
+    "INSERT INTO `SUPPORT_apps` (slug, name) VALUES ('helpdesk', 'Helpdesk'), ('billing', 'Billing Bot')",
+  )
+  // db/schema.ts's appAgents: who works on which app (what their agents may reach over MCP).
+  await pool.query(
+    'CREATE TABLE `SUPPORT_app_agents` (`user_id` varchar(255) NOT NULL, ' +
+      '`app_slug` varchar(100) NOT NULL, PRIMARY KEY (`user_id`, `app_slug`))',
+  )
+  await pool.query(
+    "INSERT INTO `SUPPORT_app_agents` VALUES ('agent-helpdesk', 'helpdesk'), " +
+      "('agent-both', 'helpdesk'), ('agent-both', 'billing')",
+  )
+}
+
+/** The connection columns of an app's row. */
+async function appRow(pool, slug) {
+  const [rows] = await pool.query(
+    'SELECT stripe_account_id, stripe_connected FROM SUPPORT_apps WHERE slug = ?',
+    [slug],
+  )
+  return rows
+}
+
+/** `next start`'s environment: the app pointed at the kit at `fake.url`, plus `extra`. */
+function appEnv(origin, fake, extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+    APP_URL: origin,
+    DATABASE_URL: databaseUrl,
+    STRIPE_SECRET_KEY: SECRET_KEY,
+    STRIPE_CONNECT_CLIENT_ID: CLIENT_ID,
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    // The only thing that points the app at the test kit.
+    STRIPE_API_BASE: fake.url,
+    STRIPE_CONNECT_BASE: fake.url,
+    ...extra,
+  }
+}
+
+/** A page of Debian's Chromium (playwright-core) signed in at `origin`; closed when test `t` ends. */
+async function signedInBrowser(t, origin) {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`)
+  const { chromium } = await import('playwright-core')
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // Headless, and no calls home: this machine's network is closed.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ], // and a new empty profile: launch() makes one per browser
+  })
+  t.after(() => browser.close())
+  const context = await browser.newContext()
+  await context.addCookies([
+    { name: 'e2e_session', value: SESSION.split('=')[1], url: origin, httpOnly: true },
+  ])
+  return context.newPage()
+}
+
 describe('examples/next-app under next start, against the test kit', () => {
   let fake
   let app
@@ -159,35 +253,7 @@ describe('examples/next-app under next start, against the test kit', () => {
 
   before(async () => {
     pool = mysql.createPool({ uri: databaseUrl, connectionLimit: 2 })
-    for (const t of [
-      'SUPPORT_apps',
-      'stripe_connect_claims',
-      'SUPPORT_stripe_disputes',
-      'SUPPORT_app_agents',
-    ])
-      await pool.query(`DROP TABLE IF EXISTS \`${t}\``)
-    for (const sql of [...exampleAppsTableDdl('mysql'), ...claimsTableDdl('mysql')])
-      await pool.query(sql)
-    // db/schema.ts's stripeDisputes, as drizzle-kit would create it.
-    await pool.query(
-      'CREATE TABLE `SUPPORT_stripe_disputes` (`dispute_id` varchar(255) PRIMARY KEY, ' +
-        '`app_slug` varchar(100), `account_id` varchar(255), `charge_id` varchar(255), ' +
-        '`amount` bigint NOT NULL, `currency` varchar(3) NOT NULL, `reason` varchar(64) NOT NULL, ' +
-        '`evidence_due_by` bigint, `livemode` boolean NOT NULL, ' +
-        '`created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)',
-    )
-    await pool.query(
-      "INSERT INTO `SUPPORT_apps` (slug, name) VALUES ('helpdesk', 'Helpdesk'), ('billing', 'Billing Bot')",
-    )
-    // db/schema.ts's appAgents: who works on which app (what their agents may reach over MCP).
-    await pool.query(
-      'CREATE TABLE `SUPPORT_app_agents` (`user_id` varchar(255) NOT NULL, ' +
-        '`app_slug` varchar(100) NOT NULL, PRIMARY KEY (`user_id`, `app_slug`))',
-    )
-    await pool.query(
-      "INSERT INTO `SUPPORT_app_agents` VALUES ('agent-helpdesk', 'helpdesk'), " +
-        "('agent-both', 'helpdesk'), ('agent-both', 'billing')",
-    )
+    await resetDatabase(pool)
 
     const port = await freePort()
     origin = `http://127.0.0.1:${port}`
@@ -198,20 +264,7 @@ describe('examples/next-app under next start, against the test kit', () => {
       redirectUris: [`${origin}${CALLBACK_PATH}`],
       consent: 'page',
     })
-    app = await startNext(port, {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
-      APP_URL: origin,
-      DATABASE_URL: databaseUrl,
-      STRIPE_SECRET_KEY: SECRET_KEY,
-      STRIPE_CONNECT_CLIENT_ID: CLIENT_ID,
-      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      // The only thing that points the app at the test kit.
-      STRIPE_API_BASE: fake.url,
-      STRIPE_CONNECT_BASE: fake.url,
-    })
+    app = await startNext(port, appEnv(origin, fake))
   })
 
   after(async () => {
@@ -498,30 +551,9 @@ describe('examples/next-app under next start, against the test kit', () => {
   })
 
   test('a real browser: Connect on the consent page lands on the settings page', async (t) => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`)
-    const { chromium } = await import('playwright-core')
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // Headless, and no calls home: this machine's network is closed.
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ], // and a new empty profile: launch() makes one per browser
-    })
-    t.after(() => browser.close())
+    const page = await signedInBrowser(t, origin)
     const account = fake.createAccount({ connected: false, email: 'finance@billing.example' })
     fake.oauth.nextAccount = account
-    const context = await browser.newContext()
-    await context.addCookies([
-      { name: 'e2e_session', value: SESSION.split('=')[1], url: origin, httpOnly: true },
-    ])
-    const page = await context.newPage()
     await page.goto(`${origin}/api/stripe/connect/authorize?appSlug=billing`)
     assert.ok(page.url().startsWith(`${fake.url}/oauth/authorize?`), page.url())
     await page.getByRole('button', { name: 'Connect' }).click()
@@ -535,5 +567,226 @@ describe('examples/next-app under next start, against the test kit', () => {
       "SELECT stripe_account_id, stripe_connected FROM SUPPORT_apps WHERE slug = 'billing'",
     )
     assert.deepEqual(rows, [{ stripe_account_id: account, stripe_connected: 1 }])
+  })
+})
+
+// The same build, connecting through the platform's Stripe App: STRIPE_APP_ID set makes
+// lib/stripe-connect.ts build the routes with `connect: 'stripe-app'`, so authorize sends the admin
+// to the app's install link and the callback verifies the install's signature (no code, no token
+// exchange). The kit serves the link at STRIPE_INSTALL_BASE, with its install page.
+describe('examples/next-app with STRIPE_APP_ID: Stripe App installs', () => {
+  let fake
+  let app
+  let pool
+  let origin
+  const state = {}
+  const link = () => `${fake.url}/apps/install/link/${APP_ID}`
+  const authorize = (slug) => `${origin}/api/stripe/connect/authorize?appSlug=${slug}`
+
+  before(async () => {
+    pool = mysql.createPool({ uri: databaseUrl, connectionLimit: 2 })
+    await resetDatabase(pool)
+    const port = await freePort()
+    origin = `http://127.0.0.1:${port}`
+    // The app's manifest allows only this server's callback; the install page, as a person sees it.
+    fake = await startFakeStripe({
+      secretKey: SECRET_KEY,
+      clientId: CLIENT_ID,
+      redirectUris: [`${origin}${CALLBACK_PATH}`],
+      webhookSecret: WEBHOOK_SECRET,
+      stripeApp: {
+        appId: APP_ID,
+        signingSecret: APP_SECRET,
+        redirectUris: [`${origin}${CALLBACK_PATH}`],
+        consent: 'page',
+      },
+    })
+    app = await startNext(
+      port,
+      appEnv(origin, fake, {
+        STRIPE_APP_ID: APP_ID,
+        STRIPE_APP_SECRET: APP_SECRET,
+        STRIPE_INSTALL_BASE: fake.url,
+      }),
+    )
+  })
+
+  after(async () => {
+    await app?.stop()
+    await fake?.close()
+    await pool?.end()
+  })
+
+  /** authorize as the signed-in admin: the install link (checked) and the state cookie. */
+  async function startInstall(slug) {
+    const start = await hop(authorize(slug), { headers: { cookie: SESSION } })
+    assert.equal(start.status, 307, start.text)
+    const url = new URL(start.location ?? '')
+    assert.equal(`${url.origin}${url.pathname}`, link(), start.location ?? '')
+    assert.equal(url.searchParams.get('redirect_uri'), `${origin}${CALLBACK_PATH}`)
+    const linkState = url.searchParams.get('state')
+    assert.ok(linkState, start.location)
+    const cookie = start.cookies.find((c) => c.startsWith(`${COOKIE}=`))
+    assert.match(cookie ?? '', new RegExp(`^${COOKIE}=[^;]+; Path=${CALLBACK_PATH}; `))
+    const pair = cookie.split(';')[0]
+    assert.equal(decodeURIComponent(pair.slice(COOKIE.length + 1)), linkState)
+    return { location: start.location, state: linkState, cookie: pair }
+  }
+
+  test('authorize → install page → Install → callback: connected', async () => {
+    const account = fake.createAccount({ connected: false, email: 'owner@helpdesk.example' })
+    const other = fake.createAccount({ connected: false, email: 'someone@else.example' })
+    const anonymous = await hop(authorize('helpdesk'))
+    assert.equal(anonymous.status, 303, 'canConnect: no session, no Stripe')
+    assert.match(anonymous.location ?? '', /\/sign-in\?/)
+    const start = await startInstall('helpdesk')
+    state.cookie = start.cookie
+
+    // The kit's install page: the app, the accounts to choose from, Install and Cancel.
+    const page = await hop(start.location, { headers: { accept: 'text/html' } })
+    assert.equal(page.status, 200)
+    assert.match(page.text, new RegExp(`<h1>Install ${APP_ID.replaceAll('.', '\\.')}</h1>`))
+    for (const acct of [account, other])
+      assert.match(page.text, new RegExp(`name="account" value="${acct}"`), `${acct} not listed`)
+    assert.match(
+      page.text,
+      /<button type="submit" name="decision" value="approve">Install<\/button>/,
+    )
+    const { action, fields } = consentForm(page.text, fake.url)
+    assert.equal(action, link())
+    assert.equal(fields.get('state'), start.state)
+    fields.set('account', account)
+    fields.set('decision', 'approve')
+    const installed = await hop(action, { method: 'POST', body: fields })
+    assert.equal(installed.status, 302, installed.text)
+    const back = new URL(installed.location ?? '')
+    assert.equal(`${back.origin}${back.pathname}`, `${origin}${CALLBACK_PATH}`)
+    const params = Object.fromEntries(back.searchParams)
+    assert.deepEqual(Object.keys(params).sort(), [
+      'account_id',
+      'install_signature',
+      'livemode',
+      'state',
+      'user_id',
+    ])
+    assert.equal(params.account_id, account)
+    assert.equal(params.state, start.state)
+    assert.equal(params.livemode, 'false')
+    assert.match(params.user_id, /^usr_/)
+    assert.match(params.install_signature, /^t=\d+,v1=[0-9a-f]{64}$/)
+    state.callbackUrl = installed.location
+
+    const done = await hop(state.callbackUrl, { headers: { cookie: state.cookie } })
+    assert.equal(done.status, 303, done.text)
+    assert.equal(target(done.location), '/settings/integrations?success=connected&app=helpdesk')
+    assert.ok(done.cookies.some((c) => c.startsWith(`${COOKIE}=;`) && c.includes('Max-Age=0')))
+    assert.deepEqual(await appRow(pool, 'helpdesk'), [
+      { stripe_account_id: account, stripe_connected: 1 },
+    ])
+    assert.deepEqual(await appRow(pool, 'billing'), [
+      { stripe_account_id: null, stripe_connected: 0 },
+    ])
+    state.account = account
+
+    const settings = await hop(`${origin}${target(done.location)}`)
+    assert.equal(settings.status, 200)
+    assert.match(
+      settings.text,
+      /Stripe connected for <!-- -->helpdesk|Stripe connected for helpdesk/,
+    )
+    // An install is proven by its signature: nothing went to Stripe's OAuth.
+    assert.deepEqual(fake.findRequests({ path: '/oauth/token' }), [])
+    assert.deepEqual(fake.findRequests({ path: '/oauth/authorize' }), [])
+  })
+
+  test('customer lookup on the installed account', async () => {
+    const jane = fake.addCustomer(state.account, { email: EMAIL })
+    const paid = fake.addCharge(state.account, { customer: jane, amount: 4900, description: 'Pro' })
+    fake.addRefund(state.account, { charge: paid.id, amount: 4900 })
+    fake.addCharge(state.account, { customer: jane, amount: 1900, description: 'Basic' })
+    const res = await fetch(`${origin}/api/support/customer?email=${encodeURIComponent(EMAIL)}`)
+    assert.equal(res.status, 200)
+    const body = await res.json()
+    const helpdesk = body.apps.find((a) => a.appSlug === 'helpdesk')
+    assert.ok(helpdesk, JSON.stringify(body))
+    assert.deepEqual(helpdesk.payments.map((p) => [p.amount, p.refunded]).sort(), [
+      [1900, false],
+      [4900, true],
+    ])
+    // Read on the installed account, with the platform's key.
+    const reads = fake.apiRequests().filter((r) => r.account === state.account)
+    assert.ok(reads.length > 0, 'no API request carried Stripe-Account for the installed account')
+    assert.ok(reads.every((r) => r.headers.authorization === `Bearer ${SECRET_KEY}`))
+  })
+
+  test('a forged account_id on a genuine redirect is refused; the row is unchanged', async () => {
+    const start = await startInstall('helpdesk')
+    const mine = fake.createAccount({ connected: false, email: 'attacker@evil.example' })
+    const genuine = await fake.install({ url: start.location, account: mine })
+    assert.equal(genuine.status, 302)
+    assert.equal(genuine.params.account_id, mine)
+    assert.equal(genuine.params.state, start.state)
+    const victim = fake.createAccount({ connected: false, email: 'victim@bank.example' })
+    const forged = new URL(genuine.location)
+    forged.searchParams.set('account_id', victim)
+    const refused = await hop(forged.href, { headers: { cookie: start.cookie } })
+    assert.equal(refused.status, 303)
+    assert.equal(target(refused.location), '/settings/integrations?error=oauth_failed')
+    assert.deepEqual(await appRow(pool, 'helpdesk'), [
+      { stripe_account_id: state.account, stripe_connected: 1 },
+    ])
+    // The route's onError logged why (console.error of next start).
+    assert.match(app.output.join(''), /callback route failed \(install_signature_invalid\)/)
+  })
+
+  test('a replayed callback is refused; the row is unchanged', async () => {
+    const replay = await hop(state.callbackUrl, { headers: { cookie: state.cookie } })
+    assert.equal(replay.status, 303)
+    assert.equal(target(replay.location), '/settings/integrations?error=invalid_state')
+    assert.deepEqual(await appRow(pool, 'helpdesk'), [
+      { stripe_account_id: state.account, stripe_connected: 1 },
+    ])
+  })
+
+  test('uninstalling the app (account.application.deauthorized) clears the row', async () => {
+    const { delivery } = await fake.uninstall(state.account, {
+      to: `${origin}/api/stripe/webhooks`,
+    })
+    assert.equal(delivery.status, 200)
+    assert.deepEqual(await appRow(pool, 'helpdesk'), [
+      { stripe_account_id: null, stripe_connected: 0 },
+    ])
+    const res = await fetch(`${origin}/api/support/customer?email=${encodeURIComponent(EMAIL)}`)
+    assert.equal(res.status, 200)
+    const body = await res.json()
+    assert.equal(
+      body.apps.find((a) => a.appSlug === 'helpdesk'),
+      undefined,
+      JSON.stringify(body),
+    )
+    assert.deepEqual(
+      fake.apiRequests().filter((r) => r.method !== 'GET'),
+      [],
+      'the app sent only GETs to the API',
+    )
+    fake.assertNoViolations()
+  })
+
+  test('a real browser: Install on the install page lands on the settings page', async (t) => {
+    const page = await signedInBrowser(t, origin)
+    const account = fake.createAccount({ connected: false, email: 'finance@billing.example' })
+    await page.goto(authorize('billing'))
+    assert.ok(page.url().startsWith(`${link()}?`), page.url())
+    await page.locator(`input[name="account"][value="${account}"]`).check()
+    await page.getByRole('button', { name: 'Install' }).click()
+    await page.waitForURL(/\/settings\/integrations\?/)
+    assert.equal(target(page.url()), '/settings/integrations?success=connected&app=billing')
+    assert.equal(
+      await page.locator('#stripe-connect-result').textContent(),
+      'Stripe connected for billing.',
+    )
+    assert.deepEqual(await appRow(pool, 'billing'), [
+      { stripe_account_id: account, stripe_connected: 1 },
+    ])
   })
 })

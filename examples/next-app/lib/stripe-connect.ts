@@ -20,7 +20,8 @@ let routes: RouteHandlers | undefined
 /** The app's StripeConnect (queries: paymentHistory, customerContext, …). */
 export function stripeConnect(): StripeConnect {
   client ??= StripeConnect.fromEnv({
-    // STRIPE_SECRET_KEY, STRIPE_CONNECT_CLIENT_ID, STRIPE_WEBHOOK_SECRET come from the environment.
+    // STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_CONNECT_CLIENT_ID (Connect OAuth) or
+    // STRIPE_APP_ID and STRIPE_APP_SECRET (Stripe App installs) come from the environment.
     redirectUri: `${appUrl()}/api/stripe/connect/callback`,
     scope: 'read_write',
     stores: {
@@ -43,6 +44,11 @@ export function stripeRoutes(): RouteHandlers {
   routes ??= createRouteHandlers(stripeConnect(), {
     settingsPath: '/settings/integrations',
     callbackPath: '/api/stripe/connect/callback',
+    // With STRIPE_APP_ID set the app's account is connected by installing the platform's Stripe App
+    // (its install link; what Stripe recommends to new platforms), else by Connect OAuth. Same
+    // routes, cookie, canConnect and redirects either way; only where authorize sends the user and
+    // how the callback proves the connection differ.
+    connect: process.env.STRIPE_APP_ID ? 'stripe-app' : 'oauth',
     // Who may connect an app's Stripe account: a signed-in support admin (BetterAuth session and
     // role). Anyone else gets a 403; no session, the sign-in page.
     canConnect: async (request) => {

@@ -247,6 +247,22 @@ function storeSuite(name: string, factory: EnvFactory | string): void {
         assert.deepEqual(await store.list(), [])
       })
 
+      test("defaults.scope 'stripe_app' for a deployment that connects by installs; others are refused", async () => {
+        const store = drizzleConnectionStore(env.db, env.apps, {
+          defaults: { livemode: false, scope: 'stripe_app' },
+        })
+        await store.save(connection('helper', 'acct_I'))
+        assert.equal((await store.getBySlug('helper'))?.scope, 'stripe_app')
+        assert.throws(
+          () =>
+            drizzleConnectionStore(env.db, env.apps, {
+              // @ts-expect-error: not a scope
+              defaults: { scope: 'read' },
+            }),
+          /defaults.scope must be 'read_write', 'read_only' or 'stripe_app'/,
+        )
+      })
+
       test('defaults for livemode and scope (the apps table has no columns for them)', async () => {
         const store = drizzleConnectionStore(env.db, env.apps, {
           defaults: { livemode: true, scope: 'read_only' },
@@ -708,6 +724,10 @@ describe('PGlite: custom columns, livemode and scope columns, no connected colum
     assert.deepEqual(await store.list(), [
       { appSlug: 'b', accountId: 'acct_B', livemode: true, scope: 'read_only' },
     ])
+    // A Stripe App install's connection keeps its scope through a scope column.
+    await store.save({ appSlug: 'a', accountId: 'acct_A', livemode: false, scope: 'stripe_app' })
+    assert.equal((await store.getBySlug('a'))?.scope, 'stripe_app')
+    await store.clearByAccount('acct_A')
     assert.equal(
       await store.getBySlug('a'),
       null,

@@ -107,8 +107,8 @@ export function drizzleConnectionStore(
   const defaultScope: Scope = options.defaults?.scope ?? 'read_write'
   if (typeof defaultLivemode !== 'boolean')
     throw new TypeError(`${fn}: defaults.livemode must be a boolean`)
-  if (defaultScope !== 'read_write' && defaultScope !== 'read_only')
-    throw new TypeError(`${fn}: defaults.scope must be 'read_write' or 'read_only'`)
+  if (!isScope(defaultScope))
+    throw new TypeError(`${fn}: defaults.scope must be 'read_write', 'read_only' or 'stripe_app'`)
   const tableName = getTableName(table)
   const busyTimeoutMs = checkBusyTimeout(fn, options.busyTimeoutMs)
   const retrying = <T>(run: () => PromiseLike<T>): Promise<T> =>
@@ -223,5 +223,9 @@ function toBoolean(value: unknown, fallback: boolean): boolean {
 }
 
 function toScope(value: unknown, fallback: Scope): Scope {
-  return value === 'read_write' || value === 'read_only' ? value : fallback
+  return isScope(value) ? value : fallback
+}
+
+function isScope(value: unknown): value is Scope {
+  return value === 'read_write' || value === 'read_only' || value === 'stripe_app'
 }

@@ -1,7 +1,8 @@
 // The store interfaces the binding accepts (they mirror the Rust traits in src/store.rs). Declared
 // here too so that this subpath stands on its own; the shapes are the same as the main entry's.
 
-export type Scope = 'read_write' | 'read_only'
+/** An OAuth grant's scope, or `stripe_app` for a connection made by a Stripe App install. */
+export type Scope = 'read_write' | 'read_only' | 'stripe_app'
 
 /** One app's link to its Stripe account (a row of the apps table). */
 export interface Connection {

@@ -26,10 +26,11 @@ export function stripeConnect(): StripeConnect {
     scope: 'read_write',
     stores: {
       connections: drizzleConnectionStore(db, apps, {
-        // SUPPORT_apps has no livemode/scope columns: report the mode of the platform key.
+        // SUPPORT_apps has no livemode/scope columns: report the mode of the platform key (a
+        // restricted key too) and how this deployment connects apps.
         defaults: {
-          livemode: (process.env.STRIPE_SECRET_KEY ?? '').startsWith('sk_live_'),
-          scope: 'read_write',
+          livemode: /^[sr]k_live_/.test(process.env.STRIPE_SECRET_KEY ?? ''),
+          scope: process.env.STRIPE_APP_ID ? 'stripe_app' : 'read_write',
         },
       }),
       claims: drizzleClaimStore(db, stripeConnectClaims),

@@ -103,3 +103,25 @@ export function fixedConnections(rows: readonly Connection[]): ConnectionStore {
     list: () => [...rows],
   }
 }
+
+/** An apps table in a Map (async, like a database); `rows` is what it holds. */
+export function mapConnectionStore(): ConnectionStore & { rows: Map<string, Connection> } {
+  const rows = new Map<string, Connection>()
+  return {
+    rows,
+    async save(c) {
+      rows.set(c.appSlug, c)
+    },
+    async clearByAccount(a) {
+      const row = [...rows.values()].find((c) => c.accountId === a)
+      if (row) rows.delete(row.appSlug)
+      return row?.appSlug ?? null
+    },
+    async getBySlug(s) {
+      return rows.get(s) ?? null
+    },
+    async list() {
+      return [...rows.values()]
+    },
+  }
+}

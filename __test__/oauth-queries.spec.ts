@@ -12,7 +12,7 @@ import {
   type StripeConnectErrorCode,
 } from '@support/stripe-connect'
 import { startFakeStripe, type FakeStripe } from '@support/stripe-connect/testing'
-import { rejectsCode as rejects } from './helpers'
+import { mapConnectionStore, rejectsCode as rejects } from './helpers'
 
 const KEY = 'sk_test_platform_SECRETVALUE'
 const CLIENT_ID = 'ca_testplatform123'
@@ -28,30 +28,8 @@ async function rejectsCode(
   return e
 }
 
-/** An apps table in a Map (async, like a database). */
-function connectionStore(): ConnectionStore & { rows: Map<string, Connection> } {
-  const rows = new Map<string, Connection>()
-  return {
-    rows,
-    async save(c) {
-      rows.set(c.appSlug, c)
-    },
-    async clearByAccount(a) {
-      const row = [...rows.values()].find((c) => c.accountId === a)
-      if (row) rows.delete(row.appSlug)
-      return row?.appSlug ?? null
-    },
-    async getBySlug(s) {
-      return rows.get(s) ?? null
-    },
-    async list() {
-      return [...rows.values()]
-    },
-  }
-}
-
 let fake: FakeStripe
-let connections: ReturnType<typeof connectionStore>
+let connections: ReturnType<typeof mapConnectionStore>
 let stripe: StripeConnect
 
 before(async () => {
@@ -60,7 +38,7 @@ before(async () => {
 after(() => fake.close())
 beforeEach(() => {
   fake.reset()
-  connections = connectionStore()
+  connections = mapConnectionStore()
   stripe = new StripeConnect({
     secretKey: KEY,
     clientId: CLIENT_ID,

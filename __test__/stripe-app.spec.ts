@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { StripeConnect, type Connection, type ConnectionStore } from '@support/stripe-connect'
 import { createRouteHandlers, type RouteHandlers } from '@support/stripe-connect/next'
 import { startFakeStripe, type FakeStripe } from '@support/stripe-connect/testing'
-import { rejectsCode, throwsCode } from './helpers'
+import { mapConnectionStore, rejectsCode, throwsCode } from './helpers'
 
 const KEY = 'sk_test_platform_SECRETVALUE'
 const APP_ID = 'com.example.support'
@@ -18,28 +18,6 @@ const APP_SECRET = 'absec_support_SECRETVALUE'
 const WEBHOOK_SECRET = 'whsec_install_SECRETVALUE'
 const CALLBACK_PATH = '/api/stripe/connect/callback'
 const ACCOUNT = 'acct_1InstallHelpdesk'
-
-/** An apps table in a Map. */
-function connectionStore(): ConnectionStore & { rows: Map<string, Connection> } {
-  const rows = new Map<string, Connection>()
-  return {
-    rows,
-    async save(c) {
-      rows.set(c.appSlug, c)
-    },
-    async clearByAccount(a) {
-      const row = [...rows.values()].find((c) => c.accountId === a)
-      if (row) rows.delete(row.appSlug)
-      return row?.appSlug ?? null
-    },
-    async getBySlug(s) {
-      return rows.get(s) ?? null
-    },
-    async list() {
-      return [...rows.values()]
-    },
-  }
-}
 
 /** The routes on 127.0.0.1, as an app serves them (the kit's uninstall posts to the webhook). */
 async function serve(routes: RouteHandlers): Promise<{ origin: string; server: Server }> {
@@ -70,7 +48,7 @@ async function serve(routes: RouteHandlers): Promise<{ origin: string; server: S
 
 let fake: FakeStripe
 let app: { origin: string; server: Server }
-let connections: ReturnType<typeof connectionStore>
+let connections: ReturnType<typeof mapConnectionStore>
 let stripe: StripeConnect
 let routes: RouteHandlers
 const errors: unknown[] = []
@@ -114,7 +92,7 @@ after(async () => {
 beforeEach(() => {
   fake.reset()
   errors.length = 0
-  connections = connectionStore()
+  connections = mapConnectionStore()
   stripe = client()
   routes = createRouteHandlers(stripe, {
     connect: 'stripe-app',

@@ -491,7 +491,7 @@ export interface NativeConnected {
   /** `acct_…` */
   accountId: string
   livemode: boolean
-  scope: 'read_write' | 'read_only'
+  scope: 'read_write' | 'read_only' | 'stripe_app'
   /**
    * The account the app was connected to until now, when this callback replaced it with a
    * different one; `null` for a first connection and for the same account connected again.
@@ -514,7 +514,8 @@ export interface NativeConnection {
   /** `acct_…` */
   accountId: string
   livemode: boolean
-  scope: 'read_write' | 'read_only'
+  /** The OAuth scope Stripe granted, or `stripe_app` for a Stripe App install. */
+  scope: 'read_write' | 'read_only' | 'stripe_app'
 }
 
 export interface NativeDisconnectResult {

@@ -265,7 +265,8 @@ pub struct JsConnection {
     /// `acct_…`
     pub account_id: String,
     pub livemode: bool,
-    #[napi(ts_type = "'read_write' | 'read_only'")]
+    /// The OAuth scope Stripe granted, or `stripe_app` for a Stripe App install.
+    #[napi(ts_type = "'read_write' | 'read_only' | 'stripe_app'")]
     pub scope: String,
 }
 
@@ -299,7 +300,7 @@ pub struct JsConnected {
     /// `acct_…`
     pub account_id: String,
     pub livemode: bool,
-    #[napi(ts_type = "'read_write' | 'read_only'")]
+    #[napi(ts_type = "'read_write' | 'read_only' | 'stripe_app'")]
     pub scope: String,
     /// The account the app was connected to until now, when this callback replaced it with a
     /// different one; `null` for a first connection and for the same account connected again.

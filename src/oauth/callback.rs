@@ -37,21 +37,16 @@ impl CallbackQuery {
         V: AsRef<str>,
     {
         let mut q = CallbackQuery::default();
-        for (k, v) in pairs {
-            let (name, slot) = match k.as_ref() {
-                "code" => ("code", &mut q.code),
-                "state" => ("state", &mut q.state),
-                "scope" => ("scope", &mut q.scope),
-                "error" => ("error", &mut q.error),
-                "error_description" => ("error_description", &mut q.error_description),
-                _ => continue,
-            };
-            if slot.is_some() {
-                q.duplicate.get_or_insert(name);
-            } else {
-                *slot = Some(v.as_ref().to_string());
-            }
-        }
+        q.duplicate = fill_params(
+            pairs,
+            &mut [
+                ("code", &mut q.code),
+                ("state", &mut q.state),
+                ("scope", &mut q.scope),
+                ("error", &mut q.error),
+                ("error_description", &mut q.error_description),
+            ],
+        );
         q
     }
 
@@ -78,6 +73,26 @@ impl CallbackQuery {
         }
         Ok(code)
     }
+}
+
+/// Put each pair whose key names a slot into that slot (unknown keys are ignored); the first name
+/// given twice is returned, to be refused rather than guessing which one Stripe meant.
+pub(crate) fn fill_params<I, K, V>(pairs: I, slots: &mut [(&'static str, &mut Option<String>)]) -> Option<&'static str>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut duplicate = None;
+    for (k, v) in pairs {
+        let Some((name, slot)) = slots.iter_mut().find(|(name, _)| *name == k.as_ref()) else { continue };
+        if slot.is_some() {
+            duplicate.get_or_insert(*name);
+        } else {
+            **slot = Some(v.as_ref().to_string());
+        }
+    }
+    duplicate
 }
 
 /// What a connect redirect (OAuth or a Stripe App install) says before any state check: a

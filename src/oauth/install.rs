@@ -12,7 +12,7 @@
 
 use url::Url;
 
-use super::callback::redirect_error;
+use super::callback::{fill_params, redirect_error};
 use crate::error::{Error, OAuthError, OAuthErrorKind};
 use crate::ids::{AccountId, StripeAppId};
 use crate::secret::StripeAppSecret;
@@ -62,23 +62,18 @@ impl InstallQuery {
         V: AsRef<str>,
     {
         let mut q = InstallQuery::default();
-        for (k, v) in pairs {
-            let (name, slot) = match k.as_ref() {
-                "user_id" => ("user_id", &mut q.user_id),
-                "account_id" => ("account_id", &mut q.account_id),
-                "state" => ("state", &mut q.state),
-                "install_signature" => ("install_signature", &mut q.install_signature),
-                "livemode" => ("livemode", &mut q.livemode),
-                "error" => ("error", &mut q.error),
-                "error_description" => ("error_description", &mut q.error_description),
-                _ => continue,
-            };
-            if slot.is_some() {
-                q.duplicate.get_or_insert(name);
-            } else {
-                *slot = Some(v.as_ref().to_string());
-            }
-        }
+        q.duplicate = fill_params(
+            pairs,
+            &mut [
+                ("user_id", &mut q.user_id),
+                ("account_id", &mut q.account_id),
+                ("state", &mut q.state),
+                ("install_signature", &mut q.install_signature),
+                ("livemode", &mut q.livemode),
+                ("error", &mut q.error),
+                ("error_description", &mut q.error_description),
+            ],
+        );
         q
     }
 

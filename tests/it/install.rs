@@ -10,7 +10,9 @@ use stripe_connect::{
     generate_test_header, AppSlug, ClaimStore, Config, ConfigBuilder, Connected, Error, InstallQuery, ManualClock,
     MemoryClaimStore, StripeConnect, WebhookOutcome,
 };
-use wiremock::matchers::{any, header, method, path, query_param};
+use wiremock::matchers::{header, method, path, query_param};
+
+use crate::oauth::catch_all;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TEST_KEY: &str = "sk_test_51InstallContractKey0123456789";
@@ -30,16 +32,6 @@ struct Harness {
     client: StripeConnect,
 }
 
-async fn nothing_expected(server: &MockServer) {
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .with_priority(u8::MAX)
-        .expect(0)
-        .named("unexpected request")
-        .mount(server)
-        .await;
-}
-
 impl Harness {
     async fn new(key: &str) -> Self {
         Self::with(key, |b| b, Arc::new(MemoryClaimStore::new())).await
@@ -47,8 +39,8 @@ impl Harness {
 
     async fn with(key: &str, tweak: impl FnOnce(ConfigBuilder) -> ConfigBuilder, claims: Arc<dyn ClaimStore>) -> Self {
         let (connect, api) = (MockServer::start().await, MockServer::start().await);
-        nothing_expected(&connect).await;
-        nothing_expected(&api).await;
+        catch_all(&connect).await;
+        catch_all(&api).await;
         let clock = ManualClock::new(NOW);
         let config = tweak(
             Config::builder()

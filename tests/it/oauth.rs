@@ -90,7 +90,7 @@ fn deauthorize(account: &str) -> MockBuilder {
 }
 
 /// Lowest priority: whatever no other mock matched fails verification.
-async fn catch_all(server: &MockServer) {
+pub(crate) async fn catch_all(server: &MockServer) {
     Mock::given(any())
         .respond_with(ResponseTemplate::new(500))
         .with_priority(u8::MAX)

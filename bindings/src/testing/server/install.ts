@@ -14,6 +14,7 @@ import {
   ACCOUNT_HEADER,
   type ConsentMode,
   DECISION_HEADER,
+  decisionForm,
   escapeHtml,
   rawGet,
   SCRIPTED_HEADER,
@@ -250,18 +251,9 @@ export class InstallEndpoints {
   private pageAnswer(appId: string, record: RecordedRequest, res: ServerResponse): void {
     const form = record.form ?? {}
     const request = this.check(appId, new URLSearchParams(form))
-    const decision = form['decision']
-    if (decision !== 'approve' && decision !== 'deny')
-      throw new InstallError(
-        400,
-        'invalid_request',
-        `The install form must post decision=approve or decision=deny, got ${JSON.stringify(decision ?? null)}.`,
-      )
-    const account = form['account'] || null
-    if (account !== null && !/^acct_[A-Za-z0-9]+$/.test(account))
-      throw new InstallError(400, 'invalid_request', `No such account: ${JSON.stringify(account)}`)
-    // The page's "a new account" (an empty value) means new, not `defaultAccount`.
-    return this.decide(request, decision, account, res, form['account'] === '')
+    const answer = decisionForm(form, 'install')
+    if (typeof answer === 'string') throw new InstallError(400, 'invalid_request', answer)
+    return this.decide(request, answer.decision, answer.account, res, answer.fresh)
   }
 
   /**

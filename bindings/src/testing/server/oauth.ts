@@ -233,19 +233,9 @@ export class OAuthEndpoints {
   private consentAnswer(record: RecordedRequest, res: ServerResponse): void {
     const form = record.form ?? {}
     const request = this.checkAuthorize(new URLSearchParams(form))
-    const decision = form['decision']
-    if (decision !== 'approve' && decision !== 'deny') {
-      throw new OAuthError(
-        400,
-        'invalid_request',
-        `The consent form must post decision=approve or decision=deny, got ${JSON.stringify(decision ?? null)}.`,
-      )
-    }
-    const account = form['account'] || null
-    if (account !== null && !/^acct_[A-Za-z0-9]+$/.test(account))
-      throw new OAuthError(400, 'invalid_request', `No such account: ${JSON.stringify(account)}`)
-    // The picker's "a new account" (an empty value) means new, not `defaultAccount`.
-    return this.decide(request, decision, account, res, form['account'] === '')
+    const answer = decisionForm(form, 'consent')
+    if (typeof answer === 'string') throw new OAuthError(400, 'invalid_request', answer)
+    return this.decide(request, answer.decision, answer.account, res, answer.fresh)
   }
 
   /** Redirects to the app's callback with a fresh code (approve) or `error=access_denied` (deny). */
@@ -517,4 +507,22 @@ function sendConsentPage(
     'Cache-Control': 'no-store',
   })
   res.end(body)
+}
+
+/**
+ * A decision page's form (the OAuth consent page, the install page): `decision` (approve or deny)
+ * and an optional `account`, or why the form is refused. The picker's "a new account" (an empty
+ * value) means a new account (`fresh`), not `defaultAccount`.
+ */
+export function decisionForm(
+  form: Record<string, string>,
+  page: 'consent' | 'install',
+): { decision: 'approve' | 'deny'; account: string | null; fresh: boolean } | string {
+  const decision = form['decision']
+  if (decision !== 'approve' && decision !== 'deny')
+    return `The ${page} form must post decision=approve or decision=deny, got ${JSON.stringify(decision ?? null)}.`
+  const account = form['account'] || null
+  if (account !== null && !/^acct_[A-Za-z0-9]+$/.test(account))
+    return `No such account: ${JSON.stringify(account)}`
+  return { decision, account, fresh: form['account'] === '' }
 }

@@ -13,6 +13,7 @@ import type { RecordedRequest } from './log.js'
 import {
   ACCOUNT_HEADER,
   type ConsentMode,
+  checkRedirect,
   DECISION_HEADER,
   decisionForm,
   escapeHtml,
@@ -200,35 +201,20 @@ export class InstallEndpoints {
         `No such app: '${appId}'. This install link is not valid (the kit serves ${this.appId}).`,
       )
     const redirectUri = q.get('redirect_uri')
-    if (redirectUri === null)
-      throw new InstallError(
-        400,
-        'invalid_request',
-        'No redirect_uri provided; the fake Stripe needs it explicit (it must match one of the redirect_uris of the app manifest).',
-      )
-    let redirect: URL
-    try {
-      redirect = new URL(redirectUri)
-    } catch {
-      throw new InstallError(400, 'invalid_redirect_uri', `Invalid redirect URI '${redirectUri}'.`)
-    }
-    const allowed = this.options.redirectUris
-    if (
-      (allowed !== undefined && !allowed.includes(redirectUri)) ||
-      !/^https?:$/.test(redirect.protocol)
-    )
-      throw new InstallError(
-        400,
-        'invalid_redirect_uri',
-        `Invalid redirect URI '${redirectUri}': it must exactly match one of the redirect_uris in the app manifest.`,
-      )
+    const redirect = checkRedirect(redirectUri, this.options.redirectUris, {
+      missing: 'it must match one of the redirect_uris of the app manifest',
+      unregistered: 'It must exactly match one of the redirect_uris in the app manifest.',
+    })
+    if (!(redirect instanceof URL))
+      throw new InstallError(400, redirect.error, redirect.description)
     if (this.livemode && redirect.protocol !== 'https:')
       throw new InstallError(
         400,
         'invalid_redirect_uri',
         `Invalid redirect URI '${redirectUri}': the live mode redirect_uri must use a secure HTTPS connection.`,
       )
-    return { appId, redirect, redirectUri, state: q.get('state') }
+    // A URL came back, so redirect_uri was given: `??` only narrows the type.
+    return { appId, redirect, redirectUri: redirectUri ?? redirect.href, state: q.get('state') }
   }
 
   private linkPage(

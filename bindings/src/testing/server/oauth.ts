@@ -281,31 +281,13 @@ export class OAuthEndpoints {
   }
 
   private checkRedirectUri(redirectUri: string | null): URL {
-    if (redirectUri === null) {
-      throw new OAuthError(
-        400,
-        'invalid_request',
-        'No redirect_uri provided; the fake Stripe needs it explicit (Stripe would fall back to the first registered one).',
-      )
-    }
-    let redirect: URL
-    try {
-      redirect = new URL(redirectUri)
-    } catch {
-      throw new OAuthError(400, 'invalid_redirect_uri', `Invalid redirect URI '${redirectUri}'.`)
-    }
-    const allowed = this.options.redirectUris
-    if (
-      (allowed !== undefined && !allowed.includes(redirectUri)) ||
-      !/^https?:$/.test(redirect.protocol)
-    ) {
-      throw new OAuthError(
-        400,
-        'invalid_redirect_uri',
-        `Invalid redirect URI '${redirectUri}'. Ensure this uri exactly matches one of the uris specified in your application settings.`,
-      )
-    }
-    return redirect
+    const checked = checkRedirect(redirectUri, this.options.redirectUris, {
+      missing: 'Stripe would fall back to the first registered one',
+      unregistered:
+        'Ensure this uri exactly matches one of the uris specified in your application settings.',
+    })
+    if (checked instanceof URL) return checked
+    throw new OAuthError(400, checked.error, checked.description)
   }
 
   private pickAccount(forced: string | null, email: string | null, fresh: boolean): AccountState {
@@ -525,4 +507,36 @@ export function decisionForm(
   if (account !== null && !/^acct_[A-Za-z0-9]+$/.test(account))
     return `No such account: ${JSON.stringify(account)}`
   return { decision, account, fresh: form['account'] === '' }
+}
+
+/**
+ * A link's `redirect_uri`, checked as Stripe does before showing its page: present, a URL, http(s),
+ * and (when the kit was given a list) exactly one of the registered ones. Otherwise the error Stripe
+ * shows (not redirects with); `wording` is the page's own.
+ */
+export function checkRedirect(
+  redirectUri: string | null,
+  allowed: readonly string[] | undefined,
+  wording: { missing: string; unregistered: string },
+): URL | { error: string; description: string } {
+  if (redirectUri === null)
+    return {
+      error: 'invalid_request',
+      description: `No redirect_uri provided; the fake Stripe needs it explicit (${wording.missing}).`,
+    }
+  let redirect: URL
+  try {
+    redirect = new URL(redirectUri)
+  } catch {
+    return { error: 'invalid_redirect_uri', description: `Invalid redirect URI '${redirectUri}'.` }
+  }
+  if (
+    (allowed !== undefined && !allowed.includes(redirectUri)) ||
+    !/^https?:$/.test(redirect.protocol)
+  )
+    return {
+      error: 'invalid_redirect_uri',
+      description: `Invalid redirect URI '${redirectUri}'. ${wording.unregistered}`,
+    }
+  return redirect
 }

@@ -14,6 +14,7 @@ export {
   type FakeStripeOptions,
   type ConsentMode,
   type OAuthDecision,
+  type RateLimits,
   type RecordedRequest,
   type RequestFilter,
   type RestrictedKey,

@@ -423,7 +423,7 @@ export class FakeStripe {
             this.rateLimits,
             record.account,
             isSearchPath(url.pathname),
-            (this.options.now ?? Date.now)(),
+            this.options.now ? this.options.now() : record.at,
           )
         : null
     if (limited) record.fault = 'rate_limit'

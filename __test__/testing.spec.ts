@@ -1042,6 +1042,88 @@ describe('faults', () => {
   })
 })
 
+describe("rate limits (Stripe's, per account, when enforced)", () => {
+  // A clock of our own: the windows move only when the test moves it.
+  let now = 1_000_000
+  let limited: FakeStripe
+  before(async () => {
+    limited = await startFakeStripe({
+      secretKey: KEY,
+      rateLimits: { requestsPerSecond: 3, searchesPerSecond: 2 },
+      now: () => now,
+    })
+  })
+  beforeEach(() => {
+    limited.reset()
+    now = 1_000_000
+  })
+  after(() => limited.close())
+
+  const statuses = async (path: string, account: string, n: number) => {
+    const out: number[] = []
+    for (let i = 0; i < n; i++) out.push((await call(limited, path, { account })).status)
+    return out
+  }
+
+  test("beyond the account's limit: Stripe's 429 body and headers, no Retry-After", async () => {
+    const acct = limited.createAccount()
+    assert.deepEqual(await statuses('/v1/customers', acct, 3), [200, 200, 200])
+    const res = await call(limited, '/v1/charges', { account: acct })
+    expectStripeError(res, 429, 'rate_limit')
+    assert.equal(
+      res.json.error.message,
+      'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+    )
+    assert.equal(res.headers.get('stripe-rate-limited-reason'), 'global-rate')
+    assert.equal(res.headers.get('retry-after'), null)
+    assert.deepEqual(
+      limited.requests.map((r) => [r.status, r.fault]),
+      [
+        [200, null],
+        [200, null],
+        [200, null],
+        [429, 'rate_limit'],
+      ],
+    )
+  })
+
+  test('each account has its own budget; a sliding second frees it; refused requests use none', async () => {
+    const [a, b] = [limited.createAccount(), limited.createAccount()]
+    assert.deepEqual(await statuses('/v1/customers', a, 3), [200, 200, 200])
+    assert.deepEqual(await statuses('/v1/customers', b, 3), [200, 200, 200], 'another account')
+    now += 500
+    assert.deepEqual(await statuses('/v1/customers', a, 2), [429, 429])
+    now += 499
+    assert.deepEqual(await statuses('/v1/customers', a, 1), [429], '999 ms later: same second')
+    now += 1
+    // A second after the first three; the refused ones counted for nothing.
+    assert.deepEqual(await statuses('/v1/customers', a, 4), [200, 200, 200, 429])
+  })
+
+  test('the Search API has its own limit, and searches count against the account', async () => {
+    const acct = limited.createAccount()
+    const search = '/v1/customers/search?query=email%3A%27a%40example.com%27'
+    assert.deepEqual(await statuses(search, acct, 2), [200, 200])
+    const res = await call(limited, search, { account: acct })
+    expectStripeError(res, 429, 'rate_limit')
+    assert.equal(res.headers.get('stripe-rate-limited-reason'), 'resource-specific')
+    // Two searches and this list fill the account's three.
+    assert.deepEqual(await statuses('/v1/customers', acct, 2), [200, 429])
+  })
+
+  test('changeable at run time; reset() restores the option and empties the windows', async () => {
+    const acct = limited.createAccount()
+    limited.rateLimits = null
+    assert.deepEqual(await statuses('/v1/customers', acct, 5), [200, 200, 200, 200, 200])
+    limited.rateLimits = { requestsPerSecond: 1 }
+    assert.deepEqual(await statuses('/v1/customers', acct, 2), [200, 429])
+    limited.reset()
+    assert.deepEqual(limited.rateLimits, { requestsPerSecond: 3, searchesPerSecond: 2 })
+    const again = limited.createAccount({ id: acct })
+    assert.deepEqual(await statuses('/v1/customers', again, 4), [200, 200, 200, 429])
+  })
+})
+
 describe('request log', () => {
   test('records method, path, query (arrays for repeated keys), lowercased headers and body', async () => {
     const acct = fake.createAccount()

@@ -135,7 +135,10 @@ export async function runBunWebhooks(): Promise<{ bun: string; cases: BunCase[] 
   return { bun: (globalThis as { Bun?: { version: string } }).Bun?.version ?? 'not Bun', cases }
 }
 
-if (import.meta.main || import.meta.url === `file://${process.argv[1]}`) {
+if (
+  (import.meta as ImportMeta & { main?: boolean }).main ||
+  import.meta.url === `file://${process.argv[1]}`
+) {
   const result = await runBunWebhooks()
   for (const c of result.cases) {
     console.log(

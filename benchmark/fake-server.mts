@@ -10,6 +10,25 @@ export const APP_SLUGS = ['helpdesk', 'billing', 'store', 'academy', 'mobile'] a
 /** Customers per app in the throughput data set (emails `customer<k>@example.com`). */
 export const THROUGHPUT_CUSTOMERS = 20
 
+/** The busy desk's customer `k` (`bench:busy`): one email per conversation. */
+export const busyEmail = (k: number) => `busy${k}@example.com`
+/**
+ * Whether busy customer `k` has a dispute in app `app` (0–4): every third customer, in the app
+ * their conversation is about (`k % 5`), on the first of their two charges.
+ */
+export const busyDisputed = (k: number, app: number) => k % 3 === 0 && app === k % 5
+
+export interface FakeOptions {
+  /** Stripe's per-account limits, enforced by the fake (the kit's `rateLimits`). */
+  rateLimits?: { requestsPerSecond: number; searchesPerSecond: number }
+  /**
+   * Adds busy customers `0…n-1` to every app: each with two charges, an active subscription to
+   * the app's one plan (named by its product, `<slug> Pro`) and a paid invoice for it, and a
+   * dispute where `busyDisputed` says.
+   */
+  busyCustomers?: number
+}
+
 export interface BenchData {
   url: string
   /** One connected account per app slug. */
@@ -24,6 +43,10 @@ export interface FakeStats {
   cpuUs: number
   /** API requests per `<Stripe-Account> <path>`. */
   byAccountPath: Record<string, number>
+  /** API requests answered 429. */
+  rateLimited: number
+  /** The most API requests that arrived on one account within one second (a sliding window), and of them answered 2xx. */
+  peakPerAccountSecond: { received: number; admitted: number }
 }
 
 type Command =
@@ -46,8 +69,9 @@ export class FakeProcess {
     })
   }
 
-  static async start(latencyMs: number): Promise<FakeProcess> {
-    const child = fork(fileURLToPath(import.meta.url), ['--fake-stripe-child', String(latencyMs)], {
+  static async start(latencyMs: number, options: FakeOptions = {}): Promise<FakeProcess> {
+    const args = ['--fake-stripe-child', String(latencyMs), JSON.stringify(options)]
+    const child = fork(fileURLToPath(import.meta.url), args, {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
@@ -89,9 +113,29 @@ export class FakeProcess {
   }
 }
 
-async function child(latencyMs: number): Promise<void> {
+/** The most of `times` (ms, sorted) within any one second. */
+function peakPerSecond(times: number[]): number {
+  let peak = 0
+  for (let i = 0, j = 0; j < times.length; j++) {
+    while (times[j]! - times[i]! >= 1000) i++
+    peak = Math.max(peak, j - i + 1)
+  }
+  return peak
+}
+
+function peakPerAccountSecond(requests: { account: string | null; at: number }[]): number {
+  const byAccount = new Map<string, number[]>()
+  for (const r of requests) {
+    const times = byAccount.get(r.account ?? '') ?? []
+    times.push(r.at)
+    byAccount.set(r.account ?? '', times)
+  }
+  return Math.max(0, ...[...byAccount.values()].map((t) => peakPerSecond(t.sort((a, b) => a - b))))
+}
+
+async function child(latencyMs: number, options: FakeOptions): Promise<void> {
   const { startFakeStripe } = await import('../bindings/src/testing/index.ts')
-  const fake = await startFakeStripe({ latencyMs })
+  const fake = await startFakeStripe({ latencyMs, rateLimits: options.rateLimits })
   const apps: BenchData['apps'] = []
   for (const [i, appSlug] of APP_SLUGS.entries()) {
     const accountId = fake.createAccount({ id: `acct_bench${i}${appSlug}`.slice(0, 21) })
@@ -114,6 +158,21 @@ async function child(latencyMs: number): Promise<void> {
       fake.addCharge(accountId, { customer: c, amount: 1000 + k })
       fake.addCharge(accountId, { customer: c, amount: 2000 + k })
     }
+    // The busy desk's customers.
+    if (options.busyCustomers) {
+      const product = fake.addProduct(accountId, { name: `${appSlug} Pro` })
+      const price = fake.addPrice(accountId, { product: product.id, unit_amount: 2900 })
+      for (let k = 0; k < options.busyCustomers; k++) {
+        const customer = fake.addCustomer(accountId, { email: busyEmail(k) })
+        const charges = [2900, 4900].map((amount, n) =>
+          fake.addCharge(accountId, { customer, amount, description: `Busy ${k}-${n}` }),
+        )
+        const subscription = fake.addSubscription(accountId, { customer, status: 'active', price })
+        fake.addInvoice(accountId, { customer, subscription, status: 'paid', amount_due: 2900 })
+        if (busyDisputed(k, i))
+          fake.addDispute(accountId, { charge: charges[0]!.id, reason: 'product_not_received' })
+      }
+    }
   }
   process.on('message', (m: { id: number } & Command) => {
     let result: unknown = null
@@ -132,6 +191,13 @@ async function child(latencyMs: number): Promise<void> {
             counts[key] = (counts[key] ?? 0) + 1
             return counts
           }, {}),
+          rateLimited: fake.apiRequests().filter((r) => r.status === 429).length,
+          peakPerAccountSecond: {
+            received: peakPerAccountSecond(fake.apiRequests()),
+            admitted: peakPerAccountSecond(
+              fake.apiRequests().filter((r) => r.status !== null && r.status < 300),
+            ),
+          },
         }
         break
       case 'clear':
@@ -149,4 +215,5 @@ async function child(latencyMs: number): Promise<void> {
   process.send!({ ready: { url: fake.url, apps } })
 }
 
-if (process.argv[2] === '--fake-stripe-child') void child(Number(process.argv[3]))
+if (process.argv[2] === '--fake-stripe-child')
+  void child(Number(process.argv[3]), JSON.parse(process.argv[4] ?? '{}') as FakeOptions)

@@ -297,7 +297,13 @@ async fn attempts(
     let mut retry = 0u32;
     loop {
         let outcome = {
-            // Paced first: a request waiting for the rate holds no concurrency permit.
+            // The permit first, then the pace: the pacer counts a request when it lets it through,
+            // so it must go out then, not after a wait for a permit (the slow requests holding the
+            // permits would shift it into a later second, beyond Stripe's limit). A request waiting
+            // for the rate holds one of its account's permits, which only that account's requests
+            // wait for, and they wait for the same rate (a search waiting for the Search API's
+            // stricter limit may keep a plain read waiting, for less than a second).
+            let _permit = client.limiter.acquire(account).await;
             if let Err(until) = client.pacer.admit(account.as_str(), search, deadline).await {
                 let wait = until.saturating_duration_since(Instant::now());
                 return Err(StripeError::new(
@@ -309,7 +315,6 @@ async fn attempts(
                     ),
                 ));
             }
-            let _permit = client.limiter.acquire(account).await;
             client.transport.get(request).await
         };
         let mut failure = match retry::classify(outcome) {
@@ -421,6 +426,60 @@ mod tests {
             rate_limits: Limits::share_of_stripe(false, 1.0),
         };
         (Arc::new(ApiClient::new(Arc::new(Gated(gate.clone())), settings)), gate)
+    }
+
+    /// A transport that notes when each request was sent and answers 200 `{}` 40 ms later, or
+    /// 600 ms later for a path that ends in `slow` (a slow endpoint).
+    struct Slow(Mutex<Vec<Instant>>);
+
+    #[async_trait::async_trait]
+    impl ApiTransport for Slow {
+        async fn get(&self, request: &GetRequest) -> Result<RawResponse, TransportError> {
+            self.0.lock().unwrap().push(Instant::now());
+            let ms = if request.url().path().ends_with("slow") { 600 } else { 40 };
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok(RawResponse { status: 200, headers: vec![], body: b"{}".to_vec() })
+        }
+    }
+
+    /// Issue 22 (bench:busy): the pace holds for the requests as *sent*. A request let through by
+    /// the pacer used to wait for a concurrency permit afterwards, sent later than the time its
+    /// window counted: with 8 slow requests holding the account's 8 permits for 600 ms, the 17
+    /// let through beside them went out at 600–680 ms, and the next second's 25 at 1000–1120 ms,
+    /// 42 within one second (Stripe's 429s) where the pacer had counted 25.
+    #[tokio::test(start_paused = true)]
+    async fn no_second_holds_more_sent_requests_than_the_limit() {
+        let transport = Arc::new(Slow(Mutex::new(Vec::new())));
+        let settings = ApiSettings {
+            base: Url::parse("https://api.stripe.com").unwrap(),
+            secret_key: SecretKey::new("sk_test_slow").unwrap(),
+            stripe_version: "2026-10-28.endive".into(),
+            account_header: "stripe-account",
+            timeout: Duration::from_secs(60),
+            max_retries: 0,
+            retry_base_delay: Duration::from_millis(1),
+            max_concurrency_per_account: 8,
+            rate_limits: Limits::share_of_stripe(false, 1.0),
+        };
+        let client = Arc::new(ApiClient::new(transport.clone(), settings));
+        let one = account(1);
+        let gets = (0..60).map(|i| {
+            let (client, one) = (client.clone(), one.clone());
+            async move {
+                let id = if i < 8 { format!("ch_{i}slow") } else { format!("ch_{i}") };
+                client.call(&one, true).get::<serde_json::Value>(&["v1", "charges", &id], vec![]).await
+            }
+        });
+        for answer in futures::future::join_all(gets).await {
+            answer.unwrap();
+        }
+        let sent = transport.0.lock().unwrap().clone();
+        let busiest = sent
+            .iter()
+            .map(|start| sent.iter().filter(|t| **t >= *start && **t < *start + Duration::from_secs(1)).count())
+            .max();
+        assert_eq!(sent.len(), 60);
+        assert_eq!(busiest, Some(25), "the most requests sent within one second");
     }
 
     fn keys(client: &ApiClient) -> Vec<(String, u64)> {

@@ -21,6 +21,7 @@ export {
   type UninstallOptions,
   type UninstallResult,
   type OAuthDecision,
+  type RateLimits,
   type RecordedRequest,
   type RequestFilter,
   type RestrictedKey,

@@ -48,6 +48,7 @@ import {
   type FaultHandle,
   type FaultOptions,
 } from './faults.js'
+import { isSearchPath, RateLimiter, sendRateLimited, type RateLimits } from './limits.js'
 import {
   INSTALL_LINK_PATH,
   InstallEndpoints,
@@ -106,6 +107,16 @@ export interface FakeStripeOptions {
   livemode?: boolean
   /** Added to every request, in ms (the benchmark uses 50). Can be changed later through `fake.latencyMs`. */
   latencyMs?: number
+  /**
+   * Enforce Stripe's per-account rate limits (https://docs.stripe.com/rate-limits), e.g.
+   * `{ requestsPerSecond: 25, searchesPerSecond: 20 }` (test mode's): a sliding second per
+   * `Stripe-Account`, counted on arrival; a request beyond them is answered (after the latency)
+   * with Stripe's 429: `{"error":{"type":"invalid_request_error","code":"rate_limit",…}}` and
+   * `Stripe-Rate-Limited-Reason: global-rate` (`resource-specific` for the Search API's limit),
+   * no `Retry-After` (Stripe documents none). Refused requests use none of the budget. Default:
+   * no limits. Changeable as `fake.rateLimits`.
+   */
+  rateLimits?: RateLimits | null
   /** How long an authorization code stays valid. Default 5 minutes, as on Stripe. */
   codeTtlMs?: number
   /**
@@ -123,7 +134,10 @@ export interface FakeStripeOptions {
   stripeApp?: StripeAppOptions
   /** The endpoint secret (`whsec_…`) `fake.uninstall()` signs with when it is given none. */
   webhookSecret?: string
-  /** The clock for code expiry and `install_signature` timestamps, in ms. Default `Date.now`. */
+  /**
+   * The clock for code expiry, `install_signature` timestamps and the rate limits' windows, in ms.
+   * Default `Date.now`.
+   */
   now?: () => number
   /** Echoed as `Stripe-Version` when the request sends none. */
   apiVersion?: string
@@ -160,6 +174,8 @@ export class FakeStripe {
   readonly violations: Violation[]
   /** Added to every request, in ms. */
   latencyMs: number
+  /** The per-account rate limits enforced on `/v1` requests, or null for none (`options.rateLimits`). */
+  rateLimits: RateLimits | null
   /** OAuth behaviour knobs. */
   readonly oauth: OAuthKnobs
   /**
@@ -175,6 +191,7 @@ export class FakeStripe {
   private readonly book = new Accounts()
   private readonly log = new RequestLog()
   private readonly faults = new Faults()
+  private readonly limiter = new RateLimiter()
   private readonly oauthHost: OAuthEndpoints
   private readonly installHost: InstallEndpoints
   private readonly apiHost: ApiEndpoints
@@ -186,6 +203,7 @@ export class FakeStripe {
     this.server = server
     this.options = options
     this.latencyMs = options.latencyMs ?? 0
+    this.rateLimits = options.rateLimits ?? null
     this.requests = this.log.requests
     this.violations = this.log.violations
     this.oauthHost = new OAuthEndpoints(this.book, options, options.now ?? Date.now)
@@ -388,15 +406,20 @@ export class FakeStripe {
     this.log.assertNoViolations()
   }
 
-  /** Forgets accounts, data, codes, faults, the log, OAuth and install knobs (keeps the port): for `beforeEach`. */
+  /**
+   * Forgets accounts, data, codes, faults, the log, the rate limits' windows, OAuth and install
+   * knobs (keeps the port): for `beforeEach`.
+   */
   reset(): void {
     this.book.clear()
     this.oauthHost.reset()
     this.installHost.reset()
     this.faults.clear()
     this.log.clear()
+    this.limiter.clear()
     this.connectionCount = 0
     this.latencyMs = this.options.latencyMs ?? 0
+    this.rateLimits = this.options.rateLimits ?? null
   }
 
   // ---- OAuth helpers ----
@@ -501,10 +524,22 @@ export class FakeStripe {
     const record = await this.log.record(req, res)
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const plan = this.faults.plan(record)
+    // Counted on arrival, as Stripe counts; an injected fault's answer uses none of the budget.
+    const limited =
+      this.rateLimits && !plan.answer && isApiPath(url.pathname)
+        ? this.limiter.admit(
+            this.rateLimits,
+            record.account,
+            isSearchPath(url.pathname),
+            this.options.now ? this.options.now() : record.at,
+          )
+        : null
+    if (limited) record.fault = 'rate_limit'
     const delay = this.latencyMs + plan.delay
     if (delay > 0) await this.timers.sleep(delay)
     if (this.closed || res.destroyed) return
     if (plan.answer) return answerWithFault(plan.answer, req, res, this.timers)
+    if (limited) return sendRateLimited(res, { 'Stripe-Rate-Limited-Reason': limited })
 
     if (url.pathname === ACCOUNTS_PATH && record.method === 'GET')
       return this.serveAccounts(record, res)

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 import { stripeId } from '../objects.js'
+import { sendRateLimited } from './limits.js'
 import { pathMatches, type RecordedRequest } from './log.js'
 import { sendApiError, StripeError } from './responses.js'
 import type { Timers } from './timers.js'
@@ -123,17 +124,7 @@ export function answerWithFault(
       }
       if (fault.shouldRetry !== undefined)
         headers['Stripe-Should-Retry'] = String(fault.shouldRetry)
-      return sendApiError(
-        res,
-        new StripeError(
-          429,
-          'invalid_request_error',
-          'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
-          'rate_limit',
-          undefined,
-          headers,
-        ),
-      )
+      return sendRateLimited(res, headers)
     }
     case 'server_error': {
       const headers: Record<string, string> = {}

@@ -25,7 +25,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECURITY_CRITICAL=(
-  src/webhooks/signature.rs
+  src/signature.rs
+  src/oauth/install.rs
   src/oauth/state.rs
   src/api/retry.rs
   src/ids.rs

@@ -80,7 +80,10 @@ impl Harness {
 
 /// The redirect Stripe sends after an install, signed with `secret` at `t` over
 /// `{ state, user_id, account_id }` (the order Stripe's page insists on).
-fn stripe_redirect(state: &str, account: &str, secret: &str, t: i64, livemode: bool) -> Vec<(String, String)> {
+/// A redirect's query, as decoded pairs.
+type Pairs = Vec<(String, String)>;
+
+fn stripe_redirect(state: &str, account: &str, secret: &str, t: i64, livemode: bool) -> Pairs {
     let payload = format!(r#"{{"state":{},"user_id":"{USER}","account_id":"{account}"}}"#, json!(state));
     let mut pairs = vec![
         ("user_id".to_string(), USER.to_string()),
@@ -98,7 +101,7 @@ fn query(pairs: &[(String, String)]) -> InstallQuery {
     InstallQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
-fn with(pairs: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+fn with(pairs: &[(String, String)], name: &str, value: &str) -> Pairs {
     pairs.iter().map(|(k, v)| (k.clone(), if k == name { value.to_string() } else { v.clone() })).collect()
 }
 
@@ -220,7 +223,7 @@ async fn forged_and_altered_redirects_store_nothing() {
     let state = h.start("helpdesk");
     let genuine = stripe_redirect(&state, ACCOUNT, APP_SECRET, NOW, false);
     let other_state = h.start("helpdesk");
-    let cases: Vec<(&str, Vec<(String, String)>, &str)> = vec![
+    let cases: Vec<(&str, Pairs, &str)> = vec![
         ("another account", with(&genuine, "account_id", "acct_1Attacker"), "install_signature_invalid"),
         ("another user", with(&genuine, "user_id", "usr_1Attacker"), "install_signature_invalid"),
         (

@@ -264,6 +264,35 @@ mod tests {
         }
     }
 
+    /// The bounds are inclusive: a signature exactly 300 s old, a `user_id` and an
+    /// `install_signature` of exactly 512 characters are accepted; one more is refused.
+    #[test]
+    fn the_limits_are_inclusive() {
+        let at_limit = query(&signed("st.ate", "usr_1", "acct_1A", NOW - 300));
+        assert!(verify_install_signature(&secret(), "st.ate", &at_limit.checked().unwrap(), NOW).is_ok());
+        let future = query(&signed("st.ate", "usr_1", "acct_1A", NOW + 300));
+        assert!(verify_install_signature(&secret(), "st.ate", &future.checked().unwrap(), NOW).is_ok());
+
+        let sig = signed("st.ate", "usr_1", "acct_1A", NOW);
+        let padded = |len: usize| format!("{sig},v0={}", "a".repeat(len - sig.len() - 4));
+        let longest = query(&padded(MAX_PARAM_LEN));
+        assert_eq!(longest.install_signature.as_ref().map(String::len), Some(MAX_PARAM_LEN));
+        assert!(verify_install_signature(&secret(), "st.ate", &longest.checked().unwrap(), NOW).is_ok());
+        let too_long = query(&padded(MAX_PARAM_LEN + 1));
+        let e = verify_install_signature(&secret(), "st.ate", &too_long.checked().unwrap(), NOW).unwrap_err();
+        assert!(e.to_string().contains("too long"), "{e}");
+
+        let user = |len: usize| {
+            InstallQuery::from_pairs([
+                ("account_id", "acct_1".to_string()),
+                ("user_id", format!("usr_{}", "u".repeat(len - 4))),
+                ("install_signature", "x".to_string()),
+            ])
+        };
+        assert_eq!(user(MAX_PARAM_LEN).checked().map(|i| i.user_id.len()).ok(), Some(MAX_PARAM_LEN));
+        assert_eq!(user(MAX_PARAM_LEN + 1).checked().err().map(|e| e.code().as_str()), Some("invalid_input"));
+    }
+
     #[test]
     fn missing_or_bad_parameters_have_their_codes() {
         let cases: [(&[(&str, &str)], &str); 6] = [

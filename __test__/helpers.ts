@@ -125,3 +125,23 @@ export function mapConnectionStore(): ConnectionStore & { rows: Map<string, Conn
     },
   }
 }
+
+/**
+ * A test kit page's form as a browser would post it: the hidden fields and the checked account
+ * radio (the install page's; the consent page's picker is a select, left to the test), decoded.
+ */
+export function pageForm(html: string): URLSearchParams {
+  const decode = (s: string) =>
+    s
+      .replaceAll('&quot;', '"')
+      .replaceAll('&lt;', '<')
+      .replaceAll('&gt;', '>')
+      .replaceAll('&#39;', "'")
+      .replaceAll('&amp;', '&')
+  const fields = new URLSearchParams()
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+    fields.append(decode(m[1]!), decode(m[2]!))
+  const checked = /<input type="radio" name="account" value="([^"]*)" checked>/.exec(html)
+  if (checked) fields.set('account', decode(checked[1]!))
+  return fields
+}

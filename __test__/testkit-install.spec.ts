@@ -13,6 +13,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 
 import Stripe from 'stripe'
 
+import { pageForm } from './helpers'
 import { startFakeStripe, trigger, type FakeStripe } from '../bindings/src/testing/index.js'
 
 const KEY = 'sk_test_install_platform'
@@ -46,23 +47,6 @@ async function readCustomers(fake: FakeStripe, account: string): Promise<number>
   })
   await res.arrayBuffer()
   return res.status
-}
-
-/** The hidden fields and checked radio of the install page, decoded as a browser would post them. */
-function formOf(html: string): URLSearchParams {
-  const decode = (s: string) =>
-    s
-      .replaceAll('&quot;', '"')
-      .replaceAll('&lt;', '<')
-      .replaceAll('&gt;', '>')
-      .replaceAll('&#39;', "'")
-      .replaceAll('&amp;', '&')
-  const fields = new URLSearchParams()
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
-    fields.append(decode(m[1]!), decode(m[2]!))
-  const checked = /<input type="radio" name="account" value="([^"]*)" checked>/.exec(html)
-  if (checked) fields.set('account', decode(checked[1]!))
-  return fields
 }
 
 /** A webhook endpoint that keeps what it received. */
@@ -296,7 +280,7 @@ describe('Stripe App install links', () => {
       assert.match(html, new RegExp(`<form method="post" action="/apps/install/link/${APP_ID}">`))
       assert.equal(paged.isConnected(first), false, 'showing the page installs nothing')
 
-      const form = formOf(html)
+      const form = pageForm(html)
       assert.equal(form.get('state'), STATE)
       assert.equal(form.get('account'), first)
       const post = (fields: URLSearchParams) =>

@@ -13,7 +13,7 @@ import { promisify } from 'node:util'
 import { StripeConnect, constructEvent } from '@support/stripe-connect'
 
 import { startFakeStripe } from '../bindings/src/testing/index.js'
-import { throwsCode } from './helpers'
+import { pageForm, throwsCode } from './helpers'
 
 const KEY = 'sk_test_consent_platform'
 const CLIENT_ID = 'ca_consentplatform'
@@ -25,21 +25,6 @@ const AUTHORIZE_QUERY = new URLSearchParams({
   state: 'st"ate<&>',
   redirect_uri: REDIRECT,
 })
-
-/** The hidden fields of the consent form, decoded as a browser would post them. */
-function hiddenFields(html: string): URLSearchParams {
-  const decode = (s: string) =>
-    s
-      .replaceAll('&quot;', '"')
-      .replaceAll('&lt;', '<')
-      .replaceAll('&gt;', '>')
-      .replaceAll('&#39;', "'")
-      .replaceAll('&amp;', '&')
-  const fields = new URLSearchParams()
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
-    fields.append(decode(m[1]!), decode(m[2]!))
-  return fields
-}
 
 const post = (url: string, form: URLSearchParams) =>
   fetch(url, { method: 'POST', body: form, redirect: 'manual' })
@@ -64,7 +49,7 @@ describe('consent page', () => {
       assert.match(html, /<button type="submit" name="decision" value="deny">Deny<\/button>/)
       assert.match(html, new RegExp(`<option value="${acct}">`))
       assert.ok(!html.includes('st"ate<&>'), 'the state is escaped in the page')
-      const fields = hiddenFields(html)
+      const fields = pageForm(html)
       assert.deepEqual(Object.fromEntries(fields), Object.fromEntries(AUTHORIZE_QUERY))
       assert.equal(fake.issuedCodes.length, 0, 'showing the page decides nothing')
 
@@ -118,7 +103,7 @@ describe('consent page', () => {
       const approved = await fake.authorize(`${fake.url}/oauth/authorize?${AUTHORIZE_QUERY}`)
       assert.equal(fake.issuedCodes.find((c) => c.code === approved.params.code)?.account, demo)
       // …and the page's "a new account" choice a new one, as it says.
-      const fields = hiddenFields(html)
+      const fields = pageForm(html)
       fields.set('decision', 'approve')
       fields.set('account', '')
       const fresh = await post(`${fake.url}/oauth/authorize`, fields)
@@ -229,7 +214,7 @@ describe('stripe-connect-testkit (the bin)', () => {
       const html = await page.text()
       // The seeded demo account is preselected: Connect as it stands connects an account with data.
       assert.match(html, new RegExp(`<option value="${seeded[0]}" selected>`))
-      const fields = hiddenFields(html)
+      const fields = pageForm(html)
       fields.set('decision', 'approve')
       fields.set('account', /<option value="(acct_\w+)" selected>/.exec(html)![1]!)
       const approved = await post(`${vars.STRIPE_CONNECT_BASE}/oauth/authorize`, fields)

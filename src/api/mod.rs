@@ -412,11 +412,11 @@ mod tests {
         }
     }
 
-    fn gated_client() -> (Arc<ApiClient>, Arc<Semaphore>) {
-        let gate = Arc::new(Semaphore::new(0));
-        let settings = ApiSettings {
+    /// Test mode's limits in full, 8 requests in flight per account, no retries.
+    fn paced_settings() -> ApiSettings {
+        ApiSettings {
             base: Url::parse("https://api.stripe.com").unwrap(),
-            secret_key: SecretKey::new("sk_test_gated").unwrap(),
+            secret_key: SecretKey::new("sk_test_paced").unwrap(),
             stripe_version: "2026-10-28.endive".into(),
             account_header: "stripe-account",
             timeout: Duration::from_secs(60),
@@ -424,7 +424,12 @@ mod tests {
             retry_base_delay: Duration::from_millis(1),
             max_concurrency_per_account: 8,
             rate_limits: Limits::share_of_stripe(false, 1.0),
-        };
+        }
+    }
+
+    fn gated_client() -> (Arc<ApiClient>, Arc<Semaphore>) {
+        let gate = Arc::new(Semaphore::new(0));
+        let settings = paced_settings();
         (Arc::new(ApiClient::new(Arc::new(Gated(gate.clone())), settings)), gate)
     }
 
@@ -450,17 +455,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn no_second_holds_more_sent_requests_than_the_limit() {
         let transport = Arc::new(Slow(Mutex::new(Vec::new())));
-        let settings = ApiSettings {
-            base: Url::parse("https://api.stripe.com").unwrap(),
-            secret_key: SecretKey::new("sk_test_slow").unwrap(),
-            stripe_version: "2026-10-28.endive".into(),
-            account_header: "stripe-account",
-            timeout: Duration::from_secs(60),
-            max_retries: 0,
-            retry_base_delay: Duration::from_millis(1),
-            max_concurrency_per_account: 8,
-            rate_limits: Limits::share_of_stripe(false, 1.0),
-        };
+        let settings = paced_settings();
         let client = Arc::new(ApiClient::new(transport.clone(), settings));
         let one = account(1);
         let gets = (0..60).map(|i| {

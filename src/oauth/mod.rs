@@ -302,9 +302,9 @@ impl StripeConnect {
     /// any more (`invalid_client`), the local connection is still cleared and the result says
     /// `already_disconnected`.
     pub async fn disconnect(&self, app_slug: &AppSlug) -> Result<DisconnectResult, Error> {
-        let config = self.config();
-        if config.client_id_for_key().is_none() && config.stripe_app_id.is_none() {
-            config.require_client_id("disconnecting an app")?;
+        // Without a Stripe App, only OAuth connections can exist: say a client id is missing first.
+        if self.config().stripe_app_id.is_none() {
+            self.config().require_client_id("disconnecting an app")?;
         }
         let connection = self
             .connections()

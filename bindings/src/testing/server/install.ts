@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http'
 
 import { checkId, stripeId } from '../objects.js'
 import { signWebhook } from '../webhooks.js'
-import type { Accounts, AccountState } from './accounts.js'
+import type { Accounts } from './accounts.js'
 import type { RecordedRequest } from './log.js'
 import {
   ACCOUNT_HEADER,
@@ -17,7 +17,9 @@ import {
   DECISION_HEADER,
   decisionForm,
   escapeHtml,
+  pickAccount,
   rawGet,
+  sendRedirect,
   SCRIPTED_HEADER,
 } from './oauth.js'
 import { sendJson } from './responses.js'
@@ -261,7 +263,7 @@ export class InstallEndpoints {
       // As the OAuth fake does on a denial: the state comes back, so the app can match the attempt.
       if (state !== null) params.push(['state', state])
     } else {
-      const account = this.pickAccount(forcedAccount, fresh)
+      const account = pickAccount(this.accounts, this.knobs, { forced: forcedAccount, fresh })
       account.connected = true
       const user = this.knobs.user
       const payload = JSON.stringify(
@@ -280,23 +282,7 @@ export class InstallEndpoints {
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
       .join('&')
     out.search = out.search ? `${out.search}&${extra}` : `?${extra}`
-    res.writeHead(302, {
-      Location: out.href,
-      'Content-Type': 'text/html; charset=utf-8',
-      'Content-Length': '0',
-    })
-    res.end()
-  }
-
-  private pickAccount(forced: string | null, fresh: boolean): AccountState {
-    if (forced) return this.accounts.ensure(forced)
-    const wanted = this.knobs.nextAccount
-    this.knobs.nextAccount = null
-    if (wanted) return this.accounts.ensure(wanted)
-    const fallback = fresh ? null : this.knobs.defaultAccount
-    return fallback
-      ? this.accounts.ensure(fallback)
-      : this.accounts.create({ email: null, connected: false })
+    sendRedirect(res, out)
   }
 }
 

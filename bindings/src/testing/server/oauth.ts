@@ -253,11 +253,11 @@ export class OAuthEndpoints {
       out.searchParams.set('error_description', 'The user denied your request')
       out.searchParams.set('state', state)
     } else {
-      const account = this.pickAccount(
-        forcedAccount,
-        request.params.get('stripe_user[email]'),
+      const account = pickAccount(this.accounts, this.knobs, {
+        forced: forcedAccount,
+        email: request.params.get('stripe_user[email]'),
         fresh,
-      )
+      })
       account.scope = scope
       const code = stripeId('ac_')
       this.codes.set(code, {
@@ -272,12 +272,7 @@ export class OAuthEndpoints {
       out.searchParams.set('scope', scope)
       out.searchParams.set('state', state)
     }
-    res.writeHead(302, {
-      Location: out.href,
-      'Content-Type': 'text/html; charset=utf-8',
-      'Content-Length': '0',
-    })
-    res.end()
+    sendRedirect(res, out)
   }
 
   private checkRedirectUri(redirectUri: string | null): URL {
@@ -288,19 +283,6 @@ export class OAuthEndpoints {
     })
     if (checked instanceof URL) return checked
     throw new OAuthError(400, checked.error, checked.description)
-  }
-
-  private pickAccount(forced: string | null, email: string | null, fresh: boolean): AccountState {
-    if (forced) return this.accounts.ensure(forced)
-    const wanted = this.knobs.nextAccount
-    this.knobs.nextAccount = null
-    if (wanted) return this.accounts.ensure(wanted)
-    const known = email ? this.accounts.findByEmail(email) : undefined
-    if (known) return known
-    const fallback = fresh ? null : this.knobs.defaultAccount
-    return fallback
-      ? this.accounts.ensure(fallback)
-      : this.accounts.create({ email, connected: false })
   }
 
   private token(record: RecordedRequest, res: ServerResponse): void {
@@ -539,4 +521,36 @@ export function checkRedirect(
       description: `Invalid redirect URI '${redirectUri}'. ${wording.unregistered}`,
     }
   return redirect
+}
+
+/**
+ * The account a decision page's approval goes to: the visit's own, else the one-shot
+ * `nextAccount`, else the account of the prefilled email, else `defaultAccount` (unless the user
+ * picked "a new account"), else a new one.
+ */
+export function pickAccount(
+  accounts: Accounts,
+  knobs: { nextAccount: string | null; defaultAccount: string | null },
+  visit: { forced: string | null; email?: string | null; fresh: boolean },
+): AccountState {
+  if (visit.forced) return accounts.ensure(visit.forced)
+  const wanted = knobs.nextAccount
+  knobs.nextAccount = null
+  if (wanted) return accounts.ensure(wanted)
+  const known = visit.email ? accounts.findByEmail(visit.email) : undefined
+  if (known) return known
+  const fallback = visit.fresh ? null : knobs.defaultAccount
+  return fallback
+    ? accounts.ensure(fallback)
+    : accounts.create({ email: visit.email ?? null, connected: false })
+}
+
+/** Stripe's redirect back to the app: a 302 with an empty body. */
+export function sendRedirect(res: ServerResponse, to: URL): void {
+  res.writeHead(302, {
+    Location: to.href,
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': '0',
+  })
+  res.end()
 }

@@ -10,13 +10,16 @@
 //! exchanged afterwards: in platform-key mode the platform reads the installing account with its
 //! own key and `Stripe-Account`, the same path as an OAuth connection.
 
+use std::num::NonZeroU32;
+
 use url::Url;
 
 use super::callback::{fill_params, redirect_error};
-use crate::error::{Error, OAuthError, OAuthErrorKind};
+use crate::config::Tolerance;
+use crate::error::{Error, OAuthError, OAuthErrorKind, WebhookError};
 use crate::ids::{AccountId, StripeAppId};
-use crate::secret::StripeAppSecret;
-use crate::signature::{parse_header, sign};
+use crate::secret::{StripeAppSecret, WebhookSecret};
+use crate::signature::verify_signature;
 
 /// The `scope` of a connection made by a Stripe App install: its permissions are the app's, set
 /// in its manifest, not an OAuth scope.
@@ -24,7 +27,7 @@ pub const STRIPE_APP_SCOPE: &str = "stripe_app";
 
 /// How old an `install_signature` may be: the redirect follows the install at once, and Stripe's
 /// libraries verify its header with this default tolerance (5 minutes).
-const SIGNATURE_TOLERANCE_SECS: i64 = 300;
+const SIGNATURE_TOLERANCE_SECS: NonZeroU32 = NonZeroU32::new(300).expect("not zero");
 
 /// The longest `user_id` / `install_signature` accepted (Stripe's are far shorter).
 const MAX_PARAM_LEN: usize = 512;
@@ -162,8 +165,9 @@ fn invalid_signature(why: &str) -> Error {
     .into()
 }
 
-/// Check `install.signature` against the app's signing secret at `now` (Unix seconds): the
-/// signature first (constant-time), then its age, as for webhooks.
+/// Check `install.signature` against the app's signing secret at `now` (Unix seconds), with the
+/// webhooks' `Stripe-Signature` verification (constant-time, the signature before its age), the
+/// secret as the only key and Stripe's default tolerance.
 pub(crate) fn verify_install_signature(
     secret: &StripeAppSecret,
     state: &str,
@@ -173,28 +177,22 @@ pub(crate) fn verify_install_signature(
     if install.signature.len() > MAX_PARAM_LEN {
         return Err(invalid_signature("is too long to be Stripe's"));
     }
-    let parsed = parse_header(Some(install.signature))
-        .map_err(|e| invalid_signature(&format!("is not a Stripe signature ({e})")))?;
     let payload = signed_payload(state, install.user_id, install.account_id.as_str());
-    let expected = sign(parsed.timestamp_text, payload.as_bytes(), secret.expose().as_bytes());
-    let mut matched = false;
-    for candidate in parsed.v1.iter().flatten() {
-        matched |= bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], &candidate[..]));
-    }
-    if !matched {
-        return Err(invalid_signature(
+    let key = [WebhookSecret::unchecked(secret.expose())];
+    let tolerance = Tolerance::Seconds(SIGNATURE_TOLERANCE_SECS);
+    match verify_signature(payload.as_bytes(), Some(install.signature), &key, tolerance, now) {
+        Ok(_) => Ok(()),
+        Err(WebhookError::SignatureMismatch { .. }) => Err(invalid_signature(
             "does not match its `state`, `user_id` and `account_id` (an altered or forged redirect, or \
              STRIPE_APP_SECRET is not this app's signing secret)",
-        ));
+        )),
+        Err(WebhookError::TimestampOutOfRange { timestamp, .. }) => Err(invalid_signature(&format!(
+            "was made {} s from now, outside the {SIGNATURE_TOLERANCE_SECS} s Stripe allows (a replayed \
+             redirect, or a server clock that is off)",
+            now.saturating_sub(timestamp)
+        ))),
+        Err(e) => Err(invalid_signature(&format!("is not a Stripe signature ({e})"))),
     }
-    let age = now.saturating_sub(parsed.timestamp);
-    if age.abs() > SIGNATURE_TOLERANCE_SECS {
-        return Err(invalid_signature(&format!(
-            "was made {age} s from now, outside the {SIGNATURE_TOLERANCE_SECS} s Stripe allows (a replayed \
-             redirect, or a server clock that is off)"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

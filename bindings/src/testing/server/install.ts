@@ -22,7 +22,9 @@ import {
   sendRedirect,
   SCRIPTED_HEADER,
 } from './oauth.js'
-import { sendJson } from './responses.js'
+// A bad link is an error Stripe shows on its own page, not one it redirects with: the same flat
+// `{error, error_description}` as the OAuth host's.
+import { OAuthError as InstallError, sendJson } from './responses.js'
 
 /** Where the install links are served: `/apps/install/link/{appId}`, as on marketplace.stripe.com. */
 export const INSTALL_LINK_PATH = '/apps/install/link/'
@@ -94,18 +96,6 @@ export interface InstallVisit {
   decision?: InstallDecision
   /** This visit's account, over the knobs. */
   account?: string
-}
-
-/** An error Stripe shows on its own page (a bad link), not one it redirects with. */
-class InstallError {
-  readonly status: number
-  readonly error: string
-  readonly description: string
-  constructor(status: number, error: string, description: string) {
-    this.status = status
-    this.error = error
-    this.description = description
-  }
 }
 
 /** The checked parts of an install link. */
